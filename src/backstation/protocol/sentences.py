@@ -1,0 +1,240 @@
+"""Typed sentences of wire protocol v1 and their text form.
+
+Each device-to-host sentence is a small frozen dataclass with ``from_fields``
+(strict: anything off-contract raises ``ValueError``, which the decoder counts
+as malformed) and ``body()`` (the exact text the firmware writes). See
+docs/protocol.md for the contract.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+from .crc import crc_hex
+
+PROTOCOL_VERSION = 1
+SEQ_MODULO = 1 << 16
+T_US_MODULO = 1 << 32
+RAW_MIN = -(1 << 23)
+RAW_MAX = (1 << 23) - 1
+MAX_FORCE_CHANNELS = 4
+NO_ECHO_MM = -1
+
+_DEVICE_ID = re.compile(r"[0-9A-F]{8}\Z")
+_WORD = re.compile(r"[A-Za-z0-9_.\-+]{1,32}\Z")
+
+
+def _uint(text: str, limit: int) -> int:
+    value = int(text)
+    if not 0 <= value < limit:
+        raise ValueError(f"{value} outside 0..{limit - 1}")
+    return value
+
+
+def _word(text: str) -> str:
+    if not _WORD.match(text):
+        raise ValueError(f"not a word: {text!r}")
+    return text
+
+
+def _raw(text: str) -> int:
+    value = int(text)
+    if not RAW_MIN <= value <= RAW_MAX:
+        raise ValueError(f"raw count {value} outside 24 bits")
+    return value
+
+
+def _expect(fields: list[str], count: int, name: str) -> None:
+    if len(fields) != count:
+        raise ValueError(f"{name} takes {count} fields, got {len(fields)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    protocol: int
+    firmware: str
+    device_id: str
+    force_channels: int
+    force_rate_hz: int
+    distance_sensor: str
+
+    TYPE: ClassVar[str] = "HELLO"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Hello":
+        _expect(fields, 6, cls.TYPE)
+        device_id = fields[2].upper()
+        if not _DEVICE_ID.match(device_id):
+            raise ValueError(f"device_id {fields[2]!r} is not 8 hex digits")
+        channels = int(fields[3])
+        if not 1 <= channels <= MAX_FORCE_CHANNELS:
+            raise ValueError(f"{channels} force channels")
+        return cls(
+            protocol=_uint(fields[0], 1000),
+            firmware=_word(fields[1]),
+            device_id=device_id,
+            force_channels=channels,
+            force_rate_hz=_uint(fields[4], 100_000),
+            distance_sensor=_word(fields[5]).lower(),
+        )
+
+    def body(self) -> str:
+        return (f"HELLO,{self.protocol},{self.firmware},{self.device_id},"
+                f"{self.force_channels},{self.force_rate_hz},{self.distance_sensor}")
+
+    @property
+    def has_distance(self) -> bool:
+        return self.distance_sensor != "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Cal:
+    channel: int
+    offset_counts: int
+    counts_per_newton: float
+
+    TYPE: ClassVar[str] = "CAL"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Cal":
+        _expect(fields, 3, cls.TYPE)
+        scale = float(fields[2])
+        if not math.isfinite(scale) or scale == 0.0:
+            raise ValueError(f"counts_per_newton {fields[2]!r}")
+        return cls(_uint(fields[0], MAX_FORCE_CHANNELS), _raw(fields[1]), scale)
+
+    def body(self) -> str:
+        return f"CAL,{self.channel},{self.offset_counts},{self.counts_per_newton:.4f}"
+
+    def newtons(self, raw: int) -> float:
+        return (raw - self.offset_counts) / self.counts_per_newton
+
+
+@dataclass(frozen=True, slots=True)
+class ForceSample:
+    seq: int
+    t_us: int
+    raw: tuple[int, ...]
+
+    TYPE: ClassVar[str] = "F"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "ForceSample":
+        if not 3 <= len(fields) <= 2 + MAX_FORCE_CHANNELS:
+            raise ValueError(f"F takes 3 to 6 fields, got {len(fields)}")
+        return cls(_uint(fields[0], SEQ_MODULO), _uint(fields[1], T_US_MODULO),
+                   tuple(_raw(f) for f in fields[2:]))
+
+    def body(self) -> str:
+        return f"F,{self.seq},{self.t_us}," + ",".join(map(str, self.raw))
+
+
+@dataclass(frozen=True, slots=True)
+class DistanceSample:
+    seq: int
+    t_us: int
+    gap_mm: int
+
+    TYPE: ClassVar[str] = "D"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "DistanceSample":
+        _expect(fields, 3, cls.TYPE)
+        gap_mm = int(fields[2])
+        if not NO_ECHO_MM <= gap_mm <= 10_000:
+            raise ValueError(f"gap {gap_mm} mm")
+        return cls(_uint(fields[0], SEQ_MODULO), _uint(fields[1], T_US_MODULO), gap_mm)
+
+    def body(self) -> str:
+        return f"D,{self.seq},{self.t_us},{self.gap_mm}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    t_us: int
+    force_hz_x100: int
+    distance_hz_x100: int
+    missed_samples: int
+    tx_overflows: int
+
+    TYPE: ClassVar[str] = "STAT"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Stat":
+        _expect(fields, 5, cls.TYPE)
+        return cls(_uint(fields[0], T_US_MODULO), *(_uint(f, T_US_MODULO) for f in fields[1:]))
+
+    def body(self) -> str:
+        return (f"STAT,{self.t_us},{self.force_hz_x100},{self.distance_hz_x100},"
+                f"{self.missed_samples},{self.tx_overflows}")
+
+    @property
+    def force_hz(self) -> float:
+        return self.force_hz_x100 / 100.0
+
+    @property
+    def distance_hz(self) -> float:
+        return self.distance_hz_x100 / 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    command: str
+    detail: tuple[str, ...] = ()
+
+    TYPE: ClassVar[str] = "ACK"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Ack":
+        if not fields:
+            raise ValueError("ACK without a command")
+        return cls(_word(fields[0]).upper(), tuple(fields[1:]))
+
+    def body(self) -> str:
+        return ",".join(("ACK", self.command, *self.detail))
+
+
+@dataclass(frozen=True, slots=True)
+class Err:
+    command: str
+    reason: str
+
+    TYPE: ClassVar[str] = "ERR"
+
+    @classmethod
+    def from_fields(cls, fields: list[str]) -> "Err":
+        _expect(fields, 2, cls.TYPE)
+        return cls(_word(fields[0]).upper(), _word(fields[1]).lower())
+
+    def body(self) -> str:
+        return f"ERR,{self.command},{self.reason}"
+
+
+Sentence = Union[Hello, Cal, ForceSample, DistanceSample, Stat, Ack, Err]
+
+SENTENCE_TYPES: dict[str, type] = {
+    cls.TYPE: cls for cls in (Hello, Cal, ForceSample, DistanceSample, Stat, Ack, Err)
+}
+
+
+def parse_body(body: str) -> Sentence:
+    """Parse a checksummed BODY into its sentence; ``ValueError`` if off-contract."""
+    kind, _, rest = body.partition(",")
+    cls = SENTENCE_TYPES.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown sentence type {kind!r}")
+    return cls.from_fields(rest.split(",") if rest else [])
+
+
+def frame(body: str | bytes) -> bytes:
+    """The full line for a BODY: ``$BODY*CRC\\r\\n`` as the firmware writes it."""
+    data = body.encode("ascii") if isinstance(body, str) else body
+    return b"$" + data + b"*" + crc_hex(data) + b"\r\n"
+
+
+def encode(sentence: Sentence) -> bytes:
+    """The wire bytes of one sentence."""
+    return frame(sentence.body())
