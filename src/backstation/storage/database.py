@@ -1,0 +1,273 @@
+"""The session database: one SQLite file, WAL mode, opened by one owner.
+
+WAL lets another process (``backstation sessions``, a second app window)
+read while a recorder writes, and with ``synchronous=NORMAL`` a commit is
+cheap yet survives the process being killed (it may not survive a power
+cut, which costs at most the last commits). A ``Database`` object belongs
+to one thread at a time; handing it over between threads is fine, sharing it
+concurrently is not.
+
+Every sqlite3 error leaves here as ``StorageError`` with a message a user can
+act on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..samples import DistanceBlock, ForceBlock
+from . import chunks
+from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection
+from .errors import SessionNotFound, StorageError
+from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
+                      SessionInfo)
+from .schema import Migration
+
+# Counted by append_force / append_distance themselves, so never set by hand.
+_SAMPLE_COUNTS = ("force_samples", "distance_samples")
+_SETTABLE_STATS = tuple(c for c in STAT_COLUMNS if c not in _SAMPLE_COUNTS)
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """UTC ISO-8601 with milliseconds; a naive datetime is refused because
+    its zone would be a guess."""
+    moment = datetime.now(timezone.utc) if moment is None else moment
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one (e.g. datetime.now(timezone.utc))")
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Database:
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+                 migrations: Sequence[Migration] | None = None) -> None:
+        self.path = Path(path)
+        self._conn = open_connection(self.path, migrations, busy_timeout_s)
+        self._conn.row_factory = sqlite3.Row
+
+    # -- lifetime ---------------------------------------------------------
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all. Nested use joins
+        the outer transaction. sqlite3 errors become ``StorageError``."""
+        if self._conn.in_transaction:
+            yield
+            return
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # COMMIT itself can fail (disk full, busy): nothing was
+                # committed then, and the transaction must not stay open.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not save to {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StorageError(f"could not read {self.path}: {exc}") from exc
+
+    # -- devices and athletes --------------------------------------------
+
+    def upsert_device(self, device_id: str, firmware: str, protocol: int, *,
+                      seen_at: datetime | None = None) -> None:
+        """Record a station's HELLO: first sighting inserts, later ones
+        update firmware, protocol and last_seen."""
+        now = utc_iso(seen_at)
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO devices (device_id, firmware, protocol, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+                " firmware = excluded.firmware, protocol = excluded.protocol,"
+                " last_seen = excluded.last_seen", (device_id, firmware, protocol, now, now))
+
+    def get_device(self, device_id: str) -> DeviceInfo | None:
+        with self._reading():
+            row = self._conn.execute("SELECT * FROM devices WHERE device_id = ?",
+                                     (device_id,)).fetchone()
+        return None if row is None else DeviceInfo(**dict(row))
+
+    def get_or_create_athlete(self, name: str, body_mass_kg: float | None = None) -> Athlete:
+        """The athlete called ``name`` (case-insensitive), created if new; a
+        given body mass replaces the stored one (people's mass changes)."""
+        name = name.strip()
+        if not name:
+            raise ValueError("athlete name is empty")
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO athletes (name, body_mass_kg, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING", (name, body_mass_kg, utc_iso()))
+            if body_mass_kg is not None:
+                self._conn.execute("UPDATE athletes SET body_mass_kg = ? WHERE name = ?",
+                                   (body_mass_kg, name))
+            row = self._conn.execute("SELECT * FROM athletes WHERE name = ?", (name,)).fetchone()
+        return Athlete(**dict(row))
+
+    # -- sessions ---------------------------------------------------------
+
+    def create_session(self, *, started_at: datetime | None = None,
+                       athlete: Athlete | None = None, body_mass_kg: float | None = None,
+                       exercise: str = "inverted-row", device_id: str | None = None,
+                       firmware: str | None = None, protocol: int | None = None,
+                       force_channels: int | None = None, force_rate_hz: int | None = None,
+                       distance_sensor: str | None = None, port: str | None = None,
+                       notes: str | None = None) -> int:
+        """A new session row; returns its id. The athlete's current body mass
+        is copied onto the session unless ``body_mass_kg`` is given, so
+        %-body-mass figures stay as recorded when the athlete's mass changes.
+        A ``device_id`` is registered in devices if it is new."""
+        if body_mass_kg is None and athlete is not None:
+            body_mass_kg = athlete.body_mass_kg
+        with self.transaction():
+            if device_id is not None:
+                self.upsert_device(device_id, firmware or "", protocol or 0, seen_at=started_at)
+            cursor = self._conn.execute(
+                "INSERT INTO sessions (started_at, athlete_id, body_mass_kg, exercise, device_id,"
+                " firmware, protocol, force_channels, force_rate_hz, distance_sensor, port, notes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (utc_iso(started_at), None if athlete is None else athlete.id, body_mass_kg,
+                 exercise, device_id, firmware, protocol, force_channels, force_rate_hz,
+                 distance_sensor, port, notes))
+        return int(cursor.lastrowid)
+
+    def update_session_stats(self, session_id: int, **stats: int) -> None:
+        """Set stream counters (crc_errors, malformed, overlong, lost_force,
+        lost_distance, reconnects) to their current totals. Sample counts are
+        not settable: the appends keep them equal to what is stored."""
+        unknown = set(stats) - set(_SETTABLE_STATS)
+        if unknown:
+            raise ValueError(f"not settable session stats: {sorted(unknown)}; "
+                             f"expected some of {_SETTABLE_STATS}")
+        if not stats:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in stats)
+        with self.transaction():
+            cursor = self._conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
+                                        (*(int(v) for v in stats.values()), session_id))
+            if cursor.rowcount == 0:
+                raise SessionNotFound(session_id)
+
+    def finish_session(self, session_id: int, ended_at: datetime | None = None,
+                       stats: dict[str, int] | None = None) -> None:
+        with self.transaction():
+            self.update_session_stats(session_id, **(stats or {}))
+            cursor = self._conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
+                                        (utc_iso(ended_at), session_id))
+            if cursor.rowcount == 0:
+                raise SessionNotFound(session_id)
+
+    def list_sessions(self) -> list[SessionInfo]:
+        """Every session, oldest first."""
+        with self._reading():
+            rows = self._conn.execute(_SESSION_QUERY + " ORDER BY s.id").fetchall()
+            return [self._session_info(row) for row in rows]
+
+    def get_session(self, session_id: int) -> SessionInfo:
+        with self._reading():
+            row = self._conn.execute(_SESSION_QUERY + " WHERE s.id = ?",
+                                     (session_id,)).fetchone()
+            if row is None:
+                raise SessionNotFound(session_id)
+            return self._session_info(row)
+
+    def _session_info(self, row: sqlite3.Row) -> SessionInfo:
+        fields = dict(row)
+        fields.pop("athlete_id")
+        span = chunks.device_span_us(self._conn, fields["id"])
+        if span is not None:
+            duration_s = (span[1] - span[0]) / 1e6
+        elif fields["ended_at"] is not None:
+            duration_s = max(0.0, (datetime.fromisoformat(fields["ended_at"])
+                                   - datetime.fromisoformat(fields["started_at"])).total_seconds())
+        else:
+            duration_s = 0.0
+        return SessionInfo(**fields, duration_s=duration_s)
+
+    # -- samples ----------------------------------------------------------
+
+    def append_force(self, session_id: int, block: ForceBlock) -> None:
+        """Store ``block`` as one chunk (nothing for an empty block), in the
+        caller's transaction if one is open, else in its own."""
+        with self.transaction():
+            chunks.insert_force(self._conn, session_id, block)
+
+    def append_distance(self, session_id: int, block: DistanceBlock) -> None:
+        with self.transaction():
+            chunks.insert_distance(self._conn, session_id, block)
+
+    def load_force(self, session_id: int) -> ForceBlock:
+        """Every stored force sample of the session, in recording order."""
+        info = self.get_session(session_id)
+        with self._reading():
+            return chunks.read_force(self._conn, session_id, info.force_channels or 1)
+
+    def load_distance(self, session_id: int) -> DistanceBlock:
+        self.get_session(session_id)
+        with self._reading():
+            return chunks.read_distance(self._conn, session_id)
+
+    # -- calibrations and events -----------------------------------------
+
+    def add_calibration(self, session_id: int, channel: int, offset_counts: int,
+                        counts_per_newton: float, *, source: str = "device",
+                        t_device_us: int | None = None, mass_grams: float | None = None,
+                        recorded_at: datetime | None = None) -> int:
+        with self.transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO calibrations (session_id, channel, offset_counts, counts_per_newton,"
+                " t_device_us, recorded_at, source, mass_grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, channel, offset_counts, counts_per_newton, t_device_us,
+                 utc_iso(recorded_at), source, mass_grams))
+        return int(cursor.lastrowid)
+
+    def calibrations(self, session_id: int) -> list[CalibrationRecord]:
+        """In the order they were recorded."""
+        with self._reading():
+            rows = self._conn.execute("SELECT * FROM calibrations WHERE session_id = ?"
+                                      " ORDER BY id", (session_id,)).fetchall()
+        return [CalibrationRecord(**dict(row)) for row in rows]
+
+    def add_event(self, session_id: int, kind: str, detail: str = "", *,
+                  t_host_s: float, t_device_us: int | None = None) -> int:
+        with self.transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO events (session_id, t_device_us, t_host_s, kind, detail)"
+                " VALUES (?, ?, ?, ?, ?)", (session_id, t_device_us, t_host_s, kind, detail))
+        return int(cursor.lastrowid)
+
+    def events(self, session_id: int) -> list[EventRecord]:
+        with self._reading():
+            rows = self._conn.execute("SELECT * FROM events WHERE session_id = ? ORDER BY id",
+                                      (session_id,)).fetchall()
+        return [EventRecord(**dict(row)) for row in rows]
+
+
+_SESSION_QUERY = (
+    "SELECT s.id, s.started_at, s.ended_at, s.athlete_id, a.name AS athlete_name,"
+    " s.body_mass_kg, s.exercise, s.device_id, s.firmware, s.protocol, s.force_channels,"
+    " s.force_rate_hz, s.distance_sensor, s.port, " + ", ".join(f"s.{c}" for c in STAT_COLUMNS)
+    + ", s.notes FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")

@@ -1,0 +1,17 @@
+"""Errors the storage layer raises: one family, so a caller (CLI or GUI) can
+catch ``StorageError`` and show its message instead of a traceback."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """The database cannot be opened, read or written; the message says why
+    in words a user can act on."""
+
+
+class SessionNotFound(StorageError, LookupError):
+    """No session with that id is stored."""
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"no session {session_id} in the database")
+        self.session_id = session_id

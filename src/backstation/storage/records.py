@@ -1,0 +1,90 @@
+"""Typed rows read back from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Running stream counters kept on each session row; the recorder passes them
+# by these names to update_session_stats / finish_session.
+STAT_COLUMNS: tuple[str, ...] = (
+    "force_samples", "distance_samples", "crc_errors", "malformed", "overlong",
+    "lost_force", "lost_distance", "reconnects",
+)
+
+# Where a calibration came from (the CAL sentence after HELLO, or the reply
+# to a TARE / CAL / SETCAL command). Not enforced by the schema, so a new
+# source needs no migration.
+CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal")
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: int
+    name: str
+    body_mass_kg: float | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device_id: str
+    firmware: str
+    protocol: int
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    started_at: str              # UTC, ISO-8601
+    ended_at: str | None         # None while recording, or if the recorder was killed
+    athlete_name: str | None
+    body_mass_kg: float | None   # the athlete's mass when the session was recorded
+    exercise: str
+    device_id: str | None
+    firmware: str | None
+    protocol: int | None
+    force_channels: int | None
+    force_rate_hz: int | None
+    distance_sensor: str | None
+    port: str | None
+    force_samples: int
+    distance_samples: int
+    crc_errors: int
+    malformed: int
+    overlong: int
+    lost_force: int
+    lost_distance: int
+    reconnects: int
+    notes: str | None
+    # Span of the stored samples on the device time axis; when no sample is
+    # stored, the wall-clock span started_at..ended_at (0.0 if not ended).
+    duration_s: float
+
+    @property
+    def lost_samples(self) -> int:
+        return self.lost_force + self.lost_distance
+
+
+@dataclass(frozen=True)
+class CalibrationRecord:
+    id: int
+    session_id: int
+    channel: int
+    offset_counts: int
+    counts_per_newton: float
+    t_device_us: int | None
+    recorded_at: str
+    source: str
+    mass_grams: float | None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    session_id: int
+    t_device_us: int | None
+    t_host_s: float
+    kind: str                    # hello, reboot, reconnect, refused-device, stat, error ...
+    detail: str

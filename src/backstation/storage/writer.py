@@ -1,0 +1,184 @@
+"""Incremental, crash-safe recording of one session.
+
+The recorder hands every block it drains to a ``SessionWriter``; the writer
+buffers them and commits everything buffered in ONE transaction when
+``flush_if_due`` finds a second has passed or the buffer is large. A process
+killed at any moment therefore leaves a consistent session holding all but
+(at most) the last second, with counts on the session row that match the
+stored samples.
+
+A failed commit (disk full, database locked) rolls back completely and the
+buffer is kept, so the next flush writes everything exactly once; the
+failure is raised as ``StorageError`` for the caller to show. The buffer is
+not capped: at 80 Hz a minute of backlog is a few hundred kilobytes, and
+dropping raw samples is worse than memory.
+
+Single-threaded by design: one owner (the recorder) calls every method from
+one thread; there is no lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..samples import DistanceBlock, ForceBlock
+from .database import Database
+from .errors import StorageError
+
+FLUSH_INTERVAL_S = 1.0
+FLUSH_SAMPLES = 2000          # flush early when this many samples wait
+MAX_CHUNK_SAMPLES = 4096      # a bigger flush is split into several chunk rows
+
+
+@dataclass(frozen=True)
+class _PendingCalibration:
+    channel: int
+    offset_counts: int
+    counts_per_newton: float
+    source: str
+    t_device_us: int | None
+    mass_grams: float | None
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _PendingEvent:
+    kind: str
+    detail: str
+    t_host_s: float
+    t_device_us: int | None
+
+
+class SessionWriter:
+    def __init__(self, db: Database, session_id: int, force_channels: int, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._db = db
+        self.session_id = session_id
+        self._channels = force_channels
+        self._clock = clock
+        self._force: list[ForceBlock] = []
+        self._distance: list[DistanceBlock] = []
+        self._calibrations: list[_PendingCalibration] = []
+        self._events: list[_PendingEvent] = []
+        self._stats: dict[str, int] = {}
+        self._last_flush_s = clock()
+        self._retry_after_s = float("-inf")
+        self.flushes = 0                       # successful flushes, for status displays
+        self.last_error: StorageError | None = None
+
+    # -- buffering --------------------------------------------------------
+
+    def add_force(self, block: ForceBlock) -> None:
+        if len(block):
+            self._force.append(block)
+
+    def add_distance(self, block: DistanceBlock) -> None:
+        if len(block):
+            self._distance.append(block)
+
+    def add_calibration(self, channel: int, offset_counts: int, counts_per_newton: float, *,
+                        source: str = "device", t_device_us: int | None = None,
+                        mass_grams: float | None = None,
+                        recorded_at: datetime | None = None) -> None:
+        self._calibrations.append(_PendingCalibration(
+            channel, offset_counts, counts_per_newton, source, t_device_us, mass_grams,
+            recorded_at))
+
+    def add_event(self, kind: str, detail: str = "", *, t_host_s: float,
+                  t_device_us: int | None = None) -> None:
+        self._events.append(_PendingEvent(kind, detail, t_host_s, t_device_us))
+
+    def update_stats(self, **stats: int) -> None:
+        """Latest stream counter totals, written with the next flush."""
+        self._stats.update(stats)
+
+    @property
+    def pending_samples(self) -> int:
+        return sum(map(len, self._force)) + sum(map(len, self._distance))
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._force or self._distance or self._calibrations or self._events
+                    or self._stats)
+
+    # -- writing ----------------------------------------------------------
+
+    def flush_if_due(self, now_s: float | None = None) -> bool:
+        """Flush if FLUSH_INTERVAL_S passed since the last flush or
+        FLUSH_SAMPLES wait; True if it flushed. After a failure it waits a
+        full interval before retrying, whatever the buffer size, so a full
+        disk is not hammered 30 times a second."""
+        now_s = self._clock() if now_s is None else now_s
+        if now_s < self._retry_after_s:
+            return False
+        due = (now_s - self._last_flush_s >= FLUSH_INTERVAL_S
+               or self.pending_samples >= FLUSH_SAMPLES)
+        if not due:
+            return False
+        try:
+            self.flush(now_s)
+        except StorageError:
+            self._retry_after_s = now_s + FLUSH_INTERVAL_S
+            raise
+        return True
+
+    def flush(self, now_s: float | None = None) -> None:
+        """Commit everything buffered in one transaction. On failure nothing
+        is committed, the buffer is kept and ``StorageError`` is raised."""
+        now_s = self._clock() if now_s is None else now_s
+        if self.has_pending:
+            try:
+                self._write_all()
+            except StorageError as exc:
+                self.last_error = exc
+                raise
+            self._force.clear()
+            self._distance.clear()
+            self._calibrations.clear()
+            self._events.clear()
+            self._stats.clear()
+            self.flushes += 1
+        self.last_error = None
+        self._last_flush_s = now_s
+        self._retry_after_s = float("-inf")
+
+    def finish(self, ended_at: datetime | None = None, **stats: int) -> None:
+        """Flush what is left and mark the session ended."""
+        self.update_stats(**stats)
+        self.flush()
+        self._db.finish_session(self.session_id, ended_at)
+
+    def _write_all(self) -> None:
+        db, sid = self._db, self.session_id
+        with db.transaction():
+            if self._force:
+                force = ForceBlock.concat(self._force, self._channels)
+                for start in range(0, len(force), MAX_CHUNK_SAMPLES):
+                    db.append_force(sid, _slice_force(force, start))
+            if self._distance:
+                distance = DistanceBlock.concat(self._distance)
+                for start in range(0, len(distance), MAX_CHUNK_SAMPLES):
+                    db.append_distance(sid, _slice_distance(distance, start))
+            for cal in self._calibrations:
+                db.add_calibration(sid, cal.channel, cal.offset_counts, cal.counts_per_newton,
+                                   source=cal.source, t_device_us=cal.t_device_us,
+                                   mass_grams=cal.mass_grams, recorded_at=cal.recorded_at)
+            for event in self._events:
+                db.add_event(sid, event.kind, event.detail, t_host_s=event.t_host_s,
+                             t_device_us=event.t_device_us)
+            db.update_session_stats(sid, **self._stats)
+
+
+def _slice_force(block: ForceBlock, start: int) -> ForceBlock:
+    end = start + MAX_CHUNK_SAMPLES
+    return ForceBlock(block.seq[start:end], block.t_device_us[start:end],
+                      block.raw[start:end], block.t_host_s[start:end])
+
+
+def _slice_distance(block: DistanceBlock, start: int) -> DistanceBlock:
+    end = start + MAX_CHUNK_SAMPLES
+    return DistanceBlock(block.seq[start:end], block.t_device_us[start:end],
+                         block.gap_mm[start:end], block.t_host_s[start:end])
