@@ -112,7 +112,7 @@ class SessionWriter:
         full interval before retrying, whatever the buffer size, so a full
         disk is not hammered 30 times a second."""
         now_s = self._clock() if now_s is None else now_s
-        if now_s < self._retry_after_s:
+        if now_s < self._retry_after_s or not self.has_pending:
             return False
         due = (now_s - self._last_flush_s >= FLUSH_INTERVAL_S
                or self.pending_samples >= FLUSH_SAMPLES)
