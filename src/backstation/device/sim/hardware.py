@@ -1,0 +1,68 @@
+"""The simulated board: its identity (what its EEPROM and parts are) and its
+sensors (HX711 pair, HC-SR04), each adding its own noise to the athlete model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...protocol.sentences import RAW_MAX, RAW_MIN, Cal
+
+FIRMWARE = "sim-0.1.0"
+HX711_SETTLING_S = {80: 0.05, 10: 0.4}   # datasheet: output settling time
+HX711_JITTER_S = 30e-6                   # conversion-to-read latency of the main loop
+ADC_NOISE_COUNTS = 3.0                   # HX711 at gain 128: a few counts rms
+MECH_NOISE_N = 0.15                      # bar and hook vibration, per sample, per side
+SWAY_N = (1.2, 0.6, 0.3)                 # body sway while hanging, per component
+SWAY_HZ = (0.9, 2.3, 5.1)
+DISTANCE_PERIOD_S = 0.050                # HC-SR04: >= 60 ms advised; 50 ms common in practice
+DISTANCE_JITTER_S = 200e-6
+DISTANCE_NOISE_MM = 1.2                  # rounds to +-2-3 mm
+DISTANCE_MAX_MM = 4000                   # 2-400 cm range
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """One physical board: id, load-cell offsets and scales, its HX711 clock."""
+
+    device_id: str
+    offset_counts: tuple[int, int]          # unloaded bar incl. the hooks
+    counts_per_newton: tuple[float, float]
+    adc_clock_factor: float                 # HX711 oscillator vs nominal (80 -> ~80.5)
+    eeprom_cal: tuple[Cal, Cal]             # what the maker stored: close to the truth
+    firmware: str = FIRMWARE
+
+    @classmethod
+    def from_seed(cls, device_seed: int, device_id: str | None = None) -> "DeviceIdentity":
+        rng = np.random.default_rng([int(device_seed), 0xD1])
+        ident = device_id or "%08X" % int(rng.integers(0, 1 << 32))
+        offsets = tuple(int(x) for x in rng.integers(20_000, 90_000, size=2))
+        scales = tuple(float(x) for x in np.round(rng.uniform(400, 2000, size=2), 2))
+        factor = float(1.0 + rng.uniform(0.002, 0.01))
+        cal = tuple(Cal(ch, offsets[ch] + int(rng.integers(-150, 150)),
+                        round(scales[ch] * float(rng.uniform(0.99, 1.01)), 4)) for ch in range(2))
+        return cls(ident.upper(), offsets, scales, factor, cal)
+
+
+def sway_n(t_s: float, phases: np.ndarray) -> float:
+    """Slow body sway of a person hanging from the bar (N, before the load share)."""
+    return sum(a * math.sin(2 * math.pi * f * t_s + p) for a, f, p in zip(SWAY_N, SWAY_HZ, phases))
+
+
+def hx711_raw(rng: np.random.Generator, ident: DeviceIdentity, side_forces_n: tuple[float, float],
+              ) -> tuple[int, int]:
+    """Both channels' signed 24-bit readings for the given per-side forces."""
+    out = []
+    for ch in range(2):
+        force = side_forces_n[ch] + MECH_NOISE_N * rng.standard_normal()
+        counts = (ident.offset_counts[ch] + ident.counts_per_newton[ch] * force
+                  + ADC_NOISE_COUNTS * rng.standard_normal())
+        out.append(int(min(RAW_MAX, max(RAW_MIN, round(counts)))))
+    return out[0], out[1]
+
+
+def hcsr04_gap(rng: np.random.Generator, true_gap_mm: float) -> int:
+    return int(min(DISTANCE_MAX_MM, max(0, round(true_gap_mm + DISTANCE_NOISE_MM * rng.standard_normal()))))

@@ -1,0 +1,202 @@
+"""The athlete under the bar: a scripted, noise-free timeline of gap and force.
+
+A scenario script (a list of sets, each a list of ``RepSpec``) becomes a list
+of ``Segment``s. Each segment moves the chest gap and the share of the body
+the bar carries with a minimum-jerk profile, so position, velocity and
+acceleration are smooth and the force (static load + effective mass x chest
+acceleration) has no steps. Everything here is a pure function of scenario
+time; the sensors add noise on top.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+G_MS2 = 9.80665
+CONTACT_MM = 25.0           # the app's default contact threshold (DESIGN §4)
+PLATE_SHARE = 0.85          # plates on the abdomen sit close to the bar
+HANG_SHARE = {"floor": 0.62, "bench": 0.72}   # share of body weight on the bar
+
+
+@dataclass(frozen=True)
+class Athlete:
+    body_mass_kg: float = 80.0
+    feet: str = "floor"          # 'floor' (heels on the floor) or 'bench'
+    plates_kg: float = 0.0
+    left_share: float = 0.5      # share of the bar load on channel 0
+    bottom_gap_mm: float = 520.0  # arms straight
+    floor_gap_mm: float = 870.0   # nobody under the bar: the sensor sees the floor
+
+    @property
+    def static_load_n(self) -> float:
+        """Load on the bar while hanging still: ~55-75 % of body weight + plates."""
+        return (HANG_SHARE[self.feet] * self.body_mass_kg
+                + PLATE_SHARE * self.plates_kg) * G_MS2
+
+    @property
+    def effective_mass_kg(self) -> float:
+        """Mass the hands accelerate with the chest (a body pivoting on its heels)."""
+        return HANG_SHARE[self.feet] * self.body_mass_kg + PLATE_SHARE * self.plates_kg
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    """One rep as the script wants it; hard cases are just other values."""
+
+    pull_s: float = 1.0
+    hold_s: float = 0.5          # top hold / squeeze
+    lower_s: float = 1.5
+    pause_s: float = 0.6         # at the bottom, before the pull
+    min_gap_mm: float = 5.0      # 0-15 touches the chest; 60-150 stops short
+    squeeze_share: float = 0.04  # extra force at the top, share of the static load
+    left_share: float | None = None   # None: the athlete's
+    echo_lost_at_top: bool = False    # the sensor misses every echo near the top
+    expect_reason: str | None = None  # override the physical verdict (hard cases)
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    reps: tuple[RepSpec, ...]
+    rest_after_s: float = 15.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    t0_s: float
+    t1_s: float
+    gap0_mm: float
+    gap1_mm: float
+    on0: float = 1.0             # share of the static load the bar carries
+    on1: float = 1.0
+    extra0: float = 0.0          # squeeze extra, share of the static load
+    extra1: float = 0.0
+    left_share: float = 0.5
+
+
+def _s(tau: float) -> float:
+    return tau * tau * tau * (10.0 + tau * (-15.0 + 6.0 * tau))
+
+
+def _s2(tau: float) -> float:
+    return 60.0 * tau - 180.0 * tau * tau + 120.0 * tau * tau * tau
+
+
+@dataclass
+class Timeline:
+    athlete: Athlete
+    segments: list[Segment] = field(default_factory=list)
+    echo_lost_s: list[tuple[float, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._starts = [s.t0_s for s in self.segments]
+
+    @property
+    def end_s(self) -> float:
+        return self.segments[-1].t1_s if self.segments else 0.0
+
+    def _segment(self, t_s: float) -> tuple[Segment, float]:
+        i = max(0, bisect.bisect_right(self._starts, t_s) - 1)
+        seg = self.segments[i]
+        span = seg.t1_s - seg.t0_s
+        tau = min(1.0, max(0.0, (t_s - seg.t0_s) / span)) if span > 0 else 1.0
+        return seg, tau
+
+    def gap_mm(self, t_s: float) -> float:
+        seg, tau = self._segment(t_s)
+        return seg.gap0_mm + (seg.gap1_mm - seg.gap0_mm) * _s(tau)
+
+    def on_bar(self, t_s: float) -> float:
+        seg, tau = self._segment(t_s)
+        return seg.on0 + (seg.on1 - seg.on0) * _s(tau)
+
+    def state(self, t_s: float) -> tuple[float, float, float]:
+        """(total force N, left share, share of the load on the bar), noise-free."""
+        seg, tau = self._segment(t_s)
+        s = _s(tau)
+        on = seg.on0 + (seg.on1 - seg.on0) * s
+        span = seg.t1_s - seg.t0_s
+        accel_up_ms2 = 0.0
+        if span > 0 and 0.0 < tau < 1.0:
+            accel_up_ms2 = -(seg.gap1_mm - seg.gap0_mm) / 1000.0 / span ** 2 * _s2(tau)
+        static = self.athlete.static_load_n
+        extra = seg.extra0 + (seg.extra1 - seg.extra0) * s
+        force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
+        return force, seg.left_share, on
+
+    def force_n(self, t_s: float) -> float:
+        return self.state(t_s)[0]
+
+    def echo_lost(self, t_s: float) -> bool:
+        return any(a <= t_s < b for a, b in self.echo_lost_s)
+
+
+@dataclass(frozen=True)
+class RepWindow:
+    """Where one rep landed on the timeline (the truth module measures it)."""
+
+    set_index: int
+    rep_index: int
+    spec: RepSpec
+    t_start_s: float   # start of the pull
+    t_top_s: float     # end of the pull
+    t_end_s: float     # arms straight again
+    bottom_gap_mm: float
+
+
+@dataclass(frozen=True)
+class SetWindow:
+    t_start_s: float   # the load starts ramping up (getting on)
+    t_end_s: float     # the load has ramped down (off the bar)
+    reps: tuple[RepWindow, ...]
+
+
+SLIDE_IN_S = 0.5
+GRAB_S = 1.0
+SETTLE_S = 1.0
+RELEASE_S = 1.0
+
+
+def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
+                   tail_s: float) -> tuple[Timeline, list[SetWindow]]:
+    segs: list[Segment] = []
+    lost: list[tuple[float, float]] = []
+    windows: list[SetWindow] = []
+    floor, bottom = athlete.floor_gap_mm, athlete.bottom_gap_mm
+    share = athlete.left_share
+    t = 0.0
+
+    def add(duration: float, gap0: float, gap1: float, on0: float = 1.0, on1: float = 1.0,
+            extra0: float = 0.0, extra1: float = 0.0, left: float = share) -> float:
+        nonlocal t
+        segs.append(Segment(t, t + duration, gap0, gap1, on0, on1, extra0, extra1, left))
+        t += duration
+        return t
+
+    add(lead_s, floor, floor, 0.0, 0.0)
+    for set_index, spec in enumerate(sets):
+        add(SLIDE_IN_S, floor, bottom, 0.0, 0.0)
+        set_start = t
+        add(GRAB_S, bottom, bottom, 0.0, 1.0)
+        add(SETTLE_S, bottom, bottom)
+        reps = []
+        for rep_index, rep in enumerate(spec.reps):
+            left = share if rep.left_share is None else rep.left_share
+            add(rep.pause_s, bottom, bottom, left=left)
+            t_start = t
+            top = add(rep.pull_s, bottom, rep.min_gap_mm, left=left)
+            if rep.hold_s > 0:
+                half = rep.hold_s / 2
+                add(half, rep.min_gap_mm, rep.min_gap_mm, extra1=rep.squeeze_share, left=left)
+                add(half, rep.min_gap_mm, rep.min_gap_mm, extra0=rep.squeeze_share, left=left)
+            if rep.echo_lost_at_top:
+                lost.append((top - 0.25 * rep.pull_s, t + 0.25 * rep.lower_s))
+            add(rep.lower_s, rep.min_gap_mm, bottom, left=left)
+            reps.append(RepWindow(set_index, rep_index, rep, t_start, top, t, bottom))
+        add(SETTLE_S * 0.8, bottom, bottom)
+        set_end = add(RELEASE_S, bottom, bottom, 1.0, 0.0)
+        add(SLIDE_IN_S, bottom, floor, 0.0, 0.0)
+        windows.append(SetWindow(set_start, set_end, tuple(reps)))
+        last = set_index == len(sets) - 1
+        add(tail_s if last else spec.rest_after_s, floor, floor, 0.0, 0.0)
+    return Timeline(athlete, segs, lost), windows

@@ -1,0 +1,134 @@
+"""Named, seeded scenario scripts. A new hard case is a new function here.
+
+Every scenario starts with ``lead_s`` seconds of an unloaded bar (so a host
+can connect and send START), then its sets, then ``tail_s`` unloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .model import Athlete, RepSpec, SetSpec
+
+LEAD_S = 4.0
+TAIL_S = 4.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    athlete: Athlete
+    sets: tuple[SetSpec, ...]
+    lead_s: float = LEAD_S
+    tail_s: float = TAIL_S
+    rate_pin_high: bool = True          # False: RATE tied low, 10 SPS, RATE 80 refused
+    distance_sensor: str = "hcsr04"     # or 'none'
+    faults_per_s: float = 0.0           # line faults while streaming (noisy-line)
+    unplug_at_s: float | None = None    # the USB cable is pulled ...
+    unplug_for_s: float = 3.0           # ... for this long, then the device reboots
+    missed_echo_rate: float = 0.01
+
+
+def _athlete(rng: np.random.Generator, **overrides) -> Athlete:
+    base = Athlete(body_mass_kg=float(np.round(rng.uniform(65, 95), 1)),
+                   feet=str(rng.choice(["floor", "bench"])),
+                   left_share=float(np.round(rng.uniform(0.46, 0.54), 3)),
+                   bottom_gap_mm=float(np.round(rng.uniform(460, 580))))
+    return replace(base, **overrides)
+
+
+def good_reps(rng: np.random.Generator, count: int, fatigue: float = 0.06) -> list[RepSpec]:
+    """Reps that touch the chest; later ones slower and a little shallower."""
+    reps = []
+    for i in range(count):
+        slow = 1.0 + fatigue * i
+        reps.append(RepSpec(
+            pull_s=float(rng.uniform(0.8, 1.0) * slow),
+            hold_s=float(rng.uniform(0.4, 0.8)),
+            lower_s=float(rng.uniform(1.2, 1.6) * (1.0 + fatigue * i / 2)),
+            pause_s=float(rng.uniform(0.5, 0.9)),
+            min_gap_mm=float(min(15.0, rng.uniform(0, 6) + 8.0 * i / max(1, count - 1)))))
+    return reps
+
+
+def short_rep(rng: np.random.Generator, base: RepSpec | None = None) -> RepSpec:
+    base = base or RepSpec()
+    return replace(base, min_gap_mm=float(rng.uniform(60, 150)), hold_s=float(rng.uniform(0.1, 0.4)))
+
+
+def clean(rng: np.random.Generator) -> Scenario:
+    sets = tuple(SetSpec(tuple(good_reps(rng, 8)), float(rng.uniform(15, 20))) for _ in range(3))
+    return Scenario("clean", "3 sets of 8 good reps, 15-20 s rests", _athlete(rng), sets)
+
+
+def partial(rng: np.random.Generator) -> Scenario:
+    sets = []
+    for _ in range(2):
+        reps = good_reps(rng, 8)
+        for i in rng.choice(np.arange(1, 8), size=3, replace=False):
+            reps[i] = short_rep(rng, reps[i])
+        sets.append(SetSpec(tuple(reps), float(rng.uniform(15, 20))))
+    return Scenario("partial", "2 sets of 8, three reps per set stop 60-150 mm short",
+                    _athlete(rng), tuple(sets))
+
+
+def burnout(rng: np.random.Generator) -> Scenario:
+    count = int(rng.integers(14, 19))
+    failing = int(rng.integers(3, 5))
+    reps = []
+    for i in range(count):
+        slow = 1.0 + 0.04 * i
+        rep = RepSpec(pull_s=0.45 * slow, hold_s=0.05, lower_s=0.45 * slow, pause_s=0.1,
+                      min_gap_mm=float(rng.uniform(0, 10)), squeeze_share=0.02)
+        if i >= count - failing:
+            rep = replace(rep, min_gap_mm=float(rng.uniform(60, 150)), pull_s=rep.pull_s * 1.3)
+        reps.append(rep)
+    sets = (SetSpec(tuple(good_reps(rng, 6)), 15.0), SetSpec(tuple(reps), 10.0))
+    return Scenario("burnout", f"a working set of 6, then a fast burnout of {count} reps, "
+                    f"the last {failing} short of the bar", _athlete(rng), sets)
+
+
+def noisy_line(rng: np.random.Generator) -> Scenario:
+    sets = (SetSpec(tuple(good_reps(rng, 8)), 10.0),)
+    return Scenario("noisy-line", "one set of 8 with ~3 line faults a second while streaming",
+                    _athlete(rng), sets, faults_per_s=3.0)
+
+
+def unplug(rng: np.random.Generator) -> Scenario:
+    sets = (SetSpec(tuple(good_reps(rng, 8)), 10.0),)
+    unplug_at = LEAD_S + 2.5 + 3 * 3.5   # around the fourth rep
+    return Scenario("unplug", "one set of 8; the USB cable is out for 3 s mid-set, "
+                    "the device reboots when it returns", _athlete(rng), sets,
+                    unplug_at_s=unplug_at, unplug_for_s=3.0)
+
+
+def slow_adc(rng: np.random.Generator) -> Scenario:
+    sets = (SetSpec(tuple(good_reps(rng, 8)), 10.0),)
+    return Scenario("slow-adc", "one set of 8 with the HX711 RATE pin tied low (10 SPS)",
+                    _athlete(rng), sets, rate_pin_high=False)
+
+
+SCENARIOS: dict[str, Callable[[np.random.Generator], Scenario]] = {
+    "clean": clean, "partial": partial, "burnout": burnout, "noisy-line": noisy_line,
+    "unplug": unplug, "slow-adc": slow_adc,
+}
+
+
+def list_scenarios() -> list[str]:
+    return list(SCENARIOS)
+
+
+def describe_scenarios() -> dict[str, str]:
+    return {name: make_scenario(name, 0).description for name in SCENARIOS}
+
+
+def make_scenario(name: str, seed: int) -> Scenario:
+    try:
+        builder = SCENARIOS[name]
+    except KeyError:
+        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
+    return builder(np.random.default_rng([int(seed), 0x5C]))

@@ -1,0 +1,292 @@
+"""The simulated Back Station: the firmware's behaviour on a virtual clock.
+
+No threads and no wall clock: ``advance(until_s)`` runs the device up to that
+scenario time and returns every byte it wrote, each written when its sample
+was taken; ``receive(data)`` hands it host bytes at the current time.
+Transports (``protocol_sim``, ``pty_runner``) map wall-clock time onto it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...protocol.sentences import (
+    PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, ForceSample, Hello,
+    NO_ECHO_MM, Stat, encode,
+)
+from . import hardware as hw
+from .commands import CommandHandler
+from .faults import FaultInjector
+from .model import build_timeline
+from .scenarios import Scenario, make_scenario
+from .truth import Truth, build_truth
+
+HELLO_AFTER_BOOT_S = 0.1   # bootloader + setup() before the first byte
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Boot:
+    t_s: float            # scenario time of the (re)boot
+    boot_offset_us: int   # micros() at that instant
+    device_id: str
+
+
+class SimulatedStation:
+    """A seeded, scripted station. See the package docstring for its numbers.
+
+    ``boot_offset_us`` is micros() at every boot (set near 2**32 to exercise
+    the wrap); ``swap_device`` makes a different board come back after the
+    unplug; ``first_seq`` starts the F/D counters elsewhere (to exercise the
+    65535 -> 0 wrap without 14 minutes of samples).
+    """
+
+    def __init__(self, scenario: str | Scenario = "clean", seed: int = 0, *,
+                 device_id: str | None = None, swap_device: bool = False,
+                 boot_offset_us: int = 0, faults_per_s: float | None = None,
+                 first_seq: int = 0):
+        self.scenario = scenario if isinstance(scenario, Scenario) else make_scenario(scenario, seed)
+        self.seed = int(seed)
+        self.timeline, self._windows = build_timeline(
+            self.scenario.athlete, list(self.scenario.sets), self.scenario.lead_s,
+            self.scenario.tail_s)
+        adc_ss, dist_ss, fault_ss, sway_ss = np.random.SeedSequence([self.seed, 0x57]).spawn(4)
+        self._adc_rng = np.random.default_rng(adc_ss)
+        self._dist_rng = np.random.default_rng(dist_ss)
+        self._sway_phases = np.random.default_rng(sway_ss).uniform(0, 2 * np.pi, 3)
+        self.identities = [hw.DeviceIdentity.from_seed(self.seed, device_id)]
+        if swap_device:
+            self.identities.append(hw.DeviceIdentity.from_seed(self.seed + 7919))
+        self._eeprom: dict[str, list[Cal]] = {}
+        self.boot_offset_us = int(boot_offset_us) % T_US_MODULO
+        self.first_seq = int(first_seq) % SEQ_MODULO
+        rate = self.scenario.faults_per_s if faults_per_s is None else faults_per_s
+        self.faults = FaultInjector(np.random.default_rng(fault_ss), rate, self._fault_windows())
+        self.external_load_n = [0.0, 0.0]   # test bench: a known mass hung on a hook
+        self.boots: list[Boot] = []
+        self.now_s = 0.0
+        self._out = bytearray()
+        self._truth: Truth | None = None
+        self.commands = CommandHandler(self)
+        self._powered = False
+        self._boot()
+
+    # ----- public API -------------------------------------------------------
+    @property
+    def identity(self) -> hw.DeviceIdentity:
+        swapped = len(self.identities) > 1 and self.scenario.unplug_at_s is not None \
+            and self.now_s >= self.scenario.unplug_at_s
+        return self.identities[-1] if swapped else self.identities[0]
+
+    @property
+    def device_id(self) -> str:
+        return self.identity.device_id
+
+    @property
+    def calibration(self) -> list[Cal]:
+        ident = self.identity
+        return self._eeprom.setdefault(ident.device_id, list(ident.eeprom_cal))
+
+    @property
+    def streaming(self) -> bool:
+        return self._streaming
+
+    @property
+    def truth(self) -> Truth:
+        if self._truth is None:
+            self._truth = build_truth(self.scenario.name, self.seed, self.timeline,
+                                      self._windows, self._default_rate_hz(), self.unplug_window)
+        return self._truth
+
+    @property
+    def unplug_window(self) -> tuple[float, float] | None:
+        at = self.scenario.unplug_at_s
+        return None if at is None else (at, at + self.scenario.unplug_for_s)
+
+    def unplugged(self, t_s: float | None = None) -> bool:
+        w = self.unplug_window
+        t = self.now_s if t_s is None else t_s
+        return w is not None and w[0] <= t < w[1]
+
+    def device_us(self, t_s: float) -> int:
+        """micros() the device showed (or will show) at scenario time ``t_s``."""
+        boot = next((b for b in reversed(self.boots) if b.t_s <= t_s), self.boots[0])
+        return (boot.boot_offset_us + round((t_s - boot.t_s) * 1e6)) % T_US_MODULO
+
+    def advance(self, until_s: float) -> bytes:
+        """Run the device up to scenario time ``until_s``; return what it wrote."""
+        while True:
+            t, handler = self._next_event()
+            if t > until_s:
+                break
+            self.now_s = max(self.now_s, t)
+            handler()
+        self.now_s = max(self.now_s, until_s)
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def next_event_s(self) -> float:
+        return self._next_event()[0]
+
+    def receive(self, data: bytes) -> None:
+        """Host bytes arriving at the current time (``advance`` first)."""
+        if self._powered and self.now_s >= self._listening_s:
+            self.commands.feed(data)
+
+    def reset(self) -> None:
+        """DTR pulse (the host opened the port): the board reboots now."""
+        if self._powered and self.boots and self.boots[-1].t_s == self.now_s:
+            return
+        if not self.unplugged():
+            self._boot()
+
+    def summary(self) -> dict:
+        return {"scenario": self.scenario.name, "seed": self.seed,
+                "device_ids": [i.device_id for i in self.identities],
+                "boots": [b.__dict__ for b in self.boots], "now_s": self.now_s,
+                **self.faults.summary(), "truth": self.truth.to_dict()}
+
+    def _fault_windows(self) -> list[tuple[float, float]]:
+        """Faults start after the lead-in and stop a second before the end or an unplug."""
+        start, end = self.scenario.lead_s, self.timeline.end_s - 1.0
+        w = self.unplug_window
+        if w is None:
+            return [(start, end)]
+        return [(start, w[0] - 1.0), (w[1] + 2.0, end)]
+
+    # ----- boot and power ---------------------------------------------------
+    def _default_rate_hz(self) -> int:
+        return 80 if self.scenario.rate_pin_high else 10
+
+    def _boot(self) -> None:
+        self._powered = True
+        self.boots.append(Boot(self.now_s, self.boot_offset_us, self.identity.device_id))
+        self.faults.reboot()
+        self.commands.reset()
+        self._streaming = False
+        self._seq = {"F": self.first_seq, "D": self.first_seq}
+        self._hello_at_s = self.now_s + HELLO_AFTER_BOOT_S
+        self._listening_s = self.now_s + HELLO_AFTER_BOOT_S / 2   # the bootloader eats bytes
+        self.rate_hz = self._default_rate_hz()
+        self._restart_adc()
+        has_distance = self.scenario.distance_sensor != "none"
+        self._next_distance_s = self.now_s + 0.06 if has_distance else INF
+        self._next_stat_s = INF
+        self._adc_times: deque[float] = deque(maxlen=256)
+        self._distance_times: deque[float] = deque(maxlen=64)
+
+    def _restart_adc(self) -> None:
+        factor = self.identity.adc_clock_factor
+        self._adc_period_s = 1.0 / (self.rate_hz * factor)
+        self._adc_base_s = self.now_s + hw.HX711_SETTLING_S[self.rate_hz]
+        self._next_adc_s = self._adc_base_s
+
+    def set_rate(self, rate_hz: int) -> None:
+        if rate_hz != self.rate_hz:
+            self.rate_hz = rate_hz
+            self._restart_adc()
+
+    def _power_off(self) -> None:
+        self._powered = False
+        self._streaming = False
+
+    def _next_event(self):
+        if not self._powered:
+            w = self.unplug_window
+            if w and self.now_s < w[1]:
+                return w[1], self._boot
+            return INF, None
+        events = [(self._next_adc_s, self._on_adc), (self._next_distance_s, self._on_distance),
+                  (self._next_stat_s, self._on_stat)]
+        if self._hello_at_s >= self.now_s and self._hello_at_s != INF:
+            events.append((self._hello_at_s, self._on_hello))
+        w = self.unplug_window
+        if w and self.now_s <= w[0]:
+            events.append((w[0], self._power_off))
+        return min(events, key=lambda e: e[0])
+
+    # ----- output -----------------------------------------------------------
+    def write(self, sentence) -> None:
+        """Command replies: never faulted."""
+        self.faults.emit(b"", sentence.TYPE, self.now_s)
+        self._out += encode(sentence)
+
+    def _stream(self, sentence) -> None:
+        self._out += self.faults.emit(encode(sentence), sentence.TYPE, self.now_s)
+
+    def hello(self) -> Hello:
+        return Hello(PROTOCOL_VERSION, self.identity.firmware, self.device_id, 2, self.rate_hz,
+                     self.scenario.distance_sensor)
+
+    def write_info(self) -> None:
+        self.write(self.hello())
+        for cal in self.calibration:
+            self.write(cal)
+
+    def start_streaming(self) -> None:
+        if not self._streaming:
+            self._streaming = True
+            self._next_stat_s = self.now_s + 1.0
+
+    def stop_streaming(self) -> None:
+        self._streaming = False
+        self._next_stat_s = INF
+
+    # ----- events -----------------------------------------------------------
+    def _on_hello(self) -> None:
+        self._hello_at_s = INF
+        self.write_info()
+
+    def side_forces_n(self, t_s: float) -> tuple[float, float]:
+        force, left, on = self.timeline.state(t_s)
+        force += on * hw.sway_n(t_s, self._sway_phases)
+        return (force * left + self.external_load_n[0], force * (1 - left) + self.external_load_n[1])
+
+    def _on_adc(self) -> None:
+        t = self._next_adc_s
+        self._adc_base_s += self._adc_period_s
+        self._next_adc_s = self._adc_base_s + hw.HX711_JITTER_S * float(self._adc_rng.standard_normal())
+        raw = hw.hx711_raw(self._adc_rng, self.identity, self.side_forces_n(t))
+        self._adc_times.append(t)
+        self.commands.on_sample(raw)
+        if self._streaming:
+            self._stream(ForceSample(self._seq["F"], self.device_us(t), raw))
+            self._seq["F"] = (self._seq["F"] + 1) % SEQ_MODULO
+
+    def _on_distance(self) -> None:
+        t = self._next_distance_s
+        self._next_distance_s = t + hw.DISTANCE_PERIOD_S + hw.DISTANCE_JITTER_S * float(
+            self._dist_rng.standard_normal())
+        missed = (self.timeline.echo_lost(t)
+                  or self._dist_rng.random() < self.scenario.missed_echo_rate)
+        gap = hw.hcsr04_gap(self._dist_rng, self.timeline.gap_mm(t))
+        self._distance_times.append(t)
+        if self._streaming:
+            self._stream(DistanceSample(self._seq["D"], self.device_us(t),
+                                        NO_ECHO_MM if missed else gap))
+            self._seq["D"] = (self._seq["D"] + 1) % SEQ_MODULO
+
+    def _on_stat(self) -> None:
+        t = self._next_stat_s
+        self._next_stat_s = t + 1.0
+        self._stream(Stat(self.device_us(t), _rate_x100(self._adc_times, t),
+                          _rate_x100(self._distance_times, t), 0, 0))
+
+    # ----- persistence ------------------------------------------------------
+    def store_cal(self, cal: Cal) -> None:
+        self.calibration[cal.channel] = cal
+
+
+def _rate_x100(times: deque[float], now_s: float) -> int:
+    """Rate over the last second as the firmware measures it: samples between
+    the first and the last one in the window, over the time between them."""
+    while times and times[0] < now_s - 1.0:
+        times.popleft()
+    if len(times) < 2 or times[-1] <= times[0]:
+        return 0
+    return int(round((len(times) - 1) * 100 / (times[-1] - times[0])))
