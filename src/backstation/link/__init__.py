@@ -1,0 +1,25 @@
+"""The serial link to a station: port discovery, errors, and the reader thread.
+
+Plain Python; no Qt. A Qt wrapper drains ``DeviceLink`` on a timer.
+"""
+
+from .errors import (
+    CommandFailed, CommandTimeout, ConnectionLost, LinkError, NoHello, NotConnected,
+    PermissionDenied, PortBusy, PortNotFound, UnsupportedProtocol, WrongDevice,
+    map_serial_error,
+)
+from .events import (
+    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
+    LinkState, StateChanged, StatReceived,
+)
+from .link import DEFAULT_BAUDRATE, DeviceLink
+from .ports import PortInfo, find_ports
+from .replies import Latency
+
+__all__ = [
+    "CalibrationReceived", "CommandFailed", "CommandTimeout", "Connected", "ConnectionLost",
+    "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "Latency",
+    "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotConnected",
+    "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "StateChanged",
+    "StatReceived", "UnsupportedProtocol", "WrongDevice", "find_ports", "map_serial_error",
+]

@@ -1,0 +1,83 @@
+"""What the link reports to its owner: state changes and typed events.
+
+The reader thread puts these on a queue; the owner (the acquisition
+controller, the headless recorder) drains them on its own schedule. Events
+carry ``t_host_s`` (the link's clock when it happened) so a log or the UI can
+order them against samples.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Union
+
+from ..protocol.sentences import Cal, Hello, Stat
+
+
+class LinkState(enum.Enum):
+    CONNECTING = "CONNECTING"      # port open, waiting for HELLO
+    IDLE = "IDLE"                  # adopted, not streaming
+    STREAMING = "STREAMING"        # adopted, START acknowledged
+    RECONNECTING = "RECONNECTING"  # port lost; looking for the same device_id
+    CLOSED = "CLOSED"              # not opened yet, failed to open, or closed
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    t_host_s: float
+    state: LinkState
+    previous: LinkState
+    reconnects: int
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """A device was adopted: at open, or again after a reconnect."""
+
+    t_host_s: float
+    hello: Hello
+    port: str
+    reconnects: int
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationReceived:
+    t_host_s: float
+    cal: Cal
+
+
+@dataclass(frozen=True, slots=True)
+class StatReceived:
+    t_host_s: float
+    stat: Stat
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRebooted:
+    """An unrequested HELLO on a live port: the device restarted (watchdog, brown-out)."""
+
+    t_host_s: float
+    hello: Hello
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRefused:
+    """While reconnecting, a port answered with another station's id: left alone."""
+
+    t_host_s: float
+    port: str
+    expected_device_id: str
+    found_device_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFault:
+    """Something the user should see that did not stop the link (lost port, unmatched ERR)."""
+
+    t_host_s: float
+    message: str
+
+
+LinkEvent = Union[StateChanged, Connected, CalibrationReceived, StatReceived,
+                  DeviceRebooted, DeviceRefused, LinkFault]
