@@ -79,6 +79,14 @@ def test_blobs_are_little_endian_whatever_the_machine(db: Database, tmp_path: Pa
     assert bytes(row[2]) == (-2).to_bytes(4, "little", signed=True)
 
 
+def test_a_damaged_chunk_is_reported_not_misread(db: Database) -> None:
+    sid = db.create_session(force_channels=2)
+    db.append_force(sid, force_block(0, 10))
+    db._conn.execute("UPDATE force_chunks SET raw = substr(raw, 1, 30)")
+    with pytest.raises(StorageError, match="damaged force raw chunk"):
+        db.load_force(sid)
+
+
 def test_sessions_keep_streams_and_blocks_apart(db: Database) -> None:
     first, second = db.create_session(force_channels=2), db.create_session(force_channels=1)
     db.append_force(first, force_block(0, 10, 2))

@@ -59,7 +59,7 @@ def stored_force(path: Path, sid: int) -> ForceBlock:
 
 def test_flush_waits_for_the_interval(db: Database, clock: FakeClock) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2, clock=clock)
+    writer = SessionWriter(db, sid, clock=clock)
     writer.add_force(force_block(0, 40))
     assert not writer.flush_if_due(100.99)
     assert len(stored_force(db.path, sid)) == 0
@@ -73,14 +73,14 @@ def test_flush_waits_for_the_interval(db: Database, clock: FakeClock) -> None:
 
 
 def test_nothing_pending_means_no_flush(db: Database, clock: FakeClock) -> None:
-    writer = SessionWriter(db, db.create_session(), 2, clock=clock)
+    writer = SessionWriter(db, db.create_session(), clock=clock)
     assert not writer.flush_if_due(1000.0)
     assert writer.flushes == 0
 
 
 def test_large_buffer_flushes_before_the_interval(db: Database, clock: FakeClock) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2, clock=clock)
+    writer = SessionWriter(db, sid, clock=clock)
     writer.add_force(force_block(0, FLUSH_SAMPLES - 100))
     assert not writer.flush_if_due(100.1)
     writer.add_distance(distance_block(0, 100))
@@ -92,7 +92,7 @@ def test_large_buffer_flushes_before_the_interval(db: Database, clock: FakeClock
 def test_one_flush_stores_samples_calibrations_events_and_stats(db: Database,
                                                                 clock: FakeClock) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2, clock=clock)
+    writer = SessionWriter(db, sid, clock=clock)
     for start in range(0, 300, 30):
         writer.add_force(force_block(start, 30))
     writer.add_distance(distance_block(0, 75))
@@ -111,9 +111,19 @@ def test_one_flush_stores_samples_calibrations_events_and_stats(db: Database,
     assert db.get_session(sid).force_samples == 300 and len(db.events(sid)) == 1
 
 
+def test_force_block_with_another_channel_count_is_refused_at_once(db: Database) -> None:
+    writer = SessionWriter(db, db.create_session())
+    writer.add_force(force_block(0, 5))
+    one_channel = ForceBlock.from_rows([1], [0], [(7,)], [0.0], 1)
+    with pytest.raises(ValueError, match="1-channel"):
+        writer.add_force(one_channel)
+    writer.flush()                                 # what was buffered still goes in
+    assert writer.pending_samples == 0
+
+
 def test_a_big_flush_is_split_into_bounded_chunks(db: Database) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2)
+    writer = SessionWriter(db, sid)
     writer.add_force(force_block(0, 2 * MAX_CHUNK_SAMPLES + 5))
     writer.flush()
     sizes = [r[0] for r in db._conn.execute("SELECT n FROM force_chunks ORDER BY chunk_no")]
@@ -124,7 +134,7 @@ def test_a_big_flush_is_split_into_bounded_chunks(db: Database) -> None:
 def test_locked_database_keeps_the_buffer_and_the_next_flush_writes_once(
         db: Database, clock: FakeClock) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2, clock=clock)
+    writer = SessionWriter(db, sid, clock=clock)
     writer.add_force(force_block(0, 50))
     writer.add_event("stat", t_host_s=1.0)
     other = sqlite3.connect(db.path, isolation_level=None)
@@ -145,7 +155,7 @@ def test_locked_database_keeps_the_buffer_and_the_next_flush_writes_once(
 
 def test_full_disk_keeps_the_buffer_and_the_next_flush_writes_once(db: Database) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2)
+    writer = SessionWriter(db, sid)
     writer.add_force(force_block(0, 5000))
     pages = db._conn.execute("PRAGMA page_count").fetchone()[0]
     db._conn.execute(f"PRAGMA max_page_count = {pages}")      # the disk is full
@@ -161,7 +171,7 @@ def test_full_disk_keeps_the_buffer_and_the_next_flush_writes_once(db: Database)
 
 def test_failure_midway_rolls_back_the_whole_flush(db: Database, monkeypatch) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2)
+    writer = SessionWriter(db, sid)
     writer.add_force(force_block(0, 20))
     writer.add_distance(distance_block(0, 5))
     real_append = db.append_distance
@@ -185,7 +195,7 @@ def test_failure_midway_rolls_back_the_whole_flush(db: Database, monkeypatch) ->
 def test_after_a_failure_flush_if_due_retries_one_interval_later(
         db: Database, clock: FakeClock) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2, clock=clock)
+    writer = SessionWriter(db, sid, clock=clock)
     writer.add_force(force_block(0, FLUSH_SAMPLES))
     db._conn.execute(f"PRAGMA max_page_count = {db._conn.execute('PRAGMA page_count').fetchone()[0]}")
     with pytest.raises(StorageError):
@@ -198,7 +208,7 @@ def test_after_a_failure_flush_if_due_retries_one_interval_later(
 
 def test_finish_flushes_and_ends_the_session(db: Database) -> None:
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2)
+    writer = SessionWriter(db, sid)
     writer.add_force(force_block(0, 7))
     writer.finish(reconnects=2)
     info = db.get_session(sid)
@@ -219,7 +229,7 @@ CHILD = textwrap.dedent("""
     db = Database(sys.argv[1])
     pause_at = int(sys.argv[3])
     sid = db.create_session(force_channels=2)
-    writer = SessionWriter(db, sid, 2)
+    writer = SessionWriter(db, sid)
     print("session", sid, flush=True)
     flush_no = n_force = n_distance = 0
     real_append_distance = db.append_distance

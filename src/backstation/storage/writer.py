@@ -53,11 +53,10 @@ class _PendingEvent:
 
 
 class SessionWriter:
-    def __init__(self, db: Database, session_id: int, force_channels: int, *,
+    def __init__(self, db: Database, session_id: int, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self.session_id = session_id
-        self._channels = force_channels
         self._clock = clock
         self._force: list[ForceBlock] = []
         self._distance: list[DistanceBlock] = []
@@ -72,8 +71,14 @@ class SessionWriter:
     # -- buffering --------------------------------------------------------
 
     def add_force(self, block: ForceBlock) -> None:
-        if len(block):
-            self._force.append(block)
+        """Raises ValueError if the channel count differs from the buffered
+        blocks': refused here, it cannot wedge a later flush."""
+        if not len(block):
+            return
+        if self._force and block.channels != self._force[0].channels:
+            raise ValueError(f"{block.channels}-channel force block after "
+                             f"{self._force[0].channels}-channel ones")
+        self._force.append(block)
 
     def add_distance(self, block: DistanceBlock) -> None:
         if len(block):
@@ -155,7 +160,7 @@ class SessionWriter:
         db, sid = self._db, self.session_id
         with db.transaction():
             if self._force:
-                force = ForceBlock.concat(self._force, self._channels)
+                force = ForceBlock.concat(self._force, self._force[0].channels)
                 for start in range(0, len(force), MAX_CHUNK_SAMPLES):
                     db.append_force(sid, _slice_force(force, start))
             if self._distance:
