@@ -78,10 +78,10 @@ class Truth:
 def _rep_truth(timeline: Timeline, w: RepWindow, unplug: tuple[float, float] | None) -> RepTruth:
     spec = w.spec
     t = np.arange(w.t_start_s, w.t_end_s + GRID_S / 2, GRID_S)
-    gaps = np.array([timeline.gap_mm(x) for x in t])
-    peak = max(timeline.force_n(x) for x in t)
+    gaps, forces = timeline.arrays(t)
+    peak = forces.max()
     touching = t[gaps <= CONTACT_MM]
-    contact = (float(touching[0]), float(touching[-1])) if touching.size else None
+    contact = (round(float(touching[0]), 6), round(float(touching[-1]), 6)) if touching.size else None
     reason = spec.expect_reason if spec.expect_reason else (None if contact else "no_contact")
     observable = unplug is None or w.t_end_s < unplug[0] or w.t_start_s > unplug[1]
     return RepTruth(
