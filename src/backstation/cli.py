@@ -1,0 +1,193 @@
+"""The ``backstation`` command line (DESIGN §6).
+
+``backstation`` — the app (a live text readout until the desktop app lands);
+``sim``, ``record``, ``sessions`` as documented in the README. Errors a user
+can cause (a missing port, a damaged database) are one clear line on stderr
+and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__
+
+EXIT_LINK_ERROR = 2
+EXIT_STORAGE_ERROR = 3
+SIMULATED_URL = "sim://?scenario={scenario}&seed={seed}"
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .device.sim.pty_runner import add_sim_arguments
+    from .device.sim.scenarios import list_scenarios
+
+    parser = argparse.ArgumentParser(
+        prog="backstation", description="Back Station: live force, rep judgement, sessions.")
+    parser.add_argument("--version", action="version", version=f"backstation {__version__}")
+    parser.add_argument("--simulate", action="store_true",
+                        help="use the built-in simulated station (no hardware needed)")
+    parser.add_argument("--scenario", default="clean", choices=list_scenarios(),
+                        help="the simulated station's scenario (with --simulate)")
+    parser.add_argument("--port", help="the station's serial port (default: the first found)")
+    parser.add_argument("--db", type=Path, help="the session database (default: user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sim = sub.add_parser("sim", help="a simulated station on a virtual serial port (pty)")
+    add_sim_arguments(sim)
+
+    record = sub.add_parser("record", help="record a station headless")
+    record.add_argument("--port", required=True, help="serial port, pty path or sim:// URL")
+    record.add_argument("--baud", type=int, default=250_000)
+    record.add_argument("--db", type=Path)
+    record.add_argument("--athlete", help="athlete name (created if new)")
+    record.add_argument("--body-mass", type=_positive_float, metavar="KG")
+    record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"])
+    record.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+                        help="stop after this long (default: until Ctrl-C)")
+    record.add_argument("--json", action="store_true", help="print the session as JSON")
+
+    sessions = sub.add_parser("sessions", help="list stored sessions")
+    sessions.add_argument("--db", type=Path)
+    sessions.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(format="backstation: %(message)s", level=logging.WARNING,
+                        stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    if args.command == "sim":
+        from .device.sim.pty_runner import main_sim
+        return main_sim(args)
+    if args.command == "record":
+        return _record(args)
+    if args.command == "sessions":
+        return _sessions(args)
+    return _live(args)
+
+
+def _open_db(path: Path | None):
+    from .storage import Database, default_db_path
+    return Database(path or default_db_path())
+
+
+@contextmanager
+def _stop_on_signals():
+    """Ctrl-C and SIGTERM end a recording cleanly instead of killing it."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_recorder(options, db_path: Path | None, on_tick=None):
+    """Record; returns (exit code, result or None). Every failure is one line on stderr."""
+    from .link import LinkError
+    from .record import Recorder
+    from .storage import StorageError
+
+    try:
+        with _open_db(db_path) as db, _stop_on_signals() as stop:
+            recorder = Recorder(db, options, on_tick=on_tick)
+            return 0, recorder.run(stop)
+    except LinkError as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_LINK_ERROR, None
+    except StorageError as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR, None
+
+
+def _record(args) -> int:
+    from .record import RecordOptions
+
+    options = RecordOptions(port=args.port, baud=args.baud, athlete=args.athlete,
+                            body_mass_kg=args.body_mass, exercise=args.exercise,
+                            duration_s=args.duration)
+    code, result = _run_recorder(options, args.db)
+    if result is not None:
+        if args.json:
+            print(json.dumps(result.to_json()))
+        else:
+            s = result.stats
+            print(f"session {result.session_id}: {s.force_samples} force and "
+                  f"{s.distance_samples} distance samples, {s.lost_samples} lost, "
+                  f"{s.crc_errors} CRC errors, {s.malformed + s.overlong} malformed, "
+                  f"{s.reconnects} reconnects")
+    return code
+
+
+def _sessions(args) -> int:
+    from .storage import StorageError
+
+    try:
+        with _open_db(args.db) as db:
+            sessions = db.list_sessions()
+    except StorageError as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR
+    if args.json:
+        print(json.dumps([{
+            "session_id": s.id, "started_at": s.started_at, "ended_at": s.ended_at,
+            "athlete": s.athlete_name, "exercise": s.exercise, "device_id": s.device_id,
+            "duration_s": round(s.duration_s, 3), "force_samples": s.force_samples,
+            "distance_samples": s.distance_samples, "lost_samples": s.lost_samples,
+        } for s in sessions]))
+        return 0
+    if not sessions:
+        print("no sessions yet")
+        return 0
+    print(f"{'id':>4}  {'started (UTC)':20}  {'athlete':12}  {'duration':>8}  "
+          f"{'force':>7}  {'gap':>6}  {'lost':>5}")
+    for s in sessions:
+        print(f"{s.id:>4}  {s.started_at[:19]:20}  {(s.athlete_name or '-')[:12]:12}  "
+              f"{s.duration_s:>7.1f}s  {s.force_samples:>7}  {s.distance_samples:>6}  "
+              f"{s.lost_samples:>5}")
+    return 0
+
+
+def _live(args) -> int:
+    """The app until the desktop UI lands: record with a live text readout."""
+    from .link import find_ports
+    from .monitor import LiveReadout
+    from .record import RecordOptions
+
+    port = args.port
+    if port is None and not args.simulate:
+        stations = [p for p in find_ports() if p.likely_station]
+        if stations:
+            port = stations[0].device
+        else:
+            print("backstation: no station plugged in; using the simulated station",
+                  file=sys.stderr)
+    if port is None:
+        port = SIMULATED_URL.format(scenario=args.scenario, seed=0)
+    readout = LiveReadout(sys.stdout)
+    code, result = _run_recorder(RecordOptions(port=port), args.db, on_tick=readout.update)
+    readout.finish()
+    if result is not None:
+        print(f"saved as session {result.session_id} "
+              f"(backstation sessions lists it)")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

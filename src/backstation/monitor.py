@@ -1,0 +1,57 @@
+"""A live text readout of the stream, for terminals (and until the desktop
+app lands, the app): newest force per side, gap and stream health, redrawn
+twice a second on one line."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from .samples import DistanceBlock, ForceBlock
+
+REDRAW_INTERVAL_S = 0.5
+
+
+class LiveReadout:
+    def __init__(self, out: TextIO, clock=time.monotonic):
+        self._out = out
+        self._clock = clock
+        self._next_s = 0.0
+        self._tty = out.isatty()
+        self._force_n: list[float] | None = None
+        self._gap_mm: int | None = None
+
+    def update(self, recorder, force: ForceBlock, distance: DistanceBlock) -> None:
+        link = recorder.link
+        if len(force):
+            cal = link.calibration
+            last = force.raw[-1]
+            self._force_n = [cal[ch].newtons(int(last[ch])) if ch in cal else float("nan")
+                             for ch in range(force.channels)]
+        if len(distance):
+            self._gap_mm = int(distance.gap_mm[-1])
+        now = self._clock()
+        if now < self._next_s:
+            return
+        self._next_s = now + REDRAW_INTERVAL_S
+        self._out.write(("\r" if self._tty else "") + self._line(link) +
+                        ("" if self._tty else "\n"))
+        self._out.flush()
+
+    def _line(self, link) -> str:
+        parts = []
+        if self._force_n is not None:
+            sides = "  ".join(f"{name} {n:7.1f} N" for name, n in zip("LRXY", self._force_n))
+            parts.append(f"{sides}  total {sum(self._force_n):7.1f} N")
+        if self._gap_mm is not None:
+            parts.append("gap   --- mm" if self._gap_mm < 0 else f"gap {self._gap_mm:4d} mm")
+        s, stat = link.stats, link.last_stat
+        rates = f"{stat.force_hz:5.1f}/{stat.distance_hz:4.1f} Hz" if stat else "--"
+        parts.append(f"{rates}  lost {s.lost_samples}  crc {s.crc_errors}  "
+                     f"{link.state.value.lower()}")
+        return " | ".join(parts)
+
+    def finish(self) -> None:
+        if self._tty:
+            self._out.write("\n")
+            self._out.flush()

@@ -1,0 +1,29 @@
+"""Test-wide rules: Qt offscreen, and no test may leave a thread behind."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+# Must be set before anything imports Qt: with neither this nor DISPLAY, Qt aborts.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+THREAD_GRACE_S = 2.0
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind():
+    """Fail any test that leaves a thread running (napari's dangling-thread check)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+    leaked = []
+    while True:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked or time.monotonic() > deadline:
+            break
+        leaked[0].join(timeout=0.05)
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"

@@ -1,0 +1,47 @@
+"""The model never imports Qt (STYLE habit 1): protocol, analysis, storage,
+the device simulator and the link are plain Python + numpy."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "backstation"
+QT_FREE_PACKAGES = ("protocol", "analysis", "storage", "device", "link")
+QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "qtpy")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", QT_FREE_PACKAGES)
+def test_model_packages_do_not_import_qt(package):
+    offenders = []
+    for path in sorted((SRC / package).rglob("*.py")):
+        for name in _imported_modules(path):
+            if name.split(".")[0] in QT_MODULES:
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert not offenders, offenders
+
+
+def test_importing_the_model_loads_no_qt_at_runtime():
+    modules = ", ".join(f"backstation.{p}" for p in QT_FREE_PACKAGES)
+    code = (f"import sys, importlib\n"
+            f"for m in '{modules}'.split(', '): importlib.import_module(m)\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={"PYTHONPATH": str(SRC.parent), "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
