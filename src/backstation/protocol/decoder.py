@@ -25,6 +25,7 @@ from .sentences import (
 MAX_LINE_BYTES = 120
 _CRC_INIT = 0xFFFF
 _WHITESPACE = b" \t\r\n\x00"
+_HEX_DIGITS = b"0123456789ABCDEFabcdef"
 
 
 @dataclass
@@ -70,11 +71,18 @@ class StreamDecoder:
         tail = lines.pop()
         for line in lines:
             self._line(line, out)
+        cut = tail.rfind(b"$")
+        if cut > 0:
+            # A `$` ends the segment before it: emit it now, not at the next
+            # newline, so what comes out never depends on the chunking.
+            self._line(tail[:cut], out)
+            tail = tail[cut:]
         if len(tail) > MAX_LINE_BYTES + 1:
-            cut = tail.rfind(b"$")
-            if cut > 0:
-                self._line(tail[:cut], out)
-                tail = tail[cut:]
+            if cut < 0:
+                # Blank noise costs nothing however long (NULs from a resetting
+                # board); _line() measures noise the same way, so the counts do
+                # not depend on how the port chunked the bytes.
+                tail = tail.lstrip(_WHITESPACE)
             if len(tail) > MAX_LINE_BYTES + 1:
                 self.counters.overlong += 1
                 tail = b""
@@ -92,8 +100,8 @@ class StreamDecoder:
 
     def _line(self, line: bytes, out: list[Sentence]) -> None:
         parts = line.split(b"$")
-        noise = parts[0]
-        if noise and noise.strip(_WHITESPACE):
+        noise = parts[0].lstrip(_WHITESPACE)
+        if noise:
             if len(noise) > MAX_LINE_BYTES + 1:
                 self.counters.overlong += 1
             else:
@@ -116,14 +124,13 @@ class StreamDecoder:
         crc_text = segment[star + 1:star + 5]
         rest = segment[star + 5:]
         try:
-            if len(crc_text) != 4 or not crc_text.isalnum():
+            # Only hex digits: int(x, 16) alone would also take "0x79".
+            if len(crc_text) != 4 or crc_text.strip(_HEX_DIGITS):
                 raise ValueError
             crc = int(crc_text, 16)
         except ValueError:
             counters.malformed += 1
             return
-        if rest and rest.strip(_WHITESPACE):
-            counters.malformed += 1
         if binascii.crc_hqx(body, _CRC_INIT) != crc:
             counters.crc_errors += 1
             return
@@ -131,6 +138,10 @@ class StreamDecoder:
         if sentence is None:
             counters.malformed += 1
             return
+        if rest and rest.strip(_WHITESPACE):
+            # Junk after a good sentence: counted, the sentence is kept. A
+            # dropped segment costs one count, never two.
+            counters.malformed += 1
         counters.sentences += 1
         out.append(sentence)
 
