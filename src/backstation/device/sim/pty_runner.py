@@ -54,6 +54,9 @@ class PtyRunner:
         self._pending = bytearray()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._plug_changed = threading.Condition()
+        self.plugged = False                # the symlink points at a live pty
+        self.replugs = 0
 
     # ----- lifecycle --------------------------------------------------------
     def start(self) -> str:
@@ -82,12 +85,25 @@ class PtyRunner:
                 except OSError:
                     pass
 
+    def wait_plugged(self, plugged: bool, timeout: float) -> bool:
+        """Wait until the port is there (True) or gone (False)."""
+        with self._plug_changed:
+            return self._plug_changed.wait_for(lambda: self.plugged == plugged, timeout)
+
+    def _set_plugged(self, plugged: bool) -> None:
+        with self._plug_changed:
+            if plugged and not self.plugged and self.ready.is_set():
+                self.replugs += 1
+            self.plugged = plugged
+            self._plug_changed.notify_all()
+
     def now_s(self) -> float:
         return 0.0 if self._wall0 is None else (time.monotonic() - self._wall0) * self.speed
 
     def summary(self) -> dict:
         with self._lock:
             return {"port": self.path, "speed": self.speed, "host_opens": self.host_opens,
+                    "replugs": self.replugs,
                     "tx_dropped_bytes": self.tx_dropped_bytes, **self.station.summary()}
 
     # ----- the pty ----------------------------------------------------------
@@ -106,6 +122,7 @@ class PtyRunner:
         os.symlink(target, tmp)
         os.replace(tmp, self.path)
         self._host_open = False
+        self._set_plugged(True)
 
     def _unplug(self) -> None:
         if self._master is None:
@@ -118,6 +135,7 @@ class PtyRunner:
         self._master = None
         self._host_open = False
         self._pending.clear()
+        self._set_plugged(False)
 
     # ----- one loop turn ----------------------------------------------------
     def _step(self) -> None:
