@@ -34,7 +34,8 @@ WAIT_S = 5.0  # upper bound for anything the tests wait on; normally millisecond
 
 
 @pytest.fixture(autouse=True)
-def no_thread_left_behind():
+def threads_joined_by_close():
+    """Stricter than conftest's check: no grace period, close() must have joined."""
     before = set(threading.enumerate())
     yield
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]

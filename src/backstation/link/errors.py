@@ -143,6 +143,13 @@ def map_serial_error(exc: BaseException, port: str, available: Iterable[str] = (
         return PermissionDenied(port)
     if code in (errno.EAGAIN, errno.EWOULDBLOCK) and "lock" in lowered:
         return PortBusy(port)
+    # URL handlers (sim://) and some drivers only have the text.
+    if "no such file or directory" in lowered:
+        return PortNotFound(port, available)
+    if "device or resource busy" in lowered:
+        return PortBusy(port)
+    if "permission denied" in lowered:
+        return PermissionDenied(port)
     if "protocol" in lowered and "not known" in lowered:
         return LinkError(f"{port}: unknown URL scheme ({text})")
     return LinkError(f"{port}: {text}")
