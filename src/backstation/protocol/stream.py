@@ -68,6 +68,7 @@ class DeviceStream:
         self._reconnected = False
         self._distance_period_us = DEFAULT_DISTANCE_PERIOD_US
         self._last_distance_session_us: int | None = None
+        self._last_distance_raw_us: int | None = None
         self._clear_rows()
 
     # -- what the link tells us -------------------------------------------------
@@ -163,13 +164,16 @@ class DeviceStream:
         self._force_seq.reset()
         self._distance_seq.reset()
         self._last_force = None
+        self._last_distance_raw_us = None
         last_us = self._last_t_session_us or 0
         gap_us = max(0.0, (t_host_s - (self._last_t_host_s or t_host_s)) * 1e6)
         self._offset_us = last_us + int(gap_us) - t_us
         step = self._force_seq.expected_step_us
         if step:
             self._force_seq.lost += max(0, round(gap_us / step) - 1)
-        self._distance_seq.lost += max(0, round(gap_us / self._distance_period_us) - 1)
+        if self._last_distance_session_us is not None:
+            # Only a device that sent distance samples can have lost some.
+            self._distance_seq.lost += max(0, round(gap_us / self._distance_period_us) - 1)
 
     def _force_breaks_continuity(self, sample: ForceSample) -> bool:
         """True when seq and time disagree so much that the device must have restarted."""
@@ -200,6 +204,13 @@ class DeviceStream:
         self._f_host.append(t_host_s)
 
     def _distance(self, sample: DistanceSample, t_host_s: float) -> None:
+        last_raw_us = self._last_distance_raw_us
+        if (not self._restart_pending and last_raw_us is not None
+                and (sample.t_us - last_raw_us) % T_US_MODULO >= T_US_MODULO // 2):
+            # Time ran backwards: the device restarted and this D came before
+            # any F could tell; unwrapping it would misplace it by minutes.
+            self._device_restarted()
+        self._last_distance_raw_us = sample.t_us
         t = self._session_time(sample.t_us, t_host_s)
         if self._last_distance_session_us is not None:
             step = t - self._last_distance_session_us
