@@ -14,7 +14,6 @@ either thread go through ``_write_lock``.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -35,6 +34,7 @@ from .events import (
     CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
     LinkState, StateChanged, StatReceived,
 )
+from .candidates import ReconnectCandidates
 from .ports import PortInfo, find_ports
 from .replies import Latency, PendingCommand
 from .transport import (
@@ -76,9 +76,8 @@ class DeviceLink:
         self._info_timeout_s = info_timeout_s
         self._clock = clock
         self._opener = opener or open_port
-        self._port_lister = port_lister or find_ports
         self._reconnect_interval_s = reconnect_interval_s
-        self._refused_retry_s = refused_retry_s
+        self._candidates = ReconnectCandidates(url, port_lister or find_ports, refused_retry_s)
 
         self._stream = DeviceStream()           # reader thread only, once open() returns
         self._blocks: queue.SimpleQueue[tuple[ForceBlock, DistanceBlock]] = queue.SimpleQueue()
@@ -99,7 +98,6 @@ class DeviceLink:
         self._info_requested = False
         self._streaming_wanted = False
         self._adopting = False
-        self._skip_until: dict[str, float] = {}
         self._stats = StreamStats()
         self._hello: Hello | None = None
         self._calibration: dict[int, Cal] = {}
@@ -172,7 +170,7 @@ class DeviceLink:
                 self._emit(LinkFault(self._clock(),
                                      f"reader for {self._port} did not stop in {timeout_s:g} s"))
         self._detach_port()
-        self._fail_pending(NotConnected("command", self._port, "closed"))
+        self._fail_pending(LinkError(f"the link to {self._port} was closed"))
         self._set_state(LinkState.CLOSED)
 
     def __enter__(self) -> "DeviceLink":
@@ -448,29 +446,10 @@ class DeviceLink:
     def _reconnect(self) -> None:
         """Try the known ports until our device answers, or until stop."""
         while not self._stop.is_set():
-            for url in self._candidates():
+            for url in self._candidates.ports(self._port):
                 if self._stop.is_set() or self._try_port(url):
                     return
             self._stop.wait(self._reconnect_interval_s)
-
-    def _candidates(self) -> list[str]:
-        urls = [self._url]
-        if self._port not in urls:
-            urls.append(self._port)
-        listed: set[str] = set()
-        if "://" not in self._url:
-            try:
-                ports = self._port_lister()
-            except Exception:  # enumeration is best effort; the same URL is still tried
-                ports = []
-            listed = {p.device for p in ports}
-            urls += [p.device for p in ports if p.likely_station and p.device not in urls]
-        now = time.monotonic()
-        for url, until in list(self._skip_until.items()):
-            vanished = "://" not in url and url not in listed and not os.path.exists(url)
-            if vanished or now >= until:
-                del self._skip_until[url]
-        return [u for u in urls if u not in self._skip_until]
 
     def _try_port(self, url: str) -> bool:
         try:
@@ -483,7 +462,7 @@ class DeviceLink:
         except LinkError as exc:  # NoHello, UnsupportedProtocol: not ours, or not now
             close_quietly(ser)
             if url != self._url:
-                self._skip_until[url] = time.monotonic() + self._refused_retry_s
+                self._candidates.avoid(url)
                 self._emit(LinkFault(self._clock(), str(exc)))
             return False
         except (serial.SerialException, OSError):
@@ -495,7 +474,7 @@ class DeviceLink:
         found = probe.hello.device_id
         if found != self._device_id:
             close_quietly(ser)
-            self._skip_until[url] = time.monotonic() + self._refused_retry_s
+            self._candidates.avoid(url)
             self._emit(DeviceRefused(self._clock(), url, self._device_id or "", found))
             return False
         self._adopt(ser, probe, url, reconnect=True)
