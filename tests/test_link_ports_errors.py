@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import serial
 
 from backstation.link import (
-    LinkError, PermissionDenied, PortBusy, PortNotFound, find_ports, map_serial_error,
+    LinkError, PermissionDenied, PortBusy, PortInfo, PortNotFound, find_ports, map_serial_error,
 )
+from backstation.link.candidates import ReconnectCandidates
 from backstation.link.errors import (
     CommandFailed, NoHello, UnsupportedProtocol, WrongDevice,
 )
@@ -120,3 +121,47 @@ def test_messages_say_what_to_do():
     assert "0000BEEF" in wrong and "DEADBEEF" in wrong and "not adopted" in wrong
     failed = CommandFailed("TARE", "unstable")
     assert failed.reason == "unstable" and "hold the bar still" in str(failed)
+
+
+# -- where the link looks for a station that went away ------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now_s = 100.0
+
+    def __call__(self):
+        return self.now_s
+
+
+def test_reconnect_tries_the_given_port_then_the_last_then_other_likely_stations():
+    listed = [PortInfo("/dev/ttyUSB0", "CH340", True), PortInfo("/dev/ttyS0", "ttyS0", False),
+              PortInfo("/dev/ttyACM0", "Arduino Uno", True)]
+    candidates = ReconnectCandidates("/dev/ttyACM0", lambda: listed, retry_s=10.0,
+                                     path_exists=lambda p: True)
+    assert candidates.ports(last_port="/dev/ttyACM1") == [
+        "/dev/ttyACM0", "/dev/ttyACM1", "/dev/ttyUSB0"]
+
+
+def test_urls_are_never_enumerated():
+    candidates = ReconnectCandidates("sim://?scenario=unplug", lambda: 1 / 0, retry_s=10.0)
+    assert candidates.ports(last_port="sim://?scenario=unplug") == ["sim://?scenario=unplug"]
+
+
+def test_a_foreign_board_is_left_alone_until_it_vanishes_or_the_retry_time_passes():
+    present = {"/dev/ttyUSB0": True}
+    listed = [PortInfo("/dev/ttyUSB0", "CH340", True)]
+    clock = Clock()
+    candidates = ReconnectCandidates("/dev/ttyACM0", lambda: listed, retry_s=10.0,
+                                     monotonic=clock, path_exists=lambda p: present.get(p, False))
+    candidates.avoid("/dev/ttyUSB0")
+    assert candidates.ports("/dev/ttyACM0") == ["/dev/ttyACM0"]
+    listed.clear()
+    present["/dev/ttyUSB0"] = False           # unplugged ...
+    candidates.ports("/dev/ttyACM0")
+    listed.append(PortInfo("/dev/ttyUSB0", "CH340", True))
+    present["/dev/ttyUSB0"] = True            # ... and back: worth a look again
+    assert candidates.ports("/dev/ttyACM0") == ["/dev/ttyACM0", "/dev/ttyUSB0"]
+    candidates.avoid("/dev/ttyUSB0")
+    clock.now_s += 10.0
+    assert candidates.ports("/dev/ttyACM0") == ["/dev/ttyACM0", "/dev/ttyUSB0"]
