@@ -48,6 +48,26 @@ class StreamStats:
 
 
 @dataclass
+class PeriodEstimator:
+    """The measured sample period of one sentence type. It follows the
+    device's real clock (an HX711 at "80 SPS" runs at 80.4 or 86), slowly,
+    so that one late sample cannot move it."""
+
+    period_us: float
+    _last_t_us: int | None = None
+
+    def update(self, t_device_us: int) -> None:
+        if self._last_t_us is not None:
+            step = t_device_us - self._last_t_us
+            if 0 < step < 4 * self.period_us:
+                self.period_us += 0.05 * (step - self.period_us)
+        self._last_t_us = t_device_us
+
+    def restart(self) -> None:
+        self._last_t_us = None
+
+
+@dataclass
 class DeviceStream:
     decoder: StreamDecoder = field(default_factory=StreamDecoder)
     hello: Hello | None = None
@@ -66,8 +86,8 @@ class DeviceStream:
         self._restart_pending = False
         self._info_pending = False
         self._reconnected = False
-        self._distance_period_us = DEFAULT_DISTANCE_PERIOD_US
-        self._last_distance_session_us: int | None = None
+        self._force_period: PeriodEstimator | None = None  # known from HELLO
+        self._distance_period = PeriodEstimator(DEFAULT_DISTANCE_PERIOD_US)
         self._last_distance_raw_us: int | None = None
         self._clear_rows()
 
@@ -145,7 +165,10 @@ class DeviceStream:
         self.hello = hello
         self.decoder.force_channels = hello.force_channels
         if hello.force_rate_hz > 0:
-            self._force_seq.expected_step_us = 1e6 / hello.force_rate_hz
+            nominal_us = 1e6 / hello.force_rate_hz
+            if self._force_period is None or abs(self._force_period.period_us / nominal_us - 1) > 0.25:
+                self._force_period = PeriodEstimator(nominal_us)
+            self._force_seq.expected_step_us = self._force_period.period_us
 
     def _device_restarted(self) -> None:
         if not self._restart_pending:
@@ -165,15 +188,17 @@ class DeviceStream:
         self._distance_seq.reset()
         self._last_force = None
         self._last_distance_raw_us = None
+        self._distance_period.restart()
+        if self._force_period is not None:
+            self._force_period.restart()
         last_us = self._last_t_session_us or 0
         gap_us = max(0.0, (t_host_s - (self._last_t_host_s or t_host_s)) * 1e6)
         self._offset_us = last_us + int(gap_us) - t_us
-        step = self._force_seq.expected_step_us
-        if step:
-            self._force_seq.lost += max(0, round(gap_us / step) - 1)
-        if self._last_distance_session_us is not None:
+        if self._force_period is not None:
+            self._force_seq.lost += max(0, round(gap_us / self._force_period.period_us) - 1)
+        if self._distance_seq.received:
             # Only a device that sent distance samples can have lost some.
-            self._distance_seq.lost += max(0, round(gap_us / self._distance_period_us) - 1)
+            self._distance_seq.lost += max(0, round(gap_us / self._distance_period.period_us) - 1)
 
     def _force_breaks_continuity(self, sample: ForceSample) -> bool:
         """True when seq and time disagree so much that the device must have restarted."""
@@ -195,6 +220,9 @@ class DeviceStream:
         if not self._restart_pending and self._force_breaks_continuity(sample):
             self._device_restarted()
         t = self._session_time(sample.t_us, t_host_s)
+        if self._force_period is not None:
+            self._force_period.update(t)
+            self._force_seq.expected_step_us = self._force_period.period_us
         self._force_seq.update(sample.seq, t)
         self._last_force = (sample.seq, sample.t_us)
         self._mark(t, t_host_s)
@@ -212,13 +240,8 @@ class DeviceStream:
             self._device_restarted()
         self._last_distance_raw_us = sample.t_us
         t = self._session_time(sample.t_us, t_host_s)
-        if self._last_distance_session_us is not None:
-            step = t - self._last_distance_session_us
-            if 0 < step < 4 * self._distance_period_us:
-                # Track the sensor's cycle slowly so one late echo cannot move it.
-                self._distance_period_us += 0.05 * (step - self._distance_period_us)
-                self._distance_seq.expected_step_us = self._distance_period_us
-        self._last_distance_session_us = t
+        self._distance_period.update(t)
+        self._distance_seq.expected_step_us = self._distance_period.period_us
         self._distance_seq.update(sample.seq, t)
         self._mark(t, t_host_s)
         self._d_seq.append(sample.seq)
