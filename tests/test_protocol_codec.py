@@ -3,6 +3,9 @@ and the host commands (formatting and the device-side parser)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from backstation.protocol import (
@@ -272,3 +275,25 @@ def test_parse_command_rejects_an_overlong_line():
 
 def test_command_error_is_a_value_error():
     assert issubclass(CommandError, ValueError)
+
+
+# -- docs/protocol.md quotes real lines ---------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
+
+
+def test_every_sentence_quoted_in_the_protocol_doc_decodes_cleanly():
+    lines = re.findall(rb"\$[A-Z]+,[^*\s`]*\*[0-9A-F]{4}", DOC.read_bytes())
+    assert len(lines) >= 10
+    for line in lines:
+        out, counters = decode_one(line + b"\r\n")
+        assert len(out) == 1 and counters.errors == 0, line
+        assert encode(out[0]) == line + b"\r\n", line
+
+
+def test_every_command_quoted_in_the_protocol_doc_has_its_crc():
+    lines = re.findall(rb"(?<![$\w,])([A-Z]{3,6}(?: [-\d.]+)*)\*([0-9A-F]{4})", DOC.read_bytes())
+    assert len(lines) >= 10
+    for text, crc in lines:
+        assert crc_hex(text) == crc, text
+        assert parse_command(text + b"*" + crc + b"\n").name == text.split()[0].decode()
