@@ -5,7 +5,7 @@ from .database import Database, utc_iso
 from .errors import SessionNotFound, StorageError
 from .paths import default_db_path
 from .records import (CALIBRATION_SOURCES, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo,
-                      EventRecord, SessionInfo)
+                      EventRecord, RepRecord, SessionInfo, SetRecord)
 from .schema import MIGRATIONS, Migration, schema_version
 from .writer import FLUSH_INTERVAL_S, FLUSH_SAMPLES, SessionWriter
 

@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
-from . import chunks
+from . import chunks, training
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection
 from .errors import SessionNotFound, StorageError
 from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
-                      SessionInfo)
+                      RepRecord, SessionInfo, SetRecord)
 from .schema import Migration
 
 # Counted by append_force / append_distance themselves, so never set by hand.
@@ -127,6 +127,27 @@ class Database:
             row = self._conn.execute("SELECT * FROM athletes WHERE name = ?", (name,)).fetchone()
         return Athlete(**dict(row))
 
+    def get_athlete(self, name: str) -> Athlete | None:
+        with self._reading():
+            row = self._conn.execute("SELECT * FROM athletes WHERE name = ?",
+                                     (name.strip(),)).fetchone()
+        return None if row is None else Athlete(**dict(row))
+
+    def list_athletes(self) -> list[Athlete]:
+        with self._reading():
+            rows = self._conn.execute("SELECT * FROM athletes ORDER BY name").fetchall()
+        return [Athlete(**dict(row)) for row in rows]
+
+    def set_athlete_contact(self, name: str, contact_mm: float,
+                            calibrated_at: datetime | None = None) -> Athlete:
+        """Store the athlete's contact threshold (from a 2 s touch of the bar)."""
+        athlete = self.get_or_create_athlete(name)
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE athletes SET contact_mm = ?, contact_calibrated_at = ? WHERE id = ?",
+                (float(contact_mm), utc_iso(calibrated_at), athlete.id))
+        return self.get_or_create_athlete(name)
+
     # -- sessions ---------------------------------------------------------
 
     def create_session(self, *, started_at: datetime | None = None,
@@ -135,7 +156,7 @@ class Database:
                        firmware: str | None = None, protocol: int | None = None,
                        force_channels: int | None = None, force_rate_hz: int | None = None,
                        distance_sensor: str | None = None, port: str | None = None,
-                       notes: str | None = None) -> int:
+                       notes: str | None = None, contact_mm: float | None = None) -> int:
         """A new session row; returns its id. The athlete's current body mass
         is copied onto the session unless ``body_mass_kg`` is given, so
         %-body-mass figures stay as recorded when the athlete's mass changes.
@@ -147,11 +168,11 @@ class Database:
                 self.upsert_device(device_id, firmware or "", protocol or 0, seen_at=started_at)
             cursor = self._conn.execute(
                 "INSERT INTO sessions (started_at, athlete_id, body_mass_kg, exercise, device_id,"
-                " firmware, protocol, force_channels, force_rate_hz, distance_sensor, port, notes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " firmware, protocol, force_channels, force_rate_hz, distance_sensor, port, notes,"
+                " contact_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (utc_iso(started_at), None if athlete is None else athlete.id, body_mass_kg,
                  exercise, device_id, firmware, protocol, force_channels, force_rate_hz,
-                 distance_sensor, port, notes))
+                 distance_sensor, port, notes, contact_mm))
         return int(cursor.lastrowid)
 
     def update_session_stats(self, session_id: int, **stats: int) -> None:
@@ -266,8 +287,27 @@ class Database:
         return [EventRecord(**dict(row)) for row in rows]
 
 
+    # -- judged sets and reps --------------------------------------------
+
+    def save_set(self, record: SetRecord) -> None:
+        with self.transaction():
+            training.save_set(self._conn, record)
+
+    def save_rep(self, record: RepRecord) -> None:
+        with self.transaction():
+            training.save_rep(self._conn, record)
+
+    def sets(self, session_id: int) -> list[SetRecord]:
+        with self._reading():
+            return training.load_sets(self._conn, session_id)
+
+    def reps(self, session_id: int) -> list[RepRecord]:
+        with self._reading():
+            return training.load_reps(self._conn, session_id)
+
+
 _SESSION_QUERY = (
     "SELECT s.id, s.started_at, s.ended_at, s.athlete_id, a.name AS athlete_name,"
     " s.body_mass_kg, s.exercise, s.device_id, s.firmware, s.protocol, s.force_channels,"
     " s.force_rate_hz, s.distance_sensor, s.port, " + ", ".join(f"s.{c}" for c in STAT_COLUMNS)
-    + ", s.notes FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")
+    + ", s.notes, s.contact_mm FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")

@@ -23,6 +23,8 @@ class Athlete:
     name: str
     body_mass_kg: float | None
     created_at: str
+    contact_mm: float | None = None          # from a 2 s touch of the bar
+    contact_calibrated_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class SessionInfo:
     lost_distance: int
     reconnects: int
     notes: str | None
+    contact_mm: float | None     # the contact threshold the session was judged with
     # Span of the stored samples on the device time axis; when no sample is
     # stored, the wall-clock span started_at..ended_at (0.0 if not ended).
     duration_s: float
@@ -88,3 +91,32 @@ class EventRecord:
     t_host_s: float
     kind: str                    # hello, reboot, reconnect, refused-device, stat, error ...
     detail: str
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    session_id: int
+    set_index: int
+    exercise: str
+    variant: str | None          # e.g. heels-floor, heels-bench
+    added_load_kg: float | None
+    manual: bool
+    t_start_us: int
+    t_end_us: int | None
+    valid_reps: int
+    no_reps: int
+    metrics: dict
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    session_id: int
+    set_index: int
+    rep_index: int
+    valid: bool | None           # None: contact unknown (no distance sensor)
+    reason: str | None
+    t_start_us: int
+    t_end_us: int
+    peak_force_n: float | None
+    min_gap_mm: float | None
+    metrics: dict

@@ -119,8 +119,46 @@ _V1 = statements(
     f"PRAGMA application_id = {APPLICATION_ID}",
 )
 
+_V2 = statements(
+    # Judged sets and reps, written as they happen. Key figures are columns
+    # (history and progress charts query them); every metric is in the JSON.
+    """CREATE TABLE sets (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        set_index INTEGER NOT NULL,
+        exercise TEXT NOT NULL,
+        variant TEXT,
+        added_load_kg REAL,
+        manual INTEGER NOT NULL DEFAULT 0,
+        t_start_us INTEGER NOT NULL,
+        t_end_us INTEGER,
+        valid_reps INTEGER NOT NULL DEFAULT 0,
+        no_reps INTEGER NOT NULL DEFAULT 0,
+        metrics TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (session_id, set_index))""",
+    """CREATE TABLE reps (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        set_index INTEGER NOT NULL,
+        rep_index INTEGER NOT NULL,
+        valid INTEGER,
+        reason TEXT,
+        t_start_us INTEGER NOT NULL,
+        t_end_us INTEGER NOT NULL,
+        peak_force_n REAL,
+        min_gap_mm REAL,
+        metrics TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (session_id, set_index, rep_index))""",
+    "CREATE INDEX reps_by_session ON reps(session_id)",
+    # The athlete's contact threshold, from a 2 s touch of the bar.
+    "ALTER TABLE athletes ADD COLUMN contact_mm REAL",
+    "ALTER TABLE athletes ADD COLUMN contact_calibrated_at TEXT",
+    "ALTER TABLE sessions ADD COLUMN contact_mm REAL",
+)
+
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
+    Migration("judged sets and reps; athlete contact threshold", _V2),
 ]
 
 

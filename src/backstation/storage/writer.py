@@ -27,6 +27,7 @@ from datetime import datetime
 from ..samples import DistanceBlock, ForceBlock
 from .database import Database
 from .errors import StorageError
+from .records import RepRecord, SetRecord
 
 FLUSH_INTERVAL_S = 1.0
 FLUSH_SAMPLES = 2000          # flush early when this many samples wait
@@ -63,6 +64,9 @@ class SessionWriter:
         self._calibrations: list[_PendingCalibration] = []
         self._events: list[_PendingEvent] = []
         self._stats: dict[str, int] = {}
+        # Keyed so a set re-sent as its reps arrive is written once per flush.
+        self._sets: dict[int, SetRecord] = {}
+        self._reps: dict[tuple[int, int], RepRecord] = {}
         self._last_flush_s = clock()
         self._retry_after_s = float("-inf")
         self.flushes = 0                       # successful flushes, for status displays
@@ -96,6 +100,13 @@ class SessionWriter:
                   t_device_us: int | None = None) -> None:
         self._events.append(_PendingEvent(kind, detail, t_host_s, t_device_us))
 
+    def add_set(self, record: SetRecord) -> None:
+        """A set as it stands now (started, or updated); the latest one wins."""
+        self._sets[record.set_index] = record
+
+    def add_rep(self, record: RepRecord) -> None:
+        self._reps[(record.set_index, record.rep_index)] = record
+
     def update_stats(self, **stats: int) -> None:
         """Latest stream counter totals, written with the next flush."""
         self._stats.update(stats)
@@ -107,7 +118,7 @@ class SessionWriter:
     @property
     def has_pending(self) -> bool:
         return bool(self._force or self._distance or self._calibrations or self._events
-                    or self._stats)
+                    or self._stats or self._sets or self._reps)
 
     # -- writing ----------------------------------------------------------
 
@@ -145,6 +156,8 @@ class SessionWriter:
             self._calibrations.clear()
             self._events.clear()
             self._stats.clear()
+            self._sets.clear()
+            self._reps.clear()
             self.flushes += 1
         self.last_error = None
         self._last_flush_s = now_s
@@ -174,6 +187,10 @@ class SessionWriter:
             for event in self._events:
                 db.add_event(sid, event.kind, event.detail, t_host_s=event.t_host_s,
                              t_device_us=event.t_device_us)
+            for record in self._sets.values():
+                db.save_set(record)
+            for record in self._reps.values():
+                db.save_rep(record)
             db.update_session_stats(sid, **self._stats)
 
 

@@ -1,0 +1,77 @@
+"""Judged sets and reps in the database (schema v2).
+
+Rows are upserted by (session, set, rep) so a set can be written when it
+starts and again as its reps come in; the full metrics travel as JSON
+next to the few columns that history queries need.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from typing import Any
+
+from .records import RepRecord, SetRecord
+
+
+def _json(metrics: dict[str, Any]) -> str:
+    # NaN/inf are not JSON: a metric that cannot be computed is stored as null.
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+             for k, v in metrics.items()}
+    return json.dumps(clean, sort_keys=True)
+
+
+def save_set(conn: sqlite3.Connection, record: SetRecord) -> None:
+    conn.execute(
+        "INSERT INTO sets (session_id, set_index, exercise, variant, added_load_kg, manual,"
+        " t_start_us, t_end_us, valid_reps, no_reps, metrics)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (session_id, set_index) DO UPDATE SET exercise = excluded.exercise,"
+        " variant = excluded.variant, added_load_kg = excluded.added_load_kg,"
+        " manual = excluded.manual, t_start_us = excluded.t_start_us,"
+        " t_end_us = excluded.t_end_us, valid_reps = excluded.valid_reps,"
+        " no_reps = excluded.no_reps, metrics = excluded.metrics",
+        (record.session_id, record.set_index, record.exercise, record.variant,
+         record.added_load_kg, int(record.manual), record.t_start_us, record.t_end_us,
+         record.valid_reps, record.no_reps, _json(record.metrics)))
+
+
+def save_rep(conn: sqlite3.Connection, record: RepRecord) -> None:
+    conn.execute(
+        "INSERT INTO reps (session_id, set_index, rep_index, valid, reason, t_start_us,"
+        " t_end_us, peak_force_n, min_gap_mm, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (session_id, set_index, rep_index) DO UPDATE SET valid = excluded.valid,"
+        " reason = excluded.reason, t_start_us = excluded.t_start_us,"
+        " t_end_us = excluded.t_end_us, peak_force_n = excluded.peak_force_n,"
+        " min_gap_mm = excluded.min_gap_mm, metrics = excluded.metrics",
+        (record.session_id, record.set_index, record.rep_index,
+         None if record.valid is None else int(record.valid), record.reason,
+         record.t_start_us, record.t_end_us, record.peak_force_n, record.min_gap_mm,
+         _json(record.metrics)))
+
+
+def load_sets(conn: sqlite3.Connection, session_id: int) -> list[SetRecord]:
+    rows = conn.execute("SELECT * FROM sets WHERE session_id = ? ORDER BY set_index",
+                        (session_id,)).fetchall()
+    out = []
+    for row in rows:
+        fields = dict(row)
+        fields.pop("id")
+        fields["manual"] = bool(fields["manual"])
+        fields["metrics"] = json.loads(fields["metrics"])
+        out.append(SetRecord(**fields))
+    return out
+
+
+def load_reps(conn: sqlite3.Connection, session_id: int) -> list[RepRecord]:
+    rows = conn.execute("SELECT * FROM reps WHERE session_id = ? ORDER BY set_index, rep_index",
+                        (session_id,)).fetchall()
+    out = []
+    for row in rows:
+        fields = dict(row)
+        fields.pop("id")
+        fields["valid"] = None if fields["valid"] is None else bool(fields["valid"])
+        fields["metrics"] = json.loads(fields["metrics"])
+        out.append(RepRecord(**fields))
+    return out

@@ -1,0 +1,80 @@
+"""Schema v2: judged sets and reps, the athlete's contact threshold, and the
+upgrade of a database the first release wrote."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backstation.samples import ForceBlock
+from backstation.storage import Database, RepRecord, SessionWriter, SetRecord
+from backstation.storage.schema import MIGRATIONS
+
+
+def _rep(sid, set_index, rep_index, valid=True, reason=None, peak=612.5):
+    return RepRecord(session_id=sid, set_index=set_index, rep_index=rep_index, valid=valid,
+                     reason=reason, t_start_us=rep_index * 3_000_000,
+                     t_end_us=rep_index * 3_000_000 + 2_500_000, peak_force_n=peak,
+                     min_gap_mm=8.0, metrics={"rom_mm": 480.0, "rfd_n_per_s": float("nan")})
+
+
+def _set(sid, set_index, valid_reps=0, t_end_us=None):
+    return SetRecord(session_id=sid, set_index=set_index, exercise="inverted-row",
+                     variant="heels-floor", added_load_kg=None, manual=False, t_start_us=0,
+                     t_end_us=t_end_us, valid_reps=valid_reps, no_reps=0,
+                     metrics={"velocity_loss_pct": 12.5})
+
+
+def test_a_database_written_by_the_first_release_is_upgraded_with_its_samples(tmp_path):
+    path = tmp_path / "v1.db"
+    with Database(path, migrations=MIGRATIONS[:1]) as db:
+        athlete = db.get_or_create_athlete("Ada", 61.0)
+        sid = db.create_session(athlete=athlete, force_channels=2, device_id="1A2B3C4D")
+        db.append_force(sid, ForceBlock(np.arange(3, dtype=np.uint16),
+                                        np.array([0, 12_500, 25_000]),
+                                        np.array([[1, 2], [3, 4], [5, 6]], np.int32),
+                                        np.zeros(3)))
+    with Database(path) as db:
+        assert db.schema_version == len(MIGRATIONS) >= 2
+        info = db.get_session(sid)
+        assert info.athlete_name == "Ada" and info.contact_mm is None
+        assert db.load_force(sid).raw.tolist() == [[1, 2], [3, 4], [5, 6]]
+        assert db.get_athlete("ada").contact_mm is None
+        assert db.sets(sid) == [] and db.reps(sid) == []
+
+
+def test_sets_and_reps_round_trip_and_upsert(tmp_path):
+    with Database(tmp_path / "t.db") as db:
+        sid = db.create_session()
+        db.save_set(_set(sid, 1))
+        db.save_rep(_rep(sid, 1, 1))
+        db.save_rep(_rep(sid, 1, 2, valid=False, reason="no_contact", peak=580.0))
+        db.save_set(_set(sid, 1, valid_reps=1, t_end_us=9_000_000))   # the set, finished
+        (stored_set,) = db.sets(sid)
+        reps = db.reps(sid)
+    assert stored_set.valid_reps == 1 and stored_set.t_end_us == 9_000_000
+    assert stored_set.metrics == {"velocity_loss_pct": 12.5}
+    assert [(r.rep_index, r.valid, r.reason) for r in reps] == [
+        (1, True, None), (2, False, "no_contact")]
+    assert reps[0].metrics["rfd_n_per_s"] is None, "NaN is stored as null, not as invalid JSON"
+
+
+def test_writer_keeps_only_the_latest_version_of_a_set_per_flush(tmp_path):
+    with Database(tmp_path / "t.db") as db:
+        sid = db.create_session()
+        writer = SessionWriter(db, sid, clock=lambda: 0.0)
+        writer.add_set(_set(sid, 1))
+        writer.add_rep(_rep(sid, 1, 1))
+        writer.add_set(_set(sid, 1, valid_reps=1))
+        writer.flush()
+        assert [s.valid_reps for s in db.sets(sid)] == [1]
+        assert len(db.reps(sid)) == 1
+        assert not writer.has_pending
+
+
+def test_contact_threshold_is_stored_per_athlete(tmp_path):
+    with Database(tmp_path / "t.db") as db:
+        db.get_or_create_athlete("Ada", 61.0)
+        db.set_athlete_contact("Ada", 31.5)
+        athlete = db.get_athlete("ADA")
+    assert athlete.contact_mm == 31.5 and athlete.contact_calibrated_at is not None
+    assert athlete.body_mass_kg == 61.0
