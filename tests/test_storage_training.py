@@ -28,7 +28,9 @@ def test_a_database_written_by_the_first_release_is_upgraded_with_its_samples(tm
     path = tmp_path / "v1.db"
     with Database(path, migrations=MIGRATIONS[:1]) as db:
         athlete = db.get_or_create_athlete("Ada", 61.0)
-        sid = db.create_session(athlete=athlete, force_channels=2, device_id="1A2B3C4D")
+        sid = db._conn.execute(          # as the first release's create_session wrote it
+            "INSERT INTO sessions (started_at, athlete_id, force_channels) VALUES (?, ?, 2)",
+            ("2026-11-23T20:00:00Z", athlete.id)).lastrowid
         db.append_force(sid, ForceBlock(np.arange(3, dtype=np.uint16),
                                         np.array([0, 12_500, 25_000]),
                                         np.array([[1, 2], [3, 4], [5, 6]], np.int32),
