@@ -155,7 +155,8 @@ class Recorder:
         t = event.t_host_s
         if isinstance(event, CalibrationReceived):
             cal = event.cal
-            writer.add_calibration(cal.channel, cal.offset_counts, cal.counts_per_newton)
+            writer.add_calibration(cal.channel, cal.offset_counts, cal.counts_per_newton,
+                                   t_device_us=event.t_device_us)
         elif isinstance(event, StatReceived):
             s = event.stat
             writer.add_event("stat", f"force_hz={s.force_hz:.2f} distance_hz={s.distance_hz:.2f} "
@@ -199,4 +200,5 @@ def _session_counters(stats: StreamStats) -> dict[str, int]:
     """The stream counters the session row keeps (sample counts follow the stored chunks)."""
     return {"crc_errors": stats.crc_errors, "malformed": stats.malformed,
             "overlong": stats.overlong, "lost_force": stats.lost_force,
-            "lost_distance": stats.lost_distance, "reconnects": stats.reconnects}
+            "lost_distance": stats.lost_distance, "reconnects": stats.reconnects,
+            "reboots": stats.reboots}

@@ -45,6 +45,9 @@ class Connected:
 class CalibrationReceived:
     t_host_s: float
     cal: Cal
+    # The newest sample before the CAL on the session time axis: the new
+    # calibration applies to samples after it (None: before any sample).
+    t_device_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

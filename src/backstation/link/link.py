@@ -416,7 +416,7 @@ class DeviceLink:
                 ch = sentence.channel
                 self._cal_generation[ch] = self._cal_generation.get(ch, 0) + 1
                 self._changed.notify_all()
-            self._emit(CalibrationReceived(t_host_s, sentence))
+            self._emit(CalibrationReceived(t_host_s, sentence, self._stream.last_t_device_us))
         elif isinstance(sentence, Stat):
             self._last_stat = sentence
             self._emit(StatReceived(t_host_s, sentence))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 # by these names to update_session_stats / finish_session.
 STAT_COLUMNS: tuple[str, ...] = (
     "force_samples", "distance_samples", "crc_errors", "malformed", "overlong",
-    "lost_force", "lost_distance", "reconnects",
+    "lost_force", "lost_distance", "reconnects", "reboots",
 )
 
 # Where a calibration came from (the CAL sentence after HELLO, or the reply
@@ -59,6 +59,7 @@ class SessionInfo:
     lost_force: int
     lost_distance: int
     reconnects: int
+    reboots: int
     notes: str | None
     contact_mm: float | None     # the contact threshold the session was judged with
     # Span of the stored samples on the device time axis; when no sample is

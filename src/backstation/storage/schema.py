@@ -154,6 +154,7 @@ _V2 = statements(
     "ALTER TABLE athletes ADD COLUMN contact_mm REAL",
     "ALTER TABLE athletes ADD COLUMN contact_calibrated_at TEXT",
     "ALTER TABLE sessions ADD COLUMN contact_mm REAL",
+    "ALTER TABLE sessions ADD COLUMN reboots INTEGER NOT NULL DEFAULT 0",
 )
 
 MIGRATIONS: list[Migration] = [
