@@ -1,0 +1,69 @@
+"""Raw HX711 counts to newtons, per channel, as the calibration was at the
+time of each sample.
+
+Three sources, latest wins for samples after its ``t_from_us``:
+- the device's CAL sentence (what its EEPROM holds, sent after HELLO and
+  after every TARE/CAL/SETCAL);
+- an app-side override (``set_calibration`` with a known scale);
+- a software tare: a new offset kept by the app only, so the device's stored
+  tare stays as the maker set it.
+A channel with no calibration yet gives no force (its samples are counted
+as uncalibrated, never guessed).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Entry:
+    t_from_us: int              # applies to samples strictly after this time
+    offset_counts: float
+    counts_per_newton: float
+
+
+@dataclass
+class ForceCalibration:
+    channels: int
+    _entries: list[list[_Entry]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._entries = [[] for _ in range(self.channels)]
+
+    def set(self, channel: int, offset_counts: float, counts_per_newton: float,
+            t_from_us: int | None = None) -> None:
+        if not 0 <= channel < self.channels:
+            raise ValueError(f"channel {channel} out of range 0..{self.channels - 1}")
+        if not counts_per_newton:
+            raise ValueError("counts_per_newton must not be zero")
+        self._insert(channel, _Entry(-(1 << 62) if t_from_us is None else int(t_from_us),
+                                     float(offset_counts), float(counts_per_newton)))
+
+    def tare(self, channel: int, offset_counts: float, t_from_us: int) -> None:
+        """A new zero from ``t_from_us`` on, keeping the scale in force then."""
+        current = self.at(channel, t_from_us + 1)
+        if current is None:
+            raise ValueError(f"channel {channel} has no scale to tare against")
+        self._insert(channel, _Entry(int(t_from_us), float(offset_counts), current.counts_per_newton))
+
+    def _insert(self, channel: int, entry: _Entry) -> None:
+        entries = self._entries[channel]
+        keys = [e.t_from_us for e in entries]
+        i = bisect.bisect_right(keys, entry.t_from_us)
+        if i and entries[i - 1].t_from_us == entry.t_from_us:
+            entries[i - 1] = entry
+        else:
+            entries.insert(i, entry)
+
+    def at(self, channel: int, t_device_us: int) -> _Entry | None:
+        """The calibration that applies to a sample taken at ``t_device_us``."""
+        entries = self._entries[channel]
+        for entry in reversed(entries):
+            if t_device_us > entry.t_from_us:
+                return entry
+        return None
+
+    def ready(self) -> bool:
+        return all(self._entries)

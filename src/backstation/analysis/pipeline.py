@@ -1,0 +1,299 @@
+"""The analysis pipeline: force and distance blocks in, sets and reps out.
+
+Streaming and causal. Force and distance arrive in separate blocks; samples
+are processed in time order (force first on a tie) up to a watermark both
+streams have passed, so how the samples are cut into blocks never changes a
+result. The distance stream always flows (a missed echo is a -1 sample);
+if it stops, force waits at most ``DISTANCE_LAG_S`` for it. Without a
+distance sensor only force is processed and contact is unknown.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ..samples import DistanceBlock, ForceBlock
+from .calibration import ForceCalibration
+from .config import DATA_GAP_S, DISTANCE_LAG_S, DROPOUT_REP_S, AnalysisConfig
+from .contact import ContactDetector, GapFilter
+from .force_reps import ForceOnlyRepTracker
+from .history import History
+from .metrics import fill_rep_metrics, fill_set_metrics
+from .reps import RepDraft, RepTracker
+from .results import AnalysisEvent, ContactChanged, Rep, RepCompleted, SetEnded, SetResult, SetStarted
+from .sets import SetSegmenter
+
+KEEP_S = 10.0            # history kept behind the oldest thing still open
+TARE_WINDOW_US = 1_000_000
+
+
+class AnalysisPipeline:
+    def __init__(self, config: AnalysisConfig, channels: int = 2):
+        self.config = config
+        self.channels = channels
+        self.calibration = ForceCalibration(channels)
+        self.sets: list[SetResult] = []
+        self.current_set: SetResult | None = None
+        self.uncalibrated_samples = 0
+        self.late_samples = 0          # arrived behind the watermark: dropped, counted
+        self._pend_f: list[ForceBlock] = []
+        self._pend_d: list[DistanceBlock] = []
+        self._last_f_us: int | None = None
+        self._last_d_us: int | None = None
+        self._done_us: int | None = None        # everything up to here is processed
+        self._prev_force: tuple[int, float] | None = None
+        self._raw_recent: deque[tuple[int, tuple[int, ...], float]] = deque()
+        self.forces = History("total_n", *[f"ch{c}_n" for c in range(channels)])
+        self.gaps = History("gap_mm", "missing")
+        self._gap_filter = GapFilter()
+        self._contact = ContactDetector(config.contact_mm)
+        self._contact_on_us: list[int] = []
+        self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
+                                       int(config.set_off_s * 1e6))
+        self._tracker: RepTracker | ForceOnlyRepTracker | None = None
+        self._events: list[AnalysisEvent] = []
+
+    # -- calibration -----------------------------------------------------------
+    def set_calibration(self, channel: int, offset_counts: int, counts_per_newton: float,
+                        t_from_us: int | None = None) -> None:
+        """Device CAL or an app override, for samples after ``t_from_us``."""
+        self.calibration.set(channel, offset_counts, counts_per_newton, t_from_us)
+
+    def software_tare(self, t_from_us: int, offsets: dict[int, int] | None = None) -> None:
+        """A new zero kept by the app (the device's stored tare is untouched).
+        Without ``offsets``: the median raw counts of the last second of
+        processed samples up to ``t_from_us``, which must be unloaded."""
+        if offsets is None:
+            recent = [(raw, f) for t, raw, f in self._raw_recent
+                      if t_from_us - TARE_WINDOW_US <= t <= t_from_us]
+            if not recent:
+                raise ValueError("no samples in the second before the tare time")
+            if max(f for _, f in recent) > self.config.load_threshold_n:
+                raise ValueError("the bar is loaded: tare needs an unloaded bar")
+            raws = np.array([raw for raw, _ in recent], dtype=float)
+            offsets = {c: int(round(float(np.median(raws[:, c])))) for c in range(self.channels)}
+        for channel, offset in offsets.items():
+            self.calibration.tare(channel, offset, t_from_us)
+
+    # -- samples in ------------------------------------------------------------
+    def feed(self, force: ForceBlock, distance: DistanceBlock) -> list[AnalysisEvent]:
+        if len(force):
+            self._pend_f.append(force)
+            self._last_f_us = int(force.t_device_us[-1])
+        if len(distance) and self.config.has_distance:
+            self._pend_d.append(distance)
+            self._last_d_us = int(distance.t_device_us[-1])
+        self._process(self._watermark())
+        return self._take_events()
+
+    def finish(self) -> list[AnalysisEvent]:
+        """End of stream: process everything, close the open rep and set."""
+        self._process(None)
+        if self._prev_force is not None:
+            self._close_set(self._prev_force[0], cut=True)
+        return self._take_events()
+
+    def start_set(self, t_us: int) -> list[AnalysisEvent]:
+        """Manual start (GUI): a set from ``t_us`` that only ``end_set`` ends."""
+        if self.current_set is not None:
+            self._close_set(t_us, cut=True)
+        self._segmenter.begin(manual=True)
+        self._open_set(t_us, manual=True)
+        return self._take_events()
+
+    def end_set(self, t_us: int) -> list[AnalysisEvent]:
+        if self.current_set is not None:
+            self._close_set(t_us, cut=True)
+        self._segmenter.reset()
+        return self._take_events()
+
+    def _watermark(self) -> int | None:
+        if self._last_f_us is None:
+            return None if not self.config.has_distance else -1
+        if not self.config.has_distance:
+            return self._last_f_us
+        lag_limit = self._last_f_us - int(DISTANCE_LAG_S * 1e6)
+        d = self._last_d_us if self._last_d_us is not None else lag_limit
+        return min(self._last_f_us, max(d, lag_limit))
+
+    def _take_events(self) -> list[AnalysisEvent]:
+        out, self._events = self._events, []
+        return out
+
+    # -- the time-ordered loop -------------------------------------------------
+    def _process(self, upto_us: int | None) -> None:
+        force = ForceBlock.concat(self._pend_f, self.channels) if self._pend_f else None
+        dist = DistanceBlock.concat(self._pend_d) if self._pend_d else None
+        self._pend_f, self._pend_d = [], []
+        f_t = force.t_device_us if force is not None else np.empty(0, np.int64)
+        d_t = dist.t_device_us if dist is not None else np.empty(0, np.int64)
+        nf = len(f_t) if upto_us is None else int(np.searchsorted(f_t, upto_us, "right"))
+        nd = len(d_t) if upto_us is None else int(np.searchsorted(d_t, upto_us, "right"))
+        if force is not None and nf < len(f_t):
+            self._pend_f.append(_slice_force(force, nf))
+        if dist is not None and nd < len(d_t):
+            self._pend_d.append(_slice_distance(dist, nd))
+        if nf == 0 and nd == 0:
+            return
+        newtons = self._newtons(force, nf) if nf else np.empty((0, self.channels))
+        times = np.concatenate([f_t[:nf], d_t[:nd]])
+        order = np.argsort(times, kind="stable").tolist()
+        t_list = times.tolist()
+        totals = newtons.sum(axis=1).tolist() if nf else []
+        chans = newtons.tolist()
+        raws = force.raw[:nf].tolist() if nf else []
+        gaps = dist.gap_mm[:nd].tolist() if nd else []
+        for k in order:
+            t = t_list[k]
+            if self._done_us is not None and t < self._done_us:
+                self.late_samples += 1
+                continue
+            self._done_us = t
+            if k < nf:
+                total = totals[k]
+                if total != total:     # NaN: a channel not calibrated yet
+                    self.uncalibrated_samples += 1
+                    continue
+                self._on_force(t, total, chans[k], raws[k])
+            else:
+                self._on_distance(t, gaps[k - nf])
+
+    def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
+        t = force.t_device_us[:n]
+        out = np.full((n, self.channels), np.nan)
+        for c in range(self.channels):
+            raw = force.raw[:n, c].astype(float)
+            for entry in self.calibration._entries[c]:
+                mask = t > entry.t_from_us
+                out[mask, c] = (raw[mask] - entry.offset_counts) / entry.counts_per_newton
+        return out
+
+    def _on_force(self, t: int, total: float, chans: list[float], raw: list[int]) -> None:
+        prev = self._prev_force
+        if prev is not None and t - prev[0] > DATA_GAP_S * 1e6 and self.current_set is not None:
+            self._close_set(prev[0], cut=True)
+            self._segmenter.reset()
+        self._raw_recent.append((t, tuple(raw), total))
+        while self._raw_recent and self._raw_recent[0][0] < t - TARE_WINDOW_US:
+            self._raw_recent.popleft()
+        self.forces.append(t, total_n=total, **{f"ch{c}_n": v for c, v in enumerate(chans)})
+        for change, t_change in self._segmenter.update(t, total):
+            if change == "start":
+                self._open_set(t_change, manual=False)
+            elif change == "release" and self._tracker is not None:
+                self._finish_drafts(self._tracker.release(t_change))
+            elif change == "end":
+                self._close_set(t_change, cut=False)
+        if self._tracker is not None:
+            self._finish_drafts(self._tracker.on_force(t, total, prev))
+        self._prev_force = (t, total)
+        self._trim(t)
+
+    def _on_distance(self, t: int, gap_mm: int) -> None:
+        change = self._contact.update(t, gap_mm)
+        if change is not None:
+            if self._contact.in_contact:
+                self._contact_on_us.append(change)
+            self._events.append(ContactChanged(change, self._contact.in_contact))
+        held = self._gap_filter.update(t, gap_mm)
+        self.gaps.append(t, gap_mm=np.nan if held is None else held,
+                         missing=1.0 if gap_mm < 0 else 0.0)
+        if held is not None and isinstance(self._tracker, RepTracker):
+            self._finish_drafts(self._tracker.on_gap(t, held))
+
+    def _trim(self, t: int) -> None:
+        keep = t - int(KEEP_S * 1e6)
+        rep = getattr(self._tracker, "rep", None)
+        if rep is not None:
+            keep = min(keep, rep.t_start_us - 1_000_000)
+        self.forces.trim_before(keep)
+        self.gaps.trim_before(keep)
+        if len(self._contact_on_us) > 64:
+            self._contact_on_us = [c for c in self._contact_on_us if c >= keep]
+
+    # -- sets and reps ---------------------------------------------------------
+    def _open_set(self, t_us: int, manual: bool) -> None:
+        self.current_set = SetResult(len(self.sets) + 1, self.config.exercise, t_us, manual=manual)
+        if self.config.has_distance:
+            self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us)
+            t, cols = self.gaps.window(t_us - 500_000, self._done_us or t_us)
+            for ti, g in zip(t.tolist(), cols["gap_mm"].tolist()):
+                if g == g:
+                    self._tracker.on_gap(ti, g)
+        else:
+            self._tracker = ForceOnlyRepTracker(self.forces, t_us)
+        self._events.append(SetStarted(self.current_set.index, t_us))
+
+    def _close_set(self, t_end_us: int, cut: bool) -> None:
+        if self._tracker is not None:
+            drafts = self._tracker.cut(t_end_us) if cut else self._tracker.release(t_end_us)
+            self._finish_drafts(drafts)
+        self._tracker = None
+        s = self.current_set
+        if s is None:
+            return
+        s.t_end_us = t_end_us
+        fill_set_metrics(s)
+        self.sets.append(s)
+        self.current_set = None
+        self._events.append(SetEnded(s))
+
+    def _finish_drafts(self, drafts: list[RepDraft]) -> None:
+        for draft in drafts:
+            s = self.current_set
+            if s is None:
+                return
+            rep = Rep(s.index, len(s.reps) + 1, None, None, draft.t_start_us, draft.t_end_us)
+            self._judge(rep, draft)
+            t_f, fc = self.forces.window(rep.t_start_us, rep.t_end_us)
+            t_g, gc = self.gaps.window(rep.t_start_us, rep.t_end_us)
+            chans = np.stack([fc[f"ch{c}_n"] for c in range(self.channels)], axis=1) \
+                if t_f.size else np.empty((0, self.channels))
+            fill_rep_metrics(rep, t_f / 1e6, fc["total_n"], chans, t_g / 1e6, gc["gap_mm"],
+                             self.config.force_rate_hz, self.config.body_weight_n)
+            s.reps.append(rep)
+            fill_set_metrics(s)
+            self._events.append(RepCompleted(rep))
+
+    def _judge(self, rep: Rep, draft: RepDraft) -> None:
+        if draft.released:
+            rep.valid, rep.reason = False, "bar_released"
+            return
+        if draft.cut:
+            rep.valid, rep.reason = False, "sensor_dropout"
+            return
+        if not self.config.has_distance:
+            rep.valid, rep.reason = None, None       # contact unknown, never guessed
+            return
+        touches = [c for c in self._contact_on_us if rep.t_start_us <= c <= rep.t_end_us]
+        rep.t_contact_us = touches[0] if touches else None
+        if rep.t_contact_us is None:
+            if self._longest_dropout_us(rep.t_start_us, rep.t_end_us) >= DROPOUT_REP_S * 1e6:
+                rep.valid, rep.reason = False, "sensor_dropout"
+            else:
+                rep.valid, rep.reason = False, "no_contact"
+        elif not draft.lockout:
+            rep.valid, rep.reason = False, "no_lockout"
+        else:
+            rep.valid, rep.reason = True, None
+
+    def _longest_dropout_us(self, t0: int, t1: int) -> int:
+        """Longest run of missed echoes inside the rep, from the last good reading."""
+        t, cols = self.gaps.window(t0 - 500_000, t1)
+        longest, last_good = 0, None
+        for ti, missing in zip(t.tolist(), cols["missing"].tolist()):
+            if not missing:
+                last_good = ti
+            elif last_good is not None and ti >= t0:
+                longest = max(longest, ti - max(last_good, t0))
+        return longest
+
+
+def _slice_force(b: ForceBlock, i: int) -> ForceBlock:
+    return ForceBlock(b.seq[i:], b.t_device_us[i:], b.raw[i:], b.t_host_s[i:])
+
+
+def _slice_distance(b: DistanceBlock, i: int) -> DistanceBlock:
+    return DistanceBlock(b.seq[i:], b.t_device_us[i:], b.gap_mm[i:], b.t_host_s[i:])

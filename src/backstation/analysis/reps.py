@@ -1,0 +1,167 @@
+"""Finding reps in the gap, timing them with the force.
+
+The gap says *that* a rep happened: it falls from the bottom by at least
+``min_range_mm`` (a pull), reaches its minimum (the top) and rises again.
+The force says *when*: a pull starts where the total force leaves its rest
+level (the chest starts accelerating up), which the gap only shows once
+the chest has moved several mm; the rep ends where the force settles back
+to that level after the lowering decelerates, or where the next pull
+begins, whichever comes first.
+
+States: ``bottom`` (waiting for a pull) -> ``up`` (pull confirmed, tracking
+the top and the way back) -> ``locked`` (the arms are straight again: the
+gap is within LOCKOUT_TOL_MM of the set's bottom; waiting for the force to
+settle to close the rep) -> ``bottom``. From ``up``, a second fall of
+``min_range_mm`` before reaching straight closes the rep as ``no_lockout``
+at the turning point and opens the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import (
+    END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_MARGIN_N, ONSET_MARGIN_SHARE, ONSET_WINDOW_S,
+)
+from .history import History
+
+FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the set starts
+BOTTOM_SMOOTH = 5          # the bottom is a median of this many gap readings
+
+
+@dataclass
+class RepDraft:
+    t_start_us: int
+    t_end_us: int = 0
+    base_n: float = 0.0
+    lockout: bool = False
+    released: bool = False
+    cut: bool = False          # the data stopped mid-rep
+
+
+class RepTracker:
+    def __init__(self, min_range_mm: float, forces: History, set_start_us: int):
+        self.min_range_mm = min_range_mm
+        self.forces = forces
+        self.state = "bottom"
+        self.bottom_ref_mm: float | None = None
+        self._recent: list[float] = []
+        self._lo_us = set_start_us + int(FIRST_REP_SETTLE_S * 1e6)
+        self._high_mm: float | None = None
+        self._high_t_us = 0
+        self.rep: RepDraft | None = None
+        self._top_mm = 0.0
+        self._back_mm = 0.0          # highest gap since the top
+        self._back_t_us = 0
+        self._lock_t_us = 0
+        self._threshold_n = 0.0
+
+    # -- gap -----------------------------------------------------------------
+    def on_gap(self, t_us: int, gap_mm: float) -> list[RepDraft]:
+        self._recent.append(gap_mm)
+        if len(self._recent) > BOTTOM_SMOOTH:
+            del self._recent[0]
+        if len(self._recent) == BOTTOM_SMOOTH:
+            smooth = sorted(self._recent)[BOTTOM_SMOOTH // 2]
+            if self.bottom_ref_mm is None or smooth > self.bottom_ref_mm:
+                self.bottom_ref_mm = smooth
+        done: list[RepDraft] = []
+        if self.state == "up":
+            done += self._on_gap_up(t_us, gap_mm)
+        elif self._high_mm is None or gap_mm > self._high_mm:
+            self._high_mm, self._high_t_us = gap_mm, t_us
+        if self.state != "up" and self._high_mm is not None \
+                and gap_mm <= self._high_mm - self.min_range_mm:
+            if self.state == "locked":
+                done.append(self._close_at_force_min(self._lock_t_us, t_us))
+            self._begin(t_us, gap_mm, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
+        return done
+
+    def _on_gap_up(self, t_us: int, gap_mm: float) -> list[RepDraft]:
+        if gap_mm < self._top_mm:
+            self._top_mm, self._back_mm, self._back_t_us = gap_mm, gap_mm, t_us
+            return []
+        if gap_mm > self._back_mm:
+            self._back_mm, self._back_t_us = gap_mm, t_us
+        straight = self.bottom_ref_mm is not None and gap_mm >= self.bottom_ref_mm - LOCKOUT_TOL_MM
+        if straight:
+            self.rep.lockout = True
+            self.state, self._lock_t_us = "locked", t_us
+            self._high_mm, self._high_t_us = gap_mm, t_us
+            return []
+        if self._back_mm >= self._top_mm + self.min_range_mm \
+                and gap_mm <= self._back_mm - self.min_range_mm:
+            rep = self._close(self._back_t_us)
+            self._begin(t_us, gap_mm, self._back_t_us)
+            return [rep]
+        return []
+
+    def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
+        t, cols = self.forces.window(lo_us, t_confirm_us)
+        force = cols["total_n"]
+        if force.size == 0:
+            start, base = lo_us, 0.0
+        else:
+            base = float(force.min())
+            threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
+            below = np.nonzero(force <= threshold)[0]
+            i = int(below[-1])
+            start = int(t[i])
+            if i + 1 < force.size and force[i + 1] > force[i]:
+                frac = (threshold - force[i]) / (force[i + 1] - force[i])
+                start = int(round(t[i] + frac * (t[i + 1] - t[i])))
+            self._threshold_n = threshold
+        self.rep = RepDraft(start, base_n=base)
+        self.state = "up"
+        self._top_mm = self._back_mm = gap_mm
+        self._back_t_us = t_confirm_us
+
+    # -- force ---------------------------------------------------------------
+    def on_force(self, t_us: int, force_n: float, prev: tuple[int, float] | None) -> list[RepDraft]:
+        if self.state != "locked" or t_us <= self._lock_t_us:
+            return []
+        if force_n <= self._threshold_n:
+            end = t_us
+            if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
+                frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
+                end = int(round(prev[0] + frac * (t_us - prev[0])))
+            return [self._close(end)]
+        if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
+            return [self._close_at_force_min(self._lock_t_us, t_us)]
+        return []
+
+    # -- closing -------------------------------------------------------------
+    def _close_at_force_min(self, t0_us: int, t1_us: int) -> RepDraft:
+        t, cols = self.forces.window(t0_us, t1_us)
+        end = int(t[int(np.argmin(cols["total_n"]))]) if t.size else t1_us
+        return self._close(end)
+
+    def _close(self, t_end_us: int) -> RepDraft:
+        rep = self.rep
+        rep.t_end_us = max(t_end_us, rep.t_start_us)
+        self.rep = None
+        self._lo_us = rep.t_end_us
+        if self.state == "up":      # no lockout: the next pull starts from here
+            self._high_mm, self._high_t_us = self._back_mm, self._back_t_us
+        self.state = "bottom"
+        return rep
+
+    def release(self, t_below_us: int) -> list[RepDraft]:
+        """The load went off mid-set."""
+        if self.state == "up":
+            self.rep.released = True
+            return [self._close(t_below_us)]
+        if self.state == "locked":
+            return [self._close_at_force_min(self._lock_t_us, t_below_us)]
+        return []
+
+    def cut(self, t_last_us: int) -> list[RepDraft]:
+        """The data stopped (stream gap or end): close what is open."""
+        if self.state == "up":
+            self.rep.cut = True
+            return [self._close(t_last_us)]
+        if self.state == "locked":
+            return [self._close_at_force_min(self._lock_t_us, t_last_us)]
+        return []
