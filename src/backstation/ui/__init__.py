@@ -1,0 +1,2 @@
+"""The desktop app (PySide6 + pyqtgraph): the only package, with its one acquisition
+controller, that imports Qt (DESIGN §5, STYLE habit 1)."""
