@@ -228,6 +228,16 @@ class Database:
             duration_s = 0.0
         return SessionInfo(**fields, duration_s=duration_s)
 
+    def delete_session(self, session_id: int) -> None:
+        """Remove the session and everything recorded with it (samples,
+        calibrations, events, sets, reps: ON DELETE CASCADE, which needs the
+        connection's ``foreign_keys`` pragma, set on open). Athletes and
+        devices stay: other sessions may name them."""
+        with self.transaction():
+            cursor = self._conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            if cursor.rowcount == 0:
+                raise SessionNotFound(session_id)
+
     # -- samples ----------------------------------------------------------
 
     def append_force(self, session_id: int, block: ForceBlock) -> None:
