@@ -54,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--baud", type=int, default=250_000)
     record.add_argument("--db", type=Path)
     record.add_argument("--athlete", help="athlete name (created if new)")
-    record.add_argument("--body-mass", type=_positive_float, metavar="KG")
+    record.add_argument("--body-mass", type=_positive_float, metavar="KG",
+                        help="for force as %% of body mass (stored with the athlete)")
+    record.add_argument("--contact-mm", type=_positive_float, metavar="MM",
+                        help="contact threshold (default: the athlete's calibrated one, or 25)")
     record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"])
     record.add_argument("--duration", type=_positive_float, metavar="SECONDS",
                         help="stop after this long (default: until Ctrl-C)")
@@ -63,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="list stored sessions")
     sessions.add_argument("--db", type=Path)
     sessions.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="write a session's samples.csv and reps.csv")
+    export.add_argument("session_id", type=int, metavar="SESSION_ID")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR")
+    export.add_argument("--db", type=Path)
+
+    replay = sub.add_parser("replay", help="judge a stored session again")
+    replay.add_argument("session_id", type=int, metavar="SESSION_ID")
+    replay.add_argument("--db", type=Path)
+    replay.add_argument("--json", action="store_true", help="print it as record --json did")
     return parser
 
 
@@ -77,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         return _record(args)
     if args.command == "sessions":
         return _sessions(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "replay":
+        return _replay(args)
     return _live(args)
 
 
@@ -106,7 +123,7 @@ def _run_recorder(options, db_path: Path | None, on_tick=None):
 
     try:
         with _open_db(db_path) as db, _stop_on_signals() as stop:
-            recorder = Recorder(db, options, on_tick=on_tick)
+            recorder = Recorder(db, options, on_step=on_tick)
             return 0, recorder.run(stop)
     except LinkError as exc:
         print(f"backstation: {exc}", file=sys.stderr)
@@ -118,21 +135,30 @@ def _run_recorder(options, db_path: Path | None, on_tick=None):
 
 def _record(args) -> int:
     from .record import RecordOptions
+    from .session import SessionOptions
 
-    options = RecordOptions(port=args.port, baud=args.baud, athlete=args.athlete,
-                            body_mass_kg=args.body_mass, exercise=args.exercise,
-                            duration_s=args.duration)
+    options = RecordOptions(port=args.port, baud=args.baud, duration_s=args.duration,
+                            session=SessionOptions(
+                                athlete=args.athlete, body_mass_kg=args.body_mass,
+                                contact_mm=args.contact_mm, exercise=args.exercise))
     code, result = _run_recorder(options, args.db)
     if result is not None:
         if args.json:
-            print(json.dumps(result.to_json()))
+            print(json.dumps(result))
         else:
-            s = result.stats
-            print(f"session {result.session_id}: {s.force_samples} force and "
-                  f"{s.distance_samples} distance samples, {s.lost_samples} lost, "
-                  f"{s.crc_errors} CRC errors, {s.malformed + s.overlong} malformed, "
-                  f"{s.reconnects} reconnects")
+            print(_summary_line(result))
     return code
+
+
+def _summary_line(result: dict) -> str:
+    s = result["stream"]
+    reps = [r for st in result["sets"] for r in st["reps"]]
+    valid = sum(1 for r in reps if r["valid"])
+    return (f"session {result['session_id']}: {len(result['sets'])} sets, {valid} valid reps, "
+            f"{len(reps) - valid} no-reps; {s['force_samples']} force and "
+            f"{s['distance_samples']} distance samples, {s['lost_samples']} lost, "
+            f"{s['crc_errors']} CRC errors, {s['malformed']} malformed, "
+            f"{s['reconnects']} reconnects")
 
 
 def _sessions(args) -> int:
@@ -164,6 +190,35 @@ def _sessions(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import export_session
+    from .storage import StorageError
+
+    try:
+        with _open_db(args.db) as db:
+            paths = export_session(db, args.session_id, args.out)
+    except (StorageError, OSError) as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _replay(args) -> int:
+    from .replay import Replay
+    from .storage import StorageError
+
+    try:
+        with _open_db(args.db) as db:
+            result = Replay(db, args.session_id).to_json()
+    except StorageError as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR
+    print(json.dumps(result) if args.json else _summary_line(result))
+    return 0
+
+
 def _live(args) -> int:
     """The app until the desktop UI lands: record with a live text readout."""
     from .link import find_ports
@@ -184,8 +239,7 @@ def _live(args) -> int:
     code, result = _run_recorder(RecordOptions(port=port), args.db, on_tick=readout.update)
     readout.finish()
     if result is not None:
-        print(f"saved as session {result.session_id} "
-              f"(backstation sessions lists it)")
+        print(f"saved: {_summary_line(result)}")
     return code
 
 

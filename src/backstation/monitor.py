@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from .samples import DistanceBlock, ForceBlock
+from .analysis import RepCompleted, SetEnded, SetStarted
 
 REDRAW_INTERVAL_S = 0.5
 
@@ -21,8 +21,11 @@ class LiveReadout:
         self._force_n: list[float] | None = None
         self._gap_mm: int | None = None
 
-    def update(self, recorder, force: ForceBlock, distance: DistanceBlock) -> None:
-        link = recorder.link
+    def update(self, session, step) -> None:
+        link = session.link
+        force, distance = step.force, step.distance
+        for event in step.analysis:
+            self._announce(event)
         if len(force):
             cal = link.calibration
             last = force.raw[-1]
@@ -37,6 +40,23 @@ class LiveReadout:
         self._out.write(("\r" if self._tty else "") + self._line(link) +
                         ("" if self._tty else "\n"))
         self._out.flush()
+
+    def _announce(self, event) -> None:
+        """Sets and reps get a line of their own, above the live line."""
+        if isinstance(event, SetStarted):
+            text = f"set {event.set_index} started"
+        elif isinstance(event, RepCompleted):
+            rep = event.rep
+            verdict = {True: "GOOD", False: f"NO REP ({rep.reason})", None: "rep (contact unknown)"}
+            text = (f"  rep {rep.index}: {verdict[rep.valid]}  peak {rep.peak_force_n:.0f} N  "
+                    f"range {rep.rom_mm:.0f} mm  squeeze {rep.top_hold_s:.1f} s")
+        elif isinstance(event, SetEnded):
+            text = (f"set {event.set.index} done: {event.set.valid_reps} good, "
+                    f"{event.set.no_reps} no-reps")
+        else:
+            return
+        self._out.write(("\r\033[K" if self._tty else "") + text + "\n")
+        self._next_s = 0.0
 
     def _line(self, link) -> str:
         parts = []

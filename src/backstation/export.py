@@ -1,0 +1,158 @@
+"""CSV export of a stored session (``backstation export``): samples.csv and
+reps.csv, locale-independent ('.' decimals, ',' separators, units in the
+header), written from the recorded data, never from what a plot holds.
+
+Large sessions are written in blocks of formatted rows (DESIGN §7: faster
+than numpy.savetxt) and report progress through a callback, so the app can
+show a progress bar and cancel.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .replay import Replay
+from .storage import CalibrationRecord, Database
+
+ROWS_PER_BLOCK = 50_000
+CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
+# reps.csv columns, in order; the rest of a rep's metrics follow alphabetically.
+REP_COLUMNS = ("set", "rep", "valid", "reason", "t_start_s", "t_end_s", "peak_force_n",
+               "mean_force_n", "peak_force_pct_bm", "mean_force_pct_bm", "asymmetry_pct",
+               "impulse_ns", "rom_mm", "min_gap_mm", "concentric_s", "top_hold_s",
+               "eccentric_s", "mean_concentric_velocity_m_s", "rfd_n_per_s",
+               "rfd_unavailable_reason")
+
+
+class ExportCancelled(Exception):
+    pass
+
+
+def newtons(raw: np.ndarray, t_device_us: np.ndarray, channels: int,
+            calibrations: list[CalibrationRecord]) -> np.ndarray:
+    """Force per channel (N) with the calibration in force at each sample;
+    NaN where a channel had none yet."""
+    out = np.full(raw.shape, np.nan)
+    for ch in range(channels):
+        cals = [c for c in calibrations if c.channel == ch]
+        starts = np.array([-(1 << 62) if c.t_device_us is None else c.t_device_us
+                           for c in cals], dtype=np.int64)
+        order = np.argsort(starts, kind="stable")
+        starts = starts[order]
+        offsets = np.array([cals[i].offset_counts for i in order], dtype=float)
+        scales = np.array([cals[i].counts_per_newton for i in order], dtype=float)
+        # A calibration applies to samples strictly after its t_from.
+        idx = np.searchsorted(starts, t_device_us, side="left") - 1
+        ok = idx >= 0
+        out[ok, ch] = (raw[ok, ch] - offsets[idx[ok]]) / scales[idx[ok]]
+    return out
+
+
+def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Index into ``sorted_t`` of the nearest time to each of ``t``."""
+    i = np.clip(np.searchsorted(sorted_t, t), 1, max(len(sorted_t) - 1, 1))
+    left = sorted_t[i - 1]
+    right = sorted_t[np.minimum(i, len(sorted_t) - 1)]
+    return np.where(np.abs(t - left) <= np.abs(right - t), i - 1, i)
+
+
+def export_session(db: Database, session_id: int, out_dir: Path, *,
+                   progress: Callable[[float], bool | None] | None = None) -> tuple[Path, Path]:
+    """Write samples.csv and reps.csv into ``out_dir``; returns their paths.
+
+    ``progress(fraction)`` is called as blocks are written; returning False
+    cancels (``ExportCancelled``, and the partial files are removed). Files
+    are written under a temporary name and renamed, so a failed export never
+    leaves a half-written file that looks complete.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    replay = Replay(db, session_id)
+    samples_path = out_dir / "samples.csv"
+    reps_path = out_dir / "reps.csv"
+    _atomic(samples_path, lambda f: _write_samples(f, replay, progress))
+    _atomic(reps_path, lambda f: _write_reps(f, db, session_id, replay.judge.t0_us or 0))
+    return samples_path, reps_path
+
+
+def _atomic(path: Path, write: Callable) -> None:
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_samples(f, replay: Replay, progress) -> None:
+    force, distance = replay.force, replay.distance
+    channels = force.channels
+    names = CHANNEL_NAMES[:channels]
+    f.write(",".join(["t_s", *(f"{n}_n" for n in names), "total_n", "gap_mm",
+                      "contact", *(f"raw_{n}_counts" for n in names)]) + "\n")
+    n = len(force)
+    if n == 0:
+        return
+    t0 = replay.judge.t0_us or int(force.t_device_us[0])
+    force_n = newtons(force.raw, force.t_device_us, channels, replay.calibrations)
+    gap = _gap_column(force.t_device_us, distance)
+    contact = _contact_column(force.t_device_us, replay)
+    row = ",".join(["%.6f", *["%.2f"] * (channels + 1), "%s", "%s", *["%d"] * channels]) + "\n"
+    t_s = (force.t_device_us - t0) / 1e6
+    total = force_n.sum(axis=1)
+    for lo in range(0, n, ROWS_PER_BLOCK):
+        hi = min(n, lo + ROWS_PER_BLOCK)
+        cols = [t_s[lo:hi], *force_n[lo:hi].T, total[lo:hi], gap[lo:hi], contact[lo:hi],
+                *force.raw[lo:hi].T]
+        f.write("".join(row % values for values in zip(*(c.tolist() for c in cols))))
+        if progress is not None and progress(hi / n) is False:
+            raise ExportCancelled("export cancelled")
+
+
+def _gap_column(t_us: np.ndarray, distance) -> np.ndarray:
+    """The nearest distance sample's gap, blank where it saw nothing."""
+    if not len(distance):
+        return np.full(len(t_us), "", dtype=object)
+    gap = distance.gap_mm[nearest(distance.t_device_us, t_us)]
+    return np.where(gap < 0, "", gap.astype(str)).astype(object)
+
+
+def _contact_column(t_us: np.ndarray, replay: Replay) -> np.ndarray:
+    """1 in contact, 0 not, blank where unknown (no distance sensor)."""
+    if not replay.judge.pipeline.config.has_distance:
+        return np.full(len(t_us), "", dtype=object)
+    flag = np.zeros(len(t_us), dtype=bool)
+    for start, end in replay.contact_intervals_us():
+        stop = len(t_us) if end is None else np.searchsorted(t_us, end, side="left")
+        flag[np.searchsorted(t_us, start, side="left"):stop] = True
+    return np.where(flag, "1", "0").astype(object)
+
+
+def _write_reps(f, db: Database, session_id: int, t0_us: int) -> None:
+    reps = db.reps(session_id)
+    extra = sorted({k for r in reps for k in r.metrics} - set(REP_COLUMNS) - {"index", "set_index"})
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow([*REP_COLUMNS, *extra])
+    for rep in reps:
+        m = dict(rep.metrics)
+        m.update({"set": rep.set_index, "rep": rep.rep_index,
+                  "valid": "" if rep.valid is None else int(rep.valid),
+                  "reason": rep.reason or ""})
+        writer.writerow([_cell(m.get(c)) for c in (*REP_COLUMNS, *extra)])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)

@@ -1,0 +1,96 @@
+"""A recorded session judged again gives what live gave; its export opens in a
+spreadsheet with units and '.' decimals whatever the locale."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from backstation.export import export_session, newtons
+from backstation.record import Recorder, RecordOptions
+from backstation.replay import Replay
+from backstation.session import SessionOptions
+from backstation.storage import CalibrationRecord, Database
+
+from .e2e import backstation
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """One partial-scenario session recorded in-process through the real pipeline."""
+    path = tmp_path_factory.mktemp("rec") / "s.db"
+    options = RecordOptions(port="sim://?scenario=partial&seed=4&speed=40", duration_s=2.5,
+                            session=SessionOptions(athlete="Ada", body_mass_kg=62.0))
+    with Database(path) as db:
+        live = Recorder(db, options).run(threading.Event())
+    yield path, live
+
+
+def test_replay_gives_the_same_json_as_live(recorded):
+    path, live = recorded
+    with Database(path) as db:
+        again = Replay(db, live["session_id"]).to_json()
+    assert again == live
+    reps = [r for s in live["sets"] for r in s["reps"]]
+    assert reps, "the partial scenario has reps"
+    assert any(r["reason"] == "no_contact" for r in reps)
+
+
+def test_replay_command_prints_what_record_printed(recorded, tmp_path):
+    path, live = recorded
+    proc = backstation("replay", str(live["session_id"]), "--db", str(path), "--json")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert json.loads(out) == live
+
+
+def test_export_writes_samples_and_reps_with_units(recorded, tmp_path):
+    path, live = recorded
+    with Database(path) as db:
+        samples_path, reps_path = export_session(db, live["session_id"], tmp_path)
+        force = db.load_force(live["session_id"])
+        stored_reps = db.reps(live["session_id"])
+    with open(samples_path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert header == ["t_s", "left_n", "right_n", "total_n", "gap_mm", "contact",
+                      "raw_left_counts", "raw_right_counts"]
+    assert len(body) == len(force)
+    assert body[0][0] == "0.000000"
+    assert [int(v) for v in body[-1][-2:]] == force.raw[-1].tolist()
+    left, right, total = (float(v) for v in body[len(body) // 2][1:4])
+    assert total == pytest.approx(left + right, abs=0.02)
+    assert {row[5] for row in body} <= {"0", "1"} and "1" in {row[5] for row in body}
+    assert all("," not in cell for row in body for cell in row)
+
+    with open(reps_path, newline="") as f:
+        reps = list(csv.DictReader(f))
+    assert len(reps) == len(stored_reps)
+    for row, rep in zip(reps, stored_reps):
+        assert row["valid"] == str(int(rep.valid))
+        assert row["reason"] == (rep.reason or "")
+        assert float(row["peak_force_n"]) == rep.metrics["peak_force_n"]
+        assert rep.metrics["peak_force_n"] == pytest.approx(rep.peak_force_n, abs=0.05)
+
+
+def test_export_command_reports_a_missing_session_clearly(tmp_path, recorded):
+    path, _ = recorded
+    proc = backstation("export", "999", "--db", str(path), "--out", str(tmp_path))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "999" in err and "Traceback" not in err
+
+
+def test_newtons_apply_each_calibration_from_its_time_on():
+    def cal(ch, offset, scale, t):
+        return CalibrationRecord(id=0, session_id=1, channel=ch, offset_counts=offset,
+                                 counts_per_newton=scale, t_device_us=t, recorded_at="",
+                                 source="device", mass_grams=None)
+    raw = np.array([[1100], [1100], [1100]], dtype=np.int32)
+    t = np.array([0, 1000, 2000], dtype=np.int64)
+    cals = [cal(0, 100, 10.0, None), cal(0, 600, 10.0, 1000)]
+    assert newtons(raw, t, 1, cals)[:, 0].tolist() == [100.0, 100.0, 50.0]
