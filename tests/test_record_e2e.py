@@ -42,7 +42,10 @@ def test_record_stores_every_sample_the_simulator_sent(sim_factory, tmp_path):
     assert stream["crc_errors"] == stream["malformed"] == stream["lost_samples"] == 0
     assert report["device"]["device_id"] == summary["device_ids"][0]
     assert report["device"]["protocol"] == 1
-    assert report["sets"] == []
+    # Judged as it streamed: the clean athlete's reps are all good, and a rep
+    # cut off by the end of the recording is not held against them.
+    reps = [r for s in report["sets"] for r in s["reps"]]
+    assert reps and all(r["valid"] and r["reason"] is None for r in reps)
     with Database(tmp_path / "s.db") as db:
         force = db.load_force(report["session_id"])
         distance = db.load_distance(report["session_id"])
