@@ -1,0 +1,99 @@
+"""Database work off the GUI thread, one job per request.
+
+Why plain ``threading`` and not QThreadPool: a pool thread that runs Python
+becomes an immortal dummy ``threading`` thread, which the test fixture (and
+anyone reading ``threading.enumerate()``) counts as leaked. A job is a
+Python thread with an owner (the widget that started it), a cancel event and
+a join timeout; its result comes back as a queued Qt signal, so nothing
+touches a widget from the worker.
+
+The worker opens its own ``Database`` (one connection per thread, as
+storage asks) and closes it before it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ...storage import Database, StorageError
+
+log = logging.getLogger(__name__)
+
+JOIN_TIMEOUT_S = 5.0
+
+Work = Callable[[Database, threading.Event], Any]
+
+
+class DatabaseJob(QObject):
+    """Runs ``work(db, cancel)`` on its own thread; reports exactly one of
+    ``succeeded(result)`` or ``failed(message)``, then ``ended``."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+    ended = Signal()
+
+    def __init__(self, db_path: Path, work: Work, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self._db_path = Path(db_path)
+        self._work = work
+        self.cancel_event = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"backstation-{name}",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
+        """Cancel and wait; True when the thread has ended."""
+        self.cancel_event.set()
+        if self._thread.ident is not None:
+            self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            with Database(self._db_path) as db:
+                result = self._work(db, self.cancel_event)
+        except StorageError as exc:
+            self.failed.emit(str(exc))
+        except OSError as exc:
+            self.failed.emit(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        except Exception as exc:  # a bug must reach the user as a message, not kill the app
+            log.exception("background job failed")
+            self.failed.emit(f"unexpected error: {exc}")
+        else:
+            self.succeeded.emit(result)
+        self.ended.emit()
+
+
+class JobOwner:
+    """Keeps a widget's running jobs alive and joins them when it closes."""
+
+    def __init__(self) -> None:
+        self._jobs: list[DatabaseJob] = []
+
+    def run(self, job: DatabaseJob) -> DatabaseJob:
+        self._jobs = [j for j in self._jobs if j.is_running()]
+        self._jobs.append(job)
+        job.start()
+        return job
+
+    def busy(self) -> bool:
+        return any(j.is_running() for j in self._jobs)
+
+    def join_all(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
+        ok = all([j.join(timeout_s) for j in self._jobs])
+        self._jobs.clear()
+        return ok

@@ -1,0 +1,93 @@
+"""The reps of one stored session as a table, as judged while recording."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ...storage import RepRecord, SetRecord
+
+REASON_TEXT = {
+    "no_contact": "chest did not touch",
+    "no_lockout": "arms not straight",
+    "bar_released": "bar released",
+    "sensor_dropout": "sensor dropout",
+}
+
+# (header, metric key or attribute, format)
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("Set", "set_index", "{:d}"),
+    ("Rep", "rep_index", "{:d}"),
+    ("Result", "result", "{}"),
+    ("Peak N", "peak_force_n", "{:.0f}"),
+    ("Peak % BM", "peak_force_pct_bm", "{:.0f}"),
+    ("ROM mm", "rom_mm", "{:.0f}"),
+    ("Velocity m/s", "mean_concentric_velocity_m_s", "{:.2f}"),
+    ("Hold s", "top_hold_s", "{:.2f}"),
+    ("Asym. %", "asymmetry_pct", "{:+.0f}"),
+)
+
+
+def rep_result(rep: RepRecord) -> str:
+    if rep.valid is None:
+        return "contact unknown"
+    if rep.valid:
+        return "valid"
+    return "no-rep: " + REASON_TEXT.get(rep.reason or "", rep.reason or "?")
+
+
+def set_summary(s: SetRecord) -> str:
+    parts = [f"Set {s.set_index}: {s.valid_reps} valid, {s.no_reps} no-rep"]
+    loss = s.metrics.get("velocity_loss_pct")
+    if loss is not None:
+        parts.append(f"velocity loss {loss:.0f} %")
+    decay = s.metrics.get("peak_force_decay_pct")
+    if decay is not None:
+        parts.append(f"peak force decay {decay:.0f} %")
+    if s.variant:
+        parts.append(s.variant)
+    if s.added_load_kg:
+        parts.append(f"+{s.added_load_kg:g} kg")
+    return ", ".join(parts)
+
+
+class RepTableModel(QAbstractTableModel):
+    VALID_ROLE = Qt.ItemDataRole.UserRole + 1     # True / False / None per row
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._reps: list[RepRecord] = []
+
+    def set_reps(self, reps: list[RepRecord]) -> None:
+        self.beginResetModel()
+        self._reps = list(reps)
+        self.endResetModel()
+
+    def rep_at(self, row: int) -> RepRecord:
+        return self._reps[row]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._reps)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        rep = self._reps[index.row()]
+        _, key, fmt = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "result":
+                return rep_result(rep)
+            value = getattr(rep, key) if key in ("set_index", "rep_index") else rep.metrics.get(key)
+            return "—" if value is None else fmt.format(value)
+        if role == self.VALID_ROLE:
+            return rep.valid
+        if role == Qt.ItemDataRole.TextAlignmentRole and key != "result":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None

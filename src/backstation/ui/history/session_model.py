@@ -1,0 +1,119 @@
+"""The stored sessions as a table (what the history list shows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ...storage import Database, SessionInfo
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_id: int
+    started_at: datetime          # local time, for display
+    athlete: str
+    sets: int
+    valid_reps: int
+    no_reps: int
+    duration_s: float
+    device: str
+    recording: bool               # no end time: still recording, or the recorder was killed
+
+
+def session_rows(db: Database) -> list[SessionRow]:
+    """Every session, newest first (what a lifter looks for is usually today's).
+    Runs on a worker thread: one query per session for its sets."""
+    rows = []
+    for info in reversed(db.list_sessions()):
+        sets = db.sets(info.id)
+        rows.append(SessionRow(
+            session_id=info.id, started_at=_local(info.started_at),
+            athlete=info.athlete_name or "—", sets=len(sets),
+            valid_reps=sum(s.valid_reps for s in sets), no_reps=sum(s.no_reps for s in sets),
+            duration_s=info.duration_s, device=_device(info), recording=info.ended_at is None))
+    return rows
+
+
+def _local(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone()
+
+
+def _device(info: SessionInfo) -> str:
+    if info.device_id is None:
+        return "—"
+    return info.device_id + (f" ({info.firmware})" if info.firmware else "")
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours
+            else f"{rest // 60}:{rest % 60:02d}")
+
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("date", "Date"), ("athlete", "Athlete"), ("sets", "Sets"), ("valid_reps", "Valid reps"),
+    ("no_reps", "No-reps"), ("duration", "Duration"), ("device", "Device"),
+)
+_NUMERIC = {"sets", "valid_reps", "no_reps", "duration"}
+
+
+class SessionTableModel(QAbstractTableModel):
+    """Read-only; the view replaces the rows wholesale after each load."""
+
+    SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[SessionRow] = []
+
+    def set_rows(self, rows: list[SessionRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> SessionRow:
+        return self._rows[row]
+
+    def row_of(self, session_id: int) -> int | None:
+        for i, r in enumerate(self._rows):
+            if r.session_id == session_id:
+                return i
+        return None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, key)
+        if role == self.SESSION_ID_ROLE:
+            return row.session_id
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and row.recording:
+            return "no end time: still recording, or the recording was interrupted"
+        return None
+
+    @staticmethod
+    def _text(row: SessionRow, key: str) -> str:
+        if key == "date":
+            return row.started_at.strftime("%Y-%m-%d %H:%M") + (" •" if row.recording else "")
+        if key == "duration":
+            return format_duration(row.duration_s)
+        return str(getattr(row, key))

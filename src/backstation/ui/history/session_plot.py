@@ -1,0 +1,112 @@
+"""A stored session's curves: force (left, right, total) above, the gap below,
+sharing the time axis, with each rep shaded valid or no-rep.
+
+Colours are Okabe–Ito (readable with the common colour-vision deficiencies);
+the background follows the palette so the app's theme decides dark or light.
+Items are created once per session; pyqtgraph's peak downsampling and clip
+to view keep an hour-long session cheap to draw (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
+
+from .loading import LoadedSession
+from .rep_model import REASON_TEXT
+
+LEFT_COLOUR = "#56B4E9"     # sky blue
+RIGHT_COLOUR = "#E69F00"    # orange
+TOTAL_COLOUR = "#CC79A7"    # reddish purple
+GAP_COLOUR = "#0072B2"      # blue
+VALID_COLOUR = "#009E73"    # bluish green
+NO_REP_COLOUR = "#D55E00"   # vermillion
+CONTACT_COLOUR = "#F0E442"  # yellow
+MARKER_ALPHA = 60
+
+
+def _brush(colour: str, alpha: int) -> QColor:
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return c
+
+
+class SessionPlot(pg.GraphicsLayoutWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.force_plot = self.addPlot(row=0, col=0)
+        self.gap_plot = self.addPlot(row=1, col=0)
+        self.gap_plot.setXLink(self.force_plot)
+        self.ci.layout.setRowStretchFactor(0, 3)
+        self.ci.layout.setRowStretchFactor(1, 2)
+        self.force_plot.setLabel("left", "Force", units="N")
+        self.gap_plot.setLabel("left", "Gap", units="mm")
+        self.gap_plot.setLabel("bottom", "Time", units="s")
+        self.force_plot.addLegend(offset=(10, 5))
+        self.curves = {
+            "left": self._curve(self.force_plot, "Left", LEFT_COLOUR, 1.5),
+            "right": self._curve(self.force_plot, "Right", RIGHT_COLOUR, 1.5),
+            "total": self._curve(self.force_plot, "Total", TOTAL_COLOUR, 2.5),
+            "gap": self._curve(self.gap_plot, None, GAP_COLOUR, 2.0),
+        }
+        self._markers: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
+
+    @staticmethod
+    def _curve(plot: pg.PlotItem, name: str | None, colour: str, width: float) -> pg.PlotDataItem:
+        item = plot.plot(name=name, pen=pg.mkPen(colour, width=width))
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        return item
+
+    def clear_session(self) -> None:
+        for curve in self.curves.values():
+            curve.setData([], [])
+        for plot, item in self._markers:
+            plot.removeItem(item)
+        self._markers.clear()
+
+    def show_session(self, session: LoadedSession) -> None:
+        self.clear_session()
+        t = session.force_t_s
+        if session.force_n.shape[1] >= 1:
+            self.curves["left"].setData(t, session.force_n[:, 0], connect="finite")
+        if session.force_n.shape[1] >= 2:
+            self.curves["right"].setData(t, session.force_n[:, 1], connect="finite")
+        self.curves["total"].setData(t, session.total_n, connect="finite")
+        self.curves["gap"].setData(session.gap_t_s, session.gap_mm, connect="finite")
+        if session.info.contact_mm is not None:
+            self._add(self.gap_plot, pg.InfiniteLine(
+                pos=session.info.contact_mm, angle=0,
+                pen=pg.mkPen(CONTACT_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
+                label=f"contact {session.info.contact_mm:.0f} mm",
+                labelOpts={"position": 0.02, "color": CONTACT_COLOUR}))
+        for start, end in session.contacts_s:
+            self._add(self.gap_plot, pg.LinearRegionItem(
+                (start, end), movable=False, brush=_brush(CONTACT_COLOUR, 40),
+                pen=pg.mkPen(None)))
+        finite = session.total_n[np.isfinite(session.total_n)]
+        top_n = float(finite.max()) if finite.size else 0.0
+        for rep in session.reps:
+            start, end = session.rep_span_s(rep)
+            colour = NO_REP_COLOUR if rep.valid is False else VALID_COLOUR
+            self._add(self.force_plot, pg.LinearRegionItem(
+                (start, end), movable=False, brush=_brush(colour, MARKER_ALPHA),
+                pen=pg.mkPen(colour)))
+            label = f"{rep.set_index}.{rep.rep_index}"
+            if rep.valid is False:
+                label += " " + REASON_TEXT.get(rep.reason or "", rep.reason or "no-rep")
+            text = pg.TextItem(label, color=colour, anchor=(0, 1))
+            text.setPos(start, top_n)
+            self._add(self.force_plot, text)
+        self.force_plot.enableAutoRange()
+        self.gap_plot.enableAutoRange()
+
+    def _add(self, plot: pg.PlotItem, item: pg.GraphicsObject) -> None:
+        plot.addItem(item)
+        self._markers.append((plot, item))
+
+    def marker_count(self) -> int:
+        return len(self._markers)

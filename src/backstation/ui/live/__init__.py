@@ -1,0 +1,1 @@
+"""The live view: what the lifter sees during a set."""

@@ -1,0 +1,165 @@
+"""``SessionWriter`` behind a storage thread, so the GUI thread never waits on
+SQLite (a flush, a full disk, a database locked for five seconds).
+
+Plain Python, no Qt: it belongs in ``storage/`` and lives here only until
+the storage owner takes it. The owner's thread (the GUI) calls the same
+methods as on a ``SessionWriter``; each call only queues an operation. The
+storage thread is the only one that touches the inner ``SessionWriter`` and
+the ``Database``: it applies the queued operations in order and flushes when
+due. A failed flush keeps the inner writer's buffer (nothing is lost) and is
+reported through ``on_error``; the next due flush retries.
+
+Shutdown order: ``finish()`` queues the final flush and waits for it (with a
+timeout); ``close()`` sets the stop event, lets the thread apply what is
+queued and try one last flush, and joins it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from ..samples import DistanceBlock, ForceBlock
+from ..storage import Database, RepRecord, SessionWriter, SetRecord, StorageError
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.25               # how often the storage thread looks for due flushes
+FINISH_TIMEOUT_S = 10.0     # finish() waits this long for the final flush
+JOIN_TIMEOUT_S = 5.0
+
+
+class ThreadedWriter:
+    def __init__(self, db: Database, session_id: int, *,
+                 on_error: Callable[[str], None] | None = None,
+                 inner_factory: Callable[[Database, int], SessionWriter] = SessionWriter):
+        self.session_id = session_id
+        self._inner = inner_factory(db, session_id)
+        self._on_error = on_error or (lambda m: log.warning("%s", m))
+        self._ops: queue.SimpleQueue[tuple[str, tuple, dict, threading.Event | None]] = \
+            queue.SimpleQueue()
+        self._queued_samples = 0            # owner's thread only
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._finish_error: StorageError | None = None
+        self._thread = threading.Thread(target=self._run, daemon=False,
+                                        name=f"backstation-storage[{session_id}]")
+        self._thread.start()
+
+    # -- SessionWriter's interface, from the owner's thread -----------------
+
+    def add_force(self, block: ForceBlock) -> None:
+        if len(block):
+            self._put("add_force", block)
+
+    def add_distance(self, block: DistanceBlock) -> None:
+        if len(block):
+            self._put("add_distance", block)
+
+    def add_calibration(self, channel: int, offset_counts: int, counts_per_newton: float, *,
+                        source: str = "device", t_device_us: int | None = None,
+                        mass_grams: float | None = None,
+                        recorded_at: datetime | None = None) -> None:
+        self._put("add_calibration", channel, offset_counts, counts_per_newton, source=source,
+                  t_device_us=t_device_us, mass_grams=mass_grams, recorded_at=recorded_at)
+
+    def add_event(self, kind: str, detail: str = "", *, t_host_s: float,
+                  t_device_us: int | None = None) -> None:
+        self._put("add_event", kind, detail, t_host_s=t_host_s, t_device_us=t_device_us)
+
+    def add_set(self, record: SetRecord) -> None:
+        self._put("add_set", record)
+
+    def add_rep(self, record: RepRecord) -> None:
+        self._put("add_rep", record)
+
+    def update_stats(self, **stats: int) -> None:
+        self._put("update_stats", **stats)
+
+    def flush_if_due(self, now_s: float | None = None) -> bool:
+        """The storage thread flushes on its own schedule; nothing to do here."""
+        return False
+
+    def flush(self, now_s: float | None = None) -> None:
+        self._put("flush")
+        self._wake.set()
+
+    def finish(self, ended_at: datetime | None = None, **stats: int) -> None:
+        """Queue the final flush and wait for it; ``StorageError`` if it failed
+        (the samples stay buffered and ``close()`` tries once more)."""
+        done = threading.Event()
+        self._ops.put(("finish", (ended_at,), stats, done))
+        self._wake.set()
+        if not done.wait(FINISH_TIMEOUT_S):
+            raise StorageError(f"saving the session took over {FINISH_TIMEOUT_S:g} s")
+        if self._finish_error is not None:
+            raise self._finish_error
+
+    @property
+    def flushes(self) -> int:
+        return self._inner.flushes
+
+    @property
+    def last_error(self) -> StorageError | None:
+        return self._inner.last_error
+
+    def close(self, timeout_s: float = JOIN_TIMEOUT_S) -> None:
+        """Apply what is queued, try a last flush, stop the thread; safe twice."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            self._on_error(f"the storage thread did not stop in {timeout_s:g} s")
+
+    # -- the storage thread ---------------------------------------------------
+
+    def _put(self, name: str, *args: object, **kwargs: object) -> None:
+        self._ops.put((name, args, kwargs, None))
+
+    def _run(self) -> None:
+        while True:
+            stopping = self._stop.is_set()
+            self._apply_queued()
+            try:
+                if stopping:
+                    if self._inner.has_pending:
+                        self._inner.flush()
+                    return
+                self._inner.flush_if_due()
+            except StorageError as exc:
+                self._on_error(f"saving failed, samples kept in memory and retried: {exc}")
+                if stopping:
+                    return
+            self._wake.wait(TICK_S)
+            self._wake.clear()
+
+    def _apply_queued(self) -> None:
+        while True:
+            try:
+                name, args, kwargs, done = self._ops.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if name == "finish":
+                    self._finish(args[0], kwargs)
+                else:
+                    getattr(self._inner, name)(*args, **kwargs)
+            except StorageError as exc:
+                self._on_error(f"saving failed, samples kept in memory: {exc}")
+            except Exception as exc:    # noqa: BLE001 - counted and shown, never kills the thread
+                log.exception("storage operation %s failed", name)
+                self._on_error(f"storage operation {name} failed: {exc}")
+            finally:
+                if done is not None:
+                    done.set()
+
+    def _finish(self, ended_at: datetime | None, stats: dict) -> None:
+        try:
+            self._inner.finish(ended_at, **stats)
+            self._finish_error = None
+        except StorageError as exc:
+            self._finish_error = exc
+            raise
