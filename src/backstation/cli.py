@@ -24,6 +24,10 @@ EXIT_STORAGE_ERROR = 3
 SIMULATED_URL = "sim://?scenario={scenario}&seed={seed}"
 
 
+def _say(message: str) -> None:
+    print(f"backstation: {message}", file=sys.stderr, flush=True)
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -123,7 +127,7 @@ def _run_recorder(options, db_path: Path | None, on_tick=None):
 
     try:
         with _open_db(db_path) as db, _stop_on_signals() as stop:
-            recorder = Recorder(db, options, on_step=on_tick)
+            recorder = Recorder(db, options, on_step=on_tick, on_message=_say)
             return 0, recorder.run(stop)
     except LinkError as exc:
         print(f"backstation: {exc}", file=sys.stderr)

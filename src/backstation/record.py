@@ -35,11 +35,13 @@ class Recorder:
     def __init__(self, db: Database, options: RecordOptions, *,
                  link_factory: Callable[..., DeviceLink] = DeviceLink,
                  on_step: Callable[[LiveSession, Step], None] | None = None,
+                 on_message: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.db = db
         self.options = options
         self._link_factory = link_factory
         self._on_step = on_step
+        self._on_message = on_message
         self._clock = clock
         self.session: LiveSession | None = None
 
@@ -55,7 +57,8 @@ class Recorder:
         link = self._link_factory(opts.port, baudrate=opts.baud)
         link.open()
         try:
-            self.session = LiveSession(self.db, link, session_options)
+            extra = {} if self._on_message is None else {"on_message": self._on_message}
+            self.session = LiveSession(self.db, link, session_options, **extra)
             link.start()
             self._loop(stop)
             return self.session.finish()
