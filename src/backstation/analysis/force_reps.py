@@ -21,11 +21,11 @@ REST_WINDOW_S = 2.0
 
 
 class ForceOnlyRepTracker:
-    def __init__(self, forces: History, set_start_us: int):
+    def __init__(self, forces: History, set_start_us: int, settle: bool = True):
         self.forces = forces
         self.state = "rest"
         self.rep: RepDraft | None = None
-        self._lo_us = set_start_us + int(FIRST_REP_SETTLE_S * 1e6)
+        self._lo_us = set_start_us + (int(FIRST_REP_SETTLE_S * 1e6) if settle else 0)
         self._settle_t_us = 0
         self._margin_n = 0.0
 

@@ -150,6 +150,8 @@ class AnalysisPipeline:
             if self._done_us is not None and t < self._done_us:
                 self.late_samples += 1
                 continue
+            if self._done_us is not None and t - self._done_us > DATA_GAP_S * 1e6:
+                self._on_data_gap(self._done_us)
             self._done_us = t
             if k < nf:
                 total = totals[k]
@@ -172,9 +174,9 @@ class AnalysisPipeline:
 
     def _on_force(self, t: int, total: float, chans: list[float], raw: list[int]) -> None:
         prev = self._prev_force
-        if prev is not None and t - prev[0] > DATA_GAP_S * 1e6 and self.current_set is not None:
-            self._close_set(prev[0], cut=True)
-            self._segmenter.reset()
+        if prev is not None and t - prev[0] > DATA_GAP_S * 1e6:
+            self._on_data_gap(prev[0])
+            prev = None
         self._raw_recent.append((t, tuple(raw), total))
         while self._raw_recent and self._raw_recent[0][0] < t - TARE_WINDOW_US:
             self._raw_recent.popleft()
@@ -190,6 +192,17 @@ class AnalysisPipeline:
             self._finish_drafts(self._tracker.on_force(t, total, prev))
         self._prev_force = (t, total)
         self._trim(t)
+
+    def _on_data_gap(self, t_last_us: int) -> None:
+        """The stream broke (unplug, reboot): close what is open at the last
+        sample and start afresh; nothing before the gap is used after it."""
+        if self.current_set is not None:
+            self._close_set(t_last_us, cut=True)
+        self._segmenter.reset()
+        self.forces.clear()
+        self.gaps.clear()
+        self._gap_filter = GapFilter()
+        self._prev_force = None
 
     def _on_distance(self, t: int, gap_mm: int) -> None:
         change = self._contact.update(t, gap_mm)
@@ -216,14 +229,18 @@ class AnalysisPipeline:
     # -- sets and reps ---------------------------------------------------------
     def _open_set(self, t_us: int, manual: bool) -> None:
         self.current_set = SetResult(len(self.sets) + 1, self.config.exercise, t_us, manual=manual)
+        # Loaded from the first sample after a stream gap: the athlete was
+        # already hanging, there is no getting-on ramp to wait out.
+        settle = not (self.forces.t_us and self.forces.t_us[0] >= t_us)
         if self.config.has_distance:
-            self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us)
-            t, cols = self.gaps.window(t_us - 500_000, self._done_us or t_us)
+            self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle)
+            # The set is known only set_on_s after it began: catch up on the gap since.
+            t, cols = self.gaps.window(t_us, self._done_us if self._done_us is not None else t_us)
             for ti, g in zip(t.tolist(), cols["gap_mm"].tolist()):
                 if g == g:
                     self._tracker.on_gap(ti, g)
         else:
-            self._tracker = ForceOnlyRepTracker(self.forces, t_us)
+            self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle)
         self._events.append(SetStarted(self.current_set.index, t_us))
 
     def _close_set(self, t_end_us: int, cut: bool) -> None:

@@ -29,6 +29,7 @@ from .history import History
 
 FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the set starts
 BOTTOM_SMOOTH = 5          # the bottom is a median of this many gap readings
+LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
 @dataclass
@@ -42,13 +43,14 @@ class RepDraft:
 
 
 class RepTracker:
-    def __init__(self, min_range_mm: float, forces: History, set_start_us: int):
+    def __init__(self, min_range_mm: float, forces: History, set_start_us: int,
+                 settle: bool = True):
         self.min_range_mm = min_range_mm
         self.forces = forces
         self.state = "bottom"
         self.bottom_ref_mm: float | None = None
         self._recent: list[float] = []
-        self._lo_us = set_start_us + int(FIRST_REP_SETTLE_S * 1e6)
+        self._lo_us = set_start_us + (int(FIRST_REP_SETTLE_S * 1e6) if settle else 0)
         self._high_mm: float | None = None
         self._high_t_us = 0
         self.rep: RepDraft | None = None
@@ -57,6 +59,32 @@ class RepTracker:
         self._back_t_us = 0
         self._lock_t_us = 0
         self._threshold_n = 0.0
+        self._near_high = True
+        self._leave_t_us: int | None = None   # first reading clearly below the high
+        self._phase_gaps: list[tuple[int, float]] = []
+
+    def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
+        """Start of the last unbroken run of readings near the high before
+        ``until_us``: where the chest arrived at the bottom. The pull's rest
+        level is looked for only after it (not in the lowering before it,
+        where the force dips under rest)."""
+        start = None
+        for t, g in reversed(self._phase_gaps):
+            if t >= until_us:
+                continue
+            if g < high_mm - LEAVE_MM:
+                break
+            start = t
+        return start
+
+    def _track_leave(self, t_us: int, gap_mm: float, high_mm: float) -> None:
+        """A pull's start is looked for before the gap clearly left its high:
+        later in the pull the force passes through its rest level again (zero
+        acceleration mid-pull), which must not be taken for the start."""
+        if gap_mm >= high_mm - LEAVE_MM:
+            self._near_high = True
+        elif self._near_high:
+            self._near_high, self._leave_t_us = False, t_us
 
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float) -> list[RepDraft]:
@@ -68,10 +96,15 @@ class RepTracker:
             if self.bottom_ref_mm is None or smooth > self.bottom_ref_mm:
                 self.bottom_ref_mm = smooth
         done: list[RepDraft] = []
+        self._phase_gaps.append((t_us, gap_mm))
+        if len(self._phase_gaps) > 400:
+            del self._phase_gaps[:200]
         if self.state == "up":
             done += self._on_gap_up(t_us, gap_mm)
-        elif self._high_mm is None or gap_mm > self._high_mm:
-            self._high_mm, self._high_t_us = gap_mm, t_us
+        else:
+            if self._high_mm is None or gap_mm > self._high_mm:
+                self._high_mm, self._high_t_us = gap_mm, t_us
+            self._track_leave(t_us, gap_mm, self._high_mm)
         if self.state != "up" and self._high_mm is not None \
                 and gap_mm <= self._high_mm - self.min_range_mm:
             if self.state == "locked":
@@ -85,11 +118,13 @@ class RepTracker:
             return []
         if gap_mm > self._back_mm:
             self._back_mm, self._back_t_us = gap_mm, t_us
+        self._track_leave(t_us, gap_mm, self._back_mm)
         straight = self.bottom_ref_mm is not None and gap_mm >= self.bottom_ref_mm - LOCKOUT_TOL_MM
         if straight:
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", t_us
             self._high_mm, self._high_t_us = gap_mm, t_us
+            self._near_high, self._leave_t_us = True, None
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
                 and gap_mm <= self._back_mm - self.min_range_mm:
@@ -99,7 +134,14 @@ class RepTracker:
         return []
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
-        t, cols = self.forces.window(lo_us, t_confirm_us)
+        scan_to = t_confirm_us
+        if self._leave_t_us is not None and lo_us <= self._leave_t_us <= t_confirm_us:
+            scan_to = self._leave_t_us
+        high = self._back_mm if self.state == "up" else self._high_mm
+        arrived = self._near_run_start(high, scan_to)
+        if arrived is not None:
+            lo_us = max(lo_us, arrived)
+        t, cols = self.forces.window(lo_us, scan_to)
         force = cols["total_n"]
         if force.size == 0:
             start, base = lo_us, 0.0
@@ -115,6 +157,7 @@ class RepTracker:
             self._threshold_n = threshold
         self.rep = RepDraft(start, base_n=base)
         self.state = "up"
+        self._near_high, self._leave_t_us = True, None
         self._top_mm = self._back_mm = gap_mm
         self._back_t_us = t_confirm_us
 
