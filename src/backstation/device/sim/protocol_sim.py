@@ -4,7 +4,9 @@ station as a serial port, for ``serial.serial_for_url`` after ``register()``.
 Query parameters: ``scenario`` (default clean), ``seed`` (0), ``speed``
 (scenario seconds per wall second, 1), ``device_id`` (8 hex digits),
 ``swap`` (1: another board comes back after the unplug), ``boot_offset_us``
-(micros() at boot), ``faults`` (line faults per second), ``first_seq``.
+(micros() at boot), ``faults`` (line faults per second), ``first_seq``,
+``force_rate_hz`` (the HX711 rate at boot, e.g. 1000 for benchmarks),
+``distance_rate_hz`` (the HC-SR04 cycle rate, default ~20).
 
 The station behind a URL lives in a module registry, so closing and
 reopening the same URL reaches the same (persistent) device; its scenario
@@ -17,6 +19,7 @@ unplug stays dead: the host must reopen. ``clear_registry()`` forgets all.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import urllib.parse
@@ -30,6 +33,14 @@ from .station import SimulatedStation
 
 PACKAGE = "backstation.device.sim"
 MAX_WAIT_S = 0.02   # read() polls the station at least this often
+DEVICE_BAUD = 250_000
+
+
+def misread(data: bytes, ratio: float, rng: random.Random) -> bytes:
+    """What a UART set to the wrong baud rate makes of ``data``: framing
+    errors, so roughly ``ratio`` bytes of noise per byte sent, and never the
+    sentence that was sent."""
+    return bytes(rng.randrange(256) for _ in range(int(len(data) * ratio)))
 
 
 def register() -> None:
@@ -79,7 +90,9 @@ def parse_url(url: str) -> tuple[dict, float]:
         if "swap" in query:
             kwargs["swap_device"] = query.pop("swap") not in ("0", "false", "")
         for name, key, conv in (("boot_offset_us", "boot_offset_us", int),
-                                ("faults", "faults_per_s", float), ("first_seq", "first_seq", int)):
+                                ("faults", "faults_per_s", float), ("first_seq", "first_seq", int),
+                                ("force_rate_hz", "force_rate_hz", int),
+                                ("distance_rate_hz", "distance_rate_hz", float)):
             if name in query:
                 kwargs[key] = conv(query.pop(name))
     except ValueError as e:
@@ -114,6 +127,7 @@ class Serial(SerialBase):
         self._dead = False
         self._opened_s = 0.0
         self._cancel = threading.Event()
+        self._noise = random.Random(0)
         super().__init__(*args, **kwargs)
 
     def open(self) -> None:
@@ -165,11 +179,17 @@ class Serial(SerialBase):
             window = entry.station.unplug_window
             if window and self._opened_s < window[0] <= now:
                 if entry.station.now_s < window[0]:
-                    self._rx += entry.station.advance(window[0])
+                    self._rx += self._through_uart(entry.station.advance(window[0]))
                 entry.station.advance(now)
                 self._dead = True
             else:
-                self._rx += entry.station.advance(now)
+                self._rx += self._through_uart(entry.station.advance(now))
+
+    def _through_uart(self, data: bytes) -> bytes:
+        """The bytes as the other side's UART sees them, at this port's baud rate."""
+        if not data or self._baudrate == DEVICE_BAUD:
+            return data
+        return misread(data, self._baudrate / DEVICE_BAUD, self._noise)
 
     def _check(self) -> None:
         if not self.is_open:
@@ -211,7 +231,7 @@ class Serial(SerialBase):
         self._check()
         if self._dead:
             raise SerialException("write failed: [Errno 5] Input/output error")
-        data = bytes(data)
+        data = self._through_uart(bytes(data))
         with self._entry.lock:
             self._entry.station.receive(data)
         return len(data)

@@ -243,6 +243,10 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--swap", action="store_true",
                         help="a different board comes back after an unplug")
     parser.add_argument("--duration", type=float, help="stop after this many wall seconds")
+    parser.add_argument("--force-rate", type=int, metavar="HZ",
+                        help="HX711 rate at boot, overriding the RATE pin (e.g. 1000)")
+    parser.add_argument("--distance-rate", type=float, metavar="HZ",
+                        help="HC-SR04 cycle rate (default ~20)")
 
 
 def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
@@ -256,6 +260,10 @@ def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
             print(f"{name:12s} {text}")
         return 0
     extra = {"device_id": args.device_id} if args.device_id else {}
+    if getattr(args, "force_rate", None):
+        extra["force_rate_hz"] = args.force_rate
+    if getattr(args, "distance_rate", None):
+        extra["distance_rate_hz"] = args.distance_rate
     run_pty(args.scenario, args.seed, args.speed, link_path=args.link,
             summary_path=args.summary, duration_s=args.duration,
             swap_device=args.swap, **extra)

@@ -42,13 +42,24 @@ class SimulatedStation:
     ``boot_offset_us`` is micros() at every boot (set near 2**32 to exercise
     the wrap); ``swap_device`` makes a different board come back after the
     unplug; ``first_seq`` starts the F/D counters elsewhere (to exercise the
-    65535 -> 0 wrap without 14 minutes of samples).
+    65535 -> 0 wrap without 14 minutes of samples); ``force_rate_hz``
+    overrides the HX711 rate at boot (e.g. 1000, an upgraded ADC, for
+    benchmarks; ``None`` keeps the RATE pin's 10 or 80) and
+    ``distance_rate_hz`` the HC-SR04 cycle (``None``: 50 ms, ~20 Hz).
     """
 
     def __init__(self, scenario: str | Scenario = "clean", seed: int = 0, *,
                  device_id: str | None = None, swap_device: bool = False,
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
-                 first_seq: int = 0):
+                 first_seq: int = 0, force_rate_hz: int | None = None,
+                 distance_rate_hz: float | None = None):
+        self.force_rate_hz = None if force_rate_hz is None else int(force_rate_hz)
+        if self.force_rate_hz is not None and not 0 < self.force_rate_hz < 100_000:
+            raise ValueError(f"force_rate_hz {force_rate_hz} outside 1..99999")
+        if distance_rate_hz is not None and not 0 < distance_rate_hz <= 1000:
+            raise ValueError(f"distance_rate_hz {distance_rate_hz} outside (0, 1000]")
+        self._distance_period_s = (hw.DISTANCE_PERIOD_S if distance_rate_hz is None
+                                   else 1.0 / float(distance_rate_hz))
         self.scenario = scenario if isinstance(scenario, Scenario) else make_scenario(scenario, seed)
         self.seed = int(seed)
         self.timeline, self._windows = build_timeline(
@@ -161,6 +172,8 @@ class SimulatedStation:
 
     # ----- boot and power ---------------------------------------------------
     def _default_rate_hz(self) -> int:
+        if self.force_rate_hz is not None:
+            return self.force_rate_hz
         return 80 if self.scenario.rate_pin_high else 10
 
     def _boot(self) -> None:
@@ -183,7 +196,7 @@ class SimulatedStation:
     def _restart_adc(self) -> None:
         factor = self.identity.adc_clock_factor
         self._adc_period_s = 1.0 / (self.rate_hz * factor)
-        self._adc_base_s = self.now_s + hw.HX711_SETTLING_S[self.rate_hz]
+        self._adc_base_s = self.now_s + hw.HX711_SETTLING_S.get(self.rate_hz, hw.HX711_SETTLING_S[80])
         self._next_adc_s = self._adc_base_s
 
     def set_rate(self, rate_hz: int) -> None:
@@ -260,7 +273,7 @@ class SimulatedStation:
 
     def _on_distance(self) -> None:
         t = self._next_distance_s
-        self._next_distance_s = t + hw.DISTANCE_PERIOD_S + hw.DISTANCE_JITTER_S * float(
+        self._next_distance_s = t + self._distance_period_s + hw.DISTANCE_JITTER_S * float(
             self._dist_rng.standard_normal())
         missed = (self.timeline.echo_lost(t)
                   or self._dist_rng.random() < self.scenario.missed_echo_rate)
