@@ -70,3 +70,11 @@ def test_load_cells_at_10_sps_are_noticed_and_said(tmp_path, capsys):
     assert code == 0
     assert "10 SPS" in captured.err and "RATE pin" in captured.err
     assert json.loads(captured.out)["stream"]["force_samples"] > 0
+
+
+def test_wrong_baud_rate_is_named_as_the_likely_cause(tmp_path, capsys):
+    code = main(["record", "--port", "sim://?scenario=clean&speed=4", "--baud", "115200",
+                 "--db", str(tmp_path / "s.db"), "--duration", "1"])
+    err = capsys.readouterr().err
+    assert code == EXIT_LINK_ERROR
+    assert "no HELLO" in err and "wrong baud rate" in err
