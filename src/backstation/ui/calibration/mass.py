@@ -1,0 +1,71 @@
+"""Entering a known mass: a number and a unit (kg or g), checked before use."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+MIN_MASS_G = 100.0          # below this the HX711 noise swamps the scale
+MAX_MASS_G = 200_000.0      # beyond a load cell's rating on this bar
+UNITS_G = {"kg": 1000.0, "g": 1.0}
+G_MS2 = 9.80665
+
+
+def parse_mass_grams(text: str, unit: str) -> float:
+    """Grams, or ValueError saying what is wrong (a comma decimal is accepted)."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned:
+        raise ValueError("enter the mass hanging on the hook")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+    if unit not in UNITS_G:
+        raise ValueError(f"unknown unit {unit!r}")
+    grams = value * UNITS_G[unit]
+    if not MIN_MASS_G <= grams <= MAX_MASS_G:
+        raise ValueError(f"use a mass between {MIN_MASS_G / 1000:g} kg and "
+                         f"{MAX_MASS_G / 1000:g} kg")
+    return grams
+
+
+def expected_force_n(mass_grams: float) -> float:
+    return mass_grams / 1000.0 * G_MS2
+
+
+class MassEntry(QWidget):
+    """A mass field with its unit; ``mass_changed(grams or None)`` on every edit."""
+
+    mass_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText("e.g. 10")
+        self.unit = QComboBox(self)
+        self.unit.addItems(list(UNITS_G))
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.unit)
+        layout.addWidget(self.problem, 2)
+        self.edit.textChanged.connect(self._on_edited)
+        self.unit.currentTextChanged.connect(self._on_edited)
+
+    def mass_grams(self) -> float | None:
+        try:
+            return parse_mass_grams(self.edit.text(), self.unit.currentText())
+        except ValueError:
+            return None
+
+    def _on_edited(self, *_: object) -> None:
+        try:
+            grams = parse_mass_grams(self.edit.text(), self.unit.currentText())
+        except ValueError as exc:
+            self.problem.setText(str(exc) if self.edit.text().strip() else "")
+            self.mass_changed.emit(None)
+        else:
+            self.problem.setText(f"= {expected_force_n(grams):.1f} N")
+            self.mass_changed.emit(grams)

@@ -1,0 +1,68 @@
+"""An athlete's progress over weeks, from the stored sets and reps (no Qt:
+runs on a worker thread and is tested without a window)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ...analysis.config import G_MS2
+from ...storage import Database
+
+
+@dataclass(frozen=True)
+class SetPoint:
+    when: datetime               # aware; the set's start
+    session_id: int
+    set_index: int
+    valid_reps: int
+    no_reps: int
+    velocity_loss_pct: float | None
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    when: datetime               # aware; the session's start
+    session_id: int
+    best_peak_force_n: float     # over the session's valid reps
+    best_peak_force_pct_bm: float | None   # None when no body mass was recorded
+
+
+@dataclass
+class AthleteProgress:
+    athlete: str
+    sets: list[SetPoint] = field(default_factory=list)
+    sessions: list[SessionPoint] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.sets and not self.sessions
+
+
+def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
+    """Every stored set of ``athlete`` and each session's best valid rep.
+
+    The best peak counts valid reps only: a no-rep's force was not a
+    completed pull. % body mass uses the mass stored with the session, so
+    an athlete's later weighing does not rewrite history.
+    """
+    progress = AthleteProgress(athlete)
+    key = athlete.strip().casefold()
+    for info in db.list_sessions():
+        if (info.athlete_name or "").casefold() != key:
+            continue
+        started = datetime.fromisoformat(info.started_at)
+        for s in db.sets(info.id):
+            offset_s = s.metrics.get("t_start_s") or 0.0
+            progress.sets.append(SetPoint(
+                when=started + timedelta(seconds=float(offset_s)), session_id=info.id,
+                set_index=s.set_index, valid_reps=s.valid_reps, no_reps=s.no_reps,
+                velocity_loss_pct=s.metrics.get("velocity_loss_pct")))
+        peaks = [r.peak_force_n for r in db.reps(info.id)
+                 if r.valid and r.peak_force_n is not None]
+        if peaks:
+            best = max(peaks)
+            pct = (None if not info.body_mass_kg
+                   else 100.0 * best / (info.body_mass_kg * G_MS2))
+            progress.sessions.append(SessionPoint(started, info.id, best, pct))
+    return progress

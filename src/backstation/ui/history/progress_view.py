@@ -1,0 +1,171 @@
+"""Progress charts per athlete over weeks: valid reps per set, best peak force
+(N and % body mass), velocity loss per set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from .jobs import DatabaseJob, JobOwner
+from .progress_data import AthleteProgress, athlete_progress
+from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
+from .view import Banner, enlarge
+
+# (key, title, y label, colour)
+CHARTS: tuple[tuple[str, str, str, str], ...] = (
+    ("valid_reps", "Valid reps per set", "reps", VALID_COLOUR),
+    ("peak_n", "Best peak force", "N", TOTAL_COLOUR),
+    ("peak_pct_bm", "Best peak force, % body mass", "%", RIGHT_COLOUR),
+    ("velocity_loss", "Velocity loss per set", "%", NO_REP_COLOUR),
+)
+
+
+class ProgressView(QWidget):
+    athletes_listed = Signal(int)
+    progress_shown = Signal(str)         # the athlete whose charts are now drawn
+    failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self._jobs = JobOwner()
+        self._pending_jobs = 0
+        self.progress: AthleteProgress | None = None
+
+        self.athlete_combo = QComboBox(self)
+        enlarge(self.athlete_combo, 1.4)
+        self.athlete_combo.currentTextChanged.connect(self._on_athlete_changed)
+        label = QLabel("Athlete", self)
+        enlarge(label, 1.4, bold=True)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.banner = Banner(self)
+
+        self.charts = pg.GraphicsLayoutWidget(self)
+        self.charts.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for i, (key, title, units, colour) in enumerate(CHARTS):
+            plot = self.charts.addPlot(row=i // 2, col=i % 2, title=title,
+                                       axisItems={"bottom": pg.DateAxisItem()})
+            plot.setLabel("left", units)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            self.plots[key] = plot
+            self.curves[key] = plot.plot(pen=pg.mkPen(colour, width=2), symbol="o",
+                                         symbolSize=10, symbolBrush=colour, symbolPen=None)
+
+        top = QHBoxLayout()
+        top.addWidget(label)
+        top.addWidget(self.athlete_combo, 1)
+        top.addWidget(self.busy)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.charts, 1)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """List the athletes again and redraw the chosen one."""
+        job = DatabaseJob(self.db_path,
+                          lambda db, cancel: [a.name for a in db.list_athletes()],
+                          "progress-athletes", self)
+        job.succeeded.connect(self._on_athletes_loaded)
+        self._run(job)
+
+    def show_athlete(self, name: str) -> None:
+        if self.athlete_combo.currentText() == name:
+            self._load(name)
+        else:
+            self.athlete_combo.setCurrentText(name)   # loads via _on_athlete_changed
+
+    def point_count(self, key: str) -> int:
+        x, _ = self.curves[key].getData()
+        return 0 if x is None else len(x)
+
+    def shutdown(self) -> None:
+        self._jobs.join_all()
+
+    def _run(self, job: DatabaseJob) -> None:
+        job.failed.connect(self._on_job_failed)
+        job.ended.connect(self._on_job_ended)
+        self._pending_jobs += 1
+        self.busy.show()
+        self._jobs.run(job)
+
+    def _load(self, name: str) -> None:
+        job = DatabaseJob(self.db_path, lambda db, cancel: athlete_progress(db, name),
+                          "progress-load", self)
+        job.succeeded.connect(self._on_progress_loaded)
+        self._run(job)
+
+    @Slot(object)
+    def _on_athletes_loaded(self, names: list[str]) -> None:
+        current = self.athlete_combo.currentText()
+        self.athlete_combo.blockSignals(True)
+        self.athlete_combo.clear()
+        self.athlete_combo.addItems(names)
+        self.athlete_combo.blockSignals(False)
+        if current in names:
+            self.athlete_combo.setCurrentText(current)
+        self.banner.show_message("" if names else "No athlete yet: record a session with "
+                                 "an athlete's name to see progress here.")
+        self.athletes_listed.emit(len(names))
+        if self.athlete_combo.currentText():
+            self._load(self.athlete_combo.currentText())
+
+    @Slot(str)
+    def _on_athlete_changed(self, name: str) -> None:
+        if name:
+            self._load(name)
+
+    @Slot(object)
+    def _on_progress_loaded(self, progress: AthleteProgress) -> None:
+        if progress.athlete != self.athlete_combo.currentText():
+            return                          # another athlete was chosen meanwhile
+        self.progress = progress
+        sets, sessions = progress.sets, progress.sessions
+        set_x = np.array([p.when.timestamp() for p in sets], dtype=float)
+        self.curves["valid_reps"].setData(set_x, np.array([p.valid_reps for p in sets], float))
+        loss = [(p.when.timestamp(), p.velocity_loss_pct) for p in sets
+                if p.velocity_loss_pct is not None]
+        self.curves["velocity_loss"].setData(*_xy(loss))
+        self.curves["peak_n"].setData(*_xy([(p.when.timestamp(), p.best_peak_force_n)
+                                            for p in sessions]))
+        self.curves["peak_pct_bm"].setData(*_xy([(p.when.timestamp(), p.best_peak_force_pct_bm)
+                                                 for p in sessions
+                                                 if p.best_peak_force_pct_bm is not None]))
+        for plot in self.plots.values():
+            plot.enableAutoRange()
+        self.banner.show_message("" if not progress.empty else
+                                 f"No judged set stored for {progress.athlete} yet.")
+        self.progress_shown.emit(progress.athlete)
+
+    @Slot(str)
+    def _on_job_failed(self, message: str) -> None:
+        self.banner.show_message(message)
+        self.failed.emit(message)
+
+    @Slot()
+    def _on_job_ended(self) -> None:
+        self._pending_jobs -= 1
+        self.busy.setVisible(self._pending_jobs > 0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _xy(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    if not points:
+        return np.empty(0), np.empty(0)
+    x, y = zip(*points)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

@@ -1,0 +1,280 @@
+"""The session browser: list, open (curves, rep markers, rep table), delete,
+export. Every database call runs on a ``DatabaseJob``; errors are shown in
+the view's banner, never as a traceback or a modal box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout,
+                               QWidget)
+
+from .jobs import DatabaseJob, JobOwner
+from .loading import LoadedSession, load_session
+from .rep_model import RepTableModel, set_summary
+from .session_model import SessionRow, SessionTableModel, format_duration, session_rows
+from .session_plot import SessionPlot
+
+if TYPE_CHECKING:
+    from ..export_dialog import ExportRun
+
+FONT_SCALE = 1.25    # read from a step back from the rack
+
+
+def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
+    font = QFont(widget.font())
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(bold)
+    widget.setFont(font)
+
+
+class Banner(QLabel):
+    """A non-modal message line inside the view (errors, results)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setForegroundRole(self.foregroundRole())
+        enlarge(self, bold=True)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+def make_table(model, parent: QWidget) -> QTableView:
+    table = QTableView(parent)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    enlarge(table)
+    return table
+
+
+class HistoryView(QWidget):
+    sessions_listed = Signal(int)        # how many sessions the list shows
+    session_opened = Signal(int)
+    session_deleted = Signal(int)
+    failed = Signal(str)                 # the message the banner now shows
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self._jobs = JobOwner()
+        self._pending_jobs = 0           # started and not yet reported back
+        self._open_request = 0           # newer open requests win over slower older ones
+        self.current: LoadedSession | None = None
+        self.export_run: "ExportRun | None" = None
+
+        self.model = SessionTableModel(self)
+        self.table = make_table(self.model, self)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+
+        self.refresh_button = QPushButton("Refresh", self)
+        self.delete_button = QPushButton("Delete…", self)
+        self.export_button = QPushButton("Export…", self)
+        for button in (self.refresh_button, self.delete_button, self.export_button):
+            enlarge(button)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)           # indeterminate: a replay has no useful fraction
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.banner = Banner(self)
+
+        self.title = QLabel("Choose a session", self)
+        enlarge(self.title, 1.5, bold=True)
+        self.plot = SessionPlot(self)
+        self.set_summary = QLabel(self)
+        self.set_summary.setWordWrap(True)
+        enlarge(self.set_summary)
+        self.rep_model = RepTableModel(self)
+        self.rep_table = make_table(self.rep_model, self)
+
+        buttons = QHBoxLayout()
+        for w in (self.refresh_button, self.delete_button, self.export_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.busy)
+        detail = QWidget(self)
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.title)
+        detail_layout.addWidget(self.plot, 3)
+        detail_layout.addWidget(self.set_summary)
+        detail_layout.addWidget(self.rep_table, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        self._update_buttons()
+        self.refresh()
+
+    # -- public -------------------------------------------------------------
+
+    @Slot()
+    def refresh(self) -> None:
+        """List the sessions again (e.g. when a recording has ended)."""
+        job = DatabaseJob(self.db_path, lambda db, cancel: session_rows(db), "history-list", self)
+        job.succeeded.connect(self._on_sessions_loaded)
+        self._run(job)
+
+    def open_session(self, session_id: int) -> None:
+        row = self.model.row_of(session_id)
+        if row is not None and self.table.currentIndex().row() != row:
+            self.table.selectRow(row)      # opens it through _on_current_row_changed
+        else:
+            self._load(session_id)
+
+    def selected_session_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()).session_id if index.isValid() else None
+
+    def delete_session(self, session_id: int) -> None:
+        """Ask, then delete (samples, calibrations, judgement) on a worker."""
+        row = self.model.row_of(session_id)
+        what = f"session {session_id}"
+        if row is not None:
+            r: SessionRow = self.model.row_at(row)
+            what = (f"the session of {r.started_at:%Y-%m-%d %H:%M} ({r.athlete}, "
+                    f"{r.valid_reps} valid reps, {format_duration(r.duration_s)})")
+        answer = QMessageBox.question(
+            self, "Delete session",
+            f"Delete {what}?\n\nIts samples and reps are removed for good.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def work(db, cancel):
+            db.delete_session(session_id)
+            return session_id
+        job = DatabaseJob(self.db_path, work, "history-delete", self)
+        job.succeeded.connect(self._on_session_deleted)
+        self._run(job)
+
+    def shutdown(self) -> None:
+        """Join every worker (the owner calls this before the app quits)."""
+        self._jobs.join_all()
+        if self.export_run is not None:
+            self.export_run.shutdown()
+
+    # -- internals ----------------------------------------------------------
+
+    def _run(self, job: DatabaseJob) -> None:
+        job.failed.connect(self._on_job_failed)
+        job.ended.connect(self._on_job_ended)
+        self._pending_jobs += 1
+        self.busy.show()
+        self._jobs.run(job)
+
+    def _load(self, session_id: int) -> None:
+        self._open_request += 1
+        request = self._open_request
+        job = DatabaseJob(self.db_path, lambda db, cancel: load_session(db, session_id),
+                          "history-open", self)
+        job.succeeded.connect(lambda loaded: self._on_session_loaded(request, loaded))
+        self.title.setText(f"Loading session {session_id}…")
+        self._run(job)
+
+    def _update_buttons(self) -> None:
+        chosen = self.table.currentIndex().isValid()
+        self.delete_button.setEnabled(chosen)
+        self.export_button.setEnabled(chosen)
+
+    def _show_nothing(self) -> None:
+        self.current = None
+        self.title.setText("Choose a session")
+        self.plot.clear_session()
+        self.rep_model.set_reps([])
+        self.set_summary.clear()
+
+    @Slot(object)
+    def _on_sessions_loaded(self, rows: list[SessionRow]) -> None:
+        chosen = self.selected_session_id()
+        self.model.set_rows(rows)
+        self.banner.show_message("")
+        row = None if chosen is None else self.model.row_of(chosen)
+        if row is not None:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+        elif chosen is not None:
+            self._show_nothing()
+        self._update_buttons()
+        self.sessions_listed.emit(len(rows))
+
+    def _on_current_row_changed(self, current, previous) -> None:
+        self._update_buttons()
+        if current.isValid():
+            self._load(self.model.row_at(current.row()).session_id)
+
+    def _on_session_loaded(self, request: int, loaded: LoadedSession) -> None:
+        if request != self._open_request:
+            return                        # the user has opened another one since
+        self.current = loaded
+        info = loaded.info
+        self.title.setText(f"Session {info.id} — {info.athlete_name or 'no athlete'}"
+                           f", {format_duration(info.duration_s)}")
+        self.plot.show_session(loaded)
+        self.rep_model.set_reps(loaded.reps)
+        self.set_summary.setText("\n".join(set_summary(s) for s in loaded.sets)
+                                 or "No set was recorded in this session.")
+        self.session_opened.emit(info.id)
+
+    @Slot(object)
+    def _on_session_deleted(self, session_id: int) -> None:
+        if self.current is not None and self.current.info.id == session_id:
+            self._show_nothing()
+        self.session_deleted.emit(session_id)
+        self.refresh()
+
+    @Slot(str)
+    def _on_job_failed(self, message: str) -> None:
+        self.banner.show_message(message)
+        if self.title.text().startswith("Loading"):
+            self.title.setText("Could not open the session")
+        self.failed.emit(message)
+
+    @Slot()
+    def _on_job_ended(self) -> None:
+        self._pending_jobs -= 1
+        self.busy.setVisible(self._pending_jobs > 0)
+
+    def _on_delete_clicked(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is not None:
+            self.delete_session(session_id)
+
+    def _on_export_clicked(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is None:
+            return
+        # Imported here: export_dialog uses this package's jobs (a cycle at import time).
+        from ..export_dialog import export_with_dialog
+        if self.export_run is not None and self.export_run.is_running():
+            self.banner.show_message("An export is still running; wait for it to finish.")
+            return
+        self.export_run = export_with_dialog(self, self.db_path, session_id)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
