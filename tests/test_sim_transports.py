@@ -19,6 +19,8 @@ from backstation.device.sim.pty_runner import PtyRunner, main_sim, run_pty
 from backstation.protocol import ForceSample, Hello, StreamDecoder
 from backstation.protocol.commands import start
 
+BAUD = 250_000  # the station's rate: any other reads as noise, as on a real UART
+
 DEADLINE_S = 5.0
 
 
@@ -72,7 +74,7 @@ def test_bad_urls_are_refused():
 
 def test_url_port_says_hello_then_streams_after_start():
     url = "sim://?scenario=clean&seed=3&speed=10"
-    with serial.serial_for_url(url, timeout=0.5) as port:
+    with serial.serial_for_url(url, baudrate=BAUD, timeout=0.5) as port:
         decoder = StreamDecoder()
         hello = read_until(port, decoder, lambda s: isinstance(s, Hello))[0]
         assert hello.device_id == protocol_sim.station_for_url(url).device_id
@@ -84,7 +86,7 @@ def test_url_port_says_hello_then_streams_after_start():
 
 
 def test_read_honours_the_timeout_and_cancel_read():
-    with serial.serial_for_url("sim://?seed=1&speed=10", timeout=0.05) as port:
+    with serial.serial_for_url("sim://?seed=1&speed=10", baudrate=BAUD, timeout=0.05) as port:
         read_until(port, StreamDecoder(), lambda s: isinstance(s, Hello))
         t0 = time.monotonic()
         assert port.read(10**6) == b""   # no START: the boot chatter was all
@@ -102,7 +104,7 @@ def test_read_honours_the_timeout_and_cancel_read():
 
 def test_url_unplug_raises_then_the_device_comes_back_rebooted_with_another_id():
     url = "sim://?scenario=unplug&seed=2&speed=50&swap=1"
-    port = serial.serial_for_url(url, timeout=0.2)
+    port = serial.serial_for_url(url, baudrate=BAUD, timeout=0.2)
     decoder = StreamDecoder()
     first = read_until(port, decoder, lambda s: isinstance(s, Hello))[0]
     port.write(start().line())
@@ -113,7 +115,7 @@ def test_url_unplug_raises_then_the_device_comes_back_rebooted_with_another_id()
     with pytest.raises(serial.SerialException):
         port.write(b"PING\n")
     port.close()
-    port = retry_open(lambda: serial.serial_for_url(url, timeout=0.2))
+    port = retry_open(lambda: serial.serial_for_url(url, baudrate=BAUD, timeout=0.2))
     try:
         decoder.reset()
         again = read_until(port, decoder, lambda s: isinstance(s, Hello))
@@ -139,9 +141,9 @@ def test_opening_during_the_unplug_gap_fails_like_a_missing_tty():
 
 def test_reopen_reaches_the_same_device_and_resets_it():
     url = "sim://?scenario=clean&seed=4&speed=10"
-    with serial.serial_for_url(url, timeout=0.5) as port:
+    with serial.serial_for_url(url, baudrate=BAUD, timeout=0.5) as port:
         read_until(port, StreamDecoder(), lambda s: isinstance(s, Hello))
-    with serial.serial_for_url(url, timeout=0.5) as port:
+    with serial.serial_for_url(url, baudrate=BAUD, timeout=0.5) as port:
         read_until(port, StreamDecoder(), lambda s: isinstance(s, Hello))
     assert len(protocol_sim.station_for_url(url).boots) == 2
 
