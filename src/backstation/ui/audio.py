@@ -1,0 +1,83 @@
+"""Audio cues: a bright double beep for a valid rep, a low buzz for a no-rep.
+
+The WAVs are generated with the ``wave`` module on first use into the
+user's cache (nothing to bundle). Where QtMultimedia or an audio device is
+missing (a Pi without PulseAudio, CI), the cues are silent, without error.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import struct
+import wave
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+RATE_HZ = 22050
+VOLUME = 0.6
+
+
+def _tone(path: Path, parts: list[tuple[float, float]]) -> None:
+    """(frequency Hz or 0 for silence, seconds) pieces, with 5 ms fades."""
+    frames = bytearray()
+    for freq, seconds in parts:
+        n = int(RATE_HZ * seconds)
+        fade = int(RATE_HZ * 0.005)
+        for i in range(n):
+            env = min(1.0, i / fade, (n - i) / fade) if freq else 0.0
+            value = VOLUME * env * math.sin(2 * math.pi * freq * i / RATE_HZ)
+            if freq < 300:                       # a buzz: add odd harmonics
+                value = VOLUME * env * (0.7 * math.sin(2 * math.pi * freq * i / RATE_HZ)
+                                        + 0.3 * math.sin(6 * math.pi * freq * i / RATE_HZ))
+            frames += struct.pack("<h", int(value * 32767))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE_HZ)
+        w.writeframes(bytes(frames))
+
+
+def ensure_cue_files(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"valid": folder / "rep_valid.wav", "no_rep": folder / "rep_no.wav"}
+    if not files["valid"].exists():
+        _tone(files["valid"], [(880, 0.08), (0, 0.04), (1320, 0.12)])
+    if not files["no_rep"].exists():
+        _tone(files["no_rep"], [(180, 0.35)])
+    return files
+
+
+class RepCues:
+    """``play(valid)``; silent when audio is unavailable or muted."""
+
+    def __init__(self, folder: Path, parent=None):
+        self.enabled = True
+        self._effects: dict[str, object] = {}
+        try:
+            from PySide6.QtCore import QUrl
+            from PySide6.QtMultimedia import QSoundEffect
+        except ImportError as exc:      # no libpulse etc.: silent
+            log.info("audio cues off: %s", exc)
+            return
+        try:
+            files = ensure_cue_files(folder)
+        except OSError as exc:
+            log.info("audio cues off: %s", exc)
+            return
+        for key, path in files.items():
+            effect = QSoundEffect(parent)
+            effect.setSource(QUrl.fromLocalFile(str(path)))
+            self._effects[key] = effect
+
+    @property
+    def available(self) -> bool:
+        return bool(self._effects)
+
+    def play(self, valid: bool) -> None:
+        if not self.enabled:
+            return
+        effect = self._effects.get("valid" if valid else "no_rep")
+        if effect is not None:
+            effect.play()

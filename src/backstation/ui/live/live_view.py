@@ -1,0 +1,204 @@
+"""The live tab: connection and set controls at the side, the plot in the
+middle, the rep counter, last rep and rep table where a lifter looks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QGroupBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
+
+from ...analysis import Rep, SetResult, SetStarted
+from ...link import LinkState
+from ...protocol.sentences import Hello
+from ..acquisition import AcquisitionController
+from .banner import Banner
+from .connection_panel import ConnectionPanel
+from .counter import LastRepView, RepCounterView
+from .plot import WINDOWS_S, SessionBuffersView
+from .rep_table import RepTableModel, RepTableView
+from .set_controls import SetControls
+
+UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
+
+
+class LiveView(QWidget):
+    window_changed = Signal(int)
+    units_changed = Signal(bool)          # True: % body mass
+
+    def __init__(self, controller: AcquisitionController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.banner = Banner()
+        self.connection = ConnectionPanel()
+        self.set_controls = SetControls()
+        self.plot = SessionBuffersView(controller.buffers)
+        self.counter = RepCounterView()
+        self.last_rep = LastRepView()
+        self.rep_model = RepTableModel(self)
+        self.rep_table = RepTableView(self.rep_model)
+
+        self.window_buttons = QButtonGroup(self)
+        window_row = QHBoxLayout()
+        for seconds in WINDOWS_S:
+            button = QPushButton(f"{seconds} s")
+            button.setCheckable(True)
+            button.setToolTip(f"show the last {seconds} s (key {WINDOWS_S.index(seconds) + 1})")
+            self.window_buttons.addButton(button, seconds)
+            window_row.addWidget(button)
+        self.window_buttons.button(self.plot.window_s).setChecked(True)
+        self.units_button = QPushButton("N")
+        self.units_button.setCheckable(True)
+        self.units_button.setToolTip("force in newtons or in % of body mass")
+        self.pause_button = QPushButton("Pause (P)")
+        self.pause_button.setCheckable(True)
+        view_row = QHBoxLayout()
+        view_row.addWidget(self.units_button)
+        view_row.addWidget(self.pause_button)
+        view_box = QGroupBox("View")
+        view_layout = QVBoxLayout(view_box)
+        view_layout.addLayout(window_row)
+        view_layout.addLayout(view_row)
+
+        side = QVBoxLayout()
+        for title, widget in (("Station", self.connection), ("Set", self.set_controls)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            side.addWidget(box)
+        side.addWidget(view_box)
+        side.addStretch(1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+
+        right = QVBoxLayout()
+        right.addWidget(self.counter, 3)
+        last_box = QGroupBox("Last rep")
+        QVBoxLayout(last_box).addWidget(self.last_rep)
+        right.addWidget(last_box)
+        right.addWidget(self.rep_table, 2)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(side_widget)
+        splitter.addWidget(self.plot)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(2, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+
+        for w in self.findChildren(QPushButton):
+            w.setFocusPolicy(Qt.NoFocus)      # Space belongs to the set, not to a button
+        self.window_buttons.idClicked.connect(self.set_window)
+        self.units_button.toggled.connect(self._on_units_toggled)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.plot.paused_changed.connect(self._on_plot_paused)
+        self.set_controls.start_stop_requested.connect(self.toggle_set)
+        self.set_controls.variant_changed.connect(controller.set_variant)
+        self.connection.disconnect_requested.connect(controller.disconnect)
+        controller.connection_started.connect(self._on_connection_started)
+        controller.connected.connect(self._on_connected)
+        controller.connection_failed.connect(self._on_connection_failed)
+        controller.disconnected.connect(self._on_disconnected)
+        controller.stepped.connect(self._on_stepped)
+        controller.rep_completed.connect(self._on_rep_completed)
+        controller.set_started.connect(self._on_set_started)
+        controller.set_ended.connect(self._on_set_ended)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.storage_failed.connect(self._on_storage_failed)
+
+    # -- actions (buttons and shortcuts) ---------------------------------------
+
+    def toggle_set(self) -> None:
+        if self.controller.set_open:
+            self.controller.end_set()
+        else:
+            self.controller.start_set()
+
+    def toggle_pause(self) -> None:
+        self.plot.toggle_pause()
+
+    def set_window(self, seconds: int) -> None:
+        self.window_buttons.button(seconds).setChecked(True)
+        self.plot.set_window(seconds)
+        self.window_changed.emit(seconds)
+
+    def set_percent_body_mass(self, on: bool) -> None:
+        self.units_button.setChecked(on)
+
+    # -- slots ------------------------------------------------------------------------
+
+    def _on_units_toggled(self, on: bool) -> None:
+        self.plot.set_percent_body_mass(on)
+        shown = self.plot.percent_body_mass
+        self.units_button.setText("% BM" if shown else "N")
+        if on and not shown:
+            self.units_button.setChecked(False)
+            self.banner.show_message("Enter the athlete's body mass to show % body mass")
+        self.units_changed.emit(shown)
+
+    def _on_pause_toggled(self, on: bool) -> None:
+        if on != self.plot.paused:
+            self.plot.toggle_pause()
+
+    def _on_plot_paused(self, paused: bool) -> None:
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume (P)" if paused else "Pause (P)")
+
+    def _on_connection_started(self, url: str) -> None:
+        self.banner.hide()
+        self.connection.set_state(LinkState.CONNECTING)
+
+    def _on_connected(self, hello: Hello) -> None:
+        session = self.controller.session
+        self.plot.set_buffers(self.controller.buffers)
+        if session is not None:
+            self.plot.body_mass_kg = session.options.body_mass_kg
+            self.plot.set_contact_mm(session.judge.pipeline.config.contact_mm)
+            self.controller.set_variant(self.set_controls.variant,
+                                        self.set_controls.added_load_kg)
+        self.plot.set_percent_body_mass(self.units_button.isChecked())
+        self.rep_model.clear()
+        self.last_rep.clear()
+
+    def _on_connection_failed(self, message: str) -> None:
+        self.connection.set_state(LinkState.CLOSED)
+        self.banner.show_message(f"Could not connect: {message}", "error")
+
+    def _on_disconnected(self, _result: object) -> None:
+        self.connection.set_state(LinkState.CLOSED)
+        self.set_controls.set_open(False)
+
+    def _on_stepped(self, _step: object) -> None:
+        if self.isVisible():
+            self.plot.refresh()
+
+    def _on_rep_completed(self, rep: Rep) -> None:
+        self.counter.add_rep(rep)
+        self.last_rep.show_rep(rep)
+        self.rep_model.add_rep(rep)
+
+    def _on_set_started(self, event: SetStarted) -> None:
+        current = self.controller.session.judge.pipeline.current_set \
+            if self.controller.session else None
+        self.counter.start_set(event.set_index, bool(current and current.manual))
+        self.rep_model.clear()
+        self.set_controls.set_open(True)
+
+    def _on_set_ended(self, result: SetResult) -> None:
+        self.counter.end_set(result.index)
+        self.set_controls.set_open(False)
+
+    def _on_state_changed(self, state: LinkState) -> None:
+        self.connection.set_state(state)
+        if state is LinkState.RECONNECTING:
+            self.banner.show_message(UNPLUGGED_TEXT)
+        elif state is LinkState.STREAMING and self.banner.text() == UNPLUGGED_TEXT:
+            self.banner.hide()
+
+    def _on_storage_failed(self, message: str) -> None:
+        self.banner.show_message(f"Not saving to disk: {message}", "error")

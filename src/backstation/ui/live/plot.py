@@ -1,0 +1,255 @@
+"""``SessionBuffersView``: the live plot of a ``SessionBuffers``.
+
+Force (left, right, total; N or % body mass) above, the gap with the
+athlete's contact band below, rep boundaries and contacts marked. Drawn as
+pyqtgraph's scrolling-plot example does and DESIGN §7 measured: items made
+once, ``setData`` once per curve per frame with the visible slice only, and
+x = t - t_anchor so the view range never moves (a moving range renders
+twice). Paused, the anchor stops and a scroll bar moves it back over the
+whole session while recording goes on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget
+
+from ...analysis.config import G_MS2
+from .. import theme
+from .buffers import GrowingArray, SessionBuffers
+
+WINDOWS_S = (10, 30, 60)
+LONG_VIEW_POINTS = 50_000     # below this, downsampling and clipping cost more than they save
+SCROLL_STEPS_PER_S = 10
+MARKER_POOL = 64
+
+
+class SessionBuffersView(QWidget):
+    paused_changed = Signal(bool)
+
+    def __init__(self, buffers: SessionBuffers, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._buffers = buffers
+        self.window_s = 10
+        self.percent_body_mass = False
+        self.body_mass_kg: float | None = None
+        self.contact_mm = 25.0
+        self.paused = False
+        self._anchor_s = 0.0
+        self._dirty = True
+
+        pg.setConfigOptions(antialias=False, background=theme.BACKGROUND, foreground=theme.MUTED)
+        self._canvas = pg.GraphicsLayoutWidget()
+        self._force = self._canvas.addPlot(row=0, col=0)
+        self._gap = self._canvas.addPlot(row=1, col=0)
+        self._canvas.ci.layout.setRowStretchFactor(0, 3)
+        self._canvas.ci.layout.setRowStretchFactor(1, 2)
+        self._gap.setXLink(self._force)
+        tick_font = theme.font(1.0)
+        for plot in (self._force, self._gap):
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.showGrid(x=True, y=True, alpha=0.18)
+            plot.disableAutoRange(axis="x")
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setTickFont(tick_font)
+        self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
+        self._gap.setLabel("bottom", "seconds (0 = now)")
+        self._gap.setLabel("left", "gap mm")
+        self._gap.setYRange(0, 650, padding=0)
+        self._gap.disableAutoRange(axis="y")
+        self._gap.invertY(False)
+
+        self._curves = {
+            "total": self._force.plot(name="total", pen=pg.mkPen(theme.TOTAL, width=3)),
+            "left": self._force.plot(name="left", pen=pg.mkPen(theme.LEFT, width=2)),
+            "right": self._force.plot(name="right", pen=pg.mkPen(theme.RIGHT, width=2,
+                                                                 style=Qt.DashLine)),
+        }
+        self._gap_curve = self._gap.plot(pen=pg.mkPen(theme.GAP, width=3), connect="finite")
+        self._band = pg.LinearRegionItem((0, self.contact_mm), orientation="horizontal",
+                                         movable=False, brush=pg.mkBrush(*theme.CONTACT_BAND),
+                                         pen=pg.mkPen(theme.GAP, width=1))
+        self._gap.addItem(self._band)
+        self._contacts = pg.ScatterPlotItem(size=14, symbol="t1", brush=pg.mkBrush(theme.VALID),
+                                            pen=pg.mkPen(None))
+        self._gap.addItem(self._contacts)
+        self._markers = {plot: [self._new_marker(plot) for _ in range(MARKER_POOL)]
+                         for plot in (self._force, self._gap)}
+        self._set_units_label()
+        self._apply_window()
+
+        self._state = QLabel("● LIVE")
+        self._state.setFont(theme.font(1.1, bold=True))
+        self._scroll = QScrollBar(Qt.Horizontal)
+        self._scroll.setRange(0, 0)
+        self._scroll.valueChanged.connect(self._on_scrolled)
+        self._scroll.sliderPressed.connect(self.pause)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self._state)
+        bottom.addWidget(self._scroll, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._canvas, 1)
+        layout.addLayout(bottom)
+        self._show_state()
+
+    # -- settings --------------------------------------------------------------
+
+    def set_buffers(self, buffers: SessionBuffers) -> None:
+        self._buffers = buffers
+        self.resume()
+        self._dirty = True
+
+    def set_window(self, seconds: int) -> None:
+        self.window_s = seconds
+        self._apply_window()
+        self._dirty = True
+        self.refresh()
+
+    def set_percent_body_mass(self, on: bool) -> None:
+        self.percent_body_mass = on and bool(self.body_mass_kg)
+        self._set_units_label()
+        self._dirty = True
+        self.refresh()
+
+    def set_contact_mm(self, contact_mm: float) -> None:
+        self.contact_mm = contact_mm
+        self._band.setRegion((0, contact_mm))
+
+    def pause(self) -> None:
+        if not self.paused:
+            self.paused = True
+            self._anchor_s = self._buffers.newest_s or 0.0
+            self._show_state()
+            self.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if self.paused:
+            self.paused = False
+            self._show_state()
+            self._dirty = True
+            self.paused_changed.emit(False)
+            self.refresh()
+
+    def toggle_pause(self) -> None:
+        self.resume() if self.paused else self.pause()
+
+    def scroll_to(self, anchor_s: float) -> None:
+        """Paused view ending at ``anchor_s`` (session seconds)."""
+        self.pause()
+        newest = self._buffers.newest_s or 0.0
+        self._anchor_s = float(min(max(anchor_s, min(self.window_s, newest)), newest))
+        self._dirty = True
+        self._sync_scrollbar()
+        self.refresh()
+
+    @property
+    def anchor_s(self) -> float:
+        return self._anchor_s
+
+    def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        item = self._gap_curve if name == "gap" else self._curves[name]
+        x, y = item.getData()
+        return (np.empty(0), np.empty(0)) if x is None else (x, y)
+
+    # -- drawing -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """One frame: called on every controller step (the display tick)."""
+        newest = self._buffers.newest_s
+        if newest is None:
+            return
+        if not self.paused:
+            self._anchor_s = newest
+            self._dirty = True
+        self._sync_scrollbar()
+        if not self._dirty:
+            return
+        self._dirty = False
+        anchor = self._anchor_s
+        lo, hi = anchor - self.window_s - 1.0, anchor + 0.5
+        b = self._buffers
+        t = b.force_t_s.view()
+        i, j = np.searchsorted(t, [lo, hi])
+        x = t[i:j] - anchor
+        scale = self._force_scale()
+        long_view = len(x) > LONG_VIEW_POINTS
+        columns = {"total": b.total_n, "left": b.force_n[0] if b.channels > 0 else None,
+                   "right": b.force_n[1] if b.channels > 1 else None}
+        for name, column in columns.items():
+            curve = self._curves[name]
+            curve.setDownsampling(auto=long_view, method="peak")
+            curve.setClipToView(long_view)
+            if column is None:
+                curve.setData([], [])
+            else:
+                curve.setData(x, _slice(column, i, j) * scale, skipFiniteCheck=True)
+        gt = b.gap_t_s.view()
+        gi, gj = np.searchsorted(gt, [lo, hi])
+        self._gap_curve.setData(gt[gi:gj] - anchor, b.gap_mm.view()[gi:gj])
+        self._draw_marks(lo, hi, anchor)
+
+    def _draw_marks(self, lo: float, hi: float, anchor: float) -> None:
+        visible = [r for r in self._buffers.reps if r.t_end_s >= lo and r.t_start_s <= hi]
+        lines = []
+        for rep in visible[-(MARKER_POOL // 2):]:
+            colour = theme.VALID if rep.valid else theme.NO_REP
+            lines.append((rep.t_start_s - anchor, pg.mkPen(theme.MUTED, width=1,
+                                                           style=Qt.DotLine)))
+            lines.append((rep.t_end_s - anchor, pg.mkPen(
+                colour, width=2, style=Qt.SolidLine if rep.valid else Qt.DashLine)))
+        for pool in self._markers.values():
+            for k, marker in enumerate(pool):
+                if k < len(lines):
+                    marker.setPos(lines[k][0])
+                    marker.setPen(lines[k][1])
+                    marker.show()
+                else:
+                    marker.hide()
+        contacts = [t - anchor for t, on in self._buffers.contacts if on and lo <= t <= hi]
+        self._contacts.setData(contacts, [self.contact_mm] * len(contacts))
+
+    def _force_scale(self) -> float:
+        if self.percent_body_mass and self.body_mass_kg:
+            return 100.0 / (self.body_mass_kg * G_MS2)
+        return 1.0
+
+    def _new_marker(self, plot) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False)
+        plot.addItem(line, ignoreBounds=True)
+        line.hide()
+        return line
+
+    def _set_units_label(self) -> None:
+        self._force.setLabel("left", "force % body mass" if self.percent_body_mass else "force N")
+
+    def _apply_window(self) -> None:
+        self._force.setXRange(-self.window_s, 0.3, padding=0)
+
+    def _sync_scrollbar(self) -> None:
+        newest = self._buffers.newest_s or 0.0
+        top = int(max(0.0, newest) * SCROLL_STEPS_PER_S)
+        self._scroll.blockSignals(True)
+        self._scroll.setRange(int(min(self.window_s, newest) * SCROLL_STEPS_PER_S), max(top, 0))
+        self._scroll.setPageStep(self.window_s * SCROLL_STEPS_PER_S)
+        self._scroll.setValue(int(self._anchor_s * SCROLL_STEPS_PER_S) if self.paused else top)
+        self._scroll.blockSignals(False)
+
+    def _on_scrolled(self, value: int) -> None:
+        self.scroll_to(value / SCROLL_STEPS_PER_S)
+
+    def _show_state(self) -> None:
+        if self.paused:
+            self._state.setText("❚❚ PAUSED (P resumes)")
+            self._state.setStyleSheet(f"color: {theme.WARNING};")
+        else:
+            self._state.setText("● LIVE")
+            self._state.setStyleSheet(f"color: {theme.VALID};")
+
+
+def _slice(column: GrowingArray, i: int, j: int) -> np.ndarray:
+    return column.view()[i:j]

@@ -1,0 +1,101 @@
+"""The open set's reps: ``RepTableModel`` (analysis ``Rep`` rows) and its view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from ...analysis import Rep
+from .. import theme
+
+REASON_TEXT = {
+    "no_contact": "no contact", "no_lockout": "no lockout", "bar_released": "bar released",
+    "sensor_dropout": "sensor dropout",
+}
+
+
+def result_text(rep: Rep) -> str:
+    if rep.valid:
+        return "✓ valid"
+    if rep.valid is None:
+        return "? contact unknown"
+    return "✗ " + REASON_TEXT.get(rep.reason or "", rep.reason or "no rep")
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+COLUMNS: list[tuple[str, callable]] = [
+    ("#", lambda r: str(r.index)),
+    ("Result", result_text),
+    ("Peak N", lambda r: _fmt(r.peak_force_n, 0)),
+    ("% BM", lambda r: _fmt(r.peak_force_pct_bm, 0)),
+    ("Asym %", lambda r: _fmt(r.asymmetry_pct, 1)),
+    ("ROM mm", lambda r: _fmt(r.rom_mm, 0)),
+    ("Hold s", lambda r: _fmt(r.top_hold_s, 2)),
+    ("Vel m/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
+]
+
+
+class RepTableModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._reps: list[Rep] = []
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._reps)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        rep = self._reps[index.row()]
+        if role == Qt.DisplayRole:
+            return COLUMNS[index.column()][1](rep)
+        if role == Qt.ForegroundRole and index.column() == 1:
+            return QColor(theme.VALID if rep.valid else theme.NO_REP)
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignLeft | Qt.AlignVCenter) if index.column() == 1 else \
+                int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation, role: int = Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def add_rep(self, rep: Rep) -> None:
+        row = len(self._reps)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._reps.append(rep)
+        self.endInsertRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._reps = []
+        self.endResetModel()
+
+    def rep(self, row: int) -> Rep:
+        return self._reps[row]
+
+
+class RepTableView(QTableView):
+    def __init__(self, model: RepTableModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setModel(model)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.NoSelection)
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setFocusPolicy(Qt.NoFocus)       # Space stays the set key
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        model.rowsInserted.connect(self._on_rows_inserted)
+
+    def _on_rows_inserted(self, *_args) -> None:
+        self.scrollToBottom()

@@ -1,0 +1,50 @@
+"""The set's settings (variant, added load) and the manual start/stop."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QPushButton, QWidget
+
+VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench"))
+
+
+class SetControls(QWidget):
+    variant_changed = Signal(object, object)   # variant, added_load_kg (None when 0)
+    start_stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.variant_box = QComboBox()
+        for key, text in VARIANTS:
+            self.variant_box.addItem(text, key)
+        self.load_box = QDoubleSpinBox()
+        self.load_box.setRange(0, 200)
+        self.load_box.setSingleStep(2.5)
+        self.load_box.setDecimals(1)
+        self.load_box.setSuffix(" kg")
+        self.start_stop = QPushButton("Start set (Space)")
+        self.start_stop.setObjectName("primary")
+        self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Variant", self.variant_box)
+        form.addRow("Added load", self.load_box)
+        form.addRow(self.start_stop)
+        self.variant_box.currentIndexChanged.connect(self._on_changed)
+        self.load_box.valueChanged.connect(self._on_changed)
+        self.start_stop.clicked.connect(self.start_stop_requested)
+        self.set_open(False)
+
+    @property
+    def variant(self) -> str:
+        return self.variant_box.currentData()
+
+    @property
+    def added_load_kg(self) -> float | None:
+        return self.load_box.value() or None
+
+    def set_open(self, is_open: bool) -> None:
+        self.start_stop.setText("End set (Space)" if is_open else "Start set (Space)")
+
+    def _on_changed(self, *_args) -> None:
+        self.variant_changed.emit(self.variant, self.added_load_kg)

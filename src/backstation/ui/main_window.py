@@ -1,0 +1,247 @@
+"""The main window: Live / History / Progress tabs, the calibration actions,
+the keyboard shortcuts a lifter uses with chalky hands, the status bar.
+
+Engineer B's widgets are embedded when importable; a placeholder says what
+is missing otherwise, so the live view never depends on them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+import platformdirs
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from ..link import find_ports
+from ..session import SessionOptions
+from . import settings as cfg
+from . import theme
+from .acquisition import AcquisitionController
+from .audio import RepCues
+from .live.connection_panel import SIMULATED, simulated_url
+from .live.health import StreamHealthView
+from .live.live_view import LiveView
+
+log = logging.getLogger(__name__)
+
+STATUS_MESSAGE_MS = 8000
+
+
+def _optional(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        log.info("%s.%s not available: %s", module, name, exc)
+        return None
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignCenter)
+    label.setFont(theme.font(1.4))
+    label.setStyleSheet(f"color: {theme.MUTED};")
+    return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db_path: Path, *, audio_folder: Path | None = None,
+                 port_lister=find_ports, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Back Station")
+        self.db_path = Path(db_path)
+        self._port_lister = port_lister
+        self.settings = cfg.open_settings()
+        self.controller = AcquisitionController(self.db_path, self)
+        self.live = LiveView(self.controller)
+        self.cues = RepCues(audio_folder or platformdirs.user_cache_path("backstation") / "cues",
+                            self)
+        self.health = StreamHealthView()
+        self.statusBar().addPermanentWidget(self.health, 1)
+        self._dialogs: list[QWidget] = []
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.live, "Live")
+        self.history = self._embed("HistoryView", "History")
+        self.progress = self._embed("ProgressView", "Progress")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.setCentralWidget(self.tabs)
+
+        self._make_actions()
+        self.live.connection.connect_requested.connect(self.connect_to)
+        self.live.connection.refresh_requested.connect(self.refresh_ports)
+        self.live.window_changed.connect(lambda s: self.settings.setValue("window_s", s))
+        self.live.units_changed.connect(lambda on: self.settings.setValue("percent_bm", on))
+        self.controller.rep_completed.connect(self._on_rep_completed)
+        self.controller.stats_changed.connect(self.health.show_health)
+        self.controller.message_posted.connect(self._on_message_posted)
+        self.controller.command_finished.connect(self._on_command_finished)
+        self.controller.command_failed.connect(self._on_command_failed)
+        self.controller.disconnected.connect(self._on_disconnected)
+        self._restore_settings()
+        self.refresh_ports()
+
+    # -- embedding B's widgets ---------------------------------------------------
+
+    def _embed(self, name: str, title: str) -> QWidget:
+        cls = _optional("backstation.ui.history", name)
+        widget = cls(self.db_path) if cls else _placeholder(f"{title} is not built yet")
+        self.tabs.addTab(widget, title)
+        return widget
+
+    def _make_actions(self) -> None:
+        menu = self.menuBar()
+        station = menu.addMenu("&Station")
+        view = menu.addMenu("&View")
+        self.actions: dict[str, QAction] = {}
+
+        def add(key: str, text: str, shortcut, slot, menu_=station) -> QAction:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ApplicationShortcut)
+            action.triggered.connect(slot)
+            menu_.addAction(action)
+            self.addAction(action)
+            self.actions[key] = action
+            return action
+
+        add("set", "Start / end set", Qt.Key_Space, self.live.toggle_set)
+        add("tare", "Tare", Qt.Key_T, lambda: self.controller.tare())
+        add("wizard", "Calibration wizard…", Qt.Key_C, self.open_calibration_wizard)
+        add("contact", "Contact calibration…", "Shift+C", self.open_contact_calibration)
+        add("rate80", "Ask for 80 SPS", "Ctrl+R", lambda: self.controller.set_rate(80))
+        station.addSeparator()
+        add("quit", "Quit", "Ctrl+Q", self.close)
+        add("pause", "Pause / resume scrolling", Qt.Key_P, self.live.toggle_pause, view)
+        for i, seconds in enumerate((10, 30, 60), start=1):
+            add(f"window{seconds}", f"Last {seconds} s", str(i),
+                lambda _=False, s=seconds: self.live.set_window(s), view)
+        add("fullscreen", "Full screen", Qt.Key_F11, self.toggle_full_screen, view)
+        mute = add("mute", "Sound cues", "M", self._on_mute_toggled, view)
+        mute.setCheckable(True)
+        mute.setChecked(True)
+
+    # -- connection ---------------------------------------------------------------
+
+    def refresh_ports(self) -> None:
+        try:
+            ports = self._port_lister()
+        except Exception as exc:   # noqa: BLE001 - a broken port scan must not stop the app
+            log.warning("port scan failed: %s", exc)
+            ports = []
+        self.live.connection.set_ports(ports, cfg.value(self.settings, "port", None))
+
+    def connect_to(self, url: str) -> None:
+        panel = self.live.connection
+        athlete = panel.athlete_edit.text().strip() or None
+        mass = panel.body_mass.value() or None
+        self.settings.setValue("port", panel.port_box.currentData())
+        self.settings.setValue("scenario", panel.scenario_box.currentText())
+        self.settings.setValue("athlete", athlete or "")
+        self.settings.setValue("body_mass_kg", mass or 0.0)
+        self.controller.connect_to(url, SessionOptions(
+            athlete=athlete, body_mass_kg=mass, variant=self.live.set_controls.variant,
+            added_load_kg=self.live.set_controls.added_load_kg))
+
+    def connect_simulated(self, scenario: str, speed: float = 1.0) -> None:
+        self.live.connection.sim_speed = speed
+        self.live.connection.select_simulated(scenario)
+        self.connect_to(simulated_url(scenario, speed=speed))
+
+    # -- dialogs (B's) --------------------------------------------------------------
+
+    def open_calibration_wizard(self) -> QWidget | None:
+        cls = _optional("backstation.ui.calibration", "CalibrationWizard")
+        if cls is None:
+            self.statusBar().showMessage("The calibration wizard is not built yet",
+                                         STATUS_MESSAGE_MS)
+            return None
+        return self._show_dialog(cls(self.controller, self.db_path, self))
+
+    def open_contact_calibration(self) -> QWidget | None:
+        cls = _optional("backstation.ui.calibration", "ContactCalibrationDialog")
+        if cls is None:
+            self.statusBar().showMessage("Contact calibration is not built yet", STATUS_MESSAGE_MS)
+            return None
+        athlete = self.live.connection.athlete_edit.text().strip() or None
+        return self._show_dialog(cls(self.controller, self.db_path, athlete, self))
+
+    def _show_dialog(self, dialog: QWidget) -> QWidget:
+        dialog.setAttribute(Qt.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(lambda *_: self._dialogs.remove(dialog)
+                                 if dialog in self._dialogs else None)
+        self._dialogs.append(dialog)
+        dialog.show()       # non-modal: the live view keeps recording behind it
+        return dialog
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -- slots ----------------------------------------------------------------------
+
+    def _on_rep_completed(self, rep) -> None:
+        self.cues.play(bool(rep.valid))
+
+    def _on_mute_toggled(self, on: bool) -> None:
+        self.cues.enabled = on
+
+    def _on_message_posted(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def _on_command_finished(self, name: str, _result: object) -> None:
+        self.statusBar().showMessage(f"{name}: done", STATUS_MESSAGE_MS)
+
+    def _on_command_failed(self, name: str, message: str) -> None:
+        self.statusBar().showMessage(f"{name} failed: {message}", STATUS_MESSAGE_MS)
+
+    def _on_disconnected(self, result: object) -> None:
+        if isinstance(result, dict):
+            self.statusBar().showMessage(f"session {result['session_id']} saved",
+                                         STATUS_MESSAGE_MS)
+        for view in (self.history, self.progress):
+            if hasattr(view, "refresh"):
+                view.refresh()
+
+    def _on_tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.live:
+            self.live.plot.refresh()
+        elif hasattr(widget, "refresh"):
+            widget.refresh()
+
+    # -- settings and shutdown --------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        panel = self.live.connection
+        panel.athlete_edit.setText(cfg.value(s, "athlete", ""))
+        panel.body_mass.setValue(cfg.value(s, "body_mass_kg", 0.0, float))
+        scenario = cfg.value(s, "scenario", "clean")
+        if panel.scenario_box.findText(scenario) >= 0:
+            panel.scenario_box.setCurrentText(scenario)
+        window_s = cfg.value(s, "window_s", 10, int)
+        if window_s in (10, 30, 60):
+            self.live.set_window(window_s)
+        self.live.set_percent_body_mass(cfg.value(s, "percent_bm", False, bool))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Shutdown order: dialogs -> acquisition (its own order) -> B's views -> settings."""
+        for dialog in list(self._dialogs):
+            dialog.close()
+        self.controller.close()
+        for view in (self.history, self.progress):
+            if hasattr(view, "shutdown"):
+                view.shutdown()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)

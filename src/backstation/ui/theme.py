@@ -1,0 +1,80 @@
+"""The gym theme: dark, high contrast, large type, colour-blind-safe curves.
+
+Curve colours are the Okabe-Ito palette (distinguishable with the common
+colour-vision deficiencies); valid and no-rep also differ in shape and text,
+never by colour alone. Sizes are in points, scaled from the platform font, so
+they follow the screen's DPI.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = "#101214"
+PANEL = "#1b1e22"
+TEXT = "#f2f2f2"
+MUTED = "#a8b0b8"
+LEFT = "#56B4E9"      # sky blue
+RIGHT = "#E69F00"     # orange
+TOTAL = "#F2F2F2"     # white
+GAP = "#009E73"       # bluish green
+CONTACT_BAND = (0, 158, 115, 60)
+VALID = "#3DDC97"     # a brighter bluish green for text on dark
+NO_REP = "#FF7F50"    # vermillion, lifted for contrast on dark
+WARNING = "#F0E442"   # yellow
+
+BASE_POINT_SIZE = 13
+
+
+def point_size(scale: float) -> int:
+    return max(8, round(BASE_POINT_SIZE * scale))
+
+
+def font(scale: float = 1.0, bold: bool = False) -> QFont:
+    f = QFont(QApplication.font())
+    f.setPointSize(point_size(scale))
+    f.setBold(bold)
+    return f
+
+
+STYLESHEET = f"""
+QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
+QGroupBox {{ border: 1px solid #3a4048; border-radius: 6px; margin-top: 1.2em; padding: 0.4em; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 0.6em; color: {MUTED}; }}
+QPushButton {{ background: #2b3036; border: 1px solid #4a525c; border-radius: 6px;
+               padding: 0.45em 1.1em; }}
+QPushButton:hover {{ background: #363c44; }}
+QPushButton:pressed {{ background: #454d57; }}
+QPushButton:disabled {{ color: #6b737c; }}
+QPushButton#primary {{ background: #1f6f57; border-color: {GAP}; font-weight: bold; }}
+QComboBox, QLineEdit, QDoubleSpinBox, QSpinBox {{ background: {PANEL}; border: 1px solid #4a525c;
+               border-radius: 4px; padding: 0.25em 0.4em; }}
+QTabBar::tab {{ background: {PANEL}; padding: 0.5em 1.4em; border: 1px solid #3a4048;
+               border-bottom: none; }}
+QTabBar::tab:selected {{ background: #2b3036; color: white; font-weight: bold; }}
+QTableView {{ gridline-color: #2e333a; background: {PANEL}; alternate-background-color: #20242a; }}
+QHeaderView::section {{ background: #2b3036; color: {MUTED}; border: none; padding: 0.3em; }}
+QStatusBar {{ background: {PANEL}; }}
+QLabel#banner {{ background: #5c4a00; color: white; padding: 0.5em; border-radius: 6px;
+                 font-weight: bold; }}
+QLabel#banner[kind="error"] {{ background: #7a2412; }}
+QLabel#warning {{ color: {WARNING}; font-weight: bold; }}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    palette = QPalette()
+    for role, colour in (
+            (QPalette.Window, BACKGROUND), (QPalette.WindowText, TEXT), (QPalette.Base, PANEL),
+            (QPalette.AlternateBase, "#20242a"), (QPalette.Text, TEXT), (QPalette.Button, "#2b3036"),
+            (QPalette.ButtonText, TEXT), (QPalette.Highlight, "#1f6f57"),
+            (QPalette.HighlightedText, "white"), (QPalette.ToolTipBase, PANEL),
+            (QPalette.ToolTipText, TEXT)):
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
+    f = app.font()
+    f.setPointSize(BASE_POINT_SIZE)
+    app.setFont(f)
+    app.setStyleSheet(STYLESHEET)
