@@ -24,7 +24,7 @@ ONSET_WINDOW_S = 2.0           # how far back from a confirmed pull to look for 
 END_TIMEOUT_S = 1.5            # after lockout, the rep ends within this even if the force stays up
 RELEASE_CONFIRM_S = 0.25       # load under threshold this long mid-rep: bar_released
 DATA_GAP_S = 0.75              # no force sample for this long: the stream broke (unplug)
-DISTANCE_LAG_S = 1.0           # force waits at most this long for distance samples
+DISTANCE_LAG_S = 30.0          # safety valve: force waits at most this long for distance (a stuck D stream)
 RFD_MIN_RATE_HZ = 40.0         # slower ADCs cannot resolve a rate of force development
 RFD_WINDOW_S = 0.05            # RFD = steepest force rise over this window in the pull
 PEAK_INTERP_BELOW_HZ = 40.0    # refine a sampled peak with a parabola at low rates

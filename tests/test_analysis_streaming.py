@@ -1,0 +1,86 @@
+"""The pipeline is streaming: however the samples are cut into blocks, the
+reps, sets and contact events are the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from backstation.analysis import AnalysisConfig, AnalysisPipeline, ContactChanged
+from backstation.samples import DistanceBlock, ForceBlock
+
+
+
+def run(config, cals, force: ForceBlock, dist: DistanceBlock, cuts: list[int]):
+    """Feed the time-merged samples cut at ``cuts`` (indexes into the merge)."""
+    p = AnalysisPipeline(config, force.channels)
+    for ch, (offset, scale) in cals.items():
+        p.set_calibration(ch, offset, scale)
+    times = np.concatenate([force.t_device_us, dist.t_device_us])
+    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
+    order = np.argsort(times, kind="stable")
+    events = []
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(order))), len(order)]
+    for a, b in zip(bounds, bounds[1:]):
+        part = order[a:b]
+        fi = np.sort(part[kinds[part] == 0])
+        di = np.sort(part[kinds[part] == 1] - len(force))
+        events += p.feed(ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi], force.t_host_s[fi]),
+                         DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di], dist.t_host_s[di]))
+    events += p.finish()
+    reps = [r.key() for s in p.sets for r in s.reps]
+    sets = [(s.index, s.t_start_us, s.t_end_us, s.valid_reps, s.no_reps, s.velocity_loss_pct,
+             s.peak_force_decay_pct, s.range_loss_pct, s.reps_per_min) for s in p.sets]
+    contacts = [(e.t_us, e.in_contact) for e in events if isinstance(e, ContactChanged)]
+    return reps, sets, contacts
+
+
+@pytest.fixture(scope="module")
+def stream():
+    from backstation.device.sim import SimulatedStation
+    from backstation.protocol.commands import start
+    from backstation.protocol.stream import DeviceStream
+    station = SimulatedStation("partial", 3)
+    ds = DeviceStream()
+    ds.feed(station.advance(0.5), 0.5)
+    station.receive(start().line())
+    ds.feed(station.advance(45.0), 45.0)   # the first set and a bit of rest
+    force, dist = ds.take_blocks()
+    config = AnalysisConfig(body_mass_kg=station.truth.body_mass_kg)
+    cals = {c.channel: (c.offset_counts, c.counts_per_newton) for c in ds.calibration.values()}
+    whole = run(config, cals, force, dist, [])
+    assert len(whole[0]) == 8 and whole[2]
+    return config, cals, force, dist, whole
+
+
+def test_one_sample_at_a_time_gives_the_same_reps_as_the_whole_stream(stream):
+    config, cals, force, dist, whole = stream
+    n = len(force) + len(dist)
+    assert run(config, cals, force, dist, list(range(1, n))) == whole
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=40))
+def test_any_chunking_gives_the_same_reps_sets_and_contacts(stream, cuts):
+    config, cals, force, dist, whole = stream
+    assert run(config, cals, force, dist, cuts) == whole
+
+
+def test_force_and_distance_blocks_fed_apart_give_the_same_reps(stream):
+    """Blocks of one stream may arrive before the other's: the watermark waits."""
+    config, cals, force, dist, whole = stream
+    p = AnalysisPipeline(config, force.channels)
+    for ch, (offset, scale) in cals.items():
+        p.set_calibration(ch, offset, scale)
+    half_f, half_d = len(force) // 2, len(dist) // 2
+    p.feed(ForceBlock(force.seq[:half_f], force.t_device_us[:half_f], force.raw[:half_f],
+                      force.t_host_s[:half_f]), DistanceBlock.empty())
+    p.feed(ForceBlock.empty(2), DistanceBlock(dist.seq[:half_d], dist.t_device_us[:half_d],
+                                              dist.gap_mm[:half_d], dist.t_host_s[:half_d]))
+    p.feed(ForceBlock(force.seq[half_f:], force.t_device_us[half_f:], force.raw[half_f:],
+                      force.t_host_s[half_f:]),
+           DistanceBlock(dist.seq[half_d:], dist.t_device_us[half_d:], dist.gap_mm[half_d:],
+                         dist.t_host_s[half_d:]))
+    p.finish()
+    assert [r.key() for s in p.sets for r in s.reps] == whole[0]

@@ -1,0 +1,320 @@
+"""Unit behaviour of the analysis parts on synthetic signals with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backstation.analysis import (
+    AnalysisConfig, AnalysisPipeline, ContactDetector, GapFilter, RepCompleted, SetEnded,
+    SetStarted, contact_threshold_from_touch,
+)
+from backstation.analysis.metrics import asymmetry_pct, gap_phases, impulse, peak_force, rfd
+from backstation.analysis.sets import SetSegmenter
+from backstation.samples import DistanceBlock, ForceBlock
+
+SCALE = 100.0   # counts per newton in the synthetic blocks
+
+
+# ----- contact -----------------------------------------------------------------
+
+def feed_contact(gaps, contact_mm=25.0):
+    det = ContactDetector(contact_mm)
+    changes = []
+    for i, g in enumerate(gaps):
+        t = det.update(i * 50_000, g)
+        if t is not None:
+            changes.append((t, det.in_contact))
+    return changes
+
+
+def test_contact_needs_two_readings_under_threshold_and_is_dated_from_the_first():
+    assert feed_contact([60, 40, 24, 30, 60]) == []            # one low reading: noise
+    assert feed_contact([60, 24, 20, 18]) == [(50_000, True)]
+
+
+def test_contact_is_kept_until_the_gap_clears_threshold_plus_hysteresis():
+    changes = feed_contact([20, 20, 30, 34, 30, 33, 36, 36])
+    assert changes == [(0, True), (300_000, False)]
+
+
+def test_a_missed_echo_neither_breaks_nor_makes_a_contact():
+    assert feed_contact([20, 20, -1, -1, 20, 20]) == [(0, True)]
+    assert feed_contact([20, -1, 20]) == [(0, True)]           # dwell spans the missed echo
+    assert feed_contact([-1, -1, -1, -1]) == []
+
+
+def test_gap_filter_holds_the_last_reading_briefly_then_says_unknown():
+    f = GapFilter()
+    assert f.update(0, 100) == 100
+    assert f.update(50_000, -1) == 100
+    assert f.update(200_000, -1) == 100
+    assert f.update(250_000, -1) is None
+    assert f.update(300_000, 90) == 90
+
+
+def test_touch_calibration_gives_a_threshold_with_margin_above_the_touch():
+    rng = np.random.default_rng(1)
+    touch = np.round(8 + 1.2 * rng.standard_normal(40)).astype(int)
+    touch[5] = -1
+    threshold = contact_threshold_from_touch(touch)
+    assert touch.max() + 5 <= threshold <= 30
+
+
+@pytest.mark.parametrize("gaps, words", [
+    (np.full(40, 300), "not on the bar"),
+    (np.r_[np.full(20, 10), np.full(20, 60)], "hold still"),
+    (np.full(40, -1), "missed"),
+    (np.array([], int), "no distance"),
+])
+def test_touch_calibration_refuses_what_is_not_a_steady_touch(gaps, words):
+    with pytest.raises(ValueError, match=words):
+        contact_threshold_from_touch(gaps)
+
+
+# ----- sets ---------------------------------------------------------------------
+
+def test_set_starts_after_half_a_second_over_threshold_and_ends_after_three_under():
+    seg = SetSegmenter(100.0, 500_000, 3_000_000)
+    out = []
+    for i in range(800):
+        t = i * 12_500
+        force = 500.0 if 80 <= i < 400 else (150.0 if i < 20 else 0.0)   # a 0.25 s blip first
+        out += seg.update(t, force)
+    assert out[0] == ("start", 80 * 12_500)
+    assert ("release", 400 * 12_500) in out
+    assert out[-1] == ("end", 400 * 12_500)
+    assert [kind for kind, _ in out] == ["start", "release", "end"]
+
+
+# ----- synthetic sessions through the pipeline -----------------------------------
+
+def min_jerk(tau):
+    tau = np.clip(tau, 0, 1)
+    return tau ** 3 * (10 - 15 * tau + 6 * tau ** 2)
+
+
+def synthetic(reps, rate_hz=80.0, static_n=500.0, left_share=0.5, bottom_mm=500.0,
+              mass_kg=50.0, drop=None):
+    """A set: load on at 1 s, reps (pull_s, hold_s, lower_s, pause_s, top_mm[, back_mm])
+    from 3 s, load off 2 s after. Force = static + mass x chest acceleration."""
+    segs = []                       # (t0, t1, g0, g1)
+    t = 3.0
+    windows = []
+    gap = bottom_mm
+    for spec in reps:
+        pull, hold, lower, pause, top = spec[:5]
+        back = spec[5] if len(spec) > 5 else bottom_mm
+        segs.append((t, t + pause, gap, gap)); t += pause
+        start = t
+        segs.append((t, t + pull, gap, top)); t += pull
+        segs.append((t, t + hold, top, top)); t += hold
+        segs.append((t, t + lower, top, back)); t += lower
+        windows.append((start, t))
+        gap = back
+    segs.append((t, t + 1.0, gap, gap)); t += 1.0
+    off = t
+    end = off + 4.0
+    t_f = np.arange(0, end, 1 / rate_hz)
+    t_d = np.arange(0.02, end, 0.05)
+
+    def gap_and_accel(ts):
+        g = np.full(ts.shape, bottom_mm)
+        a = np.zeros(ts.shape)
+        for t0, t1, g0, g1 in segs:
+            m = (ts >= t0) & (ts < t1)
+            tau = (ts[m] - t0) / (t1 - t0)
+            g[m] = g0 + (g1 - g0) * min_jerk(tau)
+            a[m] = -(g1 - g0) / 1000 / (t1 - t0) ** 2 * (60 * tau - 180 * tau ** 2 + 120 * tau ** 3)
+        g[ts >= t] = gap
+        return g, a
+
+    _, accel = gap_and_accel(t_f)
+    on = np.clip((t_f - 0.5) / 0.5, 0, 1) * np.clip((off + 0.5 - t_f) / 0.5, 0, 1)
+    total = on * (static_n + mass_kg * accel)
+    raw = np.stack([total * left_share, total * (1 - left_share)], axis=1) * SCALE
+    gaps, _ = gap_and_accel(t_d)
+    gaps = np.where((t_d < 0.5) | (t_d > off + 0.5), 870, np.round(gaps)).astype(np.int32)
+    if drop is not None:
+        gaps[(t_d >= drop[0]) & (t_d < drop[1])] = -1
+    force = ForceBlock(np.arange(len(t_f)) % 65536, (t_f * 1e6).astype(np.int64),
+                       np.round(raw).astype(np.int32), t_f.copy())
+    dist = DistanceBlock(np.arange(len(t_d)) % 65536, (t_d * 1e6).astype(np.int64), gaps,
+                         t_d.copy())
+    return force, dist, windows, (0.5, off + 0.5)
+
+
+def analyse(force, dist, **config):
+    p = AnalysisPipeline(AnalysisConfig(**config), 2)
+    for ch in (0, 1):
+        p.set_calibration(ch, 0, SCALE)
+    events = p.feed(force, dist) + p.finish()
+    return p, events
+
+
+GOOD = (1.0, 0.5, 1.5, 0.6, 5.0)
+
+
+def test_three_good_reps_are_three_valid_reps_with_the_right_times():
+    force, dist, windows, _ = synthetic([GOOD] * 3)
+    p, events = analyse(force, dist, body_mass_kg=80)
+    assert [type(e) for e in events if not hasattr(e, "in_contact")][0] is SetStarted
+    assert isinstance(events[-1], SetEnded)
+    reps = p.sets[0].reps
+    assert [(r.valid, r.reason) for r in reps] == [(True, None)] * 3
+    for rep, (t0, t1) in zip(reps, windows):
+        assert rep.t_start_us / 1e6 == pytest.approx(t0, abs=0.03)
+        assert rep.t_end_us / 1e6 == pytest.approx(t1, abs=0.08)
+        assert rep.t_contact_us is not None
+    assert sum(isinstance(e, RepCompleted) for e in events) == 3
+
+
+def test_a_rep_that_stops_short_of_the_bar_is_no_contact():
+    force, dist, _, _ = synthetic([GOOD, (1.0, 0.3, 1.5, 0.6, 90.0), GOOD])
+    p, _ = analyse(force, dist)
+    assert [r.reason for r in p.sets[0].reps] == [None, "no_contact", None]
+
+
+def test_a_wiggle_smaller_than_the_minimum_range_is_not_a_rep():
+    force, dist, _, _ = synthetic([GOOD, (0.6, 0.2, 0.6, 0.6, 380.0), GOOD])
+    p, _ = analyse(force, dist)
+    assert len(p.sets[0].reps) == 2
+
+
+def test_pulling_again_before_the_arms_are_straight_is_no_lockout():
+    force, dist, windows, _ = synthetic([GOOD, GOOD + (250.0,), GOOD])
+    p, _ = analyse(force, dist)
+    reps = p.sets[0].reps
+    assert [r.reason for r in reps] == [None, "no_lockout", None]
+    assert reps[1].t_end_us / 1e6 == pytest.approx(windows[1][1], abs=0.1)
+    assert reps[2].t_start_us / 1e6 == pytest.approx(windows[2][0], abs=0.1)
+
+
+def test_a_sustained_dropout_over_the_top_is_sensor_dropout_not_no_contact():
+    force, dist, windows, _ = synthetic([GOOD, GOOD], drop=(8.0, 9.2))
+    assert windows[1][0] < 8.0 and windows[1][1] > 9.2
+    p, _ = analyse(force, dist)
+    assert [r.reason for r in p.sets[0].reps] == [None, "sensor_dropout"]
+
+
+def test_letting_go_mid_rep_is_bar_released():
+    force, dist, windows, (_, off) = synthetic([GOOD, GOOD])
+    cut = windows[1][0] + 0.8           # mid-pull of the second rep
+    keep = force.t_device_us < cut * 1e6
+    raw = force.raw.copy()
+    raw[~keep] = 0
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    p, _ = analyse(force, dist)
+    reps = p.sets[0].reps
+    assert [r.reason for r in reps] == [None, "bar_released"]
+    assert reps[1].t_end_us / 1e6 == pytest.approx(cut, abs=0.02)
+
+
+def test_without_a_distance_sensor_reps_come_from_force_and_contact_is_unknown():
+    force, dist, windows, _ = synthetic([GOOD] * 3)
+    p, _ = analyse(force, DistanceBlock.empty(), has_distance=False)
+    reps = p.sets[0].reps
+    assert len(reps) == 3
+    assert all(r.valid is None and r.reason is None and r.t_contact_us is None for r in reps)
+    for rep, (t0, _) in zip(reps, windows):
+        assert rep.t_start_us / 1e6 == pytest.approx(t0, abs=0.05)
+
+
+def test_metrics_of_a_known_rep():
+    force, dist, windows, _ = synthetic([GOOD, GOOD], left_share=0.35)
+    p, _ = analyse(force, dist, body_mass_kg=500 / 9.80665 / 0.62)
+    rep = p.sets[0].reps[0]
+    assert rep.asymmetry_pct == pytest.approx(-30.0, abs=0.2)
+    # min-jerk pull of 495 mm in 1 s: peak acceleration 5.7735 x 0.495 m/s^2
+    assert rep.peak_force_n == pytest.approx(500 + 50 * 5.7735 * 0.495, rel=0.005)
+    assert rep.rom_mm == pytest.approx(495, abs=3)
+    assert rep.min_gap_mm == pytest.approx(5, abs=1)
+    duration = (rep.t_end_us - rep.t_start_us) / 1e6
+    assert rep.impulse_ns == pytest.approx(500 * duration, rel=0.01)   # accelerations cancel
+    assert rep.mean_force_n == pytest.approx(500, rel=0.01)
+    assert rep.peak_force_pct_bm == pytest.approx(100 * rep.peak_force_n / (500 / 0.62), rel=1e-6)
+    assert rep.concentric_s + rep.top_hold_s + rep.eccentric_s == pytest.approx(duration, abs=0.06)
+    assert 0.5 < rep.top_hold_s < 1.0
+    assert rep.mean_concentric_velocity_m_s == pytest.approx(0.495 / rep.concentric_s, rel=0.05)
+    assert rep.rfd_n_per_s > 0 and rep.rfd_unavailable_reason is None
+
+
+def test_rfd_is_withheld_at_10_sps_with_the_reason():
+    value, reason = rfd(np.arange(10) / 10, np.arange(10.0), 10.0)
+    assert value is None and "10 SPS is too slow" in reason
+
+
+def test_known_impulse_velocity_and_peak_on_plain_signals():
+    t = np.linspace(0, 2, 201)
+    assert impulse(t, np.full_like(t, 300.0)) == pytest.approx(600.0)
+    assert impulse(t, 100 * t) == pytest.approx(200.0)
+    value, _ = rfd(t, 100 * t, 100.0)
+    assert value == pytest.approx(100.0)
+    assert asymmetry_pct(60.0, 40.0) == pytest.approx(20.0)
+    # a parabola sampled at 10 Hz, its top between samples
+    ts = np.arange(0, 1, 0.1)
+    assert peak_force(ts, 100 - 400 * (ts - 0.45) ** 2, 10.0) == pytest.approx(100.0, abs=0.01)
+    # gap falling 400 mm at constant speed over 1 s, then held
+    tg = np.arange(0, 2.2, 0.05)
+    g = np.clip(500 - 400 * (tg - 0.2), 100.0, 500.0)
+    phases = gap_phases(tg, g, 0.2, 2.2)
+    assert phases["rom_mm"] == pytest.approx(400, abs=1)
+    assert phases["mean_concentric_velocity_m_s"] == pytest.approx(0.4, rel=0.05)
+
+
+def test_set_metrics_report_losses_and_reps_per_minute():
+    reps = [GOOD[:4] + (5.0,), (1.2, 0.5, 1.5, 0.6, 40.0), (1.5, 0.5, 1.5, 0.6, 80.0)]
+    force, dist, windows, _ = synthetic(reps)
+    p, _ = analyse(force, dist)
+    s = p.sets[0]
+    assert s.range_loss_pct == pytest.approx(100 * 75 / 495, abs=1.5)
+    assert s.velocity_loss_pct > 20
+    assert s.peak_force_decay_pct > 10
+    span = windows[-1][1] - windows[0][0]
+    assert s.reps_per_min == pytest.approx(3 * 60 / span, rel=0.03)
+    assert (s.valid_reps, s.no_reps) == (1, 2)
+
+
+def test_software_tare_moves_the_zero_without_touching_the_scale():
+    force, dist, _, _ = synthetic([GOOD])
+    raw = force.raw + 5000        # the hooks read 50 N more than the device's tare says
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    p = AnalysisPipeline(AnalysisConfig(load_threshold_n=200.0), 2)
+    for ch in (0, 1):
+        p.set_calibration(ch, 0, SCALE)
+    early = force.t_device_us < 400_000
+    d_early = dist.t_device_us < 400_000
+    p.feed(ForceBlock(force.seq[early], force.t_device_us[early], force.raw[early],
+                      force.t_host_s[early]),
+           DistanceBlock(dist.seq[d_early], dist.t_device_us[d_early], dist.gap_mm[d_early],
+                         dist.t_host_s[d_early]))
+    p.software_tare(int(dist.t_device_us[d_early][-1]))
+    late, d_late = ~early, ~d_early
+    p.feed(ForceBlock(force.seq[late], force.t_device_us[late], force.raw[late],
+                      force.t_host_s[late]),
+           DistanceBlock(dist.seq[d_late], dist.t_device_us[d_late], dist.gap_mm[d_late],
+                         dist.t_host_s[d_late]))
+    p.finish()
+    rep = p.sets[0].reps[0]
+    assert rep.mean_force_n == pytest.approx(500, rel=0.01)
+
+
+def test_samples_before_any_calibration_give_no_force_and_are_counted():
+    force, dist, _, _ = synthetic([GOOD])
+    p = AnalysisPipeline(AnalysisConfig(), 2)
+    p.feed(force, dist)
+    p.finish()
+    assert p.sets == [] and p.uncalibrated_samples == len(force)
+
+
+def test_manual_set_start_and_stop():
+    force, dist, _, _ = synthetic([GOOD, GOOD])
+    p = AnalysisPipeline(AnalysisConfig(), 2)
+    for ch in (0, 1):
+        p.set_calibration(ch, 0, SCALE)
+    events = p.start_set(0)
+    assert events == [SetStarted(1, 0)]
+    p.feed(force, dist)
+    events = p.end_set(int(force.t_device_us[-1]))
+    assert len(p.sets) == 1 and p.sets[0].manual and len(p.sets[0].reps) == 2
+    assert isinstance(events[-1], SetEnded)
