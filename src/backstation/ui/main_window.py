@@ -136,14 +136,18 @@ class MainWindow(QMainWindow):
             ports = []
         self.live.connection.set_ports(ports, cfg.value(self.settings, "port", None))
 
+    def remember_choices(self) -> None:
+        panel = self.live.connection
+        self.settings.setValue("port", panel.port_box.currentData())
+        self.settings.setValue("scenario", panel.scenario_box.currentText())
+        self.settings.setValue("athlete", panel.athlete_edit.text().strip())
+        self.settings.setValue("body_mass_kg", panel.body_mass.value())
+
     def connect_to(self, url: str) -> None:
         panel = self.live.connection
         athlete = panel.athlete_edit.text().strip() or None
         mass = panel.body_mass.value() or None
-        self.settings.setValue("port", panel.port_box.currentData())
-        self.settings.setValue("scenario", panel.scenario_box.currentText())
-        self.settings.setValue("athlete", athlete or "")
-        self.settings.setValue("body_mass_kg", mass or 0.0)
+        self.remember_choices()
         self.controller.connect_to(url, SessionOptions(
             athlete=athlete, body_mass_kg=mass, variant=self.live.set_controls.variant,
             added_load_kg=self.live.set_controls.added_load_kg))

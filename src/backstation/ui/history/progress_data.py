@@ -65,4 +65,8 @@ def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
             pct = (None if not info.body_mass_kg
                    else 100.0 * best / (info.body_mass_kg * G_MS2))
             progress.sessions.append(SessionPoint(started, info.id, best, pct))
+    # Session ids follow the order of recording, not of the dates (an import,
+    # a clock set wrong): the charts want time order.
+    progress.sets.sort(key=lambda p: (p.when, p.session_id, p.set_index))
+    progress.sessions.sort(key=lambda p: (p.when, p.session_id))
     return progress

@@ -88,7 +88,7 @@ class ProgressView(QWidget):
             self.athlete_combo.setCurrentText(name)   # loads via _on_athlete_changed
 
     def point_count(self, key: str) -> int:
-        x, _ = self.curves[key].getData()
+        x, _ = self.curves[key].getOriginalDataset()
         return 0 if x is None else len(x)
 
     def shutdown(self) -> None:

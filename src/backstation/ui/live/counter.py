@@ -54,6 +54,10 @@ class RepCounterView(QWidget):
         return self._flash.text()
 
     @property
+    def set_text(self) -> str:
+        return self._set_label.text()
+
+    @property
     def count_text(self) -> str:
         return self._count.text()
 

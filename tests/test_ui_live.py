@@ -1,0 +1,163 @@
+"""The desktop app against the simulated station (pytest-qt, offscreen).
+
+Simulated scenarios run 10-20x faster than real time; every wait is a
+qtbot.waitUntil/waitSignal with a timeout. Each test closes its window,
+which runs the controller's shutdown order and joins every thread.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from backstation.device.sim import protocol_sim
+from backstation.link import LinkState
+from backstation.storage import Database
+from backstation.ui.live.connection_panel import simulated_url
+from backstation.ui.live.live_view import UNPLUGGED_TEXT
+from backstation.ui.main_window import MainWindow
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path):
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    yield
+    protocol_sim.clear_registry()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
+                   port_lister=lambda: [])
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    yield w
+    w.close()
+
+
+def _truth(url: str):
+    station = protocol_sim.station_for_url(url)
+    assert station is not None
+    return station.truth
+
+
+def test_simulated_station_connects_and_samples_are_plotted_and_keep_coming(qtbot, window):
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=10)
+    assert window.live.connection.state_label.text() == "streaming"
+    qtbot.waitUntil(lambda: len(window.live.plot.curve_data("total")[0]) > 50, timeout=WAIT_MS)
+    first = window.controller.buffers.newest_s
+    qtbot.waitUntil(lambda: window.controller.buffers.newest_s > first + 2.0, timeout=WAIT_MS)
+    x, y = window.live.plot.curve_data("total")
+    assert len(x) == len(y) > 50
+    assert x.max() <= 0.0 and x.min() >= -window.live.plot.window_s - 1.0   # relative to now
+    assert len(window.live.plot.curve_data("gap")[0]) > 10
+    qtbot.waitUntil(lambda: "force 8" in window.health.summary.text(), timeout=WAIT_MS)
+
+
+def test_reps_are_counted_as_the_scenario_truth_shown_in_the_table_and_saved(qtbot, window):
+    url = simulated_url("partial", seed=0, speed=20)
+    ended = []
+    window.controller.set_ended.connect(ended.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=20)
+    qtbot.waitUntil(lambda: len(ended) >= 1, timeout=WAIT_MS)
+    truth = _truth(url).sets[0]
+    judged = ended[0]
+    assert (judged.valid_reps, judged.no_reps) == (truth.valid_reps, truth.no_reps)
+    assert [r.valid for r in judged.reps] == [r.valid for r in truth.reps]
+    counter = window.live.counter
+    assert counter.count_text == str(truth.valid_reps)
+    model = window.live.rep_model
+    assert model.rowCount() == len(truth.reps)
+    results = [model.data(model.index(row, 1)) for row in range(model.rowCount())]
+    assert sum(text.startswith("✓") for text in results) == truth.valid_reps
+    assert any("no contact" in text for text in results)
+
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as saved:
+        window.controller.disconnect()
+    session_id = saved.args[0]["session_id"]
+    with Database(window.db_path) as db:
+        info = db.get_session(session_id)
+        assert info.ended_at is not None
+        assert info.force_samples > 1000 and info.distance_samples > 100
+        reps = [r for r in db.reps(session_id) if r.set_index == judged.index]
+        assert [r.valid for r in reps] == [r.valid for r in truth.reps]
+
+
+def test_unplug_shows_a_banner_then_reconnects_by_itself(qtbot, window):
+    states = []
+    window.controller.state_changed.connect(states.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("unplug", speed=10)
+    banner = window.live.banner
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.text() == UNPLUGGED_TEXT,
+                    timeout=WAIT_MS)
+    assert window.live.connection.state_label.text() == "reconnecting…"
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=WAIT_MS)
+    assert window.controller.state is LinkState.STREAMING
+    assert window.controller.link.stats.reconnects == 1
+    assert LinkState.RECONNECTING in states
+    qtbot.waitUntil(lambda: "reconnects 1" in window.health.summary.text(), timeout=WAIT_MS)
+
+
+def test_pause_and_scroll_back_keep_recording(qtbot, window):
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=20)
+    buffers = window.controller.buffers
+    qtbot.waitUntil(lambda: (buffers.newest_s or 0) > 15, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key_P)
+    plot = window.live.plot
+    assert plot.paused and window.live.pause_button.isChecked()
+    frozen = plot.anchor_s
+    samples = len(buffers.force_t_s)
+    plot.scroll_to(5.0)
+    assert plot.anchor_s == pytest.approx(10.0)      # no earlier than one window from the start
+    x_paused = plot.curve_data("total")[0].copy()
+    qtbot.waitUntil(lambda: len(buffers.force_t_s) > samples + 400, timeout=WAIT_MS)
+    assert plot.anchor_s == pytest.approx(10.0)      # the view stayed where it was put
+    assert len(plot.curve_data("total")[0]) == len(x_paused)
+    assert buffers.newest_s > frozen
+    qtbot.keyClick(window, Qt.Key_P)
+    assert not plot.paused
+    qtbot.waitUntil(lambda: plot.anchor_s >= buffers.newest_s - 0.2, timeout=WAIT_MS)
+
+
+def test_keys_switch_the_window_and_space_starts_and_ends_a_manual_set(qtbot, window):
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=10)
+    qtbot.waitUntil(lambda: window.controller.session.judge.last_fed_us is not None,
+                    timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key_3)
+    assert window.live.plot.window_s == 60
+    qtbot.keyClick(window, Qt.Key_1)
+    assert window.live.plot.window_s == 10
+    with qtbot.waitSignal(window.controller.set_started, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key_Space)
+    assert window.controller.set_open
+    assert "manual" in window.live.counter.set_text
+    with qtbot.waitSignal(window.controller.set_ended, timeout=WAIT_MS) as ended:
+        qtbot.keyClick(window, Qt.Key_Space)
+    assert ended.args[0].manual and not window.controller.set_open
+    with qtbot.waitSignal(window.controller.command_finished, timeout=WAIT_MS) as tared:
+        qtbot.keyClick(window, Qt.Key_T)
+    assert tared.args[0] == "tare" and set(tared.args[1]) == {0, 1}
+
+
+def test_settings_are_remembered_between_runs(qtbot, tmp_path):
+    first = MainWindow(tmp_path / "s.db", audio_folder=tmp_path / "cues", port_lister=lambda: [])
+    qtbot.addWidget(first)
+    first.live.connection.athlete_edit.setText("Ann")
+    first.live.connection.body_mass.setValue(71.5)
+    first.live.set_window(30)
+    first.remember_choices()
+    first.close()
+    second = MainWindow(tmp_path / "s.db", audio_folder=tmp_path / "cues", port_lister=lambda: [])
+    qtbot.addWidget(second)
+    assert second.live.plot.window_s == 30
+    assert second.live.connection.athlete_edit.text() == "Ann"
+    assert second.live.connection.body_mass.value() == 71.5
+    second.close()
