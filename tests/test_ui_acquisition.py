@@ -1,0 +1,100 @@
+"""AcquisitionController and its threads, without a window."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from backstation.device.sim import protocol_sim
+from backstation.samples import ForceBlock
+from backstation.storage import Database, SessionWriter, StorageError
+from backstation.ui.acquisition import AcquisitionController
+from backstation.ui.threaded_writer import ThreadedWriter
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def fresh_simulators():
+    yield
+    protocol_sim.clear_registry()
+
+
+@pytest.fixture
+def controller(qtbot, tmp_path):
+    c = AcquisitionController(tmp_path / "s.db")
+    yield c
+    c.close()
+
+
+def test_a_port_that_does_not_exist_fails_with_the_link_message(qtbot, controller):
+    with qtbot.waitSignal(controller.connection_failed, timeout=WAIT_MS) as failed:
+        controller.connect_to("/dev/ttyDOES-NOT-EXIST")
+    assert "/dev/ttyDOES-NOT-EXIST" in failed.args[0]
+    assert not controller.is_connected
+
+
+def test_connect_does_not_block_the_gui_thread(qtbot, controller):
+    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+        controller.connect_to("sim://?scenario=clean&seed=3&speed=10")
+    names = [t.name for t in threading.enumerate()]
+    assert "backstation-commands" in names
+    assert any(n.startswith("backstation-storage") for n in names)
+    assert any(n.startswith("backstation-link") for n in names)
+
+
+def test_close_while_connecting_leaves_no_session_open_and_no_thread(qtbot, controller, tmp_path):
+    controller.connect_to("sim://?scenario=clean&seed=4&speed=10")
+    controller.close()
+    assert not controller.is_connected
+    names = [t.name for t in threading.enumerate()]
+    assert not any(n.startswith("backstation") for n in names)
+
+
+def test_calibration_commands_report_their_results(qtbot, controller):
+    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+        controller.connect_to("sim://?scenario=clean&seed=5&speed=10")
+    qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.command_finished, timeout=WAIT_MS) as done:
+        controller.tare(0)
+    assert done.args[0] == "tare" and list(done.args[1]) == [0]
+    with qtbot.waitSignal(controller.command_failed, timeout=WAIT_MS) as failed:
+        controller.calibrate(7, 10_000)
+    assert failed.args[0] == "calibrate"
+    assert len(controller.recent_gaps_mm(1.0)) > 0
+
+
+class _FailingWriter(SessionWriter):
+    """A disk that is full until ``healed``."""
+
+    healed = False
+
+    def _write_all(self) -> None:
+        if not self.healed:
+            raise StorageError("disk full")
+        super()._write_all()
+
+
+def test_a_failed_flush_is_reported_and_the_samples_are_written_later(tmp_path):
+    errors: list[str] = []
+    db = Database(tmp_path / "w.db")
+    sid = db.create_session()
+    inner: list[_FailingWriter] = []
+
+    def make(d, s):
+        inner.append(_FailingWriter(d, s))
+        return inner[0]
+
+    writer = ThreadedWriter(db, sid, on_error=errors.append, inner_factory=make)
+    block = ForceBlock(np.arange(10, dtype=np.uint16), np.arange(10, dtype=np.int64) * 12_500,
+                       np.zeros((10, 2), np.int32), np.zeros(10))
+    writer.add_force(block)
+    with pytest.raises(StorageError):
+        writer.finish()
+    assert any("disk full" in e for e in errors)
+    inner[0].healed = True
+    writer.close()
+    assert len(db.load_force(sid)) == 10
+    db.close()
