@@ -73,6 +73,7 @@ class HistoryView(QWidget):
         self.db_path = Path(db_path)
         self._jobs = JobOwner()
         self._pending_jobs = 0           # started and not yet reported back
+        self._loading_id: int | None = None
         self._open_request = 0           # newer open requests win over slower older ones
         self.current: LoadedSession | None = None
         self.export_run: "ExportRun | None" = None
@@ -188,6 +189,7 @@ class HistoryView(QWidget):
 
     def _load(self, session_id: int) -> None:
         self._open_request += 1
+        self._loading_id = session_id
         request = self._open_request
         job = DatabaseJob(self.db_path, lambda db, cancel: load_session(db, session_id),
                           "history-open", self)
@@ -242,6 +244,8 @@ class HistoryView(QWidget):
 
     @Slot(object)
     def _on_session_deleted(self, session_id: int) -> None:
+        if self._loading_id == session_id:
+            self._open_request += 1       # an open still running would bring it back
         if self.current is not None and self.current.info.id == session_id:
             self._show_nothing()
         self.session_deleted.emit(session_id)

@@ -1,0 +1,199 @@
+"""The session browser and progress charts against sessions recorded through
+the real pipeline (the simulated station, faster than real time)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from backstation.record import Recorder, RecordOptions
+from backstation.session import SessionOptions
+from backstation.storage import Database
+from backstation.ui.history import HistoryView, ProgressView, SessionTableModel
+from backstation.ui.history.rep_model import rep_result
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def recorded_db(tmp_path_factory):
+    """One partial-scenario session (valid reps and no-reps) for athlete Ada."""
+    path = tmp_path_factory.mktemp("hist") / "s.db"
+    options = RecordOptions(port="sim://?scenario=partial&seed=4&speed=40", duration_s=2.5,
+                            session=SessionOptions(athlete="Ada", body_mass_kg=62.0))
+    with Database(path) as db:
+        live = Recorder(db, options).run(threading.Event())
+    return path, live["session_id"]
+
+
+@pytest.fixture
+def db_copy(recorded_db, tmp_path):
+    path, session_id = recorded_db
+    copy = tmp_path / "copy.db"
+    shutil.copy(path, copy)
+    return copy, session_id
+
+
+def _history(qtbot, path) -> HistoryView:
+    view = HistoryView(path)
+    qtbot.addWidget(view)
+    return view
+
+
+def _wait_listed(qtbot, view: HistoryView) -> None:
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and view.busy.isHidden(),
+                    timeout=WAIT_MS)
+
+
+def test_history_lists_the_recorded_session_with_its_counts(qtbot, recorded_db):
+    path, session_id = recorded_db
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    with Database(path) as db:
+        sets = db.sets(session_id)
+        info = db.get_session(session_id)
+    row = view.model.row_at(0)
+    assert row.session_id == session_id and row.athlete == "Ada"
+    assert row.sets == len(sets) and row.valid_reps == sum(s.valid_reps for s in sets)
+    assert row.no_reps == sum(s.no_reps for s in sets) > 0
+    assert row.device.startswith(info.device_id)
+    shown = [view.model.index(0, c).data() for c in range(view.model.columnCount())]
+    assert "Ada" in shown and str(row.valid_reps) in shown
+    assert view.model.index(0, 0).data(SessionTableModel.SESSION_ID_ROLE) == session_id
+    view.close()
+
+
+def test_opening_a_session_plots_its_curves_and_shows_the_stored_reps(qtbot, recorded_db):
+    path, session_id = recorded_db
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS) as opened:
+        view.open_session(session_id)
+    assert opened.args == [session_id]
+    with Database(path) as db:
+        reps = db.reps(session_id)
+        force = db.load_force(session_id)
+    x, y = view.plot.curves["total"].getOriginalDataset()
+    assert len(x) == len(force) > 0
+    assert np.nanmax(view.current.total_n) > 300       # a pull, in newtons
+    _, gap = view.plot.curves["gap"].getOriginalDataset()
+    assert gap is not None and np.nanmin(gap) < 50      # the chest came close
+    assert [view.rep_model.rep_at(i) for i in range(view.rep_model.rowCount())] == reps
+    results = [view.rep_model.index(i, 2).data() for i in range(view.rep_model.rowCount())]
+    assert results == [rep_result(r) for r in reps]
+    assert any(r.startswith("no-rep: ") for r in results)
+    # a shaded span and a label per rep, plus the contact line and contact spans
+    assert view.plot.marker_count() >= 2 * len(reps) + 1
+    assert "Set 1:" in view.set_summary.text()
+    view.close()
+
+
+def test_delete_after_confirmation_removes_the_session_and_its_samples(qtbot, db_copy,
+                                                                       monkeypatch):
+    path, session_id = db_copy
+    asked = []
+
+    def confirm(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+    monkeypatch.setattr(QMessageBox, "question", confirm)
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.table.selectRow(0)
+    with qtbot.waitSignal(view.session_deleted, timeout=WAIT_MS):
+        view.delete_button.click()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=WAIT_MS)
+    assert asked and "Ada" in asked[0]
+    assert view.current is None
+    with Database(path) as db:
+        assert db.list_sessions() == []
+        conn = db._conn                                   # noqa: SLF001 - check the cascade
+        for table in ("force_chunks", "distance_chunks", "reps", "sets", "calibrations"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    view.close()
+
+
+def test_declining_the_confirmation_keeps_the_session(qtbot, db_copy, monkeypatch):
+    path, session_id = db_copy
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    view.delete_session(session_id)
+    assert view.busy.isHidden()
+    with Database(path) as db:
+        assert [s.id for s in db.list_sessions()] == [session_id]
+    view.close()
+
+
+def test_a_damaged_database_gives_a_message_not_a_traceback(qtbot, tmp_path):
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not a database at all" * 100)
+    view = _history(qtbot, path)
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        pass
+    assert "not a Back Station database" in failed.args[0]
+    assert not view.banner.isHidden() and "Traceback" not in view.banner.text()
+    assert path.read_bytes() == b"this is not a database at all" * 100
+    view.close()
+
+
+def test_refresh_shows_a_session_recorded_after_the_view_opened(qtbot, db_copy):
+    path, session_id = db_copy
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    with Database(path) as db:
+        new_id = db.create_session(athlete=db.get_athlete("Ada"), device_id="4A19669B")
+    with qtbot.waitSignal(view.sessions_listed, timeout=WAIT_MS) as listed:
+        view.refresh()
+    assert listed.args == [2]
+    assert view.model.row_at(0).session_id == new_id     # newest first
+    view.close()
+
+
+def _earlier_copy(db: Database, session_id: int, weeks: int) -> int:
+    """The same judged sets stored as a session ``weeks`` earlier."""
+    info = db.get_session(session_id)
+    started = datetime.fromisoformat(info.started_at) - timedelta(weeks=weeks)
+    new_id = db.create_session(started_at=started.astimezone(timezone.utc),
+                               athlete=db.get_athlete("Ada"), body_mass_kg=info.body_mass_kg)
+    for s in db.sets(session_id):
+        db.save_set(replace(s, session_id=new_id))
+    for r in db.reps(session_id):
+        db.save_rep(replace(r, session_id=new_id, peak_force_n=(r.peak_force_n or 0) - 10 * weeks))
+    return new_id
+
+
+def test_progress_charts_have_a_point_per_set_and_session_for_the_athlete(qtbot, db_copy):
+    path, session_id = db_copy
+    with Database(path) as db:
+        for weeks in (1, 2):
+            _earlier_copy(db, session_id, weeks)
+        db.get_or_create_athlete("Bo", 80.0)
+        sets_per_session = len(db.sets(session_id))
+        best_now = max(r.peak_force_n for r in db.reps(session_id) if r.valid)
+    view = ProgressView(path)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.progress is not None and view.progress.athlete == "Ada",
+                    timeout=WAIT_MS)
+    assert view.athlete_combo.count() == 2
+    assert view.point_count("valid_reps") == 3 * sets_per_session
+    assert view.point_count("velocity_loss") == 3 * sets_per_session
+    assert view.point_count("peak_n") == 3 and view.point_count("peak_pct_bm") == 3
+    x, y = view.curves["peak_n"].getOriginalDataset()
+    assert list(np.diff(x) > 0) == [True, True]           # weeks, in order
+    assert y[-1] == pytest.approx(best_now)
+    assert y[0] == pytest.approx(best_now - 20)
+    _, pct = view.curves["peak_pct_bm"].getOriginalDataset()
+    assert pct[-1] == pytest.approx(100 * best_now / (62.0 * 9.80665))
+    with qtbot.waitSignal(view.progress_shown, timeout=WAIT_MS):
+        view.show_athlete("Bo")
+    assert view.point_count("valid_reps") == 0 and not view.banner.isHidden()
+    view.close()
