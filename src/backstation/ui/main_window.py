@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{name} failed: {message}", STATUS_MESSAGE_MS)
 
     def _on_disconnected(self, result: object) -> None:
+        self.health.show_disconnected()
         if isinstance(result, dict):
             self.statusBar().showMessage(f"session {result['session_id']} saved",
                                          STATUS_MESSAGE_MS)

@@ -19,7 +19,7 @@ LEFT = "#56B4E9"      # sky blue
 RIGHT = "#E69F00"     # orange
 TOTAL = "#F2F2F2"     # white
 GAP = "#009E73"       # bluish green
-CONTACT_BAND = (0, 158, 115, 60)
+CONTACT_BAND = (0, 158, 115, 110)
 VALID = "#3DDC97"     # a brighter bluish green for text on dark
 NO_REP = "#FF7F50"    # vermillion, lifted for contrast on dark
 WARNING = "#F0E442"   # yellow
@@ -56,6 +56,8 @@ QTabBar::tab:selected {{ background: #2b3036; color: white; font-weight: bold; }
 QTableView {{ gridline-color: #2e333a; background: {PANEL}; alternate-background-color: #20242a; }}
 QHeaderView::section {{ background: #2b3036; color: {MUTED}; border: none; padding: 0.3em; }}
 QStatusBar {{ background: {PANEL}; }}
+QScrollBar:horizontal {{ min-height: 1.1em; background: {PANEL}; }}
+QScrollBar::handle:horizontal {{ background: #4a525c; min-width: 2em; border-radius: 4px; }}
 QLabel#banner {{ background: #5c4a00; color: white; padding: 0.5em; border-radius: 6px;
                  font-weight: bold; }}
 QLabel#banner[kind="error"] {{ background: #7a2412; }}

@@ -24,17 +24,19 @@ class RepCounterView(QWidget):
         self._title.setFont(theme.font(1.2, bold=True))
         self._title.setStyleSheet(f"color: {theme.MUTED};")
         self._count = QLabel("0")
-        self._count.setFont(theme.font(9.0, bold=True))
+        self._count.setFont(theme.font(7.0, bold=True))
         self._count.setStyleSheet(f"color: {theme.VALID};")
         self._no_reps = QLabel()
         self._no_reps.setFont(theme.font(1.8, bold=True))
-        self._flash = QLabel()
-        self._flash.setFont(theme.font(2.6, bold=True))
-        self._flash.setWordWrap(True)
+        self._flash = QLabel(" ")
+        self._flash.setFont(theme.font(2.4, bold=True))
+        self._reason = QLabel(" ")          # its own line, so the layout never jumps
+        self._reason.setFont(theme.font(2.0, bold=True))
         self._set_label = QLabel("waiting for a set")
         self._set_label.setFont(theme.font(1.3))
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
-        for label in (self._title, self._count, self._no_reps, self._flash, self._set_label):
+        for label in (self._title, self._count, self._no_reps, self._flash, self._reason,
+                      self._set_label):
             label.setAlignment(Qt.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -43,6 +45,7 @@ class RepCounterView(QWidget):
         layout.addWidget(self._count, 1)
         layout.addWidget(self._no_reps)
         layout.addWidget(self._flash)
+        layout.addWidget(self._reason)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
@@ -51,7 +54,7 @@ class RepCounterView(QWidget):
 
     @property
     def flash_text(self) -> str:
-        return self._flash.text()
+        return f"{self._flash.text()} {self._reason.text()}".strip()
 
     @property
     def set_text(self) -> str:
@@ -78,11 +81,14 @@ class RepCounterView(QWidget):
             self.valid_reps += 1
             self._flash.setText("✓ GOOD REP")
             self._flash.setStyleSheet(f"color: {theme.VALID};")
+            self._reason.setText(" ")
         else:
             self.no_reps += 1
             reason = REASON_TEXT.get(rep.reason or "", rep.reason or "contact unknown")
-            self._flash.setText(f"✗ NO REP: {reason.upper()}")
+            self._flash.setText("✗ NO REP")
             self._flash.setStyleSheet(f"color: {theme.NO_REP};")
+            self._reason.setText(reason.upper())
+            self._reason.setStyleSheet(f"color: {theme.NO_REP};")
         self._flash_timer.start()
         self._show_counts()
 
@@ -93,6 +99,7 @@ class RepCounterView(QWidget):
 
     def _on_flash_expired(self) -> None:
         self._flash.setText(" ")
+        self._reason.setText(" ")
 
 
 class LastRepView(QWidget):

@@ -23,6 +23,11 @@ class StreamHealthView(QWidget):
         layout.addWidget(self.warning)
         layout.addWidget(self.summary)
 
+    def show_disconnected(self) -> None:
+        self.summary.setText("no station")
+        self.summary.setStyleSheet(f"color: {theme.MUTED};")
+        self.warning.hide()
+
     def show_health(self, health: StreamHealth) -> None:
         s = health.stats
         parts = [

@@ -71,11 +71,11 @@ class LiveView(QWidget):
         side_widget.setLayout(side)
 
         right = QVBoxLayout()
-        right.addWidget(self.counter, 3)
+        right.addWidget(self.counter, 2)
         last_box = QGroupBox("Last rep")
         QVBoxLayout(last_box).addWidget(self.last_rep)
         right.addWidget(last_box)
-        right.addWidget(self.rep_table, 2)
+        right.addWidget(self.rep_table, 3)
         right_widget = QWidget()
         right_widget.setLayout(right)
 
@@ -84,9 +84,11 @@ class LiveView(QWidget):
         splitter.addWidget(self.plot)
         splitter.addWidget(right_widget)
         splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 4)
-        splitter.setStretchFactor(2, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setStretchFactor(2, 3)
         splitter.setChildrenCollapsible(False)
+        char_px = self.fontMetrics().averageCharWidth()      # scales with the DPI and font
+        splitter.setSizes([34 * char_px, 100 * char_px, 52 * char_px])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)

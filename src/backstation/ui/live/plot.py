@@ -59,7 +59,7 @@ class SessionBuffersView(QWidget):
         self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
         self._gap.setLabel("bottom", "seconds (0 = now)")
         self._gap.setLabel("left", "gap mm")
-        self._gap.setYRange(0, 650, padding=0)
+        self._gap.setYRange(0, 700, padding=0)
         self._gap.disableAutoRange(axis="y")
         self._gap.invertY(False)
 
@@ -86,6 +86,7 @@ class SessionBuffersView(QWidget):
         self._state.setFont(theme.font(1.1, bold=True))
         self._scroll = QScrollBar(Qt.Horizontal)
         self._scroll.setRange(0, 0)
+        self._scroll.setToolTip("paused: drag to look back over the whole session")
         self._scroll.valueChanged.connect(self._on_scrolled)
         self._scroll.sliderPressed.connect(self.pause)
         bottom = QHBoxLayout()

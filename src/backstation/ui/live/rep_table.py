@@ -31,12 +31,11 @@ COLUMNS: list[tuple[str, callable]] = [
     ("#", lambda r: str(r.index)),
     ("Result", result_text),
     ("Peak N", lambda r: _fmt(r.peak_force_n, 0)),
-    ("% BM", lambda r: _fmt(r.peak_force_pct_bm, 0)),
-    ("Asym %", lambda r: _fmt(r.asymmetry_pct, 1)),
     ("ROM mm", lambda r: _fmt(r.rom_mm, 0)),
-    ("Hold s", lambda r: _fmt(r.top_hold_s, 2)),
-    ("Vel m/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
+    ("m/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
 ]
+# Fewer columns than the history table: readable at a glance; the last rep's
+# panel shows the rest.
 
 
 class RepTableModel(QAbstractTableModel):
@@ -94,7 +93,8 @@ class RepTableView(QTableView):
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        header.setStretchLastSection(True)
+        self.setTextElideMode(Qt.ElideNone)     # "no contact" whole, never "no ..."
         model.rowsInserted.connect(self._on_rows_inserted)
 
     def _on_rows_inserted(self, *_args) -> None:
