@@ -56,9 +56,9 @@ class ContactCalibrationDialog(QDialog):
         self.countdown = QLabel("", self)
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         _font(self.countdown, 3.0, bold=True)
-        self.result = QLabel("", self)
-        self.result.setWordWrap(True)
-        _font(self.result, 1.4, bold=True)
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        _font(self.message, 1.4, bold=True)
         self.start_button = QPushButton("Start", self)
         _font(self.start_button, 1.4, bold=True)
         self.start_button.clicked.connect(self.start)
@@ -69,7 +69,7 @@ class ContactCalibrationDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (self.instructions, self.countdown, self.start_button, self.result,
+        for w in (self.instructions, self.countdown, self.start_button, self.message,
                   self.buttons):
             layout.addWidget(w)
 
@@ -83,7 +83,7 @@ class ContactCalibrationDialog(QDialog):
         self.threshold_mm = None
         self.save_button.setEnabled(False)
         self.start_button.setEnabled(False)
-        self.result.setText("Hold still…")
+        self.message.setText("Hold still…")
         self._remaining_ms = int(round(self.hold_s * 1000))
         self._show_remaining()
         self.timer.start()
@@ -104,12 +104,12 @@ class ContactCalibrationDialog(QDialog):
             threshold = contact_threshold_from_touch(gaps)
         except ValueError as exc:
             self.start_button.setText("Try again")
-            self.result.setText(f"Not a steady touch: {exc}")
+            self.message.setText(f"Not a steady touch: {exc}")
             self.touch_rejected.emit(str(exc))
             return
         self.threshold_mm = threshold
         self.start_button.setText("Measure again")
-        self.result.setText(f"Contact when the gap is {threshold:.0f} mm or less.")
+        self.message.setText(f"Contact when the gap is {threshold:.0f} mm or less.")
         self.save_button.setEnabled(True)
         self.threshold_measured.emit(threshold)
 
@@ -132,7 +132,7 @@ class ContactCalibrationDialog(QDialog):
 
     @Slot(str)
     def _on_store_failed(self, message: str) -> None:
-        self.result.setText(f"Not saved: {message}")
+        self.message.setText(f"Not saved: {message}")
         self.save_button.setEnabled(True)
 
     def shutdown(self) -> None:

@@ -1,0 +1,225 @@
+"""The calibration wizard and the contact calibration, driven through a fake
+controller with the AcquisitionController's command interface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from backstation.analysis import contact_threshold_from_touch
+from backstation.protocol.sentences import Cal
+from backstation.storage import Database
+from backstation.ui.calibration import CalibrationWizard, ContactCalibrationDialog
+from backstation.ui.calibration.mass import parse_mass_grams
+
+WAIT_MS = 5_000
+COUNTS_PER_N = {0: 1650.0, 1: 1070.0}
+
+
+class FakeSession:
+    def __init__(self, session_id: int):
+        self.session_id = session_id
+
+
+class FakeController(QObject):
+    """Answers later (as the real one does from its command thread); with a
+    database, it stores each CAL as the live session does (source 'device')."""
+
+    command_finished = Signal(str, object)
+    command_failed = Signal(str, str)
+
+    def __init__(self, db_path=None, session_id=None):
+        super().__init__()
+        self.db_path = db_path
+        self.session = FakeSession(session_id) if session_id is not None else None
+        self.calls: list[tuple] = []
+        self.fail_next: str | None = None
+        self.force_n: tuple[float, ...] | None = None
+        self.gaps_mm = np.empty(0)
+        self.t_device_us = 1_000_000
+
+    def tare(self, channel=None):
+        self.calls.append(("tare", channel))
+        cals = {ch: Cal(ch, 60_000 + ch, COUNTS_PER_N[ch]) for ch in (0, 1)}
+        QTimer.singleShot(0, lambda: self._answer("tare", cals))
+
+    def calibrate(self, channel, mass_grams):
+        self.calls.append(("calibrate", channel, mass_grams))
+        cal = Cal(channel, 60_000 + channel, COUNTS_PER_N[channel] * (1 + channel / 100))
+        QTimer.singleShot(0, lambda: self._answer("calibrate", cal))
+
+    def latest_force_n(self):
+        return self.force_n
+
+    def recent_gaps_mm(self, seconds):
+        return self.gaps_mm
+
+    def _answer(self, name, result):
+        if self.fail_next == name:
+            self.fail_next = None
+            self.command_failed.emit(name, "no reply from the station")
+            return
+        if self.session is not None:
+            self.t_device_us += 500_000
+            with Database(self.db_path) as db:
+                for cal in (result.values() if isinstance(result, dict) else [result]):
+                    db.add_calibration(self.session.session_id, cal.channel, cal.offset_counts,
+                                       cal.counts_per_newton, t_device_us=self.t_device_us)
+        self.command_finished.emit(name, result)
+
+
+@pytest.fixture
+def db_session(tmp_path):
+    path = tmp_path / "cal.db"
+    with Database(path) as db:
+        session_id = db.create_session(device_id="4A19669B", force_channels=2)
+    return path, session_id
+
+
+def _wizard(qtbot, controller, path, **kwargs) -> CalibrationWizard:
+    wizard = CalibrationWizard(controller, path, **kwargs)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def _run_page(qtbot, page) -> None:
+    page.button.click()
+    qtbot.waitUntil(page.isComplete, timeout=WAIT_MS)
+
+
+def test_mass_entry_accepts_kg_g_and_a_comma_and_refuses_nonsense():
+    assert parse_mass_grams("10", "kg") == 10_000
+    assert parse_mass_grams("2,5", "kg") == 2_500
+    assert parse_mass_grams("500", "g") == 500
+    for text, unit in (("", "kg"), ("ten", "kg"), ("-1", "kg"), ("0.01", "kg"), ("900", "kg")):
+        with pytest.raises(ValueError):
+            parse_mass_grams(text, unit)
+
+
+def test_wizard_walks_tare_left_right_check_and_stores_each_mass(qtbot, db_session):
+    path, session_id = db_session
+    controller = FakeController(path, session_id)
+    wizard = _wizard(qtbot, controller, path)
+    assert wizard.currentPage() is wizard.tare_page and not wizard.tare_page.isComplete()
+    with qtbot.waitSignal(wizard.tared, timeout=WAIT_MS):
+        wizard.tare_page.button.click()
+    assert "zero" in wizard.tare_page.status.text()
+    wizard.next()
+
+    left = wizard.left_page
+    assert wizard.currentPage() is left and not left.button.isEnabled()
+    left.mass.edit.setText("ten")
+    assert not left.button.isEnabled() and "not a number" in left.mass.problem.text()
+    left.mass.edit.setText("10")
+    assert left.button.isEnabled() and "98.1 N" in left.mass.problem.text()
+    with qtbot.waitSignal(wizard.calibration_stored, timeout=WAIT_MS) as stored_left:
+        _run_page(qtbot, left)
+    wizard.next()
+
+    right = wizard.right_page
+    right.mass.unit.setCurrentText("g")
+    right.mass.edit.setText("5000")
+    with qtbot.waitSignal(wizard.calibration_stored, timeout=WAIT_MS) as stored_right:
+        _run_page(qtbot, right)
+    assert stored_left.args == [0, 10_000.0] and stored_right.args == [1, 5_000.0]
+    assert controller.calls == [("tare", None), ("calibrate", 0, 10_000.0),
+                                ("calibrate", 1, 5_000.0)]
+    wizard.next()
+
+    check = wizard.check_page
+    assert wizard.currentPage() is check
+    controller.force_n = (98.0, 45.0)               # right reads 8 % light
+    qtbot.waitUntil(lambda: check.errors_pct[1] is not None, timeout=WAIT_MS)
+    assert check.passed == {0: True, 1: False}
+    assert check.verdicts[0].text() == "PASS" and check.verdicts[1].text() == "FAIL"
+    assert "-8.2 %" in check.rows[1].text()
+    controller.force_n = (98.0, 49.1)
+    qtbot.waitUntil(lambda: check.passed[1], timeout=WAIT_MS)
+
+    with Database(path) as db:
+        cals = db.calibrations(session_id)
+    by_source = {(c.source, c.channel): c for c in cals}
+    assert by_source[("cal", 0)].mass_grams == 10_000.0
+    assert by_source[("cal", 1)].mass_grams == 5_000.0
+    for ch in (0, 1):
+        # stored beside the session's own record of that CAL, at the same point
+        device = [c for c in cals if c.source == "device" and c.channel == ch][-1]
+        assert by_source[("cal", ch)].t_device_us == device.t_device_us
+        assert by_source[("cal", ch)].recorded_at
+    assert {c.channel for c in cals if c.source == "tare"} == {0, 1}
+    wizard.accept()
+
+
+def test_a_failed_tare_is_shown_and_can_be_retried(qtbot, tmp_path):
+    controller = FakeController()
+    controller.fail_next = "tare"
+    wizard = _wizard(qtbot, controller, tmp_path / "none.db")
+    page = wizard.tare_page
+    with qtbot.waitSignal(controller.command_failed, timeout=WAIT_MS):
+        page.button.click()
+    assert "no reply from the station" in page.status.text()
+    assert not page.isComplete() and page.button.isEnabled()
+    _run_page(qtbot, page)
+    assert controller.calls == [("tare", None), ("tare", None)]
+    wizard.reject()
+
+
+def test_without_a_recording_session_the_wizard_says_the_next_session_stores_it(qtbot,
+                                                                                tmp_path):
+    controller = FakeController()
+    path = tmp_path / "none.db"
+    wizard = _wizard(qtbot, controller, path)
+    _run_page(qtbot, wizard.tare_page)
+    wizard.next()
+    wizard.left_page.mass.edit.setText("20")
+    _run_page(qtbot, wizard.left_page)
+    assert "next session" in wizard.storage_note.text()
+    assert not path.exists()
+    wizard.reject()
+
+
+def _contact(qtbot, controller, path, name="Ada") -> ContactCalibrationDialog:
+    dialog = ContactCalibrationDialog(controller, path, name, hold_s=0.3)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_contact_calibration_measures_the_touch_and_stores_it(qtbot, tmp_path):
+    path = tmp_path / "c.db"
+    controller = FakeController()
+    rng = np.random.default_rng(1)
+    controller.gaps_mm = (12 + rng.integers(-2, 3, 25)).astype(np.int32)
+    dialog = _contact(qtbot, controller, path)
+    assert not dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.threshold_measured, timeout=WAIT_MS) as measured:
+        dialog.start_button.click()
+    assert measured.args[0] == contact_threshold_from_touch(controller.gaps_mm)
+    assert dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.contact_stored, timeout=WAIT_MS) as stored:
+        dialog.save_button.click()
+    assert stored.args == ["Ada", measured.args[0]]
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with Database(path) as db:
+        athlete = db.get_athlete("Ada")
+    assert athlete.contact_mm == measured.args[0] and athlete.contact_calibrated_at
+
+
+def test_a_bad_touch_shows_why_and_a_retry_can_succeed(qtbot, tmp_path):
+    path = tmp_path / "c.db"
+    controller = FakeController()
+    controller.gaps_mm = np.full(25, 400, dtype=np.int32)       # chest nowhere near the bar
+    dialog = _contact(qtbot, controller, path)
+    with qtbot.waitSignal(dialog.touch_rejected, timeout=WAIT_MS) as rejected:
+        dialog.start_button.click()
+    assert "not on the bar" in rejected.args[0]
+    assert "not on the bar" in dialog.message.text() and not dialog.save_button.isEnabled()
+    assert dialog.start_button.text() == "Try again" and dialog.start_button.isEnabled()
+    controller.gaps_mm = np.full(25, 15, dtype=np.int32)
+    with qtbot.waitSignal(dialog.threshold_measured, timeout=WAIT_MS):
+        dialog.start_button.click()
+    assert dialog.save_button.isEnabled()
+    dialog.reject()
+    assert not path.exists()                                    # nothing stored on cancel
