@@ -157,7 +157,7 @@ class AcquisitionController(QObject):
         if live is None:
             return
         self._step_once(live)          # what arrived since the last tick is judged and shown
-        self._commands.submit("disconnect", lambda: self._shut_down(live))
+        self._commands.submit("disconnect", lambda: (live, self._shut_down(live)))
 
     def close(self) -> None:
         """Disconnect, wait for the shutdown, stop every thread. Safe twice."""
@@ -325,7 +325,11 @@ class AcquisitionController(QObject):
             self._on_connect_result(kind, payload)
         elif name == "disconnect":
             self._set_state(LinkState.CLOSED)
-            self.disconnected.emit(payload if kind == "ok" else None)
+            result = None
+            if kind == "ok":
+                live, result = payload
+                self._emit_final_judgement(live)
+            self.disconnected.emit(result)
         elif name in ("ping", "discard"):
             if kind == "ok" and name == "ping":
                 self._latency_ms = float(payload) * 1000.0
@@ -333,6 +337,15 @@ class AcquisitionController(QObject):
             self.command_finished.emit(name, payload)
         else:
             self.command_failed.emit(name, str(payload))
+
+    def _emit_final_judgement(self, live: _Live) -> None:
+        """Reps and the set end that only the shutdown's last step and finish() judged."""
+        reps = [r for s in live.session.judge.sets for r in s.reps]
+        for rep in reps[live.emitted_reps:]:
+            self._emit_analysis(live, [RepCompleted(rep)])
+        for s in live.session.judge.sets:
+            if s.index in live.sets_open and s.t_end_us is not None:
+                self._emit_analysis(live, [SetEnded(s)])
 
     def _on_connect_result(self, kind: str, payload: object) -> None:
         self._connecting = False
