@@ -223,3 +223,41 @@ def test_a_bad_touch_shows_why_and_a_retry_can_succeed(qtbot, tmp_path):
     assert dialog.save_button.isEnabled()
     dialog.reject()
     assert not path.exists()                                    # nothing stored on cancel
+
+
+def test_wizard_tares_a_simulated_station_through_the_real_controller(qtbot, tmp_path):
+    """The real AcquisitionController recording from sim://: the tare reaches the
+    station, its CALs are stored by the session and the wizard's 'tare' rows
+    sit beside them; a CAL with nothing on the hook is refused with a message."""
+    from backstation.device.sim import protocol_sim
+    from backstation.ui.acquisition import AcquisitionController
+
+    path = tmp_path / "real.db"
+    controller = AcquisitionController(path)
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=20_000):
+            controller.connect_to("sim://?scenario=clean&seed=6&speed=10")
+        qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=20_000)
+        session_id = controller.session.session_id
+        wizard = _wizard(qtbot, controller, path)
+        with qtbot.waitSignal(wizard.tared, timeout=20_000):
+            wizard.tare_page.button.click()
+        qtbot.waitUntil(lambda: "Stored" in wizard.storage_note.text(), timeout=20_000)
+        wizard.next()
+        wizard.left_page.mass.edit.setText("10")
+        with qtbot.waitSignal(controller.command_failed, timeout=20_000):
+            wizard.left_page.button.click()
+        assert "Failed" in wizard.left_page.status.text()
+        assert not wizard.left_page.isComplete()
+        wizard.reject()
+    finally:
+        controller.close()
+        protocol_sim.clear_registry()
+    with Database(path) as db:
+        cals = db.calibrations(session_id)
+    tares = [c for c in cals if c.source == "tare"]
+    assert sorted(c.channel for c in tares) == [0, 1]
+    for tare in tares:
+        assert any(c.source == "device" and c.channel == tare.channel
+                   and c.offset_counts == tare.offset_counts
+                   and c.t_device_us == tare.t_device_us for c in cals)

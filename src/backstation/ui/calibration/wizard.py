@@ -296,9 +296,10 @@ class CalibrationWizard(QWizard):
         if row_id is None:
             self._on_store_failed("the session did not record the station's calibration, "
                                   "so its mass was not stored")
-        elif mass_grams is not None:
+        else:
             self.storage_note.setText(f"Stored with session {self.session_id()}.")
-            self.calibration_stored.emit(channel, mass_grams)
+            if mass_grams is not None:
+                self.calibration_stored.emit(channel, mass_grams)
 
     @Slot(str)
     def _on_store_failed(self, message: str) -> None:
