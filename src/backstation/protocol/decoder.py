@@ -11,11 +11,23 @@ over 120 bytes is one overlong line; a segment whose CRC does not match is one
 CRC error; a segment without ``*`` and four hex digits, or whose body is
 off-contract, is one malformed line. Junk after a good ``*CRC`` is counted as
 malformed noise but does not cost the sentence before it.
+
+Fast path. A complete line that is a canonical F or D sentence
+(``$F,seq,t,raw...*HHHH\r\n``: digits only, at most four channels) is
+matched in bulk by one regular expression and, if its CRC and ranges hold,
+becomes a plain tuple instead of a dataclass: ``feed_rows`` returns those
+tuples for the session's reader (docs/performance.md: per-sample object
+construction was most of the parse cost). Anything else, and any line whose
+CRC or range check fails, goes through the general path above, so counters
+and output are exactly those of the general path.
 """
 
 from __future__ import annotations
 
 import binascii
+import re
+from itertools import compress, repeat
+from operator import not_
 from dataclasses import dataclass, field
 
 from .sentences import (
@@ -26,6 +38,16 @@ MAX_LINE_BYTES = 120
 _CRC_INIT = 0xFFFF
 _WHITESPACE = b" \t\r\n\x00"
 _HEX_DIGITS = b"0123456789ABCDEFabcdef"
+
+FORCE_ROW = "F"      # ("F", seq, t_us, raw tuple) from feed_rows
+DISTANCE_ROW = "D"   # ("D", seq, t_us, gap_mm) from feed_rows
+Row = tuple
+# One canonical F/D line, newline included; groups: body, type, seq, t_us,
+# values, crc, optional CR. Bounded digit counts keep it well under 120 bytes.
+_CANONICAL_LINE = re.compile(
+    rb"\$((F|D),(\d{1,5}),(\d{1,10}),(-?\d{1,8}(?:,-?\d{1,8}){0,3}))\*([0-9A-Fa-f]{4})(\r?)\n")
+_CANONICAL_LINE_OVERHEAD = 7  # "$", "*", four hex digits, "\n"
+_crc_hqx = binascii.crc_hqx
 
 
 @dataclass
@@ -60,17 +82,23 @@ class StreamDecoder:
         self._discarding = False
 
     def feed(self, data: bytes) -> list[Sentence]:
-        out: list[Sentence] = []
+        """The complete sentences in ``data`` (and the kept tail), typed."""
+        return [_typed(item) if type(item) is tuple else item for item in self.feed_rows(data)]
+
+    def feed_rows(self, data: bytes) -> list[Sentence | Row]:
+        """As ``feed``, but F and D samples come as ``FORCE_ROW`` and
+        ``DISTANCE_ROW`` tuples: the hot path of a 1 kHz stream."""
+        out: list = []
         if not data:
             return out
         self.counters.bytes_in += len(data)
         if self._discarding:
             data = self._skip_discarded(data)
         buf = self._tail + data if self._tail else data
-        lines = buf.split(b"\n")
-        tail = lines.pop()
-        for line in lines:
-            self._line(line, out)
+        end = buf.rfind(b"\n") + 1
+        if end:
+            self._lines(buf[:end], out)
+        tail = buf[end:]
         cut = tail.rfind(b"$")
         if cut > 0:
             # A `$` ends the segment before it: emit it now, not at the next
@@ -97,6 +125,63 @@ class StreamDecoder:
             return b""
         self._discarding = False
         return data[min(ends):]
+
+    def _lines(self, region: bytes, out: list) -> None:
+        """Complete lines (``region`` ends with ``\\n``): canonical F/D lines in
+        bulk, everything else line by line through ``_line``."""
+        rows = _CANONICAL_LINE.findall(region)
+        matched = (sum(map(len, [r[0] for r in rows])) + sum(len(r[6]) for r in rows)
+                   + _CANONICAL_LINE_OVERHEAD * len(rows)) if rows else 0
+        if matched == len(region):
+            self._rows(rows, out)   # the region is canonical lines only
+            return
+        pos = 0
+        for match in _CANONICAL_LINE.finditer(region):
+            start = match.start()
+            if start != pos:
+                gap = region[pos:start]
+                if gap[-1:] != b"\n":
+                    # The match began mid-line: not a line of its own.
+                    continue
+                for line in gap[:-1].split(b"\n"):
+                    self._line(line, out)
+            self._rows([match.groups()], out)
+            pos = match.end()
+        if pos != len(region):
+            for line in region[pos:-1].split(b"\n"):
+                self._line(line, out)
+
+    def _rows(self, rows: list, out: list) -> None:
+        if len(rows) > 8:
+            bulk = _bulk_rows(rows, self.force_channels)
+            if bulk is not None:
+                out.extend(bulk)
+                self.counters.sentences += len(bulk)
+                return
+        channels = self.force_channels
+        append = out.append
+        accepted = 0
+        for body, kind, seq, t_us, values, crc, cr in rows:
+            seq = int(seq)
+            t_us = int(t_us)
+            if (_crc_hqx(body, _CRC_INIT) == int(crc, 16) and seq < 65536
+                    and t_us < 4294967296):
+                if kind == b"F":
+                    raw = tuple(map(int, values.split(b",")))
+                    if ((channels is None or len(raw) == channels)
+                            and min(raw) >= -8388608 and max(raw) <= 8388607):
+                        append((FORCE_ROW, seq, t_us, raw))
+                        accepted += 1
+                        continue
+                elif b"," not in values:
+                    gap_mm = int(values)
+                    if -1 <= gap_mm <= 10_000:
+                        append((DISTANCE_ROW, seq, t_us, gap_mm))
+                        accepted += 1
+                        continue
+            # Off the fast path: the general path counts it exactly.
+            self._line(b"$" + body + b"*" + crc + cr, out)
+        self.counters.sentences += accepted
 
     def _line(self, line: bytes, out: list[Sentence]) -> None:
         parts = line.split(b"$")
@@ -164,3 +249,44 @@ class StreamDecoder:
             return cls.from_fields(fields)
         except (ValueError, UnicodeDecodeError):
             return None
+
+
+def _typed(row: Row) -> Sentence:
+    if row[0] == FORCE_ROW:
+        return ForceSample(row[1], row[2], row[3])
+    return DistanceSample(row[1], row[2], row[3])
+
+
+def _bulk_rows(rows: list, channels: int | None) -> list[Row] | None:
+    """Every row at once with C-level ``map``s, or ``None`` if any row fails
+    a check (then ``_rows`` takes them one by one and counts the bad one)."""
+    bodies, kinds, seqs, times, values, crcs, _ = zip(*rows)
+    if list(map(_crc_hqx, bodies, repeat(_CRC_INIT))) != list(map(int, crcs, repeat(16))):
+        return None
+    seqs = list(map(int, seqs))
+    times = list(map(int, times))
+    if max(seqs) >= 65536 or max(times) >= 4294967296:
+        return None
+    is_force = list(map(b"F".__eq__, kinds))
+    force_values = list(compress(values, is_force))
+    if not force_values:
+        return None
+    per_row = force_values[0].count(b",") + 1
+    if (channels is not None and per_row != channels) or set(
+            map(bytes.count, force_values, repeat(b","))) != {per_row - 1}:
+        return None
+    raw = list(map(int, b",".join(force_values).split(b",")))
+    if min(raw) < -8388608 or max(raw) > 8388607:
+        return None
+    force_rows = zip(repeat(FORCE_ROW), compress(seqs, is_force), compress(times, is_force),
+                     zip(*([iter(raw)] * per_row)))
+    if len(force_values) == len(rows):
+        return list(force_rows)
+    is_distance = list(map(not_, is_force))
+    distance_values = b",".join(compress(values, is_distance))
+    gaps = list(map(int, distance_values.split(b",")))
+    if len(gaps) != len(rows) - len(force_values) or min(gaps) < -1 or max(gaps) > 10_000:
+        return None   # a D with several values, or out of range
+    distance_rows = zip(repeat(DISTANCE_ROW), compress(seqs, is_distance),
+                        compress(times, is_distance), gaps)
+    return [next(force_rows) if f else next(distance_rows) for f in is_force]

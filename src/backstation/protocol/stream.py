@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..samples import DistanceBlock, ForceBlock
 from .clock import ClockUnwrapper, SequenceTracker
-from .decoder import StreamDecoder
+from .decoder import FORCE_ROW, StreamDecoder
 from .sentences import (
     SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, ForceSample, Hello, Sentence,
 )
@@ -108,12 +108,18 @@ class DeviceStream:
     def feed(self, data: bytes, t_host_s: float) -> list[Sentence]:
         """Decode ``data``; keep the samples, return every other sentence."""
         control: list[Sentence] = []
-        for sentence in self.decoder.feed(data):
+        for sentence in self.decoder.feed_rows(data):
             kind = type(sentence)
-            if kind is ForceSample:
-                self._force(sentence, t_host_s)
+            if kind is tuple:
+                # The decoder's fast path: (FORCE_ROW | DISTANCE_ROW, seq, t_us, values).
+                if sentence[0] == FORCE_ROW:
+                    self._force(sentence[1], sentence[2], sentence[3], t_host_s)
+                else:
+                    self._distance(sentence[1], sentence[2], sentence[3], t_host_s)
+            elif kind is ForceSample:
+                self._force(sentence.seq, sentence.t_us, sentence.raw, t_host_s)
             elif kind is DistanceSample:
-                self._distance(sentence, t_host_s)
+                self._distance(sentence.seq, sentence.t_us, sentence.gap_mm, t_host_s)
             else:
                 if kind is Hello:
                     self._hello(sentence)
@@ -200,13 +206,13 @@ class DeviceStream:
             # Only a device that sent distance samples can have lost some.
             self._distance_seq.lost += max(0, round(gap_us / self._distance_period.period_us) - 1)
 
-    def _force_breaks_continuity(self, sample: ForceSample) -> bool:
+    def _force_breaks_continuity(self, seq: int, t_us: int) -> bool:
         """True when seq and time disagree so much that the device must have restarted."""
         if self._last_force is None or not self._force_seq.expected_step_us:
             return False
         last_seq, last_t_us = self._last_force
-        dseq = (sample.seq - last_seq) % SEQ_MODULO
-        dt_us = (sample.t_us - last_t_us) % T_US_MODULO
+        dseq = (seq - last_seq) % SEQ_MODULO
+        dt_us = (t_us - last_t_us) % T_US_MODULO
         step = self._force_seq.expected_step_us
         if dseq == 1 and dt_us < 4 * step:
             return False
@@ -216,37 +222,37 @@ class DeviceStream:
         diff = (dseq - expected + SEQ_MODULO / 2) % SEQ_MODULO - SEQ_MODULO / 2
         return abs(diff) > 3 + 0.15 * expected
 
-    def _force(self, sample: ForceSample, t_host_s: float) -> None:
-        if not self._restart_pending and self._force_breaks_continuity(sample):
+    def _force(self, seq: int, t_us: int, raw: tuple[int, ...], t_host_s: float) -> None:
+        if not self._restart_pending and self._force_breaks_continuity(seq, t_us):
             self._device_restarted()
-        t = self._session_time(sample.t_us, t_host_s)
+        t = self._session_time(t_us, t_host_s)
         if self._force_period is not None:
             self._force_period.update(t)
             self._force_seq.expected_step_us = self._force_period.period_us
-        self._force_seq.update(sample.seq, t)
-        self._last_force = (sample.seq, sample.t_us)
+        self._force_seq.update(seq, t)
+        self._last_force = (seq, t_us)
         self._mark(t, t_host_s)
-        self._f_seq.append(sample.seq)
+        self._f_seq.append(seq)
         self._f_t.append(t)
-        self._f_raw.append(sample.raw)
+        self._f_raw.append(raw)
         self._f_host.append(t_host_s)
 
-    def _distance(self, sample: DistanceSample, t_host_s: float) -> None:
+    def _distance(self, seq: int, t_us: int, gap_mm: int, t_host_s: float) -> None:
         last_raw_us = self._last_distance_raw_us
         if (not self._restart_pending and last_raw_us is not None
-                and (sample.t_us - last_raw_us) % T_US_MODULO >= T_US_MODULO // 2):
+                and (t_us - last_raw_us) % T_US_MODULO >= T_US_MODULO // 2):
             # Time ran backwards: the device restarted and this D came before
             # any F could tell; unwrapping it would misplace it by minutes.
             self._device_restarted()
-        self._last_distance_raw_us = sample.t_us
-        t = self._session_time(sample.t_us, t_host_s)
+        self._last_distance_raw_us = t_us
+        t = self._session_time(t_us, t_host_s)
         self._distance_period.update(t)
         self._distance_seq.expected_step_us = self._distance_period.period_us
-        self._distance_seq.update(sample.seq, t)
+        self._distance_seq.update(seq, t)
         self._mark(t, t_host_s)
-        self._d_seq.append(sample.seq)
+        self._d_seq.append(seq)
         self._d_t.append(t)
-        self._d_gap.append(sample.gap_mm)
+        self._d_gap.append(gap_mm)
         self._d_host.append(t_host_s)
 
     def _mark(self, t: int, t_host_s: float) -> None:
