@@ -31,6 +31,7 @@ from backstation.protocol.stream import DeviceStream
 SEEDS = int(os.environ.get("BACKSTATION_ACCURACY_SEEDS", "50"))
 TIME_TOL_S = 0.150
 PEAK_TOL = 0.02
+ASYMMETRY_TOL_PCT = 2.5      # the maker's CAL scales are within 1 % per side
 CHUNK_S = 0.5
 UNPLUG_MARGIN_S = 4.0
 
@@ -132,6 +133,9 @@ def judge(name: str, seed: int) -> Outcome:
                                 f"truth {want.valid}/{want.reason}")
         if end_err > TIME_TOL_S:
             out.failures.append(f"{where}: end off by {end_err:.3f}s")
+        asym_want = 100.0 * (2 * want.left_share - 1)
+        if rep.asymmetry_pct is None or abs(rep.asymmetry_pct - asym_want) > ASYMMETRY_TOL_PCT:
+            out.failures.append(f"{where}: asymmetry {rep.asymmetry_pct} vs {asym_want:.1f}")
         if peak_err > PEAK_TOL:
             out.failures.append(f"{where}: peak {rep.peak_force_n:.1f} vs {want.peak_force_n:.1f}")
     for i, rep in enumerate(got):

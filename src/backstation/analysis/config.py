@@ -27,7 +27,6 @@ DATA_GAP_S = 0.75              # no force sample for this long: the stream broke
 DISTANCE_LAG_S = 30.0          # safety valve: force waits at most this long for distance (a stuck D stream)
 RFD_MIN_RATE_HZ = 40.0         # slower ADCs cannot resolve a rate of force development
 RFD_WINDOW_S = 0.05            # RFD = steepest force rise over this window in the pull
-PEAK_INTERP_BELOW_HZ = 40.0    # refine a sampled peak with a parabola at low rates
 FORCE_ONLY_RISE_SHARE = 0.10   # no distance sensor: a pull raises the force by 10 % of rest
 
 

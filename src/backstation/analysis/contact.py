@@ -21,8 +21,9 @@ TOUCH_MARGIN_MM = 10.0
 
 @dataclass
 class GapFilter:
-    """Missed echoes: keep the last good gap for ``GAP_HOLD_S``; after that
-    the gap is unknown (None) until the sensor sees something again."""
+    """For displays (a live gap readout): a missed echo keeps the last good
+    gap for ``GAP_HOLD_S``; after that the gap is unknown (None). The
+    judgement itself uses real readings only."""
 
     hold_us: int = int(GAP_HOLD_S * 1e6)
     _last_gap_mm: float | None = None

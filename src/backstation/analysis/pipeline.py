@@ -17,7 +17,7 @@ import numpy as np
 from ..samples import DistanceBlock, ForceBlock
 from .calibration import ForceCalibration
 from .config import DATA_GAP_S, DISTANCE_LAG_S, DROPOUT_REP_S, AnalysisConfig
-from .contact import ContactDetector, GapFilter
+from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
 from .history import History
 from .metrics import fill_rep_metrics, fill_set_metrics
@@ -47,7 +47,6 @@ class AnalysisPipeline:
         self._raw_recent: deque[tuple[int, tuple[int, ...], float]] = deque()
         self.forces = History("total_n", *[f"ch{c}_n" for c in range(channels)])
         self.gaps = History("gap_mm", "missing")
-        self._gap_filter = GapFilter()
         self._contact = ContactDetector(config.contact_mm)
         self._contact_on_us: list[int] = []
         self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
@@ -201,7 +200,6 @@ class AnalysisPipeline:
         self._segmenter.reset()
         self.forces.clear()
         self.gaps.clear()
-        self._gap_filter = GapFilter()
         self._prev_force = None
 
     def _on_distance(self, t: int, gap_mm: int) -> None:
@@ -210,11 +208,12 @@ class AnalysisPipeline:
             if self._contact.in_contact:
                 self._contact_on_us.append(change)
             self._events.append(ContactChanged(change, self._contact.in_contact))
-        held = self._gap_filter.update(t, gap_mm)
-        self.gaps.append(t, gap_mm=np.nan if held is None else held,
-                         missing=1.0 if gap_mm < 0 else 0.0)
-        if held is not None and isinstance(self._tracker, RepTracker):
-            self._finish_drafts(self._tracker.on_gap(t, held))
+        # Only real readings move the rep tracker and the metrics: a held
+        # value would be a made-up reading at a new time.
+        seen = gap_mm >= 0
+        self.gaps.append(t, gap_mm=float(gap_mm) if seen else np.nan, missing=0.0 if seen else 1.0)
+        if seen and isinstance(self._tracker, RepTracker):
+            self._finish_drafts(self._tracker.on_gap(t, float(gap_mm)))
 
     def _trim(self, t: int) -> None:
         keep = t - int(KEEP_S * 1e6)

@@ -29,6 +29,8 @@ from .history import History
 
 FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the set starts
 BOTTOM_SMOOTH = 5          # the bottom is a median of this many gap readings
+TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
+ARRIVAL_SLACK_US = 60_000
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
@@ -108,7 +110,9 @@ class RepTracker:
         if self.state != "up" and self._high_mm is not None \
                 and gap_mm <= self._high_mm - self.min_range_mm:
             if self.state == "locked":
-                done.append(self._close_at_force_min(self._lock_t_us, t_us))
+                # Up to where the gap left the bottom: by the time the pull is
+                # confirmed the force may already be past its mid-pull dip.
+                done.append(self._close_at_turn(t_us))
             self._begin(t_us, gap_mm, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
         return done
 
@@ -128,8 +132,8 @@ class RepTracker:
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
                 and gap_mm <= self._back_mm - self.min_range_mm:
-            rep = self._close(self._back_t_us)
-            self._begin(t_us, gap_mm, self._back_t_us)
+            rep = self._close(self._settled_after_turn(t_us))
+            self._begin(t_us, gap_mm, rep.t_end_us)
             return [rep]
         return []
 
@@ -139,13 +143,17 @@ class RepTracker:
             scan_to = self._leave_t_us
         high = self._back_mm if self.state == "up" else self._high_mm
         arrived = self._near_run_start(high, scan_to)
-        if arrived is not None:
-            lo_us = max(lo_us, arrived)
+        if arrived is not None:   # one reading's slack: the turn may precede it
+            lo_us = max(lo_us, arrived - ARRIVAL_SLACK_US)
         t, cols = self.forces.window(lo_us, scan_to)
         force = cols["total_n"]
         if force.size == 0:
             start, base = lo_us, 0.0
         else:
+            # Only up to the pull's push (its force peak): later, past
+            # mid-pull, the force passes its rest level again.
+            peak = int(np.argmax(force))
+            t, force = t[: peak + 1], force[: peak + 1]
             base = float(force.min())
             threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
             below = np.nonzero(force <= threshold)[0]
@@ -165,6 +173,11 @@ class RepTracker:
     def on_force(self, t_us: int, force_n: float, prev: tuple[int, float] | None) -> list[RepDraft]:
         if self.state != "locked" or t_us <= self._lock_t_us:
             return []
+        left = self._leave_t_us is not None and self._leave_t_us > self._lock_t_us
+        if left:     # the next pull is under way: its mid-pull dip is not our end
+            if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
+                return [self._close_at_turn(t_us)]
+            return []
         if force_n <= self._threshold_n:
             end = t_us
             if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
@@ -176,6 +189,32 @@ class RepTracker:
         return []
 
     # -- closing -------------------------------------------------------------
+    def _settled_after_turn(self, t_us: int) -> int:
+        """No lockout: the lowering stopped short and the next pull began.
+        The rep ends where the force settled after braking the lowering (as
+        after a lockout), looked for from where the gap arrived near its
+        turning point; failing that, at the turning point."""
+        leave = self._leave_t_us if self._leave_t_us is not None else t_us
+        arrived = self._near_run_start(self._back_mm, leave)
+        if arrived is None:
+            return self._back_t_us
+        t, cols = self.forces.window(arrived, leave)
+        settled = np.nonzero(cols["total_n"] <= self._threshold_n)[0]
+        return int(t[settled[0]]) if settled.size else self._back_t_us
+
+    def _close_at_turn(self, t_us: int) -> RepDraft:
+        """The gap left the bottom again before the force settled: the rep
+        ends at the turn, the highest gap, where the force is at its rest
+        level between braking and pulling. Mid-pull it passes that level
+        again, so only the force near the turn is looked at."""
+        leave = self._leave_t_us
+        scan_to = leave if leave is not None and leave > self._lock_t_us else t_us
+        lo = max(self._lock_t_us, self._high_t_us - TURN_WINDOW_US)
+        hi = min(scan_to, self._high_t_us + TURN_WINDOW_US)
+        if hi <= lo:
+            lo, hi = self._lock_t_us, scan_to
+        return self._close_at_force_min(lo, hi)
+
     def _close_at_force_min(self, t0_us: int, t1_us: int) -> RepDraft:
         t, cols = self.forces.window(t0_us, t1_us)
         end = int(t[int(np.argmin(cols["total_n"]))]) if t.size else t1_us

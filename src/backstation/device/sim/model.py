@@ -54,6 +54,8 @@ class RepSpec:
     squeeze_share: float = 0.04  # extra force at the top, share of the static load
     left_share: float | None = None   # None: the athlete's
     echo_lost_at_top: bool = False    # the sensor misses every echo near the top
+    echo_lost_at_contact_s: float = 0.0   # missed echoes for this long from the moment of contact
+    lower_to_mm: float | None = None  # stop lowering here (None: arms straight, the bottom)
     expect_reason: str | None = None  # override the physical verdict (hard cases)
 
 
@@ -82,6 +84,12 @@ def _s(tau: float) -> float:
 
 def _s2(tau: float) -> float:
     return 60.0 * tau - 180.0 * tau * tau + 120.0 * tau * tau * tau
+
+
+def _tau_at(share: float) -> float:
+    """Where a minimum-jerk move has covered ``share`` of its way."""
+    grid = np.linspace(0.0, 1.0, 10001)
+    return float(np.interp(share, grid ** 3 * (10 - 15 * grid + 6 * grid ** 2), grid))
 
 
 @dataclass
@@ -202,19 +210,24 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
         add(GRAB_S, bottom, bottom, 0.0, 1.0)
         add(SETTLE_S, bottom, bottom)
         reps = []
+        gap = bottom
         for rep_index, rep in enumerate(spec.reps):
             left = share if rep.left_share is None else rep.left_share
-            add(rep.pause_s, bottom, bottom, left=left)
+            add(rep.pause_s, gap, gap, left=left)
             t_start = t
-            top = add(rep.pull_s, bottom, rep.min_gap_mm, left=left)
+            top = add(rep.pull_s, gap, rep.min_gap_mm, left=left)
+            if rep.echo_lost_at_contact_s > 0 and rep.min_gap_mm < CONTACT_MM < gap:
+                t_contact = t_start + rep.pull_s * _tau_at((gap - CONTACT_MM) / (gap - rep.min_gap_mm))
+                lost.append((t_contact, t_contact + rep.echo_lost_at_contact_s))
             if rep.hold_s > 0:
                 half = rep.hold_s / 2
                 add(half, rep.min_gap_mm, rep.min_gap_mm, extra1=rep.squeeze_share, left=left)
                 add(half, rep.min_gap_mm, rep.min_gap_mm, extra0=rep.squeeze_share, left=left)
             if rep.echo_lost_at_top:
                 lost.append((top - 0.25 * rep.pull_s, t + 0.25 * rep.lower_s))
-            add(rep.lower_s, rep.min_gap_mm, bottom, left=left)
-            reps.append(RepWindow(set_index, rep_index, rep, t_start, top, t, bottom))
+            start_gap, gap = gap, bottom if rep.lower_to_mm is None else rep.lower_to_mm
+            add(rep.lower_s, rep.min_gap_mm, gap, left=left)
+            reps.append(RepWindow(set_index, rep_index, rep, t_start, top, t, start_gap))
         add(SETTLE_S * 0.8, bottom, bottom)
         set_end = add(RELEASE_S, bottom, bottom, 1.0, 0.0)
         add(SLIDE_IN_S, bottom, floor, 0.0, 0.0)

@@ -112,9 +112,80 @@ def slow_adc(rng: np.random.Generator) -> Scenario:
                     _athlete(rng), sets, rate_pin_high=False)
 
 
+# ----- hard cases: each one thing that could fool a rep judge ----------------
+
+def _one_set(rng: np.random.Generator, reps: list[RepSpec], **athlete) -> tuple[Athlete, tuple[SetSpec, ...]]:
+    return _athlete(rng, **athlete), (SetSpec(tuple(reps), 10.0),)
+
+
+def pause_bottom(rng: np.random.Generator) -> Scenario:
+    reps = [replace(r, pause_s=float(rng.uniform(2.5, 4.0))) for r in good_reps(rng, 6)]
+    return Scenario("pause-bottom", "6 good reps, each after a 2.5-4 s pause hanging at the bottom",
+                    *_one_set(rng, reps))
+
+
+def squeeze_top(rng: np.random.Generator) -> Scenario:
+    reps = [replace(r, hold_s=float(rng.uniform(3.0, 5.0)), squeeze_share=0.08)
+            for r in good_reps(rng, 6)]
+    return Scenario("squeeze-top", "6 good reps, each with a 3-5 s hard squeeze at the top",
+                    *_one_set(rng, reps))
+
+
+def bounce(rng: np.random.Generator) -> Scenario:
+    reps = [replace(r, hold_s=0.0, min_gap_mm=0.0, pull_s=float(rng.uniform(0.6, 0.8)),
+                    pause_s=float(rng.uniform(0.0, 0.15))) for r in good_reps(rng, 8)]
+    return Scenario("bounce", "8 reps that bounce off the chest (no hold) and barely pause at the bottom",
+                    *_one_set(rng, reps))
+
+
+def brief_touch(rng: np.random.Generator) -> Scenario:
+    reps = good_reps(rng, 8)
+    for i in range(1, 8, 2):
+        reps[i] = replace(reps[i], hold_s=float(rng.uniform(0.0, 0.05)),
+                          min_gap_mm=float(rng.uniform(14, 18)))
+    return Scenario("brief-touch", "8 reps; every other one only grazes the bar (14-18 mm, no hold)",
+                    *_one_set(rng, reps))
+
+
+def missed_echo(rng: np.random.Generator) -> Scenario:
+    reps = good_reps(rng, 7)
+    for i in (1, 3, 5):
+        reps[i] = replace(reps[i], echo_lost_at_contact_s=float(rng.uniform(0.04, 0.12)))
+    reps[4] = replace(reps[4], echo_lost_at_top=True, expect_reason="sensor_dropout")
+    return Scenario("missed-echo", "7 reps: three lose an echo or two at the moment of contact "
+                    "(still valid), one loses every echo around the top (sensor_dropout)",
+                    *_one_set(rng, reps))
+
+
+def fast_burnout(rng: np.random.Generator) -> Scenario:
+    reps = [RepSpec(pull_s=0.22, hold_s=0.08, lower_s=0.2, pause_s=0.0,
+                    min_gap_mm=float(rng.uniform(0, 6)), squeeze_share=0.02)
+            for _ in range(int(rng.integers(16, 21)))]
+    return Scenario("fast-burnout", "a half-range burnout at two reps a second",
+                    *_one_set(rng, reps, bottom_gap_mm=float(np.round(rng.uniform(250, 280)))))
+
+
+def asymmetric(rng: np.random.Generator) -> Scenario:
+    left = float(np.round(rng.uniform(0.33, 0.37), 3))
+    return Scenario("asymmetric", f"8 good reps by an athlete loading the left hook {left:.0%}",
+                    *_one_set(rng, good_reps(rng, 8), left_share=left))
+
+
+def no_lockout(rng: np.random.Generator) -> Scenario:
+    reps = good_reps(rng, 8)
+    for i in (2, 5):
+        reps[i] = replace(reps[i], lower_to_mm=float(rng.uniform(250, 330)), expect_reason="no_lockout")
+        reps[i + 1] = replace(reps[i + 1], pause_s=float(rng.uniform(0.0, 0.3)))
+    return Scenario("no-lockout", "8 reps; twice the athlete pulls again before the arms are straight",
+                    *_one_set(rng, reps))
+
+
 SCENARIOS: dict[str, Callable[[np.random.Generator], Scenario]] = {
     "clean": clean, "partial": partial, "burnout": burnout, "noisy-line": noisy_line,
     "unplug": unplug, "slow-adc": slow_adc,
+    "pause-bottom": pause_bottom, "squeeze-top": squeeze_top, "bounce": bounce,
+    "brief-touch": brief_touch, "missed-echo": missed_echo, "fast-burnout": fast_burnout,
+    "asymmetric": asymmetric, "no-lockout": no_lockout,
 }
 
 
