@@ -25,6 +25,7 @@ from .recording import record_calibration
 
 CHECK_INTERVAL_MS = 200
 CHECK_TOLERANCE_PCT = 2.0
+FINISH_STORE_WAIT_S = 2.0
 SIDES = ("left", "right")
 
 
@@ -313,7 +314,10 @@ class CalibrationWizard(QWizard):
         self._jobs.join_all()
 
     def _on_wizard_finished(self, _result: int) -> None:
-        self.shutdown()
+        # A mass still being stored (waiting for the session to write its CAL)
+        # gets a moment to land before the wizard lets go of it.
+        self.check_page.timer.stop()
+        self._jobs.join_all(FINISH_STORE_WAIT_S, cancel=False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -55,9 +55,10 @@ class DatabaseJob(QObject):
     def is_running(self) -> bool:
         return self._thread.is_alive()
 
-    def join(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
-        """Cancel and wait; True when the thread has ended."""
-        self.cancel_event.set()
+    def join(self, timeout_s: float = JOIN_TIMEOUT_S, *, cancel: bool = True) -> bool:
+        """Cancel (unless told not to) and wait; True when the thread has ended."""
+        if cancel:
+            self.cancel_event.set()
         if self._thread.ident is not None:
             self._thread.join(timeout_s)
         return not self._thread.is_alive()
@@ -93,7 +94,12 @@ class JobOwner:
     def busy(self) -> bool:
         return any(j.is_running() for j in self._jobs)
 
-    def join_all(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
+    def join_all(self, timeout_s: float = JOIN_TIMEOUT_S, *, cancel: bool = True) -> bool:
+        """Wait for every job; with ``cancel=False`` they may finish their work
+        first, and those still running after ``timeout_s`` are cancelled."""
+        if not cancel:
+            for j in self._jobs:
+                j.join(timeout_s, cancel=False)
         ok = all([j.join(timeout_s) for j in self._jobs])
         self._jobs.clear()
         return ok

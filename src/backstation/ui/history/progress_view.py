@@ -143,8 +143,12 @@ class ProgressView(QWidget):
         self.curves["peak_pct_bm"].setData(*_xy([(p.when.timestamp(), p.best_peak_force_pct_bm)
                                                  for p in sessions
                                                  if p.best_peak_force_pct_bm is not None]))
-        for plot in self.plots.values():
-            plot.enableAutoRange()
+        for key, plot in self.plots.items():
+            plot.enableAutoRange(axis="x")
+            _, y = self.curves[key].getOriginalDataset()
+            if y is not None and len(y):
+                # From zero: a change of one rep must not look like a collapse.
+                plot.setYRange(min(0.0, float(np.min(y))), max(1.0, float(np.max(y))) * 1.15)
         self.banner.show_message("" if not progress.empty else
                                  f"No judged set stored for {progress.athlete} yet.")
         self.progress_shown.emit(progress.athlete)

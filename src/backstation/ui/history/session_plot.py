@@ -15,7 +15,9 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
 from .loading import LoadedSession
-from .rep_model import REASON_TEXT
+
+SHORT_REASON = {"no_contact": "no contact", "no_lockout": "no lockout",
+                "bar_released": "released", "sensor_dropout": "dropout"}
 
 LEFT_COLOUR = "#56B4E9"     # sky blue
 RIGHT_COLOUR = "#E69F00"    # orange
@@ -82,7 +84,7 @@ class SessionPlot(pg.GraphicsLayoutWidget):
                 pos=session.info.contact_mm, angle=0,
                 pen=pg.mkPen(CONTACT_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
                 label=f"contact {session.info.contact_mm:.0f} mm",
-                labelOpts={"position": 0.02, "color": CONTACT_COLOUR}))
+                labelOpts={"position": 0.97, "color": CONTACT_COLOUR, "anchors": [(1, 1), (1, 1)]}))
         for start, end in session.contacts_s:
             self._add(self.gap_plot, pg.LinearRegionItem(
                 (start, end), movable=False, brush=_brush(CONTACT_COLOUR, 40),
@@ -97,12 +99,18 @@ class SessionPlot(pg.GraphicsLayoutWidget):
                 pen=pg.mkPen(colour)))
             label = f"{rep.set_index}.{rep.rep_index}"
             if rep.valid is False:
-                label += " " + REASON_TEXT.get(rep.reason or "", rep.reason or "no-rep")
-            text = pg.TextItem(label, color=colour, anchor=(0, 1))
-            text.setPos(start, top_n)
+                label += "<br>" + SHORT_REASON.get(rep.reason or "", rep.reason or "no-rep")
+            text = pg.TextItem(html=f'<span style="color:{colour}">{label}</span>',
+                               anchor=(0, 1))
+            # Alternate heights so neighbouring labels do not overlap when zoomed out.
+            text.setPos(start, top_n * (1.12 if rep.rep_index % 2 else 1.0) + 1.0)
             self._add(self.force_plot, text)
-        self.force_plot.enableAutoRange()
         self.gap_plot.enableAutoRange()
+        self.force_plot.enableAutoRange(axis="x")
+        # Labels take no part in auto-range: leave room above the curves for them.
+        finite_all = session.force_n[np.isfinite(session.force_n)]
+        bottom_n = min(0.0, float(finite_all.min())) if finite_all.size else 0.0
+        self.force_plot.setYRange(bottom_n, max(top_n, 1.0) * 1.35, padding=0.02)
 
     def _add(self, plot: pg.PlotItem, item: pg.GraphicsObject) -> None:
         plot.addItem(item)

@@ -122,6 +122,7 @@ class HistoryView(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([560, 900])      # the list's columns readable from the start
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.banner)
