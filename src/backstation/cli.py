@@ -1,7 +1,8 @@
 """The ``backstation`` command line (DESIGN §6).
 
-``backstation`` — the app (a live text readout until the desktop app lands);
-``sim``, ``record``, ``sessions`` as documented in the README. Errors a user
+``backstation`` — the desktop app; ``monitor`` — a live text readout for a
+terminal (a Raspberry Pi over ssh); ``sim``, ``record``, ``sessions``,
+``export``, ``replay`` as documented in the README. Errors a user
 can cause (a missing port, a damaged database) are one clear line on stderr
 and a non-zero exit, never a traceback.
 """
@@ -49,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", help="the station's serial port (default: the first found)")
     parser.add_argument("--db", type=Path, help="the session database (default: user data folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    monitor = sub.add_parser("monitor", help="record with a live text readout (no window)")
+    monitor.add_argument("--port", help="the station's serial port (default: the first found)")
+    monitor.add_argument("--simulate", action="store_true", help="use the simulated station")
+    monitor.add_argument("--scenario", default="clean", choices=list_scenarios())
+    monitor.add_argument("--db", type=Path)
 
     sim = sub.add_parser("sim", help="a simulated station on a virtual serial port (pty)")
     add_sim_arguments(sim)
@@ -98,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.command == "replay":
         return _replay(args)
-    return _live(args)
+    if args.command == "monitor":
+        return _monitor(args)
+    from .ui.app import run
+    return run(args)
 
 
 def _open_db(path: Path | None):
@@ -223,8 +233,8 @@ def _replay(args) -> int:
     return 0
 
 
-def _live(args) -> int:
-    """The app until the desktop UI lands: record with a live text readout."""
+def _monitor(args) -> int:
+    """Record with a live text readout, for a terminal."""
     from .link import find_ports
     from .monitor import LiveReadout
     from .record import RecordOptions

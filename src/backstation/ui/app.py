@@ -22,7 +22,7 @@ def run(args) -> int:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         # Qt would abort; say what to do instead.
         print("backstation: no display (DISPLAY is not set); run it on a desktop, "
-              "under xvfb-run, or use `backstation record`", file=sys.stderr)
+              "under xvfb-run, or use `backstation monitor` for a text readout", file=sys.stderr)
         return 2
     from PySide6.QtWidgets import QApplication
 
