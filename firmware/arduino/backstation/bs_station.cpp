@@ -250,8 +250,9 @@ void Station::on_force_sample(uint32_t t_us, const int32_t raw[BS_CHANNELS]) {
 
 void Station::on_distance(uint32_t t_us, int16_t gap_mm) {
   now_us_ = t_us;
+  if (!distance_present_) return;   // no sensor: no D, and a distance rate of 0
   distance_rate_.add(t_us);
-  if (!streaming_ || !distance_present_) return;
+  if (!streaming_) return;
   out_.begin("D");
   out_.field_u32(seq_d_++);
   out_.field_u32(t_us);

@@ -123,11 +123,12 @@ static void after_reset(void) {
   hcsr04_after_reset(&g.sonar);
 }
 
+/* simavr's EEPROM ioctl returns -1 on success too; only -2 (bad argument) is an error. */
 static int eeprom_io(const char *path, bool save) {
   uint8_t data[EEPROM_SIZE];
   avr_eeprom_desc_t d = {.ee = data, .offset = 0, .size = EEPROM_SIZE};
   if (save) {
-    if (avr_ioctl(g.avr, AVR_IOCTL_EEPROM_GET, &d) < 0) return -1;
+    if (avr_ioctl(g.avr, AVR_IOCTL_EEPROM_GET, &d) < -1) return -1;
     if (d.ee != data) memcpy(data, d.ee, EEPROM_SIZE);
     FILE *f = fopen(path, "wb");
     if (!f) return -1;
@@ -141,7 +142,7 @@ static int eeprom_io(const char *path, bool save) {
   size_t n = fread(data, 1, EEPROM_SIZE, f);
   fclose(f);
   d.size = (uint32_t)n;
-  return n ? avr_ioctl(g.avr, AVR_IOCTL_EEPROM_SET, &d) : 0;
+  return n && avr_ioctl(g.avr, AVR_IOCTL_EEPROM_SET, &d) < -1 ? -1 : 0;
 }
 
 static void usage(void) {
