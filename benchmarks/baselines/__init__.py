@@ -1,0 +1,1 @@
+"""What a hobbyist writes instead of Back Station: the figures' baselines."""
