@@ -318,3 +318,80 @@ def test_manual_set_start_and_stop():
     events = p.end_set(int(force.t_device_us[-1]))
     assert len(p.sets) == 1 and p.sets[0].manual and len(p.sets[0].reps) == 2
     assert isinstance(events[-1], SetEnded)
+
+
+# ----- a rep cut off by the end of the data ----------------------------------------
+
+def until(force, dist, t_s):
+    """The recording stopped at ``t_s``: the samples before it."""
+    f, d = force.t_device_us < t_s * 1e6, dist.t_device_us < t_s * 1e6
+    return (ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
+            DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d]))
+
+
+# GOOD: pull 1.0 s, top hold 0.5 s, lowering 1.5 s (straight ~1.2 s into it)
+@pytest.mark.parametrize("phase, into_s", [
+    ("mid-pull", 0.7), ("mid-top-hold", 1.25), ("mid-lowering", 2.1), ("almost straight", 2.5),
+])
+def test_a_rep_cut_off_by_the_end_of_the_recording_is_not_reported(phase, into_s):
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    force, dist = until(force, dist, windows[1][0] + into_s)
+    p, events = analyse(force, dist)
+    assert len(p.sets) == 1 and p.current_set is None
+    s = p.sets[0]
+    assert [(r.valid, r.reason) for r in s.reps] == [(True, None)]
+    assert (s.valid_reps, s.no_reps) == (1, 0)
+    assert s.t_end_us == int(force.t_device_us[-1])          # closed at the last sample
+    assert sum(isinstance(e, RepCompleted) for e in events) == 1
+    assert isinstance(events[-1], SetEnded)
+
+
+def test_a_rep_locked_out_just_before_the_end_of_the_recording_is_valid():
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    force, dist = until(force, dist, windows[1][0] + 2.75)     # straight, still lowering
+    p, _ = analyse(force, dist)
+    reps = p.sets[0].reps
+    assert [(r.valid, r.reason) for r in reps] == [(True, None), (True, None)]
+    assert reps[1].t_start_us / 1e6 == pytest.approx(windows[1][0], abs=0.03)
+    assert reps[1].t_end_us <= p.sets[0].t_end_us == int(force.t_device_us[-1])
+
+
+def test_a_manual_end_mid_rep_drops_the_unfinished_rep():
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    stop_s = windows[1][0] + 2.1                                  # lowering the second rep
+    p = AnalysisPipeline(AnalysisConfig(), 2)
+    for ch in (0, 1):
+        p.set_calibration(ch, 0, SCALE)
+    p.feed(*until(force, dist, 0.9))                  # hanging, the set not yet seen
+    p.start_set(900_000)
+    rest = (force.t_device_us >= 900_000) & (force.t_device_us < stop_s * 1e6)
+    d_rest = (dist.t_device_us >= 900_000) & (dist.t_device_us < stop_s * 1e6)
+    p.feed(ForceBlock(force.seq[rest], force.t_device_us[rest], force.raw[rest],
+                      force.t_host_s[rest]),
+           DistanceBlock(dist.seq[d_rest], dist.t_device_us[d_rest], dist.gap_mm[d_rest],
+                         dist.t_host_s[d_rest]))
+    events = p.end_set(int(stop_s * 1e6))
+    s = p.sets[0]
+    assert [(r.valid, r.reason) for r in s.reps] == [(True, None)]
+    assert s.t_end_us == int(stop_s * 1e6)
+    assert not any(isinstance(e, RepCompleted) for e in events)
+
+
+def test_without_a_distance_sensor_a_rep_cut_off_by_the_end_is_not_reported():
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    force, _ = until(force, dist, windows[1][0] + 1.25)
+    p, _ = analyse(force, DistanceBlock.empty(), has_distance=False)
+    assert len(p.sets[0].reps) == 1 and p.sets[0].reps[0].reason is None
+
+
+def test_a_stream_gap_mid_rep_is_still_sensor_dropout():
+    force, dist, windows, _ = synthetic([GOOD, GOOD, GOOD])
+    lo, hi = (windows[1][0] + 0.7) * 1e6, (windows[1][0] + 1.7) * 1e6   # 1 s unplugged mid-rep
+    f = (force.t_device_us < lo) | (force.t_device_us >= hi)
+    d = (dist.t_device_us < lo) | (dist.t_device_us >= hi)
+    force = ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f])
+    dist = DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d])
+    p, _ = analyse(force, dist)
+    first = p.sets[0]
+    assert [(r.valid, r.reason) for r in first.reps] == [(True, None), (False, "sensor_dropout")]
+    assert first.t_end_us == int(force.t_device_us[force.t_device_us < lo][-1])

@@ -81,7 +81,19 @@ class ForceOnlyRepTracker:
         return [self._close(t_below_us)]
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
+        """The stream broke mid-set (a data gap): the open rep is a dropout."""
         if self.rep is None:
             return []
         self.rep.cut = True
+        return [self._close(t_last_us)]
+
+    def stop(self, t_last_us: int) -> list[RepDraft]:
+        """Ended on purpose (end of data, manual end): a rep still in its pull
+        or lowering is dropped; one already braking its lowering is closed."""
+        if self.rep is None:
+            return []
+        if self.state != "braking":
+            self.rep, self.state = None, "rest"
+            return []
+        self.rep.lockout = True
         return [self._close(t_last_us)]

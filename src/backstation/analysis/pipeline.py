@@ -88,23 +88,27 @@ class AnalysisPipeline:
         return self._take_events()
 
     def finish(self) -> list[AnalysisEvent]:
-        """End of stream: process everything, close the open rep and set."""
+        """End of stream: process everything and close the open set at the
+        last sample. A rep the end cut off (not yet locked out) is dropped:
+        stopping the recording is not the athlete's fault."""
         self._process(None)
         if self._prev_force is not None:
-            self._close_set(self._prev_force[0], cut=True)
+            self._close_set(self._prev_force[0], "stop")
         return self._take_events()
 
     def start_set(self, t_us: int) -> list[AnalysisEvent]:
         """Manual start (GUI): a set from ``t_us`` that only ``end_set`` ends."""
         if self.current_set is not None:
-            self._close_set(t_us, cut=True)
+            self._close_set(t_us, "stop")
         self._segmenter.begin(manual=True)
         self._open_set(t_us, manual=True)
         return self._take_events()
 
     def end_set(self, t_us: int) -> list[AnalysisEvent]:
+        """Manual end: as at the end of the data, a rep not yet locked out
+        is dropped."""
         if self.current_set is not None:
-            self._close_set(t_us, cut=True)
+            self._close_set(t_us, "stop")
         self._segmenter.reset()
         return self._take_events()
 
@@ -186,7 +190,7 @@ class AnalysisPipeline:
             elif change == "release" and self._tracker is not None:
                 self._finish_drafts(self._tracker.release(t_change))
             elif change == "end":
-                self._close_set(t_change, cut=False)
+                self._close_set(t_change, "load")
         if self._tracker is not None:
             self._finish_drafts(self._tracker.on_force(t, total, prev))
         self._prev_force = (t, total)
@@ -196,7 +200,7 @@ class AnalysisPipeline:
         """The stream broke (unplug, reboot): close what is open at the last
         sample and start afresh; nothing before the gap is used after it."""
         if self.current_set is not None:
-            self._close_set(t_last_us, cut=True)
+            self._close_set(t_last_us, "gap")
         self._segmenter.reset()
         self.forces.clear()
         self.gaps.clear()
@@ -242,10 +246,14 @@ class AnalysisPipeline:
             self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle)
         self._events.append(SetStarted(self.current_set.index, t_us))
 
-    def _close_set(self, t_end_us: int, cut: bool) -> None:
+    def _close_set(self, t_end_us: int, how: str) -> None:
+        """``how``: "load" (the load went off), "gap" (the stream broke: an
+        unfinished rep is a sensor_dropout) or "stop" (ended on purpose: an
+        unfinished rep is dropped)."""
         if self._tracker is not None:
-            drafts = self._tracker.cut(t_end_us) if cut else self._tracker.release(t_end_us)
-            self._finish_drafts(drafts)
+            close = {"load": self._tracker.release, "gap": self._tracker.cut,
+                     "stop": self._tracker.stop}[how]
+            self._finish_drafts(close(t_end_us))
         self._tracker = None
         s = self.current_set
         if s is None:

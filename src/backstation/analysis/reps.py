@@ -240,10 +240,25 @@ class RepTracker:
         return []
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
-        """The data stopped (stream gap or end): close what is open."""
+        """The stream broke mid-set (a data gap): close what is open; a rep
+        that had not locked out is a ``sensor_dropout``."""
         if self.state == "up":
             self.rep.cut = True
             return [self._close(t_last_us)]
-        if self.state == "locked":
-            return [self._close_at_force_min(self._lock_t_us, t_last_us)]
-        return []
+        return self._close_locked(t_last_us)
+
+    def stop(self, t_last_us: int) -> list[RepDraft]:
+        """The recording or the set was ended on purpose (end of data, a
+        manual end): a rep not yet locked out was cut off by that, not by the
+        athlete, so it is dropped; a locked-out one is closed with its verdict."""
+        if self.state == "up":
+            self.rep, self.state = None, "bottom"
+            return []
+        return self._close_locked(t_last_us)
+
+    def _close_locked(self, t_last_us: int) -> list[RepDraft]:
+        if self.state != "locked":
+            return []
+        if self._leave_t_us is not None and self._leave_t_us > self._lock_t_us:
+            return [self._close_at_turn(t_last_us)]     # the next pull had begun
+        return [self._close_at_force_min(self._lock_t_us, t_last_us)]
