@@ -35,8 +35,10 @@ def distance_block(start: int, n: int) -> DistanceBlock:
 
 
 def assert_force_equal(a: ForceBlock, b: ForceBlock) -> None:
-    for name in ("seq", "t_device_us", "raw", "t_host_s"):
+    for name in ("seq", "t_device_us", "raw"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    # Host arrival times are kept to the microsecond (storage/blobs.py).
+    np.testing.assert_allclose(a.t_host_s, b.t_host_s, rtol=0, atol=1e-6, err_msg="t_host_s")
 
 
 @pytest.fixture
@@ -73,10 +75,21 @@ def test_distance_blocks_round_trip_including_no_echo(db: Database) -> None:
 def test_blobs_are_little_endian_whatever_the_machine(db: Database, tmp_path: Path) -> None:
     sid = db.create_session(force_channels=1)
     db.append_force(sid, ForceBlock.from_rows([1], [0x0102030405], [(-2,)], [0.5], 1))
-    row = db._conn.execute("SELECT seq, t_device_us, raw FROM force_chunks").fetchone()
-    assert bytes(row[0]) == b"\x01\x00"
-    assert bytes(row[1]) == (0x0102030405).to_bytes(8, "little")
-    assert bytes(row[2]) == (-2).to_bytes(4, "little", signed=True)
+    db.append_force(sid, ForceBlock.from_rows([2], [0x0102030405 + 0x01020304], [(-2,)],
+                                              [0.75], 1))
+    rows = db._conn.execute("SELECT t_first_us, seq, t_device_us, raw, t_host_s FROM force_chunks"
+                            " ORDER BY chunk_no").fetchall()
+    assert rows[0][0] == 0x0102030405
+    assert bytes(rows[0][1]) == b"\x01\x00"
+    assert bytes(rows[0][2]) == bytes(4)                  # offset from t_first_us
+    assert bytes(rows[0][3]) == (-2).to_bytes(4, "little", signed=True)
+    assert bytes(rows[1][2]) == bytes(4)
+    db.append_force(sid, ForceBlock.from_rows([3, 4], [10, 10 + 0x01020304], [(5,), (6,)],
+                                              [1.0, 1.25], 1))
+    row = db._conn.execute("SELECT t_device_us, t_host_s FROM force_chunks WHERE chunk_no = 2"
+                           ).fetchone()
+    assert bytes(row[0]) == bytes(4) + (0x01020304).to_bytes(4, "little")
+    assert bytes(row[1]) == bytes(4) + (250_000).to_bytes(4, "little", signed=True)
 
 
 def test_a_damaged_chunk_is_reported_not_misread(db: Database) -> None:
@@ -240,3 +253,23 @@ def test_storage_imports_no_qt() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_times_too_far_apart_for_one_chunk_are_split_and_read_back_exactly(db: Database) -> None:
+    sid = db.create_session(force_channels=1)
+    two_hours_us = 2 * 3600 * 1_000_000          # e.g. a reboot gap inside one flush
+    block = ForceBlock.from_rows([1, 2, 3, 4], [0, 10, two_hours_us, two_hours_us + 10],
+                                 [(1,), (2,), (3,), (4,)], [0.0, 0.01, 7200.0, 7200.01], 1)
+    db.append_force(sid, block)
+    loaded = db.load_force(sid)
+    np.testing.assert_array_equal(loaded.t_device_us, block.t_device_us)
+    np.testing.assert_allclose(loaded.t_host_s, block.t_host_s, rtol=0, atol=1e-6)
+    assert db._conn.execute("SELECT COUNT(*) FROM force_chunks").fetchone()[0] == 2
+
+
+def test_a_two_channel_force_sample_costs_18_bytes_of_blob(db: Database) -> None:
+    sid = db.create_session(force_channels=2)
+    db.append_force(sid, force_block(0, 1000, 2))
+    row = db._conn.execute("SELECT length(seq) + length(t_device_us) + length(raw)"
+                           " + length(t_host_s) FROM force_chunks").fetchone()
+    assert row[0] == 18 * 1000

@@ -48,6 +48,10 @@ COMMAND_TIMEOUT_S = {"TARE": 4.0, "CAL": 4.0, "SETCAL": 2.0}
 CAL_AFTER_ACK_S = 0.5        # how long a calibration command waits for the CAL that follows
 RECONNECT_INTERVAL_S = 0.5
 REFUSED_RETRY_S = 10.0       # a port that held another station is re-probed after this...
+# After a read that brought data, let more arrive before the next one: at
+# 1 kHz a reader that wakes per write burns a core on wake-ups alone. Costs
+# at most this much latency (the display budget is 30 ms).
+READ_PACING_S = 0.008
 JOIN_TIMEOUT_S = 2.0         # ...or as soon as it disappears and comes back
 STOP_ON_CLOSE_TIMEOUT_S = 1.0
 
@@ -382,6 +386,7 @@ class DeviceLink:
                     continue
                 if data:
                     self._ingest(data, self._clock(), time.perf_counter())
+                    self._stop.wait(READ_PACING_S)
         except BaseException as exc:
             self._emit(LinkFault(self._clock(), f"link reader stopped: {exc!r}"))
             raise

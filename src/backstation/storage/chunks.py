@@ -8,7 +8,8 @@ from __future__ import annotations
 import sqlite3
 
 from ..samples import DistanceBlock, ForceBlock
-from .blobs import GAP_DTYPE, RAW_DTYPE, SEQ_DTYPE, T_DEVICE_DTYPE, T_HOST_DTYPE, from_blob, to_blob
+from .blobs import (GAP_DTYPE, RAW_DTYPE, SEQ_DTYPE, from_blob, times_fit, times_from_blobs,
+                    times_to_blobs, to_blob)
 from .errors import StorageError
 
 
@@ -17,19 +18,34 @@ def _next_chunk_no(conn: sqlite3.Connection, table: str, session_id: int) -> int
                         "WHERE session_id = ?", (session_id,)).fetchone()[0]
 
 
+def _halves(block: ForceBlock | DistanceBlock) -> list[ForceBlock | DistanceBlock]:
+    """Split a block whose times do not fit one row (never seen from a real
+    device: a reboot gap of over 35 minutes inside one flush)."""
+    mid = len(block) // 2
+    cls = type(block)
+    payload = block.raw if isinstance(block, ForceBlock) else block.gap_mm
+    return [cls(block.seq[part], block.t_device_us[part], payload[part], block.t_host_s[part])
+            for part in (slice(None, mid), slice(mid, None))]
+
+
 def insert_force(conn: sqlite3.Connection, session_id: int, block: ForceBlock) -> None:
     n = len(block)
     if n == 0:
         return
     if block.raw.shape != (n, block.channels):
         raise ValueError(f"raw has shape {block.raw.shape} for {n} samples")
+    if not times_fit(block.t_device_us, block.t_host_s):
+        for half in _halves(block):
+            insert_force(conn, session_id, half)
+        return
+    t0, h0, t_blob, host_blob = times_to_blobs(block.t_device_us, block.t_host_s)
     conn.execute(
         "INSERT INTO force_chunks (session_id, chunk_no, n, channels, t_first_us, t_last_us,"
-        " seq, t_device_us, raw, t_host_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " t_host_first_s, seq, t_device_us, raw, t_host_s)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (session_id, _next_chunk_no(conn, "force_chunks", session_id), n, block.channels,
-         int(block.t_device_us[0]), int(block.t_device_us[-1]),
-         to_blob(block.seq, SEQ_DTYPE), to_blob(block.t_device_us, T_DEVICE_DTYPE),
-         to_blob(block.raw, RAW_DTYPE), to_blob(block.t_host_s, T_HOST_DTYPE)))
+         t0, int(block.t_device_us.max()), h0, to_blob(block.seq, SEQ_DTYPE), t_blob,
+         to_blob(block.raw, RAW_DTYPE), host_blob))
     conn.execute("UPDATE sessions SET force_samples = force_samples + ? WHERE id = ?",
                  (n, session_id))
 
@@ -38,43 +54,46 @@ def insert_distance(conn: sqlite3.Connection, session_id: int, block: DistanceBl
     n = len(block)
     if n == 0:
         return
+    if not times_fit(block.t_device_us, block.t_host_s):
+        for half in _halves(block):
+            insert_distance(conn, session_id, half)
+        return
+    t0, h0, t_blob, host_blob = times_to_blobs(block.t_device_us, block.t_host_s)
     conn.execute(
         "INSERT INTO distance_chunks (session_id, chunk_no, n, t_first_us, t_last_us,"
-        " seq, t_device_us, gap_mm, t_host_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " t_host_first_s, seq, t_device_us, gap_mm, t_host_s)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (session_id, _next_chunk_no(conn, "distance_chunks", session_id), n,
-         int(block.t_device_us[0]), int(block.t_device_us[-1]),
-         to_blob(block.seq, SEQ_DTYPE), to_blob(block.t_device_us, T_DEVICE_DTYPE),
-         to_blob(block.gap_mm, GAP_DTYPE), to_blob(block.t_host_s, T_HOST_DTYPE)))
+         t0, int(block.t_device_us.max()), h0, to_blob(block.seq, SEQ_DTYPE), t_blob,
+         to_blob(block.gap_mm, GAP_DTYPE), host_blob))
     conn.execute("UPDATE sessions SET distance_samples = distance_samples + ? WHERE id = ?",
                  (n, session_id))
 
 
 def read_force(conn: sqlite3.Connection, session_id: int, default_channels: int) -> ForceBlock:
     blocks = []
-    for n, channels, seq, t_dev, raw, t_host in conn.execute(
-            "SELECT n, channels, seq, t_device_us, raw, t_host_s FROM force_chunks "
-            "WHERE session_id = ? ORDER BY chunk_no", (session_id,)):
+    for n, channels, t0, h0, seq, t_dev, raw, t_host in conn.execute(
+            "SELECT n, channels, t_first_us, t_host_first_s, seq, t_device_us, raw, t_host_s"
+            " FROM force_chunks WHERE session_id = ? ORDER BY chunk_no", (session_id,)):
         if blocks and channels != blocks[0].channels:
             raise StorageError(f"session {session_id}: force chunks disagree on the "
                                f"channel count ({blocks[0].channels} then {channels})")
+        t, host = times_from_blobs(t0, h0, t_dev, t_host, n, "force")
         blocks.append(ForceBlock(
-            from_blob(seq, SEQ_DTYPE, n, "force seq"),
-            from_blob(t_dev, T_DEVICE_DTYPE, n, "force time"),
-            from_blob(raw, RAW_DTYPE, n * channels, "force raw").reshape(n, channels),
-            from_blob(t_host, T_HOST_DTYPE, n, "force host time")))
+            from_blob(seq, SEQ_DTYPE, n, "force seq"), t,
+            from_blob(raw, RAW_DTYPE, n * channels, "force raw").reshape(n, channels), host))
     channels = blocks[0].channels if blocks else default_channels
     return ForceBlock.concat(blocks, channels)
 
 
 def read_distance(conn: sqlite3.Connection, session_id: int) -> DistanceBlock:
-    blocks = [
-        DistanceBlock(from_blob(seq, SEQ_DTYPE, n, "distance seq"),
-                      from_blob(t_dev, T_DEVICE_DTYPE, n, "distance time"),
-                      from_blob(gap, GAP_DTYPE, n, "distance gap"),
-                      from_blob(t_host, T_HOST_DTYPE, n, "distance host time"))
-        for n, seq, t_dev, gap, t_host in conn.execute(
-            "SELECT n, seq, t_device_us, gap_mm, t_host_s FROM distance_chunks "
-            "WHERE session_id = ? ORDER BY chunk_no", (session_id,))]
+    blocks = []
+    for n, t0, h0, seq, t_dev, gap, t_host in conn.execute(
+            "SELECT n, t_first_us, t_host_first_s, seq, t_device_us, gap_mm, t_host_s"
+            " FROM distance_chunks WHERE session_id = ? ORDER BY chunk_no", (session_id,)):
+        t, host = times_from_blobs(t0, h0, t_dev, t_host, n, "distance")
+        blocks.append(DistanceBlock(from_blob(seq, SEQ_DTYPE, n, "distance seq"), t,
+                                    from_blob(gap, GAP_DTYPE, n, "distance gap"), host))
     return DistanceBlock.concat(blocks)
 
 

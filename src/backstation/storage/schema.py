@@ -92,7 +92,8 @@ _V1 = statements(
         detail TEXT NOT NULL DEFAULT '')""",
     "CREATE INDEX events_by_session ON events(session_id)",
     # Samples as little-endian numpy blobs, one row per flush (DESIGN §7:
-    # 12x faster to write and 50x faster to read than a row per sample).
+    # 12x faster to write and 50x faster to read than a row per sample);
+    # times relative to the chunk's first sample (storage/blobs.py).
     """CREATE TABLE force_chunks (
         session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
         chunk_no INTEGER NOT NULL,
@@ -100,6 +101,7 @@ _V1 = statements(
         channels INTEGER NOT NULL,
         t_first_us INTEGER NOT NULL,
         t_last_us INTEGER NOT NULL,
+        t_host_first_s REAL NOT NULL,
         seq BLOB NOT NULL,
         t_device_us BLOB NOT NULL,
         raw BLOB NOT NULL,
@@ -111,6 +113,7 @@ _V1 = statements(
         n INTEGER NOT NULL,
         t_first_us INTEGER NOT NULL,
         t_last_us INTEGER NOT NULL,
+        t_host_first_s REAL NOT NULL,
         seq BLOB NOT NULL,
         t_device_us BLOB NOT NULL,
         gap_mm BLOB NOT NULL,
