@@ -94,3 +94,19 @@ def test_newtons_apply_each_calibration_from_its_time_on():
     t = np.array([0, 1000, 2000], dtype=np.int64)
     cals = [cal(0, 100, 10.0, None), cal(0, 600, 10.0, 1000)]
     assert newtons(raw, t, 1, cals)[:, 0].tolist() == [100.0, 100.0, 50.0]
+
+
+def test_exported_contact_flags_match_the_contacts_a_replay_finds(recorded, tmp_path):
+    path, live = recorded
+    with Database(path) as db:
+        samples_path, _ = export_session(db, live["session_id"], tmp_path)
+        replay = Replay(db, live["session_id"])
+    t_us = replay.force.t_device_us
+    expected = np.zeros(len(t_us), dtype=bool)
+    for start, end in replay.contact_intervals_us():
+        stop = len(t_us) if end is None else np.searchsorted(t_us, end, side="left")
+        expected[np.searchsorted(t_us, start, side="left"):stop] = True
+    with open(samples_path, newline="") as f:
+        flags = np.array([row["contact"] == "1" for row in csv.DictReader(f)])
+    assert expected.any()
+    np.testing.assert_array_equal(flags, expected)

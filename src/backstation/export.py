@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .replay import Replay
-from .storage import CalibrationRecord, Database
+from .samples import DistanceBlock, ForceBlock
+from .session import CONTACT_EVENT
+from .storage import CalibrationRecord, Database, SessionInfo
 
 ROWS_PER_BLOCK = 50_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
@@ -72,12 +73,36 @@ def export_session(db: Database, session_id: int, out_dir: Path, *,
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    replay = Replay(db, session_id)
+    data = _SessionData.load(db, session_id)
     samples_path = out_dir / "samples.csv"
     reps_path = out_dir / "reps.csv"
-    _atomic(samples_path, lambda f: _write_samples(f, replay, progress))
-    _atomic(reps_path, lambda f: _write_reps(f, db, session_id, replay.judge.t0_us or 0))
+    _atomic(samples_path, lambda f: _write_samples(f, data, progress))
+    _atomic(reps_path, lambda f: _write_reps(f, db, session_id))
     return samples_path, reps_path
+
+
+class _SessionData:
+    """What the export needs, read once: samples, calibrations, and the
+    contacts the live judgement stored (so nothing is judged again here)."""
+
+    def __init__(self, info: SessionInfo, force: ForceBlock, distance: DistanceBlock,
+                 calibrations: list[CalibrationRecord], contacts: list[tuple[int, bool]]):
+        self.info, self.force, self.distance = info, force, distance
+        self.calibrations, self.contacts = calibrations, contacts
+        firsts = [int(b.t_device_us[0]) for b in (force, distance) if len(b)]
+        self.t0_us = min(firsts) if firsts else 0
+
+    @classmethod
+    def load(cls, db: Database, session_id: int) -> "_SessionData":
+        info = db.get_session(session_id)
+        contacts = [(e.t_device_us, e.detail == "on") for e in db.events(session_id)
+                    if e.kind == CONTACT_EVENT and e.t_device_us is not None]
+        return cls(info, db.load_force(session_id), db.load_distance(session_id),
+                   db.calibrations(session_id), sorted(contacts))
+
+    @property
+    def has_distance(self) -> bool:
+        return (self.info.distance_sensor or "hcsr04") != "none"
 
 
 def _atomic(path: Path, write: Callable) -> None:
@@ -91,8 +116,8 @@ def _atomic(path: Path, write: Callable) -> None:
         raise
 
 
-def _write_samples(f, replay: Replay, progress) -> None:
-    force, distance = replay.force, replay.distance
+def _write_samples(f, data: _SessionData, progress) -> None:
+    force, distance = data.force, data.distance
     channels = force.channels
     names = CHANNEL_NAMES[:channels]
     f.write(",".join(["t_s", *(f"{n}_n" for n in names), "total_n", "gap_mm",
@@ -100,12 +125,11 @@ def _write_samples(f, replay: Replay, progress) -> None:
     n = len(force)
     if n == 0:
         return
-    t0 = replay.judge.t0_us or int(force.t_device_us[0])
-    force_n = newtons(force.raw, force.t_device_us, channels, replay.calibrations)
+    force_n = newtons(force.raw, force.t_device_us, channels, data.calibrations)
     gap = _gap_column(force.t_device_us, distance)
-    contact = _contact_column(force.t_device_us, replay)
+    contact = _contact_column(force.t_device_us, data)
     row = ",".join(["%.6f", *["%.2f"] * (channels + 1), "%s", "%s", *["%d"] * channels]) + "\n"
-    t_s = (force.t_device_us - t0) / 1e6
+    t_s = (force.t_device_us - data.t0_us) / 1e6
     total = force_n.sum(axis=1)
     for lo in range(0, n, ROWS_PER_BLOCK):
         hi = min(n, lo + ROWS_PER_BLOCK)
@@ -124,18 +148,21 @@ def _gap_column(t_us: np.ndarray, distance) -> np.ndarray:
     return np.where(gap < 0, "", gap.astype(str)).astype(object)
 
 
-def _contact_column(t_us: np.ndarray, replay: Replay) -> np.ndarray:
-    """1 in contact, 0 not, blank where unknown (no distance sensor)."""
-    if not replay.judge.pipeline.config.has_distance:
+def _contact_column(t_us: np.ndarray, data: _SessionData) -> np.ndarray:
+    """1 in contact, 0 not, blank where unknown (no distance sensor): the state
+    after the latest contact change at or before each sample."""
+    if not data.has_distance:
         return np.full(len(t_us), "", dtype=object)
     flag = np.zeros(len(t_us), dtype=bool)
-    for start, end in replay.contact_intervals_us():
-        stop = len(t_us) if end is None else np.searchsorted(t_us, end, side="left")
-        flag[np.searchsorted(t_us, start, side="left"):stop] = True
+    if data.contacts:
+        times = np.array([t for t, _ in data.contacts], dtype=np.int64)
+        states = np.array([on for _, on in data.contacts], dtype=bool)
+        idx = np.searchsorted(times, t_us, side="right") - 1
+        flag = np.where(idx >= 0, states[np.maximum(idx, 0)], False)
     return np.where(flag, "1", "0").astype(object)
 
 
-def _write_reps(f, db: Database, session_id: int, t0_us: int) -> None:
+def _write_reps(f, db: Database, session_id: int) -> None:
     reps = db.reps(session_id)
     extra = sorted({k for r in reps for k in r.metrics} - set(REP_COLUMNS) - {"index", "set_index"})
     writer = csv.writer(f, lineterminator="\n")

@@ -18,12 +18,13 @@ same sample and gives the same reps as live.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .analysis import (
-    AnalysisConfig, AnalysisEvent, AnalysisPipeline, RepCompleted, SetEnded, SetResult,
-    SetStarted,
+    AnalysisConfig, AnalysisEvent, AnalysisPipeline, ContactChanged, RepCompleted, SetEnded,
+    SetResult, SetStarted,
 )
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
@@ -37,6 +38,7 @@ from .storage import Database, RepRecord, SessionWriter, SetRecord
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTACT_MM = 25.0
+CONTACT_EVENT = "contact"
 
 
 @dataclass
@@ -144,7 +146,11 @@ class SessionJudge:
         if self.writer is None:
             return
         for event in events:
-            if isinstance(event, (SetStarted, SetEnded)):
+            if isinstance(event, ContactChanged):
+                # Kept so an export can flag contact per sample without re-judging.
+                self.writer.add_event(CONTACT_EVENT, "on" if event.in_contact else "off",
+                                      t_host_s=time.time(), t_device_us=event.t_us)
+            elif isinstance(event, (SetStarted, SetEnded)):
                 current = event.set if isinstance(event, SetEnded) else self.pipeline.current_set
                 if current is not None:
                     self.writer.add_set(self._set_record(current))
