@@ -15,6 +15,18 @@ THREAD_GRACE_S = 2.0
 
 
 @pytest.fixture(autouse=True)
+def fresh_simulated_stations():
+    """Each test meets sim:// stations at their start: a URL names a station
+    that persists across reopen (for reconnect tests), so without this a later
+    test would join an earlier one's scenario half-way through."""
+    from backstation.device.sim.protocol_sim import clear_registry
+
+    clear_registry()
+    yield
+    clear_registry()
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left_behind():
     """Fail any test that leaves a thread running (napari's dangling-thread check)."""
     before = set(threading.enumerate())

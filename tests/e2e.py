@@ -57,3 +57,17 @@ def record(port: str, db: Path, *args: str) -> tuple[dict, str]:
     out, err = proc.communicate(timeout=CHILD_TIMEOUT_S)
     assert proc.returncode == 0, err
     return json.loads(out), err
+
+
+def record_in_process(db_path: Path, url: str, duration_s: float, **session) -> dict:
+    """Record ``url`` into ``db_path`` through the real pipeline, in this
+    process; the session's JSON (as ``record --json`` prints it)."""
+    import threading
+
+    from backstation.record import Recorder, RecordOptions
+    from backstation.session import SessionOptions
+    from backstation.storage import Database
+
+    options = RecordOptions(port=url, duration_s=duration_s, session=SessionOptions(**session))
+    with Database(db_path) as db:
+        return Recorder(db, options).run(threading.Event())

@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 
 import numpy as np
 import pytest
 
 from backstation.export import export_session, newtons
-from backstation.record import Recorder, RecordOptions
 from backstation.replay import Replay
-from backstation.session import SessionOptions
 from backstation.storage import CalibrationRecord, Database
 
-from .e2e import backstation
+from .e2e import backstation, record_in_process
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """One partial-scenario session recorded in-process through the real pipeline."""
     path = tmp_path_factory.mktemp("rec") / "s.db"
-    options = RecordOptions(port="sim://?scenario=partial&seed=4&speed=40", duration_s=2.5,
-                            session=SessionOptions(athlete="Ada", body_mass_kg=62.0))
-    with Database(path) as db:
-        live = Recorder(db, options).run(threading.Event())
+    live = record_in_process(path, "sim://?scenario=partial&seed=4&speed=40", 2.5,
+                             athlete="Ada", body_mass_kg=62.0)
     yield path, live
 
 

@@ -3,18 +3,17 @@ cancelled or failed export leaves no file and a message, never a crash."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from backstation.export import export_session
-from backstation.record import Recorder, RecordOptions
-from backstation.session import SessionOptions
 from backstation.storage import Database
 from backstation.ui.export_dialog import ExportRun, export_folder, export_with_dialog
 from backstation.ui.history import HistoryView
+
+from .e2e import record_in_process
 
 WAIT_MS = 15_000
 
@@ -22,10 +21,8 @@ WAIT_MS = 15_000
 @pytest.fixture(scope="module")
 def recorded_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("exp") / "s.db"
-    options = RecordOptions(port="sim://?scenario=clean&seed=2&speed=50", duration_s=2.0,
-                            session=SessionOptions(athlete="Cy", body_mass_kg=70.0))
-    with Database(path) as db:
-        live = Recorder(db, options).run(threading.Event())
+    live = record_in_process(path, "sim://?scenario=clean&seed=2&speed=50", 2.0,
+                             athlete="Cy", body_mass_kg=70.0)
     return path, live["session_id"]
 
 

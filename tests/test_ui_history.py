@@ -4,7 +4,6 @@ the real pipeline (the simulated station, faster than real time)."""
 from __future__ import annotations
 
 import shutil
-import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -12,11 +11,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from backstation.record import Recorder, RecordOptions
-from backstation.session import SessionOptions
 from backstation.storage import Database
 from backstation.ui.history import HistoryView, ProgressView, SessionTableModel
 from backstation.ui.history.rep_model import rep_result
+
+from .e2e import record_in_process
 
 WAIT_MS = 15_000
 
@@ -25,10 +24,8 @@ WAIT_MS = 15_000
 def recorded_db(tmp_path_factory):
     """One partial-scenario session (valid reps and no-reps) for athlete Ada."""
     path = tmp_path_factory.mktemp("hist") / "s.db"
-    options = RecordOptions(port="sim://?scenario=partial&seed=4&speed=40", duration_s=2.5,
-                            session=SessionOptions(athlete="Ada", body_mass_kg=62.0))
-    with Database(path) as db:
-        live = Recorder(db, options).run(threading.Event())
+    live = record_in_process(path, "sim://?scenario=partial&seed=4&speed=40", 2.5,
+                             athlete="Ada", body_mass_kg=62.0)
     return path, live["session_id"]
 
 
