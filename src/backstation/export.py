@@ -2,9 +2,9 @@
 reps.csv, locale-independent ('.' decimals, ',' separators, units in the
 header), written from the recorded data, never from what a plot holds.
 
-Large sessions are written in blocks of formatted rows (DESIGN §7: faster
-than numpy.savetxt) and report progress through a callback, so the app can
-show a progress bar and cancel.
+Large sessions are written in blocks of rows formatted by numpy
+(csvformat.py: no Python step per value) and report progress through a
+callback, so the app can show a progress bar and cancel.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import csvformat
 from .samples import DistanceBlock, ForceBlock
 from .session import CONTACT_EVENT
 from .storage import CalibrationRecord, Database, SessionInfo
 
-ROWS_PER_BLOCK = 50_000
+ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
 # reps.csv columns, in order; the rest of a rep's metrics follow alphabetically.
 REP_COLUMNS = ("set", "rep", "valid", "reason", "t_start_s", "t_end_s", "peak_force_n",
@@ -76,7 +77,7 @@ def export_session(db: Database, session_id: int, out_dir: Path, *,
     data = _SessionData.load(db, session_id)
     samples_path = out_dir / "samples.csv"
     reps_path = out_dir / "reps.csv"
-    _atomic(samples_path, lambda f: _write_samples(f, data, progress))
+    _atomic(samples_path, lambda f: _write_samples(f, data, progress), binary=True)
     _atomic(reps_path, lambda f: _write_reps(f, db, session_id))
     return samples_path, reps_path
 
@@ -105,10 +106,11 @@ class _SessionData:
         return (self.info.distance_sensor or "hcsr04") != "none"
 
 
-def _atomic(path: Path, write: Callable) -> None:
+def _atomic(path: Path, write: Callable, binary: bool = False) -> None:
     tmp = path.with_name(path.name + ".part")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        with (open(tmp, "wb") if binary else
+              open(tmp, "w", encoding="utf-8", newline="")) as f:
             write(f)
         os.replace(tmp, path)
     except BaseException:
@@ -121,45 +123,45 @@ def _write_samples(f, data: _SessionData, progress) -> None:
     channels = force.channels
     names = CHANNEL_NAMES[:channels]
     f.write(",".join(["t_s", *(f"{n}_n" for n in names), "total_n", "gap_mm",
-                      "contact", *(f"raw_{n}_counts" for n in names)]) + "\n")
+                      "contact", *(f"raw_{n}_counts" for n in names)]).encode() + b"\n")
     n = len(force)
     if n == 0:
         return
     force_n = newtons(force.raw, force.t_device_us, channels, data.calibrations)
-    gap = _gap_column(force.t_device_us, distance)
-    contact = _contact_column(force.t_device_us, data)
-    row = ",".join(["%.6f", *["%.2f"] * (channels + 1), "%s", "%s", *["%d"] * channels]) + "\n"
     t_s = (force.t_device_us - data.t0_us) / 1e6
     total = force_n.sum(axis=1)
+    gap_mm = _nearest_gap(force.t_device_us, distance)
+    contact = _contact_flags(force.t_device_us, data)
+    unknown = np.full(n, not data.has_distance)
     for lo in range(0, n, ROWS_PER_BLOCK):
-        hi = min(n, lo + ROWS_PER_BLOCK)
-        cols = [t_s[lo:hi], *force_n[lo:hi].T, total[lo:hi], gap[lo:hi], contact[lo:hi],
-                *force.raw[lo:hi].T]
-        f.write("".join(row % values for values in zip(*(c.tolist() for c in cols))))
-        if progress is not None and progress(hi / n) is False:
+        part = slice(lo, min(n, lo + ROWS_PER_BLOCK))
+        f.write(csvformat.format_csv_block([
+            csvformat.fixed(t_s[part], 6),
+            *(csvformat.fixed(force_n[part, ch], 2) for ch in range(channels)),
+            csvformat.fixed(total[part], 2),
+            csvformat.integer(gap_mm[part], blank=gap_mm[part] < 0),
+            csvformat.labels(contact[part], ("0", "1"), blank=unknown[part]),
+            *(csvformat.integer(force.raw[part, ch]) for ch in range(channels)),
+        ]))
+        if progress is not None and progress(part.stop / n) is False:
             raise ExportCancelled("export cancelled")
 
 
-def _gap_column(t_us: np.ndarray, distance) -> np.ndarray:
-    """The nearest distance sample's gap, blank where it saw nothing."""
+def _nearest_gap(t_us: np.ndarray, distance: DistanceBlock) -> np.ndarray:
+    """The gap of the nearest distance sample; -1 where it saw nothing (or none exist)."""
     if not len(distance):
-        return np.full(len(t_us), "", dtype=object)
-    gap = distance.gap_mm[nearest(distance.t_device_us, t_us)]
-    return np.where(gap < 0, "", gap.astype(str)).astype(object)
+        return np.full(len(t_us), -1, dtype=np.int32)
+    return distance.gap_mm[nearest(distance.t_device_us, t_us)]
 
 
-def _contact_column(t_us: np.ndarray, data: _SessionData) -> np.ndarray:
-    """1 in contact, 0 not, blank where unknown (no distance sensor): the state
-    after the latest contact change at or before each sample."""
-    if not data.has_distance:
-        return np.full(len(t_us), "", dtype=object)
-    flag = np.zeros(len(t_us), dtype=bool)
-    if data.contacts:
-        times = np.array([t for t, _ in data.contacts], dtype=np.int64)
-        states = np.array([on for _, on in data.contacts], dtype=bool)
-        idx = np.searchsorted(times, t_us, side="right") - 1
-        flag = np.where(idx >= 0, states[np.maximum(idx, 0)], False)
-    return np.where(flag, "1", "0").astype(object)
+def _contact_flags(t_us: np.ndarray, data: _SessionData) -> np.ndarray:
+    """The contact state after the latest stored change at or before each sample."""
+    if not data.contacts:
+        return np.zeros(len(t_us), dtype=np.uint8)
+    times = np.array([t for t, _ in data.contacts], dtype=np.int64)
+    states = np.array([on for _, on in data.contacts], dtype=np.uint8)
+    idx = np.searchsorted(times, t_us, side="right") - 1
+    return np.where(idx >= 0, states[np.maximum(idx, 0)], 0).astype(np.uint8)
 
 
 def _write_reps(f, db: Database, session_id: int) -> None:
