@@ -1,0 +1,169 @@
+"""Golden outputs of the simulator, recorded before it was vectorised: the
+bulk (numpy) sample generation must write the very same bytes, draw the same
+random numbers in the same order and keep the same truth and fault tally as
+the per-sample event loop it replaced.
+
+Each case runs a fixed command script through the whole scenario; the table
+holds SHA-256 digests of the byte stream, of the truth JSON and of the fault
+tally (``summary()`` without the truth). Regenerate only for an intended
+change of the simulated device: ``PYTHONPATH=src python tests/test_sim_golden.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+import pytest
+
+from backstation.device.sim import SimulatedStation, list_scenarios
+
+SEEDS = (0, 1, 2)
+
+
+def _script(station: SimulatedStation, steps_s: float) -> bytes:
+    """START at 0.2 s, TARE at 1.0 s, PING at 2.5 s, INFO at 3.1 s, START again
+    after a reboot; otherwise advance in uneven steps to the end."""
+    end = station.truth.duration_s + 0.5
+    unplug = station.unplug_window
+    commands = [(0.2, b"START\n"), (1.0, b"TARE\n"), (2.5, b"PING\n"), (3.1, b"INFO\n")]
+    if unplug is not None:
+        commands.append((unplug[1] + 0.4, b"START\n"))
+    out = bytearray()
+    t = 0.0
+    for at_s, line in commands:
+        while t < at_s:
+            t = min(at_s, t + steps_s)
+            out += station.advance(t)
+        station.receive(line)
+    while t < end:
+        t = min(end, t + steps_s)
+        out += station.advance(t)
+    return bytes(out)
+
+
+def _bench_script(station: SimulatedStation, steps_s: float) -> bytes:
+    """Rate changes, a CAL with a known mass, SETCAL, STOP/START, a busy TARE."""
+    out = bytearray()
+    t = 0.0
+    script = [(0.3, b"START\n"), (0.8, b"TARE 1\n"), (1.0, b"TARE\n"),
+              (1.8, b"RATE 10\n"), (3.0, b"RATE 80\n"),
+              (4.0, b"TARE 1\n"), (4.2, b"TARE\n"), (6.0, "load"), (6.2, b"CAL 0 10000\n"),
+              (8.0, b"SETCAL 1 50000 812.5\n"), (9.0, b"STOP\n"), (9.7, b"START\n"),
+              (12.0, "unload"), (12.1, b"TARE 0\n")]
+    for at_s, action in script:
+        while t < at_s:
+            t = min(at_s, t + steps_s)
+            out += station.advance(t)
+        if action == "load":
+            station.external_load_n[0] = 98.0665
+        elif action == "unload":
+            station.external_load_n[0] = 0.0
+        else:
+            station.receive(action)
+    while t < 20.0:
+        t = min(20.0, t + steps_s)
+        out += station.advance(t)
+    return bytes(out)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:24]
+
+
+def _json_digest(obj) -> str:
+    return _digest(json.dumps(obj, sort_keys=True).encode())
+
+
+def run_case(case: str, steps_s: float = 0.37) -> tuple[str, str, str]:
+    """(bytes digest, truth digest, fault tally digest) of one case."""
+    kind, name, seed = case.split(":")
+    kwargs = {
+        "plain": {},
+        "wrap": {"boot_offset_us": (1 << 32) - 20_000_000, "first_seq": 65_000},
+        "fast": {"force_rate_hz": 1000, "distance_rate_hz": 50},
+        "swap": {"swap_device": True, "device_id": "00c0ffee"},
+        "faults": {"faults_per_s": 5.0},
+        "bench": {},
+    }[kind]
+    station = SimulatedStation(name, int(seed), **kwargs)
+    data = (_bench_script if kind == "bench" else _script)(station, steps_s)
+    summary = station.summary()
+    truth = summary.pop("truth")
+    return _digest(data), _json_digest(truth), _json_digest(summary)
+
+
+CASES = ([f"plain:{name}:{seed}" for name in list_scenarios() for seed in SEEDS]
+         + ["wrap:clean:4", "fast:partial:5", "swap:unplug:6", "faults:asymmetric:7",
+            "bench:clean:8", "bench:slow-adc:9"])
+
+GOLDEN: dict[str, tuple[str, str, str]] = {
+    'plain:clean:0': ('788551aba91e450542d536c3', 'd25828cef501c5c464d5b4db', '4ef57ef5e41845595e19c80e'),
+    'plain:clean:1': ('64e7e8ba9ebd517c9315b70b', 'de0bee9ba17b6ea7940b01cd', '4f9b23e3cfe69f8a9337d897'),
+    'plain:clean:2': ('89edc4ea97792ac655fda306', 'aa51f58571cfb87571638e75', 'a41054081486f6f5152fbdcb'),
+    'plain:partial:0': ('3acf1c220f4d7fb562dc1d62', 'f6c1484ac2eaa7122da02c1b', '3319b583f3b655dd4643a5b2'),
+    'plain:partial:1': ('b48c64d35dc3fb797ede36f4', 'ae49a7c916528cf562da871c', '66841d975153d90d3df1cab0'),
+    'plain:partial:2': ('08b6de4358e215bb286f68ca', '1d30edd709cafbf7f17c493f', '2437f197805325699b8965d9'),
+    'plain:burnout:0': ('e3c714cdd0e338d9c9377113', '5f82c34a1f1fe5d71e662119', '79a6d11f4982a6cc2a783375'),
+    'plain:burnout:1': ('c2d3c13c81d9307665c15b39', '914858883bd7c472dfd27d73', '8d1a929fb161863d6cee0473'),
+    'plain:burnout:2': ('a726f1a9bdd22bbde17eb99c', 'c4fb26d59b8a3416c18adb82', '2b4b3743a6fb02e7f0cb22ac'),
+    'plain:noisy-line:0': ('3540cba11cd35aed40dd17d7', '18fc46402cb8ff5ffc7fc736', '22cc4c70a570395a1efd873d'),
+    'plain:noisy-line:1': ('cd89df8835fccb88ae6b2586', '1035ba5f1e3d8fcf0d79d974', 'c7e00b394536506c73bcfbf7'),
+    'plain:noisy-line:2': ('d4d1747f817d21bff209b476', '5aaa78d037d0fe283e8c6685', 'aa39e3111b6a621cd8cc779b'),
+    'plain:unplug:0': ('0f9a24b7ef1dbe21f2c31c22', '4f7f58e6872561781d5a79d7', 'f10a6716015ffc01f75be710'),
+    'plain:unplug:1': ('987b9c85e0cf0a09548cadcc', '8c6c709a140e436e8f9c27d1', '46b5d21a08503d052ea1fe7b'),
+    'plain:unplug:2': ('0406bd16525f8fe970dc85ad', '9f6f0af4fd56cf7cbe3e2238', '33004a591385ac6e6b35a715'),
+    'plain:slow-adc:0': ('f58fd89392862c6c43a4ad40', 'cd1e9b5367cc53290273b51f', 'f7ddd7925d450f897f89eb63'),
+    'plain:slow-adc:1': ('397169e17aaa6c057877eb60', '5662b19ae8ca8c8f00ac3a7b', '077c9cbfea8f9db01daec9a3'),
+    'plain:slow-adc:2': ('5ad2d44f9b72652868a85692', '7f7ad9033f605fe6985661ac', '697e7c33285c5d27e7c036ad'),
+    'plain:pause-bottom:0': ('9b1e05c0621a019e88c9119e', 'f858ac80ed0b72611d8b93f0', '0de3c31ae7ad00244b87ea8d'),
+    'plain:pause-bottom:1': ('0c3b6a70edf24a148a5887c1', 'aa94380e58d9cf49dddd10a8', '723b16b3e811d90a75145860'),
+    'plain:pause-bottom:2': ('157a242ad090a8492612eb3c', 'edfd2d55069a98914358762f', '97d5ac1b356c8ba81774ac9c'),
+    'plain:squeeze-top:0': ('6d62e57d083f34380fa35c6f', '0f87b4d4f71b39983299b32f', 'd6f570bd898fca41d4f26411'),
+    'plain:squeeze-top:1': ('90dc17616b640bf9834fa6a5', '4ceb7423c613e2afeb9ef363', '0fbc06e17369452ab89f85f4'),
+    'plain:squeeze-top:2': ('bd7266cc96dfe6f1bf0eedad', '2dd947157260901bb428e8df', '701af5faecf132010894bd37'),
+    'plain:bounce:0': ('a4c30ca456765397613e9727', '89ebb47dd72d9fb6f16de544', 'f6d5399ccdc1e8784fea3544'),
+    'plain:bounce:1': ('9125918b1a1fa7691131c8f7', '55660b2323da2341c28ca876', 'de0f393235ae2d9e8cb87af2'),
+    'plain:bounce:2': ('d5e4c54b1cd9529d96f0b6db', 'e2bc7f09c1dd166971e5bfb9', '4d0a9a80c463e4c043dbd45b'),
+    'plain:brief-touch:0': ('74715c1349bbd348abffcc30', '3f1dabe2d5d91b2cfaa54cf3', 'b45b08ab9cdb2e8c50c60967'),
+    'plain:brief-touch:1': ('a6aef1b474d07cf8e15504b7', 'feeb440db0e55fcfeaf68ce1', '5c1c12c28b143b4f3a1fa16c'),
+    'plain:brief-touch:2': ('729fd874bc1b8b592298577a', 'e4601316fe43fd6a0ecb3da6', 'c166d6bfc192f9375ce89e09'),
+    'plain:missed-echo:0': ('710cc10dbdffd6de48afaa0f', '3b3f0930fd4411a825871010', '5a94688ce0d58524a08fdefd'),
+    'plain:missed-echo:1': ('b88f6074985d66ca95a2f489', 'd9a8b54c898b40ccc1d5b693', '0a5484358ceb875dd143015d'),
+    'plain:missed-echo:2': ('bbbb370effefa5c5e6eb264f', '6c3e6536b1ec7730526b550b', '558b6ee2cfd34fda93bf5542'),
+    'plain:fast-burnout:0': ('dcea69051cb84da4d468bbc1', '20ff3410797f110bb30da6d1', '8d05e1a8c91f7183ddbdcbf7'),
+    'plain:fast-burnout:1': ('bdd6defd0c0f0d6a18eaf042', 'b1a8e228b006b9852f197810', 'bf272b78295bb5ba352c7fd8'),
+    'plain:fast-burnout:2': ('dcd92d019b21dae8f99a2f8c', 'cdd70203a07b4a5b1f50a170', 'da8b8d553de47cc84c09e5c3'),
+    'plain:asymmetric:0': ('b0fdc3c0e1123d9264e0b270', '45f422ff2b99a46a1b8224db', '0967e100f4bbc7914f208cf4'),
+    'plain:asymmetric:1': ('e467b9968365444ba20a1ab5', '4b6545aa3e711130c29b7329', 'e9df870a8246f966121d444f'),
+    'plain:asymmetric:2': ('ff8fa1b450aa314d93fda2fe', 'ea7dd833c66765f9e7d34f1a', '357e0a2f213f6c7e2f6a9ca9'),
+    'plain:no-lockout:0': ('dfe2943f3f154518b93b4ac3', 'a2d2e66cb9b9f7f0187b90c0', '2144c74dce0707dfe0f580d7'),
+    'plain:no-lockout:1': ('0ceba1bddf4af899773bafbb', 'b1eb075ba4a515f7e7e1fac6', 'bc4b9ab8d67476596f118f5f'),
+    'plain:no-lockout:2': ('314335c03524612835266388', '74db62496d0cefa8dcdfaa7d', '48e034d1b83b62042fe359c0'),
+    'wrap:clean:4': ('cb082626d878c1666920e27a', '0d62a0ab612fd74e7e176934', 'ba03db3f91fb5ef3293e05c7'),
+    'fast:partial:5': ('88cef55fc90413a61c9118e1', 'e37f8b74fffeab03175cde80', 'ac36c364b045dbe7f3b73754'),
+    'swap:unplug:6': ('bccbf06028afda96b5516bd6', '2567d6d589f7607054230508', '17bae3251c19115aa82a11ac'),
+    'faults:asymmetric:7': ('38c72df7001863997eb4e11c', '400d28786b5cdd8a444e7556', 'ca7b831f2248b22a9bfe7095'),
+    'bench:clean:8': ('aeeed4609c4169cc02b1d227', '8bd8ced4a605167999807575', '0801a62da64d168f8dab4a8e'),
+    'bench:slow-adc:9': ('32aa85ffe264e156ee115bc3', '5329bbaa6e47a7a7f3894efe', '9eb49d1d48e32835423a0f43'),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_simulator_writes_exactly_the_recorded_bytes(case):
+    assert run_case(case) == GOLDEN[case]
+
+
+@pytest.mark.parametrize("case", ["plain:noisy-line:1", "bench:clean:8", "wrap:clean:4"])
+def test_output_does_not_depend_on_how_time_is_advanced(case):
+    assert run_case(case, steps_s=0.013) == GOLDEN[case]
+    assert run_case(case, steps_s=2.9) == GOLDEN[case]
+
+
+if __name__ == "__main__":
+    print("GOLDEN: dict[str, tuple[str, str, str]] = {")
+    for c in CASES:
+        print(f"    {c!r}: {run_case(c)!r},")
+    print("}")
+    sys.exit(0)
