@@ -56,6 +56,30 @@ class ForceOnlyRepTracker:
             return [self._close(t_us)]
         return []
 
+    def force_quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
+        """How many leading samples ``on_force`` certainly answers with
+        nothing (it may say fewer: those are then judged one by one)."""
+        gate = t_us >= self._lo_us
+        if not gate.any():
+            return len(t_us)
+        if self.state == "rest":
+            # Each sample's rest level is the minimum of a window inside this
+            # one, so it is no lower: under 110 % of this one's, no pull.
+            _, held = self.forces.column("total_n", max(self._lo_us, int(t_us[0]) - int(REST_WINDOW_S * 1e6)),
+                                         int(t_us[-1]))
+            lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
+            due = force_n > min(lows) * (1 + FORCE_ONLY_RISE_SHARE)
+        else:
+            base, margin = self.rep.base_n, self._margin_n
+            if self.state == "pull":
+                due = force_n < base - max(margin, DIP_SHARE * base)
+            elif self.state == "lowering":
+                due = force_n > base + margin
+            else:
+                due = (force_n <= base + margin) | (t_us - self._settle_t_us > END_TIMEOUT_S * 1e6)
+        due &= gate
+        return int(np.argmax(due)) if due.any() else len(t_us)
+
     def _begin(self, t_confirm_us: int, base: float) -> None:
         self._margin_n = max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
         t, cols = self.forces.window(self._lo_us, t_confirm_us)

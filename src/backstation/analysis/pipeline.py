@@ -10,13 +10,12 @@ distance sensor only force is processed and contact is unknown.
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from ..samples import DistanceBlock, ForceBlock
 from .calibration import ForceCalibration
-from .config import DATA_GAP_S, DISTANCE_LAG_S, DROPOUT_REP_S, AnalysisConfig
+from .batch import merge
+from .config import DISTANCE_LAG_S, DROPOUT_REP_S, AnalysisConfig
 from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
 from .history import History
@@ -24,9 +23,12 @@ from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
 from .results import AnalysisEvent, ContactChanged, Rep, RepCompleted, SetEnded, SetResult, SetStarted
 from .sets import SetSegmenter
+from .steps import Steps
 
-KEEP_S = 10.0            # history kept behind the oldest thing still open
+KEEP_S = 10.0            # how far a look-back reaches behind the newest sample
+KEEP_US = int(KEEP_S * 1e6)
 TARE_WINDOW_US = 1_000_000
+END_OF_TIME_US = 1 << 62
 
 
 class AnalysisPipeline:
@@ -44,9 +46,11 @@ class AnalysisPipeline:
         self._last_d_us: int | None = None
         self._done_us: int | None = None        # everything up to here is processed
         self._prev_force: tuple[int, float] | None = None
-        self._raw_recent: deque[tuple[int, tuple[int, ...], float]] = deque()
         self.forces = History("total_n", *[f"ch{c}_n" for c in range(channels)])
         self.gaps = History("gap_mm", "missing")
+        # The last second of raw counts, for a software tare; kept across gaps.
+        self._raw = History("total_n", *[f"raw{c}" for c in range(channels)])
+        self._steps = Steps(self)
         self._contact = ContactDetector(config.contact_mm)
         self._contact_on_us: list[int] = []
         self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
@@ -65,14 +69,13 @@ class AnalysisPipeline:
         Without ``offsets``: the median raw counts of the last second of
         processed samples up to ``t_from_us``, which must be unloaded."""
         if offsets is None:
-            recent = [(raw, f) for t, raw, f in self._raw_recent
-                      if t_from_us - TARE_WINDOW_US <= t <= t_from_us]
-            if not recent:
+            t, cols = self._raw.window(t_from_us - TARE_WINDOW_US, t_from_us)
+            if not t.size:
                 raise ValueError("no samples in the second before the tare time")
-            if max(f for _, f in recent) > self.config.load_threshold_n:
+            if cols["total_n"].max() > self.config.load_threshold_n:
                 raise ValueError("the bar is loaded: tare needs an unloaded bar")
-            raws = np.array([raw for raw, _ in recent], dtype=float)
-            offsets = {c: int(round(float(np.median(raws[:, c])))) for c in range(self.channels)}
+            offsets = {c: int(round(float(np.median(cols[f"raw{c}"]))))
+                       for c in range(self.channels)}
         for channel, offset in offsets.items():
             self.calibration.tare(channel, offset, t_from_us)
 
@@ -141,29 +144,14 @@ class AnalysisPipeline:
         if nf == 0 and nd == 0:
             return
         newtons = self._newtons(force, nf) if nf else np.empty((0, self.channels))
-        times = np.concatenate([f_t[:nf], d_t[:nd]])
-        order = np.argsort(times, kind="stable").tolist()
-        t_list = times.tolist()
-        totals = newtons.sum(axis=1).tolist() if nf else []
-        chans = newtons.tolist()
-        raws = force.raw[:nf].tolist() if nf else []
-        gaps = dist.gap_mm[:nd].tolist() if nd else []
-        for k in order:
-            t = t_list[k]
-            if self._done_us is not None and t < self._done_us:
-                self.late_samples += 1
-                continue
-            if self._done_us is not None and t - self._done_us > DATA_GAP_S * 1e6:
-                self._on_data_gap(self._done_us)
-            self._done_us = t
-            if k < nf:
-                total = totals[k]
-                if total != total:     # NaN: a channel not calibrated yet
-                    self.uncalibrated_samples += 1
-                    continue
-                self._on_force(t, total, chans[k], raws[k])
-            else:
-                self._on_distance(t, gaps[k - nf])
+        raw = force.raw[:nf] if nf else np.empty((0, self.channels), np.int32)
+        gap_mm = dist.gap_mm[:nd] if nd else np.empty(0, np.int32)
+        batch = merge(f_t[:nf], newtons, raw, d_t[:nd], gap_mm, self._done_us)
+        self.late_samples += batch.late
+        self._steps.run(batch)
+        if batch.last_us is not None:
+            self._done_us = batch.last_us
+        self._trim()
 
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
         t = force.t_device_us[:n]
@@ -175,15 +163,9 @@ class AnalysisPipeline:
                 out[mask, c] = (raw[mask] - entry.offset_counts) / entry.counts_per_newton
         return out
 
-    def _on_force(self, t: int, total: float, chans: list[float], raw: list[int]) -> None:
+    def _on_force(self, t: int, total: float) -> None:
+        """One force sample that may change something (steps.py skips the rest)."""
         prev = self._prev_force
-        if prev is not None and t - prev[0] > DATA_GAP_S * 1e6:
-            self._on_data_gap(prev[0])
-            prev = None
-        self._raw_recent.append((t, tuple(raw), total))
-        while self._raw_recent and self._raw_recent[0][0] < t - TARE_WINDOW_US:
-            self._raw_recent.popleft()
-        self.forces.append(t, total_n=total, **{f"ch{c}_n": v for c, v in enumerate(chans)})
         for change, t_change in self._segmenter.update(t, total):
             if change == "start":
                 self._open_set(t_change, manual=False)
@@ -194,7 +176,17 @@ class AnalysisPipeline:
         if self._tracker is not None:
             self._finish_drafts(self._tracker.on_force(t, total, prev))
         self._prev_force = (t, total)
-        self._trim(t)
+        self._advance_horizon(t)
+
+    def _advance_horizon(self, t: int) -> None:
+        """Look-backs reach KEEP_S behind the newest force sample, or 1 s
+        before the open rep's start if that is earlier; never back again."""
+        keep = t - KEEP_US
+        rep = getattr(self._tracker, "rep", None)
+        if rep is not None:
+            keep = min(keep, rep.t_start_us - 1_000_000)
+        self.forces.advance_horizon(keep)
+        self.gaps.advance_horizon(keep)
 
     def _on_data_gap(self, t_last_us: int) -> None:
         """The stream broke (unplug, reboot): close what is open at the last
@@ -207,6 +199,7 @@ class AnalysisPipeline:
         self._prev_force = None
 
     def _on_distance(self, t: int, gap_mm: int) -> None:
+        """One distance reading (already in ``gaps``, marked seen)."""
         change = self._contact.update(t, gap_mm)
         if change is not None:
             if self._contact.in_contact:
@@ -214,19 +207,18 @@ class AnalysisPipeline:
             self._events.append(ContactChanged(change, self._contact.in_contact))
         # Only real readings move the rep tracker and the metrics: a held
         # value would be a made-up reading at a new time.
-        seen = gap_mm >= 0
-        self.gaps.append(t, gap_mm=float(gap_mm) if seen else np.nan, missing=0.0 if seen else 1.0)
-        if seen and isinstance(self._tracker, RepTracker):
+        if gap_mm >= 0 and isinstance(self._tracker, RepTracker):
             self._finish_drafts(self._tracker.on_gap(t, float(gap_mm)))
 
-    def _trim(self, t: int) -> None:
-        keep = t - int(KEEP_S * 1e6)
-        rep = getattr(self._tracker, "rep", None)
-        if rep is not None:
-            keep = min(keep, rep.t_start_us - 1_000_000)
-        self.forces.trim_before(keep)
-        self.gaps.trim_before(keep)
+    def _trim(self) -> None:
+        self.forces.trim()
+        self.gaps.trim()
+        last = self._raw.last()
+        if last is not None:
+            self._raw.advance_horizon(last[0] - TARE_WINDOW_US)
+            self._raw.trim()
         if len(self._contact_on_us) > 64:
+            keep = self.forces.horizon_us
             self._contact_on_us = [c for c in self._contact_on_us if c >= keep]
 
     # -- sets and reps ---------------------------------------------------------
@@ -234,12 +226,13 @@ class AnalysisPipeline:
         self.current_set = SetResult(len(self.sets) + 1, self.config.exercise, t_us, manual=manual)
         # Loaded from the first sample after a stream gap: the athlete was
         # already hanging, there is no getting-on ramp to wait out.
-        settle = not (self.forces.t_us and self.forces.t_us[0] >= t_us)
+        first_us = self.forces.first_t_us()
+        settle = not (first_us is not None and first_us >= t_us)
         if self.config.has_distance:
             self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle)
             # The set is known only set_on_s after it began: catch up on the gap since.
-            t, cols = self.gaps.window(t_us, self._done_us if self._done_us is not None else t_us)
-            for ti, g in zip(t.tolist(), cols["gap_mm"].tolist()):
+            t, gaps = self.gaps.column("gap_mm", t_us, END_OF_TIME_US)
+            for ti, g in zip(t.tolist(), gaps.tolist()):
                 if g == g:
                     self._tracker.on_gap(ti, g)
         else:

@@ -188,6 +188,18 @@ class RepTracker:
             return [self._close_at_force_min(self._lock_t_us, t_us)]
         return []
 
+    def force_quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
+        """How many leading samples ``on_force`` would answer with nothing
+        (the tracker's state does not change between gap readings)."""
+        if self.state != "locked":
+            return len(t_us)
+        since = t_us - self._lock_t_us
+        due = since > END_TIMEOUT_S * 1e6
+        if not (self._leave_t_us is not None and self._leave_t_us > self._lock_t_us):
+            due |= force_n <= self._threshold_n
+        due &= since > 0
+        return int(np.argmax(due)) if due.any() else len(t_us)
+
     # -- closing -------------------------------------------------------------
     def _settled_after_turn(self, t_us: int) -> int:
         """No lockout: the lowering stopped short and the next pull began.

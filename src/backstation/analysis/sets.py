@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .config import RELEASE_CONFIRM_S
 
 
@@ -51,6 +53,42 @@ class SetSegmenter:
             self.reset()
         return out
 
+    # -- a block at a time: the same decisions as update(), sample by sample --
+    def quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
+        """How many leading samples ``update`` would answer with no change."""
+        above = force_n > self.threshold_n
+        if not self.in_set:
+            if not above.any():
+                return len(t_us)
+            since = _run_start_us(t_us, above, self._above_since)
+            hit = above & (t_us - since >= self.on_us)
+        else:
+            below = ~above
+            if not below.any():
+                return len(t_us)
+            since = _run_start_us(t_us, below, self._below_since)
+            due = t_us - since >= self.release_us
+            if self._release_told:      # told already, until the load comes back
+                due &= np.cumsum(above) > 0
+            if not self.manual:
+                due |= t_us - since >= self.off_us
+            hit = below & due
+        return int(np.argmax(hit)) if hit.any() else len(t_us)
+
+    def advance(self, t_us: np.ndarray, force_n: np.ndarray) -> None:
+        """Take samples ``quiet_count`` found quiet: only the timers move."""
+        if not len(t_us):
+            return
+        above = force_n > self.threshold_n
+        last = bool(above[-1])
+        if not self.in_set:
+            self._above_since = _last_run_start_us(t_us, above, self._above_since) if last else None
+        elif last:
+            self._below_since, self._release_told = None, False
+        else:
+            self._below_since = _last_run_start_us(t_us, ~above, self._below_since)
+            self._release_told = self._release_told and not above.any()
+
     @property
     def below_since_us(self) -> int | None:
         return self._below_since
@@ -63,3 +101,25 @@ class SetSegmenter:
         self.in_set = self.manual = False
         self._above_since = self._below_since = None
         self._release_told = False
+
+
+def _run_start_us(t_us: np.ndarray, active: np.ndarray, since_us: int | None) -> np.ndarray:
+    """For each sample, when the run of equal ``active`` values it is in
+    began; the run the block opens with began at ``since_us`` if set."""
+    n = len(t_us)
+    change = np.empty(n, bool)
+    change[0] = True
+    np.not_equal(active[1:], active[:-1], out=change[1:])
+    first = np.maximum.accumulate(np.where(change, np.arange(n), 0))
+    start = t_us[first]
+    if since_us is not None:
+        start[first == 0] = since_us
+    return start
+
+
+def _last_run_start_us(t_us: np.ndarray, active: np.ndarray, since_us: int | None) -> int:
+    """When the run the block ends in began (``active`` at its end)."""
+    breaks = np.flatnonzero(~active)
+    if not breaks.size:
+        return since_us if since_us is not None else int(t_us[0])
+    return int(t_us[breaks[-1] + 1])
