@@ -163,8 +163,8 @@ def _fixed_cells(col: Column) -> _Cells:
     blank = np.isnan(v)
     if col.blank is not None:
         blank |= col.blank
-    scaled = np.abs(v) * float(10 ** d)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.abs(v) * float(10 ** d)   # inf past ~1e308: Python's job
         frac = scaled - np.floor(scaled)
         slow = ~blank & ((scaled >= _FAST_LIMIT) | ~np.isfinite(scaled)
                          | (np.abs(frac - 0.5) <= scaled * _TIE_MARGIN))
