@@ -18,6 +18,7 @@ the tally counts it then, so it stays exact up to any STOP or unplug.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -76,6 +77,27 @@ class FaultInjector:
             return self._inject(line, kind, t_s)
         self._intact(kind)
         return line
+
+    def emit_many(self, lines: list[bytes], kinds: list[str], times_s) -> bytes:
+        """``emit`` for consecutive streamed sentences; without a fault rate
+        only the bookkeeping, in bulk."""
+        if self.rate_per_s > 0:
+            return b"".join([self.emit(line, kind, float(t_s))
+                             for line, kind, t_s in zip(lines, kinds, times_s)])
+        if not lines:
+            return b""
+        self._index += len(lines)
+        self._prev_kind = kinds[-1]
+        for kind, count in Counter(kinds).items():
+            self.sent[kind] = self.sent.get(kind, 0) + count
+            if kind in self._pending_lost:
+                lost = self._pending_lost[kind]
+                self._pending_lost[kind] = 0
+                if kind == "F":
+                    self.expected.lost_force += lost
+                else:
+                    self.expected.lost_distance += lost
+        return b"".join(lines)
 
     def _should_fault(self, kind: str, prev: str, t_s: float) -> bool:
         return (self.rate_per_s > 0 and kind in STREAMED and prev in STREAMED

@@ -52,17 +52,51 @@ def sway_n(t_s: float, phases: np.ndarray) -> float:
     return sum(a * math.sin(2 * math.pi * f * t_s + p) for a, f, p in zip(SWAY_N, SWAY_HZ, phases))
 
 
-def hx711_raw(rng: np.random.Generator, ident: DeviceIdentity, side_forces_n: tuple[float, float],
+def hx711_raw(normals: list[float], ident: DeviceIdentity, side_forces_n: tuple[float, float],
               ) -> tuple[int, int]:
-    """Both channels' signed 24-bit readings for the given per-side forces."""
+    """Both channels' signed 24-bit readings for the given per-side forces;
+    ``normals`` are the sample's (mech 0, adc 0, mech 1, adc 1) draws."""
     out = []
     for ch in range(2):
-        force = side_forces_n[ch] + MECH_NOISE_N * rng.standard_normal()
+        force = side_forces_n[ch] + MECH_NOISE_N * normals[2 * ch]
         counts = (ident.offset_counts[ch] + ident.counts_per_newton[ch] * force
-                  + ADC_NOISE_COUNTS * rng.standard_normal())
+                  + ADC_NOISE_COUNTS * normals[2 * ch + 1])
         out.append(int(min(RAW_MAX, max(RAW_MIN, round(counts)))))
     return out[0], out[1]
 
 
-def hcsr04_gap(rng: np.random.Generator, true_gap_mm: float) -> int:
-    return int(min(DISTANCE_MAX_MM, max(0, round(true_gap_mm + DISTANCE_NOISE_MM * rng.standard_normal()))))
+def hcsr04_gap(normal: float, true_gap_mm: float) -> int:
+    return int(min(DISTANCE_MAX_MM, max(0, round(true_gap_mm + DISTANCE_NOISE_MM * normal))))
+
+
+# ----- block versions: the same float operations on whole arrays -------------
+# Each matches its scalar twin above bit for bit given the same random draws
+# (tests/test_sim_golden.py holds the simulator to its pre-numpy output).
+
+def sway_block(t_s: np.ndarray, phases: np.ndarray) -> np.ndarray:
+    """``sway_n`` at many times; ``math.sin`` keeps libm's results exactly
+    (numpy's SIMD sine may round differently on some CPUs)."""
+    total = None
+    for a, f, p in zip(SWAY_N, SWAY_HZ, phases):
+        arg = (2 * math.pi * f) * t_s + p
+        term = a * np.fromiter(map(math.sin, arg.tolist()), float, len(arg))
+        total = term if total is None else total + term
+    return total
+
+
+def hx711_block(draws: np.ndarray, ident: DeviceIdentity, left_n: np.ndarray,
+                right_n: np.ndarray) -> np.ndarray:
+    """``hx711_raw`` for many samples: ``draws`` columns 1-4 are each sample's
+    (mech 0, adc 0, mech 1, adc 1) normals; returns an (n, 2) int64 array."""
+    out = np.empty((len(left_n), 2), np.int64)
+    for ch, side in enumerate((left_n, right_n)):
+        force = side + MECH_NOISE_N * draws[:, 1 + 2 * ch]
+        counts = (ident.offset_counts[ch] + ident.counts_per_newton[ch] * force
+                  + ADC_NOISE_COUNTS * draws[:, 2 + 2 * ch])
+        out[:, ch] = np.clip(np.rint(counts), RAW_MIN, RAW_MAX)
+    return out
+
+
+def hcsr04_block(true_gap_mm: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """``hcsr04_gap`` for many readings given their standard normals."""
+    return np.clip(np.rint(true_gap_mm + DISTANCE_NOISE_MM * noise), 0, DISTANCE_MAX_MM).astype(np.int64)

@@ -102,6 +102,19 @@ class Timeline:
         self._starts = [s.t0_s for s in self.segments]
         cols = ("t0_s", "t1_s", "gap0_mm", "gap1_mm", "on0", "on1", "extra0", "extra1")
         self._cols = {c: np.array([getattr(s, c) for s in self.segments], float) for c in cols}
+        # Per-segment terms of the scalar formulas, computed with the same
+        # float operations, so the block versions below match them bit for bit.
+        segs = self.segments
+        span = [s.t1_s - s.t0_s for s in segs]
+        self._block = {k: np.array(v, float) for k, v in {
+            "t0": [s.t0_s for s in segs], "span": span,
+            "gap0": [s.gap0_mm for s in segs], "dgap": [s.gap1_mm - s.gap0_mm for s in segs],
+            "on0": [s.on0 for s in segs], "don": [s.on1 - s.on0 for s in segs],
+            "extra0": [s.extra0 for s in segs], "dextra": [s.extra1 - s.extra0 for s in segs],
+            "left": [s.left_share for s in segs], "right": [1 - s.left_share for s in segs],
+            "accel_k": [-(s.gap1_mm - s.gap0_mm) / 1000.0 / sp ** 2 if sp > 0 else 0.0
+                        for s, sp in zip(segs, span)],
+        }.items()}
 
     def arrays(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free (gap mm, total force N) at many times at once."""
@@ -153,6 +166,34 @@ class Timeline:
         extra = seg.extra0 + (seg.extra1 - seg.extra0) * s
         force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
         return force, seg.left_share, on
+
+    def _tau_block(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Segment index and tau at many times, as ``_segment`` computes them."""
+        b = self._block
+        i = np.maximum(np.searchsorted(b["t0"], t_s, side="right") - 1, 0)
+        span = b["span"][i]
+        has_span = span > 0
+        ratio = (t_s - b["t0"][i]) / np.where(has_span, span, 1.0)
+        return i, np.where(has_span, np.minimum(1.0, np.maximum(0.0, ratio)), 1.0)
+
+    def gap_block(self, t_s: np.ndarray) -> np.ndarray:
+        """``gap_mm`` at many times, bit for bit."""
+        i, tau = self._tau_block(t_s)
+        return self._block["gap0"][i] + self._block["dgap"][i] * _s(tau)
+
+    def state_block(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``state`` at many times, bit for bit: (force N, left share, right
+        share, on bar)."""
+        b = self._block
+        i, tau = self._tau_block(t_s)
+        s = _s(tau)
+        on = b["on0"][i] + b["don"][i] * s
+        moving = (b["span"][i] > 0) & (tau > 0.0) & (tau < 1.0)
+        accel_up_ms2 = np.where(moving, b["accel_k"][i] * _s2(tau), 0.0)
+        static = self.athlete.static_load_n
+        extra = b["extra0"][i] + b["dextra"][i] * s
+        force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
+        return force, b["left"][i], b["right"][i], on
 
     def force_n(self, t_s: float) -> float:
         return self.state(t_s)[0]

@@ -22,11 +22,13 @@ from . import hardware as hw
 from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
+from .sampling import AdcClock, NormalRows, distance_lines, force_lines
 from .scenarios import Scenario, make_scenario
 from .truth import Truth, build_truth
 
 HELLO_AFTER_BOOT_S = 0.1   # bootloader + setup() before the first byte
 INF = math.inf
+BULK_MIN_SAMPLES = 6
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class SimulatedStation:
             self.scenario.athlete, list(self.scenario.sets), self.scenario.lead_s,
             self.scenario.tail_s)
         adc_ss, dist_ss, fault_ss, sway_ss = np.random.SeedSequence([self.seed, 0x57]).spawn(4)
-        self._adc_rng = np.random.default_rng(adc_ss)
+        self._adc_draws = NormalRows(np.random.default_rng(adc_ss))
         self._dist_rng = np.random.default_rng(dist_ss)
         self._sway_phases = np.random.default_rng(sway_ss).uniform(0, 2 * np.pi, 3)
         self.identities = [hw.DeviceIdentity.from_seed(self.seed, device_id)]
@@ -129,8 +131,13 @@ class SimulatedStation:
         return (boot.boot_offset_us + round((t_s - boot.t_s) * 1e6)) % T_US_MODULO
 
     def advance(self, until_s: float) -> bytes:
-        """Run the device up to scenario time ``until_s``; return what it wrote."""
+        """Run the device up to scenario time ``until_s``; return what it wrote.
+
+        Samples come in bulk (``_bulk``) up to the next event that needs the
+        one-at-a-time path: HELLO, the cable going out or back, a reboot, the
+        sample that ends a TARE/CAL."""
         while True:
+            self._bulk(until_s)
             t, handler = self._next_event()
             if t > until_s:
                 break
@@ -195,9 +202,12 @@ class SimulatedStation:
 
     def _restart_adc(self) -> None:
         factor = self.identity.adc_clock_factor
-        self._adc_period_s = 1.0 / (self.rate_hz * factor)
-        self._adc_base_s = self.now_s + hw.HX711_SETTLING_S.get(self.rate_hz, hw.HX711_SETTLING_S[80])
-        self._next_adc_s = self._adc_base_s
+        base_s = self.now_s + hw.HX711_SETTLING_S.get(self.rate_hz, hw.HX711_SETTLING_S[80])
+        self._adc = AdcClock(base_s, base_s, 1.0 / (self.rate_hz * factor))
+
+    @property
+    def _next_adc_s(self) -> float:
+        return self._adc.next_s
 
     def set_rate(self, rate_hz: int) -> None:
         if rate_hz != self.rate_hz:
@@ -260,11 +270,129 @@ class SimulatedStation:
         force += on * hw.sway_n(t_s, self._sway_phases)
         return (force * left + self.external_load_n[0], force * (1 - left) + self.external_load_n[1])
 
+    def _raws(self, t_s: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """HX711 readings at ``t_s`` with their draw rows: ``side_forces_n``
+        and ``hx711_raw`` in bulk, bit for bit."""
+        force, left, right, on = self.timeline.state_block(t_s)
+        force = force + on * hw.sway_block(t_s, self._sway_phases)
+        ext0, ext1 = self.external_load_n
+        return hw.hx711_block(draws, self.identity, force * left + ext0, force * right + ext1)
+
+    def _take_distance(self, stop_s: float, inclusive: bool):
+        """HC-SR04 readings due up to ``stop_s``, drawing
+        their random numbers in the loop's order: (times, running-max times,
+        gap mm or NO_ECHO_MM)."""
+        rng, timeline = self._dist_rng, self.timeline
+        miss_rate = self.scenario.missed_echo_rate
+        period_s, jitter_s = self._distance_period_s, hw.DISTANCE_JITTER_S
+        times, keys, missed, noise = [], [], [], []
+        key = -INF
+        while True:
+            t = self._next_distance_s
+            key = t if t > key else key
+            if t == INF or key > stop_s or (key == stop_s and not inclusive):
+                break
+            self._next_distance_s = t + period_s + jitter_s * float(rng.standard_normal())
+            missed.append(timeline.echo_lost(t) or rng.random() < miss_rate)
+            noise.append(rng.standard_normal())
+            times.append(t)
+            keys.append(key)
+        t_arr = np.array(times, float)
+        gaps = hw.hcsr04_block(timeline.gap_block(t_arr), np.array(noise, float))
+        gaps[np.array(missed, bool)] = NO_ECHO_MM
+        return t_arr, np.array(keys, float), gaps
+
+    def _device_us_block(self, t_s: np.ndarray) -> np.ndarray:
+        """``device_us`` for samples after the last boot."""
+        boot = self.boots[-1]
+        return (boot.boot_offset_us + np.rint((t_s - boot.t_s) * 1e6).astype(np.int64)) % T_US_MODULO
+
+    def _bulk_stop(self, until_s: float) -> tuple[float, bool]:
+        """How far ``_bulk`` may go: up to ``until_s`` inclusive, or strictly
+        before the next event it leaves to the one-at-a-time path."""
+        stops = [until_s]
+        if self._hello_at_s >= self.now_s:
+            stops.append(self._hello_at_s)
+        w = self.unplug_window
+        if w and self.now_s <= w[0]:
+            stops.append(w[0])
+        if self.commands.job is not None:
+            stops.append(self.commands.job.until_s)
+        stop_s = min(stops)
+        return stop_s, all(s > until_s for s in stops[1:])
+
+    def _bulk(self, until_s: float) -> None:
+        """Every HX711, HC-SR04 and STAT event before the bulk stop, at once."""
+        if not self._powered:
+            return
+        stop_s, inclusive = self._bulk_stop(until_s)
+        due = (max(0.0, stop_s - self._adc.next_s) / self._adc.period_s
+               + max(0.0, stop_s - self._next_distance_s) / self._distance_period_s)
+        if not due > BULK_MIN_SAMPLES:
+            return   # a few samples: the event loop is cheaper than numpy's overhead
+        adc_t, adc_keys, draws = self._adc.take(self._adc_draws, stop_s, inclusive)
+        dist_t, dist_keys, gaps = self._take_distance(stop_s, inclusive)
+        stat_t = []
+        while self._next_stat_s < stop_s or (inclusive and self._next_stat_s == stop_s):
+            stat_t.append(self._next_stat_s)
+            self._next_stat_s += 1.0
+        n_adc, n_dist, n_stat = len(adc_t), len(dist_t), len(stat_t)
+        if n_adc + n_dist + n_stat == 0:
+            return
+        now0_s = self.now_s
+        job = self.commands.job
+        raws = self._raws(adc_t, draws) if n_adc and (self._streaming or job) else None
+        if job is not None and raws is not None:
+            job.samples.extend(map(tuple, raws.tolist()))   # all before its end
+        keys = np.concatenate([adc_keys, dist_keys, np.array(stat_t, float)])
+        self.now_s = max(now0_s, float(keys.max()))
+        if not self._streaming:
+            self._adc_times.extend(adc_t.tolist())
+            self._distance_times.extend(dist_t.tolist())
+            return
+        order = np.argsort(keys, kind="stable")   # ties: HX711, HC-SR04, STAT
+        lines = ((force_lines(self._seq["F"], self._device_us_block(adc_t), raws) if n_adc else [])
+                 + distance_lines(self._seq["D"], self._device_us_block(dist_t), gaps)
+                 + self._stat_lines(order, adc_t, dist_t, stat_t))
+        self._seq["F"] = (self._seq["F"] + n_adc) % SEQ_MODULO
+        self._seq["D"] = (self._seq["D"] + n_dist) % SEQ_MODULO
+        kinds = ["F"] * n_adc + ["D"] * n_dist + ["STAT"] * n_stat
+        order_list = order.tolist()
+        emit_s = np.maximum(now0_s, keys[order])
+        self._out += self.faults.emit_many([lines[i] for i in order_list],
+                                           [kinds[i] for i in order_list], emit_s)
+
+    def _stat_lines(self, order: np.ndarray, adc_t: np.ndarray, dist_t: np.ndarray,
+                    stat_t: list[float]) -> list[bytes]:
+        """STAT lines, each rating the samples taken before it; fills the
+        rate windows with every sample of the block."""
+        n_adc, n_dist = len(adc_t), len(dist_t)
+        position = np.empty(len(order), np.int64)
+        position[order] = np.arange(len(order))
+        adc_done = dist_done = 0
+        lines = []
+        for j, t in enumerate(stat_t):
+            p = position[n_adc + n_dist + j]
+            adc_to = int(np.searchsorted(position[:n_adc], p))
+            dist_to = int(np.searchsorted(position[n_adc:n_adc + n_dist], p))
+            self._adc_times.extend(adc_t[adc_done:adc_to].tolist())
+            self._distance_times.extend(dist_t[dist_done:dist_to].tolist())
+            adc_done, dist_done = adc_to, dist_to
+            lines.append(encode(Stat(self.device_us(t), _rate_x100(self._adc_times, t),
+                                     _rate_x100(self._distance_times, t), 0, 0)))
+        self._adc_times.extend(adc_t[adc_done:].tolist())
+        self._distance_times.extend(dist_t[dist_done:].tolist())
+        return lines
+
     def _on_adc(self) -> None:
-        t = self._next_adc_s
-        self._adc_base_s += self._adc_period_s
-        self._next_adc_s = self._adc_base_s + hw.HX711_JITTER_S * float(self._adc_rng.standard_normal())
-        raw = hw.hx711_raw(self._adc_rng, self.identity, self.side_forces_n(t))
+        """One sample the scalar way (few samples, or one ending a TARE/CAL)."""
+        adc = self._adc
+        row = self._adc_draws.peek(1)[0].tolist()
+        self._adc_draws.consume(1)
+        t = adc.next_s
+        adc.base_s += adc.period_s
+        adc.next_s = adc.base_s + hw.HX711_JITTER_S * row[0]
+        raw = hw.hx711_raw(row[1:], self.identity, self.side_forces_n(t))
         self._adc_times.append(t)
         self.commands.on_sample(raw)
         if self._streaming:
@@ -273,11 +401,11 @@ class SimulatedStation:
 
     def _on_distance(self) -> None:
         t = self._next_distance_s
+        rng = self._dist_rng
         self._next_distance_s = t + self._distance_period_s + hw.DISTANCE_JITTER_S * float(
-            self._dist_rng.standard_normal())
-        missed = (self.timeline.echo_lost(t)
-                  or self._dist_rng.random() < self.scenario.missed_echo_rate)
-        gap = hw.hcsr04_gap(self._dist_rng, self.timeline.gap_mm(t))
+            rng.standard_normal())
+        missed = self.timeline.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
+        gap = hw.hcsr04_gap(float(rng.standard_normal()), self.timeline.gap_mm(t))
         self._distance_times.append(t)
         if self._streaming:
             self._stream(DistanceSample(self._seq["D"], self.device_us(t),
