@@ -1,7 +1,9 @@
 """The real firmware .elf in simavr (firmware/arduino/sim/bs-simavr), against
 two HX711s and an HC-SR04 played by their datasheets, read through the app's
-own codec. simavr runs this firmware at about 1.3x real time here, so the
-runs are sized in simulated seconds; the 30 s run dominates the file.
+own codec. simavr runs this firmware at 1-3x real time on an idle machine and
+far slower on a loaded one, so everything is timed by the device's own clock
+(the samples' t_us, the harness's trace), never by the wall clock; the 30 s
+run dominates the file.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ FIRMWARE_DIR = ROOT / "firmware" / "arduino"
 HARNESS = FIRMWARE_DIR / "build" / "sim" / "bs-simavr"
 ELF = FIRMWARE_DIR / "build" / "uno" / "backstation.elf"
 G_MS2 = 9.80665
+# Bounds waits for what never comes; a loaded 2-core machine can run simavr far
+# below real time, so this is generous (passing runs never get near it).
+WAIT_S = 60.0
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,7 +49,13 @@ def built() -> None:
 
 
 class Station:
-    """One harness process and the host's end of its pty, decoded by DeviceStream."""
+    """One harness process and the host's end of its pty, decoded by DeviceStream.
+
+    Waits are on what the device sent, never on the wall clock: a loaded
+    machine slows the simulation and the host alike, and a fast-mode harness
+    runs ahead of a host that is not scheduled. ``WAIT_S`` only bounds a wait
+    for something that never comes; a harness that has ended fails at once.
+    """
 
     def __init__(self, *args: str, fast: bool = True):
         cmd = [str(HARNESS), str(ELF), *(["--fast"] if fast else []), *args]
@@ -54,6 +65,7 @@ class Station:
         assert self.port.startswith("/dev/"), self.port
         self.stream = DeviceStream()
         self.control: list = []
+        self.matched = 0   # control[:matched] is behind the last wait_for match
         self.ser: serial.Serial | None = None
         self.closed = False
         self.summary: dict | None = None
@@ -78,24 +90,48 @@ class Station:
             self.stream.info_requested()
         self.ser.write(command.line())
 
-    def wait_for(self, predicate, timeout_s: float = 10.0):
-        """Pump until ``predicate(sentence)`` holds for a new control sentence."""
-        seen = len(self.control)
+    def wait_until(self, condition, what: str, timeout_s: float = WAIT_S) -> None:
+        """Pump until ``condition()`` holds."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for sentence in self.control[seen:]:
-                if predicate(sentence):
-                    return sentence
-            seen = len(self.control)
+        while not condition():
+            if self.closed:
+                raise AssertionError(f"harness ended before {what}; "
+                                     f"last sentences: {self.control[-5:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} in {timeout_s:g} s; "
+                                     f"last sentences: {self.control[-5:]}")
             self.pump()
-        raise AssertionError(f"timed out; last sentences: {self.control[-5:]}")
+
+    def wait_for(self, predicate, timeout_s: float = WAIT_S):
+        """The first control sentence after the previous match for which ``predicate`` holds.
+
+        Sentences that came in the same read as an earlier match (HELLO, CALs
+        and the EEPROM note arrive together when the host is slow) still count.
+        """
+        found: list = []
+
+        def match() -> bool:
+            for k in range(self.matched, len(self.control)):
+                if predicate(self.control[k]):
+                    self.matched = k + 1
+                    found.append(self.control[k])
+                    return True
+            return False
+
+        self.wait_until(match, "matching sentence", timeout_s)
+        return found[0]
+
+    def wait_device_time(self, t_us: int, timeout_s: float = WAIT_S) -> None:
+        """Pump until samples stamped at or after ``t_us`` (device time) arrived."""
+        self.wait_until(lambda: (self.stream.last_t_device_us or 0) >= t_us,
+                        f"sample at t >= {t_us} us", timeout_s)
 
     def stop(self) -> dict:
         if self.ser is not None:
             self.ser.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=20)
+        out, err = self.proc.communicate(timeout=WAIT_S)
         assert self.proc.returncode == 0, err
         self.summary = json.loads(out.strip().splitlines()[-1])
         return self.summary
@@ -107,7 +143,7 @@ class Station:
         if self.proc.poll() is None:
             self.proc.kill()
         if self.summary is None:
-            self.proc.communicate(timeout=10)   # reaps it and closes its pipes
+            self.proc.communicate(timeout=WAIT_S)   # reaps it and closes its pipes
         if self.ser is not None and self.ser.is_open:
             self.ser.close()
 
@@ -128,6 +164,7 @@ def _eeprom_file(path: Path, device_id: int, cals: list[tuple[int, float]]) -> N
 # ----- 30 s with everything at once --------------------------------------------------------
 RUN_S = 30.0
 FORCE_STEP_S = 0.25
+COMMAND_EVERY_US = 400_000
 EXTREMES = [(-8388608, 8388607), (8388607, -8388608), (0, -1), (123456, -654321)]
 GAPS = [(0.0, 412), (3.0, 25), (6.0, "none"), (8.0, 1500), (12.0, 3000), (16.0, 180),
         (20.0, "none"), (21.0, 700), (25.0, 60)]
@@ -154,24 +191,29 @@ def test_thirty_seconds_streamed_exactly_with_sonar_and_commands(tmp_path: Path)
     script.write_text("".join(f"force {t} {a} {b}\n" for t, a, b in _force_script())
                       + "".join(f"gap {t} {g}\n" for t, g in GAPS))
     trace = tmp_path / "trace.txt"
-    with Station("--script", str(script), "--trace", str(trace),
-                 "--duration", str(RUN_S)) as st:
+    with Station("--script", str(script), "--trace", str(trace)) as st:
         st.open()
         hello = st.wait_for(_is(Hello))
         assert (hello.force_rate_hz, hello.distance_sensor, hello.force_channels) == (80, "hcsr04", 2)
         st.send(start())
         st.wait_for(_is(Ack, command="START"))
-        pings = 0
+        # A command every COMMAND_EVERY_US of device time, so a slow host sees
+        # the same run as a fast one; the run ends when the host says so, with
+        # nothing in flight, rather than at a --duration that may cut a reply.
         commands = [ping(), info(), set_calibration(0, -81234, 214.5678), ping(), tare(1)]
-        next_command_s = time.monotonic()
-        while st.proc.poll() is None:
-            if time.monotonic() >= next_command_s:
-                command = commands[pings % len(commands)]
-                st.send(command)
-                pings += 1
-                next_command_s += 0.4
-            st.pump()
-        st.pump(0.2)
+        sent: list[Command] = []
+        t_us = st.stream.last_t_device_us or 0
+        while t_us < RUN_S * 1e6:
+            command = commands[len(sent) % len(commands)]
+            st.send(command)
+            sent.append(command)
+            t_us += COMMAND_EVERY_US
+            st.wait_device_time(t_us)
+        tares = sum(1 for c in sent if c.name == "TARE")
+        st.wait_until(lambda: tares == sum(1 for s in st.control if isinstance(s, (Ack, Err))
+                                           and s.command == "TARE"), "an answer to every TARE")
+        st.send(stop())
+        st.wait_for(_is(Ack, command="STOP"))
         summary = st.stop()
     force, distance = st.stream.take_blocks()
     stats = st.stream.stats
@@ -207,7 +249,7 @@ def test_thirty_seconds_streamed_exactly_with_sonar_and_commands(tmp_path: Path)
 
     # Commands kept being answered while streaming; the device saw no loss either.
     acks = [s for s in st.control if isinstance(s, Ack) and s.command == "PING"]
-    assert len(acks) == sum(1 for i in range(pings) if commands[i % len(commands)].name == "PING")
+    assert len(acks) == sum(1 for c in sent if c.name == "PING")
     refusals = {(s.command, s.reason) for s in st.control if isinstance(s, Err)}
     # a blank EEPROM is announced; a TARE while the scripted load jumps is refused
     assert refusals <= {("EEPROM", "blank"), ("TARE", "unstable"), ("SETCAL", "busy")}, refusals
@@ -221,15 +263,14 @@ def test_thirty_seconds_streamed_exactly_with_sonar_and_commands(tmp_path: Path)
 
 # ----- board variants ------------------------------------------------------------------------
 def test_rate_tied_low_and_no_sensor_are_reported_truthfully() -> None:
-    with Station("--rate-pin", "low", "--gap", "absent", "--force", "100,200",
-                 "--duration", "3") as st:
+    with Station("--rate-pin", "low", "--gap", "absent", "--force", "100,200") as st:
         st.open()
         hello = st.wait_for(_is(Hello))
         assert (hello.force_rate_hz, hello.distance_sensor) == (10, "none")
         st.send(rate(80))
         st.wait_for(_is(Err, command="RATE", reason="fixed"))
         st.send(start())
-        stat = st.wait_for(_is(Stat, distance_hz_x100=0), timeout_s=10)
+        stat = st.wait_for(_is(Stat, distance_hz_x100=0))
         summary = st.stop()
     force, distance = st.stream.take_blocks()
     assert len(distance) == 0
@@ -239,7 +280,7 @@ def test_rate_tied_low_and_no_sensor_are_reported_truthfully() -> None:
 
 
 def test_rate_command_switches_a_wired_rate_pin() -> None:
-    with Station("--rate-pin", "d9", "--duration", "4") as st:
+    with Station("--rate-pin", "d9") as st:
         st.open()
         assert st.wait_for(_is(Hello)).force_rate_hz == 80
         st.send(rate(10))
@@ -255,11 +296,14 @@ def test_rate_command_switches_a_wired_rate_pin() -> None:
 
 
 # ----- EEPROM ------------------------------------------------------------------------------
+EEPROM_WRITE_US = 200_000   # 26 bytes x 3.4 ms, with room
+
+
 def test_tare_cal_and_setcal_survive_a_reset_through_eeprom(tmp_path: Path) -> None:
     eeprom = tmp_path / "eeprom.bin"
     script = tmp_path / "script.txt"
     script.write_text("force 0 1234 5000\nforce 1.6 1234 47084\n")
-    with Station("--script", str(script), "--eeprom", str(eeprom), "--duration", "6") as st:
+    with Station("--script", str(script), "--eeprom", str(eeprom)) as st:
         st.open()
         hello = st.wait_for(_is(Hello))
         st.wait_for(_is(Err, command="EEPROM", reason="blank"))
@@ -268,21 +312,24 @@ def test_tare_cal_and_setcal_survive_a_reset_through_eeprom(tmp_path: Path) -> N
         st.send(set_calibration(1, 5000, 500))
         st.wait_for(_is(Cal, channel=1))
         st.send(start())
-        while st.stream.last_t_device_us is None or st.stream.last_t_device_us < 1_700_000:
-            st.pump()
+        st.wait_device_time(1_700_000)
         st.send(calibrate(1, 20000))
         cal1 = st.wait_for(_is(Cal, channel=1))
+        # The CAL is sent as the record starts going to EEPROM, a byte per
+        # 3.4 ms write: let the device finish before the power goes.
+        st.wait_device_time(st.stream.last_t_device_us + EEPROM_WRITE_US)
         st.send(stop())
         st.wait_for(_is(Ack, command="STOP"))
         first = st.stop()
     assert first["eeprom_saved"] is True
     assert (cal1.offset_counts, cal1.counts_per_newton) == (5000, round(42084 / (20 * G_MS2), 4))
 
-    with Station("--eeprom", str(eeprom), "--duration", "1") as again:
+    with Station("--eeprom", str(eeprom)) as again:
         again.open()
         hello_again = again.wait_for(_is(Hello))
         cals = [again.wait_for(_is(Cal, channel=ch)) for ch in (0, 1)]
-        again.pump(0.3)
+        again.send(ping())   # its ACK comes after anything the boot greeting had to say
+        again.wait_for(_is(Ack, command="PING"))
         again.stop()
     assert hello_again.device_id == hello.device_id
     assert (cals[0].offset_counts, cals[0].counts_per_newton) == (1234, 1000.0)
@@ -293,6 +340,26 @@ def test_tare_cal_and_setcal_survive_a_reset_through_eeprom(tmp_path: Path) -> N
 # ----- the app records the emulated station ---------------------------------------------------
 LOADS_N = [0.0, 150.0, 400.0, 250.0, 600.0, 90.0]
 CAL = [(-81234, 214.5678), (52000, -431.25)]
+LOAD_STEP_S = 0.5
+RECORD_UNTIL_US = 6_500_000   # the whole script (2 x 6 loads x 0.5 s after boot) and a bit
+
+
+def _wait_for_conversion_at(trace: Path, t_us: int, recorder: subprocess.Popen) -> None:
+    """Until the harness's trace (a line per HX711 conversion, since boot) reaches ``t_us``."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        text = trace.read_text() if trace.exists() else ""
+        end = text.rfind("\n")
+        last = text[:end].rpartition("\n")[2] if end >= 0 else ""
+        if last and float(last.split()[0]) >= t_us:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"simulation did not reach {t_us} us in {WAIT_S} s")
+        try:   # polls the trace, and fails at once if the recorder gave up
+            recorder.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        raise AssertionError(f"recorder ended early: {recorder.communicate()}")
 
 
 def test_backstation_record_stores_the_scripted_load(tmp_path: Path) -> None:
@@ -304,17 +371,29 @@ def test_backstation_record_stores_the_scripted_load(tmp_path: Path) -> None:
     lines = []
     for i, load in enumerate(LOADS_N * 2):
         raws = [round(off + cpn * load * share) for (off, cpn), share in zip(CAL, (0.6, 0.4))]
-        lines.append(f"force {0.5 * i} {raws[0]} {raws[1]}\n")
+        lines.append(f"force {LOAD_STEP_S * i} {raws[0]} {raws[1]}\n")
     script.write_text("".join(lines) + "gap 0 300\n")
     db = tmp_path / "sessions.sqlite"
+    trace = tmp_path / "trace.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    with Station("--script", str(script), "--eeprom", str(eeprom), fast=False) as st:
-        rec = subprocess.run([sys.executable, "-m", "backstation", "record", "--port", st.port,
-                              "--duration", "4", "--json", "--db", str(db)],
-                             capture_output=True, text=True, timeout=60, env=env)
+    # Real time, as a board; the recording ends by Ctrl-C once the simulation
+    # has played the script (a loaded machine runs it slower than real time).
+    with Station("--script", str(script), "--eeprom", str(eeprom), "--trace", str(trace),
+                 fast=False) as st:
+        rec = subprocess.Popen([sys.executable, "-m", "backstation", "record", "--port", st.port,
+                                "--json", "--db", str(db)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            _wait_for_conversion_at(trace, RECORD_UNTIL_US, rec)
+            rec.send_signal(signal.SIGINT)
+            out, err = rec.communicate(timeout=WAIT_S)
+        finally:
+            if rec.poll() is None:
+                rec.kill()
+                rec.communicate()
         st.stop()
-    assert rec.returncode == 0, rec.stderr
-    result = json.loads(rec.stdout)
+    assert rec.returncode == 0, err
+    result = json.loads(out)
     assert result["device"]["device_id"] == "1A2B3C4D"
     assert result["stream"]["crc_errors"] == 0 and result["stream"]["lost_samples"] == 0
     assert result["stream"]["force_samples"] > 200

@@ -24,6 +24,11 @@ int bridge_open(bridge_t *b) {
   return 0;
 }
 
+/* Fast mode is paced by the host: past BRIDGE_PACE_BYTES of backlog the
+ * simulation waits for the host to read, however long it takes (a loaded
+ * machine may not schedule the host for seconds), so no byte is dropped and
+ * simulated time never runs far ahead of what the host has seen. It stops
+ * waiting when the host closes the port or the harness is told to stop. */
 static void write_out(bridge_t *b, bool may_block) {
   while (b->tx_len) {
     ssize_t n = write(b->master, b->tx, b->tx_len);
@@ -33,9 +38,12 @@ static void write_out(bridge_t *b, bool may_block) {
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) break;
-    if (!may_block) break;
+    if (!may_block || b->tx_len <= BRIDGE_PACE_BYTES) break;
+    if (b->stop && *b->stop) break;
     struct pollfd p = {b->master, POLLOUT, 0};
-    if (poll(&p, 1, 50) <= 0 || (p.revents & POLLHUP)) break;
+    int ready = poll(&p, 1, 50);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && (p.revents & (POLLHUP | POLLERR))) break;
   }
 }
 

@@ -2,18 +2,21 @@
  * runs a thread that can hang on shutdown. Single-threaded: the harness calls
  * bridge_poll() from a simulated-time tick. */
 #pragma once
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define BRIDGE_BUF 65536
+#define BRIDGE_PACE_BYTES 4096   /* fast mode: backlog at which the simulation waits */
 
 typedef struct {
   int master;
   char path[128];
   bool host_open;        /* someone holds the slave open (no POLLHUP on the master) */
   bool block_on_full;    /* fast mode: wait for the host rather than drop bytes */
+  volatile sig_atomic_t *stop;   /* set by a signal: stop waiting for the host */
   uint8_t tx[BRIDGE_BUF]; /* device -> host */
   size_t tx_len;
   uint8_t rx[BRIDGE_BUF]; /* host -> device */

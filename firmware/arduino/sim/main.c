@@ -243,8 +243,10 @@ int main(int argc, char **argv) {
                           on_uart_xoff, NULL);
 
   FILE *trace = trace_path ? fopen(trace_path, "w") : NULL;
+  if (trace) setvbuf(trace, NULL, _IOLBF, 0);   /* followable: a test waits on simulated time */
   g.bridge.tx_log = tx_log_path ? fopen(tx_log_path, "wb") : NULL;
   g.bridge.block_on_full = g.fast;
+  g.bridge.stop = &g_stop;
   hx711_init(&g.hx, g.avr, &g.script, wiring, phase_us, &g.boot_cycle, trace);
   hcsr04_init(&g.sonar, g.avr, &g.script, mount_offset_mm, &g.boot_cycle);
   g.core_reset = g.avr->reset;
