@@ -1,7 +1,7 @@
 """Analysis cost per sample: a 10-minute stream (2 force channels at 1 kHz,
 distance at 50 Hz) judged by ``AnalysisPipeline`` in 100 ms blocks, as live
-recording feeds it. Prints microseconds per force sample (the distance
-samples' cost included) and a digest of what was judged, so a speed change
+recording feeds it. Prints CPU microseconds per force sample (the distance
+samples' cost included; CPU time, so that a busy machine disturbs it less) and a digest of what was judged, so a speed change
 can be checked not to change a result.
 
 The stream is the simulator's clean athlete (three sets of reps and rests)
@@ -84,11 +84,11 @@ def judge(parts, cals, body_mass_kg):
     for channel, (offset, scale) in cals.items():
         pipeline.set_calibration(channel, offset, scale)
     events = []
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for force, dist in parts:
         events += pipeline.feed(force, dist)
     events += pipeline.finish()
-    return time.perf_counter() - t0, pipeline, events
+    return time.process_time() - t0, pipeline, events
 
 
 def digest(pipeline, events) -> str:

@@ -84,3 +84,70 @@ def test_force_and_distance_blocks_fed_apart_give_the_same_reps(stream):
                          dist.t_host_s[half_d:]))
     p.finish()
     assert [r.key() for s in p.sets for r in s.reps] == whole[0]
+
+
+@pytest.fixture(scope="module")
+def unplugged():
+    """The unplug scenario (a 3 s stream gap mid-set, then a reboot), with the
+    right-hand hook's calibration arriving only 5 s into the stream."""
+    from backstation.device.sim import SimulatedStation
+    from backstation.protocol.commands import start
+    from backstation.protocol.sentences import Hello
+    from backstation.protocol.stream import DeviceStream
+    station = SimulatedStation("unplug", 2)
+    ds = DeviceStream()
+    ds.feed(station.advance(0.5), 0.5)
+    station.receive(start().line())
+    t, end, forces, dists = 0.5, station.truth.duration_s + 0.5, [], []
+    while t < end:
+        t = min(end, t + 0.5)
+        if any(isinstance(c, Hello) for c in ds.feed(station.advance(t), t)) \
+                and not station.streaming:
+            station.receive(start().line())
+        f, d = ds.take_blocks()
+        forces.append(f)
+        dists.append(d)
+    force, dist = ForceBlock.concat(forces, 2), DistanceBlock.concat(dists)
+    config = AnalysisConfig(body_mass_kg=station.truth.body_mass_kg)
+    cals = {c.channel: (c.offset_counts, c.counts_per_newton) for c in ds.calibration.values()}
+    return config, cals, force, dist
+
+
+def run_late_cal(config, cals, force, dist, cuts):
+    """As ``run``, with channel 1 calibrated only from 5 s on."""
+    late = {0: (None, *cals[0]), 1: (int(force.t_device_us[0]) + 5_000_000, *cals[1])}
+    p = AnalysisPipeline(config, 2)
+    p.set_calibration(0, cals[0][0], cals[0][1])
+    p.set_calibration(1, cals[1][0], cals[1][1], t_from_us=late[1][0])
+    times = np.concatenate([force.t_device_us, dist.t_device_us])
+    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
+    order = np.argsort(times, kind="stable")
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(order))), len(order)]
+    events = []
+    for a, b in zip(bounds, bounds[1:]):
+        part = order[a:b]
+        fi = np.sort(part[kinds[part] == 0])
+        di = np.sort(part[kinds[part] == 1] - len(force))
+        events += p.feed(ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi],
+                                    force.t_host_s[fi]),
+                         DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di],
+                                       dist.t_host_s[di]))
+    events += p.finish()
+    return ([r.key() for s in p.sets for r in s.reps],
+            [(s.t_start_us, s.t_end_us) for s in p.sets],
+            [(e.t_us, e.in_contact) for e in events if isinstance(e, ContactChanged)],
+            p.uncalibrated_samples)
+
+
+def test_stream_gaps_and_a_late_calibration_give_the_same_result_in_any_cut(unplugged):
+    config, cals, force, dist = unplugged
+    whole = run_late_cal(config, cals, force, dist, [])
+    reps, sets, _, uncalibrated = whole
+    assert len(sets) >= 2 and len(reps) >= 6       # the gap split the set
+    assert 0 < uncalibrated < len(force)
+    n = len(force) + len(dist)
+    assert run_late_cal(config, cals, force, dist, list(range(1, n))) == whole
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        cuts = rng.integers(1, n, rng.integers(1, 60)).tolist()
+        assert run_late_cal(config, cals, force, dist, cuts) == whole

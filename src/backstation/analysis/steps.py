@@ -34,8 +34,9 @@ class Steps:
         ok_at = np.flatnonzero(ok)                      # force index of each calibrated sample
         self.ok_t = ok_t = b.f_t_us[ok_at]
         self.ok_f = ok_f = b.f_total_n[ok_at]
-        self.ok_before = np.concatenate([[0], np.cumsum(ok)])   # calibrated samples before index j
-        self.ok_at = ok_at
+        self.ok_t_list, self.ok_f_list = ok_t.tolist(), ok_f.tolist()
+        self.ok_before = np.concatenate([[0], np.cumsum(ok)]).tolist()  # calibrated before index j
+        self.ok_at = ok_at.tolist()
         p.forces.extend(ok_t, np.column_stack([ok_f, b.f_channels_n[ok_at]]))
         p._raw.extend(ok_t, np.column_stack([ok_f, b.f_raw[ok_at]]))
         seen = b.d_gap_mm >= 0
@@ -47,13 +48,19 @@ class Steps:
             prev = p._prev_force
             waits = np.diff(ok_t, prepend=prev[0] if prev is not None else ok_t[0])
             single[ok_at] |= waits > DATA_GAP_US
-        self.singles = np.flatnonzero(single)
+        self.singles = np.flatnonzero(single).tolist()
         self.next_single = 0
+        # The segmenter sees force only: how far it stays quiet is worked out
+        # once and holds until a sample is judged singly or the stream breaks.
+        self.seg_from = 0            # calibrated samples before this were given to the segmenter
+        self.seg_quiet_to = -1       # ... and up to here it says nothing (-1: not worked out)
         self.b = b
-        nf, nd = len(b.f_t_us), len(b.d_t_us)
+        d_t, d_gap_mm, d_after = b.d_t_us.tolist(), b.d_gap_mm.tolist(), b.d_after.tolist()
+        d_gap, d_prev = b.d_gap.tolist(), b.d_prev_us.tolist()
+        nf = len(b.f_t_us)
         j = 0
-        for i in range(nd + 1):
-            end = int(b.d_after[i]) if i < nd else nf
+        for i in range(len(d_t) + 1):
+            end = d_after[i] if i < len(d_t) else nf
             while j < end:
                 k = self._quiet_run(j, end)
                 if k < end:
@@ -61,52 +68,66 @@ class Steps:
                     j = k + 1
                 else:
                     j = end
-            if i < nd:
-                if b.d_gap[i]:
-                    p._on_data_gap(int(b.d_prev_us[i]))
+            if i < len(d_t):
+                if d_gap[i]:
+                    self._sync_segmenter(self.ok_before[j])
+                    p._on_data_gap(d_prev[i])
+                    self.seg_quiet_to = -1
                 p.gaps.see(i + 1)
-                p._on_distance(int(b.d_t_us[i]), int(b.d_gap_mm[i]))
+                p._on_distance(d_t[i], d_gap_mm[i])
+        self._sync_segmenter(len(self.ok_t_list))
+
+    def _sync_segmenter(self, upto: int) -> None:
+        """Give the segmenter the calibrated samples taken quietly, up to ``upto``."""
+        if upto > self.seg_from:
+            self.p._segmenter.advance(self.ok_t[self.seg_from:upto], self.ok_f[self.seg_from:upto])
+            self.seg_from = upto
 
     def _quiet_run(self, j: int, end: int) -> int:
         """Take force samples j.. that change nothing; return the index of the
         first one that may (or ``end``)."""
         singles = self.singles
-        while self.next_single < singles.size and singles[self.next_single] < j:
+        while self.next_single < len(singles) and singles[self.next_single] < j:
             self.next_single += 1
-        if self.next_single < singles.size and singles[self.next_single] < end:
-            end = int(singles[self.next_single])
+        if self.next_single < len(singles) and singles[self.next_single] < end:
+            end = singles[self.next_single]
         p = self.p
-        a, c = int(self.ok_before[j]), int(self.ok_before[end])
+        a, c = self.ok_before[j], self.ok_before[end]
         if a == c:                                      # uncalibrated only
             p.uncalibrated_samples += end - j
             return end
-        t, f = self.ok_t[a:c], self.ok_f[a:c]
-        m = p._segmenter.quiet_count(t, f)
-        if m and p._tracker is not None:
-            m = p._tracker.force_quiet_count(t[:m], f[:m])
-        if m:
-            p._segmenter.advance(t[:m], f[:m])
-            last_t = int(t[m - 1])
-            p._prev_force = (last_t, float(f[m - 1]))
-            p.forces.see(a + m)
-            p._raw.see(a + m)
+        if self.seg_quiet_to < 0:
+            self._sync_segmenter(a)
+            self.seg_quiet_to = a + p._segmenter.quiet_count(self.ok_t[a:], self.ok_f[a:])
+        to = min(c, self.seg_quiet_to)
+        if to > a and p._tracker is not None:
+            to = a + p._tracker.force_quiet_count(self.ok_t[a:to], self.ok_f[a:to])
+        if to > a:
+            last_t = self.ok_t_list[to - 1]
+            p._prev_force = (last_t, self.ok_f_list[to - 1])
+            p.forces.see(to)
+            p._raw.see(to)
             p._advance_horizon(last_t)
-        stop = int(self.ok_at[a + m]) if a + m < c else end
-        p.uncalibrated_samples += (stop - j) - m
+        stop = self.ok_at[to] if to < c else end
+        p.uncalibrated_samples += (stop - j) - (to - a)
         return stop
 
     def _force(self, k: int) -> None:
+        """One force sample that may change something."""
         p, b = self.p, self.b
+        n = self.ok_before[k]
+        self._sync_segmenter(n)
+        self.seg_quiet_to = -1
         if b.f_gap[k]:
             p._on_data_gap(int(b.f_prev_us[k]))
-        if not self.b.f_ok[k]:
+        if not b.f_ok[k]:
             p.uncalibrated_samples += 1
             return
-        t, total = int(b.f_t_us[k]), float(b.f_total_n[k])
+        t, total = self.ok_t_list[n], self.ok_f_list[n]
         prev = p._prev_force
         if prev is not None and t - prev[0] > DATA_GAP_US:
             p._on_data_gap(prev[0])
-        n = int(self.ok_before[k]) + 1
-        p.forces.see(n)
-        p._raw.see(n)
+        p.forces.see(n + 1)
+        p._raw.see(n + 1)
         p._on_force(t, total)
+        self.seg_from = n + 1
