@@ -31,16 +31,24 @@ class History:
         self._base = 0          # where the last block appended begins
         self.horizon_us = NO_HORIZON_US
 
-    def extend(self, t_us: np.ndarray, values: np.ndarray) -> None:
-        """Append a block (``values``: one column per name), not processed
-        yet: ``see(n)`` then says how many of it have been."""
+    def extend(self, t_us: np.ndarray, *values: np.ndarray) -> None:
+        """Append a block, not processed yet (``see(n)`` then says how many
+        of it have been). ``values``: the columns in order, each one array
+        per column or a 2-D array for several."""
         n = len(t_us)
         self._seen = self._end      # a block is processed before the next comes
         if self._end + n > len(self._t):
             self._compact(n)
-        self._base = self._end
-        self._t[self._end:self._end + n] = t_us
-        self._v[self._end:self._end + n] = values
+        e = self._base = self._end
+        self._t[e:e + n] = t_us
+        col = 0
+        for v in values:
+            width = 1 if v.ndim == 1 else v.shape[1]
+            if width == 1 and v.ndim == 1:
+                self._v[e:e + n, col] = v
+            else:
+                self._v[e:e + n, col:col + width] = v
+            col += width
         self._end += n
 
     def _compact(self, room: int) -> None:

@@ -130,8 +130,8 @@ class AnalysisPipeline:
 
     # -- the time-ordered loop -------------------------------------------------
     def _process(self, upto_us: int | None) -> None:
-        force = ForceBlock.concat(self._pend_f, self.channels) if self._pend_f else None
-        dist = DistanceBlock.concat(self._pend_d) if self._pend_d else None
+        force = _joined(self._pend_f, lambda: ForceBlock.concat(self._pend_f, self.channels))
+        dist = _joined(self._pend_d, lambda: DistanceBlock.concat(self._pend_d))
         self._pend_f, self._pend_d = [], []
         f_t = force.t_device_us if force is not None else np.empty(0, np.int64)
         d_t = dist.t_device_us if dist is not None else np.empty(0, np.int64)
@@ -156,9 +156,13 @@ class AnalysisPipeline:
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
         t = force.t_device_us[:n]
         out = np.full((n, self.channels), np.nan)
+        t_first = int(t.min()) if n else 0
         for c in range(self.channels):
             raw = force.raw[:n, c].astype(float)
             for entry in self.calibration._entries[c]:
+                if n and entry.t_from_us < t_first:      # the whole block
+                    out[:, c] = (raw - entry.offset_counts) / entry.counts_per_newton
+                    continue
                 mask = t > entry.t_from_us
                 out[mask, c] = (raw[mask] - entry.offset_counts) / entry.counts_per_newton
         return out
@@ -306,6 +310,12 @@ class AnalysisPipeline:
             elif last_good is not None and ti >= t0:
                 longest = max(longest, ti - max(last_good, t0))
         return longest
+
+
+def _joined(blocks: list, concat):
+    if not blocks:
+        return None
+    return blocks[0] if len(blocks) == 1 else concat()
 
 
 def _slice_force(b: ForceBlock, i: int) -> ForceBlock:

@@ -37,16 +37,18 @@ class Steps:
         self.ok_t_list, self.ok_f_list = ok_t.tolist(), ok_f.tolist()
         self.ok_before = np.concatenate([[0], np.cumsum(ok)]).tolist()  # calibrated before index j
         self.ok_at = ok_at.tolist()
-        p.forces.extend(ok_t, np.column_stack([ok_f, b.f_channels_n[ok_at]]))
-        p._raw.extend(ok_t, np.column_stack([ok_f, b.f_raw[ok_at]]))
-        seen = b.d_gap_mm >= 0
-        p.gaps.extend(b.d_t_us, np.column_stack([np.where(seen, b.d_gap_mm, np.nan), ~seen]))
+        p.forces.extend(ok_t, ok_f, b.f_channels_n[ok_at])
+        p._raw.extend(ok_t, ok_f, b.f_raw[ok_at])
+        missed = b.d_gap_mm < 0
+        p.gaps.extend(b.d_t_us, np.where(missed, np.nan, b.d_gap_mm), missed)
         # Samples that must be taken singly whatever the state: a stream gap
         # before them, or a long wait since the previous calibrated force.
         single = b.f_gap.copy()
         if ok_t.size:
             prev = p._prev_force
-            waits = np.diff(ok_t, prepend=prev[0] if prev is not None else ok_t[0])
+            waits = np.empty(len(ok_t), np.int64)
+            waits[0] = ok_t[0] - prev[0] if prev is not None else 0
+            np.subtract(ok_t[1:], ok_t[:-1], out=waits[1:])
             single[ok_at] |= waits > DATA_GAP_US
         self.singles = np.flatnonzero(single).tolist()
         self.next_single = 0
