@@ -83,16 +83,17 @@ class AdcClock:
         return times[:m], keys[:m], rows[:m]
 
 
-def _frame(body: bytes) -> bytes:
-    return b"$%s*%04X\r\n" % (body, binascii.crc_hqx(body, 0xFFFF))
+def _frames(bodies) -> list[bytes]:
+    crc = binascii.crc_hqx
+    return [b"$%s*%04X\r\n" % (body, crc(body, 0xFFFF)) for body in bodies]
 
 
 def force_lines(seq0: int, t_us: np.ndarray, raws: np.ndarray) -> list[bytes]:
     seqs = ((seq0 + np.arange(len(t_us))) % 65536).tolist()
-    return [_frame(b"F,%d,%d,%d,%d" % row)
-            for row in zip(seqs, t_us.tolist(), raws[:, 0].tolist(), raws[:, 1].tolist())]
+    rows = zip(seqs, t_us.tolist(), raws[:, 0].tolist(), raws[:, 1].tolist())
+    return _frames(b"F,%d,%d,%d,%d" % row for row in rows)
 
 
 def distance_lines(seq0: int, t_us: np.ndarray, gaps_mm: np.ndarray) -> list[bytes]:
     seqs = ((seq0 + np.arange(len(t_us))) % 65536).tolist()
-    return [_frame(b"D,%d,%d,%d" % row) for row in zip(seqs, t_us.tolist(), gaps_mm.tolist())]
+    return _frames(b"D,%d,%d,%d" % row for row in zip(seqs, t_us.tolist(), gaps_mm.tolist()))

@@ -282,23 +282,25 @@ class SimulatedStation:
         """HC-SR04 readings due up to ``stop_s``, drawing
         their random numbers in the loop's order: (times, running-max times,
         gap mm or NO_ECHO_MM)."""
-        rng, timeline = self._dist_rng, self.timeline
+        normal, uniform = self._dist_rng.standard_normal, self._dist_rng.random
+        echo_lost = self.timeline.echo_lost if self.timeline.echo_lost_s else None
         miss_rate = self.scenario.missed_echo_rate
         period_s, jitter_s = self._distance_period_s, hw.DISTANCE_JITTER_S
         times, keys, missed, noise = [], [], [], []
         key = -INF
+        t = self._next_distance_s
         while True:
-            t = self._next_distance_s
             key = t if t > key else key
             if t == INF or key > stop_s or (key == stop_s and not inclusive):
                 break
-            self._next_distance_s = t + period_s + jitter_s * float(rng.standard_normal())
-            missed.append(timeline.echo_lost(t) or rng.random() < miss_rate)
-            noise.append(rng.standard_normal())
             times.append(t)
             keys.append(key)
+            t = t + period_s + jitter_s * normal()
+            missed.append((echo_lost is not None and echo_lost(times[-1])) or uniform() < miss_rate)
+            noise.append(normal())
+        self._next_distance_s = t
         t_arr = np.array(times, float)
-        gaps = hw.hcsr04_block(timeline.gap_block(t_arr), np.array(noise, float))
+        gaps = hw.hcsr04_block(self.timeline.gap_block(t_arr), np.array(noise, float))
         gaps[np.array(missed, bool)] = NO_ECHO_MM
         return t_arr, np.array(keys, float), gaps
 
