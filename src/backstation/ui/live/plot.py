@@ -14,14 +14,19 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem, QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget,
+)
 
 from ...analysis.config import G_MS2
 from .. import theme
 from .buffers import GrowingArray, SessionBuffers
 
 WINDOWS_S = (10, 30, 60)
-LONG_VIEW_POINTS = 50_000     # below this, downsampling and clipping cost more than they save
+# Peak downsampling pays once a curve has several points per pixel column:
+# with these thick pens, 30 s at 1 kHz (30k points) costs 70 ms a frame
+# undownsampled and 25 ms downsampled (docs/performance.md, GUI section).
+DOWNSAMPLE_POINTS_PER_PX = 8
 SCROLL_STEPS_PER_S = 10
 MARKER_POOL = 64
 
@@ -56,7 +61,14 @@ class SessionBuffersView(QWidget):
             plot.disableAutoRange(axis="x")
             for name in ("left", "bottom"):
                 plot.getAxis(name).setTickFont(tick_font)
-        self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
+        legend = self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
+        # Every frame repaints the whole plot area; the axes (whose grid lines
+        # span it) and the legend would re-lay out their text each time: cached
+        # as pixmaps they are redrawn only when their ticks change (half the
+        # frame's cost at 80 Hz).
+        for item in (legend, *(plot.getAxis(name) for plot in (self._force, self._gap)
+                               for name in ("left", "bottom"))):
+            item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._gap.setLabel("bottom", "seconds (0 = now)")
         self._gap.setLabel("left", "gap mm")
         self._gap.setYRange(0, 700, padding=0)
@@ -79,6 +91,11 @@ class SessionBuffersView(QWidget):
         self._gap.addItem(self._contacts)
         self._markers = {plot: [self._new_marker(plot) for _ in range(MARKER_POOL)]
                          for plot in (self._force, self._gap)}
+        self._marker_styles: dict[object, list] = {plot: [None] * MARKER_POOL
+                                                   for plot in self._markers}
+        self._pens = {"start": pg.mkPen(theme.MUTED, width=1, style=Qt.DotLine),
+                      True: pg.mkPen(theme.VALID, width=2, style=Qt.SolidLine),
+                      False: pg.mkPen(theme.NO_REP, width=2, style=Qt.DashLine)}
         self._set_units_label()
         self._apply_window()
 
@@ -178,7 +195,8 @@ class SessionBuffersView(QWidget):
         i, j = np.searchsorted(t, [lo, hi])
         x = t[i:j] - anchor
         scale = self._force_scale()
-        long_view = len(x) > LONG_VIEW_POINTS
+        width_px = max(1, int(self._force.vb.width()))
+        long_view = len(x) > DOWNSAMPLE_POINTS_PER_PX * width_px
         columns = {"total": b.total_n, "left": b.force_n[0] if b.channels > 0 else None,
                    "right": b.force_n[1] if b.channels > 1 else None}
         for name, column in columns.items():
@@ -198,19 +216,22 @@ class SessionBuffersView(QWidget):
         visible = [r for r in self._buffers.reps if r.t_end_s >= lo and r.t_start_s <= hi]
         lines = []
         for rep in visible[-(MARKER_POOL // 2):]:
-            colour = theme.VALID if rep.valid else theme.NO_REP
-            lines.append((rep.t_start_s - anchor, pg.mkPen(theme.MUTED, width=1,
-                                                           style=Qt.DotLine)))
-            lines.append((rep.t_end_s - anchor, pg.mkPen(
-                colour, width=2, style=Qt.SolidLine if rep.valid else Qt.DashLine)))
-        for pool in self._markers.values():
+            lines.append((rep.t_start_s - anchor, "start"))
+            lines.append((rep.t_end_s - anchor, bool(rep.valid)))
+        # Pens and visibility only where they changed (each call repaints the
+        # line); the style key of a hidden marker is None.
+        for plot, pool in self._markers.items():
+            styles = self._marker_styles[plot]
             for k, marker in enumerate(pool):
                 if k < len(lines):
                     marker.setPos(lines[k][0])
-                    marker.setPen(lines[k][1])
-                    marker.show()
-                else:
+                    if styles[k] != lines[k][1]:
+                        marker.setPen(self._pens[lines[k][1]])
+                        marker.show()
+                        styles[k] = lines[k][1]
+                elif styles[k] is not None:
                     marker.hide()
+                    styles[k] = None
         contacts = [t - anchor for t, on in self._buffers.contacts if on and lo <= t <= hi]
         self._contacts.setData(contacts, [self.contact_mm] * len(contacts))
 
