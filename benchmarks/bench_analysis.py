@@ -1,8 +1,10 @@
 """Analysis cost per sample: a 10-minute stream (2 force channels at 1 kHz,
 distance at 50 Hz) judged by ``AnalysisPipeline`` in 100 ms blocks, as live
 recording feeds it. Prints CPU microseconds per force sample (the distance
-samples' cost included; CPU time, so that a busy machine disturbs it less) and a digest of what was judged, so a speed change
-can be checked not to change a result.
+samples' cost included; CPU time, so that a busy machine disturbs it less)
+and a digest of what was judged, so a speed change can be checked not to
+change a result (before this work: 38.9 us wall / ~22 us CPU per sample;
+after: ~6 us wall / 3-4 us CPU, on a loaded 2-core machine).
 
 The stream is the simulator's clean athlete (three sets of reps and rests)
 through the real byte path, repeated end to end on a shifted time axis up
