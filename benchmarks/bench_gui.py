@@ -20,8 +20,8 @@ its baseline (``baselines/matplotlib_live.py``), medians reported:
 - (e): 2 h at 80 Hz (576k force samples, 2 channels, 144k gap readings,
   a rep every 5 s) fed into the live view's ``SessionBuffers`` as the
   controller does (``add`` with 1 s blocks); the view is paused and
-  scrolled over the whole session (``scroll_to``), each step painted
-  (``repaint``): frames per second and VmHWM of the whole app process.
+  scrolled over the whole session (``scroll_to``, the scene's queued
+  change processed, then one synchronous ``repaint``): frames per second and VmHWM of the whole app process.
 - (g): ``python -m backstation --simulate`` (through a wrapper that stamps
   the end of the main window's first paint); from just before the parent's
   ``Popen`` to that stamp (CLOCK_MONOTONIC is system-wide).
@@ -92,11 +92,24 @@ def child_live(url: str, seconds: float) -> dict:
     from PySide6.QtCore import QTimer
     from backstation.device.sim import protocol_sim
     from backstation.ui.live import plot as plot_mod
+    from backstation.ui.live.buffers import GrowingArray, SessionBuffers
     from backstation.ui.main_window import MainWindow
 
     app = _app()
     state = {"drawn": 0, "shown": 0, "paints": 0}
     latencies: list[np.ndarray] = []
+    read_latencies: list[np.ndarray] = []     # device time -> the link's read (time.time)
+    host_read_s = GrowingArray()
+    original_add = SessionBuffers.add
+    wall_minus_mono = time.time() - time.monotonic()
+
+    def add(self, force, distance, calibration):
+        before = len(self.force_t_s)
+        original_add(self, force, distance, calibration)
+        if len(self.force_t_s) - before == len(force):
+            host_read_s.extend(force.t_host_s - wall_minus_mono)
+        elif len(self.force_t_s) > before:
+            host_read_s.extend(np.full(len(self.force_t_s) - before, np.nan))
     cpu = _CpuWindows()
     window = MainWindow(os.path.join(os.environ["HOME"], "s.db"))
     view = window.live.plot
@@ -122,11 +135,15 @@ def child_live(url: str, seconds: float) -> dict:
                     boot = entry.station.boots[-1]
                     t_us = buffers.t0_us + buffers.force_t_s.view()[lo:hi] * 1e6
                     t_s = boot.t_s + (t_us - boot.boot_offset_us) / 1e6
-                    latencies.append(1000 * (done - (entry.wall0_s + t_s / entry.speed)))
+                    sample_s = entry.wall0_s + t_s / entry.speed
+                    latencies.append(1000 * (done - sample_s))
+                    if len(host_read_s) >= hi:
+                        read_latencies.append(1000 * (host_read_s.view()[lo:hi] - sample_s))
                 state["shown"] = hi
         return result
 
     plot_mod.SessionBuffersView.refresh = refresh
+    SessionBuffers.add = add
     pg.GraphicsView.paintEvent = paint
     window.resize(1400, 860)
     window.show()
@@ -138,9 +155,11 @@ def child_live(url: str, seconds: float) -> dict:
     QTimer.singleShot(int(seconds * 1000), window.close)
     app.exec()
     lat = np.concatenate(latencies) if latencies else np.empty(0)
+    read = np.concatenate(read_latencies) if read_latencies else np.empty(0)
+    read = read[~np.isnan(read)]
     return {"cpu_windows": cpu.windows, "paints": state["paints"],
             "fps": state["paints"] / seconds, "force_samples": len(view._buffers.force_t_s),
-            "latencies_ms": lat.round(2).tolist()}
+            "latencies_ms": lat.round(2).tolist(), "read_latencies_ms": read.round(2).tolist()}
 
 
 def child_sim(url: str, seconds: float) -> dict:
@@ -217,12 +236,11 @@ def child_scroll(hours: float) -> dict:
     end = buffers.newest_s
     anchors = [WINDOW_PLOT_S + (end - WINDOW_PLOT_S) * k / (SCROLL_FRAMES - 1)
                for k in range(SCROLL_FRAMES)]
-    canvas = view._canvas   # noqa: SLF001 - the benchmark paints it synchronously
     t0 = time.perf_counter()
     for anchor in anchors:
-        view.scroll_to(anchor)
-        canvas.viewport().repaint()
-        app.processEvents()
+        view.scroll_to(anchor)     # what a drag of the scroll bar calls
+        app.processEvents()        # the scene's queued change notice
+        view._canvas.viewport().repaint()   # noqa: SLF001 - paint it now, once
     elapsed = time.perf_counter() - t0
     out = {"fps": SCROLL_FRAMES / elapsed, "frames": SCROLL_FRAMES,
            "force_samples": len(buffers.force_t_s), "gap_samples": len(buffers.gap_t_s),
@@ -345,6 +363,7 @@ def run(seconds: float = 20.0, reps: int = 1) -> dict:
             if side != "sim":
                 fig[f"{side}_fps"] = median([r["fps"] for r in results])
                 fig[f"{side}_latency"] = _lat([x for r in results for x in r["latencies_ms"]])
+        fig["ours_read_latency"] = _lat([x for r in runs["ours"] for x in r["read_latencies_ms"]])
         out[label] = fig
     scroll = {"ours": [], "naive": []}
     for _ in range(reps):
