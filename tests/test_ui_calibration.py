@@ -261,3 +261,33 @@ def test_wizard_tares_a_simulated_station_through_the_real_controller(qtbot, tmp
         assert any(c.source == "device" and c.channel == tare.channel
                    and c.offset_counts == tare.offset_counts
                    and c.t_device_us == tare.t_device_us for c in cals)
+
+
+def test_every_wizard_button_and_field_is_big_enough_for_a_chalky_finger(qtbot, tmp_path):
+    from PySide6.QtWidgets import QWizard
+    from backstation.ui.calibration.wizard import NAV_BUTTON_HEIGHT_PX
+    controller = FakeController()
+    wizard = _wizard(qtbot, controller, tmp_path / "c.db")
+    qtbot.waitExposed(wizard)
+    for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                  QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
+        assert wizard.button(which).minimumHeight() >= NAV_BUTTON_HEIGHT_PX
+    for page in (wizard.tare_page, wizard.left_page, wizard.right_page):
+        assert page.button.minimumHeight() >= NAV_BUTTON_HEIGHT_PX
+    for field in (wizard.left_page.mass.edit, wizard.left_page.mass.unit):
+        assert field.minimumHeight() >= NAV_BUTTON_HEIGHT_PX
+    # The check page's readings show whole beside their verdicts at the wizard's size.
+    check = wizard.check_page
+    check.expected_n = {0: 98.07, 1: 98.07}
+    controller.force_n = (-1098.3, 1097.1)
+    check._on_tick()
+    wizard.resize(wizard.minimumSize())
+    for page in (wizard.tare_page, wizard.left_page, wizard.right_page):
+        page.done = True
+        wizard.next()
+    assert wizard.currentPage() is check
+    qtbot.waitUntil(lambda: check.rows[0].width() > 0, timeout=WAIT_MS)
+    for channel in (0, 1):
+        row = check.rows[channel]
+        assert row.fontMetrics().horizontalAdvance(row.text()) <= row.width()
+    wizard.reject()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from backstation.storage import Database
@@ -193,4 +194,83 @@ def test_progress_charts_have_a_point_per_set_and_session_for_the_athlete(qtbot,
     with qtbot.waitSignal(view.progress_shown, timeout=WAIT_MS):
         view.show_athlete("Bo")
     assert view.point_count("valid_reps") == 0 and not view.banner.isHidden()
+    view.close()
+
+
+def _open(qtbot, path, session_id) -> HistoryView:
+    view = _history(qtbot, path)
+    view.resize(1400, 850)
+    view.show()
+    qtbot.waitExposed(view)
+    _wait_listed(qtbot, view)
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.open_session(session_id)
+    return view
+
+
+def _overlapping(boxes) -> list:
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]]
+
+
+def test_rep_labels_are_short_and_never_overlap_even_in_a_dense_session(qtbot, recorded_db):
+    path, session_id = recorded_db
+    view = _open(qtbot, path, session_id)
+    plot = view.plot
+    assert [text.toPlainText() for _, text in plot._labels] == [
+        f"{r.rep_index} {'✓' if r.valid else '✗'}" for r in view.current.reps]
+    no_rep = next(i for i, r in enumerate(view.current.reps) if r.valid is False)
+    assert "chest did not touch" in plot._labels[no_rep][1].toolTip()
+    assert not _overlapping(plot.labels_shown())
+    assert len(plot.labels_shown()) == len(view.current.reps)   # a normal set: all shown
+
+    # An hour-long session's worth of 1.2 s reps, shown whole: some labels
+    # must give way, and those shown still never touch.
+    base = view.current.reps[0]
+    step_us = 1_200_000
+    dense = [replace(base, rep_index=i + 1, t_start_us=base.t_start_us + i * step_us,
+                     t_end_us=base.t_start_us + i * step_us + step_us - 100_000)
+             for i in range(300)]
+    plot.show_session(replace(view.current, reps=dense))
+    plot.force_plot.setXRange(0, 300 * 1.2, padding=0)
+    assert 0 < len(plot.labels_shown()) < len(dense)
+    # A label's place on screen follows the zoom when it is next painted.
+    qtbot.waitUntil(lambda: not _overlapping(plot.labels_shown()), timeout=2000)
+    # Zoomed in on a few reps, each of them has its label again.
+    t0_s = (base.t_start_us - view.current.t0_us) / 1e6
+    plot.force_plot.setXRange(t0_s, t0_s + 6 * 1.2, padding=0)
+    assert all(text.isVisible() for _, text in plot._labels[:5])
+    qtbot.waitUntil(lambda: not _overlapping(plot.labels_shown()), timeout=2000)
+    view.close()
+
+
+def test_contact_threshold_label_is_inside_the_gap_plot(qtbot, recorded_db):
+    path, session_id = recorded_db
+    view = _open(qtbot, path, session_id)
+    line = next(item for _, item in view.plot._markers if hasattr(item, "label"))
+    label = line.label.mapRectToScene(line.label.boundingRect())
+    box = view.plot.gap_plot.getViewBox().sceneBoundingRect()
+    assert "contact" in line.label.toPlainText()
+    assert box.left() <= label.left() and label.right() <= box.right()
+    view.close()
+
+
+def test_session_list_shows_its_columns_whole_and_the_rep_table_shares_the_width(
+        qtbot, recorded_db):
+    path, session_id = recorded_db
+    view = _open(qtbot, path, session_id)
+    table = view.table
+    shown = [view.model.headerData(c, Qt.Orientation.Horizontal)
+             for c in range(view.model.columnCount()) if not table.isColumnHidden(c)]
+    assert shown == ["Date", "Athlete", "Sets", "Valid", "No-reps", "Duration"]
+    for c in range(view.model.columnCount()):
+        if not table.isColumnHidden(c):
+            assert table.columnWidth(c) >= table.sizeHintForColumn(c)
+    assert table.horizontalScrollBar().maximum() == 0
+    reps = view.rep_table
+    spare = [reps.columnWidth(c) - max(reps.sizeHintForColumn(c),
+                                       reps.horizontalHeader().sectionSizeHint(c))
+             for c in range(view.rep_model.columnCount())]
+    assert min(spare) >= 0 and max(spare) - min(spare) <= 1      # no one column hogs it
+    assert reps.horizontalScrollBar().maximum() == 0
     view.close()

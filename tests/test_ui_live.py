@@ -209,3 +209,27 @@ def test_rep_cues_are_generated_wavs_and_silent_without_audio(tmp_path):
     cues = RepCues(tmp_path / "other")
     cues.play(True)
     cues.play(False)            # no error whether or not the platform has audio
+
+
+def test_the_rep_table_shows_eight_reps_and_the_latest_and_a_no_rep_says_why_on_one_line(
+        qtbot, window):
+    from backstation.analysis import Rep
+    live = window.live
+    qtbot.waitExposed(window)
+    for i in range(1, 11):
+        rep = Rep(set_index=1, index=i, valid=i % 4 != 0,
+                  reason=None if i % 4 else "sensor_dropout", t_start_us=i * 3_000_000,
+                  t_end_us=i * 3_000_000 + 2_500_000, peak_force_n=600.0 + i, rom_mm=460.0,
+                  mean_concentric_velocity_m_s=0.5, asymmetry_pct=-4.2, top_hold_s=0.9)
+        live._on_rep_completed(rep)
+    table = live.rep_table
+    last = table.model().rowCount() - 1
+    assert table.viewport().height() >= 8 * table.rowHeight(0)       # a typical set, whole
+    assert 0 <= table.rowViewportPosition(last)                     # the newest in sight
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
+    assert table.horizontalScrollBar().isHidden() or table.horizontalScrollBar().maximum() == 0
+    result = table.model().index(7, 1)
+    assert table.columnWidth(1) >= table.sizeHintForColumn(1) and "dropout" in result.data()
+    live._on_rep_completed(Rep(set_index=1, index=11, valid=False, reason="no_contact",
+                               t_start_us=40_000_000, t_end_us=42_000_000))
+    assert live.counter.flash_text == "✗ NO CONTACT"

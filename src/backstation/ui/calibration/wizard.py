@@ -27,6 +27,9 @@ CHECK_INTERVAL_MS = 200
 CHECK_TOLERANCE_PCT = 2.0
 FINISH_STORE_WAIT_S = 2.0
 SIDES = ("left", "right")
+MIN_WIDTH_PX, MIN_HEIGHT_PX = 640, 420    # fits a 800x480 Pi screen; the check rows fit whole
+NAV_BUTTON_HEIGHT_PX = 52                 # a chalky fingertip, not a mouse pointer
+PASS_COLOUR, FAIL_COLOUR = "#3DDC97", "#FF7F50"
 
 
 def _big(widget: QWidget, scale: float = 1.3, bold: bool = False) -> QWidget:
@@ -54,6 +57,7 @@ class CommandPage(QWizardPage):
         text = _big(QLabel(instructions, self))
         text.setWordWrap(True)
         self.button = _big(QPushButton(button_text, self), 1.4, bold=True)
+        self.button.setMinimumHeight(int(NAV_BUTTON_HEIGHT_PX * 1.2))
         self.button.clicked.connect(self._on_button_clicked)
         self.status = _big(QLabel(self))
         self.status.setWordWrap(True)
@@ -126,6 +130,10 @@ class MassPage(CommandPage):
         self.side = side
         self.mass = MassEntry(self)
         _big(self.mass.edit, 1.4)
+        _big(self.mass.unit, 1.4)
+        self.mass.unit.setMinimumWidth(90)
+        for field in (self.mass.edit, self.mass.unit):
+            field.setMinimumHeight(NAV_BUTTON_HEIGHT_PX)
         self.extra.addWidget(self.mass)
         self.mass.mass_changed.connect(self._on_mass_changed)
         self.button.setEnabled(False)
@@ -200,8 +208,10 @@ class CheckPage(QWizardPage):
             self.rows[channel].setText(f"{measured:.1f} N of {expected:.1f} N ({err:+.1f} %)")
             if abs(err) <= CHECK_TOLERANCE_PCT:
                 self.passed[channel] = True
-            self.verdicts[channel].setText("PASS" if self.passed[channel] else
-                                           ("off" if abs(err) > 50 else "FAIL"))
+            verdict = "PASS" if self.passed[channel] else ("off" if abs(err) > 50 else "FAIL")
+            self.verdicts[channel].setText(verdict)
+            colour = PASS_COLOUR if verdict == "PASS" else FAIL_COLOUR
+            self.verdicts[channel].setStyleSheet(f"color: {colour};")
 
 
 class CalibrationWizard(QWizard):
@@ -224,13 +234,19 @@ class CalibrationWizard(QWizard):
         self._jobs = JobOwner()
         self.setWindowTitle("Calibrate the bar")
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.setMinimumSize(MIN_WIDTH_PX, MIN_HEIGHT_PX)
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                      QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
+            button = _big(self.button(which), 1.3, bold=which != QWizard.WizardButton.BackButton
+                          and which != QWizard.WizardButton.CancelButton)
+            button.setMinimumSize(130, NAV_BUTTON_HEIGHT_PX)
         self.tare_page = TarePage(controller, self)
         self.left_page = MassPage(controller, 0, self)
         self.right_page = MassPage(controller, 1, self)
         self.check_page = CheckPage(controller, self)
         for page in (self.tare_page, self.left_page, self.right_page, self.check_page):
             self.addPage(page)
-        self.storage_note = QLabel(self)
+        self.storage_note = _big(QLabel(self))
         self.storage_note.setWordWrap(True)
         self.storage_note.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.check_page.layout().addWidget(self.storage_note)

@@ -13,17 +13,18 @@ REASON_TEXT = {
     "sensor_dropout": "sensor dropout",
 }
 
-# (header, metric key or attribute, format)
+# (header, metric key or attribute, format). Headers are two lines, the unit
+# under the name, so a column is as wide as its numbers, not as its title.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("Set", "set_index", "{:d}"),
     ("Rep", "rep_index", "{:d}"),
     ("Result", "result", "{}"),
-    ("Peak N", "peak_force_n", "{:.0f}"),
-    ("Peak % BM", "peak_force_pct_bm", "{:.0f}"),
-    ("ROM mm", "rom_mm", "{:.0f}"),
-    ("Velocity m/s", "mean_concentric_velocity_m_s", "{:.2f}"),
-    ("Hold s", "top_hold_s", "{:.2f}"),
-    ("Asym. %", "asymmetry_pct", "{:+.0f}"),
+    ("Peak\nN", "peak_force_n", "{:.0f}"),
+    ("Peak\n% BM", "peak_force_pct_bm", "{:.0f}"),
+    ("ROM\nmm", "rom_mm", "{:.0f}"),
+    ("Velocity\nm/s", "mean_concentric_velocity_m_s", "{:.2f}"),
+    ("Hold\ns", "top_hold_s", "{:.2f}"),
+    ("Left/right\n%", "asymmetry_pct", "{:.0f}"),
 )
 
 
@@ -33,6 +34,13 @@ def rep_result(rep: RepRecord) -> str:
     if rep.valid:
         return "valid"
     return "no-rep: " + REASON_TEXT.get(rep.reason or "", rep.reason or "?")
+
+
+def asymmetry_text(pct: float) -> str:
+    """Which side pulled harder, as the live view says it ("4 R", not "-4")."""
+    if abs(pct) < 0.5:
+        return "0"
+    return f"{abs(pct):.0f} {'L' if pct > 0 else 'R'}"
 
 
 def set_summary(s: SetRecord) -> str:
@@ -72,8 +80,12 @@ class RepTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section][1] != "result":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -85,7 +97,9 @@ class RepTableModel(QAbstractTableModel):
             if key == "result":
                 return rep_result(rep)
             value = getattr(rep, key) if key in ("set_index", "rep_index") else rep.metrics.get(key)
-            return "—" if value is None else fmt.format(value)
+            if value is None:
+                return "—"
+            return asymmetry_text(value) if key == "asymmetry_pct" else fmt.format(value)
         if role == self.VALID_ROLE:
             return rep.valid
         if role == Qt.ItemDataRole.TextAlignmentRole and key != "result":

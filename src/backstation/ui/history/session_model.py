@@ -55,7 +55,7 @@ def format_duration(seconds: float) -> str:
 
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("date", "Date"), ("athlete", "Athlete"), ("sets", "Sets"), ("valid_reps", "Valid reps"),
+    ("date", "Date"), ("athlete", "Athlete"), ("sets", "Sets"), ("valid_reps", "Valid"),
     ("no_reps", "No-reps"), ("duration", "Duration"), ("device", "Device"),
 )
 _NUMERIC = {"sets", "valid_reps", "no_reps", "duration"}
@@ -106,8 +106,11 @@ class SessionTableModel(QAbstractTableModel):
             return row.session_id
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and row.recording:
-            return "no end time: still recording, or the recording was interrupted"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"session {row.session_id}, station {row.device}"
+            if row.recording:
+                tip += "\nno end time: still recording, or the recording was interrupted"
+            return tip
         return None
 
     @staticmethod

@@ -15,9 +15,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
 from .loading import LoadedSession
-
-SHORT_REASON = {"no_contact": "no contact", "no_lockout": "no lockout",
-                "bar_released": "released", "sensor_dropout": "dropout"}
+from .rep_model import rep_result
 
 LEFT_COLOUR = "#56B4E9"     # sky blue
 RIGHT_COLOUR = "#E69F00"    # orange
@@ -27,6 +25,19 @@ VALID_COLOUR = "#009E73"    # bluish green
 NO_REP_COLOUR = "#D55E00"   # vermillion
 CONTACT_COLOUR = "#F0E442"  # yellow
 MARKER_ALPHA = 60
+LABEL_ROWS = 2
+LABEL_GAP_PX = 6
+
+
+def rep_label(rep) -> str:
+    """Short enough to sit above its own rep: the number and a tick or cross
+    (shape as well as colour, for colour-blind eyes)."""
+    mark = "?" if rep.valid is None else ("✓" if rep.valid else "✗")
+    return f"{rep.rep_index} {mark}"
+
+
+def rep_tooltip(rep) -> str:
+    return f"Set {rep.set_index}, rep {rep.rep_index}: {rep_result(rep)}"
 
 
 def _brush(colour: str, alpha: int) -> QColor:
@@ -55,6 +66,13 @@ class SessionPlot(pg.GraphicsLayoutWidget):
             "gap": self._curve(self.gap_plot, None, GAP_COLOUR, 2.0),
         }
         self._markers: list[tuple[pg.PlotItem, pg.GraphicsObject]] = []
+        self._labels: list[tuple[float, pg.TextItem]] = []     # (centre s, label)
+        self._label_base_n = 0.0
+        # Which labels fit depends on the zoom and the size: place them again
+        # when either changes (both signals fire at once, not at paint time).
+        box = self.force_plot.getViewBox()
+        box.sigRangeChanged.connect(self._place_labels)
+        box.sigResized.connect(self._place_labels)
 
     @staticmethod
     def _curve(plot: pg.PlotItem, name: str | None, colour: str, width: float) -> pg.PlotDataItem:
@@ -69,6 +87,7 @@ class SessionPlot(pg.GraphicsLayoutWidget):
         for plot, item in self._markers:
             plot.removeItem(item)
         self._markers.clear()
+        self._labels.clear()
 
     def show_session(self, session: LoadedSession) -> None:
         self.clear_session()
@@ -84,33 +103,73 @@ class SessionPlot(pg.GraphicsLayoutWidget):
                 pos=session.info.contact_mm, angle=0,
                 pen=pg.mkPen(CONTACT_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
                 label=f"contact {session.info.contact_mm:.0f} mm",
-                labelOpts={"position": 0.97, "color": CONTACT_COLOUR, "anchors": [(1, 1), (1, 1)]}))
+                labelOpts={"position": 0.01, "color": CONTACT_COLOUR, "anchors": [(0, 1), (0, 1)],
+                           "fill": _brush(self.palette().color(QPalette.ColorRole.Base).name(),
+                                          200)}))
         for start, end in session.contacts_s:
             self._add(self.gap_plot, pg.LinearRegionItem(
                 (start, end), movable=False, brush=_brush(CONTACT_COLOUR, 40),
                 pen=pg.mkPen(None)))
         finite = session.total_n[np.isfinite(session.total_n)]
-        top_n = float(finite.max()) if finite.size else 0.0
+        self._label_base_n = float(finite.max()) if finite.size else 0.0
         for rep in session.reps:
             start, end = session.rep_span_s(rep)
             colour = NO_REP_COLOUR if rep.valid is False else VALID_COLOUR
-            self._add(self.force_plot, pg.LinearRegionItem(
-                (start, end), movable=False, brush=_brush(colour, MARKER_ALPHA),
-                pen=pg.mkPen(colour)))
-            label = f"{rep.set_index}.{rep.rep_index}"
-            if rep.valid is False:
-                label += "<br>" + SHORT_REASON.get(rep.reason or "", rep.reason or "no-rep")
-            text = pg.TextItem(html=f'<span style="color:{colour}">{label}</span>',
-                               anchor=(0, 1))
-            # Alternate heights so neighbouring labels do not overlap when zoomed out.
-            text.setPos(start, top_n * (1.12 if rep.rep_index % 2 else 1.0) + 1.0)
+            tip = rep_tooltip(rep)
+            region = pg.LinearRegionItem((start, end), movable=False,
+                                         brush=_brush(colour, MARKER_ALPHA), pen=pg.mkPen(colour))
+            region.setToolTip(tip)
+            self._add(self.force_plot, region)
+            text = pg.TextItem(html=f'<span style="color:{colour}">{rep_label(rep)}</span>',
+                               anchor=(0.5, 1))
+            text.setToolTip(tip)
+            text.setPos((start + end) / 2, self._label_base_n)
             self._add(self.force_plot, text)
+            self._labels.append(((start + end) / 2, text))
         self.gap_plot.enableAutoRange()
         self.force_plot.enableAutoRange(axis="x")
         # Labels take no part in auto-range: leave room above the curves for them.
         finite_all = session.force_n[np.isfinite(session.force_n)]
         bottom_n = min(0.0, float(finite_all.min())) if finite_all.size else 0.0
-        self.force_plot.setYRange(bottom_n, max(top_n, 1.0) * 1.35, padding=0.02)
+        self.force_plot.setYRange(bottom_n, max(self._label_base_n, 1.0) * 1.4, padding=0.02)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Two staggered rows above the curves; a label that would touch a
+        neighbour in both rows is hidden until the user zooms in (the shaded
+        span, its colour and the table still say what the rep was)."""
+        if not self._labels:
+            return
+        view = self.force_plot.getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        size = view.size()
+        if size.width() <= 0 or size.height() <= 0:
+            return
+        px_x = (x1 - x0) / size.width()        # data units per screen pixel
+        px_y = (y1 - y0) / size.height()
+        if not (px_x > 0 and px_y > 0):
+            return
+        row_ends_px: list[float] = [-np.inf] * LABEL_ROWS
+        for centre_s, text in self._labels:
+            width_px = text.boundingRect().width()
+            height_px = text.boundingRect().height()
+            left_px = centre_s / px_x - width_px / 2
+            row = next((r for r, end in enumerate(row_ends_px)
+                        if left_px >= end + LABEL_GAP_PX), None)
+            text.setVisible(row is not None)
+            if row is None:
+                continue
+            row_ends_px[row] = left_px + width_px
+            text.setPos(centre_s, self._label_base_n + (4 + row * height_px) * px_y)
+
+    def labels_shown(self) -> list[tuple[float, float, float, float]]:
+        """(left, right, top, bottom) in scene pixels of each visible rep label."""
+        out = []
+        for _, text in self._labels:
+            if text.isVisible():
+                r = text.mapRectToScene(text.boundingRect())
+                out.append((r.left(), r.right(), r.top(), r.bottom()))
+        return out
 
     def _add(self, plot: pg.PlotItem, item: pg.GraphicsObject) -> None:
         plot.addItem(item)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from .jobs import DatabaseJob, JobOwner
 from .loading import LoadedSession, load_session
 from .rep_model import RepTableModel, set_summary
+from .session_model import COLUMNS as SESSION_COLUMN_TITLES
 from .session_model import SessionRow, SessionTableModel, format_duration, session_rows
 from .session_plot import SessionPlot
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from ..export_dialog import ExportRun
 
 FONT_SCALE = 1.25    # read from a step back from the rack
+SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
+MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than this
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -48,16 +51,58 @@ class Banner(QLabel):
         self.setVisible(bool(text))
 
 
-def make_table(model, parent: QWidget) -> QTableView:
-    table = QTableView(parent)
-    table.setModel(model)
+class BalancedTableView(QTableView):
+    """Columns as wide as their contents; width left over is shared out
+    evenly, so no one column (the last) runs across the screen while the
+    others are cramped."""
+
+    def __init__(self, model, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setModel(model)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        model.modelReset.connect(self.balance_columns)
+        model.rowsInserted.connect(self.balance_columns)
+
+    def content_width(self) -> int:
+        """The width that shows every visible column whole, without a scroll bar."""
+        self.resizeColumnsToContents()
+        shown = [c for c in range(self.model().columnCount()) if not self.isColumnHidden(c)]
+        return (sum(self.columnWidth(c) for c in shown) + 2 * self.frameWidth()
+                + self.verticalScrollBar().sizeHint().width())
+
+    def balance_columns(self) -> None:
+        self.resizeColumnsToContents()
+        shown = [c for c in range(self.model().columnCount()) if not self.isColumnHidden(c)]
+        if not shown:
+            return
+        # Room kept for a vertical scroll bar that more rows may bring, so
+        # adding a row never brings a horizontal one too.
+        room = self.viewport().width() - (0 if self.verticalScrollBar().isVisible()
+                                           else self.verticalScrollBar().sizeHint().width())
+        spare = room - sum(self.columnWidth(c) for c in shown)
+        if spare > 0:
+            each, rest = divmod(spare, len(shown))
+            for i, c in enumerate(shown):
+                self.setColumnWidth(c, self.columnWidth(c) + each + (1 if i < rest else 0))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.balance_columns()
+
+
+def make_table(model, parent: QWidget) -> BalancedTableView:
+    table = BalancedTableView(model, parent)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    # A little air in each cell, so a right-aligned number never runs into
+    # the left-aligned text of the next column ("4 no-rep").
+    table.setStyleSheet("QTableView::item { padding: 0 0.4em; }")
     table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
     enlarge(table)
     return table
 
@@ -80,6 +125,8 @@ class HistoryView(QWidget):
 
         self.model = SessionTableModel(self)
         self.table = make_table(self.model, self)
+        # The station id is in each row's tooltip: the list keeps what a coach looks for.
+        self.table.setColumnHidden(SESSION_COLUMNS.index("device"), True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
 
         self.refresh_button = QPushButton("Refresh", self)
@@ -118,11 +165,14 @@ class HistoryView(QWidget):
         detail_layout.addWidget(self.plot, 3)
         detail_layout.addWidget(self.set_summary)
         detail_layout.addWidget(self.rep_table, 2)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([560, 900])      # the list's columns readable from the start
+        splitter.setStretchFactor(0, 0)    # a wider window widens the plot, not the list
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self._list_width_chosen = False    # once the user drags the splitter, it is theirs
+        splitter.splitterMoved.connect(self._on_splitter_moved)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.banner)
@@ -198,6 +248,27 @@ class HistoryView(QWidget):
         self.title.setText(f"Loading session {session_id}…")
         self._run(job)
 
+    def fit_list(self) -> None:
+        """Give the session list the width of its columns (capped), unless the
+        user has already chosen one."""
+        total = self.splitter.width()
+        if self._list_width_chosen or total <= 0:
+            return
+        list_w = min(self.table.content_width(), int(total * MAX_LIST_FRACTION))
+        self.splitter.setSizes([list_w, total - list_w - self.splitter.handleWidth()])
+        self.table.balance_columns()
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._list_width_chosen = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.fit_list()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_list()
+
     def _update_buttons(self) -> None:
         chosen = self.table.currentIndex().isValid()
         self.delete_button.setEnabled(chosen)
@@ -214,6 +285,7 @@ class HistoryView(QWidget):
     def _on_sessions_loaded(self, rows: list[SessionRow]) -> None:
         chosen = self.selected_session_id()
         self.model.set_rows(rows)
+        self.fit_list()
         self.banner.show_message("")
         row = None if chosen is None else self.model.row_of(chosen)
         if row is not None:

@@ -4,13 +4,45 @@ no-rep's reason shown large for a moment, and the last rep's numbers."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...analysis import Rep
 from .. import theme
 from .rep_table import REASON_TEXT
 
 FLASH_MS = 2000
+LAST_REP_COLUMNS = 3        # 3 x 2 rather than 2 x 3: one row less, more room for the table
+
+
+class FitLabel(QLabel):
+    """One line of large text that shrinks its font to fit the width instead
+    of being cut off ("✗ SENSOR DROPOUT" on a narrow screen)."""
+
+    def __init__(self, scale: float, parent: QWidget | None = None):
+        super().__init__(" ", parent)
+        self._full_font = theme.font(scale, bold=True)
+        self.setFont(self._full_font)
+        # Height from the full font, so a shrunk text never makes the layout jump.
+        self.setMinimumHeight(QFontMetrics(self._full_font).height())
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        f = self.font()
+        f.setPointSize(self._full_font.pointSize())
+        room_px = max(self.width() - 8, 40)
+        while f.pointSize() > 10 and QFontMetrics(f).horizontalAdvance(self.text()) > room_px:
+            f.setPointSize(f.pointSize() - 1)
+        if f != self.font():
+            self.setFont(f)
 
 
 class RepCounterView(QWidget):
@@ -24,28 +56,26 @@ class RepCounterView(QWidget):
         self._title.setFont(theme.font(1.2, bold=True))
         self._title.setStyleSheet(f"color: {theme.MUTED};")
         self._count = QLabel("0")
-        self._count.setFont(theme.font(7.0, bold=True))
+        self._count.setFont(theme.font(6.0, bold=True))
         self._count.setStyleSheet(f"color: {theme.VALID};")
         self._no_reps = QLabel()
-        self._no_reps.setFont(theme.font(1.8, bold=True))
-        self._flash = QLabel(" ")
-        self._flash.setFont(theme.font(2.4, bold=True))
-        self._reason = QLabel(" ")          # its own line, so the layout never jumps
-        self._reason.setFont(theme.font(2.0, bold=True))
+        self._no_reps.setFont(theme.font(1.6, bold=True))
+        # A no-rep's reason is the verdict ("✗ NO CONTACT"): one line, the
+        # red and the cross say "no rep" already.
+        self._flash = FitLabel(2.2)
         self._set_label = QLabel("waiting for a set")
         self._set_label.setFont(theme.font(1.3))
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
-        for label in (self._title, self._count, self._no_reps, self._flash, self._reason,
-                      self._set_label):
+        for label in (self._title, self._count, self._no_reps, self._flash, self._set_label):
             label.setAlignment(Qt.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._set_label)
         layout.addWidget(self._title)
-        layout.addWidget(self._count, 1)
+        layout.setSpacing(2)
+        layout.addWidget(self._count)
         layout.addWidget(self._no_reps)
         layout.addWidget(self._flash)
-        layout.addWidget(self._reason)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
@@ -54,7 +84,7 @@ class RepCounterView(QWidget):
 
     @property
     def flash_text(self) -> str:
-        return f"{self._flash.text()} {self._reason.text()}".strip()
+        return self._flash.text().strip()
 
     @property
     def set_text(self) -> str:
@@ -81,14 +111,11 @@ class RepCounterView(QWidget):
             self.valid_reps += 1
             self._flash.setText("✓ GOOD REP")
             self._flash.setStyleSheet(f"color: {theme.VALID};")
-            self._reason.setText(" ")
         else:
             self.no_reps += 1
             reason = REASON_TEXT.get(rep.reason or "", rep.reason or "contact unknown")
-            self._flash.setText("✗ NO REP")
+            self._flash.setText(f"✗ {reason.upper()}")
             self._flash.setStyleSheet(f"color: {theme.NO_REP};")
-            self._reason.setText(reason.upper())
-            self._reason.setStyleSheet(f"color: {theme.NO_REP};")
         self._flash_timer.start()
         self._show_counts()
 
@@ -99,7 +126,6 @@ class RepCounterView(QWidget):
 
     def _on_flash_expired(self) -> None:
         self._flash.setText(" ")
-        self._reason.setText(" ")
 
 
 class LastRepView(QWidget):
@@ -114,14 +140,17 @@ class LastRepView(QWidget):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(1)
+        grid.setHorizontalSpacing(18)
         self._values: dict[str, QLabel] = {}
         for i, (key, title) in enumerate(self.FIELDS):
+            row, column = divmod(i, LAST_REP_COLUMNS)
             name = QLabel(title)
             name.setStyleSheet(f"color: {theme.MUTED};")
             value = QLabel("–")
-            value.setFont(theme.font(1.7, bold=True))
-            grid.addWidget(name, (i // 2) * 2, i % 2)
-            grid.addWidget(value, (i // 2) * 2 + 1, i % 2)
+            value.setFont(theme.font(1.5, bold=True))
+            grid.addWidget(name, row * 2, column)
+            grid.addWidget(value, row * 2 + 1, column)
             self._values[key] = value
 
     def value_text(self, key: str) -> str:

@@ -47,7 +47,7 @@ class LiveView(QWidget):
             self.window_buttons.addButton(button, seconds)
             window_row.addWidget(button)
         self.window_buttons.button(self.plot.window_s).setChecked(True)
-        self.units_button = QPushButton("N")
+        self.units_button = QPushButton("Force in N")
         self.units_button.setCheckable(True)
         self.units_button.setToolTip("force in newtons or in % of body mass")
         self.pause_button = QPushButton("Pause (P)")
@@ -71,11 +71,11 @@ class LiveView(QWidget):
         side_widget.setLayout(side)
 
         right = QVBoxLayout()
-        right.addWidget(self.counter, 2)
+        right.addWidget(self.counter)
         last_box = QGroupBox("Last rep")
         QVBoxLayout(last_box).addWidget(self.last_rep)
         right.addWidget(last_box)
-        right.addWidget(self.rep_table, 3)
+        right.addWidget(self.rep_table, 1)       # every spare pixel: the set's reps
         right_widget = QWidget()
         right_widget.setLayout(right)
 
@@ -137,7 +137,7 @@ class LiveView(QWidget):
     def _on_units_toggled(self, on: bool) -> None:
         self.plot.set_percent_body_mass(on)
         shown = self.plot.percent_body_mass
-        self.units_button.setText("% BM" if shown else "N")
+        self.units_button.setText("Force in % BM" if shown else "Force in N")
         if on and not shown:
             self.units_button.setChecked(False)
             self.banner.show_message("Enter the athlete's body mass to show % body mass")

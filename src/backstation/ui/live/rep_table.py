@@ -30,10 +30,12 @@ def _fmt(value: float | None, digits: int) -> str:
 COLUMNS: list[tuple[str, callable]] = [
     ("#", lambda r: str(r.index)),
     ("Result", result_text),
-    ("Peak N", lambda r: _fmt(r.peak_force_n, 0)),
-    ("ROM mm", lambda r: _fmt(r.rom_mm, 0)),
-    ("m/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
+    ("Peak\nN", lambda r: _fmt(r.peak_force_n, 0)),
+    ("ROM\nmm", lambda r: _fmt(r.rom_mm, 0)),
+    ("Speed\nm/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
 ]
+# Two-line headers (unit under the name): columns as wide as their numbers,
+# so the verdict keeps its room in a narrow side panel.
 # Fewer columns than the history table: readable at a glance; the last rep's
 # panel shows the rest.
 
@@ -82,6 +84,9 @@ class RepTableModel(QAbstractTableModel):
         return self._reps[row]
 
 
+MIN_VISIBLE_ROWS = 8
+
+
 class RepTableView(QTableView):
     def __init__(self, model: RepTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -93,9 +98,28 @@ class RepTableView(QTableView):
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)     # the verdict takes the slack
+        header.setStretchLastSection(False)
         self.setTextElideMode(Qt.ElideNone)     # "no contact" whole, never "no ..."
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFont(theme.font(1.1))
+        # A set of 8 reps (and the header) fits without scrolling.
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
+                              + MIN_VISIBLE_ROWS * self.verticalHeader().defaultSectionSize()
+                              + 2 * self.frameWidth())
+        self.setMinimumWidth(self._widest_row_px())
         model.rowsInserted.connect(self._on_rows_inserted)
+
+    def _widest_row_px(self) -> int:
+        """Wide enough for the longest verdict and every number, whole: the
+        side panel never squeezes "✗ sensor dropout" behind a scroll bar."""
+        fm = self.fontMetrics()
+        longest_result = max((f"✗ {t}" for t in REASON_TEXT.values()), key=fm.horizontalAdvance)
+        cells = ("12", longest_result, "1234", "1234", "0.00")
+        padding_px = 2 * fm.averageCharWidth() + 2      # the style's margin in each cell
+        return (sum(fm.horizontalAdvance(c) + padding_px for c in cells)
+                + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
 
     def _on_rows_inserted(self, *_args) -> None:
         self.scrollToBottom()
