@@ -41,7 +41,7 @@ def read_back(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("ascii"), newline="")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(floats, max_size=40), st.sampled_from([0, 1, 2, 6]))
 def test_fixed_column_is_byte_identical_to_percent_f(values, decimals):
     data = format_csv_block([fixed(np.array(values, dtype=float), decimals)])
