@@ -291,3 +291,50 @@ def test_every_wizard_button_and_field_is_big_enough_for_a_chalky_finger(qtbot, 
         row = check.rows[channel]
         assert row.fontMetrics().horizontalAdvance(row.text()) <= row.width()
     wizard.reject()
+
+
+def test_wizard_calibrates_a_simulated_station_with_known_masses_through_the_real_controller(
+        qtbot, tmp_path):
+    """The whole wizard against sim:// and the real AcquisitionController: tare the
+    empty bar, hang 10 kg on the left hook, then on the right, and the check page
+    reads the mass back on each side within 1 %; every step is stored with its mass."""
+    from backstation.device.sim import protocol_sim
+    from backstation.ui.acquisition import AcquisitionController
+
+    url = "sim://?scenario=asymmetric&seed=3&speed=20"
+    mass_n = 10 * 9.80665
+    path = tmp_path / "real.db"
+    controller = AcquisitionController(path)
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=20_000):
+            controller.connect_to(url)
+        station = protocol_sim.station_for_url(url)
+        athlete_gone_s = station.truth.sets[-1].t_end_s + 2.0
+        qtbot.waitUntil(lambda: station.now_s > athlete_gone_s, timeout=30_000)
+        session_id = controller.session.session_id
+        wizard = _wizard(qtbot, controller, path)
+        with qtbot.waitSignal(wizard.tared, timeout=20_000):
+            wizard.tare_page.button.click()
+        wizard.next()
+        for page, loads in ((wizard.left_page, [mass_n, 0.0]),
+                            (wizard.right_page, [0.0, mass_n])):
+            station.external_load_n[:] = loads
+            page.mass.edit.setText("10")
+            with qtbot.waitSignal(wizard.calibrated, timeout=20_000):
+                page.button.click()
+            assert page.isComplete()
+            wizard.next()
+        station.external_load_n[:] = [mass_n, mass_n]     # both hooks loaded for the check
+        check = wizard.check_page
+        assert wizard.currentPage() is check
+        qtbot.waitUntil(lambda: all(check.passed.get(ch) for ch in (0, 1)), timeout=20_000)
+        left_n, right_n = controller.latest_force_n()
+        assert left_n == pytest.approx(mass_n, rel=0.01)
+        assert right_n == pytest.approx(mass_n, rel=0.01)
+        wizard.reject()
+    finally:
+        controller.close()
+    with Database(path) as db:
+        cals = db.calibrations(session_id)
+    scaled = [c for c in cals if c.source == "cal"]
+    assert sorted((c.channel, c.mass_grams) for c in scaled) == [(0, 10_000.0), (1, 10_000.0)]
