@@ -135,7 +135,11 @@ class StreamDecoder:
         if matched == len(region):
             self._rows(rows, out)   # the region is canonical lines only
             return
+        # Runs of consecutive canonical lines go to _rows together (its bulk
+        # path needs more than a few rows); a run is flushed before the line
+        # that interrupts it, so the output order is the stream's.
         pos = 0
+        run: list = []
         for match in _CANONICAL_LINE.finditer(region):
             start = match.start()
             if start != pos:
@@ -143,10 +147,15 @@ class StreamDecoder:
                 if gap[-1:] != b"\n":
                     # The match began mid-line: not a line of its own.
                     continue
+                if run:
+                    self._rows(run, out)
+                    run = []
                 for line in gap[:-1].split(b"\n"):
                     self._line(line, out)
-            self._rows([match.groups()], out)
+            run.append(match.groups())
             pos = match.end()
+        if run:
+            self._rows(run, out)
         if pos != len(region):
             for line in region[pos:-1].split(b"\n"):
                 self._line(line, out)
