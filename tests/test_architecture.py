@@ -12,6 +12,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "backstation"
 QT_FREE_PACKAGES = ("protocol", "analysis", "storage", "device", "link")
+# The pipeline shared by the headless commands and the app.
+QT_FREE_MODULES = ("samples", "session", "record", "replay", "export", "csvformat", "monitor")
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "qtpy")
 
 
@@ -36,8 +38,14 @@ def test_model_packages_do_not_import_qt(package):
     assert not offenders, offenders
 
 
+@pytest.mark.parametrize("module", QT_FREE_MODULES)
+def test_pipeline_modules_do_not_import_qt(module):
+    names = _imported_modules(SRC / f"{module}.py")
+    assert not [n for n in names if n.split(".")[0] in QT_MODULES]
+
+
 def test_importing_the_model_loads_no_qt_at_runtime():
-    modules = ", ".join(f"backstation.{p}" for p in QT_FREE_PACKAGES)
+    modules = ", ".join(f"backstation.{p}" for p in QT_FREE_PACKAGES + QT_FREE_MODULES)
     code = (f"import sys, importlib\n"
             f"for m in '{modules}'.split(', '): importlib.import_module(m)\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}))")
