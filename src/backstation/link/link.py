@@ -50,7 +50,8 @@ RECONNECT_INTERVAL_S = 0.5
 REFUSED_RETRY_S = 10.0       # a port that held another station is re-probed after this...
 # After a read that brought data, let more arrive before the next one: at
 # 1 kHz a reader that wakes per write burns a core on wake-ups alone. Costs
-# at most this much latency (the display budget is 30 ms).
+# at most this much latency (the display budget is 30 ms); a headless
+# recorder, which nobody watches, passes a longer pacing.
 READ_PACING_S = 0.008
 JOIN_TIMEOUT_S = 2.0         # ...or as soon as it disappears and comes back
 STOP_ON_CLOSE_TIMEOUT_S = 1.0
@@ -71,7 +72,8 @@ class DeviceLink:
                  port_lister: Callable[[], list[PortInfo]] | None = None,
                  info_timeout_s: float = INFO_TIMEOUT_S,
                  reconnect_interval_s: float = RECONNECT_INTERVAL_S,
-                 refused_retry_s: float = REFUSED_RETRY_S):
+                 refused_retry_s: float = REFUSED_RETRY_S,
+                 read_pacing_s: float = READ_PACING_S):
         self._url = url
         self._port = url
         self._baudrate = baudrate
@@ -81,6 +83,7 @@ class DeviceLink:
         self._clock = clock
         self._opener = opener or open_port
         self._reconnect_interval_s = reconnect_interval_s
+        self._read_pacing_s = read_pacing_s
         self._candidates = ReconnectCandidates(url, port_lister or find_ports, refused_retry_s)
 
         self._stream = DeviceStream()           # reader thread only, once open() returns
@@ -386,7 +389,7 @@ class DeviceLink:
                     continue
                 if data:
                     self._ingest(data, self._clock(), time.perf_counter())
-                    self._stop.wait(READ_PACING_S)
+                    self._stop.wait(self._read_pacing_s)
         except BaseException as exc:
             self._emit(LinkFault(self._clock(), f"link reader stopped: {exc!r}"))
             raise
