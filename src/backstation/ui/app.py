@@ -4,11 +4,15 @@ start it (cli.py calls this with its argparse namespace)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..link import find_ports
 from ..storage import default_db_path
+
+SIGNAL_WAKE_MS = 250
 
 
 def run(args) -> int:
@@ -38,8 +42,30 @@ def run(args) -> int:
     window = MainWindow(db_path)
     window.show()
     start_connection(window, args)
-    code = app.exec()
+    with _close_on_signals(window):
+        code = app.exec()
     return int(code)
+
+
+@contextmanager
+def _close_on_signals(window):
+    """Ctrl-C in the terminal, or SIGTERM at shutdown, closes the window the
+    normal way, so the session is finished and saved rather than cut off.
+    Python runs signal handlers only between bytecodes, so a timer wakes the
+    interpreter out of Qt's event loop a few times a second."""
+    from PySide6.QtCore import QTimer
+
+    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, window.close))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(SIGNAL_WAKE_MS)
+    try:
+        yield
+    finally:
+        wake.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def start_connection(window, args) -> None:
