@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QProgressBar, QWidget
 
 from ...storage import Database, StorageError
 
@@ -103,3 +104,25 @@ class JobOwner:
         ok = all([j.join(timeout_s) for j in self._jobs])
         self._jobs.clear()
         return ok
+
+
+class BusyIndicator(QProgressBar):
+    """An indeterminate bar shown while any job it tracks is running."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._pending = 0
+        self.setRange(0, 0)            # indeterminate: a replay has no useful fraction
+        self.setTextVisible(False)
+        self.setMaximumWidth(160)
+        self.hide()
+
+    def track(self, job: DatabaseJob) -> None:
+        job.ended.connect(self._on_job_ended)
+        self._pending += 1
+        self.show()
+
+    @Slot()
+    def _on_job_ended(self) -> None:
+        self._pending -= 1
+        self.setVisible(self._pending > 0)

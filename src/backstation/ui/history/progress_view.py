@@ -9,9 +9,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPalette
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .jobs import DatabaseJob, JobOwner
+from .jobs import BusyIndicator, DatabaseJob, JobOwner
 from .progress_data import AthleteProgress, athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge
@@ -34,7 +34,6 @@ class ProgressView(QWidget):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self._jobs = JobOwner()
-        self._pending_jobs = 0
         self.progress: AthleteProgress | None = None
 
         self.athlete_combo = QComboBox(self)
@@ -42,11 +41,7 @@ class ProgressView(QWidget):
         self.athlete_combo.currentTextChanged.connect(self._on_athlete_changed)
         label = QLabel("Athlete", self)
         enlarge(label, 1.4, bold=True)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setMaximumWidth(160)
-        self.busy.hide()
+        self.busy = BusyIndicator(self)
         self.banner = Banner(self)
 
         self.charts = pg.GraphicsLayoutWidget(self)
@@ -96,9 +91,7 @@ class ProgressView(QWidget):
 
     def _run(self, job: DatabaseJob) -> None:
         job.failed.connect(self._on_job_failed)
-        job.ended.connect(self._on_job_ended)
-        self._pending_jobs += 1
-        self.busy.show()
+        self.busy.track(job)
         self._jobs.run(job)
 
     def _load(self, name: str) -> None:
@@ -157,11 +150,6 @@ class ProgressView(QWidget):
     def _on_job_failed(self, message: str) -> None:
         self.banner.show_message(message)
         self.failed.emit(message)
-
-    @Slot()
-    def _on_job_ended(self) -> None:
-        self._pending_jobs -= 1
-        self.busy.setVisible(self._pending_jobs > 0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout,
+                               QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
-from .jobs import DatabaseJob, JobOwner
+from .jobs import BusyIndicator, DatabaseJob, JobOwner
 from .loading import LoadedSession, load_session
 from .rep_model import RepTableModel, set_summary
 from .session_model import COLUMNS as SESSION_COLUMN_TITLES
@@ -117,7 +117,6 @@ class HistoryView(QWidget):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self._jobs = JobOwner()
-        self._pending_jobs = 0           # started and not yet reported back
         self._loading_id: int | None = None
         self._open_request = 0           # newer open requests win over slower older ones
         self.current: LoadedSession | None = None
@@ -137,11 +136,7 @@ class HistoryView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)           # indeterminate: a replay has no useful fraction
-        self.busy.setTextVisible(False)
-        self.busy.setMaximumWidth(160)
-        self.busy.hide()
+        self.busy = BusyIndicator(self)
         self.banner = Banner(self)
 
         self.title = QLabel("Choose a session", self)
@@ -233,9 +228,7 @@ class HistoryView(QWidget):
 
     def _run(self, job: DatabaseJob) -> None:
         job.failed.connect(self._on_job_failed)
-        job.ended.connect(self._on_job_ended)
-        self._pending_jobs += 1
-        self.busy.show()
+        self.busy.track(job)
         self._jobs.run(job)
 
     def _load(self, session_id: int) -> None:
@@ -330,11 +323,6 @@ class HistoryView(QWidget):
         if self.title.text().startswith("Loading"):
             self.title.setText("Could not open the session")
         self.failed.emit(message)
-
-    @Slot()
-    def _on_job_ended(self) -> None:
-        self._pending_jobs -= 1
-        self.busy.setVisible(self._pending_jobs > 0)
 
     def _on_delete_clicked(self) -> None:
         session_id = self.selected_session_id()
