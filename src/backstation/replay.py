@@ -1,9 +1,25 @@
 """Replay a stored session through the same judgement as live
 (``backstation replay``): the stored raw counts, device times and
-calibrations in, the same sets and reps out."""
+calibrations in, the same sets and reps out.
+
+What live stored beside the samples, and how it is applied here (see
+session.py):
+
+- the session row: contact threshold, body mass, exercise, force rate,
+  distance sensor and channel count build the same ``AnalysisConfig``;
+- calibrations (device CALs and software tares) at their ``t_device_us``;
+- ``manual_set`` events: ``start``/``end`` at their ``t_device_us``, asked
+  for after feeding every sample up to that time, as live did (the pipeline
+  applies them at that point of the time-ordered stream, so the chunking
+  does not matter);
+- ``set_labels`` events: the variant and added load of the sets ending after
+  their time;
+- the ``time_origin`` event: the sample the ``_s`` times count from.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -11,8 +27,11 @@ import numpy as np
 from .analysis import AnalysisEvent, ContactChanged
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .session import SessionJudge, SessionOptions, analysis_config, session_json
-from .storage import Database, SessionInfo
+from .session import (
+    MANUAL_SET_EVENT, SET_LABELS_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest, SessionJudge,
+    SessionOptions, analysis_config, session_json,
+)
+from .storage import Database, EventRecord, RepRecord, SessionInfo, SetRecord
 
 REPLAY_CHUNK_US = 1_000_000
 
@@ -25,25 +44,67 @@ def session_stats(info: SessionInfo) -> StreamStats:
                        reconnects=info.reconnects, reboots=info.reboots)
 
 
-def chunks(force: ForceBlock, distance: DistanceBlock,
-           chunk_us: int = REPLAY_CHUNK_US) -> Iterator[tuple[ForceBlock, DistanceBlock]]:
+def chunks(force: ForceBlock, distance: DistanceBlock, chunk_us: int = REPLAY_CHUNK_US,
+           cuts_us: tuple[int, ...] | list[int] = ()
+           ) -> Iterator[tuple[ForceBlock, DistanceBlock]]:
     """The session in time slices, as a live stream would have brought it."""
+    for _, force_slice, distance_slice in _slices(force, distance, chunk_us, cuts_us):
+        yield force_slice, distance_slice
+
+
+def _slices(force: ForceBlock, distance: DistanceBlock, chunk_us: int,
+            cuts_us: tuple[int, ...] | list[int]
+            ) -> Iterator[tuple[int, ForceBlock, DistanceBlock]]:
+    """(hi, force, distance): the samples in [lo, hi), a slice every
+    ``chunk_us`` and also one ending at each of ``cuts_us``."""
     times = [b.t_device_us for b in (force, distance) if len(b)]
     if not times:
         return
     start = int(min(t[0] for t in times))
     end = int(max(t[-1] for t in times))
-    for lo in range(start, end + 1, chunk_us):
-        hi = lo + chunk_us
+    bounds = sorted({*range(start + chunk_us, end + 1, chunk_us),
+                     *(c for c in cuts_us if start < c <= end), end + 1})
+    lo = start
+    for hi in bounds:
         f = slice(*np.searchsorted(force.t_device_us, [lo, hi]))
         d = slice(*np.searchsorted(distance.t_device_us, [lo, hi]))
-        yield (ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
+        yield (hi,
+               ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
                DistanceBlock(distance.seq[d], distance.t_device_us[d], distance.gap_mm[d],
                              distance.t_host_s[d]))
+        lo = hi
+
+
+class _KeptRecords:
+    """A writer's record half, in memory: the latest record per set and rep,
+    as the database keeps them (events are live's to store, not a replay's)."""
+
+    def __init__(self) -> None:
+        self.sets: dict[int, SetRecord] = {}
+        self.reps: dict[tuple[int, int], RepRecord] = {}
+
+    def add_set(self, record: SetRecord) -> None:
+        self.sets[record.set_index] = record
+
+    def add_rep(self, record: RepRecord) -> None:
+        self.reps[(record.set_index, record.rep_index)] = record
+
+    def add_event(self, *args, **kwargs) -> None:
+        pass
+
+    def add_calibration(self, *args, **kwargs) -> None:
+        pass
+
+
+def manual_requests(events: list[EventRecord]) -> list[ManualSetRequest]:
+    """The stored manual set starts and ends, in the order they were asked for."""
+    return [ManualSetRequest(e.detail == "start", int(e.t_device_us)) for e in events
+            if e.kind == MANUAL_SET_EVENT and e.t_device_us is not None]
 
 
 class Replay:
-    """A stored session judged again; ``events`` keeps every analysis event."""
+    """A stored session judged again; ``events`` keeps every analysis event,
+    ``set_records``/``rep_records`` what live would have stored."""
 
     def __init__(self, db: Database, session_id: int):
         self.info = info = db.get_session(session_id)
@@ -51,17 +112,47 @@ class Replay:
                                  exercise=info.exercise)
         config = analysis_config(options, None, force_rate_hz=info.force_rate_hz or 80,
                                  distance_sensor=info.distance_sensor or "hcsr04")
-        self.judge = SessionJudge(session_id, config, info.force_channels or 2)
+        self._kept = _KeptRecords()
+        self.judge = SessionJudge(session_id, config, info.force_channels or 2,
+                                  self._kept)   # type: ignore[arg-type]
+        stored_events = db.events(session_id)
+        for event in stored_events:
+            if event.kind == TIME_ORIGIN_EVENT and event.t_device_us is not None:
+                self.judge.t0_us = int(event.t_device_us)
+            elif event.kind == SET_LABELS_EVENT:
+                labels = json.loads(event.detail)
+                self.judge.set_labels(labels["variant"], labels["added_load_kg"],
+                                      t_us=event.t_device_us)
         self.calibrations = db.calibrations(session_id)
         for cal in self.calibrations:
             self.judge.calibrate(cal.channel, cal.offset_counts, cal.counts_per_newton,
                                  t_from_us=cal.t_device_us)
+        self.manual = manual_requests(stored_events)
         self.force = db.load_force(session_id)
         self.distance = db.load_distance(session_id)
         self.events: list[AnalysisEvent] = []
-        for force, distance in chunks(self.force, self.distance):
+        todo = list(self.manual)
+        cuts = [r.t_us + 1 for r in todo]      # live had fed up to and including t_us
+        for hi, force, distance in _slices(self.force, self.distance, REPLAY_CHUNK_US, cuts):
             self.events += self.judge.feed(force, distance)
+            while todo and todo[0].t_us < hi:
+                self.events += self._apply(todo.pop(0))
+        for request in todo:
+            self.events += self._apply(request)
         self.events += self.judge.finish()
+
+    def _apply(self, request: ManualSetRequest) -> list[AnalysisEvent]:
+        if request.start:
+            return self.judge.start_set(request.t_us)
+        return self.judge.end_set(request.t_us)
+
+    @property
+    def set_records(self) -> list[SetRecord]:
+        return [self._kept.sets[i] for i in sorted(self._kept.sets)]
+
+    @property
+    def rep_records(self) -> list[RepRecord]:
+        return [self._kept.reps[k] for k in sorted(self._kept.reps)]
 
     def contact_intervals_us(self) -> list[tuple[int, int | None]]:
         """(start, end) of each contact; end None if the session ended in contact."""

@@ -9,23 +9,30 @@ headless recorder every 100 ms, the app on its display timer) and
 ``finish()`` once. Storage goes through a writer with ``SessionWriter``'s
 interface, so the app can hand it a writer that flushes on another thread.
 
-Calibration and the analysis: a CAL applies to samples after the newest
-sample the analysis had been fed when the CAL was handled, and that point is
-what is stored with the calibration, so replaying a session applies it at the
-same sample and gives the same reps as live.
+Replay equals live: every choice that reaches the analysis is either fixed
+for the session (contact threshold, body mass, exercise, force rate, distance
+sensor: columns of the session row) or stored with the device time it applies
+from, taken as the newest sample the analysis had been fed when it was made:
+a CAL (calibrations), a software tare (calibrations, source
+``software_tare``), a manual set start or end (event ``manual_set``). The set
+labels (variant, added load) and the time origin of the ``_s`` times are
+stored too (events ``set_labels``, ``time_origin``), so the replayed set and
+rep records equal the stored ones. ``replay.py`` applies them all.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .analysis import (
-    AnalysisConfig, AnalysisEvent, AnalysisPipeline, ContactChanged, RepCompleted, SetEnded,
+    AnalysisConfig, AnalysisEvent, AnalysisPipeline, ContactChanged, Rep, RepCompleted, SetEnded,
     SetResult, SetStarted,
 )
+from .analysis.calibration import ForceCalibration
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
     LinkFault, LinkState, StateChanged, StatReceived,
@@ -38,7 +45,24 @@ from .storage import Database, RepRecord, SessionWriter, SetRecord
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTACT_MM = 25.0
+# Event kinds a session stores for its own replay (storage/records.py EventRecord).
 CONTACT_EVENT = "contact"
+MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_device_us
+SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
+TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
+SOFTWARE_TARE_SOURCE = "software_tare"  # a calibrations.source
+
+
+@dataclass(frozen=True)
+class ManualSetRequest:
+    """A manual set start (``start``) or end, asked for at device time ``t_us``."""
+
+    start: bool
+    t_us: int
+
+    @property
+    def detail(self) -> str:
+        return "start" if self.start else "end"
 
 
 @dataclass
@@ -101,7 +125,12 @@ def analysis_config(options: SessionOptions, hello: Hello | None, *,
 class SessionJudge:
     """The analysis of one session and the records it leaves in storage.
 
-    Shared by live recording and replay, so both judge alike.
+    Shared by live recording and replay, so both judge alike. Everything a
+    caller may change while a session runs goes through a method here that
+    also stores it with its device time (a calibration, a software tare, a
+    manual set start or end, the set labels), so that ``Replay`` can apply the
+    same changes at the same points of the stream. Nobody outside calls the
+    pipeline directly.
     """
 
     def __init__(self, session_id: int, config: AnalysisConfig, channels: int,
@@ -110,39 +139,162 @@ class SessionJudge:
         self.session_id = session_id
         self.pipeline = AnalysisPipeline(config, channels)
         self.writer = writer
-        self.variant = variant
-        self.added_load_kg = added_load_kg
         self.t0_us: int | None = None
         self.last_fed_us: int | None = None
+        # (from t_us or None = from the start, variant, added_load_kg), in request order.
+        self._labels: list[tuple[int | None, str | None, float | None]] = []
+        self._pending_manual: ManualSetRequest | None = None
+        self.manual_requests: list[ManualSetRequest] = []
+        if variant is not None or added_load_kg is not None:
+            self.set_labels(variant, added_load_kg)
+
+    # -- what the analysis was told ---------------------------------------------
+
+    @property
+    def config(self) -> AnalysisConfig:
+        """Fixed for the session: the contact threshold, body mass, rates and
+        exercise are chosen before it starts and stored on the session row."""
+        return self.pipeline.config
+
+    @property
+    def contact_mm(self) -> float:
+        return self.pipeline.config.contact_mm
+
+    @property
+    def calibration(self) -> ForceCalibration:
+        """Read-only use (display); change it through ``calibrate`` or ``software_tare``."""
+        return self.pipeline.calibration
 
     def calibrate(self, channel: int, offset_counts: int, counts_per_newton: float,
                   t_from_us: int | None = None) -> int | None:
-        """Apply a CAL from ``t_from_us`` (default: after the newest sample fed); returns it."""
+        """Apply a CAL from ``t_from_us`` (default: after the newest sample fed); returns it.
+        The caller stores it (it knows the source: device CAL, mass, SETCAL)."""
         if t_from_us is None:
             t_from_us = self.last_fed_us
         self.pipeline.set_calibration(channel, offset_counts, counts_per_newton, t_from_us)
         return t_from_us
 
+    def software_tare(self, t_from_us: int | None = None,
+                      offsets: dict[int, int] | None = None) -> int:
+        """A new zero kept by the app from ``t_from_us`` (default: the newest
+        sample fed); stored as a calibration per channel (source
+        ``software_tare``) with the offset it produced, so a replay needs no
+        look-back. Raises ValueError (nothing stored) on a loaded bar or no samples."""
+        t_from_us = self.last_fed_us if t_from_us is None else int(t_from_us)
+        if t_from_us is None:
+            raise ValueError("no samples yet: nothing to tare against")
+        self.pipeline.software_tare(t_from_us, offsets)
+        if self.writer is not None:
+            for channel in range(self.pipeline.channels):
+                entry = self.pipeline.calibration.at(channel, t_from_us + 1)
+                if entry is not None and entry.t_from_us == t_from_us:
+                    self.writer.add_calibration(
+                        channel, int(round(entry.offset_counts)), entry.counts_per_newton,
+                        source=SOFTWARE_TARE_SOURCE, t_device_us=t_from_us)
+        return t_from_us
+
+    # -- manual sets ----------------------------------------------------------------
+
+    def start_set(self, t_us: int | None = None) -> list[AnalysisEvent]:
+        """A manual set from ``t_us`` (default: the newest sample fed) that only
+        ``end_set`` ends. Stored as a ``manual_set`` event. Before any sample
+        there is no time to start at: nothing happens."""
+        return self._manual_set(True, t_us)
+
+    def end_set(self, t_us: int | None = None) -> list[AnalysisEvent]:
+        """Ends the open set at ``t_us`` (default: the newest sample fed)."""
+        return self._manual_set(False, t_us)
+
+    @property
+    def current_set(self) -> SetResult | None:
+        """The open set as far as the analysis has got (a manual start may be
+        queued ahead of it: see ``in_set``)."""
+        return self.pipeline.current_set
+
+    @property
+    def in_set(self) -> bool:
+        """Whether a set is open, counting a manual start or end that was
+        asked for but that the analysis has not reached yet."""
+        if self._pending_manual is not None:
+            return self._pending_manual.start
+        return self.pipeline.current_set is not None
+
+    def _manual_set(self, start: bool, t_us: int | None) -> list[AnalysisEvent]:
+        t_us = self.last_fed_us if t_us is None else int(t_us)
+        if t_us is None:
+            return []
+        request = ManualSetRequest(start, t_us)
+        self.manual_requests.append(request)
+        self._pending_manual = request
+        if self.writer is not None:
+            self.writer.add_event(MANUAL_SET_EVENT, request.detail, t_host_s=time.time(),
+                                  t_device_us=t_us)
+        events = self.pipeline.start_set(t_us) if start else self.pipeline.end_set(t_us)
+        self._record(events)
+        return events
+
+    # -- set labels (not judgement, but stored with each set) ------------------------
+
+    def set_labels(self, variant: str | None, added_load_kg: float | None,
+                   t_us: int | None = None) -> None:
+        """Variant and added load for every set that ends after ``t_us``
+        (default: the newest sample fed), the open one included. Stored as a
+        ``set_labels`` event so a replay labels the same sets."""
+        t_us = self.last_fed_us if t_us is None else int(t_us)
+        self._labels.append((t_us, variant, added_load_kg))
+        if self.writer is not None:
+            detail = json.dumps({"variant": variant, "added_load_kg": added_load_kg},
+                                sort_keys=True)
+            self.writer.add_event(SET_LABELS_EVENT, detail, t_host_s=time.time(),
+                                  t_device_us=t_us)
+
+    @property
+    def variant(self) -> str | None:
+        return self._labels[-1][1] if self._labels else None
+
+    @property
+    def added_load_kg(self) -> float | None:
+        return self._labels[-1][2] if self._labels else None
+
+    def _labels_for(self, s: SetResult) -> tuple[str | None, float | None]:
+        for t_us, variant, added_load_kg in reversed(self._labels):
+            if t_us is None or s.t_end_us is None or t_us < s.t_end_us:
+                return variant, added_load_kg
+        return None, None
+
+    # -- samples in, records out ------------------------------------------------------
+
     def feed(self, force: ForceBlock, distance: DistanceBlock) -> list[AnalysisEvent]:
         firsts = [b.t_device_us[0] for b in (force, distance) if len(b)]
         if firsts and self.t0_us is None:
             self.t0_us = int(min(firsts))
+            if self.writer is not None:
+                # Every stored time in seconds counts from here: kept so a replay
+                # counts from the same sample whatever the first block held.
+                self.writer.add_event(TIME_ORIGIN_EVENT, "", t_host_s=time.time(),
+                                      t_device_us=self.t0_us)
         if len(force):
             self.last_fed_us = int(force.t_device_us[-1])
         events = self.pipeline.feed(force, distance)
-        self._store(events)
+        self._record(events)
         return events
 
     def finish(self) -> list[AnalysisEvent]:
         events = self.pipeline.finish()
-        self._store(events)
+        self._record(events)
         return events
 
     @property
     def sets(self) -> list[SetResult]:
         return list(self.pipeline.sets)
 
-    def _store(self, events: list[AnalysisEvent]) -> None:
+    def _record(self, events: list[AnalysisEvent]) -> None:
+        for event in events:
+            if isinstance(event, (SetStarted, SetEnded)):
+                t_us = event.t_us if isinstance(event, SetStarted) else event.set.t_end_us
+                pending = self._pending_manual
+                if pending is not None and t_us is not None and t_us >= pending.t_us:
+                    self._pending_manual = None
         if self.writer is None:
             return
         for event in events:
@@ -153,23 +305,26 @@ class SessionJudge:
             elif isinstance(event, (SetStarted, SetEnded)):
                 current = event.set if isinstance(event, SetEnded) else self.pipeline.current_set
                 if current is not None:
-                    self.writer.add_set(self._set_record(current))
+                    self.writer.add_set(self.set_record(current))
             elif isinstance(event, RepCompleted):
-                rep = event.rep
-                self.writer.add_rep(RepRecord(
-                    session_id=self.session_id, set_index=rep.set_index, rep_index=rep.index,
-                    valid=rep.valid, reason=rep.reason, t_start_us=rep.t_start_us,
-                    t_end_us=rep.t_end_us, peak_force_n=rep.peak_force_n,
-                    min_gap_mm=rep.min_gap_mm, metrics=rep.to_json(self.t0_us or 0)))
+                self.writer.add_rep(self.rep_record(event.rep))
                 current = self.pipeline.current_set
                 if current is not None:
-                    self.writer.add_set(self._set_record(current))
+                    self.writer.add_set(self.set_record(current))
 
-    def _set_record(self, s: SetResult) -> SetRecord:
+    def rep_record(self, rep: Rep) -> RepRecord:
+        return RepRecord(
+            session_id=self.session_id, set_index=rep.set_index, rep_index=rep.index,
+            valid=rep.valid, reason=rep.reason, t_start_us=rep.t_start_us,
+            t_end_us=rep.t_end_us, peak_force_n=rep.peak_force_n,
+            min_gap_mm=rep.min_gap_mm, metrics=rep.to_json(self.t0_us or 0))
+
+    def set_record(self, s: SetResult) -> SetRecord:
         metrics = s.to_json(self.t0_us or 0)
         metrics.pop("reps", None)
+        variant, added_load_kg = self._labels_for(s)
         return SetRecord(session_id=self.session_id, set_index=s.index, exercise=s.exercise,
-                         variant=self.variant, added_load_kg=self.added_load_kg,
+                         variant=variant, added_load_kg=added_load_kg,
                          manual=s.manual, t_start_us=s.t_start_us, t_end_us=s.t_end_us,
                          valid_reps=s.valid_reps, no_reps=s.no_reps, metrics=metrics)
 
@@ -206,6 +361,12 @@ class LiveSession:
         if hello.force_rate_hz <= 10:
             self._say(f"the load cells run at {hello.force_rate_hz} SPS: tie the HX711 RATE pin "
                       "high for 80 SPS (rate of force development needs it)")
+
+    def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
+        """Variant and added load for sets ending from now on (the open one included)."""
+        self.options.variant = variant
+        self.options.added_load_kg = added_load_kg
+        self.judge.set_labels(variant, added_load_kg)
 
     def step(self) -> Step:
         """Drain the link once: events first (a CAL applies after what was fed), then samples."""

@@ -12,9 +12,9 @@ STAT_COLUMNS: tuple[str, ...] = (
 )
 
 # Where a calibration came from (the CAL sentence after HELLO, or the reply
-# to a TARE / CAL / SETCAL command). Not enforced by the schema, so a new
-# source needs no migration.
-CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal")
+# to a TARE / CAL / SETCAL command, or a software tare the app keeps itself).
+# Not enforced by the schema, so a new source needs no migration.
+CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", "software_tare")
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ class EventRecord:
     session_id: int
     t_device_us: int | None
     t_host_s: float
-    kind: str                    # hello, reboot, reconnect, refused-device, stat, error ...
-    detail: str
+    kind: str                    # state, reboot, reconnected, stat, fault, contact, and for
+    detail: str                  # replay: manual_set, set_labels, time_origin (session.py)
 
 
 @dataclass(frozen=True)

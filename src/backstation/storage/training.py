@@ -15,7 +15,7 @@ from typing import Any
 from .records import RepRecord, SetRecord
 
 
-def _json(metrics: dict[str, Any]) -> str:
+def metrics_json(metrics: dict[str, Any]) -> str:
     # NaN/inf are not JSON: a metric that cannot be computed is stored as null.
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
              for k, v in metrics.items()}
@@ -34,7 +34,7 @@ def save_set(conn: sqlite3.Connection, record: SetRecord) -> None:
         " no_reps = excluded.no_reps, metrics = excluded.metrics",
         (record.session_id, record.set_index, record.exercise, record.variant,
          record.added_load_kg, int(record.manual), record.t_start_us, record.t_end_us,
-         record.valid_reps, record.no_reps, _json(record.metrics)))
+         record.valid_reps, record.no_reps, metrics_json(record.metrics)))
 
 
 def save_rep(conn: sqlite3.Connection, record: RepRecord) -> None:
@@ -48,7 +48,7 @@ def save_rep(conn: sqlite3.Connection, record: RepRecord) -> None:
         (record.session_id, record.set_index, record.rep_index,
          None if record.valid is None else int(record.valid), record.reason,
          record.t_start_us, record.t_end_us, record.peak_force_n, record.min_gap_mm,
-         _json(record.metrics)))
+         metrics_json(record.metrics)))
 
 
 def load_sets(conn: sqlite3.Connection, session_id: int) -> list[SetRecord]:

@@ -183,17 +183,15 @@ class AcquisitionController(QObject):
 
     @property
     def set_open(self) -> bool:
+        """A set is open, or a manual start was asked for that the analysis has not reached."""
         session = self.session
-        return session is not None and session.judge.pipeline.current_set is not None
+        return session is not None and session.judge.in_set
 
     def set_variant(self, variant: str | None, added_load_kg: float | None) -> None:
-        """For sets stored from now on (the open one included)."""
+        """For sets ending from now on (the open one included); stored for replay."""
         session = self.session
         if session is not None:
-            session.judge.variant = variant
-            session.judge.added_load_kg = added_load_kg
-            session.options.variant = variant
-            session.options.added_load_kg = added_load_kg
+            session.set_labels(variant, added_load_kg)
 
     def latest_force_n(self) -> tuple[float, ...] | None:
         """The newest calibrated force per channel (N), or None before any."""
@@ -263,14 +261,14 @@ class AcquisitionController(QObject):
         self._commands.submit(name, lambda: run(live.link))
 
     def _manual_set(self, start: bool) -> None:
+        """At the newest sample: what arrived since the last tick is fed first.
+        The judge stores the request with its device time, for replay."""
         live = self._live
-        if live is None or live.session.judge.last_fed_us is None:
+        if live is None:
             return
         self._step_once(live)
-        pipeline = live.session.judge.pipeline
-        t_us = live.session.judge.last_fed_us
-        events = pipeline.start_set(t_us) if start else pipeline.end_set(t_us)
-        live.session.judge._store(events)   # noqa: SLF001 - see report: wants a public hook
+        judge = live.session.judge
+        events = judge.start_set() if start else judge.end_set()
         self._emit_analysis(live, events)
 
     def _on_tick(self) -> None:
@@ -291,7 +289,7 @@ class AcquisitionController(QObject):
         step: Step = live.session.step()
         if self.buffers.t0_us is None and live.session.judge.t0_us is not None:
             self.buffers.t0_us = live.session.judge.t0_us
-        self.buffers.add(step.force, step.distance, live.session.judge.pipeline.calibration)
+        self.buffers.add(step.force, step.distance, live.session.judge.calibration)
         # The link's state now, not each StateChanged replayed: a tick sees them late.
         self._set_state(live.link.state)
         self._emit_analysis(live, step.analysis)
