@@ -25,6 +25,25 @@ DISTANCE_MAX_MM = 4000                   # 2-400 cm range
 
 
 @dataclass(frozen=True)
+class TofPart:
+    """A time-of-flight distance sensor: its rate, range and noise, which
+    grows with the distance (less light comes back)."""
+
+    period_s: float
+    max_mm: int
+    noise_mm: float        # rms at the bar
+    noise_per_mm: float    # extra rms per mm of distance
+
+
+# VL53L0X: 33 ms timing budget (~30 Hz), ~1.2 m in default mode, a few % rms
+# far away; VL53L1X: 20 ms budget (50 Hz, short mode), up to 4 m, quieter.
+TOF_PARTS = {"vl53l0x": TofPart(1 / 30, 1200, 1.5, 0.012),
+             "vl53l1x": TofPart(1 / 50, 4000, 1.0, 0.006)}
+DISTANCE_PERIOD_BY_SENSOR_S = {"hcsr04": DISTANCE_PERIOD_S,
+                               **{name: part.period_s for name, part in TOF_PARTS.items()}}
+
+
+@dataclass(frozen=True)
 class DeviceIdentity:
     """One physical board: id, load-cell offsets and scales, its HX711 clock."""
 
@@ -100,3 +119,19 @@ def hx711_block(draws: np.ndarray, ident: DeviceIdentity, left_n: np.ndarray,
 def hcsr04_block(true_gap_mm: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """``hcsr04_gap`` for many readings given their standard normals."""
     return np.clip(np.rint(true_gap_mm + DISTANCE_NOISE_MM * noise), 0, DISTANCE_MAX_MM).astype(np.int64)
+
+
+def tof_block(true_gap_mm: np.ndarray, noise: np.ndarray, part: TofPart) -> np.ndarray:
+    """Time-of-flight readings given their standard normals; past the part's
+    range it sees nothing (-1, the caller decides what is sent)."""
+    sigma_mm = part.noise_mm + part.noise_per_mm * true_gap_mm
+    gaps = np.clip(np.rint(true_gap_mm + sigma_mm * noise), 0, part.max_mm).astype(np.int64)
+    gaps[true_gap_mm > part.max_mm] = -1
+    return gaps
+
+
+def distance_block(sensor: str, true_gap_mm: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The named sensor's readings for many noise-free gaps."""
+    if sensor in TOF_PARTS:
+        return tof_block(true_gap_mm, noise, TOF_PARTS[sensor])
+    return hcsr04_block(true_gap_mm, noise)

@@ -29,6 +29,7 @@ class Athlete:
     left_share: float = 0.5      # share of the bar load on channel 0
     bottom_gap_mm: float = 520.0  # arms straight
     floor_gap_mm: float = 870.0   # nobody under the bar: the sensor sees the floor
+    lying_gap_mm: float = 640.0   # let go of the bar: back on the floor, chest below the bar
 
     @property
     def static_load_n(self) -> float:
@@ -57,12 +58,32 @@ class RepSpec:
     echo_lost_at_contact_s: float = 0.0   # missed echoes for this long from the moment of contact
     lower_to_mm: float | None = None  # stop lowering here (None: arms straight, the bottom)
     expect_reason: str | None = None  # override the physical verdict (hard cases)
+    # Realism (see docs/simulator.md); the defaults keep the tidy scripts unchanged.
+    hang_mm: float | None = None      # this rep's straight-arm level (None: the athlete's)
+    pause_drift_mm: float = 0.0       # the hang sags (+) or packs (-) this much during the pause
+    regrip_before_s: float = 0.0      # lets go of the bar this long before this rep's pause
+    release_at: float | None = None   # lets go after this share of the pull (bar_released)
+    release_off_s: float = 2.0        # ... and lies on the floor this long before regripping
+
+
+ENTRIES = ("settle", "one-motion", "walk-in")
+EXITS = ("settle", "stand-up")
 
 
 @dataclass(frozen=True)
 class SetSpec:
     reps: tuple[RepSpec, ...]
     rest_after_s: float = 15.0
+    entry: str = "settle"        # settle under the bar, then grip; or 'one-motion', 'walk-in'
+    exit: str = "settle"         # let go at the hang and slide out; or 'stand-up'
+    settle_s: float | None = None   # hang before the first rep's pause (None: SETTLE_S)
+    # walk-in: (gap mm, seconds) of legs and torso passing under the sensor
+    walk_in_passes: tuple[tuple[float, float], ...] = ()
+    stand_up_gap_mm: float = 250.0  # stand-up: the torso rises this close to the bar
+
+    def __post_init__(self) -> None:
+        if self.entry not in ENTRIES or self.exit not in EXITS:
+            raise ValueError(f"entry {self.entry!r} / exit {self.exit!r} unknown")
 
 
 @dataclass(frozen=True)
@@ -211,8 +232,9 @@ class RepWindow:
     spec: RepSpec
     t_start_s: float   # start of the pull
     t_top_s: float     # end of the pull
-    t_end_s: float     # arms straight again
+    t_end_s: float     # arms straight again (released: the body is down)
     bottom_gap_mm: float
+    reached_gap_mm: float | None = None   # closest gap when the pull was cut short (release)
 
 
 @dataclass(frozen=True)
@@ -226,6 +248,16 @@ SLIDE_IN_S = 0.5
 GRAB_S = 1.0
 SETTLE_S = 1.0
 RELEASE_S = 1.0
+ONE_MOTION_S = 1.2     # lie back and grip in one motion: the load comes on as the gap falls
+PASS_MOVE_S = 0.12     # walk-in: a leg or the torso moving under the sensor
+LIE_DOWN_S = 0.8
+REGRIP_S = 0.7         # grip again and lift the body back into the hang
+LET_GO_S = 0.3         # regrip: open the hands, the body settles onto the floor
+DROP_S = 0.35          # release mid-rep: the body falls back to the floor
+STAND_PULL_S = 0.9     # stand-up: pull on the bar to rise (a gap fall that is no rep)
+STAND_LET_GO_S = 0.4
+STAND_PULL_SHARE = 1.3   # share of the static load while pulling up to stand
+STEP_AWAY_S = 0.6
 
 
 def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
@@ -234,6 +266,7 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
     lost: list[tuple[float, float]] = []
     windows: list[SetWindow] = []
     floor, bottom = athlete.floor_gap_mm, athlete.bottom_gap_mm
+    lying = athlete.lying_gap_mm
     share = athlete.left_share
     t = 0.0
 
@@ -244,18 +277,59 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
         t += duration
         return t
 
+    def enter(spec: SetSpec) -> float:
+        """Get under the bar and take it; returns when the load starts coming on."""
+        if spec.entry == "one-motion":
+            start = t
+            add(ONE_MOTION_S, floor, bottom, 0.0, 1.0)
+            return start
+        if spec.entry == "walk-in":
+            for gap_mm, dwell_s in spec.walk_in_passes:
+                add(PASS_MOVE_S, floor, gap_mm, 0.0, 0.0)
+                add(dwell_s, gap_mm, gap_mm, 0.0, 0.0)
+                add(PASS_MOVE_S, gap_mm, floor, 0.0, 0.0)
+            add(LIE_DOWN_S, floor, lying, 0.0, 0.0)
+            add(0.5, lying, lying, 0.0, 0.0)
+            start = t
+            add(GRAB_S, lying, bottom, 0.0, 1.0)
+            return start
+        add(SLIDE_IN_S, floor, bottom, 0.0, 0.0)
+        start = t
+        add(GRAB_S, bottom, bottom, 0.0, 1.0)
+        return start
+
     add(lead_s, floor, floor, 0.0, 0.0)
     for set_index, spec in enumerate(sets):
-        add(SLIDE_IN_S, floor, bottom, 0.0, 0.0)
-        set_start = t
-        add(GRAB_S, bottom, bottom, 0.0, 1.0)
-        add(SETTLE_S, bottom, bottom)
+        set_start = enter(spec)
+        add(SETTLE_S if spec.settle_s is None else spec.settle_s, bottom, bottom)
         reps = []
         gap = bottom
+        set_end = None
         for rep_index, rep in enumerate(spec.reps):
             left = share if rep.left_share is None else rep.left_share
-            add(rep.pause_s, gap, gap, left=left)
+            if rep.regrip_before_s > 0:
+                add(LET_GO_S, gap, lying, 1.0, 0.0, left=left)
+                add(rep.regrip_before_s, lying, lying, 0.0, 0.0, left=left)
+                add(REGRIP_S, lying, bottom, 0.0, 1.0, left=left)
+                add(SETTLE_S * 0.6, bottom, bottom, left=left)
+                gap = bottom
+            add(rep.pause_s, gap, gap + rep.pause_drift_mm, left=left)
+            gap = gap + rep.pause_drift_mm
             t_start = t
+            if rep.release_at is not None:
+                reached = gap + (rep.min_gap_mm - gap) * rep.release_at
+                top = add(rep.pull_s * rep.release_at, gap, reached, left=left)
+                down = add(DROP_S, reached, lying, 1.0, 0.0, left=left)
+                reps.append(RepWindow(set_index, rep_index, rep, t_start, top, down, gap, reached))
+                add(rep.release_off_s, lying, lying, 0.0, 0.0, left=left)
+                if rep_index == len(spec.reps) - 1:
+                    set_end = down
+                    gap = lying
+                else:
+                    add(REGRIP_S, lying, bottom, 0.0, 1.0, left=left)
+                    add(SETTLE_S * 0.6, bottom, bottom, left=left)
+                    gap = bottom
+                continue
             top = add(rep.pull_s, gap, rep.min_gap_mm, left=left)
             if rep.echo_lost_at_contact_s > 0 and rep.min_gap_mm < CONTACT_MM < gap:
                 t_contact = t_start + rep.pull_s * _tau_at((gap - CONTACT_MM) / (gap - rep.min_gap_mm))
@@ -266,12 +340,22 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
                 add(half, rep.min_gap_mm, rep.min_gap_mm, extra0=rep.squeeze_share, left=left)
             if rep.echo_lost_at_top:
                 lost.append((top - 0.25 * rep.pull_s, t + 0.25 * rep.lower_s))
-            start_gap, gap = gap, bottom if rep.lower_to_mm is None else rep.lower_to_mm
+            hang = bottom if rep.hang_mm is None else rep.hang_mm
+            start_gap, gap = gap, hang if rep.lower_to_mm is None else rep.lower_to_mm
             add(rep.lower_s, rep.min_gap_mm, gap, left=left)
             reps.append(RepWindow(set_index, rep_index, rep, t_start, top, t, start_gap))
-        add(SETTLE_S * 0.8, bottom, bottom)
-        set_end = add(RELEASE_S, bottom, bottom, 1.0, 0.0)
-        add(SLIDE_IN_S, bottom, floor, 0.0, 0.0)
+        if set_end is not None:          # the last rep let go of the bar: already off
+            add(SLIDE_IN_S, lying, floor, 0.0, 0.0)
+        elif spec.exit == "stand-up":
+            add(SETTLE_S * 0.8, gap, gap)
+            up = spec.stand_up_gap_mm
+            add(STAND_PULL_S, gap, up, 1.0, STAND_PULL_SHARE)
+            set_end = add(STAND_LET_GO_S, up, up, STAND_PULL_SHARE, 0.0)
+            add(STEP_AWAY_S, up, floor, 0.0, 0.0)
+        else:
+            add(SETTLE_S * 0.8, gap, gap)
+            set_end = add(RELEASE_S, gap, gap, 1.0, 0.0)
+            add(SLIDE_IN_S, gap, floor, 0.0, 0.0)
         windows.append(SetWindow(set_start, set_end, tuple(reps)))
         last = set_index == len(sets) - 1
         add(tail_s if last else spec.rest_after_s, floor, floor, 0.0, 0.0)

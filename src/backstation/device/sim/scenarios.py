@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from .artefacts import SensorArtefacts
 from .model import Athlete, RepSpec, SetSpec
 
 LEAD_S = 4.0
@@ -31,6 +32,8 @@ class Scenario:
     unplug_at_s: float | None = None    # the USB cable is pulled ...
     unplug_for_s: float = 3.0           # ... for this long, then the device reboots
     missed_echo_rate: float = 0.01
+    distance_period_s: float | None = None   # None: the sensor's own (hardware.py)
+    artefacts: SensorArtefacts | None = None   # stray echoes & co (artefacts.py); None: none
 
 
 def _athlete(rng: np.random.Generator, **overrides) -> Athlete:

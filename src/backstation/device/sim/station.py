@@ -19,6 +19,7 @@ from ...protocol.sentences import (
     NO_ECHO_MM, Stat, encode,
 )
 from . import hardware as hw
+from .artefacts import ArtefactStream
 from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
@@ -60,10 +61,12 @@ class SimulatedStation:
             raise ValueError(f"force_rate_hz {force_rate_hz} outside 1..99999")
         if distance_rate_hz is not None and not 0 < distance_rate_hz <= 1000:
             raise ValueError(f"distance_rate_hz {distance_rate_hz} outside (0, 1000]")
-        self._distance_period_s = (hw.DISTANCE_PERIOD_S if distance_rate_hz is None
-                                   else 1.0 / float(distance_rate_hz))
         self.scenario = scenario if isinstance(scenario, Scenario) else make_scenario(scenario, seed)
         self.seed = int(seed)
+        sensor_period_s = self.scenario.distance_period_s or hw.DISTANCE_PERIOD_BY_SENSOR_S.get(
+            self.scenario.distance_sensor, hw.DISTANCE_PERIOD_S)
+        self._distance_period_s = (sensor_period_s if distance_rate_hz is None
+                                   else 1.0 / float(distance_rate_hz))
         self.timeline, self._windows = build_timeline(
             self.scenario.athlete, list(self.scenario.sets), self.scenario.lead_s,
             self.scenario.tail_s)
@@ -71,6 +74,9 @@ class SimulatedStation:
         self._adc_draws = NormalRows(np.random.default_rng(adc_ss))
         self._dist_rng = np.random.default_rng(dist_ss)
         self._sway_phases = np.random.default_rng(sway_ss).uniform(0, 2 * np.pi, 3)
+        # Its own stream, made only when asked for: the tidy scenarios' draws never move.
+        self.artefacts = None if self.scenario.artefacts is None else ArtefactStream(
+            self.scenario.artefacts, np.random.default_rng(np.random.SeedSequence([self.seed, 0xA7])))
         self.identities = [hw.DeviceIdentity.from_seed(self.seed, device_id)]
         if swap_device:
             self.identities.append(hw.DeviceIdentity.from_seed(self.seed + 7919))
@@ -167,7 +173,9 @@ class SimulatedStation:
         return {"scenario": self.scenario.name, "seed": self.seed,
                 "device_ids": [i.device_id for i in self.identities],
                 "boots": [b.__dict__ for b in self.boots], "now_s": self.now_s,
-                **self.faults.summary(), "truth": self.truth.to_dict()}
+                **self.faults.summary(),
+                **({} if self.artefacts is None else {"artefacts": dict(self.artefacts.counts)}),
+                "truth": self.truth.to_dict()}
 
     def _fault_windows(self) -> list[tuple[float, float]]:
         """Faults start after the lead-in and stop a second before the end or an unplug."""
@@ -300,8 +308,11 @@ class SimulatedStation:
             noise.append(normal())
         self._next_distance_s = t
         t_arr = np.array(times, float)
-        gaps = hw.hcsr04_block(self.timeline.gap_block(t_arr), np.array(noise, float))
+        true_mm = self.timeline.gap_block(t_arr)
+        gaps = hw.distance_block(self.scenario.distance_sensor, true_mm, np.array(noise, float))
         gaps[np.array(missed, bool)] = NO_ECHO_MM
+        if self.artefacts is not None:
+            gaps = self.artefacts.apply(gaps, true_mm)
         return t_arr, np.array(keys, float), gaps
 
     def _device_us_block(self, t_s: np.ndarray) -> np.ndarray:
@@ -407,11 +418,18 @@ class SimulatedStation:
         self._next_distance_s = t + self._distance_period_s + hw.DISTANCE_JITTER_S * float(
             rng.standard_normal())
         missed = self.timeline.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
-        gap = hw.hcsr04_gap(float(rng.standard_normal()), self.timeline.gap_mm(t))
+        sensor, true_mm = self.scenario.distance_sensor, self.timeline.gap_mm(t)
+        if sensor == "hcsr04":
+            gap = hw.hcsr04_gap(float(rng.standard_normal()), true_mm)
+        else:
+            gap = int(hw.distance_block(sensor, np.array([true_mm]),
+                                        np.array([rng.standard_normal()]))[0])
+        gap = NO_ECHO_MM if missed else gap
+        if self.artefacts is not None:
+            gap = int(self.artefacts.apply(np.array([gap]), np.array([true_mm]))[0])
         self._distance_times.append(t)
         if self._streaming:
-            self._stream(DistanceSample(self._seq["D"], self.device_us(t),
-                                        NO_ECHO_MM if missed else gap))
+            self._stream(DistanceSample(self._seq["D"], self.device_us(t), gap))
             self._seq["D"] = (self._seq["D"] + 1) % SEQ_MODULO
 
     def _on_stat(self) -> None:

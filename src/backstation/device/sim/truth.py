@@ -28,7 +28,8 @@ class RepTruth:
     min_gap_mm: float
     rom_mm: float
     peak_force_n: float
-    contact_s: tuple[float, float] | None   # noise-free gap <= CONTACT_MM
+    contact_s: tuple[float, float] | None   # noise-free gap <= CONTACT_MM (the physical
+                                            # script, never the judge's thresholds)
     pull_s: float
     top_hold_s: float
     lower_s: float
@@ -82,14 +83,22 @@ def _rep_truth(timeline: Timeline, w: RepWindow, unplug: tuple[float, float] | N
     peak = forces.max()
     touching = t[gaps <= CONTACT_MM]
     contact = (round(float(touching[0]), 6), round(float(touching[-1]), 6)) if touching.size else None
-    reason = spec.expect_reason if spec.expect_reason else (None if contact else "no_contact")
+    if spec.expect_reason:
+        reason = spec.expect_reason
+    elif spec.release_at is not None:   # let go of the bar mid-rep, whatever it reached
+        reason = "bar_released"
+    else:
+        reason = None if contact else "no_contact"
     observable = unplug is None or w.t_end_s < unplug[0] or w.t_start_s > unplug[1]
+    released = spec.release_at is not None
+    min_gap = spec.min_gap_mm if w.reached_gap_mm is None else w.reached_gap_mm
     return RepTruth(
         index=w.rep_index, t_start_s=round(w.t_start_s, 6), t_end_s=round(w.t_end_s, 6),
-        valid=reason is None, reason=reason, min_gap_mm=round(spec.min_gap_mm, 3),
-        rom_mm=round(w.bottom_gap_mm - spec.min_gap_mm, 3), peak_force_n=round(float(peak), 3),
-        contact_s=contact, pull_s=round(spec.pull_s, 6), top_hold_s=round(spec.hold_s, 6),
-        lower_s=round(spec.lower_s, 6),
+        valid=reason is None, reason=reason, min_gap_mm=round(min_gap, 3),
+        rom_mm=round(w.bottom_gap_mm - min_gap, 3), peak_force_n=round(float(peak), 3),
+        contact_s=contact, pull_s=round(spec.pull_s * spec.release_at if released else spec.pull_s, 6),
+        top_hold_s=round(0.0 if released else spec.hold_s, 6),
+        lower_s=round(0.0 if released else spec.lower_s, 6),
         left_share=timeline.athlete.left_share if spec.left_share is None else spec.left_share,
         observable=observable)
 
