@@ -312,12 +312,42 @@ def test_manual_set_start_and_stop():
     p = AnalysisPipeline(AnalysisConfig(), 2)
     for ch in (0, 1):
         p.set_calibration(ch, 0, SCALE)
-    events = p.start_set(0)
-    assert events == [SetStarted(1, 0)]
-    p.feed(force, dist)
+    assert p.start_set(0) == []           # takes effect once the stream reaches t = 0
+    events = p.feed(force, dist)
+    assert events[0] == SetStarted(1, 0)
     events = p.end_set(int(force.t_device_us[-1]))
+    assert events == [] and p.current_set is not None   # the distance stream lags behind
+    events = p.finish()
     assert len(p.sets) == 1 and p.sets[0].manual and len(p.sets[0].reps) == 2
-    assert isinstance(events[-1], SetEnded)
+    assert isinstance(events[-1], SetEnded) and p.sets[0].t_end_us == int(force.t_device_us[-1])
+
+
+def test_a_manual_mark_takes_effect_at_its_time_in_the_stream_in_any_cut():
+    """start_set/end_set with the same times give the same sets whether
+    made before the samples arrive or after they were judged."""
+    force, dist, _, _ = synthetic([GOOD, GOOD, GOOD])
+    t_end = int(force.t_device_us[-1])
+    t_mid = int(force.t_device_us[len(force) // 2])
+
+    def run(order):
+        p = AnalysisPipeline(AnalysisConfig(), 2)
+        for ch in (0, 1):
+            p.set_calibration(ch, 0, SCALE)
+        if order == "before":
+            p.start_set(0)
+            p.end_set(t_mid)
+            p.feed(force, dist)
+        else:
+            half = len(force) // 2
+            p.start_set(0)
+            p.feed(*until(force, dist, t_mid / 1e6))
+            p.end_set(t_mid)
+            p.feed(*since(force, dist, t_mid / 1e6))
+        p.finish()
+        return [(s.t_start_us, s.t_end_us, s.manual, [r.key() for r in s.reps]) for s in p.sets]
+
+    before, during = run("before"), run("during")
+    assert before == during and before[0][1] == t_mid and before[0][2]
 
 
 # ----- a rep cut off by the end of the data ----------------------------------------
@@ -325,6 +355,12 @@ def test_manual_set_start_and_stop():
 def until(force, dist, t_s):
     """The recording stopped at ``t_s``: the samples before it."""
     f, d = force.t_device_us < t_s * 1e6, dist.t_device_us < t_s * 1e6
+    return (ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
+            DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d]))
+
+
+def since(force, dist, t_s):
+    f, d = force.t_device_us >= t_s * 1e6, dist.t_device_us >= t_s * 1e6
     return (ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
             DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d]))
 
@@ -371,6 +407,7 @@ def test_a_manual_end_mid_rep_drops_the_unfinished_rep():
            DistanceBlock(dist.seq[d_rest], dist.t_device_us[d_rest], dist.gap_mm[d_rest],
                          dist.t_host_s[d_rest]))
     events = p.end_set(int(stop_s * 1e6))
+    events += p.finish()                  # the end is judged once the stream has reached it
     s = p.sets[0]
     assert [(r.valid, r.reason) for r in s.reps] == [(True, None)]
     assert s.t_end_us == int(stop_s * 1e6)
@@ -384,7 +421,7 @@ def test_without_a_distance_sensor_a_rep_cut_off_by_the_end_is_not_reported():
     assert len(p.sets[0].reps) == 1 and p.sets[0].reps[0].reason is None
 
 
-def test_a_stream_gap_mid_rep_is_still_sensor_dropout():
+def test_a_stream_gap_mid_rep_is_sensor_dropout_and_the_set_goes_on():
     force, dist, windows, _ = synthetic([GOOD, GOOD, GOOD])
     lo, hi = (windows[1][0] + 0.7) * 1e6, (windows[1][0] + 1.7) * 1e6   # 1 s unplugged mid-rep
     f = (force.t_device_us < lo) | (force.t_device_us >= hi)
@@ -392,6 +429,8 @@ def test_a_stream_gap_mid_rep_is_still_sensor_dropout():
     force = ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f])
     dist = DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d])
     p, _ = analyse(force, dist)
-    first = p.sets[0]
-    assert [(r.valid, r.reason) for r in first.reps] == [(True, None), (False, "sensor_dropout")]
-    assert first.t_end_us == int(force.t_device_us[force.t_device_us < lo][-1])
+    assert len(p.sets) == 1                      # the load was on before and after the gap
+    reps = p.sets[0].reps
+    assert [(r.valid, r.reason) for r in reps] == [(True, None), (False, "sensor_dropout"),
+                                                   (True, None)]
+    assert reps[1].t_end_us == int(force.t_device_us[force.t_device_us < lo][-1])

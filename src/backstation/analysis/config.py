@@ -14,7 +14,7 @@ GAP_HOLD_S = 0.20              # a missed echo keeps the last gap this long; aft
 CONTACT_HYSTERESIS_MM = 10.0   # leave contact only above threshold + this
 CONTACT_DWELL_SAMPLES = 2      # consecutive readings to make or break a contact (~0.1 s)
 DROPOUT_REP_S = 0.30           # a rep with this much unknown gap and no contact seen: sensor_dropout
-LOCKOUT_TOL_MM = 40.0          # "straight": gap within this of the set's bottom gap
+LOCKOUT_TOL_MM = 50.0          # "straight": gap within this of the athlete's resting hang
 TOP_BAND_MM = 10.0             # top hold: gap within max(this, 3 % ROM) of the rep's minimum
 
 # Force (HX711 at 10 or 80 SPS).
@@ -24,6 +24,7 @@ ONSET_WINDOW_S = 2.0           # how far back from a confirmed pull to look for 
 END_TIMEOUT_S = 1.5            # after lockout, the rep ends within this even if the force stays up
 RELEASE_CONFIRM_S = 0.25       # load under threshold this long mid-rep: bar_released
 DATA_GAP_S = 0.75              # no force sample for this long: the stream broke (unplug)
+SET_KEEP_GAP_S = 10.0          # a set goes on across a stream gap up to this long (load on after it)
 DISTANCE_LAG_S = 30.0          # safety valve: force waits at most this long for distance (a stuck D stream)
 RFD_MIN_RATE_HZ = 40.0         # slower ADCs cannot resolve a rate of force development
 RFD_WINDOW_S = 0.05            # RFD = steepest force rise over this window in the pull

@@ -6,6 +6,15 @@ streams have passed, so how the samples are cut into blocks never changes a
 result. The distance stream always flows (a missed echo is a -1 sample);
 if it stops, force waits at most ``DISTANCE_LAG_S`` for it. Without a
 distance sensor only force is processed and contact is unknown.
+
+Where a sample becomes a rep: ``_process`` cuts the pending blocks at the
+watermark (and at a manual set start or end, which take effect at their
+time in the stream), ``batch.merge`` orders them, the speed gate
+(gapclean.py) marks which distance readings are the chest, and ``Steps``
+walks the batch in time order: force samples go to the set segmenter
+(sets.py) and the rep tracker (reps.py), accepted readings to the contact
+detector (contact.py) and the rep tracker. A finished rep is judged in
+``_judge`` and measured in metrics.py.
 """
 
 from __future__ import annotations
@@ -15,9 +24,10 @@ import numpy as np
 from ..samples import DistanceBlock, ForceBlock
 from .calibration import ForceCalibration
 from .batch import merge
-from .config import DISTANCE_LAG_S, DROPOUT_REP_S, AnalysisConfig
+from .config import DISTANCE_LAG_S, DROPOUT_REP_S, SET_KEEP_GAP_S, AnalysisConfig
 from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
+from .gapclean import MAX_VALID_GAP_MM, GapGate
 from .history import History
 from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
@@ -56,6 +66,8 @@ class AnalysisPipeline:
         self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
                                        int(config.set_off_s * 1e6))
         self._tracker: RepTracker | ForceOnlyRepTracker | None = None
+        self._gate = GapGate()
+        self._marks: list[tuple[int, bool]] = []     # manual (t_us, start?) not reached yet
         self._events: list[AnalysisEvent] = []
 
     # -- calibration -----------------------------------------------------------
@@ -100,20 +112,34 @@ class AnalysisPipeline:
         return self._take_events()
 
     def start_set(self, t_us: int) -> list[AnalysisEvent]:
-        """Manual start (GUI): a set from ``t_us`` that only ``end_set`` ends."""
-        if self.current_set is not None:
-            self._close_set(t_us, "stop")
-        self._segmenter.begin(manual=True)
-        self._open_set(t_us, manual=True)
-        return self._take_events()
+        """Manual start (the coach): a set from ``t_us`` that only ``end_set``
+        ends. It takes effect at ``t_us`` in the stream: samples up to it
+        are judged first (now, or when they have arrived), so a replay that
+        makes the same calls gives the same result in any cut. A time
+        already passed takes effect at the newest sample processed."""
+        return self._mark(t_us, start=True)
 
     def end_set(self, t_us: int) -> list[AnalysisEvent]:
-        """Manual end: as at the end of the data, a rep not yet locked out
-        is dropped."""
+        """Manual end, at ``t_us`` in the stream as ``start_set``; as at the
+        end of the data, a rep not yet locked out is dropped."""
+        return self._mark(t_us, start=False)
+
+    def _mark(self, t_us: int, start: bool) -> list[AnalysisEvent]:
+        self._marks.append((int(t_us), start))
+        self._marks.sort(key=lambda m: m[0])     # stable: same-time marks keep their order
+        self._process(self._watermark())
+        return self._take_events()
+
+    def _apply_mark(self, t_us: int, start: bool) -> None:
+        if self._done_us is not None:
+            t_us = max(t_us, self._done_us)
         if self.current_set is not None:
             self._close_set(t_us, "stop")
-        self._segmenter.reset()
-        return self._take_events()
+        if start:
+            self._segmenter.begin(manual=True)
+            self._open_set(t_us, manual=True)
+        else:
+            self._segmenter.reset()
 
     def _watermark(self) -> int | None:
         if self._last_f_us is None:
@@ -130,6 +156,16 @@ class AnalysisPipeline:
 
     # -- the time-ordered loop -------------------------------------------------
     def _process(self, upto_us: int | None) -> None:
+        """Judge every pending sample up to ``upto_us`` (None: all), with the
+        manual marks at their place in time."""
+        while self._marks and upto_us is not None and self._marks[0][0] <= upto_us \
+                or self._marks and upto_us is None:
+            t_mark, start = self._marks.pop(0)
+            self._process_samples(t_mark)
+            self._apply_mark(t_mark, start)
+        self._process_samples(upto_us)
+
+    def _process_samples(self, upto_us: int | None) -> None:
         force = _joined(self._pend_f, lambda: ForceBlock.concat(self._pend_f, self.channels))
         dist = _joined(self._pend_d, lambda: DistanceBlock.concat(self._pend_d))
         self._pend_f, self._pend_d = [], []
@@ -146,12 +182,22 @@ class AnalysisPipeline:
         newtons = self._newtons(force, nf) if nf else np.empty((0, self.channels))
         raw = force.raw[:nf] if nf else np.empty((0, self.channels), np.int32)
         gap_mm = dist.gap_mm[:nd] if nd else np.empty(0, np.int32)
+        gap_mm = np.where(gap_mm > MAX_VALID_GAP_MM, -1, gap_mm)     # a ToF out-of-range code
+        if nd:
+            d_after = d_t[:nd] > (self._done_us if self._done_us is not None else -(1 << 62))
+            gap_mm = np.where(d_after & ~self._gated(d_t[:nd], gap_mm), -1, gap_mm)
         batch = merge(f_t[:nf], newtons, raw, d_t[:nd], gap_mm, self._done_us)
         self.late_samples += batch.late
         self._steps.run(batch)
         if batch.last_us is not None:
             self._done_us = batch.last_us
         self._trim()
+
+    def _gated(self, t_us: np.ndarray, gap_mm: np.ndarray) -> np.ndarray:
+        """The speed gate's verdict on each reading (missed echoes: False)."""
+        gate = self._gate.accept
+        return np.array([g >= 0 and gate(t, g) for t, g in zip(t_us.tolist(), gap_mm.tolist())],
+                        bool)
 
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
         t = force.t_device_us[:n]
@@ -192,12 +238,22 @@ class AnalysisPipeline:
         self.forces.advance_horizon(keep)
         self.gaps.advance_horizon(keep)
 
-    def _on_data_gap(self, t_last_us: int) -> None:
-        """The stream broke (unplug, reboot): close what is open at the last
-        sample and start afresh; nothing before the gap is used after it."""
-        if self.current_set is not None:
-            self._close_set(t_last_us, "gap")
-        self._segmenter.reset()
+    def _on_data_gap(self, t_last_us: int, t_next_us: int) -> None:
+        """The stream broke (a cable glitch, a reboot) after ``t_last_us`` and
+        came back at ``t_next_us``. A set goes on across a gap of up to
+        SET_KEEP_GAP_S if the load is on again when the stream returns (the
+        segmenter decides at the first force sample): a rep the gap cut
+        before it was back to straight is a ``sensor_dropout``, the reps
+        before keep their verdicts. A longer gap closes the set. Nothing
+        before the gap is looked back at after it."""
+        if self.current_set is not None and t_next_us - t_last_us <= SET_KEEP_GAP_S * 1e6:
+            self._finish_drafts(self._tracker.cut(t_last_us))
+            self._tracker.resume(t_next_us)
+            self._segmenter.after_gap(t_last_us)
+        else:
+            if self.current_set is not None:
+                self._close_set(t_last_us, "gap")
+            self._segmenter.reset()
         self.forces.clear()
         self.gaps.clear()
         self._prev_force = None
@@ -209,10 +265,12 @@ class AnalysisPipeline:
             if self._contact.in_contact:
                 self._contact_on_us.append(change)
             self._events.append(ContactChanged(change, self._contact.in_contact))
-        # Only real readings move the rep tracker and the metrics: a held
-        # value would be a made-up reading at a new time.
+        # Only readings of the chest move the rep tracker and the metrics: a
+        # held value would be a made-up reading at a new time.
         if gap_mm >= 0 and isinstance(self._tracker, RepTracker):
-            self._finish_drafts(self._tracker.on_gap(t, float(gap_mm)))
+            loaded = self._prev_force is not None and \
+                self._prev_force[1] > self.config.load_threshold_n
+            self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded))
 
     def _trim(self) -> None:
         self.forces.trim()
@@ -236,9 +294,12 @@ class AnalysisPipeline:
             self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle)
             # The set is known only set_on_s after it began: catch up on the gap since.
             t, gaps = self.gaps.column("gap_mm", t_us, END_OF_TIME_US)
-            for ti, g in zip(t.tolist(), gaps.tolist()):
+            t_f, force = self.forces.column("total_n", t_us, END_OF_TIME_US)
+            before = np.searchsorted(t_f, t, "right") - 1
+            loaded = (before >= 0) & (force[np.maximum(before, 0)] > self.config.load_threshold_n)
+            for ti, g, on in zip(t.tolist(), gaps.tolist(), loaded.tolist()):
                 if g == g:
-                    self._tracker.on_gap(ti, g)
+                    self._tracker.on_gap(ti, g, on)
         else:
             self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle)
         self._events.append(SetStarted(self.current_set.index, t_us))

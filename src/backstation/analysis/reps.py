@@ -8,12 +8,31 @@ the chest has moved several mm; the rep ends where the force settles back
 to that level after the lowering decelerates, or where the next pull
 begins, whichever comes first.
 
+The tracker sees only readings the speed gate accepted (gapclean.py), and
+every decision it makes from the gap is confirmed by two consecutive
+readings: a fall counts by the higher of the two, a rise by the lower, so a
+lone wrong reading that slipped through the gate decides nothing. Only
+readings taken while the bar is loaded can start a pull or set the level a
+pull falls from: a coach who started the set by hand before the athlete got
+on, the floor and the legs the sensor sees while the athlete walks in, or
+an empty bar never make a rep.
+
+**Straight arms** are judged against the athlete's own resting hang in this
+set: the median of the last ``REST_LEVELS`` rest levels, a rest level being
+the (confirmed) highest gap before each pull. A rest level that is itself
+well short of that reference (the bottom of a no-lockout turn) is not
+taken, so bent-arm reps do not lower the bar for the next ones; higher
+ones are (a relaxed hang after a long rest). The highest gap at the very
+start of the loaded readings is not a rest level when the gap was still
+falling from it (the athlete got on in one motion). Until a first rest
+level is known, a rep is straight when it comes back ``FIRST_REP_RETURN``
+of the way to where its pull began.
+
 States: ``bottom`` (waiting for a pull) -> ``up`` (pull confirmed, tracking
-the top and the way back) -> ``locked`` (the arms are straight again: the
-gap is within LOCKOUT_TOL_MM of the set's bottom; waiting for the force to
-settle to close the rep) -> ``bottom``. From ``up``, a second fall of
-``min_range_mm`` before reaching straight closes the rep as ``no_lockout``
-at the turning point and opens the next one.
+the top and the way back) -> ``locked`` (the arms are straight again;
+waiting for the force to settle to close the rep) -> ``bottom``. From
+``up``, a second fall of ``min_range_mm`` before reaching straight closes
+the rep as ``no_lockout`` at the turning point and opens the next one.
 """
 
 from __future__ import annotations
@@ -27,8 +46,9 @@ from .config import (
 )
 from .history import History
 
-FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the set starts
-BOTTOM_SMOOTH = 5          # the bottom is a median of this many gap readings
+FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the load came on
+REST_LEVELS = 5            # the straight-arm reference: median of this many rest levels
+FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
@@ -50,11 +70,15 @@ class RepTracker:
         self.min_range_mm = min_range_mm
         self.forces = forces
         self.state = "bottom"
-        self.bottom_ref_mm: float | None = None
-        self._recent: list[float] = []
-        self._lo_us = set_start_us + (int(FIRST_REP_SETTLE_S * 1e6) if settle else 0)
+        self._rests: list[float] = []          # the last rest levels taken (mm)
+        self._settle = settle
+        self._lo_us = set_start_us
+        self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
+        self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._high_mm: float | None = None
         self._high_t_us = 0
+        self._high_at_start = False            # the high is one of the first loaded readings
+        self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
         self._top_mm = 0.0
         self._back_mm = 0.0          # highest gap since the top
@@ -88,54 +112,88 @@ class RepTracker:
         elif self._near_high:
             self._near_high, self._leave_t_us = False, t_us
 
+    @property
+    def reference_mm(self) -> float | None:
+        """The athlete's straight-arm hang in this set (median of the rest levels)."""
+        return float(np.median(self._rests)) if self._rests else None
+
+    def _take_rest(self, level_mm: float) -> None:
+        ref = self.reference_mm
+        if ref is None or level_mm >= ref - LOCKOUT_TOL_MM:
+            self._rests.append(level_mm)
+            del self._rests[:-REST_LEVELS]
+
     # -- gap -----------------------------------------------------------------
-    def on_gap(self, t_us: int, gap_mm: float) -> list[RepDraft]:
-        self._recent.append(gap_mm)
-        if len(self._recent) > BOTTOM_SMOOTH:
-            del self._recent[0]
-        if len(self._recent) == BOTTOM_SMOOTH:
-            smooth = sorted(self._recent)[BOTTOM_SMOOTH // 2]
-            if self.bottom_ref_mm is None or smooth > self.bottom_ref_mm:
-                self.bottom_ref_mm = smooth
-        done: list[RepDraft] = []
+    def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
+        """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
+        prev, self._prev_mm = self._prev_mm, gap_mm
         self._phase_gaps.append((t_us, gap_mm))
         if len(self._phase_gaps) > 400:
             del self._phase_gaps[:200]
+        if prev is None:
+            return []
+        low = max(gap_mm, prev)      # both readings are at or under it
+        high = min(gap_mm, prev)     # both readings are at or over it
+        done: list[RepDraft] = []
         if self.state == "up":
-            done += self._on_gap_up(t_us, gap_mm)
-        else:
-            if self._high_mm is None or gap_mm > self._high_mm:
-                self._high_mm, self._high_t_us = gap_mm, t_us
+            done += self._on_gap_up(t_us, gap_mm, low, high)
+        elif loaded:
+            self._loaded_readings += 1
+            if self._loaded_readings == 1 and self._settle:
+                self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
+            if self._high_mm is None or high > self._high_mm:
+                self._high_mm, self._high_t_us = high, t_us
+                self._high_at_start = self._loaded_readings <= 2
             self._track_leave(t_us, gap_mm, self._high_mm)
-        if self.state != "up" and self._high_mm is not None \
-                and gap_mm <= self._high_mm - self.min_range_mm:
+        if self.state != "up" and loaded and self._high_mm is not None \
+                and low <= self._high_mm - self.min_range_mm:
+            if not self._high_at_start:
+                self._take_rest(self._high_mm)
             if self.state == "locked":
                 # Up to where the gap left the bottom: by the time the pull is
                 # confirmed the force may already be past its mid-pull dip.
                 done.append(self._close_at_turn(t_us))
+            self._pull_from_mm = self._high_mm
             self._begin(t_us, gap_mm, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
         return done
 
-    def _on_gap_up(self, t_us: int, gap_mm: float) -> list[RepDraft]:
-        if gap_mm < self._top_mm:
-            self._top_mm, self._back_mm, self._back_t_us = gap_mm, gap_mm, t_us
+    def _straight(self, high_mm: float) -> bool:
+        ref = self.reference_mm
+        if ref is not None:
+            return high_mm >= ref - LOCKOUT_TOL_MM
+        return high_mm >= self._top_mm + FIRST_REP_RETURN * (self._pull_from_mm - self._top_mm)
+
+    def _on_gap_up(self, t_us: int, gap_mm: float, low: float, high: float) -> list[RepDraft]:
+        if low < self._top_mm:
+            self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
             return []
-        if gap_mm > self._back_mm:
-            self._back_mm, self._back_t_us = gap_mm, t_us
+        if high > self._back_mm:
+            self._back_mm, self._back_t_us = high, t_us
         self._track_leave(t_us, gap_mm, self._back_mm)
-        straight = self.bottom_ref_mm is not None and gap_mm >= self.bottom_ref_mm - LOCKOUT_TOL_MM
-        if straight:
+        if self._straight(high):
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", t_us
-            self._high_mm, self._high_t_us = gap_mm, t_us
+            self._high_mm, self._high_t_us, self._high_at_start = high, t_us, False
             self._near_high, self._leave_t_us = True, None
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
-                and gap_mm <= self._back_mm - self.min_range_mm:
+                and low <= self._back_mm - self.min_range_mm:
             rep = self._close(self._settled_after_turn(t_us))
+            self._pull_from_mm = self._back_mm
             self._begin(t_us, gap_mm, rep.t_end_us)
             return [rep]
         return []
+
+    def resume(self, t_us: int) -> None:
+        """The stream came back after a gap with the set still on: the
+        readings before the gap vouch for nothing after it, but the athlete
+        and their straight-arm hang are the same."""
+        self._prev_mm, self._high_mm, self._high_at_start = None, None, False
+        self._loaded_readings = 0
+        self._settle = False
+        self._lo_us = t_us
+        self._phase_gaps.clear()
+        self._near_high, self._leave_t_us = True, None
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
         scan_to = t_confirm_us
@@ -257,7 +315,9 @@ class RepTracker:
         if self.state == "up":
             self.rep.cut = True
             return [self._close(t_last_us)]
-        return self._close_locked(t_last_us)
+        done = self._close_locked(t_last_us)
+        self.state = "bottom"
+        return done
 
     def stop(self, t_last_us: int) -> list[RepDraft]:
         """The recording or the set was ended on purpose (end of data, a

@@ -24,10 +24,16 @@ class SetSegmenter:
     _above_since: int | None = None
     _below_since: int | None = None
     _release_told: bool = False
+    _gap_from_us: int | None = None   # the stream broke mid-set at this time
 
     def update(self, t_us: int, force_n: float) -> list[tuple[str, int]]:
         """One force sample; returns ('start'|'release'|'end', t_us) changes."""
         above = force_n > self.threshold_n
+        if self._gap_from_us is not None:
+            t_gap, self._gap_from_us = self._gap_from_us, None
+            if not above and self.in_set and not self.manual:
+                self.reset()           # the athlete left during the gap
+                return [("end", t_gap)]
         if not self.in_set:
             if not above:
                 self._above_since = None
@@ -56,6 +62,8 @@ class SetSegmenter:
     # -- a block at a time: the same decisions as update(), sample by sample --
     def quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
         """How many leading samples ``update`` would answer with no change."""
+        if self._gap_from_us is not None:
+            return 0
         above = force_n > self.threshold_n
         if not self.in_set:
             if not above.any():
@@ -89,9 +97,13 @@ class SetSegmenter:
             self._below_since = _last_run_start_us(t_us, ~above, self._below_since)
             self._release_told = self._release_told and not above.any()
 
-    @property
-    def below_since_us(self) -> int | None:
-        return self._below_since
+    def after_gap(self, t_last_us: int) -> None:
+        """The stream broke after ``t_last_us`` and came back: the set goes on
+        if the load is on again at the first sample, else it ended at the
+        gap (an automatic set; a manual one goes on until it is ended)."""
+        self._gap_from_us = t_last_us if self.in_set else None
+        self._above_since = self._below_since = None
+        self._release_told = False
 
     def begin(self, manual: bool = False) -> None:
         self.in_set, self.manual = True, manual
@@ -101,6 +113,7 @@ class SetSegmenter:
         self.in_set = self.manual = False
         self._above_since = self._below_since = None
         self._release_told = False
+        self._gap_from_us = None
 
 
 def _run_start_us(t_us: np.ndarray, active: np.ndarray, since_us: int | None) -> np.ndarray:

@@ -73,7 +73,7 @@ class Steps:
             if i < len(d_t):
                 if d_gap[i]:
                     self._sync_segmenter(self.ok_before[j])
-                    p._on_data_gap(d_prev[i])
+                    p._on_data_gap(d_prev[i], d_t[i])
                     self.seg_quiet_to = -1
                 p.gaps.see(i + 1)
                 p._on_distance(d_t[i], d_gap_mm[i])
@@ -121,14 +121,14 @@ class Steps:
         self._sync_segmenter(n)
         self.seg_quiet_to = -1
         if b.f_gap[k]:
-            p._on_data_gap(int(b.f_prev_us[k]))
+            p._on_data_gap(int(b.f_prev_us[k]), int(b.f_t_us[k]))
         if not b.f_ok[k]:
             p.uncalibrated_samples += 1
             return
         t, total = self.ok_t_list[n], self.ok_f_list[n]
         prev = p._prev_force
         if prev is not None and t - prev[0] > DATA_GAP_US:
-            p._on_data_gap(prev[0])
+            p._on_data_gap(prev[0], t)
         p.forces.see(n + 1)
         p._raw.see(n + 1)
         p._on_force(t, total)
