@@ -9,6 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..storage import default_db_path
 
@@ -69,7 +70,7 @@ def _close_on_signals(window):
 
 
 def start_connection(window, args) -> None:
-    scenario = getattr(args, "scenario", None) or "clean"
+    scenario = getattr(args, "scenario", None) or DEFAULT_SCENARIO
     port = getattr(args, "port", None)
     if getattr(args, "simulate", False):
         window.connect_simulated(scenario)

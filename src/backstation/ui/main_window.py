@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
+from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..session import SessionOptions
 from . import settings as cfg
@@ -231,7 +232,7 @@ class MainWindow(QMainWindow):
         panel = self.live.connection
         panel.athlete_edit.setText(cfg.value(s, "athlete", ""))
         panel.body_mass.setValue(cfg.value(s, "body_mass_kg", 0.0, float))
-        scenario = cfg.value(s, "scenario", "clean")
+        scenario = cfg.value(s, "scenario", DEFAULT_SCENARIO)
         if panel.scenario_box.findText(scenario) >= 0:
             panel.scenario_box.setCurrentText(scenario)
         window_s = cfg.value(s, "window_s", 10, int)

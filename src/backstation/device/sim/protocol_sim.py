@@ -1,7 +1,7 @@
 """pyserial URL handler ``sim://?scenario=NAME&seed=N&speed=X``: the simulated
 station as a serial port, for ``serial.serial_for_url`` after ``register()``.
 
-Query parameters: ``scenario`` (default clean), ``seed`` (0), ``speed``
+Query parameters: ``scenario`` (default ``DEFAULT_SCENARIO``, realistic), ``seed`` (0), ``speed``
 (scenario seconds per wall second, 1), ``device_id`` (8 hex digits),
 ``swap`` (1: another board comes back after the unplug), ``boot_offset_us``
 (micros() at boot), ``faults`` (line faults per second), ``first_seq``,
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
-from .scenarios import SCENARIOS
+from .scenarios import DEFAULT_SCENARIO, SCENARIOS
 from .station import SimulatedStation
 
 PACKAGE = "backstation.device.sim"
@@ -82,7 +82,7 @@ def parse_url(url: str) -> tuple[dict, float]:
         raise SerialException(f"expected a sim:// URL, got {url!r}")
     try:
         query = dict(urllib.parse.parse_qsl(parts.query, strict_parsing=bool(parts.query)))
-        kwargs: dict = {"scenario": query.pop("scenario", "clean"),
+        kwargs: dict = {"scenario": query.pop("scenario", DEFAULT_SCENARIO),
                         "seed": int(query.pop("seed", 0))}
         speed = float(query.pop("speed", 1.0))
         if "device_id" in query:

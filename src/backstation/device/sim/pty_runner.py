@@ -26,7 +26,7 @@ import threading
 import time
 import tty
 
-from .scenarios import describe_scenarios, list_scenarios
+from .scenarios import DEFAULT_SCENARIO, describe_scenarios, list_scenarios
 from .station import SimulatedStation
 
 LOOP_S = 0.004
@@ -35,7 +35,7 @@ MAX_PENDING_BYTES = 1 << 20
 
 
 class PtyRunner:
-    def __init__(self, scenario: str = "clean", seed: int = 0, speed: float = 1.0,
+    def __init__(self, scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0,
                  link_path: str | None = None, **station_kwargs):
         self.station = SimulatedStation(scenario, seed, **station_kwargs)
         self.speed = float(speed)
@@ -199,7 +199,7 @@ class PtyRunner:
             del self._pending[:n]
 
 
-def run_pty(scenario: str = "clean", seed: int = 0, speed: float = 1.0, *,
+def run_pty(scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0, *,
             link_path: str | None = None, summary_path: str | None = None,
             stop_event: threading.Event | None = None, duration_s: float | None = None,
             out=sys.stdout, **station_kwargs) -> dict:
@@ -231,7 +231,7 @@ def run_pty(scenario: str = "clean", seed: int = 0, speed: float = 1.0, *,
 
 
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="clean", choices=list_scenarios())
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=list_scenarios())
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed", type=float, default=1.0,
                         help="scenario seconds per wall-clock second")

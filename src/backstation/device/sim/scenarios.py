@@ -183,12 +183,146 @@ def no_lockout(rng: np.random.Generator) -> Scenario:
                     *_one_set(rng, reps))
 
 
+# ----- a real station: how people get on and off, a moving hang, a real sensor ----
+# (docs/simulator.md). Each draws from its own scenario rng and asks for the
+# sensor artefacts by rate, so none of the scenarios above changes.
+
+DEFAULT_SCENARIO = "realistic"    # what --simulate, `backstation sim` and sim:// run
+HANG_SPREAD_MM = 35.0             # straight-arm level, rep to rep: packed or relaxed
+REAL_ARTEFACTS = SensorArtefacts(stray_share=0.03, multipath_rate=0.005, zero_rate=0.003,
+                                 stuck_rate=0.005)
+
+
+def _real_athlete(rng: np.random.Generator, **overrides) -> Athlete:
+    athlete = _athlete(rng, **overrides)
+    return replace(athlete, lying_gap_mm=float(np.round(athlete.bottom_gap_mm + rng.uniform(70, 120))))
+
+
+def varying_hang(rng: np.random.Generator, reps: list[RepSpec], bottom_mm: float,
+                 long_hang_share: float = 0.0) -> list[RepSpec]:
+    """Each rep lowers to its own straight-arm level (+-35 mm); some reps
+    start after a 5-15 s hang during which the shoulders sag 8-25 mm."""
+    out = []
+    for rep in reps:
+        hang = bottom_mm + float(rng.uniform(-HANG_SPREAD_MM, HANG_SPREAD_MM))
+        if rng.random() < long_hang_share:
+            pause = float(rng.uniform(5.0, 15.0))
+            rep = replace(rep, pause_s=pause, pause_drift_mm=float(rng.uniform(8, 25)) * min(1.0, pause / 10))
+        out.append(replace(rep, hang_mm=hang))
+    return out
+
+
+def walk_in_passes(rng: np.random.Generator) -> tuple[tuple[float, float], ...]:
+    """One or two legs, then the torso, passing under the sensor."""
+    legs = [(float(rng.uniform(600, 800)), float(rng.uniform(0.2, 0.6)))
+            for _ in range(int(rng.integers(1, 3)))]
+    return (*legs, (float(rng.uniform(300, 560)), float(rng.uniform(0.3, 0.8))))
+
+
+def realistic(rng: np.random.Generator) -> Scenario:
+    athlete = _real_athlete(rng)
+    bottom = athlete.bottom_gap_mm
+    sets = []
+    for i in range(3):
+        count = int(rng.integers(6, 11))
+        reps = varying_hang(rng, good_reps(rng, count), bottom, long_hang_share=0.15)
+        entry = "walk-in" if i == 2 else "one-motion"
+        spec = SetSpec(tuple(reps), float(rng.uniform(20, 40)), entry=entry,
+                       exit="stand-up" if i == 1 else "settle",
+                       settle_s=float(rng.uniform(0.2, 0.8)),
+                       walk_in_passes=walk_in_passes(rng) if entry == "walk-in" else (),
+                       stand_up_gap_mm=float(rng.uniform(150, 320)))
+        if i == 1:
+            k = int(rng.integers(2, count - 1))
+            reps[k] = replace(reps[k], regrip_before_s=float(rng.uniform(1.0, 2.0)))
+            spec = replace(spec, reps=tuple(reps))
+        sets.append(spec)
+    return Scenario("realistic", "3 sets as at a real rack: on in one motion (the third walks in), "
+                    "a straight-arm level that moves +-35 mm, a few 5-15 s hangs, a regrip, "
+                    "a stand-up exit, ~3 % stray echoes", athlete, tuple(sets),
+                    artefacts=REAL_ARTEFACTS)
+
+
+def walk_in(rng: np.random.Generator) -> Scenario:
+    athlete = _real_athlete(rng)
+    sets = tuple(SetSpec(tuple(good_reps(rng, 8)), 15.0, entry="walk-in", exit="stand-up",
+                         walk_in_passes=walk_in_passes(rng), stand_up_gap_mm=float(rng.uniform(150, 320)))
+                 for _ in range(2))
+    return Scenario("walk-in", "2 sets of 8: legs and torso pass under the sensor before the hang; "
+                    "off by standing up", athlete, sets)
+
+
+def stray_echoes(rng: np.random.Generator) -> Scenario:
+    artefacts = SensorArtefacts(stray_share=0.06, multipath_rate=0.02, zero_rate=0.01, stuck_rate=0.01)
+    return Scenario("stray-echoes", "one set of 8 good reps; 6 % stray echoes (bursts of 1-3), 2 % "
+                    "double-path, 1 % near-zero, stuck values", *_one_set(rng, good_reps(rng, 8)),
+                    artefacts=artefacts)
+
+
+def tof(rng: np.random.Generator) -> Scenario:
+    return Scenario("tof", "one set of 8 with a VL53L0X time-of-flight sensor (30 Hz; 5 % out of "
+                    "range at 1 m, sent as -1)", *_one_set(rng, good_reps(rng, 8)),
+                    distance_sensor="vl53l0x", missed_echo_rate=0.0,
+                    artefacts=SensorArtefacts(out_of_range_rate=0.05))
+
+
+def tof_raw(rng: np.random.Generator) -> Scenario:
+    return Scenario("tof-raw", "one set of 8 with a VL53L1X (50 Hz) whose out-of-range readings "
+                    "are sent raw, as 8190", *_one_set(rng, good_reps(rng, 8)),
+                    distance_sensor="vl53l1x", missed_echo_rate=0.0,
+                    artefacts=SensorArtefacts(out_of_range_rate=0.05, out_of_range_mm=8190))
+
+
+def regrip(rng: np.random.Generator) -> Scenario:
+    reps = good_reps(rng, 10)
+    for k in (3, 7):
+        reps[k] = replace(reps[k], regrip_before_s=float(rng.uniform(1.0, 2.0)))
+    return Scenario("regrip", "one set of 10; twice the athlete lets go for 1-2 s and grips again",
+                    *_one_set(rng, reps, lying_gap_mm=640.0))
+
+
+def slow_tempo(rng: np.random.Generator) -> Scenario:
+    reps = [replace(r, pull_s=float(rng.uniform(2.8, 3.2)), hold_s=float(rng.uniform(4.8, 5.2)),
+                    lower_s=float(rng.uniform(3.8, 4.2)), squeeze_share=0.06)
+            for r in good_reps(rng, 6, fatigue=0.0)]
+    return Scenario("slow-tempo", "6 reps at 3 s up, 5 s squeeze, 4 s down", *_one_set(rng, reps))
+
+
+def touch_and_go(rng: np.random.Generator) -> Scenario:
+    reps = [RepSpec(pull_s=0.25, hold_s=0.0, lower_s=0.25, pause_s=0.0,
+                    min_gap_mm=float(rng.uniform(0, 8)), squeeze_share=0.0)
+            for _ in range(int(rng.integers(16, 21)))]
+    return Scenario("touch-and-go", "touch-and-go at 2 reps a second, no hold, no pause",
+                    *_one_set(rng, reps, feet="bench", bottom_gap_mm=float(np.round(rng.uniform(220, 280)))))
+
+
+def release(rng: np.random.Generator) -> Scenario:
+    reps = good_reps(rng, 8)
+    reps[3] = replace(reps[3], release_at=float(rng.uniform(0.4, 0.7)),
+                      release_off_s=float(rng.uniform(1.5, 2.5)))
+    reps[7] = replace(reps[7], release_at=float(rng.uniform(0.5, 0.9)))
+    return Scenario("release", "8 reps; the 4th lets go of the bar mid-pull (grips again 1.5-2.5 s "
+                    "later), the 8th lets go and ends the set (bar_released)",
+                    *_one_set(rng, reps, lying_gap_mm=640.0))
+
+
+def long_hang(rng: np.random.Generator) -> Scenario:
+    athlete = _real_athlete(rng)
+    reps = varying_hang(rng, good_reps(rng, 8), athlete.bottom_gap_mm, long_hang_share=0.5)
+    return Scenario("long-hang", "8 good reps with a straight-arm level that moves +-35 mm and "
+                    "5-15 s hangs (sagging 8-25 mm) before half of them", athlete,
+                    (SetSpec(tuple(reps), 10.0),))
+
+
 SCENARIOS: dict[str, Callable[[np.random.Generator], Scenario]] = {
     "clean": clean, "partial": partial, "burnout": burnout, "noisy-line": noisy_line,
     "unplug": unplug, "slow-adc": slow_adc,
     "pause-bottom": pause_bottom, "squeeze-top": squeeze_top, "bounce": bounce,
     "brief-touch": brief_touch, "missed-echo": missed_echo, "fast-burnout": fast_burnout,
     "asymmetric": asymmetric, "no-lockout": no_lockout,
+    "realistic": realistic, "walk-in": walk_in, "stray-echoes": stray_echoes, "tof": tof,
+    "tof-raw": tof_raw, "regrip": regrip, "slow-tempo": slow_tempo, "touch-and-go": touch_and_go,
+    "release": release, "long-hang": long_hang,
 }
 
 

@@ -24,7 +24,7 @@ from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
 from .sampling import AdcClock, NormalRows, distance_lines, force_lines
-from .scenarios import Scenario, make_scenario
+from .scenarios import DEFAULT_SCENARIO, Scenario, make_scenario
 from .truth import Truth, build_truth
 
 HELLO_AFTER_BOOT_S = 0.1   # bootloader + setup() before the first byte
@@ -51,7 +51,7 @@ class SimulatedStation:
     ``distance_rate_hz`` the HC-SR04 cycle (``None``: 50 ms, ~20 Hz).
     """
 
-    def __init__(self, scenario: str | Scenario = "clean", seed: int = 0, *,
+    def __init__(self, scenario: str | Scenario = DEFAULT_SCENARIO, seed: int = 0, *,
                  device_id: str | None = None, swap_device: bool = False,
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
