@@ -9,8 +9,10 @@ records what truly happened (``TruthRep``). ``build()`` samples it into a
 
 The physics, deliberately simple and not the judge's:
 
-- The chest moves between keyframes on a minimum-jerk path (still at each
-  one, acceleration zero there too), so the force is continuous.
+- The chest moves between keyframes like a person does: it speeds up over
+  at most 0.35 s, cruises, and slows down the same way (still at each
+  keyframe, acceleration continuous), so the force is continuous and a pull
+  shows in the force within a few tens of ms of its start.
 - Force on the bar = load × share × (body + plates) × (g + upward chest
   acceleration), where load ramps 0 → 1 while getting on and back while
   getting off, and share is the part of the weight the hands carry (heels on
@@ -42,6 +44,29 @@ MAX_FORCE_SHARE = 3.0       # nobody pulls harder than this
 T0_US = 7_000_000           # the device had been up a while
 LOAD_THRESHOLD_N = 100.0    # DESIGN §4, for the truth of where sets are
 SET_ON_S, SET_OFF_S = 0.5, 3.0
+
+
+RAMP_S = 0.35               # time to reach cruising speed
+
+
+def _profile(tau: np.ndarray, dur_s, delta_mm) -> tuple[np.ndarray, np.ndarray]:
+    """Position (mm) and acceleration (mm/s²) ``tau`` s into a move of
+    ``delta_mm`` taking ``dur_s``: cycloidal speed-up over ``r``, cruise,
+    cycloidal slow-down."""
+    r = np.minimum(dur_s / 2, RAMP_S)
+    v = delta_mm / (dur_s - r)
+    back = dur_s - tau
+
+    def ramp_x(x):
+        return v * (x ** 2 / (2 * r) + r * (np.cos(2 * np.pi * x / r) - 1) / (4 * np.pi ** 2))
+
+    def ramp_a(x):
+        return v / r * (1 - np.cos(2 * np.pi * x / r))
+
+    pos = np.where(tau < r, ramp_x(tau),
+                   np.where(tau <= dur_s - r, v * (r / 2 + tau - r), delta_mm - ramp_x(back)))
+    acc = np.where(tau < r, ramp_a(tau), np.where(tau <= dur_s - r, 0.0, -ramp_a(back)))
+    return pos, acc
 
 
 @dataclass(frozen=True)
@@ -198,8 +223,7 @@ class Session:
         floor. The rep ends when the load goes under the set threshold."""
         t_start = self.t
         top = self.athlete.touch_gap_mm
-        u = after_s / up_s
-        at_release = self.level_mm + (top - self.level_mm) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
+        at_release = self.level_mm + float(_profile(np.array(after_s), up_s, top - self.level_mm)[0])
         self._move(after_s, at_release)
         self._load_to(self.t, 1.0)
         self._load_to(self.t + 0.15, 0.0)
@@ -246,10 +270,10 @@ class Session:
         i = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
         t0, t1, g0, g1 = kt[i], kt[i + 1], kg[i], kg[i + 1]
         span = np.maximum(t1 - t0, 1e-9)
-        u = np.clip((t - t0) / span, 0.0, 1.0)
-        gap = g0 + (g1 - g0) * u ** 3 * (10 - 15 * u + 6 * u ** 2)
+        x_mm, acc_mm_s2 = _profile(np.clip(t - t0, 0.0, span), span, g1 - g0)
+        gap = g0 + x_mm
         moving = (t >= t0) & (t <= t1) & (t1 > t0)
-        acc_gap = (g1 - g0) / 1000.0 / span ** 2 * (60 * u - 180 * u ** 2 + 120 * u ** 3)
+        acc_gap = acc_mm_s2 / 1000.0
         return gap, np.where(moving, -acc_gap, 0.0)
 
     def load(self, t: np.ndarray) -> np.ndarray:

@@ -1,0 +1,367 @@
+"""The rep judge on realistic streams (DESIGN §4, "What real streams
+contain"), made by tests/streams.py rather than the project's simulator.
+
+Every test asserts the number of reps and every verdict and reason against
+the generator's truth, and rep start/end within 150 ms. Artefact tests put
+one artefact at a time at each telling moment of a set (the hang, mid-pull,
+the top, the lowering, the lockout, the bottom of a no-lockout rep) and
+collect every moment that changed the result, so one run shows them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .streams import (
+    Athlete, Session, judge, missed_echoes, multipath, near_zero, out_of_range, stray, stuck,
+    time_gap,
+)
+
+TIME_TOL_S = 0.15
+
+
+def _reps(p):
+    return [r for s in p.sets for r in s.reps]
+
+
+def mismatches(p, stream, times: bool = True) -> list[str]:
+    """What the judge got wrong, as readable lines (empty when right)."""
+    got, want = _reps(p), list(stream.reps)
+    out = []
+    if len(got) != len(want):
+        out.append(f"{len(got)} reps judged, {len(want)} in truth")
+    for i in range(max(len(got), len(want))):
+        g = got[i] if i < len(got) else None
+        w = want[i] if i < len(want) else None
+        gs = "-" if g is None else (f"{g.valid!s:5} {g.reason or '':14} "
+                                    f"{stream.t_s(g.t_start_us):6.2f}-{stream.t_s(g.t_end_us):6.2f}")
+        ws = "-" if w is None else (f"{w.valid!s:5} {w.reason or '':14} "
+                                    f"{w.t_start_s:6.2f}-{w.t_end_s:6.2f}")
+        bad = g is None or w is None or (g.valid, g.reason) != (w.valid, w.reason)
+        if not bad and times:
+            bad = (abs(stream.t_s(g.t_start_us) - w.t_start_s) > TIME_TOL_S
+                   or abs(stream.t_s(g.t_end_us) - w.t_end_s) > TIME_TOL_S)
+        if bad:
+            out.append(f"rep {i + 1}: judged [{gs}] truth [{ws}]")
+    return out
+
+
+def assert_judged(p, stream, times: bool = True, sets: int | None = None) -> None:
+    problems = mismatches(p, stream, times)
+    n_sets = len(stream.sets) if sets is None else sets
+    if len(p.sets) != n_sets:
+        problems.insert(0, f"{len(p.sets)} sets judged, {n_sets} expected: "
+                        + ", ".join(f"{stream.t_s(s.t_start_us):.2f}-"
+                                    f"{stream.t_s(s.t_end_us) if s.t_end_us else 0:.2f}"
+                                    for s in p.sets))
+    assert not problems, "\n".join(problems)
+
+
+def on_bar(athlete: Athlete | None = None, **kw) -> Session:
+    """A session that begins with the athlete already hanging, so a test of
+    one condition does not also test getting on and off."""
+    return Session(athlete or Athlete(), starts_on_bar=True, **kw).hang(2)
+
+
+def mixed_set(s: Session, pause_s: float = 1.0) -> Session:
+    """A set with every verdict: valid, no_contact, no_lockout, valid, valid.
+    A session not already on the bar gets on lying down and leaves the same way."""
+    if not s.starts_on_bar:
+        s.empty(2).get_on_lying().hang(2)
+    s.rep().hang(pause_s).no_contact_rep(70).hang(pause_s).no_lockout_rep().rep()
+    s.hang(pause_s).rep().hang(2)
+    return s if s.starts_on_bar else s.get_off()
+
+
+def moments(stream) -> list[tuple[str, float]]:
+    """The telling moments of ``mixed_set`` (up 1 s, hold 0.3 s)."""
+    r = stream.reps
+    out = [("hang before rep 1", r[0].t_start_s - 1.0)]
+    for i, rep in enumerate(r, 1):
+        out += [(f"pull {i}", rep.t_start_s + 0.5), (f"top {i}", rep.t_start_s + 1.15),
+                (f"lowering {i}", rep.t_end_s - 0.4)]
+    out += [("lockout 1", r[0].t_end_s + 0.15), ("bottom of no-lockout 3", r[2].t_end_s),
+            ("hang after rep 5", r[4].t_end_s + 1.0)]
+    return out
+
+
+def assert_artefacts_change_nothing(make, base_seed: int = 11, **judge_kw) -> None:
+    """``make(stream, t_s, rng)`` puts one artefact at ``t_s``; try it at
+    every moment of a mixed set and list every moment that changed a verdict."""
+    rng = np.random.default_rng(base_seed)
+    failures = []
+    for seed in (base_seed, base_seed + 1):
+        clean = mixed_set(on_bar(seed=seed)).build()
+        problems = mismatches(judge(clean, **judge_kw), clean)
+        assert not problems, "clean stream already misjudged:\n" + "\n".join(problems)
+        for label, t_s in moments(clean):
+            dirty = make(clean, t_s, rng)
+            problems = mismatches(judge(dirty, **judge_kw), dirty)
+            if problems:
+                failures.append(f"seed {seed}, at {label} (t={t_s:.2f}): " + "; ".join(problems))
+    assert not failures, "\n".join(failures)
+
+
+# -- getting on and off ------------------------------------------------------
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lying_down_and_gripping_while_the_gap_still_falls_is_not_a_rep(seed):
+    stream = mixed_set(Session(seed=seed)).build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_walking_in_under_the_bar_past_floor_and_legs_is_not_a_rep(seed):
+    s = Session(seed=seed).empty(2).get_on_walking().hang(2)
+    s.rep().hang(1).no_contact_rep(70).hang(1).no_lockout_rep().rep().hang(1).rep()
+    s.hang(1.5).get_off()
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_getting_off_to_the_floor_and_walking_away_is_not_a_rep(seed):
+    s = on_bar(seed=seed).rep().hang(1).no_contact_rep(70).hang(1).no_lockout_rep().rep()
+    s.hang(1.5).get_off(then_empty_s=5)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("get_on", ["lying", "walking"])
+def test_a_set_started_by_hand_before_the_athlete_arrives_and_ended_after_they_left(get_on):
+    s = Session(seed=5).empty(6)
+    s.get_on_lying() if get_on == "lying" else s.get_on_walking()
+    s.hang(2).rep().hang(1).rep().hang(1).no_contact_rep(80).hang(1).no_lockout_rep().rep()
+    s.hang(1).get_off(then_empty_s=6)
+    stream = s.build()
+    end_s = stream.t_s(int(stream.force.t_device_us[-1])) - 1.0
+    p = judge(stream, manual=(("start", 1.0), ("end", end_s)))
+    assert_judged(p, stream, sets=1)
+    assert p.sets[0].manual
+
+
+@pytest.mark.parametrize("off_s", [1.0, 1.5, 2.0])
+def test_a_regrip_keeps_one_set_and_the_verdicts_before_and_after(off_s):
+    s = on_bar(seed=7)
+    s.rep().hang(1).no_contact_rep(70).hang(1.5).let_go(off_s).hang(2)
+    s.rep().hang(1).no_lockout_rep().rep().hang(1.5)
+    stream = s.build()
+    assert len(stream.sets) == 1
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("after_s", [0.45, 0.7, 1.1])
+def test_letting_go_mid_rep_is_bar_released_and_the_set_goes_on(after_s):
+    s = on_bar(seed=8)
+    s.rep().hang(1).release_mid_rep(after_s=after_s).hang(0.8)
+    s.get_on_lying().hang(1.5).rep().hang(1).no_contact_rep(70).hang(1.5)
+    stream = s.build()
+    assert [r.reason for r in stream.reps] == [None, "bar_released", None, "no_contact"]
+    assert_judged(judge(stream), stream)
+
+
+# -- the straight-arm level and the athlete ------------------------------------
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_straight_arm_level_moving_35_mm_rep_to_rep_keeps_good_reps_valid(seed):
+    s = on_bar(seed=seed)
+    rng = np.random.default_rng(seed)
+    hang = s.athlete.hang_gap_mm
+    for kind in ["ok", "ok", "no_contact", "ok", "ok", "no_lockout", "ok", "ok"]:
+        bottom = hang + rng.uniform(-35, 35)
+        if kind == "ok":
+            s.rep(bottom_mm=bottom)
+        elif kind == "no_contact":
+            s.no_contact_rep(70, bottom_mm=bottom)
+        else:
+            s.no_lockout_rep(short_mm=180)
+            s.rep(bottom_mm=bottom)
+        s.hang(rng.uniform(0.3, 1.5))
+    s.hang(1)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("drift_mm", [-30, 30])
+def test_a_long_hang_that_drifts_does_not_spoil_the_reps_after_it(drift_mm):
+    s = on_bar(seed=4).rep().hang(1).rep()
+    s.hang(25, drift_mm=drift_mm)
+    level = s.level_mm
+    s.rep(bottom_mm=level).hang(1).no_contact_rep(70, bottom_mm=level).hang(1)
+    s.no_lockout_rep().rep(bottom_mm=level).hang(1)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("bar_share, plates_kg", [(0.62, 0), (0.8, 0), (0.8, 20), (0.62, 40)],
+                         ids=["heels-on-floor", "heels-on-bench", "bench+20kg", "floor+40kg"])
+def test_heels_on_a_bench_or_plates_on_the_abdomen_keep_good_reps_valid(bar_share, plates_kg):
+    stream = mixed_set(on_bar(Athlete(bar_share=bar_share, plates_kg=plates_kg), seed=9)).build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("mass_kg, hang_mm, touch_mm, contact_mm", [
+    (52, 430, 3, 25), (80, 520, 8, 25), (118, 610, 14, 25), (95, 560, 22, 35),
+])
+def test_different_athletes_are_judged_alike(mass_kg, hang_mm, touch_mm, contact_mm):
+    athlete = Athlete(body_mass_kg=mass_kg, hang_gap_mm=hang_mm, touch_gap_mm=touch_mm,
+                      left_share=0.46)
+    stream = mixed_set(on_bar(athlete, seed=10, contact_mm=contact_mm)).build()
+    assert_judged(judge(stream, contact_mm=contact_mm), stream)
+
+
+# -- distance-sensor artefacts -------------------------------------------------
+def test_missed_echoes_make_or_break_no_rep_contact_or_lockout():
+    assert_artefacts_change_nothing(lambda st, t, rng: missed_echoes(st, t, int(rng.integers(1, 3))))
+
+
+def test_a_lone_stray_reading_anywhere_makes_or_breaks_nothing():
+    assert_artefacts_change_nothing(lambda st, t, rng: stray(st, t, int(rng.integers(100, 2001))))
+
+
+@pytest.mark.parametrize("value_mm", [100, 520, 2000])
+def test_a_lone_stray_at_the_extremes_makes_or_breaks_nothing(value_mm):
+    assert_artefacts_change_nothing(lambda st, t, rng: stray(st, t, value_mm))
+
+
+def test_bursts_of_two_or_three_stray_readings_make_or_break_nothing():
+    def burst(st, t, rng):
+        return stray(st, t, *(int(v) for v in rng.integers(100, 2001, int(rng.integers(2, 4)))))
+    assert_artefacts_change_nothing(burst)
+
+
+def test_multipath_echoes_near_twice_the_gap_make_or_break_nothing():
+    assert_artefacts_change_nothing(lambda st, t, rng: multipath(st, t, int(rng.integers(1, 3))))
+
+
+def test_a_lone_near_zero_reading_makes_no_contact_and_no_rep():
+    assert_artefacts_change_nothing(lambda st, t, rng: near_zero(st, t, int(rng.integers(0, 6))))
+
+
+def test_the_same_value_repeated_makes_or_breaks_nothing():
+    assert_artefacts_change_nothing(lambda st, t, rng: stuck(st, t, int(rng.integers(2, 5))))
+
+
+@pytest.mark.parametrize("rate_hz", [30, 40, 50])
+def test_a_time_of_flight_sensor_with_noise_and_out_of_range_codes(rate_hz):
+    failures = []
+    rng = np.random.default_rng(rate_hz)
+    clean = mixed_set(on_bar(seed=rate_hz, sensor="tof", distance_rate_hz=rate_hz)).build()
+    problems = mismatches(judge(clean), clean)
+    assert not problems, "clean ToF stream misjudged:\n" + "\n".join(problems)
+    for label, t_s in moments(clean):
+        dirty = out_of_range(clean, t_s, int(rng.integers(1, 3)))
+        problems = mismatches(judge(dirty), dirty)
+        if problems:
+            failures.append(f"8190 at {label}: " + "; ".join(problems))
+    assert not failures, "\n".join(failures)
+
+
+# -- stream gaps -------------------------------------------------------------
+@pytest.mark.parametrize("gap_s", [2.0, 3.0, 4.0])
+def test_a_stream_gap_between_reps_keeps_one_set_and_every_verdict(gap_s):
+    s = on_bar(seed=12)
+    s.rep().hang(1).no_contact_rep(70).hang(gap_s + 2).rep().hang(1).no_lockout_rep().rep()
+    s.hang(1.5)
+    clean = s.build()
+    t_gap = clean.reps[1].t_end_s + 1.0
+    stream = time_gap(clean, t_gap, gap_s)
+    assert [r.reason for r in stream.reps] == [r.reason for r in clean.reps]
+    assert_judged(judge(stream), stream, sets=1)
+
+
+@pytest.mark.parametrize("gap_s", [2.0, 3.0, 4.0])
+def test_a_stream_gap_that_cuts_a_rep_makes_only_that_rep_sensor_dropout(gap_s):
+    s = on_bar(seed=13)
+    s.rep().hang(1).no_contact_rep(70).hang(1).rep(up_s=1.0, hold_s=0.3, down_s=1.5)
+    s.hang(gap_s + 1).rep().hang(1).no_lockout_rep().rep().hang(1.5)
+    clean = s.build()
+    stream = time_gap(clean, clean.reps[2].t_start_s + 0.5, gap_s)
+    assert [r.reason for r in stream.reps] == [None, "no_contact", "sensor_dropout", None,
+                                               "no_lockout", None]
+    assert_judged(judge(stream), stream, sets=1)
+
+
+# -- tempo -------------------------------------------------------------------
+def test_touch_and_go_at_two_reps_per_second():
+    athlete = Athlete(hang_gap_mm=420)
+    s = on_bar(athlete, seed=14)
+    for _ in range(6):
+        s.rep(up_s=0.25, hold_s=0.0, down_s=0.25)
+    s.no_contact_rep(65, up_s=0.25, hold_s=0.0, down_s=0.25)
+    s.no_lockout_rep(short_mm=170, up_s=0.25, hold_s=0.0, down_s=0.2)
+    for _ in range(4):
+        s.rep(up_s=0.25, hold_s=0.0, down_s=0.25)
+    s.hang(2)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+def test_slow_reps_with_a_five_second_squeeze():
+    s = on_bar(seed=15)
+    s.rep(up_s=3, hold_s=5, down_s=4).hang(1).no_contact_rep(70, up_s=3, hold_s=5, down_s=4)
+    s.hang(1).no_lockout_rep(up_s=3, hold_s=5, down_s=2).rep(up_s=3, hold_s=5, down_s=4)
+    s.hang(2)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hanging_0_to_15_s_at_the_bottom_between_reps(seed):
+    rng = np.random.default_rng(seed)
+    s = on_bar(seed=seed)
+    for kind in ["ok", "ok", "no_contact", "ok", "no_lockout", "ok", "ok"]:
+        if kind == "ok":
+            s.rep()
+        elif kind == "no_contact":
+            s.no_contact_rep(70)
+        else:
+            s.no_lockout_rep()
+            s.rep()
+        s.hang(float(rng.uniform(0, 15)))
+    s.hang(1)
+    stream = s.build()
+    assert_judged(judge(stream), stream)
+
+
+# -- rates and channels ----------------------------------------------------------
+@pytest.mark.parametrize("force_rate_hz", [10, 80, 1000])
+def test_force_at_10_80_and_1000_sps(force_rate_hz):
+    stream = mixed_set(on_bar(seed=16, force_rate_hz=force_rate_hz)).build()
+    assert_judged(judge(stream, force_rate_hz=force_rate_hz), stream)
+
+
+@pytest.mark.parametrize("distance_rate_hz", [10, 15, 20, 35, 50])
+def test_distance_at_10_to_50_hz(distance_rate_hz):
+    stream = mixed_set(on_bar(seed=17, distance_rate_hz=distance_rate_hz)).build()
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_one_to_four_force_channels(channels):
+    stream = mixed_set(on_bar(seed=18, channels=channels)).build()
+    assert_judged(judge(stream), stream)
+
+
+# -- without a distance sensor ----------------------------------------------------
+def _force_only_truth(stream):
+    from dataclasses import replace as _replace
+    reps = tuple(r if r.reason in ("bar_released", "sensor_dropout")
+                 else _replace(r, valid=None, reason=None) for r in stream.reps)
+    return _replace(stream, reps=reps)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_without_a_distance_sensor_every_pull_is_found_and_none_invented(seed):
+    stream = _force_only_truth(mixed_set(on_bar(seed=seed)).build())
+    assert_judged(judge(stream, has_distance=False), stream)
+
+
+def test_without_a_distance_sensor_release_and_cut_reps_are_told_and_others_unknown():
+    s = Session(seed=19).empty(2).get_on_walking().hang(2)
+    s.rep().hang(1).rep(up_s=0.6, hold_s=0, down_s=0.8).hang(1).release_mid_rep(after_s=0.6)
+    s.hang(0.8).get_on_lying().hang(2).rep().hang(1).rep().hang(4).rep().hang(1.5).get_off()
+    clean = s.build()
+    stream = _force_only_truth(time_gap(clean, clean.reps[4].t_start_s + 0.5, 2.5))
+    assert [r.reason for r in stream.reps] == [None, None, "bar_released", None,
+                                               "sensor_dropout", None]
+    assert_judged(judge(stream, has_distance=False), stream, sets=1)
