@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from backstation.device.sim import SimulatedStation, list_scenarios
+from backstation.device.sim import SimulatedStation, all_scenarios
 
 SEEDS = (0, 1, 2)
 
@@ -96,7 +96,7 @@ def run_case(case: str, steps_s: float = 0.37) -> tuple[str, str, str]:
     return _digest(data), _json_digest(truth), _json_digest(summary)
 
 
-CASES = ([f"plain:{name}:{seed}" for name in list_scenarios() for seed in SEEDS]
+CASES = ([f"plain:{name}:{seed}" for name in all_scenarios() for seed in SEEDS]
          + ["wrap:clean:4", "fast:partial:5", "swap:unplug:6", "faults:asymmetric:7",
             "bench:clean:8", "bench:slow-adc:9", "faults:realistic:7"])
 

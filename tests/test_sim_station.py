@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backstation.device.sim import SimulatedStation, list_scenarios
+from backstation.device.sim import SimulatedStation, all_scenarios
 from backstation.device.sim.model import CONTACT_MM, G_MS2
 from backstation.protocol import (
     Cal, ClockUnwrapper, DistanceSample, ForceSample, Hello, Stat, StreamDecoder,
@@ -54,7 +54,7 @@ def test_boot_says_hello_then_one_cal_per_channel_and_streams_nothing_until_star
     assert [c.channel for c in sentences[1:]] == [0, 1]
 
 
-@pytest.mark.parametrize("name", list_scenarios())
+@pytest.mark.parametrize("name", all_scenarios())
 def test_every_scenario_streams_lines_the_decoder_accepts_without_errors(name):
     station = SimulatedStation(name, seed=3, faults_per_s=0.0)
     until = station.unplug_window[0] if station.unplug_window else station.truth.duration_s

@@ -38,14 +38,14 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from .device.sim.pty_runner import add_sim_arguments
-    from .device.sim.scenarios import DEFAULT_SCENARIO, list_scenarios
+    from .device.sim.scenarios import DEFAULT_SCENARIO, all_scenarios
 
     parser = argparse.ArgumentParser(
         prog="backstation", description="Back Station: live force, rep judgement, sessions.")
     parser.add_argument("--version", action="version", version=f"backstation {__version__}")
     parser.add_argument("--simulate", action="store_true",
                         help="use the built-in simulated station (no hardware needed)")
-    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=list_scenarios(),
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios(),
                         help="the simulated station's scenario (with --simulate)")
     parser.add_argument("--port", help="the station's serial port (default: the first found)")
     parser.add_argument("--db", type=Path, help="the session database (default: user data folder)")
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     monitor = sub.add_parser("monitor", help="record with a live text readout (no window)")
     monitor.add_argument("--port", help="the station's serial port (default: the first found)")
     monitor.add_argument("--simulate", action="store_true", help="use the simulated station")
-    monitor.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=list_scenarios())
+    monitor.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios())
     monitor.add_argument("--db", type=Path)
 
     sim = sub.add_parser("sim", help="a simulated station on a virtual serial port (pty)")

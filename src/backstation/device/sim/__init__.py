@@ -30,11 +30,13 @@ handler (``protocol_sim``, call ``register()``) and the pty runner
 """
 
 from .model import Athlete, RepSpec, SetSpec
-from .scenarios import Scenario, describe_scenarios, list_scenarios, make_scenario
+from .scenarios import (
+    DEFAULT_SCENARIO, Scenario, all_scenarios, describe_scenarios, list_scenarios, make_scenario,
+)
 from .station import SimulatedStation
 from .truth import RepTruth, SetTruth, Truth
 
 __all__ = [
-    "Athlete", "RepSpec", "RepTruth", "Scenario", "SetSpec", "SetTruth", "SimulatedStation",
-    "Truth", "describe_scenarios", "list_scenarios", "make_scenario",
+    "DEFAULT_SCENARIO", "Athlete", "RepSpec", "RepTruth", "Scenario", "SetSpec", "SetTruth",
+    "SimulatedStation", "Truth", "all_scenarios", "describe_scenarios", "list_scenarios", "make_scenario",
 ]

@@ -26,7 +26,7 @@ import threading
 import time
 import tty
 
-from .scenarios import DEFAULT_SCENARIO, describe_scenarios, list_scenarios
+from .scenarios import DEFAULT_SCENARIO, all_scenarios, describe_scenarios
 from .station import SimulatedStation
 
 LOOP_S = 0.004
@@ -231,7 +231,7 @@ def run_pty(scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0,
 
 
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=list_scenarios())
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios())
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed", type=float, default=1.0,
                         help="scenario seconds per wall-clock second")

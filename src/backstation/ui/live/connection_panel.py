@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...device.sim.scenarios import list_scenarios
+from ...device.sim.scenarios import all_scenarios
 from ...link import LinkState, PortInfo
 from .. import theme
 
@@ -39,7 +39,7 @@ class ConnectionPanel(QWidget):
         self.port_box = QComboBox()
         self.port_box.setMinimumContentsLength(18)
         self.scenario_box = QComboBox()
-        self.scenario_box.addItems(list_scenarios())
+        self.scenario_box.addItems(all_scenarios())
         self.athlete_edit = QLineEdit()
         self.athlete_edit.setPlaceholderText("athlete name")
         self.body_mass = QDoubleSpinBox()
