@@ -15,8 +15,12 @@ from backstation.device.sim import protocol_sim
 from backstation.device.sim.station import SimulatedStation
 from backstation.record import Recorder, RecordOptions
 from backstation.replay import Replay
-from backstation.session import MANUAL_SET_EVENT, SET_LABELS_EVENT, LiveSession, SessionOptions
-from backstation.storage import Database
+from backstation.analysis import SetStarted
+from backstation.samples import DistanceBlock, ForceBlock
+from backstation.session import (
+    MANUAL_SET_EVENT, SET_LABELS_EVENT, LiveSession, SessionJudge, SessionOptions, analysis_config,
+)
+from backstation.storage import Database, SessionWriter
 from backstation.storage.training import metrics_json
 
 from .e2e import backstation
@@ -192,3 +196,56 @@ def test_a_software_tare_is_stored_and_replayed(tmp_path):
     assert replay.to_json() == live
     assert replay_set_rows(replay) == stored_set_rows(path, sid)
     assert replay_rep_rows(replay) == stored_rep_rows(path, sid)
+
+
+# -- the judge's public face, on hand-made samples --------------------------------
+
+def _force(t0_us: int, n: int, step_us: int = 10_000) -> ForceBlock:
+    t = [t0_us + i * step_us for i in range(n)]
+    return ForceBlock.from_rows(list(range(n)), t, [(0, 0)] * n, [0.0] * n, 2)
+
+
+def _distance(t0_us: int, n: int, step_us: int = 50_000) -> DistanceBlock:
+    t = [t0_us + i * step_us for i in range(n)]
+    return DistanceBlock.from_rows(list(range(n)), t, [500] * n, [0.0] * n)
+
+
+def _judge(writer=None) -> SessionJudge:
+    judge = SessionJudge(1, analysis_config(SessionOptions(), None, force_rate_hz=100), 2, writer)
+    for channel in (0, 1):
+        judge.calibrate(channel, 0, 1.0)
+    return judge
+
+
+def test_in_set_counts_a_manual_start_the_analysis_has_not_reached_yet():
+    judge = _judge()
+    judge.feed(_force(0, 100), DistanceBlock.empty())   # force waits for the distance stream
+    assert judge.start_set() == [] and judge.current_set is None
+    assert judge.in_set and judge.manual_requests[-1].t_us == 990_000
+    events = judge.feed(_force(1_000_000, 50), _distance(0, 30))
+    assert [e.t_us for e in events if isinstance(e, SetStarted)] == [990_000]
+    assert judge.in_set and judge.current_set is not None and judge.current_set.manual
+    judge.end_set()
+    assert not judge.in_set
+    judge.feed(_force(1_500_000, 50), _distance(1_500_000, 10))
+    assert not judge.in_set and judge.current_set is None
+    assert [(s.t_start_us, s.t_end_us, s.manual) for s in judge.sets] == [(990_000, 1_490_000, True)]
+
+
+def test_replay_counts_seconds_from_the_sample_live_counted_from(tmp_path):
+    """Live's first block held only force; the distance that came next began
+    earlier. The stored time origin keeps replay on live's zero."""
+    with Database(tmp_path / "t0.db") as db:
+        sid = db.create_session(force_channels=2, force_rate_hz=100, distance_sensor="hcsr04",
+                                contact_mm=25.0)
+        writer = SessionWriter(db, sid)
+        judge = _judge(writer)
+        for force, distance in [(_force(200_000, 50), DistanceBlock.empty()),
+                                (_force(700_000, 50), _distance(100_000, 20))]:
+            writer.add_force(force)
+            writer.add_distance(distance)
+            judge.feed(force, distance)
+        judge.finish()
+        writer.finish()
+        assert judge.t0_us == 200_000
+        assert Replay(db, sid).judge.t0_us == 200_000
