@@ -105,3 +105,17 @@ def test_exported_contact_flags_match_the_contacts_a_replay_finds(recorded, tmp_
         flags = np.array([row["contact"] == "1" for row in csv.DictReader(f)])
     assert expected.any()
     np.testing.assert_array_equal(flags, expected)
+
+
+def test_replayed_set_and_rep_rows_equal_the_stored_ones_byte_for_byte(recorded):
+    """History, Progress and both CSVs read these rows: replay writes the same."""
+    from .test_replay_manual_sets import (
+        replay_rep_rows, replay_set_rows, stored_rep_rows, stored_set_rows,
+    )
+    path, live = recorded
+    sid = live["session_id"]
+    with Database(path) as db:
+        replay = Replay(db, sid)
+    assert stored_set_rows(path, sid) and stored_rep_rows(path, sid)
+    assert replay_set_rows(replay) == stored_set_rows(path, sid)
+    assert replay_rep_rows(replay) == stored_rep_rows(path, sid)
