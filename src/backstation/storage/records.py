@@ -90,8 +90,9 @@ class EventRecord:
     session_id: int
     t_device_us: int | None
     t_host_s: float
-    kind: str                    # state, reboot, reconnected, stat, fault, contact, and for
-    detail: str                  # replay: manual_set, set_labels, time_origin (session.py)
+    kind: str                    # state, reboot, reconnected, stat, fault, contact; for
+    #                              replay: manual_set, set_labels, time_origin (session.py)
+    detail: str
 
 
 @dataclass(frozen=True)
