@@ -27,7 +27,7 @@ from .batch import merge
 from .config import DISTANCE_LAG_S, DROPOUT_REP_S, SET_KEEP_GAP_S, AnalysisConfig
 from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
-from .gapclean import MAX_VALID_GAP_MM, GapGate
+from .gapclean import NO_READING_MM, GapGate
 from .history import History
 from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
@@ -67,6 +67,7 @@ class AnalysisPipeline:
                                        int(config.set_off_s * 1e6))
         self._tracker: RepTracker | ForceOnlyRepTracker | None = None
         self._gate = GapGate()
+        self._ungated: list[DistanceBlock] = []      # readings the gate has not decided yet
         self._marks: list[tuple[int, bool]] = []     # manual (t_us, start?) not reached yet
         self._events: list[AnalysisEvent] = []
 
@@ -97,15 +98,21 @@ class AnalysisPipeline:
             self._pend_f.append(force)
             self._last_f_us = int(force.t_device_us[-1])
         if len(distance) and self.config.has_distance:
-            self._pend_d.append(distance)
-            self._last_d_us = int(distance.t_device_us[-1])
+            self._take_distance(self._gated(distance))
         self._process(self._watermark())
         return self._take_events()
+
+    def _take_distance(self, decided: DistanceBlock) -> None:
+        if len(decided):
+            self._pend_d.append(decided)
+            self._last_d_us = int(decided.t_device_us[-1])
 
     def finish(self) -> list[AnalysisEvent]:
         """End of stream: process everything and close the open set at the
         last sample. A rep the end cut off (not yet locked out) is dropped:
         stopping the recording is not the athlete's fault."""
+        if self.config.has_distance:
+            self._take_distance(self._gated(None))
         self._process(None)
         if self._prev_force is not None:
             self._close_set(self._prev_force[0], "stop")
@@ -182,10 +189,6 @@ class AnalysisPipeline:
         newtons = self._newtons(force, nf) if nf else np.empty((0, self.channels))
         raw = force.raw[:nf] if nf else np.empty((0, self.channels), np.int32)
         gap_mm = dist.gap_mm[:nd] if nd else np.empty(0, np.int32)
-        gap_mm = np.where(gap_mm > MAX_VALID_GAP_MM, -1, gap_mm)     # a ToF out-of-range code
-        if nd:
-            d_after = d_t[:nd] > (self._done_us if self._done_us is not None else -(1 << 62))
-            gap_mm = np.where(d_after & ~self._gated(d_t[:nd], gap_mm), -1, gap_mm)
         batch = merge(f_t[:nf], newtons, raw, d_t[:nd], gap_mm, self._done_us)
         self.late_samples += batch.late
         self._steps.run(batch)
@@ -193,11 +196,25 @@ class AnalysisPipeline:
             self._done_us = batch.last_us
         self._trim()
 
-    def _gated(self, t_us: np.ndarray, gap_mm: np.ndarray) -> np.ndarray:
-        """The speed gate's verdict on each reading (missed echoes: False)."""
-        gate = self._gate.accept
-        return np.array([g >= 0 and gate(t, g) for t, g in zip(t_us.tolist(), gap_mm.tolist())],
-                        bool)
+    def _gated(self, block: DistanceBlock | None) -> DistanceBlock:
+        """The readings the speed gate has decided on, in order, the ones it
+        set aside (and missed echoes) as -1; the rest wait for it."""
+        if block is not None and len(block):
+            self._ungated.append(block)
+        if not self._ungated:
+            return DistanceBlock.empty()
+        pending = _joined(self._ungated, lambda: DistanceBlock.concat(self._ungated))
+        verdicts = []
+        if block is None:
+            verdicts = [v for _, v in self._gate.flush()]
+        else:
+            for t, g in zip(block.t_device_us.tolist(), block.gap_mm.tolist()):
+                verdicts += [v for _, v in self._gate.push(t, g)]
+        n = len(verdicts)
+        self._ungated = [_slice_distance(pending, n)] if n < len(pending) else []
+        return DistanceBlock(pending.seq[:n], pending.t_device_us[:n],
+                             np.where(verdicts, pending.gap_mm[:n], NO_READING_MM).astype(np.int32),
+                             pending.t_host_s[:n])
 
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
         t = force.t_device_us[:n]
@@ -268,8 +285,7 @@ class AnalysisPipeline:
         # Only readings of the chest move the rep tracker and the metrics: a
         # held value would be a made-up reading at a new time.
         if gap_mm >= 0 and isinstance(self._tracker, RepTracker):
-            loaded = self._prev_force is not None and \
-                self._prev_force[1] > self.config.load_threshold_n
+            loaded = self._segmenter.holding(t)
             self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded))
 
     def _trim(self) -> None:
@@ -294,12 +310,9 @@ class AnalysisPipeline:
             self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle)
             # The set is known only set_on_s after it began: catch up on the gap since.
             t, gaps = self.gaps.column("gap_mm", t_us, END_OF_TIME_US)
-            t_f, force = self.forces.column("total_n", t_us, END_OF_TIME_US)
-            before = np.searchsorted(t_f, t, "right") - 1
-            loaded = (before >= 0) & (force[np.maximum(before, 0)] > self.config.load_threshold_n)
-            for ti, g, on in zip(t.tolist(), gaps.tolist(), loaded.tolist()):
-                if g == g:
-                    self._tracker.on_gap(ti, g, on)
+            for ti, g in zip(t.tolist(), gaps.tolist()):
+                if g == g:             # loaded: the set began with set_on_s of load
+                    self._tracker.on_gap(ti, g, True)
         else:
             self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle)
         self._events.append(SetStarted(self.current_set.index, t_us))

@@ -137,13 +137,22 @@ class RepTracker:
         done: list[RepDraft] = []
         if self.state == "up":
             done += self._on_gap_up(t_us, gap_mm, low, high)
-        elif loaded:
+        elif not loaded:
+            if self._loaded_readings:       # let go (a regrip): getting on again follows
+                self._loaded_readings, self._high_mm, self._settle = 0, None, True
+        else:
             self._loaded_readings += 1
             if self._loaded_readings == 1 and self._settle:
                 self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
             if self._high_mm is None or high > self._high_mm:
                 self._high_mm, self._high_t_us = high, t_us
                 self._high_at_start = self._loaded_readings <= 2
+            elif self._high_at_start and high < self._high_mm:
+                # Still settling from getting on (the gap falls from where the
+                # load came on): that fall is not a pull; the high follows it.
+                self._high_mm, self._high_t_us = high, t_us
+            elif self._high_at_start:
+                self._high_at_start = False
             self._track_leave(t_us, gap_mm, self._high_mm)
         if self.state != "up" and loaded and self._high_mm is not None \
                 and low <= self._high_mm - self.min_range_mm:
@@ -301,8 +310,15 @@ class RepTracker:
         return rep
 
     def release(self, t_below_us: int) -> list[RepDraft]:
-        """The load went off mid-set."""
+        """The load went off mid-set. A fall of the gap that never raised the
+        force above its rest level was the athlete getting off (standing up
+        can bring the chest toward the bar), not a pull: it is dropped."""
         if self.state == "up":
+            _, force = self.forces.column("total_n", self.rep.t_start_us, t_below_us)
+            base = self.rep.base_n
+            if not (force.size and force.max() > base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)):
+                self.rep, self.state = None, "bottom"
+                return []
             self.rep.released = True
             return [self._close(t_below_us)]
         if self.state == "locked":

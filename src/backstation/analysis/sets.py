@@ -97,6 +97,13 @@ class SetSegmenter:
             self._below_since = _last_run_start_us(t_us, ~above, self._below_since)
             self._release_told = self._release_told and not above.any()
 
+    def holding(self, t_us: int) -> bool:
+        """In a set and the bar carries the athlete: a dip under the
+        threshold shorter than a release (the top of a fast rep) is still
+        holding on."""
+        return self.in_set and not (self._below_since is not None
+                                    and t_us - self._below_since >= self.release_us)
+
     def after_gap(self, t_last_us: int) -> None:
         """The stream broke after ``t_last_us`` and came back: the set goes on
         if the load is on again at the first sample, else it ended at the

@@ -76,6 +76,7 @@ class Steps:
                     p._on_data_gap(d_prev[i], d_t[i])
                     self.seg_quiet_to = -1
                 p.gaps.see(i + 1)
+                self._sync_segmenter(self.ok_before[j])     # it says whether the bar is held
                 p._on_distance(d_t[i], d_gap_mm[i])
         self._sync_segmenter(len(self.ok_t_list))
 
