@@ -1,0 +1,319 @@
+"""The athlete's drive, integrated: one movement of the body under the bar.
+
+``move`` integrates the equation of motion of ``body.py`` (semi-implicit
+Euler, 1 kHz) while a small controller - the athlete's nervous system - sets
+the neural excitation of the pulling muscles:
+
+- ``pull``: excitation = the static hold at the current angle (an internal
+  model) x (1 + effort), with a slow wobble; Hill's force-velocity law and the
+  activation lag decide how fast the body actually rises. The pull may start
+  with the shoulder girdle packing (the shoulder slides ``s`` -> ``s_to``).
+  It ends on the chest at the bar (settled), on braking short of it (the
+  athlete aims ``stop_gap_m`` short), or on a stall (too weak, fatigue).
+- ``lower``: the athlete lets the body down at a chosen speed (eccentric,
+  a little under the hold, with speed feedback); it ends at the elbows'
+  stop (relaxing into the hang), or at ``turn_deg`` of elbow angle when the
+  athlete pulls again before the arms are straight.
+- ``release``: the hands open; the body falls onto the floor.
+
+The inner loop is the scalar twin of ``body.chain`` (tests compare them).
+Everything recorded is a state (angle, shoulder slide) and the load on the
+bar that the state's forces put on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import body as bd
+from .body import (
+    ACT_DOWN_S, ACT_UP_S, ARM_STOP_N_PER_M, CHEST_N_PER_M, CHEST_N_S_PER_M, DT_S,
+        FLOOR_N_PER_M, FLOOR_N_S_PER_M, G_MS2, Geometry, fv,
+)
+
+TWO_PI = 2 * math.pi
+
+
+@dataclass
+class State:
+    t_s: float
+    theta: float
+    omega: float = 0.0
+    act: float = 0.0          # muscle activation 0..1
+    s: float = 0.0            # shoulder girdle slide towards the hands, m
+    grip: float = 1.0         # 1: holding the bar, 0: hands open
+    k_max: float = 1.0        # today's maximum drive (fatigue lowers it)
+
+
+@dataclass
+class Track:
+    """What a movement left behind, one row per integration step."""
+
+    t_s: list[float] = field(default_factory=list)
+    theta: list[float] = field(default_factory=list)
+    s: list[float] = field(default_factory=list)
+    load_n: list[float] = field(default_factory=list)
+    grip: list[float] = field(default_factory=list)
+
+    def extend(self, other: "Track") -> None:
+        self.t_s += other.t_s
+        self.theta += other.theta
+        self.s += other.s
+        self.load_n += other.load_n
+        self.grip += other.grip
+
+
+@dataclass(frozen=True)
+class Drive:
+    kind: str                    # 'pull', 'lower', 'release'
+    effort: float = 0.5          # pull: drive over the hold; lower: drive under it
+    wobble: float = 0.0          # relative amplitude of a slow effort wobble
+    wobble_hz: float = 1.3
+    wobble_phase: float = 0.0
+    s_to: float | None = None    # pull: shoulder packs to this slide ...
+    pack_s: float = 0.0          # ... over this long
+    stop_gap_m: float | None = None   # pull: aim to stop this far short of the bar
+    lower_s: float = 1.5         # lower: intended duration to straight arms
+    turn_deg: float | None = None     # lower: pull again at this elbow angle
+    bounce: bool = False         # lower: go straight into the next pull at the stop
+    arrive_m_s: float = 0.1      # pull to touch: closing speed when the chest meets the bar
+    brake_m_s2: float = 1.5      # how hard the athlete brakes near the bar
+    max_s: float = 12.0
+
+
+def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
+    """Integrate one movement from ``st`` (updated in place); returns the
+    track and how it ended."""
+    p = g.p
+    a, b = g.a, g.b
+    ab2 = 2 * a * b
+    aa_bb = a * a + b * b
+    aa_m_bb = a * a - b * b
+    r_s, heel_y, bar_x, bar_y = g.r_s, g.heel_y, g.bar_x, g.bar_y
+    by_rel = bar_y - heel_y
+    d_lock, arm_damp = g.d_lock, g.arm_damping
+    h_c, bar_r = g.h_c, p.bar_radius_m
+    share = p.shoulder_share
+    inertia = g.inertia
+    mgr = G_MS2 * g.mass * g.r_g
+    plates_g = G_MS2 * p.plates_kg
+    r_p, h_p = g.r_p, g.h_p
+    r_hip, h_back, h_ub = g.r_hip, g.h_back, g.h_upper_back
+    w_e = p.elbow_speed_rad_s
+    w_s = p.shoulder_speed_rad_s
+    dt = DT_S
+    kind = drv.kind
+    theta_top = g.theta_top
+    cos, sin, sqrt, acos, atan2 = math.cos, math.sin, math.sqrt, math.acos, math.atan2
+    fv_k, fv_emax = bd.FV_CURVATURE, bd.FV_ECCENTRIC_MAX
+    touch = kind == "pull" and drv.stop_gap_m is None
+    aim_gap = drv.stop_gap_m if drv.stop_gap_m is not None else -drv.arrive_m_s * 0.02
+    arrive2 = (drv.arrive_m_s if touch else 0.0) ** 2
+    still_for = 0.0
+
+    tr = Track()
+    t_rec, th_rec, s_rec, load_rec, grip_rec = tr.t_s, tr.theta, tr.s, tr.load_n, tr.grip
+    t, th, om, act, s, grip, k_max = st.t_s, st.theta, st.omega, st.act, st.s, st.grip, st.k_max
+    s0 = s
+    s_to = drv.s_to if drv.s_to is not None else s
+    pack_s = max(drv.pack_s, 1e-9)
+    t0 = t
+    phi_prev = None
+    sig_prev = 0.0
+    contact_t = None
+    settled_for = 0.0
+    braking = False
+    moved = False
+    relaxing = False
+    outcome = "timeout"
+    lower_w = 0.0
+    if kind == "lower":
+        # intended descent speed (rad/s of body angle) from the top to the hang
+        lock_th = bd.lock_theta(g, s)
+        lower_w = max(0.02, (th - lock_th) / max(0.2, drv.lower_s))
+    turn = math.radians(drv.turn_deg) if drv.turn_deg is not None else None
+    n_steps = int(drv.max_s / dt)
+    for _ in range(n_steps):
+        el = t - t0
+        if kind == "pull" and el < pack_s:
+            w = el / pack_s
+            s = s0 + (s_to - s0) * (0.5 - 0.5 * cos(math.pi * w))
+        elif kind == "pull":
+            s = s_to
+        c, sn = cos(th), sin(th)
+        sx, sy = r_s * c, heel_y + r_s * sn
+        lx, ly = bar_x - sx, bar_y - sy
+        dl = sqrt(lx * lx + ly * ly)
+        ux, uy = lx / dl, ly / dl
+        px, py = -uy, ux
+        spx, spy = sx + s * ux, sy + s * uy
+        d = dl - s
+        dc = d if d < d_lock else d_lock
+        cphi = (aa_bb - dc * dc) / ab2
+        if cphi > 1.0:
+            cphi = 1.0
+        elif cphi < -1.0:
+            cphi = -1.0
+        sphi = sqrt(max(1e-12, 1.0 - cphi * cphi))
+        cpsi = (aa_m_bb + dc * dc) / (2 * a * dc)
+        if cpsi > 1.0:
+            cpsi = 1.0
+        spsi = sqrt(max(0.0, 1.0 - cpsi * cpsi))
+        ex = spx + a * (cpsi * ux + spsi * px)
+        ey = spy + a * (cpsi * uy + spsi * py)
+        fx_, fy_ = (bar_x - ex) / b, (bar_y - ey) / b
+        e = a * b * sphi / dc
+        cross_s = (bar_x - spx) * fy_ - (bar_y - spy) * fx_
+        rx, ry = spx, spy - heel_y
+        lever_line = rx * uy - ry * ux             # moment of a unit pull along the line
+        lever_fore = rx * fy_ - ry * fx_
+        # per unit elbow torque / per unit shoulder torque: moment and bar load
+        me = lever_line / e
+        ms = (-lever_fore / cross_s - 1.0) if abs(cross_s) > 1e-9 else -1.0
+        le = uy / e
+        ls = (-fy_ / cross_s) if abs(cross_s) > 1e-9 else 0.0
+        phi = acos(cphi)
+        sig = atan2(c * (ey - spy) - sn * (ex - spx), c * (ex - spx) + sn * (ey - spy))
+        if phi_prev is None:
+            phi_dot, sig_dot = 0.0, 0.0
+        else:
+            phi_dot = (phi - phi_prev) / dt
+            dsig = sig - sig_prev
+            if dsig > math.pi:
+                dsig -= TWO_PI
+            elif dsig < -math.pi:
+                dsig += TWO_PI
+            sig_dot = dsig / dt
+        phi_prev, sig_prev = phi, sig
+        # gravity, chest, floor, passive arm stop
+        m_grav = -(mgr * c + plates_g * (r_p * c - h_p * sn))
+        r_b = bar_x * c + by_rel * sn
+        gap = (-bar_x * sn + by_rel * c) - h_c - bar_r
+        n_chest = 0.0
+        if gap < 0.0:
+            n_chest = CHEST_N_PER_M * -gap + CHEST_N_S_PER_M * r_b * om
+            if n_chest < 0.0:
+                n_chest = 0.0
+        m_floor = 0.0
+        y1 = heel_y + r_hip * sn - h_back * c
+        if y1 < 0.0:
+            n = FLOOR_N_PER_M * -y1 - FLOOR_N_S_PER_M * (r_hip * c + h_back * sn) * om
+            if n > 0:
+                m_floor += n * (r_hip * c + h_back * sn)
+        y2 = heel_y + r_s * sn - h_ub * c
+        if y2 < 0.0:
+            n = FLOOR_N_PER_M * -y2 - FLOOR_N_S_PER_M * (r_s * c + h_ub * sn) * om
+            if n > 0:
+                m_floor += n * (r_s * c + h_ub * sn)
+        t_p = 0.0
+        if d > d_lock:
+            d_dot = -(ux * (-r_s * sn * om) + uy * (r_s * c * om))
+            t_p = ARM_STOP_N_PER_M * (d - d_lock) + arm_damp * d_dot
+            if t_p < 0.0:
+                t_p = 0.0
+        m_passive = t_p * lever_line
+        # ----- the athlete's controller: desired drive -> excitation --------------
+        per_unit = me + share * ms
+        hold = -(m_grav) / per_unit if per_unit > 1e-9 else 0.0
+        if hold < 0.0:
+            hold = 0.0
+        if kind == "pull":
+            effort = drv.effort * (1.0 + drv.wobble * sin(TWO_PI * drv.wobble_hz * el + drv.wobble_phase))
+            v_gap = r_b * om                          # closing speed, m/s
+            if not braking and moved and v_gap > 0.0:
+                # the athlete sees the bar coming: brake to arrive (touch) or to
+                # stop short; the braking starts late by a reaction time
+                if gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.05:
+                    braking = True
+            if braking:
+                x = hold * (0.55 if v_gap * v_gap > arrive2 else 1.0 + effort) / k_max
+            elif el < pack_s and drv.pack_s > 0:
+                x = hold * (0.6 + 0.4 * el / pack_s) / k_max
+            else:
+                x = hold * (1.0 + effort) / k_max
+        elif kind == "lower":
+            if relaxing:
+                x = 0.0
+            else:
+                speed_err = (-om - lower_w) / lower_w     # >0: falling too fast
+                m = -drv.effort + 0.8 * speed_err
+                if m < -0.9:
+                    m = -0.9
+                elif m > 1.0:
+                    m = 1.0
+                x = hold * (1.0 + m) / k_max
+        else:   # release
+            x = 0.0
+            grip = max(0.0, grip - dt / 0.06)
+        if x > 1.0:
+            x = 1.0
+        elif x < 0.0:
+            x = 0.0
+        act += (x - act) * dt / (ACT_UP_S if x > act else ACT_DOWN_S)
+        v = -phi_dot / w_e
+        if v >= 0.0:
+            fv_e = (1.0 - v) / (1.0 + v / fv_k) if v < 1.0 else 0.0
+        else:
+            fv_e = fv_emax - (fv_emax - 1.0) * 0.05 / (0.05 - v)
+        v = sig_dot / w_s
+        if v >= 0.0:
+            fv_s = (1.0 - v) / (1.0 + v / fv_k) if v < 1.0 else 0.0
+        else:
+            fv_s = fv_emax - (fv_emax - 1.0) * 0.05 / (0.05 - v)
+        tau_e = act * k_max * fv_e
+        tau_s = share * act * k_max * fv_s
+        m_arms = grip * (tau_e * me + tau_s * ms + m_passive)
+        moment = m_grav + m_arms - n_chest * r_b + m_floor
+        load = grip * (tau_e * le + tau_s * ls + t_p * uy) - n_chest * c
+        # record the state and the load it puts on the bar, then step
+        t_rec.append(t)
+        th_rec.append(th)
+        s_rec.append(s)
+        load_rec.append(load)
+        grip_rec.append(grip)
+        om += moment / inertia * dt
+        th += om * dt
+        t += dt
+        # ----- how the movement ends ---------------------------------------------
+        if kind == "pull":
+            if om > 0.02 and el >= drv.pack_s:
+                moved = True
+            if gap <= 0.0 and contact_t is None:
+                contact_t = t
+            if contact_t is not None:
+                settled_for = settled_for + dt if abs(om) < 0.01 else 0.0
+                if settled_for >= 0.04 or t - contact_t > 0.4:
+                    outcome = "contact"
+                    break
+            elif moved and om <= 0.0:
+                still_for += dt
+                if braking or still_for >= 0.25:
+                    outcome = "stopped" if braking else "stalled"
+                    break
+            elif el > drv.pack_s + 1.5 and not moved:
+                outcome = "stalled"
+                break
+        elif kind == "lower":
+            if turn is not None and phi >= turn:
+                outcome = "turn"
+                break
+            if d >= d_lock - 0.001:
+                if drv.bounce:
+                    outcome = "bottom"
+                    break
+                relaxing = True
+            if relaxing:
+                settled_for = settled_for + dt if abs(om) < 0.005 else 0.0
+                if settled_for >= 0.06:
+                    outcome = "locked"
+                    break
+        else:
+            if grip <= 0.0:
+                settled_for = settled_for + dt if abs(om) < 0.005 and (y1 < 0 or y2 < 0) else 0.0
+                if settled_for >= 0.1:
+                    outcome = "fallen"
+                    break
+    st.t_s, st.theta, st.omega, st.act, st.s, st.grip = t, th, om, act, s, grip
+    _ = theta_top
+    return tr, outcome
