@@ -10,7 +10,7 @@ The chest cannot move faster than ``GATE_SPEED_MM_S`` (a brisk rep peaks
 near 2 m/s), so a reading further from the last accepted one than that
 speed allows, plus ``GATE_SLACK_MM`` for noise, is held back and decided by
 what follows. A reading that continues the held ones (fits the last held
-one) joins them; one that does not, but fits the last accepted one (the
+one, and better than the last accepted one) joins them; one that does not, but fits the last accepted one (the
 allowance grows with the time between them: the chest may have moved
 meanwhile), shows the held readings were wrong, and they are dropped: bursts of wrong
 readings, alike or not, are removed whatever their length up to
@@ -57,13 +57,24 @@ class GapGate:
     def _fits(self, a: tuple[int, float], t_us: int, gap_mm: float) -> bool:
         return abs(gap_mm - a[1]) <= self.speed_mm_s * (t_us - a[0]) / 1e6 + self.slack_mm
 
+    def _miss(self, a: tuple[int, float], t_us: int, gap_mm: float) -> float:
+        """How far ``gap_mm`` is from ``a`` as a share of what the speed allows."""
+        return abs(gap_mm - a[1]) / (self.speed_mm_s * (t_us - a[0]) / 1e6 + self.slack_mm)
+
+    def _continues_held(self, t_us: int, gap_mm: float) -> bool:
+        """The reading fits the last held one, and better than the last
+        accepted one (which may fit too, the allowance having grown)."""
+        held = (self._held[-1][1], self._held[-1][2])
+        miss = self._miss(held, t_us, gap_mm)
+        return miss <= 1.0 and (self.last is None or miss <= self._miss(self.last, t_us, gap_mm))
+
     def push(self, t_us: int, gap_mm: float) -> list[tuple[int, bool]]:
         entry = [self._pushed, t_us, gap_mm, None]
         self._pushed += 1
         self._queue.append(entry)
         if not is_reading(gap_mm):
             entry[3] = False
-        elif self._held and self._fits((self._held[-1][1], self._held[-1][2]), t_us, gap_mm):
+        elif self._held and self._continues_held(t_us, gap_mm):
             self._held.append(entry)
             if len(self._held) > self.max_held:
                 self.last = (t_us, gap_mm)

@@ -75,6 +75,7 @@ class RepTracker:
         self._lo_us = set_start_us
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
+        self._prev_t_us = 0
         self._high_mm: float | None = None
         self._high_t_us = 0
         self._high_at_start = False            # the high is one of the first loaded readings
@@ -103,11 +104,13 @@ class RepTracker:
             start = t
         return start
 
-    def _track_leave(self, t_us: int, gap_mm: float, high_mm: float) -> None:
-        """A pull's start is looked for before the gap clearly left its high:
-        later in the pull the force passes through its rest level again (zero
-        acceleration mid-pull), which must not be taken for the start."""
-        if gap_mm >= high_mm - LEAVE_MM:
+    def _track_leave(self, t_us: int, gap_mm: float, level_mm: float) -> None:
+        """A pull's start is looked for before the gap clearly left its high
+        (``level_mm``): later in the pull the force passes through its rest
+        level again (zero acceleration mid-pull), which must not be taken for
+        the start. One reading is enough here (a fast rep leaves in two):
+        this only bounds where the force is looked at."""
+        if gap_mm >= level_mm - LEAVE_MM:
             self._near_high = True
         elif self._near_high:
             self._near_high, self._leave_t_us = False, t_us
@@ -127,6 +130,7 @@ class RepTracker:
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
         """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
         prev, self._prev_mm = self._prev_mm, gap_mm
+        prev_t, self._prev_t_us = self._prev_t_us, t_us
         self._phase_gaps.append((t_us, gap_mm))
         if len(self._phase_gaps) > 400:
             del self._phase_gaps[:200]
@@ -134,9 +138,10 @@ class RepTracker:
             return []
         low = max(gap_mm, prev)      # both readings are at or under it
         high = min(gap_mm, prev)     # both readings are at or over it
+        t_top = t_us if gap_mm >= prev else prev_t     # the higher of the two, nearer a turn
         done: list[RepDraft] = []
         if self.state == "up":
-            done += self._on_gap_up(t_us, gap_mm, low, high)
+            done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
                 self._loaded_readings, self._high_mm, self._settle = 0, None, True
@@ -145,12 +150,12 @@ class RepTracker:
             if self._loaded_readings == 1 and self._settle:
                 self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
             if self._high_mm is None or high > self._high_mm:
-                self._high_mm, self._high_t_us = high, t_us
+                self._high_mm, self._high_t_us = high, t_top
                 self._high_at_start = self._loaded_readings <= 2
             elif self._high_at_start and high < self._high_mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
-                self._high_mm, self._high_t_us = high, t_us
+                self._high_mm, self._high_t_us = high, t_top
             elif self._high_at_start:
                 self._high_at_start = False
             self._track_leave(t_us, gap_mm, self._high_mm)
@@ -163,7 +168,7 @@ class RepTracker:
                 # confirmed the force may already be past its mid-pull dip.
                 done.append(self._close_at_turn(t_us))
             self._pull_from_mm = self._high_mm
-            self._begin(t_us, gap_mm, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
+            self._begin(t_us, low, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
         return done
 
     def _straight(self, high_mm: float) -> bool:
@@ -172,24 +177,25 @@ class RepTracker:
             return high_mm >= ref - LOCKOUT_TOL_MM
         return high_mm >= self._top_mm + FIRST_REP_RETURN * (self._pull_from_mm - self._top_mm)
 
-    def _on_gap_up(self, t_us: int, gap_mm: float, low: float, high: float) -> list[RepDraft]:
+    def _on_gap_up(self, t_us: int, gap_mm: float, prev_t: int, t_top: int, low: float,
+                   high: float) -> list[RepDraft]:
         if low < self._top_mm:
             self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
             return []
         if high > self._back_mm:
-            self._back_mm, self._back_t_us = high, t_us
+            self._back_mm, self._back_t_us = high, t_top
         self._track_leave(t_us, gap_mm, self._back_mm)
         if self._straight(high):
             self.rep.lockout = True
-            self.state, self._lock_t_us = "locked", t_us
-            self._high_mm, self._high_t_us, self._high_at_start = high, t_us, False
+            self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
+            self._high_mm, self._high_t_us, self._high_at_start = high, t_top, False
             self._near_high, self._leave_t_us = True, None
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
                 and low <= self._back_mm - self.min_range_mm:
             rep = self._close(self._settled_after_turn(t_us))
             self._pull_from_mm = self._back_mm
-            self._begin(t_us, gap_mm, rep.t_end_us)
+            self._begin(t_us, low, rep.t_end_us)
             return [rep]
         return []
 
