@@ -138,9 +138,15 @@ class _Builder:
         if len(t):
             self.t = float(t[-1]) + DT_S
 
-    def track(self, tr: Track) -> None:
+    def track(self, tr: Track, st: State) -> None:
+        """A movement's (variable-step) states, resampled onto the grid."""
         if tr.t_s:
-            self.states(tr.t_s, tr.theta, tr.s, tr.load_n, True, tr.grip)
+            t_src = np.asarray(tr.t_s)
+            n = max(1, int((t_src[-1] - self.t) / DT_S) + 1)
+            t = self.t + DT_S * np.arange(n)
+            res = [np.interp(t, t_src, np.asarray(x)) for x in (tr.theta, tr.s, tr.load_n, tr.grip)]
+            self.states(t, res[0], res[1], res[2], True, res[3])
+            st.t_s = self.t
 
     def build(self) -> Timeline:
         cat = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
@@ -318,11 +324,11 @@ def simulate_session(params: bd.BodyParams, sets: list[SetPlan], rng: np.random.
             pull = Drive("pull", effort=rp.effort, wobble=rp.wobble, wobble_hz=rp.wobble_hz,
                          wobble_phase=rp.wobble_phase, s_to=rp.s_pull, pack_s=rp.pack_s if st.omega >= -0.01 else 0.0,
                          stop_gap_m=rp.stop_gap_m, arrive_m_s=rp.arrive_m_s, brake_m_s2=rp.brake_m_s2,
-                         max_s=8.0)
+                         press=rp.squeeze, max_s=8.0)
             if rel is not None and rel[0] == "pull":
                 pull = Drive(**{**pull.__dict__, "max_s": max(0.15, rel[1] * 1.5)})
             tr, out_pull = move(g, st, pull)
-            b.track(tr)
+            b.track(tr, st)
             trace = RepTrace(si, ri, t_cmd, b.t, b.t, out_pull, "", None, rp)
             traces.append(trace)
             if rel is None or rel[0] != "pull":
@@ -334,16 +340,17 @@ def simulate_session(params: bd.BodyParams, sets: list[SetPlan], rng: np.random.
                 trace.t_top_s = b.t
                 if rel is None or rel[0] == "lower":
                     lower = Drive("lower", effort=rp.lower_effort, lower_s=rp.lower_s,
-                                  turn_deg=rp.turn_deg, bounce=rp.bounce,
+                                  turn_deg=rp.turn_deg, bounce=rp.bounce, brake_m_s2=rp.brake_m_s2,
+                                  arrive_bottom_rad_s=0.25 if rp.bounce else 0.08,
                                   max_s=(rp.lower_s * rel[1]) if rel is not None else 10.0)
                     tr, out_lower = move(g, st, lower)
-                    b.track(tr)
+                    b.track(tr, st)
                     trace.outcome_lower = out_lower
             trace.t_lower_end_s = b.t
             if rel is not None:
                 trace.released_at_s = b.t
                 tr, _ = move(g, st, Drive("release", max_s=3.0))
-                b.track(tr)
+                b.track(tr, st)
                 _lying(b, st, rng.uniform(0.5, 2.0))
                 released = True
                 if rp.regrip_after is None:
@@ -364,13 +371,13 @@ def simulate_session(params: bd.BodyParams, sets: list[SetPlan], rng: np.random.
             if last is not None and (last.bounce or last.turn_deg is not None):
                 # the set ends with the arms still bent: lower to straight first
                 tr, _ = move(g, st, Drive("lower", effort=0.2, lower_s=0.6))
-                b.track(tr)
+                b.track(tr, st)
             _hang(b, st, rng.uniform(0.3, 2.0), st.s, rng)
             if traces and traces[-1].set_index == si and traces[-1].next_cmd_s is None:
                 traces[-1].next_cmd_s = None
             if sp.exit == "let_go":
                 tr, _ = move(g, st, Drive("release", max_s=3.0))
-                b.track(tr)
+                b.track(tr, st)
             else:
                 _lower_down(b, st, rng.uniform(0.6, 1.5), static_n)
         load_off = _last_loaded(b)

@@ -78,7 +78,9 @@ class Drive:
     turn_deg: float | None = None     # lower: pull again at this elbow angle
     bounce: bool = False         # lower: go straight into the next pull at the stop
     arrive_m_s: float = 0.1      # pull to touch: closing speed when the chest meets the bar
-    brake_m_s2: float = 1.5      # how hard the athlete brakes near the bar
+    brake_m_s2: float = 1.5      # how hard the athlete brakes near the bar (and the bottom)
+    press: float = 0.1           # pull: drive over the hold once the chest is on the bar
+    arrive_bottom_rad_s: float = 0.08   # lower: body speed left when the elbows reach their stop
     max_s: float = 12.0
 
 
@@ -121,6 +123,9 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     t0 = t
     phi_prev = None
     sig_prev = 0.0
+    phi_dot = sig_dot = 0.0
+    tendon_s = bd.TENDON_S
+    lever_min = bd.LEVER_MIN_M
     contact_t = None
     settled_for = 0.0
     braking = False
@@ -128,13 +133,16 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     relaxing = False
     outcome = "timeout"
     lower_w = 0.0
+    lock_th = 0.0
+    brake_w = drv.brake_m_s2 / r_s
     if kind == "lower":
         # intended descent speed (rad/s of body angle) from the top to the hang
         lock_th = bd.lock_theta(g, s)
         lower_w = max(0.02, (th - lock_th) / max(0.2, drv.lower_s))
     turn = math.radians(drv.turn_deg) if drv.turn_deg is not None else None
-    n_steps = int(drv.max_s / dt)
-    for _ in range(n_steps):
+    dt_prev = dt
+    t_stop = t0 + drv.max_s
+    while t < t_stop:
         el = t - t0
         if kind == "pull" and el < pack_s:
             w = el / pack_s
@@ -155,16 +163,22 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
             cphi = 1.0
         elif cphi < -1.0:
             cphi = -1.0
-        sphi = sqrt(max(1e-12, 1.0 - cphi * cphi))
+        sphi = 1.0 - cphi * cphi
+        sphi = sqrt(sphi) if sphi > 1e-12 else 1e-6
         cpsi = (aa_m_bb + dc * dc) / (2 * a * dc)
         if cpsi > 1.0:
             cpsi = 1.0
-        spsi = sqrt(max(0.0, 1.0 - cpsi * cpsi))
+        spsi = 1.0 - cpsi * cpsi
+        spsi = sqrt(spsi) if spsi > 0.0 else 0.0
         ex = spx + a * (cpsi * ux + spsi * px)
         ey = spy + a * (cpsi * uy + spsi * py)
         fx_, fy_ = (bar_x - ex) / b, (bar_y - ey) / b
         e = a * b * sphi / dc
+        if e < lever_min:
+            e = lever_min
         cross_s = (bar_x - spx) * fy_ - (bar_y - spy) * fx_
+        if -lever_min < cross_s < lever_min:
+            cross_s = -lever_min if cross_s < 0 else lever_min
         rx, ry = spx, spy - heel_y
         lever_line = rx * uy - ry * ux             # moment of a unit pull along the line
         lever_fore = rx * fy_ - ry * fx_
@@ -175,16 +189,16 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
         ls = (-fy_ / cross_s) if abs(cross_s) > 1e-9 else 0.0
         phi = acos(cphi)
         sig = atan2(c * (ey - spy) - sn * (ex - spx), c * (ex - spx) + sn * (ey - spy))
-        if phi_prev is None:
-            phi_dot, sig_dot = 0.0, 0.0
-        else:
-            phi_dot = (phi - phi_prev) / dt
+        if phi_prev is not None:
+            # joint speeds as the muscle fibres see them: through compliant tendons
             dsig = sig - sig_prev
             if dsig > math.pi:
                 dsig -= TWO_PI
             elif dsig < -math.pi:
                 dsig += TWO_PI
-            sig_dot = dsig / dt
+            tendon = dt_prev / tendon_s
+            phi_dot += ((phi - phi_prev) / dt_prev - phi_dot) * tendon
+            sig_dot += (dsig / dt_prev - sig_dot) * tendon
         phi_prev, sig_prev = phi, sig
         # gravity, chest, floor, passive arm stop
         m_grav = -(mgr * c + plates_g * (r_p * c - h_p * sn))
@@ -226,7 +240,9 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                 # stop short; the braking starts late by a reaction time
                 if gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.05:
                     braking = True
-            if braking:
+            if contact_t is not None:
+                x = hold * (1.0 + drv.press) / k_max
+            elif braking:
                 x = hold * (0.55 if v_gap * v_gap > arrive2 else 1.0 + effort) / k_max
             elif el < pack_s and drv.pack_s > 0:
                 x = hold * (0.6 + 0.4 * el / pack_s) / k_max
@@ -236,7 +252,11 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
             if relaxing:
                 x = 0.0
             else:
-                speed_err = (-om - lower_w) / lower_w     # >0: falling too fast
+                # slow down before the elbows lock (the athlete feels the bottom coming)
+                room = th - lock_th
+                w_ok = sqrt(2.0 * brake_w * room) + drv.arrive_bottom_rad_s if room > 0 else drv.arrive_bottom_rad_s
+                w_goal = lower_w if lower_w < w_ok else w_ok
+                speed_err = (-om - w_goal) / lower_w     # >0: falling too fast
                 m = -drv.effort + 0.8 * speed_err
                 if m < -0.9:
                     m = -0.9
@@ -275,6 +295,7 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
         om += moment / inertia * dt
         th += om * dt
         t += dt
+        dt_prev = dt
         # ----- how the movement ends ---------------------------------------------
         if kind == "pull":
             if om > 0.02 and el >= drv.pack_s:
