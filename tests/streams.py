@@ -85,6 +85,7 @@ class TruthRep:
     reason: str | None
     t_start_s: float
     t_end_s: float
+    t_contact_s: float | None = None   # the chest first at or under the contact threshold
 
 
 @dataclass(frozen=True)
@@ -316,12 +317,18 @@ class Session:
             sets.append((start, end_s))
         return tuple(sets)
 
-    def _resolve_releases(self) -> tuple[TruthRep, ...]:
+    def _resolve_truth(self) -> tuple[TruthRep, ...]:
+        """Times only the finished timeline knows: where a release takes the
+        load under the threshold, where the chest first reaches contact."""
         reps = []
         for r in self._reps:
             if r.t_end_s < 0:
                 t = np.arange(-r.t_end_s, -r.t_end_s + 1.0, 0.0005)
                 r = replace(r, t_end_s=float(t[np.argmax(self.force_n(t) < LOAD_THRESHOLD_N)]))
+            t = np.arange(r.t_start_s, r.t_end_s, 0.0005)
+            touching = self.chest(t)[0] <= self.contact_mm
+            if touching.any():
+                r = replace(r, t_contact_s=float(t[np.argmax(touching)]))
             reps.append(r)
         return tuple(reps)
 
@@ -356,7 +363,7 @@ class Session:
         gap = np.maximum(np.round(true_gap + rng.normal(0, noise, len(td))), 0).astype(np.int32)
         distance = DistanceBlock(np.arange(len(td)).astype(np.uint16),
                                  T0_US + np.round(td * 1e6).astype(np.int64), gap, 1.7e9 + td)
-        return Stream(force, distance, true_gap, self._resolve_releases(), self._truth_sets(end_s),
+        return Stream(force, distance, true_gap, self._resolve_truth(), self._truth_sets(end_s),
                       tuple(cal), self.athlete, self.sensor)
 
 

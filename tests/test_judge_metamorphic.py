@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from backstation.analysis import AnalysisConfig, AnalysisPipeline
 from backstation.samples import DistanceBlock, ForceBlock
@@ -94,6 +94,8 @@ def test_shifting_the_gap_and_the_contact_threshold_alike_changes_nothing(shift_
 # -- tempo ---------------------------------------------------------------------
 @FEW
 @given(k=st.floats(0.5, 2.0))
+@example(k=0.5)
+@example(k=2.0)
 def test_scaling_the_tempo_by_half_to_double_changes_no_verdict(k):
     k = round(k, 2)
     assert verdicts(judge(on_bar_stream(21, k))) == list(judged((21, 1.0)))

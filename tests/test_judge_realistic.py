@@ -42,19 +42,31 @@ def mismatches(p, stream, times: bool = True) -> list[str]:
         if not bad and times:
             bad = (abs(stream.t_s(g.t_start_us) - w.t_start_s) > TIME_TOL_S
                    or abs(stream.t_s(g.t_end_us) - w.t_end_s) > TIME_TOL_S)
+            if w.t_contact_s is not None and g.valid is not None:
+                bad = bad or g.t_contact_us is None or (
+                    abs(stream.t_s(g.t_contact_us) - w.t_contact_s) > TIME_TOL_S)
+                if bad and g.t_contact_us is not None:
+                    gs += f" contact {stream.t_s(g.t_contact_us):6.2f}"
+                    ws += f" contact {w.t_contact_s:6.2f}"
         if bad:
             out.append(f"rep {i + 1}: judged [{gs}] truth [{ws}]")
     return out
 
 
 def assert_judged(p, stream, times: bool = True, sets: int | None = None) -> None:
+    """Reps as in truth; sets as the load rule makes them (start and end
+    within 150 ms), or ``sets`` of them when a manual set or a stream gap
+    decides where they are."""
     problems = mismatches(p, stream, times)
     n_sets = len(stream.sets) if sets is None else sets
-    if len(p.sets) != n_sets:
-        problems.insert(0, f"{len(p.sets)} sets judged, {n_sets} expected: "
-                        + ", ".join(f"{stream.t_s(s.t_start_us):.2f}-"
-                                    f"{stream.t_s(s.t_end_us) if s.t_end_us else 0:.2f}"
-                                    for s in p.sets))
+    judged_sets = [(stream.t_s(s.t_start_us), stream.t_s(s.t_end_us) if s.t_end_us else None)
+                   for s in p.sets]
+    wrong_times = sets is None and times and len(p.sets) == n_sets and any(
+        abs(a - ta) > TIME_TOL_S or b is None or abs(b - tb) > TIME_TOL_S
+        for (a, b), (ta, tb) in zip(judged_sets, stream.sets))
+    if len(p.sets) != n_sets or wrong_times:
+        problems.insert(0, f"{len(p.sets)} sets judged, {n_sets} expected: {judged_sets}"
+                        + ("" if sets is not None else f", truth {stream.sets}"))
     assert not problems, "\n".join(problems)
 
 
