@@ -269,13 +269,14 @@ def test_a_time_of_flight_sensor_with_noise_and_out_of_range_codes(rate_hz):
 
 
 # -- stream gaps -------------------------------------------------------------
-@pytest.mark.parametrize("gap_s", [2.0, 3.0, 4.0])
-def test_a_stream_gap_between_reps_keeps_one_set_and_every_verdict(gap_s):
+@pytest.mark.parametrize("gap_s, after_lockout_s", [(2.0, 1.0), (3.0, 1.0), (4.0, 1.0),
+                                                     (3.0, 0.1)])
+def test_a_stream_gap_between_reps_keeps_one_set_and_every_verdict(gap_s, after_lockout_s):
     s = on_bar(seed=12)
     s.rep().hang(1).no_contact_rep(70).hang(gap_s + 2).rep().hang(1).no_lockout_rep().rep()
     s.hang(1.5)
     clean = s.build()
-    t_gap = clean.reps[1].t_end_s + 1.0
+    t_gap = clean.reps[1].t_end_s + after_lockout_s
     stream = time_gap(clean, t_gap, gap_s)
     assert [r.reason for r in stream.reps] == [r.reason for r in clean.reps]
     assert_judged(judge(stream), stream, sets=1)
@@ -299,7 +300,7 @@ def test_touch_and_go_at_two_reps_per_second():
     s = on_bar(athlete, seed=14)
     for _ in range(6):
         s.rep(up_s=0.25, hold_s=0.0, down_s=0.25)
-    s.no_contact_rep(65, up_s=0.25, hold_s=0.0, down_s=0.25)
+    s.no_contact_rep(60, up_s=0.25, hold_s=0.0, down_s=0.25)
     s.no_lockout_rep(short_mm=170, up_s=0.25, hold_s=0.0, down_s=0.2)
     for _ in range(4):
         s.rep(up_s=0.25, hold_s=0.0, down_s=0.25)
@@ -325,9 +326,9 @@ def test_hanging_0_to_15_s_at_the_bottom_between_reps(seed):
         if kind == "ok":
             s.rep()
         elif kind == "no_contact":
-            s.no_contact_rep(70)
+            s.no_contact_rep(60)
         else:
-            s.no_lockout_rep()
+            s.no_lockout_rep(short_mm=120)
             s.rep()
         s.hang(float(rng.uniform(0, 15)))
     s.hang(1)
