@@ -42,11 +42,13 @@ def mismatches(p, stream, times: bool = True) -> list[str]:
         if not bad and times:
             bad = (abs(stream.t_s(g.t_start_us) - w.t_start_s) > TIME_TOL_S
                    or abs(stream.t_s(g.t_end_us) - w.t_end_s) > TIME_TOL_S)
-            if w.t_contact_s is not None and g.valid is not None:
+            # the contact time where the verdict rests on it
+            if w.t_contact_s is not None and (w.valid or w.reason == "no_lockout"):
                 bad = bad or g.t_contact_us is None or (
                     abs(stream.t_s(g.t_contact_us) - w.t_contact_s) > TIME_TOL_S)
-                if bad and g.t_contact_us is not None:
-                    gs += f" contact {stream.t_s(g.t_contact_us):6.2f}"
+                if bad:
+                    gs += (" contact -" if g.t_contact_us is None
+                           else f" contact {stream.t_s(g.t_contact_us):6.2f}")
                     ws += f" contact {w.t_contact_s:6.2f}"
         if bad:
             out.append(f"rep {i + 1}: judged [{gs}] truth [{ws}]")
