@@ -128,7 +128,7 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     lever_min = bd.LEVER_MIN_M
     contact_t = None
     settled_for = 0.0
-    braking = False
+    braking = braked = False
     moved = False
     relaxing = False
     outcome = "timeout"
@@ -235,11 +235,12 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
         if kind == "pull":
             effort = drv.effort * (1.0 + drv.wobble * sin(TWO_PI * drv.wobble_hz * el + drv.wobble_phase))
             v_gap = r_b * om                          # closing speed, m/s
-            if not braking and moved and v_gap > 0.0:
-                # the athlete sees the bar coming: brake to arrive (touch) or to
-                # stop short; the braking starts late by a reaction time
-                if gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.05:
-                    braking = True
+            # the athlete sees the bar coming and brakes along a braking curve, to
+            # arrive (touch) or to stop short; a reaction time makes it start early
+            braking = (moved and v_gap > 0.0 and
+                       gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.03)
+            if braking:
+                braked = True
             if contact_t is not None:
                 x = hold * (1.0 + drv.press) / k_max
             elif braking:
@@ -258,8 +259,8 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                 w_goal = lower_w if lower_w < w_ok else w_ok
                 speed_err = (-om - w_goal) / lower_w     # >0: falling too fast
                 m = -drv.effort + 0.8 * speed_err
-                if m < -0.9:
-                    m = -0.9
+                if m < -0.4:      # under control: never much less than the hold
+                    m = -0.4
                 elif m > 1.0:
                     m = 1.0
                 x = hold * (1.0 + m) / k_max
@@ -307,10 +308,10 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                 if settled_for >= 0.04 or t - contact_t > 0.4:
                     outcome = "contact"
                     break
-            elif moved and om <= 0.0:
+            elif moved and (om <= 0.0 or (braked and not touch and gap - aim_gap < 0.003)):
                 still_for += dt
-                if braking or still_for >= 0.25:
-                    outcome = "stopped" if braking else "stalled"
+                if braked or still_for >= 0.25:
+                    outcome = "stopped" if braked else "stalled"
                     break
             elif el > drv.pack_s + 1.5 and not moved:
                 outcome = "stalled"
