@@ -76,6 +76,7 @@ class RepTracker:
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._prev_t_us = 0
+        self._before_mm: float | None = None   # the reading before the previous one
         self._high_mm: float | None = None
         self._high_t_us = 0
         self._high_at_start = False            # the high is one of the first loaded readings
@@ -129,7 +130,8 @@ class RepTracker:
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
         """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
-        prev, self._prev_mm = self._prev_mm, gap_mm
+        before, prev, self._prev_mm = self._before_mm, self._prev_mm, gap_mm
+        self._before_mm = prev
         prev_t, self._prev_t_us = self._prev_t_us, t_us
         self._phase_gaps.append((t_us, gap_mm))
         if len(self._phase_gaps) > 400:
@@ -141,7 +143,11 @@ class RepTracker:
         t_top = t_us if gap_mm >= prev else prev_t     # the higher of the two, nearer a turn
         done: list[RepDraft] = []
         if self.state == "up":
-            done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
+            # A fast rep may show its turn at the bottom in one reading only:
+            # a peak (higher than both neighbours) counts as two at its level.
+            peak = before is not None and prev > before and prev > gap_mm
+            done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low,
+                                    max(high, prev) if peak else high)
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
                 self._loaded_readings, self._high_mm, self._settle = 0, None, True
@@ -203,7 +209,8 @@ class RepTracker:
         """The stream came back after a gap with the set still on: the
         readings before the gap vouch for nothing after it, but the athlete
         and their straight-arm hang are the same."""
-        self._prev_mm, self._high_mm, self._high_at_start = None, None, False
+        self._prev_mm, self._before_mm = None, None
+        self._high_mm, self._high_at_start = None, False
         self._loaded_readings = 0
         self._settle = False
         self._lo_us = t_us
