@@ -434,3 +434,13 @@ def test_a_stream_gap_mid_rep_is_sensor_dropout_and_the_set_goes_on():
     assert [(r.valid, r.reason) for r in reps] == [(True, None), (False, "sensor_dropout"),
                                                    (True, None)]
     assert reps[1].t_end_us == int(force.t_device_us[force.t_device_us < lo][-1])
+
+
+def test_without_a_distance_sensor_a_stream_gap_mid_rep_keeps_the_set():
+    force, dist, windows, _ = synthetic([GOOD, GOOD, GOOD])
+    lo, hi = (windows[1][0] + 0.7) * 1e6, (windows[1][0] + 1.7) * 1e6   # 1 s unplugged mid-rep
+    f = (force.t_device_us < lo) | (force.t_device_us >= hi)
+    force = ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f])
+    p, _ = analyse(force, DistanceBlock.empty(), has_distance=False)
+    assert len(p.sets) == 1
+    assert [r.reason for r in p.sets[0].reps][:2] == [None, "sensor_dropout"]

@@ -95,8 +95,10 @@ class ForceOnlyRepTracker:
         self.state = "rest"
         return rep
 
-    def on_gap(self, t_us: int, gap_mm: float) -> list[RepDraft]:
-        return []
+    def resume(self, t_us: int) -> None:
+        """The stream came back after a gap with the set still on: the rest
+        level is looked for afresh from here."""
+        self.rep, self.state, self._lo_us = None, "rest", t_us
 
     def release(self, t_below_us: int) -> list[RepDraft]:
         if self.rep is None:
