@@ -420,6 +420,9 @@ class KinematicRep:
     top_hold_s: float
     grey: bool
     tags: tuple[str, ...]
+    contact_s: tuple[float, float] | None = None   # first .. last moment on the bar
+    start_reading_mm: float = 0.0
+    end_reading_mm: float = 0.0
 
 
 def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
@@ -484,8 +487,11 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
         grey = False
         if not released:
             grey = (0.0 < min_gap <= CONTACT_GREY_MM) or (BENT_GREY_DEG <= bottom_elbow < STRAIGHT_DEG)
+        on_bar = np.nonzero(gap <= 0.0)[0]
+        contact_s = (float(t[j + on_bar[0]]), float(t[j + on_bar[-1]])) if len(on_bar) else None
         out.append(KinematicRep(tr.set_index, tr.index, t_start, t_end, contact, straight, released,
-                                min_gap, bottom_elbow, min_reading, rom, top_hold, grey, tr.plan.tags))
+                                min_gap, bottom_elbow, min_reading, rom, top_hold, grey, tr.plan.tags,
+                                contact_s, float(tl.reading_mm[j]), float(tl.reading_mm[i_end])))
         _ = k
     return out
 

@@ -100,6 +100,15 @@ def _peak(force: sn.ForceStream, gaps, t0, t1) -> float:
     return peak
 
 
+def _contact_seen(dist: sn.DistanceStream, gaps, window: tuple[float, float] | None) -> bool:
+    """Did any good distance reading fall inside the touch?"""
+    if window is None:
+        return False
+    keep = sn.cut_gaps(dist.t_s, gaps) & (dist.artefact == 0)
+    t = dist.t_s[keep]
+    return bool(((t >= window[0]) & (t <= window[1])).any())
+
+
 def _manual_events(rng, set_windows, gaps) -> tuple[list[tuple[float, str]], set[str]]:
     events, tags = [], set()
     for on, off in set_windows:
@@ -278,6 +287,13 @@ def _body_session(seed: int, rng) -> Session:
         touched, inside, edge = _rep_tags_timing(k.t_start_s, k.t_end_s, gaps)
         rtags = list(k.tags)
         grey = k.grey
+        if k.end_reading_mm < k.start_reading_mm - 25.0:
+            rtags.append("packed_lockout")      # straight elbows, shoulders packed: a higher bottom
+        if dist is not None and k.contact and not k.released:
+            seen = _contact_seen(dist, gaps, k.contact_s)
+            if not seen:
+                grey = True                     # no reading fell inside the touch: unknowable
+                rtags.append("contact_unsampled")
         if k.released:
             valid, reason, reasons = False, "bar_released", ("bar_released",)
         elif touched and not edge:
@@ -345,23 +361,27 @@ def _sim_session(seed: int, rng) -> Session:
     from ..protocol.stream import DeviceStream
     from ..samples import DistanceBlock, ForceBlock
 
+    # two reps a second are a half-range burnout in this model (its own fast-burnout):
+    # a whole session of them, with the athlete's straight-arm level set for it
+    burnout = rng.random() < 0.1
     athlete = _only_known(
         Athlete, body_mass_kg=float(np.round(rng.uniform(50, 120), 1)),
         feet=str(rng.choice(["floor", "bench"])),
         plates_kg=float(rng.uniform(5, 30)) if rng.random() < 0.2 else 0.0,
         left_share=float(np.round(rng.uniform(0.35, 0.65), 3)),
-        bottom_gap_mm=float(np.round(rng.uniform(420, 600))))
+        bottom_gap_mm=float(np.round(rng.uniform(250, 290) if burnout else rng.uniform(420, 600))))
     sets = []
     tags = {"model_sim"}
     released_once = False
     for k in range(int(rng.integers(1, 4))):
-        tempo = _pick(rng, TEMPOS)
+        tempo = "touch_and_go" if burnout else _pick(rng, {k: v for k, v in TEMPOS.items() if k != "touch_and_go"})
         reps = []
         n = int(rng.integers(3, 16))
         for i in range(n):
             slow = 1 + rng.uniform(0, 0.05) * i
             if tempo == "touch_and_go":
-                kw = dict(pull_s=0.25 * slow, hold_s=0.0, lower_s=0.25, pause_s=0.0)
+                kw = dict(pull_s=rng.uniform(0.22, 0.3) * slow, hold_s=0.0, lower_s=rng.uniform(0.2, 0.28),
+                          pause_s=0.0)
             elif tempo == "fast":
                 kw = dict(pull_s=rng.uniform(0.4, 0.6) * slow, hold_s=rng.uniform(0, 0.2),
                           lower_s=rng.uniform(0.5, 0.8), pause_s=rng.uniform(0.1, 0.8))
@@ -380,7 +400,7 @@ def _sim_session(seed: int, rng) -> Session:
             if rng.random() < 0.3:
                 kw["pause_drift_mm"] = float(rng.uniform(-30, 30))
             if rng.random() < 0.05 and i < n - 1:
-                kw["lower_to_mm"] = float(athlete.bottom_gap_mm - rng.uniform(100, 250))
+                kw["lower_to_mm"] = float(athlete.bottom_gap_mm - rng.uniform(0.25, 0.5) * athlete.bottom_gap_mm)
                 kw["expect_reason"] = "no_lockout"
             if not released_once and rng.random() < 0.01:
                 kw["release_at"] = float(rng.uniform(0.3, 0.9))
@@ -427,12 +447,12 @@ def _sim_session(seed: int, rng) -> Session:
     # my artefacts on the distance stream
     tags |= {f"force_{force_rate}sps", f"channels_{channels}",
              "sensor_hcsr04" if has_dist else "sensor_none"}
+    code = np.zeros(len(dist), np.int8)
     if has_dist and len(dist):
         art = _artefacts(rng)
         tags |= {f"art_{a}" for a in art.kinds()} or {"art_clean"}
         clean, _ = station.timeline.arrays(dist.t_device_us / 1e6)
         out = dist.gap_mm.astype(np.int64).copy()
-        code = np.zeros(len(out), np.int8)
         sn.inject(out, clean, code, art, rng, -1)
         dist = DistanceBlock(dist.seq, dist.t_device_us, out.astype(np.int32), dist.t_host_s)
     else:
@@ -446,18 +466,30 @@ def _sim_session(seed: int, rng) -> Session:
         force = ForceBlock(force.seq[fk], force.t_device_us[fk], force.raw[fk], force.t_host_s[fk])
         dk = sn.cut_gaps(dist.t_device_us / 1e6, gaps)
         dist = DistanceBlock(dist.seq[dk], dist.t_device_us[dk], dist.gap_mm[dk], dist.t_host_s[dk])
+        code = code[dk]
     manual, mtags = _manual_events(rng, set_windows, gaps)
     tags |= mtags
     truth = []
+    if has_dist and len(dist):
+        d_t_all = dist.t_device_us / 1e6
+        d_good = (code == 0) & (dist.gap_mm >= 0)
     for r in truth_sim.reps:
         touched, inside, edge = _rep_tags_timing(r.t_start_s, r.t_end_s, gaps)
         rtags = []
+        window = getattr(r, "contact_s", None)
+        unsampled = False
+        if has_dist and len(dist) and r.valid and window is not None:
+            inside_w = (d_t_all >= window[0]) & (d_t_all <= window[1]) & d_good
+            unsampled = not inside_w.any()
         reason, valid = r.reason, r.valid
         reasons = (reason,)
         grey = False
         if reason != "bar_released":
             lo, hi = SIM_GREY_MM
             grey = lo < r.min_gap_mm < hi
+            if unsampled:
+                grey = True
+                rtags.append("contact_unsampled")
             if touched and not edge:
                 valid, reason, reasons = False, "sensor_dropout", ("sensor_dropout",)
                 rtags.append("dropout")
