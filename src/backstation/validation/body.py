@@ -247,6 +247,56 @@ def chain(g: Geometry, theta: float, omega: float, s: float, tau_e: float, tau_s
                   n_floor, d, math.acos(cphi), sigma, gap, tau_e, tau_s)
 
 
+TABLE_STEP_RAD = 0.0005
+
+
+def chain_table(g: Geometry, s: float) -> dict[str, list[float]]:
+    """The chain's geometry over a grid of body angles at a fixed shoulder
+    slide (the vectorised twin of ``chain``, for the integrator): per unit
+    elbow / shoulder torque the moment about the heels (``me``, ``ms``) and
+    the bar load (``le``, ``ls``); the arm line (``ux``, ``uy``, its moment
+    arm ``lever``, chain length ``d``); joint angles' rates per rad of body
+    angle (``dphi``, ``dsig``). Cached on the geometry."""
+    key = round(s, 5)
+    cache = g.extras.setdefault("tables", {})
+    if key in cache:
+        return cache[key]
+    lo, hi = -1.45, g.theta_top + 0.15
+    th = np.arange(lo, hi + TABLE_STEP_RAD, TABLE_STEP_RAD)
+    a, b = g.a, g.b
+    c, sn = np.cos(th), np.sin(th)
+    sx, sy = g.r_s * c, g.heel_y + g.r_s * sn
+    lx, ly = g.bar_x - sx, g.bar_y - sy
+    dl = np.hypot(lx, ly)
+    ux, uy = lx / dl, ly / dl
+    px, py = -uy, ux
+    spx, spy = sx + s * ux, sy + s * uy
+    d = dl - s
+    dc = np.minimum(d, g.d_lock)
+    cphi = np.clip((a * a + b * b - dc * dc) / (2 * a * b), -1, 1)
+    sphi = np.sqrt(np.maximum(1e-12, 1 - cphi * cphi))
+    cpsi = np.clip((a * a + dc * dc - b * b) / (2 * a * dc), -1, 1)
+    spsi = np.sqrt(np.maximum(0.0, 1 - cpsi * cpsi))
+    ex, ey = spx + a * (cpsi * ux + spsi * px), spy + a * (cpsi * uy + spsi * py)
+    fx_, fy_ = (g.bar_x - ex) / b, (g.bar_y - ey) / b
+    e = np.maximum(a * b * sphi / dc, LEVER_MIN_M)
+    cross_s = (g.bar_x - spx) * fy_ - (g.bar_y - spy) * fx_
+    cross_s = np.where(np.abs(cross_s) < LEVER_MIN_M, np.where(cross_s < 0, -LEVER_MIN_M, LEVER_MIN_M), cross_s)
+    rx, ry = spx, spy - g.heel_y
+    lever = rx * uy - ry * ux
+    lever_fore = rx * fy_ - ry * fx_
+    phi = np.arccos(cphi)
+    sig = np.unwrap(np.arctan2(c * (ey - spy) - sn * (ex - spx), c * (ex - spx) + sn * (ey - spy)))
+    table = {"lo": lo, "n": len(th), "ux": ux, "uy": uy, "d": d, "lever": lever,
+             "phi": phi, "me": lever / e, "ms": -lever_fore / cross_s - 1.0, "le": uy / e, "ls": -fy_ / cross_s,
+             "dphi": np.gradient(phi, TABLE_STEP_RAD), "dsig": np.gradient(sig, TABLE_STEP_RAD)}
+    table = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in table.items()}
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = table
+    return table
+
+
 def floor_force(g: Geometry, theta: float, omega: float) -> tuple[float, float]:
     """The floor under the buttocks or the upper back (after a release, lying)."""
     c, sn = math.cos(theta), math.sin(theta)
@@ -289,20 +339,24 @@ def max_hold_drive(g: Geometry) -> float:
 
 def hang_theta(g: Geometry, s: float) -> float:
     """Where a relaxed body hangs on straight arms (the arm stop balances gravity)."""
+    cache = g.extras.setdefault("hang", {})
+    if s in cache:
+        return cache[s]
     lo, hi = -1.2, g.theta_top
-    for _ in range(60):
+    for _ in range(42):
         mid = 0.5 * (lo + hi)
         if chain(g, mid, 0.0, s, 0.0, 0.0, 1.0).moment > 0:
             lo = mid
         else:
             hi = mid
-    return 0.5 * (lo + hi)
+    cache[s] = 0.5 * (lo + hi)
+    return cache[s]
 
 
 def lock_theta(g: Geometry, s: float) -> float:
     """The body angle at which the elbows reach their stop (no stretch)."""
     lo, hi = -1.2, g.theta_top
-    for _ in range(60):
+    for _ in range(42):
         mid = 0.5 * (lo + hi)
         if chain(g, mid, 0.0, s, 0.0, 0.0, 1.0).d_chain > g.d_lock:
             lo = mid

@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import body as bd
 from .body import (
     ACT_DOWN_S, ACT_UP_S, ARM_STOP_N_PER_M, CHEST_N_PER_M, CHEST_N_S_PER_M, DT_S,
@@ -84,6 +86,20 @@ class Drive:
     max_s: float = 12.0
 
 
+NEURAL_S = 0.01     # the command's update period (a 100 Hz nervous system)
+
+
+def _floor_free_theta(g: Geometry) -> float:
+    """Above this body angle neither buttocks nor upper back can reach the floor."""
+    free = -1.5
+    for r, depth in ((g.r_hip, g.h_back), (g.r_s, g.h_upper_back)):
+        for th in np.arange(-1.5, 1.5, 0.002):
+            if g.heel_y + r * math.sin(th) - depth * math.cos(th) > 0.02:
+                free = max(free, th)
+                break
+    return free + 0.02
+
+
 def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     """Integrate one movement from ``st`` (updated in place); returns the
     track and how it ended."""
@@ -124,6 +140,15 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     phi_prev = None
     sig_prev = 0.0
     phi_dot = sig_dot = 0.0
+    table = None
+    table_s = None
+    next_cmd_t = t
+    x = 0.0
+    th_free = g.extras.get("th_free")
+    if th_free is None:
+        th_free = g.extras["th_free"] = _floor_free_theta(g)
+    ux = uy = lever_line = 0.0
+    inv_step = 1.0 / bd.TABLE_STEP_RAD
     tendon_s = bd.TENDON_S
     lever_min = bd.LEVER_MIN_M
     contact_t = None
@@ -150,56 +175,95 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
         elif kind == "pull":
             s = s_to
         c, sn = cos(th), sin(th)
-        sx, sy = r_s * c, heel_y + r_s * sn
-        lx, ly = bar_x - sx, bar_y - sy
-        dl = sqrt(lx * lx + ly * ly)
-        ux, uy = lx / dl, ly / dl
-        px, py = -uy, ux
-        spx, spy = sx + s * ux, sy + s * uy
-        d = dl - s
-        dc = d if d < d_lock else d_lock
-        cphi = (aa_bb - dc * dc) / ab2
-        if cphi > 1.0:
-            cphi = 1.0
-        elif cphi < -1.0:
-            cphi = -1.0
-        sphi = 1.0 - cphi * cphi
-        sphi = sqrt(sphi) if sphi > 1e-12 else 1e-6
-        cpsi = (aa_m_bb + dc * dc) / (2 * a * dc)
-        if cpsi > 1.0:
-            cpsi = 1.0
-        spsi = 1.0 - cpsi * cpsi
-        spsi = sqrt(spsi) if spsi > 0.0 else 0.0
-        ex = spx + a * (cpsi * ux + spsi * px)
-        ey = spy + a * (cpsi * uy + spsi * py)
-        fx_, fy_ = (bar_x - ex) / b, (bar_y - ey) / b
-        e = a * b * sphi / dc
-        if e < lever_min:
-            e = lever_min
-        cross_s = (bar_x - spx) * fy_ - (bar_y - spy) * fx_
-        if -lever_min < cross_s < lever_min:
-            cross_s = -lever_min if cross_s < 0 else lever_min
-        rx, ry = spx, spy - heel_y
-        lever_line = rx * uy - ry * ux             # moment of a unit pull along the line
-        lever_fore = rx * fy_ - ry * fx_
-        # per unit elbow torque / per unit shoulder torque: moment and bar load
-        me = lever_line / e
-        ms = (-lever_fore / cross_s - 1.0) if abs(cross_s) > 1e-9 else -1.0
-        le = uy / e
-        ls = (-fy_ / cross_s) if abs(cross_s) > 1e-9 else 0.0
-        phi = acos(cphi)
-        sig = atan2(c * (ey - spy) - sn * (ex - spx), c * (ex - spx) + sn * (ey - spy))
-        if phi_prev is not None:
-            # joint speeds as the muscle fibres see them: through compliant tendons
-            dsig = sig - sig_prev
-            if dsig > math.pi:
-                dsig -= TWO_PI
-            elif dsig < -math.pi:
-                dsig += TWO_PI
+        if kind == "pull" and el < pack_s:
+            use_table = False
+        elif table is None or table_s != s:
+            table, table_s = bd.chain_table(g, s), s
+            T_me, T_ms, T_le, T_ls = table["me"], table["ms"], table["le"], table["ls"]
+            T_ux, T_uy, T_d, T_lev = table["ux"], table["uy"], table["d"], table["lever"]
+            T_dphi, T_dsig, T_phi = table["dphi"], table["dsig"], table["phi"]
+            t_lo, t_n = table["lo"], table["n"] - 2
+            use_table = True
+        else:
+            use_table = True
+        if use_table:
+            xi = (th - t_lo) * inv_step
+            i = int(xi)
+            if i < 0:
+                i, f = 0, 0.0
+            elif i > t_n:
+                i, f = t_n, 1.0
+            else:
+                f = xi - i
+            j = i + 1
+            me = T_me[i] + f * (T_me[j] - T_me[i])
+            ms = T_ms[i] + f * (T_ms[j] - T_ms[i])
+            le = T_le[i] + f * (T_le[j] - T_le[i])
+            ls = T_ls[i] + f * (T_ls[j] - T_ls[i])
+            d = T_d[i] + f * (T_d[j] - T_d[i])
+            dphi = T_dphi[i] + f * (T_dphi[j] - T_dphi[i])
+            dsig = T_dsig[i] + f * (T_dsig[j] - T_dsig[i])
             tendon = dt_prev / tendon_s
-            phi_dot += ((phi - phi_prev) / dt_prev - phi_dot) * tendon
-            sig_dot += (dsig / dt_prev - sig_dot) * tendon
-        phi_prev, sig_prev = phi, sig
+            phi_dot += (dphi * om - phi_dot) * tendon
+            sig_dot += (dsig * om - sig_dot) * tendon
+            phi_prev = None
+            if turn is not None:
+                phi = T_phi[i] + f * (T_phi[j] - T_phi[i])
+            if d > d_lock:
+                ux = T_ux[i] + f * (T_ux[j] - T_ux[i])
+                uy = T_uy[i] + f * (T_uy[j] - T_uy[i])
+                lever_line = T_lev[i] + f * (T_lev[j] - T_lev[i])
+        else:
+            sx, sy = r_s * c, heel_y + r_s * sn
+            lx, ly = bar_x - sx, bar_y - sy
+            dl = sqrt(lx * lx + ly * ly)
+            ux, uy = lx / dl, ly / dl
+            px, py = -uy, ux
+            spx, spy = sx + s * ux, sy + s * uy
+            d = dl - s
+            dc = d if d < d_lock else d_lock
+            cphi = (aa_bb - dc * dc) / ab2
+            if cphi > 1.0:
+                cphi = 1.0
+            elif cphi < -1.0:
+                cphi = -1.0
+            sphi = 1.0 - cphi * cphi
+            sphi = sqrt(sphi) if sphi > 1e-12 else 1e-6
+            cpsi = (aa_m_bb + dc * dc) / (2 * a * dc)
+            if cpsi > 1.0:
+                cpsi = 1.0
+            spsi = 1.0 - cpsi * cpsi
+            spsi = sqrt(spsi) if spsi > 0.0 else 0.0
+            ex = spx + a * (cpsi * ux + spsi * px)
+            ey = spy + a * (cpsi * uy + spsi * py)
+            fx_, fy_ = (bar_x - ex) / b, (bar_y - ey) / b
+            e = a * b * sphi / dc
+            if e < lever_min:
+                e = lever_min
+            cross_s = (bar_x - spx) * fy_ - (bar_y - spy) * fx_
+            if -lever_min < cross_s < lever_min:
+                cross_s = -lever_min if cross_s < 0 else lever_min
+            rx, ry = spx, spy - heel_y
+            lever_line = rx * uy - ry * ux             # moment of a unit pull along the line
+            lever_fore = rx * fy_ - ry * fx_
+            # per unit elbow torque / per unit shoulder torque: moment and bar load
+            me = lever_line / e
+            ms = (-lever_fore / cross_s - 1.0) if abs(cross_s) > 1e-9 else -1.0
+            le = uy / e
+            ls = (-fy_ / cross_s) if abs(cross_s) > 1e-9 else 0.0
+            phi = acos(cphi)
+            sig = atan2(c * (ey - spy) - sn * (ex - spx), c * (ex - spx) + sn * (ey - spy))
+            if phi_prev is not None:
+                # joint speeds as the muscle fibres see them: through compliant tendons
+                dsig = sig - sig_prev
+                if dsig > math.pi:
+                    dsig -= TWO_PI
+                elif dsig < -math.pi:
+                    dsig += TWO_PI
+                tendon = dt_prev / tendon_s
+                phi_dot += ((phi - phi_prev) / dt_prev - phi_dot) * tendon
+                sig_dot += (dsig / dt_prev - sig_dot) * tendon
+            phi_prev, sig_prev = phi, sig
         # gravity, chest, floor, passive arm stop
         m_grav = -(mgr * c + plates_g * (r_p * c - h_p * sn))
         r_b = bar_x * c + by_rel * sn
@@ -210,16 +274,19 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
             if n_chest < 0.0:
                 n_chest = 0.0
         m_floor = 0.0
-        y1 = heel_y + r_hip * sn - h_back * c
-        if y1 < 0.0:
-            n = FLOOR_N_PER_M * -y1 - FLOOR_N_S_PER_M * (r_hip * c + h_back * sn) * om
-            if n > 0:
-                m_floor += n * (r_hip * c + h_back * sn)
-        y2 = heel_y + r_s * sn - h_ub * c
-        if y2 < 0.0:
-            n = FLOOR_N_PER_M * -y2 - FLOOR_N_S_PER_M * (r_s * c + h_ub * sn) * om
-            if n > 0:
-                m_floor += n * (r_s * c + h_ub * sn)
+        if th < th_free:       # near enough the floor to touch it
+            y1 = heel_y + r_hip * sn - h_back * c
+            if y1 < 0.0:
+                n = FLOOR_N_PER_M * -y1 - FLOOR_N_S_PER_M * (r_hip * c + h_back * sn) * om
+                if n > 0:
+                    m_floor += n * (r_hip * c + h_back * sn)
+            y2 = heel_y + r_s * sn - h_ub * c
+            if y2 < 0.0:
+                n = FLOOR_N_PER_M * -y2 - FLOOR_N_S_PER_M * (r_s * c + h_ub * sn) * om
+                if n > 0:
+                    m_floor += n * (r_s * c + h_ub * sn)
+        else:
+            y1 = y2 = 1.0
         t_p = 0.0
         if d > d_lock:
             d_dot = -(ux * (-r_s * sn * om) + uy * (r_s * c * om))
@@ -227,46 +294,50 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
             if t_p < 0.0:
                 t_p = 0.0
         m_passive = t_p * lever_line
-        # ----- the athlete's controller: desired drive -> excitation --------------
-        per_unit = me + share * ms
-        hold = -(m_grav) / per_unit if per_unit > 1e-9 else 0.0
-        if hold < 0.0:
-            hold = 0.0
-        if kind == "pull":
-            effort = drv.effort * (1.0 + drv.wobble * sin(TWO_PI * drv.wobble_hz * el + drv.wobble_phase))
-            v_gap = r_b * om                          # closing speed, m/s
-            # the athlete sees the bar coming and brakes along a braking curve, to
-            # arrive (touch) or to stop short; a reaction time makes it start early
-            braking = (moved and v_gap > 0.0 and
-                       gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.03)
-            if braking:
-                braked = True
-            if contact_t is not None:
-                x = hold * (1.0 + drv.press) / k_max
-            elif braking:
-                x = hold * (0.55 if v_gap * v_gap > arrive2 else 1.0 + effort) / k_max
-            elif el < pack_s and drv.pack_s > 0:
-                x = hold * (0.6 + 0.4 * el / pack_s) / k_max
-            else:
-                x = hold * (1.0 + effort) / k_max
-        elif kind == "lower":
-            if relaxing:
+        # ----- the athlete's controller: the nervous system updates its command
+        # every NEURAL_S, not on every 2 ms step ----------------------------------------
+        if kind == "release":
+            grip = grip - dt / 0.06 if grip > dt / 0.06 else 0.0
+        if t >= next_cmd_t:
+            next_cmd_t = t + NEURAL_S
+            per_unit = me + share * ms
+            hold = -(m_grav) / per_unit if per_unit > 1e-9 else 0.0
+            if hold < 0.0:
+                hold = 0.0
+            if kind == "pull":
+                effort = drv.effort * (1.0 + drv.wobble * sin(TWO_PI * drv.wobble_hz * el + drv.wobble_phase))
+                v_gap = r_b * om                          # closing speed, m/s
+                # the athlete sees the bar coming and brakes along a braking curve, to
+                # arrive (touch) or to stop short; a reaction time makes it start early
+                braking = (moved and v_gap > 0.0 and
+                           gap - aim_gap <= (v_gap * v_gap - arrive2) / (2 * drv.brake_m_s2) + v_gap * 0.03)
+                if braking:
+                    braked = True
+                if contact_t is not None:
+                    x = hold * (1.0 + drv.press) / k_max
+                elif braking:
+                    x = hold * (0.55 if v_gap * v_gap > arrive2 else 1.0 + effort) / k_max
+                elif el < pack_s and drv.pack_s > 0:
+                    x = hold * (0.6 + 0.4 * el / pack_s) / k_max
+                else:
+                    x = hold * (1.0 + effort) / k_max
+            elif kind == "lower":
+                if relaxing:
+                    x = 0.0
+                else:
+                    # slow down before the elbows lock (the athlete feels the bottom coming)
+                    room = th - lock_th
+                    w_ok = sqrt(2.0 * brake_w * room) + drv.arrive_bottom_rad_s if room > 0 else drv.arrive_bottom_rad_s
+                    w_goal = lower_w if lower_w < w_ok else w_ok
+                    speed_err = (-om - w_goal) / lower_w     # >0: falling too fast
+                    m = -drv.effort + 0.8 * speed_err
+                    if m < -0.4:      # under control: never much less than the hold
+                        m = -0.4
+                    elif m > 1.0:
+                        m = 1.0
+                    x = hold * (1.0 + m) / k_max
+            else:   # release
                 x = 0.0
-            else:
-                # slow down before the elbows lock (the athlete feels the bottom coming)
-                room = th - lock_th
-                w_ok = sqrt(2.0 * brake_w * room) + drv.arrive_bottom_rad_s if room > 0 else drv.arrive_bottom_rad_s
-                w_goal = lower_w if lower_w < w_ok else w_ok
-                speed_err = (-om - w_goal) / lower_w     # >0: falling too fast
-                m = -drv.effort + 0.8 * speed_err
-                if m < -0.4:      # under control: never much less than the hold
-                    m = -0.4
-                elif m > 1.0:
-                    m = 1.0
-                x = hold * (1.0 + m) / k_max
-        else:   # release
-            x = 0.0
-            grip = max(0.0, grip - dt / 0.06)
         if x > 1.0:
             x = 1.0
         elif x < 0.0:
