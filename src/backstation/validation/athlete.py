@@ -324,7 +324,7 @@ def simulate_session(params: bd.BodyParams, sets: list[SetPlan], rng: np.random.
             pull = Drive("pull", effort=rp.effort, wobble=rp.wobble, wobble_hz=rp.wobble_hz,
                          wobble_phase=rp.wobble_phase, s_to=rp.s_pull, pack_s=rp.pack_s if st.omega >= -0.01 else 0.0,
                          stop_gap_m=rp.stop_gap_m, arrive_m_s=rp.arrive_m_s, brake_m_s2=rp.brake_m_s2,
-                         press=rp.squeeze, max_s=8.0)
+                         press=rp.squeeze, bounce=rp.hold_s <= 0.0, max_s=8.0)
             if rel is not None and rel[0] == "pull":
                 pull = Drive(**{**pull.__dict__, "max_s": max(0.15, rel[1] * 1.5)})
             tr, out_pull = move(g, st, pull)
@@ -342,6 +342,7 @@ def simulate_session(params: bd.BodyParams, sets: list[SetPlan], rng: np.random.
                     lower = Drive("lower", effort=rp.lower_effort, lower_s=rp.lower_s,
                                   turn_deg=rp.turn_deg, bounce=rp.bounce, brake_m_s2=rp.brake_m_s2,
                                   arrive_bottom_rad_s=0.25 if rp.bounce else 0.08,
+                                  min_drive=0.4 if (rp.bounce or rp.hold_s <= 0.0) else 0.6,
                                   max_s=(rp.lower_s * rel[1]) if rel is not None else 10.0)
                     tr, out_lower = move(g, st, lower)
                     b.track(tr, st)

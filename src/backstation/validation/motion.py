@@ -82,6 +82,7 @@ class Drive:
     arrive_m_s: float = 0.1      # pull to touch: closing speed when the chest meets the bar
     brake_m_s2: float = 1.5      # how hard the athlete brakes near the bar (and the bottom)
     press: float = 0.1           # pull: drive over the hold once the chest is on the bar
+    min_drive: float = 0.6       # lower: the least share of the hold the athlete keeps
     arrive_bottom_rad_s: float = 0.08   # lower: body speed left when the elbows reach their stop
     max_s: float = 12.0
 
@@ -159,6 +160,7 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     outcome = "timeout"
     lower_w = 0.0
     lock_th = 0.0
+    m_floor_drive = drv.min_drive - 1.0
     brake_w = drv.brake_m_s2 / r_s
     if kind == "lower":
         # intended descent speed (rad/s of body angle) from the top to the hang
@@ -329,10 +331,10 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                     room = th - lock_th
                     w_ok = sqrt(2.0 * brake_w * room) + drv.arrive_bottom_rad_s if room > 0 else drv.arrive_bottom_rad_s
                     w_goal = lower_w if lower_w < w_ok else w_ok
-                    speed_err = (-om - w_goal) / lower_w     # >0: falling too fast
-                    m = -drv.effort + 0.8 * speed_err
-                    if m < -0.4:      # under control: never much less than the hold
-                        m = -0.4
+                    # >0: falling too fast; 0.3 rad/s too fast asks for the hold again
+                    m = -drv.effort + (-om - w_goal) / 0.3
+                    if m < m_floor_drive:   # under control: never much less than the hold
+                        m = m_floor_drive
                     elif m > 1.0:
                         m = 1.0
                     x = hold * (1.0 + m) / k_max
@@ -376,7 +378,7 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                 contact_t = t
             if contact_t is not None:
                 settled_for = settled_for + dt if abs(om) < 0.01 else 0.0
-                if settled_for >= 0.04 or t - contact_t > 0.4:
+                if settled_for >= 0.04 or t - contact_t > (0.03 if drv.bounce else 0.4):
                     outcome = "contact"
                     break
             elif moved and (om <= 0.0 or (braked and not touch and gap - aim_gap < 0.003)):
