@@ -1,4 +1,4 @@
-"""Which distance readings are the chest: a physical speed gate.
+"""Which distance readings are the chest: a motion gate.
 
 A distance sensor under a bar returns wrong readings now and then: an
 HC-SR04 hears the rack, the floor behind the athlete, the legs, or an echo
@@ -6,34 +6,40 @@ that travelled twice (about twice the true gap); a sleeve or a hand passes
 in front (near zero); a time-of-flight part reports its out-of-range code
 (8190/8191) instead of -1. None of these may make or break a rep.
 
-The chest cannot move faster than ``GATE_SPEED_MM_S`` (a brisk rep peaks
-near 2 m/s), so a reading further from the last accepted one than that
-speed allows, plus ``GATE_SLACK_MM`` for noise, is held back and decided by
-what follows. A reading that continues the held ones (fits the last held
-one, and better than the last accepted one) joins them; one that does not, but fits the last accepted one (the
-allowance grows with the time between them: the chest may have moved
-meanwhile), shows the held readings were wrong, and they are dropped: bursts of wrong
-readings, alike or not, are removed whatever their length up to
-``MAX_HELD``. If the held readings agree with each other for more than
-``MAX_HELD`` readings, the world really changed (the athlete got off, a leg
-under the sensor) and they are all taken. A reading is therefore decided
-at most ``MAX_HELD`` readings late (250 ms at 20 Hz); the analysis waits for
-the decision, so the result does not depend on how the stream is cut.
+The chest moves like a body: its speed stays under ``MAX_SPEED_MM_S`` and
+its acceleration under ``MAX_ACCEL_MM_S2`` (a touch-and-go rep at two reps a
+second reaches ~40 m/s² at its turns). Each reading is compared with where
+the last two accepted readings say the chest should be now (their speed
+carried forward); a reading further off than the acceleration and the
+sensor's noise can explain is *held* and decided by what follows:
 
-What the gate cannot see: a wrong reading close to the true gap (within the
-speed allowance, ~240 mm at 20 Hz). The rep and contact rules therefore
-confirm every decision with two consecutive readings, so a lone reading
-that slipped through decides nothing (reps.py, contact.py).
+- a reading that continues the held ones (fits the last held one, by speed,
+  better than it fits the accepted trace) joins them;
+- one that fits the accepted trace instead shows the held readings were
+  wrong: they are dropped. Bursts of wrong readings, alike or not, are
+  removed up to ``MAX_HELD`` long;
+- held readings that agree with each other for more than ``MAX_HELD``
+  readings are the world changing (the athlete got off, a leg under the
+  sensor): they are all taken.
+
+A reading is therefore decided at most ``MAX_HELD`` readings late (250 ms at
+20 Hz); the analysis waits for the decision, so the result does not depend
+on how the stream is cut. After a missed echo the allowance grows with the
+time since the last accepted reading, so the chest may have moved.
+
+What the gate cannot see: a wrong reading close to where the chest is (within
+~100 mm at 20 Hz, less at higher rates). The rep and contact rules confirm
+every decision with two consecutive readings, so a lone reading that slipped
+through decides nothing (reps.py, contact.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-GATE_SPEED_MM_S = 3000.0
-GATE_SLACK_MM = 40.0
+MAX_SPEED_MM_S = 4000.0      # carried-forward speed is clamped to this
+MAX_ACCEL_MM_S2 = 50_000.0   # what the prediction may miss by: 0.5 a dt^2 (62 mm at 20 Hz)
+NOISE_MM = 20.0              # sensor noise and quantisation, per reading
 MAX_HELD = 5
-MAX_VALID_GAP_MM = 4000     # readings above (a ToF out-of-range code, 8190) are no reading
+MAX_VALID_GAP_MM = 4000      # readings above (a ToF out-of-range code, 8190) are no reading
 NO_READING_MM = -1
 
 
@@ -46,27 +52,38 @@ class GapGate:
     """Readings in, in time order; decided readings out, in the same order:
     ``(index, accepted)`` per reading pushed (a missed echo is never accepted)."""
 
-    def __init__(self, speed_mm_s: float = GATE_SPEED_MM_S, slack_mm: float = GATE_SLACK_MM,
-                 max_held: int = MAX_HELD):
-        self.speed_mm_s, self.slack_mm, self.max_held = speed_mm_s, slack_mm, max_held
-        self.last: tuple[int, float] | None = None        # the last accepted (t_us, gap_mm)
+    def __init__(self, max_held: int = MAX_HELD):
+        self.max_held = max_held
+        self._accepted: list[tuple[int, float]] = []      # the last two accepted (t_us, gap_mm)
         self._queue: list[list] = []                      # [index, t_us, gap_mm, verdict|None]
         self._held: list[list] = []                       # queue entries held back
         self._pushed = 0
 
-    def _fits(self, a: tuple[int, float], t_us: int, gap_mm: float) -> bool:
-        return abs(gap_mm - a[1]) <= self.speed_mm_s * (t_us - a[0]) / 1e6 + self.slack_mm
+    # -- how far a reading is from what is expected, as a share of what may be
+    def _miss_trace(self, t_us: int, gap_mm: float) -> float:
+        """From the accepted trace: its last reading carried forward at its speed."""
+        (t1, g1) = self._accepted[-1]
+        dt = (t_us - t1) / 1e6
+        speed = 0.0
+        noise = 2 * NOISE_MM
+        if len(self._accepted) == 2:
+            (t0, g0) = self._accepted[0]
+            span = (t1 - t0) / 1e6
+            if 0 < span <= 0.25:
+                speed = max(-MAX_SPEED_MM_S, min(MAX_SPEED_MM_S, (g1 - g0) / span))
+                noise += 2 * NOISE_MM * dt / span          # the speed's own uncertainty
+            else:
+                noise += MAX_SPEED_MM_S * dt               # no speed known: any within the limit
+        else:
+            noise += MAX_SPEED_MM_S * dt
+        expected = g1 + speed * dt
+        return abs(gap_mm - expected) / (noise + 0.5 * MAX_ACCEL_MM_S2 * dt * dt)
 
-    def _miss(self, a: tuple[int, float], t_us: int, gap_mm: float) -> float:
-        """How far ``gap_mm`` is from ``a`` as a share of what the speed allows."""
-        return abs(gap_mm - a[1]) / (self.speed_mm_s * (t_us - a[0]) / 1e6 + self.slack_mm)
-
-    def _continues_held(self, t_us: int, gap_mm: float) -> bool:
-        """The reading fits the last held one, and better than the last
-        accepted one (which may fit too, the allowance having grown)."""
-        held = (self._held[-1][1], self._held[-1][2])
-        miss = self._miss(held, t_us, gap_mm)
-        return miss <= 1.0 and (self.last is None or miss <= self._miss(self.last, t_us, gap_mm))
+    @staticmethod
+    def _miss_step(a_t_us: int, a_mm: float, t_us: int, gap_mm: float) -> float:
+        """From one reading, by speed alone."""
+        dt = (t_us - a_t_us) / 1e6
+        return abs(gap_mm - a_mm) / (2 * NOISE_MM + MAX_SPEED_MM_S * dt)
 
     def push(self, t_us: int, gap_mm: float) -> list[tuple[int, bool]]:
         entry = [self._pushed, t_us, gap_mm, None]
@@ -74,22 +91,33 @@ class GapGate:
         self._queue.append(entry)
         if not is_reading(gap_mm):
             entry[3] = False
-        elif self._held and self._continues_held(t_us, gap_mm):
-            self._held.append(entry)
-            if len(self._held) > self.max_held:
-                self.last = (t_us, gap_mm)
-                self._settle(True)
-        elif self.last is None or self._fits(self.last, t_us, gap_mm):
+            return self._decided()
+        trace = self._miss_trace(t_us, gap_mm) if self._accepted else 0.0
+        if self._held:
+            step = self._miss_step(self._held[-1][1], self._held[-1][2], t_us, gap_mm)
+            if step <= 1.0 and step <= trace:
+                self._held.append(entry)
+                if len(self._held) > self.max_held:
+                    self._settle(True)
+                return self._decided()
+        if trace <= 1.0:
             self._settle(False)
-            entry[3], self.last = True, (t_us, gap_mm)
+            self._accept(entry)
         else:
             self._settle(False)
             self._held = [entry]
         return self._decided()
 
+    def _accept(self, entry: list) -> None:
+        entry[3] = True
+        self._accepted = (self._accepted + [(entry[1], entry[2])])[-2:]
+
     def _settle(self, verdict: bool) -> None:
         for entry in self._held:
-            entry[3] = verdict
+            if verdict:
+                self._accept(entry)
+            else:
+                entry[3] = False
         self._held = []
 
     def _decided(self) -> list[tuple[int, bool]]:

@@ -82,7 +82,7 @@ class RepTracker:
         self._high_at_start = False            # the high is one of the first loaded readings
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
-        self._top_mm = 0.0
+        self._top_mm = self._peak_mm = 0.0
         self._back_mm = 0.0          # highest gap since the top
         self._back_t_us = 0
         self._lock_t_us = 0
@@ -143,11 +143,7 @@ class RepTracker:
         t_top = t_us if gap_mm >= prev else prev_t     # the higher of the two, nearer a turn
         done: list[RepDraft] = []
         if self.state == "up":
-            # A fast rep may show its turn at the bottom in one reading only:
-            # a peak (higher than both neighbours) counts as two at its level.
-            peak = before is not None and prev > before and prev > gap_mm
-            done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low,
-                                    max(high, prev) if peak else high)
+            done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
                 self._loaded_readings, self._high_mm, self._settle = 0, None, True
@@ -187,7 +183,9 @@ class RepTracker:
                    high: float) -> list[RepDraft]:
         if low < self._top_mm:
             self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
+            self._peak_mm = low
             return []
+        self._peak_mm = max(self._peak_mm, gap_mm)
         if high > self._back_mm:
             self._back_mm, self._back_t_us = high, t_top
         self._track_leave(t_us, gap_mm, self._back_mm)
@@ -199,6 +197,12 @@ class RepTracker:
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
                 and low <= self._back_mm - self.min_range_mm:
+            # Pulling again before two readings at straight. A turn so fast
+            # that only one reading shows it (a touch-and-go rep at 20 Hz,
+            # with a missed echo beside it) still counts if that reading was
+            # at straight; a lone wrong reading in a bent-arm turn would too,
+            # the price of judging 2 reps/s at 20 Hz.
+            self.rep.lockout = self._straight(self._peak_mm)
             rep = self._close(self._settled_after_turn(t_us))
             self._pull_from_mm = self._back_mm
             self._begin(t_us, low, rep.t_end_us)
@@ -246,7 +250,7 @@ class RepTracker:
         self.rep = RepDraft(start, base_n=base)
         self.state = "up"
         self._near_high, self._leave_t_us = True, None
-        self._top_mm = self._back_mm = gap_mm
+        self._top_mm = self._back_mm = self._peak_mm = gap_mm
         self._back_t_us = t_confirm_us
 
     # -- force ---------------------------------------------------------------
