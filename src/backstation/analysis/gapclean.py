@@ -40,12 +40,14 @@ MAX_ACCEL_MM_S2 = 50_000.0   # what the prediction may miss by: 0.5 a dt^2 (62 m
 NOISE_MM = 20.0              # sensor noise and quantisation, per reading
 MAX_HELD = 5
 MAX_VALID_GAP_MM = 4000      # readings above (a ToF out-of-range code, 8190) are no reading
-NO_READING_MM = -1
+NO_READING_MM = -1           # the sensor saw nothing (a missed echo, out of range)
+SET_ASIDE_MM = -2            # a reading the gate found was not the chest
 
 
-def is_reading(gap_mm: float) -> bool:
-    """A real distance: not a missed echo (-1) nor an out-of-range code."""
-    return 0 <= gap_mm <= MAX_VALID_GAP_MM
+def is_reading(gap_mm):
+    """A real distance: not a missed echo (-1) nor an out-of-range code
+    (a number, or a numpy array of them)."""
+    return (0 <= gap_mm) & (gap_mm <= MAX_VALID_GAP_MM)
 
 
 class GapGate:

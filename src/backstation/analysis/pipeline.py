@@ -27,7 +27,7 @@ from .batch import merge
 from .config import DISTANCE_LAG_S, DROPOUT_REP_S, SET_KEEP_GAP_S, AnalysisConfig
 from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
-from .gapclean import NO_READING_MM, GapGate
+from .gapclean import NO_READING_MM, SET_ASIDE_MM, GapGate, is_reading
 from .history import History
 from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
@@ -212,8 +212,9 @@ class AnalysisPipeline:
                 verdicts += [v for _, v in self._gate.push(t, g)]
         n = len(verdicts)
         self._ungated = [_slice_distance(pending, n)] if n < len(pending) else []
-        return DistanceBlock(pending.seq[:n], pending.t_device_us[:n],
-                             np.where(verdicts, pending.gap_mm[:n], NO_READING_MM).astype(np.int32),
+        gap = pending.gap_mm[:n]
+        gap = np.where(verdicts, gap, np.where(is_reading(gap), SET_ASIDE_MM, NO_READING_MM))
+        return DistanceBlock(pending.seq[:n], pending.t_device_us[:n], gap.astype(np.int32),
                              pending.t_host_s[:n])
 
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
@@ -284,9 +285,14 @@ class AnalysisPipeline:
             self._events.append(ContactChanged(change, self._contact.in_contact))
         # Only readings of the chest move the rep tracker and the metrics: a
         # held value would be a made-up reading at a new time.
-        if gap_mm >= 0 and isinstance(self._tracker, RepTracker):
-            loaded = self._segmenter.holding(t)
-            self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded))
+        if isinstance(self._tracker, RepTracker):
+            if gap_mm == NO_READING_MM:
+                self._tracker.on_missing()
+            elif gap_mm == SET_ASIDE_MM:
+                pass                   # not the chest: neither a reading nor a missed one
+            else:
+                loaded = self._segmenter.holding(t)
+                self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded))
 
     def _trim(self) -> None:
         self.forces.trim()

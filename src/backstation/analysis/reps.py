@@ -76,7 +76,8 @@ class RepTracker:
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._prev_t_us = 0
-        self._before_mm: float | None = None   # the reading before the previous one
+        self._missed = False                   # no reading since the previous one
+        self._after_miss = False               # ... before the current one
         self._high_mm: float | None = None
         self._high_t_us = 0
         self._high_at_start = False            # the high is one of the first loaded readings
@@ -130,8 +131,8 @@ class RepTracker:
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
         """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
-        before, prev, self._prev_mm = self._before_mm, self._prev_mm, gap_mm
-        self._before_mm = prev
+        prev, self._prev_mm = self._prev_mm, gap_mm
+        self._after_miss, self._missed = self._missed, False
         prev_t, self._prev_t_us = self._prev_t_us, t_us
         self._phase_gaps.append((t_us, gap_mm))
         if len(self._phase_gaps) > 400:
@@ -179,13 +180,23 @@ class RepTracker:
             return high_mm >= ref - LOCKOUT_TOL_MM
         return high_mm >= self._top_mm + FIRST_REP_RETURN * (self._pull_from_mm - self._top_mm)
 
+    def on_missing(self) -> None:
+        """No reading of the chest this time (a missed echo, or one the gate
+        set aside). A reading next to one has no neighbour to confirm it,
+        nor one to contradict it: such a reading alone may show a fast turn
+        back to straight arms (see ``_on_gap_up``)."""
+        if self.state == "up" and self._prev_mm is not None:
+            self._peak_mm = max(self._peak_mm, self._prev_mm)
+        self._missed = True
+
     def _on_gap_up(self, t_us: int, gap_mm: float, prev_t: int, t_top: int, low: float,
                    high: float) -> list[RepDraft]:
         if low < self._top_mm:
             self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
             self._peak_mm = low
             return []
-        self._peak_mm = max(self._peak_mm, gap_mm)
+        if self._after_miss:
+            self._peak_mm = max(self._peak_mm, gap_mm)
         if high > self._back_mm:
             self._back_mm, self._back_t_us = high, t_top
         self._track_leave(t_us, gap_mm, self._back_mm)
@@ -198,10 +209,9 @@ class RepTracker:
         if self._back_mm >= self._top_mm + self.min_range_mm \
                 and low <= self._back_mm - self.min_range_mm:
             # Pulling again before two readings at straight. A turn so fast
-            # that only one reading shows it (a touch-and-go rep at 20 Hz,
-            # with a missed echo beside it) still counts if that reading was
-            # at straight; a lone wrong reading in a bent-arm turn would too,
-            # the price of judging 2 reps/s at 20 Hz.
+            # that a missed echo left one reading of it (a touch-and-go rep
+            # at 20 Hz) still counts if that reading, beside the missed echo,
+            # was at straight: nothing contradicts it.
             self.rep.lockout = self._straight(self._peak_mm)
             rep = self._close(self._settled_after_turn(t_us))
             self._pull_from_mm = self._back_mm
@@ -213,7 +223,7 @@ class RepTracker:
         """The stream came back after a gap with the set still on: the
         readings before the gap vouch for nothing after it, but the athlete
         and their straight-arm hang are the same."""
-        self._prev_mm, self._before_mm = None, None
+        self._prev_mm, self._missed = None, False
         self._high_mm, self._high_at_start = None, False
         self._loaded_readings = 0
         self._settle = False
