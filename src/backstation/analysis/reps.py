@@ -51,6 +51,7 @@ REST_LEVELS = 5            # the straight-arm reference: median of this many res
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
+HIGH_WINDOW_US = 4_000_000  # a pull falls from the highest gap of the last 4 s
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
@@ -78,8 +79,9 @@ class RepTracker:
         self._prev_t_us = 0
         self._missed = False                   # no reading since the previous one
         self._after_miss = False               # ... before the current one
-        self._high_mm: float | None = None
+        self._high_mm: float | None = None     # the highest gap of the last HIGH_WINDOW_S
         self._high_t_us = 0
+        self._highs: list[tuple[int, float]] = []   # candidates for it, falling
         self._high_at_start = False            # the high is one of the first loaded readings
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
@@ -106,16 +108,35 @@ class RepTracker:
             start = t
         return start
 
-    def _track_leave(self, t_us: int, gap_mm: float, level_mm: float) -> None:
+    def _track_leave(self, t_us: int, gap_mm: float, high_mm: float, level_mm: float) -> None:
         """A pull's start is looked for before the gap clearly left its high
         (``level_mm``): later in the pull the force passes through its rest
         level again (zero acceleration mid-pull), which must not be taken for
-        the start. One reading is enough here (a fast rep leaves in two):
-        this only bounds where the force is looked at."""
-        if gap_mm >= level_mm - LEAVE_MM:
+        the start. One reading below marks the leaving (a fast rep leaves in
+        two), two in a row near the level (``high_mm``) the coming back, so
+        one wrong high reading mid-pull does not move the mark."""
+        if high_mm >= level_mm - LEAVE_MM:
             self._near_high = True
-        elif self._near_high:
+        elif self._near_high and gap_mm < level_mm - LEAVE_MM:
             self._near_high, self._leave_t_us = False, t_us
+
+    def _set_high(self, high_mm: float | None, t_us: int) -> None:
+        self._highs = [] if high_mm is None else [(t_us, high_mm)]
+        self._high_mm, self._high_t_us = high_mm, t_us
+
+    def _push_high(self, high_mm: float, t_high_us: int, t_now_us: int) -> bool:
+        """A confirmed level; the high is the highest of the last HIGH_WINDOW_S,
+        so a slow drift of the hang (shoulders packing during a long hang)
+        is not taken for the start of a pull. True if it is the new high."""
+        highs = self._highs
+        while highs and highs[-1][1] <= high_mm:
+            highs.pop()
+        highs.append((t_high_us, high_mm))
+        while highs[0][0] < t_now_us - HIGH_WINDOW_US:
+            highs.pop(0)
+        new = self._high_mm is None or highs[0] != (self._high_t_us, self._high_mm)
+        self._high_t_us, self._high_mm = highs[0]
+        return new and highs[0] == (t_high_us, high_mm)
 
     @property
     def reference_mm(self) -> float | None:
@@ -147,21 +168,21 @@ class RepTracker:
             done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
-                self._loaded_readings, self._high_mm, self._settle = 0, None, True
+                self._loaded_readings, self._settle = 0, True
+                self._set_high(None, 0)
         else:
             self._loaded_readings += 1
             if self._loaded_readings == 1 and self._settle:
                 self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
-            if self._high_mm is None or high > self._high_mm:
-                self._high_mm, self._high_t_us = high, t_top
-                self._high_at_start = self._loaded_readings <= 2
-            elif self._high_at_start and high < self._high_mm:
+            if self._high_at_start and self._high_mm is not None and high < self._high_mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
-                self._high_mm, self._high_t_us = high, t_top
+                self._set_high(high, t_top)
+            elif self._push_high(high, t_top, t_us):
+                self._high_at_start = self._loaded_readings <= 2
             elif self._high_at_start:
                 self._high_at_start = False
-            self._track_leave(t_us, gap_mm, self._high_mm)
+            self._track_leave(t_us, gap_mm, high, self._high_mm)
         if self.state != "up" and loaded and self._high_mm is not None \
                 and low <= self._high_mm - self.min_range_mm:
             if not self._high_at_start:
@@ -199,11 +220,12 @@ class RepTracker:
             self._peak_mm = max(self._peak_mm, gap_mm)
         if high > self._back_mm:
             self._back_mm, self._back_t_us = high, t_top
-        self._track_leave(t_us, gap_mm, self._back_mm)
+        self._track_leave(t_us, gap_mm, high, self._back_mm)
         if self._straight(high):
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
-            self._high_mm, self._high_t_us, self._high_at_start = high, t_top, False
+            self._set_high(high, t_top)
+            self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
             return []
         if self._back_mm >= self._top_mm + self.min_range_mm \
@@ -224,7 +246,8 @@ class RepTracker:
         readings before the gap vouch for nothing after it, but the athlete
         and their straight-arm hang are the same."""
         self._prev_mm, self._missed = None, False
-        self._high_mm, self._high_at_start = None, False
+        self._set_high(None, 0)
+        self._high_at_start = False
         self._loaded_readings = 0
         self._settle = False
         self._lo_us = t_us
@@ -332,7 +355,7 @@ class RepTracker:
         self.rep = None
         self._lo_us = rep.t_end_us
         if self.state == "up":      # no lockout: the next pull starts from here
-            self._high_mm, self._high_t_us = self._back_mm, self._back_t_us
+            self._set_high(self._back_mm, self._back_t_us)
         self.state = "bottom"
         return rep
 
