@@ -84,12 +84,12 @@ def test_load_rises_above_static_while_the_chest_accelerates_up():
     assert outcome == "contact"
     obs = bd.observe(g, np.array(track.theta), np.array(track.s))
     y = obs["chest_y_m"]
-    dt = bd.DT_S
-    acc = np.gradient(np.gradient(y, dt), dt)
+    t = np.array(track.t_s)
+    acc = np.gradient(np.gradient(y, t), t)
     load = np.array(track.load_n)
     # the first 0.4 s of the pull: whenever the chest accelerates upwards hard,
     # the bar carries more than the still hang
-    early = np.arange(len(y)) * dt < 0.4
+    early = t - t[0] < 0.4
     hard = early & (acc > 0.5)
     assert hard.sum() > 20
     assert (load[hard] > static).all()
@@ -152,7 +152,7 @@ def test_the_passive_body_conserves_energy(monkeypatch):
     assert lowest < lock        # it did fall into the stop and come back
 
 
-def test_two_millisecond_steps_agree_with_half_a_millisecond(monkeypatch):
+def test_the_integration_steps_agree_with_half_a_millisecond(monkeypatch):
     import backstation.validation.athlete as athlete
     import backstation.validation.motion as motion
     reps = [RepPlan(pause_s=1.0), RepPlan(stop_gap_m=0.1, pause_s=1.0),
@@ -166,12 +166,15 @@ def test_two_millisecond_steps_agree_with_half_a_millisecond(monkeypatch):
         return [(k.t_start_s, k.t_end_s, k.min_gap_kin_mm, k.rom_mm,
                  tl.load_n[(tl.t_s >= k.t_start_s) & (tl.t_s <= k.t_end_s)].max()) for k in kin]
 
-    fine, coarse = run(0.0005), run(0.002)
+    monkeypatch.setattr(bd, "DT_SLOW_S", 0.0005)
+    fine = run(0.0005)
+    monkeypatch.setattr(bd, "DT_SLOW_S", 0.005)
+    coarse = run(0.002)
     for a, b in zip(fine, coarse):
         # end-of-movement tests fire on the step grid: offsets add up over a set
-        assert b[0] == pytest.approx(a[0], abs=0.08)
-        assert b[1] - b[0] == pytest.approx(a[1] - a[0], abs=0.03)
-        assert b[2] == pytest.approx(a[2], abs=2.0) and b[3] == pytest.approx(a[3], abs=3.0)
+        assert b[0] == pytest.approx(a[0], abs=0.15)
+        assert b[1] - b[0] == pytest.approx(a[1] - a[0], abs=0.08)
+        assert b[2] == pytest.approx(a[2], abs=2.5) and b[3] == pytest.approx(a[3], abs=3.0)
         assert b[4] == pytest.approx(a[4], rel=0.03)
 
 

@@ -49,8 +49,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 G_MS2 = 9.80665
-DT_S = 0.002   # integration step and the timeline's grid (a rep's timing, gap and peak
-               # agree with 0.5 ms steps within a few ms, 0.1 mm and ~2 %: test_judge_validation)
+DT_S = 0.002       # integration step and the timeline's grid (a rep's timing, gap and peak
+                   # agree with 0.5 ms steps: test_judge_validation)
+DT_SLOW_S = 0.005  # the step while the body moves slowly, far from anything stiff
+SLOW_RAD_S = 0.25  # "slowly": the body turns slower than this about the heels
 
 # Tissue and joint constants (orders of magnitude from biomechanics texts):
 ARM_STOP_N_PER_M = 4.0e4       # straight arms: elbows locked, the shoulder girdle stretched
@@ -125,7 +127,8 @@ class Geometry:
     extras: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, p: BodyParams) -> "Geometry":
+    def build(cls, p: BodyParams, strength: bool = True) -> "Geometry":
+        """``strength=False`` skips the athlete's maximum drive (a setup check)."""
         g = cls(p)
         h = p.height_m
         g.heel_y = p.bench_m + 0.045
@@ -170,8 +173,8 @@ class Geometry:
         k_theta = ARM_STOP_N_PER_M * g.r_s ** 2
         g.arm_damping = 2 * ARM_STOP_DAMPING * math.sqrt(k_theta * g.inertia) / g.r_s ** 2
         g.k_max = 1.0
-        hardest = max_hold_drive(g)
-        g.k_max = p.strength * hardest
+        if strength:
+            g.k_max = p.strength * max_hold_drive(g)
         return g
 
 
@@ -334,7 +337,7 @@ def _passive_moment(g: Geometry, theta: float, s: float) -> float:
 def max_hold_drive(g: Geometry) -> float:
     """The hardest static hold between the straight-arm hang and the top."""
     lo = hang_theta(g, 0.0)
-    return max(hold_drive(g, th, 0.0) for th in np.linspace(lo, g.theta_top, 25))
+    return max(hold_drive(g, th, 0.0) for th in np.linspace(lo, g.theta_top, 13))
 
 
 def hang_theta(g: Geometry, s: float) -> float:
@@ -355,6 +358,9 @@ def hang_theta(g: Geometry, s: float) -> float:
 
 def lock_theta(g: Geometry, s: float) -> float:
     """The body angle at which the elbows reach their stop (no stretch)."""
+    cache = g.extras.setdefault("lock", {})
+    if s in cache:
+        return cache[s]
     lo, hi = -1.2, g.theta_top
     for _ in range(42):
         mid = 0.5 * (lo + hi)
@@ -362,7 +368,8 @@ def lock_theta(g: Geometry, s: float) -> float:
             lo = mid
         else:
             hi = mid
-    return 0.5 * (lo + hi)
+    cache[s] = 0.5 * (lo + hi)
+    return cache[s]
 
 
 def fv(v_norm: float) -> float:

@@ -144,6 +144,7 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     table = None
     table_s = None
     next_cmd_t = t
+    dt_fine, dt_slow, slow_w = DT_S, bd.DT_SLOW_S, bd.SLOW_RAD_S
     x = 0.0
     th_free = g.extras.get("th_free")
     if th_free is None:
@@ -370,6 +371,13 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
         th += om * dt
         t += dt
         dt_prev = dt
+        # slow and far from anything stiff (arm stop, chest on the bar, floor): a
+        # longer step gives the same motion (test_judge_validation checks it)
+        if (-slow_w < om < slow_w and gap > 0.03 and d < d_lock - 0.01 and th > th_free
+                and kind != "release" and el > pack_s):
+            dt = dt_slow
+        else:
+            dt = dt_fine
         # ----- how the movement ends ---------------------------------------------
         if kind == "pull":
             if om > 0.02 and el >= drv.pack_s:

@@ -144,11 +144,11 @@ def _body_params(rng) -> bd.BodyParams:
     # a bar height that gives a top body angle of 18-40 degrees and a hang clear of the floor
     for _ in range(20):
         top = math.radians(rng.uniform(18, 40))
-        g = bd.Geometry.build(replace(p, bar_height_m=1.0))
+        g = bd.Geometry.build(replace(p, bar_height_m=1.0), strength=False)
         bar = g.heel_y + g.r_c * math.sin(top) + (g.h_c + p.bar_radius_m) * math.cos(top)
         cand = replace(p, bar_height_m=float(bar))
         try:
-            g = bd.Geometry.build(cand)
+            g = bd.Geometry.build(cand, strength=False)
         except ValueError:
             continue
         th = bd.hang_theta(g, 0.07)
@@ -210,7 +210,7 @@ def _rep_plan(rng, tempo: str, i: int, fatigue_rate: float, s_base: float) -> Re
     return RepPlan(**kw, wobble=rng.uniform(0.0, 0.12), wobble_hz=rng.uniform(0.7, 2.0),
                    wobble_phase=rng.uniform(0, 6.28),
                    squeeze=squeeze if squeeze is not None else rng.uniform(0.03, 0.2), s_hang=s_hang,
-                   s_pull=float(rng.uniform(0.0, 0.015)), pack_s=float(rng.uniform(0.35, 0.8)),
+                   s_pull=float(rng.uniform(0.0, 0.015)), pack_s=float(rng.uniform(0.2, 0.5)),
                    fatigue=fatigue, tags=tuple(tags))
 
 
@@ -257,7 +257,7 @@ def _body_session(seed: int, rng) -> Session:
         tags.add("plates")
     tags |= {f"entry_{s.entry}" for s in sets} | {f"exit_{s.exit}" for s in sets}
     # sensors
-    force_rate = _pick(rng, {10: 0.2, 80: 0.74, 1000: 0.06})
+    force_rate = _pick(rng, {10: 0.2, 80: 0.77, 1000: 0.03})
     channels = _pick(rng, {1: 0.1, 2: 0.7, 3: 0.1, 4: 0.1})
     kind = _pick(rng, {"none": 0.1, "hcsr04": 0.55, "vl53l0x": 0.15, "vl53l1x": 0.2})
     force = sn.hx711(tl.t_s, tl.load_n, force_rate, channels, params.left_share, rng)
@@ -418,7 +418,7 @@ def _sim_session(seed: int, rng) -> Session:
                                 walk_in_passes=passes))
         tags.add(f"tempo_{tempo}")
         tags.add(f"entry_{entry}")
-    force_rate = _pick(rng, {10: 0.2, 80: 0.74, 1000: 0.06})
+    force_rate = _pick(rng, {10: 0.2, 80: 0.77, 1000: 0.03})
     has_dist = rng.random() >= 0.1
     dist_rate = float(rng.uniform(10, 20)) if rng.random() < 0.75 else float(rng.uniform(30, 50))
     scenario = _only_known(Scenario, name="random", description="randomised script", athlete=athlete,
