@@ -52,6 +52,8 @@ FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share 
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
 HIGH_WINDOW_US = 4_000_000  # a pull falls from the highest gap of the last 4 s
+ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
+ARRIVE_US = 150_000        # ... over this long
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
@@ -78,6 +80,10 @@ class RepTracker:
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._prev_t_us = 0
         self._missed = False                   # no reading since the previous one
+        self._prev_before_mm = 0.0
+        self._since_lock: list[tuple[int, float]] = []   # readings since the lockout
+        self._settled_t_us: int | None = None  # after lockout: the force is back at rest
+        self._arrived_t_us: int | None = None  # ... the chest stopped coming down
         self._after_miss = False               # ... before the current one
         self._high_mm: float | None = None     # the highest gap of the last HIGH_WINDOW_S
         self._high_t_us = 0
@@ -153,6 +159,7 @@ class RepTracker:
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
         """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
         prev, self._prev_mm = self._prev_mm, gap_mm
+        self._prev_before_mm = prev
         self._after_miss, self._missed = self._missed, False
         prev_t, self._prev_t_us = self._prev_t_us, t_us
         self._phase_gaps.append((t_us, gap_mm))
@@ -166,6 +173,10 @@ class RepTracker:
         done: list[RepDraft] = []
         if self.state == "up":
             done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
+        elif self.state == "locked":
+            done += self._on_gap_locked(t_us, gap_mm)
+        if self.state == "up" or done:
+            pass
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
                 self._loaded_readings, self._settle = 0, True
@@ -224,6 +235,8 @@ class RepTracker:
         if self._straight(high):
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
+            self._since_lock = [(prev_t, self._prev_before_mm), (t_us, gap_mm)]
+            self._settled_t_us = self._arrived_t_us = None
             self._set_high(high, t_top)
             self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
@@ -295,14 +308,35 @@ class RepTracker:
             if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
                 return [self._close_at_turn(t_us)]
             return []
-        if force_n <= self._threshold_n:
+        if self._settled_t_us is None and force_n <= self._threshold_n:
             end = t_us
             if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
                 frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
                 end = int(round(prev[0] + frac * (t_us - prev[0])))
-            return [self._close(end)]
+            self._settled_t_us = end
+            if self._arrived_t_us is not None:
+                return [self._close(max(end, self._arrived_t_us))]
+            return []
         if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
+            if self._settled_t_us is not None:      # still creeping down: it settled
+                return [self._close(self._settled_t_us)]
             return [self._close_at_force_min(self._lock_t_us, t_us)]
+        return []
+
+    def _on_gap_locked(self, t_us: int, gap_mm: float) -> list[RepDraft]:
+        """After lockout the chest may still be coming down: a slow lowering
+        brakes so gently that the force is back at rest before the chest
+        has arrived. The rep ends when both have happened: the force settled
+        and the gap stopped rising (under ARRIVE_MM over the last ARRIVE_S)."""
+        self._since_lock.append((t_us, gap_mm))
+        if self._arrived_t_us is not None:
+            return []
+        back = [g for t, g in self._since_lock if t <= t_us - ARRIVE_US]
+        if not back or gap_mm - back[-1] >= ARRIVE_MM:
+            return []
+        self._arrived_t_us = max(self._lock_t_us, t_us - ARRIVE_US)
+        if self._settled_t_us is not None:
+            return [self._close(max(self._settled_t_us, self._arrived_t_us))]
         return []
 
     def force_quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
@@ -312,7 +346,8 @@ class RepTracker:
             return len(t_us)
         since = t_us - self._lock_t_us
         due = since > END_TIMEOUT_S * 1e6
-        if not (self._leave_t_us is not None and self._leave_t_us > self._lock_t_us):
+        if not (self._leave_t_us is not None and self._leave_t_us > self._lock_t_us) \
+                and self._settled_t_us is None:
             due |= force_n <= self._threshold_n
         due &= since > 0
         return int(np.argmax(due)) if due.any() else len(t_us)
