@@ -51,6 +51,9 @@ REST_LEVELS = 5            # the straight-arm reference: median of this many res
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
+REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
+REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
+REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
 HIGH_WINDOW_US = 4_000_000  # a pull falls from the highest gap of the last 4 s
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
@@ -285,8 +288,17 @@ class RepTracker:
             peak = int(np.argmax(force))
             t, force = t[: peak + 1], force[: peak + 1]
             base = float(force.min())
+            # A hang long enough to show its level: the rest is its median, not
+            # its lowest sample (the body may still settle as the chest arrives,
+            # the force creeping up to rest), so the threshold clears the noise
+            # of the hang and the start is where the pull leaves it.
+            hang = force[(t >= t[0] + REST_SKIP_US) & (t <= scan_to - REST_BEFORE_LEAVE_US)]
+            if hang.size and t[-1] - t[0] >= REST_MIN_US:
+                base = float(np.median(hang))
             threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
             below = np.nonzero(force <= threshold)[0]
+            if not below.size:
+                below = np.array([0])
             i = int(below[-1])
             start = int(t[i])
             if i + 1 < force.size and force[i + 1] > force[i]:
