@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import body as bd
-from .body import DT_S, G_MS2, Geometry
+from .body import ACT_UP_S, DT_S, G_MS2, Geometry
 from .motion import Drive, State, Track, move
 
 CONTACT_GREY_MM = 40.0        # closest approach 0..40 mm short: too close to call
@@ -169,12 +169,6 @@ def floor_theta(g: Geometry) -> float:
     return best
 
 
-def static_load(g: Geometry, theta: float, s: float, drive: float = 0.0) -> tuple[float, float]:
-    """(bar load N, chest force N) holding still at ``theta`` with ``drive``."""
-    f0 = bd.chain(g, theta, 0.0, s, drive, drive * g.p.shoulder_share, 1.0)
-    return f0.bar_load_n, f0.chest_n
-
-
 def _hang(b: _Builder, st: State, duration: float, s_to: float, rng: np.random.Generator) -> None:
     """Hanging still; the shoulders may settle to another slide (quasi-static)."""
     g = b.g
@@ -194,7 +188,12 @@ def _hang(b: _Builder, st: State, duration: float, s_to: float, rng: np.random.G
 
 
 def _squeeze(b: _Builder, st: State, rp: RepPlan, touching: bool, rng: np.random.Generator) -> None:
-    """At the top: the chest pressed on the bar (or held short of it), statics."""
+    """At the top, still: the chest pressed on the bar (or held short of it).
+
+    At a fixed angle the hands' load is linear in the drive k, and the chest
+    takes whatever moment the drive has over the hold:
+    ``N = (k - hold) * moment_per_drive / r_B``; the bar carries
+    ``hands(k) - N cos(theta)``."""
     g = b.g
     n = max(1, int(round(rp.hold_s / DT_S)))
     t = b.t + DT_S * np.arange(n)
@@ -204,25 +203,20 @@ def _squeeze(b: _Builder, st: State, rp: RepPlan, touching: bool, rng: np.random
         drive = np.minimum(hold * (1 + rp.squeeze * wob), st.k_max)
     else:
         drive = np.full(n, hold)
-    loads = np.empty(n)
-    # the load is linear in the drive at a fixed angle: two evaluations suffice
-    l0, _ = static_load(g, st.theta, st.s, hold)
-    l1, _ = static_load(g, st.theta, st.s, hold * 1.5 if touching else hold)
-    if touching:
-        # pressing harder only pushes the chest into the bar: theta barely moves
-        f_hold = bd.chain(g, st.theta, 0, st.s, hold, hold * g.p.shoulder_share, 1.0)
-        f_more = bd.chain(g, st.theta, 0, st.s, hold * 1.5, hold * 1.5 * g.p.shoulder_share, 1.0)
-        extra_moment = f_more.moment - f_hold.moment
-        c = math.cos(st.theta)
-        r_b = g.bar_x * c + (g.bar_y - g.heel_y) * math.sin(st.theta)
-        chest_per_drive = extra_moment / r_b / (0.5 * hold) if hold > 0 else 0.0
-        load_per_drive = ((f_more.bar_load_n - f_hold.bar_load_n) / (0.5 * hold) if hold > 0 else 0.0) \
-            - chest_per_drive * c
-        base = f_hold.bar_load_n - f_hold.chest_n * c
-        loads = base + load_per_drive * (drive - hold) + (l0 - l0)
-    else:
-        loads[:] = l0
-    _ = l1
+    # the muscles get there with their activation lag, from where the pull left them
+    settle = np.exp(-(t - t[0]) / ACT_UP_S)
+    drive = drive + (st.act * st.k_max - drive[0]) * settle
+    if not touching:
+        drive = np.maximum(drive, hold)       # held still short of the bar
+    share = g.p.shoulder_share
+    f0 = bd.chain(g, st.theta, 0.0, st.s, 0.0, 0.0, 1.0)
+    f1 = bd.chain(g, st.theta, 0.0, st.s, 1.0, share, 1.0)
+    hands_per_drive = f1.bar_load_n - f0.bar_load_n
+    moment_per_drive = f1.moment - f0.moment
+    c, sn = math.cos(st.theta), math.sin(st.theta)
+    r_b = g.bar_x * c + (g.bar_y - g.heel_y) * sn
+    chest = np.maximum(0.0, (drive - hold) * moment_per_drive / r_b)
+    loads = drive * hands_per_drive - chest * c
     b.states(t, np.full(n, st.theta), np.full(n, st.s), loads, True)
     st.t_s = b.t
     st.act = float(drive[-1] / st.k_max)

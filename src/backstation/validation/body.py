@@ -315,23 +315,20 @@ def floor_force(g: Geometry, theta: float, omega: float) -> tuple[float, float]:
     return n_total, m_total
 
 
+def gravity_moment(g: Geometry, theta: float) -> float:
+    """Gravity's moment about the heels (body and plates), N m."""
+    c, sn = math.cos(theta), math.sin(theta)
+    return -G_MS2 * (g.mass * g.r_g * c + g.p.plates_kg * (g.r_p * c - g.h_p * sn))
+
+
 def hold_drive(g: Geometry, theta: float, s: float) -> float:
     """The drive (elbow torque; the shoulder adds ``shoulder_share`` of it)
-    that holds the body still at ``theta`` with the chest off the bar."""
+    that alone holds the body still at ``theta`` against gravity."""
     share = g.p.shoulder_share
     f0 = chain(g, theta, 0.0, s, 0.0, 0.0, 1.0)
     f1 = chain(g, theta, 0.0, s, 1.0, share, 1.0)
-    grav = f0.moment - _passive_moment(g, theta, s)
     per_unit = f1.moment - f0.moment
-    return max(0.0, -grav / per_unit) if per_unit > 0 else 0.0
-
-
-def _passive_moment(g: Geometry, theta: float, s: float) -> float:
-    f = chain(g, theta, 0.0, s, 0.0, 0.0, 1.0)
-    if f.tension_passive_n <= 0:
-        return 0.0
-    f_free = chain(g, theta, 0.0, s, 0.0, 0.0, 0.0)
-    return f.moment - f_free.moment
+    return max(0.0, -gravity_moment(g, theta) / per_unit) if per_unit > 0 else 0.0
 
 
 def max_hold_drive(g: Geometry) -> float:

@@ -20,7 +20,7 @@ from the project's simulator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -205,11 +205,6 @@ def seq_numbers(t: np.ndarray, keep: np.ndarray, gaps: list[StreamGap], first: i
                 k = int(np.argmax(after))
                 seq[k:] = np.arange(len(t) - k)
     return (seq[keep] % 65536).astype(np.uint16)
-
-
-@dataclass
-class Chunks:
-    blocks: list[tuple[ForceBlock, DistanceBlock]] = field(default_factory=list)
 
 
 def to_blocks(force: ForceStream, dist: DistanceStream | None, gaps: list[StreamGap],
