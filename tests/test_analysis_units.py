@@ -444,3 +444,72 @@ def test_without_a_distance_sensor_a_stream_gap_mid_rep_keeps_the_set():
     p, _ = analyse(force, DistanceBlock.empty(), has_distance=False)
     assert len(p.sets) == 1
     assert [r.reason for r in p.sets[0].reps][:2] == [None, "sensor_dropout"]
+
+
+# ----- without a distance sensor: getting on and off, releases ------------------
+
+def _force_only_reps(session, **judge_kw):
+    from .streams import judge
+    stream = session.build()
+    p = judge(stream, has_distance=False, **judge_kw)
+    return stream, [(r.reason, stream.t_s(r.t_start_us), stream.t_s(r.t_end_us))
+                    for s in p.sets for r in s.reps]
+
+
+def test_without_a_distance_sensor_getting_on_again_after_a_release_is_not_a_rep():
+    from .streams import Session
+    s = Session(seed=3, starts_on_bar=True).hang(2).rep().hang(1).release_mid_rep(after_s=0.6)
+    s.hang(0.8).get_on_lying().hang(2).rep().hang(1.5)
+    stream, reps = _force_only_reps(s)
+    assert [r[0] for r in reps] == [None, "bar_released", None]
+    assert reps[2][1] == pytest.approx(stream.reps[2].t_start_s, abs=0.15)   # the pull, not the ramp
+
+
+def test_without_a_distance_sensor_getting_off_is_not_a_rep():
+    from .streams import Session
+    s = Session(seed=4, starts_on_bar=True).hang(2).rep().hang(1.5).get_off(then_empty_s=5)
+    _, reps = _force_only_reps(s)
+    assert [r[0] for r in reps] == [None]
+
+
+def test_without_a_distance_sensor_a_manual_set_on_an_empty_bar_waits_for_the_load():
+    from .streams import Session
+    s = Session(seed=5).empty(4).get_on_walking().hang(2).rep().hang(1).rep().hang(1)
+    s.get_off(then_empty_s=3)
+    stream, reps = _force_only_reps(s, manual=(("start", 1.0), ("end", s.t - 1.0)))
+    assert [r[0] for r in reps] == [None, None]
+    assert [r[1] for r in reps] == pytest.approx([r.t_start_s for r in stream.reps], abs=0.15)
+
+
+def test_without_a_distance_sensor_a_release_before_the_force_rose_drops_the_rep():
+    from backstation.analysis.force_reps import ForceOnlyRepTracker
+    from backstation.analysis.history import History
+    forces = History("total_n")
+    t = np.arange(0, 3_000_000, 12_500)
+    force = np.where(t < 2_500_000, 500.0, 600.0)       # steady, then a rise of 20 %
+    forces.extend(t, force)
+    tracker = ForceOnlyRepTracker(forces, 0, settle=True, load_threshold_n=100.0)
+    for i, (ti, fi) in enumerate(zip(t.tolist(), force.tolist())):
+        forces.see(i + 1)
+        assert tracker.on_force(ti, fi, None) == []
+    assert tracker.rep is not None                      # a pull has begun at 2.5 s
+    assert tracker.release(2_400_000) == []             # but the load was off before it
+    assert tracker.rep is None and tracker.state == "rest"
+
+
+def test_without_a_distance_sensor_any_cut_of_the_stream_gives_the_same_reps():
+    from .streams import Session, judge, time_gap
+    s = Session(seed=19).empty(2).get_on_walking().hang(2).rep().hang(1)
+    s.release_mid_rep(after_s=0.6).hang(0.8).get_on_lying().hang(2).rep().hang(1).rep()
+    s.hang(2).rep().hang(1.5).get_off(then_empty_s=4)
+    clean = s.build()
+    stream = time_gap(clean, clean.reps[3].t_start_s + 0.5, 2.5)
+
+    def reps(chunk_s):
+        p = judge(stream, has_distance=False, chunk_s=chunk_s)
+        return [r.key() for x in p.sets for r in x.reps], [(x.t_start_us, x.t_end_us) for x in p.sets]
+
+    whole = reps(1000.0)
+    assert len(whole[0]) == 5
+    assert reps(0.0125) == whole        # about one force sample per block
+    assert reps(0.37) == whole

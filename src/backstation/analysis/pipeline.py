@@ -320,7 +320,8 @@ class AnalysisPipeline:
                 if g == g:             # loaded: the set began with set_on_s of load
                     self._tracker.on_gap(ti, g, True)
         else:
-            self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle)
+            self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle,
+                                                self.config.load_threshold_n)
         self._events.append(SetStarted(self.current_set.index, t_us))
 
     def _close_set(self, t_end_us: int, how: str) -> None:
