@@ -51,6 +51,7 @@ REST_LEVELS = 5            # the straight-arm reference: median of this many res
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
+ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
 REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
@@ -296,10 +297,7 @@ class RepTracker:
             if hang.size and t[-1] - t[0] >= REST_MIN_US:
                 base = float(np.median(hang))
             threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
-            below = np.nonzero(force <= threshold)[0]
-            if not below.size:
-                below = np.array([0])
-            i = int(below[-1])
+            i = self._onset_index(t, force, threshold, scan_to)
             start = int(t[i])
             if i + 1 < force.size and force[i + 1] > force[i]:
                 frac = (threshold - force[i]) / (force[i + 1] - force[i])
@@ -310,6 +308,26 @@ class RepTracker:
         self._near_high, self._leave_t_us = True, None
         self._top_mm = self._back_mm = self._peak_mm = gap_mm
         self._back_t_us = t_confirm_us
+
+    @staticmethod
+    def _onset_index(t: np.ndarray, force: np.ndarray, threshold: float, leave_us: int) -> int:
+        """The last sample at rest before the pull: in the ONSET_LOOKBACK_US
+        before the gap left the bottom, from the first sample at rest (past
+        the braking of the lowering before), where the force first rose over
+        ``threshold`` (a pull may push twice: a first surge, a slow rise, a
+        second surge; it began with the first); if the force never was at
+        rest in that stretch (a slow pull began before it), where it last
+        rose over before it."""
+        above = force > threshold
+        w0 = int(np.searchsorted(t, leave_us - ONSET_LOOKBACK_US))
+        at_rest = np.nonzero(~above[w0:])[0]
+        if at_rest.size:               # first at rest in the stretch (after any braking) ...
+            r = w0 + int(at_rest[0])
+            rises = np.nonzero(above[r + 1:] & ~above[r:-1])[0]
+            if rises.size:             # ... then the first rise from there
+                return r + int(rises[0])
+        below = np.nonzero(~above[:max(w0, 1)])[0]
+        return int(below[-1]) if below.size else 0
 
     # -- force ---------------------------------------------------------------
     def on_force(self, t_us: int, force_n: float, prev: tuple[int, float] | None) -> list[RepDraft]:
