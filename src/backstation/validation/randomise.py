@@ -411,13 +411,16 @@ def _sim_session(seed: int, rng) -> Session:
                 tags.add("regrip")
             reps.append(_only_known(RepSpec, **kw))
         entry = str(rng.choice(["settle", "one-motion", "walk-in"]))
+        exit_ = str(rng.choice(["settle", "stand-up"]))
         passes = tuple((float(rng.uniform(250, 750)), float(rng.uniform(0.2, 0.7)))
                        for _ in range(int(rng.integers(1, 4)))) if entry == "walk-in" else ()
         sets.append(_only_known(SetSpec, reps=tuple(reps), rest_after_s=float(rng.uniform(8, 20)),
-                                entry=entry, exit=str(rng.choice(["settle", "stand-up"])),
+                                entry=entry, exit=exit_,
                                 walk_in_passes=passes))
         tags.add(f"tempo_{tempo}")
-        tags.add(f"entry_{entry}")
+        # the same phenomena under the body model's names
+        tags.add("entry_" + {"one-motion": "lie_grip", "walk-in": "walk_in"}.get(entry, entry))
+        tags.add("exit_" + {"settle": "let_go", "stand-up": "stand_up"}[exit_])
     force_rate = _pick(rng, {10: 0.2, 80: 0.77, 1000: 0.03})
     has_dist = rng.random() >= 0.1
     dist_rate = float(rng.uniform(10, 20)) if rng.random() < 0.75 else float(rng.uniform(30, 50))
