@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import body as bd
-from .body import ACT_UP_S, DT_S, G_MS2, Geometry
+from .body import ACT_UP_S, DT_S, Geometry
 from .motion import Drive, State, Track, move
 
 CONTACT_GREY_MM = 40.0        # closest approach 0..40 mm short: too close to call
@@ -427,7 +427,7 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
     v = -np.gradient(tl.reading_mm, DT_S)
     v = np.convolve(v, np.ones(5) / 5, mode="same")
     out = []
-    for k, tr in enumerate(bs.traces):
+    for tr in bs.traces:
         i_cmd = int(np.searchsorted(t, tr.t_cmd_s))
         i_top = int(np.searchsorted(t, tr.t_top_s))
         # start: the chest starts to rise (from rest) or turns upwards (from a descent)
@@ -487,9 +487,4 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
         out.append(KinematicRep(tr.set_index, tr.index, t_start, t_end, contact, straight, released,
                                 min_gap, bottom_elbow, min_reading, rom, top_hold, grey, tr.plan.tags,
                                 contact_s, float(tl.reading_mm[j]), float(tl.reading_mm[i_end])))
-        _ = k
     return out
-
-
-def body_weight_n(params: bd.BodyParams) -> float:
-    return params.body_mass_kg * G_MS2

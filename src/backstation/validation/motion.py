@@ -31,7 +31,7 @@ import numpy as np
 from . import body as bd
 from .body import (
     ACT_DOWN_S, ACT_UP_S, ARM_STOP_N_PER_M, CHEST_N_PER_M, CHEST_N_S_PER_M, DT_S,
-        FLOOR_N_PER_M, FLOOR_N_S_PER_M, G_MS2, Geometry, fv,
+    FLOOR_N_PER_M, FLOOR_N_S_PER_M, G_MS2, Geometry,
 )
 
 TWO_PI = 2 * math.pi
@@ -57,13 +57,6 @@ class Track:
     s: list[float] = field(default_factory=list)
     load_n: list[float] = field(default_factory=list)
     grip: list[float] = field(default_factory=list)
-
-    def extend(self, other: "Track") -> None:
-        self.t_s += other.t_s
-        self.theta += other.theta
-        self.s += other.s
-        self.load_n += other.load_n
-        self.grip += other.grip
 
 
 @dataclass(frozen=True)
@@ -123,7 +116,6 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
     w_s = p.shoulder_speed_rad_s
     dt = DT_S
     kind = drv.kind
-    theta_top = g.theta_top
     cos, sin, sqrt, acos, atan2 = math.cos, math.sin, math.sqrt, math.acos, math.atan2
     fv_k, fv_emax = bd.FV_CURVATURE, bd.FV_ECCENTRIC_MAX
     touch = kind == "pull" and drv.stop_gap_m is None
@@ -418,5 +410,4 @@ def move(g: Geometry, st: State, drv: Drive) -> tuple[Track, str]:
                     outcome = "fallen"
                     break
     st.t_s, st.theta, st.omega, st.act, st.s, st.grip = t, th, om, act, s, grip
-    _ = theta_top
     return tr, outcome
