@@ -204,10 +204,29 @@ def test_letting_go_mid_rep_is_bar_released():
     raw = force.raw.copy()
     raw[~keep] = 0
     force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    gap = dist.gap_mm.copy()
+    gap[dist.t_device_us >= (cut + 0.15) * 1e6] = 800       # the body drops to the floor
+    dist = DistanceBlock(dist.seq, dist.t_device_us, gap, dist.t_host_s)
     p, _ = analyse(force, dist)
     reps = p.sets[0].reps
     assert [r.reason for r in reps] == [None, "bar_released"]
     assert reps[1].t_end_us / 1e6 == pytest.approx(cut, abs=0.02)
+
+
+def test_standing_up_out_of_a_pull_is_not_a_rep():
+    """The load goes off mid-pull but the chest stays where it was (the
+    athlete stood up, the legs took the weight): no rep, not a release."""
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    cut = windows[1][0] + 0.8
+    raw = force.raw.copy()
+    raw[force.t_device_us >= cut * 1e6] = 0
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    gap = dist.gap_mm.copy()
+    after = dist.t_device_us >= cut * 1e6
+    gap[after] = gap[np.argmax(after) - 1]
+    dist = DistanceBlock(dist.seq, dist.t_device_us, gap, dist.t_host_s)
+    p, _ = analyse(force, dist)
+    assert [r.reason for r in p.sets[0].reps] == [None]
 
 
 def test_without_a_distance_sensor_reps_come_from_force_and_contact_is_unknown():

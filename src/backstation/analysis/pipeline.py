@@ -292,7 +292,8 @@ class AnalysisPipeline:
                 pass                   # not the chest: neither a reading nor a missed one
             else:
                 loaded = self._segmenter.holding(t)
-                self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded))
+                now = self._prev_force is None or self._prev_force[1] > self.config.load_threshold_n
+                self._finish_drafts(self._tracker.on_gap(t, float(gap_mm), loaded, now))
 
     def _trim(self) -> None:
         self.forces.trim()

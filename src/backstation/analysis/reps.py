@@ -32,7 +32,10 @@ States: ``bottom`` (waiting for a pull) -> ``up`` (pull confirmed, tracking
 the top and the way back) -> ``locked`` (the arms are straight again;
 waiting for the force to settle to close the rep) -> ``bottom``. From
 ``up``, a second fall of ``min_range_mm`` before reaching straight closes
-the rep as ``no_lockout`` at the turning point and opens the next one.
+the rep as ``no_lockout`` at the turning point and opens the next one; a
+release (the load off mid-rep) goes to ``let_go``, where the gap tells a
+hand that let go (the body drops: ``bar_released``) from an athlete
+standing up out of the rep (no rep).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ REST_LEVELS = 5            # the straight-arm reference: median of this many res
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
+RELEASE_DROP_MM = 100.0          # let go mid-rep: the gap rises this much ...
+RELEASE_WATCH_US = 1_000_000     # ... within this long, as the body drops
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
@@ -84,6 +89,8 @@ class RepTracker:
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._prev_t_us = 0
         self._missed = False                   # no reading since the previous one
+        self._let_go_t_us = 0                  # a release mid-rep: when, and the gap then
+        self._let_go_from_mm: float | None = None
         self._prev_before_mm = 0.0
         self._since_lock: list[tuple[int, float]] = []   # readings since the lockout
         self._settled_t_us: int | None = None  # after lockout: the force is back at rest
@@ -160,8 +167,16 @@ class RepTracker:
             del self._rests[:-REST_LEVELS]
 
     # -- gap -----------------------------------------------------------------
-    def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True) -> list[RepDraft]:
-        """One reading the speed gate accepted; ``loaded``: the bar carries the athlete."""
+    def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True,
+               loaded_now: bool = True) -> list[RepDraft]:
+        """One reading the speed gate accepted; ``loaded``: the athlete holds
+        the bar (see SetSegmenter.holding); ``loaded_now``: the force is over
+        the load threshold at this very reading."""
+        if self.state == "up" and not loaded_now:
+            return []         # the hands are coming off: what the gap does now is no pull
+        if self.state == "let_go":
+            self._prev_mm, self._prev_t_us = gap_mm, t_us
+            return self._on_gap_let_go(t_us, gap_mm)
         prev, self._prev_mm = self._prev_mm, gap_mm
         self._prev_before_mm = prev
         self._after_miss, self._missed = self._missed, False
@@ -434,10 +449,26 @@ class RepTracker:
             if not (force.size and force.max() > base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)):
                 self.rep, self.state = None, "bottom"
                 return []
-            self.rep.released = True
-            return [self._close(t_below_us)]
+            # Let go mid-rep, or stood up out of the rep: the body drops when
+            # the hands let go of a pull; standing up, the chest stays.
+            self.state, self._let_go_t_us, self._let_go_from_mm = "let_go", t_below_us, self._prev_mm
+            return []
         if self.state == "locked":
             return [self._close_at_force_min(self._lock_t_us, t_below_us)]
+        if self.state == "let_go":       # the set ended before the gap told
+            self.rep, self.state = None, "bottom"
+        return []
+
+    def _on_gap_let_go(self, t_us: int, gap_mm: float) -> list[RepDraft]:
+        """After a release mid-rep: ``bar_released`` once the gap shows the
+        body dropping (RELEASE_DROP_MM within RELEASE_WATCH_US); none by
+        then, the athlete got off (stood up): no rep."""
+        if self._let_go_from_mm is not None and gap_mm >= self._let_go_from_mm + RELEASE_DROP_MM:
+            self.rep.released = True
+            self.state = "up"
+            return [self._close(self._let_go_t_us)]
+        if t_us > self._let_go_t_us + RELEASE_WATCH_US:
+            self.rep, self.state = None, "bottom"
         return []
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
@@ -446,6 +477,9 @@ class RepTracker:
         if self.state == "up":
             self.rep.cut = True
             return [self._close(t_last_us)]
+        if self.state == "let_go":
+            self.rep, self.state = None, "bottom"
+            return []
         done = self._close_locked(t_last_us)
         self.state = "bottom"
         return done
@@ -454,7 +488,7 @@ class RepTracker:
         """The recording or the set was ended on purpose (end of data, a
         manual end): a rep not yet locked out was cut off by that, not by the
         athlete, so it is dropped; a locked-out one is closed with its verdict."""
-        if self.state == "up":
+        if self.state in ("up", "let_go"):
             self.rep, self.state = None, "bottom"
             return []
         return self._close_locked(t_last_us)
