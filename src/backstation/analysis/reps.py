@@ -55,7 +55,8 @@ FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share 
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
 RELEASE_DROP_MM = 100.0          # let go mid-rep: the gap rises this much ...
-RELEASE_WATCH_US = 1_000_000     # ... within this long, as the body drops
+RELEASE_WATCH_US = 300_000       # ... within this long after the load went under: a body falls at once;
+                                 # an athlete who stood up stays, then walks away
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
@@ -463,12 +464,12 @@ class RepTracker:
         """After a release mid-rep: ``bar_released`` once the gap shows the
         body dropping (RELEASE_DROP_MM within RELEASE_WATCH_US); none by
         then, the athlete got off (stood up): no rep."""
-        if self._let_go_from_mm is not None and gap_mm >= self._let_go_from_mm + RELEASE_DROP_MM:
+        if t_us > self._let_go_t_us + RELEASE_WATCH_US:
+            self.rep, self.state = None, "bottom"
+        elif self._let_go_from_mm is not None and gap_mm >= self._let_go_from_mm + RELEASE_DROP_MM:
             self.rep.released = True
             self.state = "up"
             return [self._close(self._let_go_t_us)]
-        if t_us > self._let_go_t_us + RELEASE_WATCH_US:
-            self.rep, self.state = None, "bottom"
         return []
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
