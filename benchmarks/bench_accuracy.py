@@ -54,7 +54,7 @@ def run(seeds: list[int], workers: int):
 def print_table(scores, only: str | None) -> None:
     from backstation.validation.score import TARGETS, aggregate
     figs = aggregate(scores)
-    rows = sorted((f for f in figs.values() if f.true_reps >= TABLE_MIN_REPS or f.tag == "ALL"),
+    rows = sorted((f for f in figs.values() if f.true_reps >= TABLE_MIN_REPS or f.tag in ("ALL", only)),
                   key=lambda f: (f.tag != "ALL", f.tag))
     head = (f"{'phenomenon':26s} {'sess':>5s} {'reps':>6s} {'recall%':>8s} {'phant/100':>9s} "
             f"{'verdict%':>8s} {'grey':>5s} {'p99 start':>9s} {'p99 end':>8s} {'p99 peak%':>9s} "
@@ -164,18 +164,20 @@ def main() -> None:
         for tag, n in sorted(c.items()):
             print(f"{tag:28s} {n}")
         return
+    gen_cpu = sum(getattr(s, "gen_s", 0.0) for s in scores)
+    judge_cpu = sum(s.elapsed_s for s in scores)
+    ran = len(scores)
     if args.only:
         scores = [s for s in scores if args.only in s.tags or any(args.only in r.tags for r in s.reps)]
         if not scores:
             sys.exit(f"no session among {len(seeds)} carries {args.only!r} (see --tags)")
     reps = sum(s.true_reps for s in scores)
     models = {m: sum(1 for s in scores if s.model == m) for m in ("body", "sim")}
-    cpu = sum(s.elapsed_s + getattr(s, "gen_s", 0.0) for s in scores)
-    print(f"{len(scores)} sessions ({models['body']} body model, {models['sim']} project simulator), "
+    kept = f" (those with {args.only!r} among {ran})" if args.only else ""
+    print(f"{len(scores)} sessions{kept}: {models['body']} body model, {models['sim']} project simulator; "
           f"{reps} true reps; seeds {args.seed}..{args.seed + args.sessions - 1}; "
-          f"{wall:.0f} s wall on {args.workers} workers ({cpu:.0f} s CPU: "
-          f"{sum(getattr(s, 'gen_s', 0.0) for s in scores):.0f} generating, "
-          f"{sum(s.elapsed_s for s in scores):.0f} judging)\n")
+          f"{wall:.0f} s wall on {args.workers} workers ({gen_cpu + judge_cpu:.0f} s CPU: "
+          f"{gen_cpu:.0f} generating, {judge_cpu:.0f} judging)\n")
     print_table(scores, args.only)
     print_worst(scores)
 
