@@ -35,6 +35,10 @@ through decides nothing (reps.py, contact.py).
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..samples import DistanceBlock
+
 MAX_SPEED_MM_S = 4000.0      # carried-forward speed is clamped to this
 MAX_ACCEL_MM_S2 = 50_000.0   # what the prediction may miss by: 0.5 a dt^2 (62 mm at 20 Hz)
 NOISE_MM = 20.0              # sensor noise and quantisation, per reading
@@ -133,3 +137,35 @@ class GapGate:
         """End of the data: what is still held was never confirmed."""
         self._settle(False)
         return self._decided()
+
+
+class DistanceGate:
+    """``GapGate`` over blocks: the readings it has decided on come out in
+    order, a reading set aside as SET_ASIDE_MM and no reading as
+    NO_READING_MM; the rest wait inside for its decision."""
+
+    def __init__(self) -> None:
+        self._gate = GapGate()
+        self._waiting: list[DistanceBlock] = []
+
+    def push(self, block: DistanceBlock) -> DistanceBlock:
+        self._waiting.append(block)
+        verdicts = []
+        for t, g in zip(block.t_device_us.tolist(), block.gap_mm.tolist()):
+            verdicts += [v for _, v in self._gate.push(t, g)]
+        return self._decided(verdicts)
+
+    def flush(self) -> DistanceBlock:
+        """End of the data: what is still held was never confirmed."""
+        return self._decided([v for _, v in self._gate.flush()])
+
+    def _decided(self, verdicts: list[bool]) -> DistanceBlock:
+        pending = DistanceBlock.concat(self._waiting)
+        n = len(verdicts)
+        self._waiting = [DistanceBlock(pending.seq[n:], pending.t_device_us[n:],
+                                       pending.gap_mm[n:], pending.t_host_s[n:])] \
+            if n < len(pending) else []
+        gap = pending.gap_mm[:n]
+        gap = np.where(verdicts, gap, np.where(is_reading(gap), SET_ASIDE_MM, NO_READING_MM))
+        return DistanceBlock(pending.seq[:n], pending.t_device_us[:n], gap.astype(np.int32),
+                             pending.t_host_s[:n])

@@ -10,8 +10,8 @@ distance sensor only force is processed and contact is unknown.
 Where a sample becomes a rep: ``_process`` cuts the pending blocks at the
 watermark (and at a manual set start or end, which take effect at their
 time in the stream), ``batch.merge`` orders them, the speed gate
-(gapclean.py) marks which distance readings are the chest, and ``Steps``
-walks the batch in time order: force samples go to the set segmenter
+(gapclean.py) marks which distance readings are the chest, and ``_walk``
+goes through the batch in time order: force samples go to the set segmenter
 (sets.py) and the rep tracker (reps.py), accepted readings to the contact
 detector (contact.py) and the rep tracker. A finished rep is judged in
 ``_judge`` and measured in metrics.py.
@@ -19,21 +19,23 @@ detector (contact.py) and the rep tracker. A finished rep is judged in
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from ..samples import DistanceBlock, ForceBlock
 from .calibration import ForceCalibration
-from .batch import merge
-from .config import DISTANCE_LAG_S, DROPOUT_REP_S, SET_KEEP_GAP_S, AnalysisConfig
+from .batch import DATA_GAP_US, Batch, merge
+from .config import DISTANCE_LAG_S, SET_KEEP_GAP_S, AnalysisConfig
 from .contact import ContactDetector
 from .force_reps import ForceOnlyRepTracker
-from .gapclean import NO_READING_MM, SET_ASIDE_MM, GapGate, is_reading
+from .gapclean import NO_READING_MM, SET_ASIDE_MM, DistanceGate
 from .history import History
 from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
 from .results import AnalysisEvent, ContactChanged, Rep, RepCompleted, SetEnded, SetResult, SetStarted
 from .sets import SetSegmenter
-from .steps import Steps
+from .verdict import verdict
 
 KEEP_S = 10.0            # how far a look-back reaches behind the newest sample
 KEEP_US = int(KEEP_S * 1e6)
@@ -42,8 +44,11 @@ END_OF_TIME_US = 1 << 62
 
 
 class AnalysisPipeline:
-    def __init__(self, config: AnalysisConfig, channels: int = 2):
+    def __init__(self, config: AnalysisConfig, channels: int = 2, *, reference: bool = False):
+        """``reference``: every force sample goes through the judgement one
+        by one (the plain twin of the bulk path, for tests and checks)."""
         self.config = config
+        self.reference = reference
         self.channels = channels
         self.calibration = ForceCalibration(channels)
         self.sets: list[SetResult] = []
@@ -60,14 +65,12 @@ class AnalysisPipeline:
         self.gaps = History("gap_mm", "missing")
         # The last second of raw counts, for a software tare; kept across gaps.
         self._raw = History("total_n", *[f"raw{c}" for c in range(channels)])
-        self._steps = Steps(self)
         self._contact = ContactDetector(config.contact_mm)
         self._contact_on_us: list[int] = []
         self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
                                        int(config.set_off_s * 1e6))
         self._tracker: RepTracker | ForceOnlyRepTracker | None = None
-        self._gate = GapGate()
-        self._ungated: list[DistanceBlock] = []      # readings the gate has not decided yet
+        self._gate = DistanceGate()                  # readings it has not decided on wait there
         self._marks: list[tuple[int, bool]] = []     # manual (t_us, start?) not reached yet
         self._events: list[AnalysisEvent] = []
 
@@ -98,7 +101,7 @@ class AnalysisPipeline:
             self._pend_f.append(force)
             self._last_f_us = int(force.t_device_us[-1])
         if len(distance) and self.config.has_distance:
-            self._take_distance(self._gated(distance))
+            self._take_distance(self._gate.push(distance))
         self._process(self._watermark())
         return self._take_events()
 
@@ -112,7 +115,7 @@ class AnalysisPipeline:
         last sample. A rep the end cut off (not yet locked out) is dropped:
         stopping the recording is not the athlete's fault."""
         if self.config.has_distance:
-            self._take_distance(self._gated(None))
+            self._take_distance(self._gate.flush())
         self._process(None)
         if self._prev_force is not None:
             self._close_set(self._prev_force[0], "stop")
@@ -191,31 +194,119 @@ class AnalysisPipeline:
         gap_mm = dist.gap_mm[:nd] if nd else np.empty(0, np.int32)
         batch = merge(f_t[:nf], newtons, raw, d_t[:nd], gap_mm, self._done_us)
         self.late_samples += batch.late
-        self._steps.run(batch)
+        self._walk(batch)
         if batch.last_us is not None:
             self._done_us = batch.last_us
         self._trim()
 
-    def _gated(self, block: DistanceBlock | None) -> DistanceBlock:
-        """The readings the speed gate has decided on, in order, the ones it
-        set aside (and missed echoes) as -1; the rest wait for it."""
-        if block is not None and len(block):
-            self._ungated.append(block)
-        if not self._ungated:
-            return DistanceBlock.empty()
-        pending = _joined(self._ungated, lambda: DistanceBlock.concat(self._ungated))
-        verdicts = []
-        if block is None:
-            verdicts = [v for _, v in self._gate.flush()]
-        else:
-            for t, g in zip(block.t_device_us.tolist(), block.gap_mm.tolist()):
-                verdicts += [v for _, v in self._gate.push(t, g)]
-        n = len(verdicts)
-        self._ungated = [_slice_distance(pending, n)] if n < len(pending) else []
-        gap = pending.gap_mm[:n]
-        gap = np.where(verdicts, gap, np.where(is_reading(gap), SET_ASIDE_MM, NO_READING_MM))
-        return DistanceBlock(pending.seq[:n], pending.t_device_us[:n], gap.astype(np.int32),
-                             pending.t_host_s[:n])
+    # -- the walk through one batch, a run of samples at a time ------------------
+    # Almost every force sample changes nothing but timers: the load stays on
+    # one side of the threshold, the rep tracker waits for the next gap
+    # reading. Between two distance readings the set segmenter and the rep
+    # tracker say, from numpy over the whole run, how many samples they would
+    # answer with nothing; those are taken in bulk (their history was appended
+    # with the block, their timers advance at once) and only the first sample
+    # that may change something, every distance reading and every stream gap
+    # go through one at a time. The results are those of the sample-by-sample
+    # walk (``reference=True``), in any cut of the stream: a differential test
+    # runs both on long random streams (tests/test_analysis_reference.py).
+
+    def _walk(self, b: Batch) -> None:
+        ok = b.f_ok
+        ok_at = np.flatnonzero(ok)                      # force index of each calibrated sample
+        cur = _Cursor(b, ok_t=b.f_t_us[ok_at], ok_f=b.f_total_n[ok_at], ok_at=ok_at.tolist(),
+                      ok_before=np.concatenate([[0], np.cumsum(ok)]).tolist())
+        cur.ok_t_list, cur.ok_f_list = cur.ok_t.tolist(), cur.ok_f.tolist()
+        self.forces.extend(cur.ok_t, cur.ok_f, b.f_channels_n[ok_at])
+        self._raw.extend(cur.ok_t, cur.ok_f, b.f_raw[ok_at])
+        missed = b.d_gap_mm < 0
+        self.gaps.extend(b.d_t_us, np.where(missed, np.nan, b.d_gap_mm), missed)
+        # Samples that must be taken singly whatever the state: a stream gap
+        # before them, or a long wait since the previous calibrated force.
+        single = b.f_gap.copy()
+        if cur.ok_t.size:
+            waits = np.empty(len(cur.ok_t), np.int64)
+            waits[0] = cur.ok_t[0] - self._prev_force[0] if self._prev_force is not None else 0
+            np.subtract(cur.ok_t[1:], cur.ok_t[:-1], out=waits[1:])
+            single[ok_at] |= waits > DATA_GAP_US
+        cur.singles = np.flatnonzero(single).tolist()
+        d_t, d_gap_mm, d_after = b.d_t_us.tolist(), b.d_gap_mm.tolist(), b.d_after.tolist()
+        d_gap, d_prev = b.d_gap.tolist(), b.d_prev_us.tolist()
+        nf = len(b.f_t_us)
+        j = 0
+        for i in range(len(d_t) + 1):
+            end = d_after[i] if i < len(d_t) else nf
+            while j < end:
+                k = self._quiet_run(cur, j, end)
+                if k < end:
+                    self._force_sample(cur, k)
+                    j = k + 1
+                else:
+                    j = end
+            if i < len(d_t):
+                self._sync_segmenter(cur, cur.ok_before[j])   # it says whether the bar is held
+                if d_gap[i]:
+                    self._on_data_gap(d_prev[i], d_t[i])
+                    cur.seg_quiet_to = -1
+                self.gaps.see(i + 1)
+                self._on_distance(d_t[i], d_gap_mm[i])
+        self._sync_segmenter(cur, len(cur.ok_t_list))
+
+    def _sync_segmenter(self, cur: _Cursor, upto: int) -> None:
+        """Give the segmenter the calibrated samples taken quietly, up to ``upto``."""
+        if upto > cur.seg_from:
+            self._segmenter.advance(cur.ok_t[cur.seg_from:upto], cur.ok_f[cur.seg_from:upto])
+            cur.seg_from = upto
+
+    def _quiet_run(self, cur: _Cursor, j: int, end: int) -> int:
+        """Take force samples j.. that change nothing; return the index of the
+        first one that may (or ``end``)."""
+        if self.reference:
+            return j
+        singles = cur.singles
+        while cur.next_single < len(singles) and singles[cur.next_single] < j:
+            cur.next_single += 1
+        if cur.next_single < len(singles) and singles[cur.next_single] < end:
+            end = singles[cur.next_single]
+        a, c = cur.ok_before[j], cur.ok_before[end]
+        if a == c:                                      # uncalibrated only
+            self.uncalibrated_samples += end - j
+            return end
+        if cur.seg_quiet_to < 0:
+            self._sync_segmenter(cur, a)
+            cur.seg_quiet_to = a + self._segmenter.quiet_count(cur.ok_t[a:], cur.ok_f[a:])
+        to = min(c, cur.seg_quiet_to)
+        if to > a and self._tracker is not None:
+            to = a + self._tracker.force_quiet_count(cur.ok_t[a:to], cur.ok_f[a:to])
+        if to > a:
+            last_t = cur.ok_t_list[to - 1]
+            self._prev_force = (last_t, cur.ok_f_list[to - 1])
+            self.forces.see(to)
+            self._raw.see(to)
+            self._advance_horizon(last_t)
+        stop = cur.ok_at[to] if to < c else end
+        self.uncalibrated_samples += (stop - j) - (to - a)
+        return stop
+
+    def _force_sample(self, cur: _Cursor, k: int) -> None:
+        """One force sample that may change something."""
+        b = cur.b
+        n = cur.ok_before[k]
+        self._sync_segmenter(cur, n)
+        cur.seg_quiet_to = -1
+        if b.f_gap[k]:
+            self._on_data_gap(int(b.f_prev_us[k]), int(b.f_t_us[k]))
+        if not b.f_ok[k]:
+            self.uncalibrated_samples += 1
+            return
+        t, total = cur.ok_t_list[n], cur.ok_f_list[n]
+        prev = self._prev_force
+        if prev is not None and t - prev[0] > DATA_GAP_US:
+            self._on_data_gap(prev[0], t)
+        self.forces.see(n + 1)
+        self._raw.see(n + 1)
+        self._on_force(t, total)
+        cur.seg_from = n + 1
 
     def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
         t = force.t_device_us[:n]
@@ -232,7 +323,7 @@ class AnalysisPipeline:
         return out
 
     def _on_force(self, t: int, total: float) -> None:
-        """One force sample that may change something (steps.py skips the rest)."""
+        """One force sample that may change something (``_quiet_run`` takes the rest)."""
         prev = self._prev_force
         for change, t_change in self._segmenter.update(t, total):
             if change == "start":
@@ -349,7 +440,8 @@ class AnalysisPipeline:
             if s is None:
                 return
             rep = Rep(s.index, len(s.reps) + 1, None, None, draft.t_start_us, draft.t_end_us)
-            self._judge(rep, draft)
+            rep.valid, rep.reason, rep.t_contact_us = verdict(
+                draft, self._contact_on_us, self.gaps, self.config.has_distance)
             t_f, fc = self.forces.window(rep.t_start_us, rep.t_end_us)
             t_g, gc = self.gaps.window(rep.t_start_us, rep.t_end_us)
             chans = np.stack([fc[f"ch{c}_n"] for c in range(self.channels)], axis=1) \
@@ -360,38 +452,21 @@ class AnalysisPipeline:
             fill_set_metrics(s)
             self._events.append(RepCompleted(rep))
 
-    def _judge(self, rep: Rep, draft: RepDraft) -> None:
-        if draft.released:
-            rep.valid, rep.reason = False, "bar_released"
-            return
-        if draft.cut:
-            rep.valid, rep.reason = False, "sensor_dropout"
-            return
-        if not self.config.has_distance:
-            rep.valid, rep.reason = None, None       # contact unknown, never guessed
-            return
-        touches = [c for c in self._contact_on_us if rep.t_start_us <= c <= rep.t_end_us]
-        rep.t_contact_us = touches[0] if touches else None
-        if rep.t_contact_us is None:
-            if self._longest_dropout_us(rep.t_start_us, rep.t_end_us) >= DROPOUT_REP_S * 1e6:
-                rep.valid, rep.reason = False, "sensor_dropout"
-            else:
-                rep.valid, rep.reason = False, "no_contact"
-        elif not draft.lockout:
-            rep.valid, rep.reason = False, "no_lockout"
-        else:
-            rep.valid, rep.reason = True, None
 
-    def _longest_dropout_us(self, t0: int, t1: int) -> int:
-        """Longest run of missed echoes inside the rep, from the last good reading."""
-        t, cols = self.gaps.window(t0 - 500_000, t1)
-        longest, last_good = 0, None
-        for ti, missing in zip(t.tolist(), cols["missing"].tolist()):
-            if not missing:
-                last_good = ti
-            elif last_good is not None and ti >= t0:
-                longest = max(longest, ti - max(last_good, t0))
-        return longest
+@dataclass
+class _Cursor:
+    """Where the walk through one batch has got to."""
+    b: Batch
+    ok_t: np.ndarray               # calibrated force samples: times, totals
+    ok_f: np.ndarray
+    ok_at: list[int]               # force index of each calibrated sample
+    ok_before: list[int]           # calibrated samples before force index j
+    ok_t_list: list[int] = field(default_factory=list)
+    ok_f_list: list[float] = field(default_factory=list)
+    singles: list[int] = field(default_factory=list)   # force indices taken singly
+    next_single: int = 0
+    seg_from: int = 0              # calibrated samples before this were given to the segmenter
+    seg_quiet_to: int = -1         # ... up to here it says nothing (-1: not worked out)
 
 
 def _joined(blocks: list, concat):
