@@ -31,7 +31,7 @@ from backstation.validation import body as bd
 from backstation.validation.athlete import RepPlan, SetPlan, kinematic_truth, simulate_session
 from backstation.validation.motion import Drive, State, move
 
-SAMPLE_SESSIONS = int(os.environ.get("BACKSTATION_VALIDATION_SESSIONS", "220"))
+SAMPLE_SESSIONS = int(os.environ.get("BACKSTATION_VALIDATION_SESSIONS", "200"))
 SAMPLE_FIRST_SEED = 1_000_000     # apart from the benchmark's default seeds 0..1999
 PARAMS = bd.BodyParams(body_mass_kg=80.0, height_m=1.80, bar_height_m=0.92, shoulder_share=2.5)
 
