@@ -14,7 +14,7 @@ GAP_HOLD_S = 0.20              # a missed echo keeps the last gap this long; aft
 CONTACT_HYSTERESIS_MM = 10.0   # leave contact only above threshold + this
 CONTACT_DWELL_SAMPLES = 2      # consecutive readings to make or break a contact (~0.1 s)
 DROPOUT_REP_S = 0.30           # a rep with this much unknown gap and no contact seen: sensor_dropout
-LOCKOUT_TOL_MM = 50.0          # "straight": gap within this of the athlete's resting hang
+LOCKOUT_TOL_MM = 70.0          # "straight": gap within this of the athlete's resting hang
 TOP_BAND_MM = 10.0             # top hold: gap within max(this, 3 % ROM) of the rep's minimum
 
 # Force (HX711 at 10 or 80 SPS).

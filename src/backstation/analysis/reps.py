@@ -62,6 +62,7 @@ REST_SKIP_US = 300_000           # the rest level skips this much of the hang's 
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
 REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
 HIGH_WINDOW_US = 4_000_000  # a pull falls from the highest gap of the last 4 s
+END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
@@ -96,6 +97,7 @@ class RepTracker:
         self._since_lock: list[tuple[int, float]] = []   # readings since the lockout
         self._settled_t_us: int | None = None  # after lockout: the force is back at rest
         self._arrived_t_us: int | None = None  # ... the chest stopped coming down
+        self._near_rest = False                # ... the chest is near its hang: an end is looked for
         self._after_miss = False               # ... before the current one
         self._high_mm: float | None = None     # the highest gap of the last HIGH_WINDOW_S
         self._high_t_us = 0
@@ -257,6 +259,8 @@ class RepTracker:
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
             self._since_lock = [(prev_t, self._prev_before_mm), (t_us, gap_mm)]
             self._settled_t_us = self._arrived_t_us = None
+            ref = self.reference_mm
+            self._near_rest = ref is None or high >= ref - END_BAND_MM
             self._set_high(high, t_top)
             self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
@@ -354,7 +358,7 @@ class RepTracker:
             if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
                 return [self._close_at_turn(t_us)]
             return []
-        if self._settled_t_us is None and force_n <= self._threshold_n:
+        if self._settled_t_us is None and self._near_rest and force_n <= self._threshold_n:
             end = t_us
             if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
                 frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
@@ -375,12 +379,16 @@ class RepTracker:
         has arrived. The rep ends when both have happened: the force settled
         and the gap stopped rising (under ARRIVE_MM over the last ARRIVE_S)."""
         self._since_lock.append((t_us, gap_mm))
+        ref = self.reference_mm
+        if ref is None or gap_mm >= ref - END_BAND_MM:
+            self._near_rest = True
         if self._arrived_t_us is not None:
             return []
         back = [g for t, g in self._since_lock if t <= t_us - ARRIVE_US]
         if not back or gap_mm - back[-1] >= ARRIVE_MM:
             return []
         self._arrived_t_us = max(self._lock_t_us, t_us - ARRIVE_US)
+        self._near_rest = True
         if self._settled_t_us is not None:
             return [self._close(max(self._settled_t_us, self._arrived_t_us))]
         return []
@@ -393,7 +401,7 @@ class RepTracker:
         since = t_us - self._lock_t_us
         due = since > END_TIMEOUT_S * 1e6
         if not (self._leave_t_us is not None and self._leave_t_us > self._lock_t_us) \
-                and self._settled_t_us is None:
+                and self._settled_t_us is None and self._near_rest:
             due |= force_n <= self._threshold_n
         due &= since > 0
         return int(np.argmax(due)) if due.any() else len(t_us)
