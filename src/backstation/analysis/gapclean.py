@@ -20,7 +20,10 @@ sensor's noise can explain is *held* and decided by what follows:
   removed up to ``MAX_HELD`` long;
 - held readings that agree with each other for more than ``MAX_HELD``
   readings are the world changing (the athlete got off, a leg under the
-  sensor): they are all taken.
+  sensor): they are all taken;
+- once ``MIN_CHAIN`` held readings agree, they are a rival account: a
+  reading that fits neither is a stray beside both, and it takes two
+  readings that fit the accepted trace (not one) to drop the held ones.
 
 A reading is therefore decided at most ``MAX_HELD`` readings late (250 ms at
 20 Hz); the analysis waits for the decision, so the result does not depend
@@ -42,7 +45,9 @@ from ..samples import DistanceBlock
 MAX_SPEED_MM_S = 4000.0      # carried-forward speed is clamped to this
 MAX_ACCEL_MM_S2 = 50_000.0   # what the prediction may miss by: 0.5 a dt^2 (62 mm at 20 Hz)
 NOISE_MM = 20.0              # sensor noise and quantisation, per reading
+MAX_ACCEL_SLACK_MM = 250.0   # ... at most (after a long stretch the speed bound takes over)
 MAX_HELD = 5
+MIN_CHAIN = 3                # held readings that agree: a rival account of the chest
 MAX_VALID_GAP_MM = 4000      # readings above (a ToF out-of-range code, 8190) are no reading
 NO_READING_MM = -1           # the sensor saw nothing (a missed echo, out of range)
 SET_ASIDE_MM = -2            # a reading the gate found was not the chest
@@ -63,6 +68,7 @@ class GapGate:
         self._accepted: list[tuple[int, float]] = []      # the last two accepted (t_us, gap_mm)
         self._queue: list[list] = []                      # [index, t_us, gap_mm, verdict|None]
         self._held: list[list] = []                       # queue entries held back
+        self._rival: list[list] = []                      # readings fitting the trace meanwhile
         self._pushed = 0
 
     # -- how far a reading is from what is expected, as a share of what may be
@@ -83,7 +89,8 @@ class GapGate:
         else:
             noise += MAX_SPEED_MM_S * dt
         expected = g1 + speed * dt
-        return abs(gap_mm - expected) / (noise + 0.5 * MAX_ACCEL_MM_S2 * dt * dt)
+        accel = min(MAX_ACCEL_SLACK_MM, 0.5 * MAX_ACCEL_MM_S2 * dt * dt)
+        return abs(gap_mm - expected) / (noise + accel)
 
     @staticmethod
     def _miss_step(a_t_us: int, a_mm: float, t_us: int, gap_mm: float) -> float:
@@ -99,12 +106,29 @@ class GapGate:
             entry[3] = False
             return self._decided()
         trace = self._miss_trace(t_us, gap_mm) if self._accepted else 0.0
-        if self._held:
-            step = self._miss_step(self._held[-1][1], self._held[-1][2], t_us, gap_mm)
-            if step <= 1.0 and step <= trace:
-                self._held.append(entry)
-                if len(self._held) > self.max_held:
+        held = self._held
+        if held:
+            step = self._miss_step(held[-1][1], held[-1][2], t_us, gap_mm)
+            if step <= 1.0 and step <= trace:          # it continues the held readings
+                held.append(entry)
+                self._reject(self._rival)
+                if len(held) > self.max_held:
                     self._settle(True)
+                return self._decided()
+            if len(held) >= MIN_CHAIN:
+                # Held readings that agree with each other are a rival account
+                # of where the chest is: two readings that fit the accepted
+                # trace instead settle it for the trace; one that fits neither
+                # is a stray beside both.
+                if trace <= 1.0:
+                    self._rival.append(entry)
+                    if len(self._rival) >= 2:
+                        self._settle(False)
+                        for rival in self._rival:
+                            self._accept(rival)
+                        self._rival = []
+                else:
+                    entry[3] = False
                 return self._decided()
         if trace <= 1.0:
             self._settle(False)
@@ -114,17 +138,24 @@ class GapGate:
             self._held = [entry]
         return self._decided()
 
+    def _reject(self, entries: list[list]) -> None:
+        for entry in entries:
+            entry[3] = False
+        entries.clear()
+
     def _accept(self, entry: list) -> None:
         entry[3] = True
         self._accepted = (self._accepted + [(entry[1], entry[2])])[-2:]
 
     def _settle(self, verdict: bool) -> None:
+        """Decide the held readings (and drop any rival readings)."""
         for entry in self._held:
             if verdict:
                 self._accept(entry)
             else:
                 entry[3] = False
         self._held = []
+        self._reject(self._rival)
 
     def _decided(self) -> list[tuple[int, bool]]:
         out = []
