@@ -54,6 +54,7 @@ REST_LEVELS = 5            # the straight-arm reference: median of this many res
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
+BEYOND_HANG_MM = 60.0            # further than this past the resting hang: the body is dropping
 RELEASE_DROP_MM = 100.0          # let go mid-rep: the gap rises this much ...
 RELEASE_WATCH_US = 300_000       # ... within this long after the load went under: a body falls at once;
                                  # an athlete who stood up stays, then walks away
@@ -93,6 +94,7 @@ class RepTracker:
         self._missed = False                   # no reading since the previous one
         self._let_go_t_us = 0                  # a release mid-rep: when, and the gap then
         self._let_go_from_mm: float | None = None
+        self._past_hang = False                # the open rep's gap went past the hang
         self._prev_before_mm = 0.0
         self._since_lock: list[tuple[int, float]] = []   # readings since the lockout
         self._settled_t_us: int | None = None  # after lockout: the force is back at rest
@@ -254,6 +256,12 @@ class RepTracker:
         if high > self._back_mm:
             self._back_mm, self._back_t_us = high, t_top
         self._track_leave(t_us, gap_mm, high, self._back_mm)
+        ref = self.reference_mm
+        if ref is not None and gap_mm > ref + BEYOND_HANG_MM:
+            # Further from the bar than a straight-arm hang: the hands are
+            # letting go and the body drops (the release follows).
+            self._past_hang = True
+            return []
         if self._straight(high):
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
@@ -325,6 +333,7 @@ class RepTracker:
             self._threshold_n = threshold
         self.rep = RepDraft(start, base_n=base)
         self.state = "up"
+        self._past_hang = False
         self._near_high, self._leave_t_us = True, None
         self._top_mm = self._back_mm = self._peak_mm = gap_mm
         self._back_t_us = t_confirm_us
@@ -380,6 +389,11 @@ class RepTracker:
         and the gap stopped rising (under ARRIVE_MM over the last ARRIVE_S)."""
         self._since_lock.append((t_us, gap_mm))
         ref = self.reference_mm
+        if ref is not None and gap_mm > ref + BEYOND_HANG_MM and self._settled_t_us is None:
+            # Past the hang before the lowering was braked: not arms back to
+            # straight but a body dropping (the release follows).
+            self.rep.lockout, self.state, self._past_hang = False, "up", True
+            return []
         if ref is None or gap_mm >= ref - END_BAND_MM:
             self._near_rest = True
         if self._arrived_t_us is not None:
@@ -458,6 +472,9 @@ class RepTracker:
             if not (force.size and force.max() > base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)):
                 self.rep, self.state = None, "bottom"
                 return []
+            if self._past_hang:          # the body has dropped already
+                self.rep.released = True
+                return [self._close(t_below_us)]
             # Let go mid-rep, or stood up out of the rep: the body drops when
             # the hands let go of a pull; standing up, the chest stays.
             self.state, self._let_go_t_us, self._let_go_from_mm = "let_go", t_below_us, self._prev_mm
