@@ -39,3 +39,21 @@ def no_thread_left_behind():
             break
         leaked[0].join(timeout=0.05)
     assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture
+def main_window(qtbot, tmp_path):
+    """The app's main window on a fresh database in ``tmp_path``, its settings
+    there too, no serial ports listed; closed after the test."""
+    from PySide6.QtCore import QSettings
+
+    from backstation.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    w = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
+                   port_lister=lambda: [])
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    yield w
+    w.close()

@@ -23,6 +23,7 @@ from backstation.protocol.commands import start
 from backstation.protocol.stream import DeviceStream
 from backstation.samples import DistanceBlock, ForceBlock
 
+from .feeding import feed_in_cuts
 from .streams import (
     Athlete, Session, missed_echoes, multipath, near_zero, out_of_range, stray, stuck,
 )
@@ -49,20 +50,7 @@ def run(stream_blocks, cals, config, channels, reference, cuts, marks=()):
         p.set_calibration(channel, offset, scale, t_from)
     for t_us, kind in marks:
         (p.start_set if kind == "start" else p.end_set)(t_us)
-    times = np.concatenate([force.t_device_us, dist.t_device_us])
-    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
-    order = np.argsort(times, kind="stable")
-    bounds = [0, *sorted(set(int(c) for c in cuts if 0 < c < len(order))), len(order)]
-    events = []
-    for a, b in zip(bounds, bounds[1:]):
-        part = order[a:b]
-        fi = np.sort(part[kinds[part] == 0])
-        di = np.sort(part[kinds[part] == 1] - len(force))
-        events += p.feed(ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi],
-                                    force.t_host_s[fi]),
-                         DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di],
-                                       dist.t_host_s[di]))
-    events += p.finish()
+    events = feed_in_cuts(p, force, dist, cuts)
     return ([(s.index, s.t_start_us, s.t_end_us, s.manual, [r.key() for r in s.reps])
              for s in p.sets],
             [(e.t_us, e.in_contact) for e in events if isinstance(e, ContactChanged)],

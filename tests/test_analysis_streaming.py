@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from backstation.analysis import AnalysisConfig, AnalysisPipeline, ContactChanged
 from backstation.samples import DistanceBlock, ForceBlock
 
+from .feeding import feed_in_cuts
+
 
 
 def run(config, cals, force: ForceBlock, dist: DistanceBlock, cuts: list[int]):
@@ -17,18 +19,7 @@ def run(config, cals, force: ForceBlock, dist: DistanceBlock, cuts: list[int]):
     p = AnalysisPipeline(config, force.channels)
     for ch, (offset, scale) in cals.items():
         p.set_calibration(ch, offset, scale)
-    times = np.concatenate([force.t_device_us, dist.t_device_us])
-    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
-    order = np.argsort(times, kind="stable")
-    events = []
-    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(order))), len(order)]
-    for a, b in zip(bounds, bounds[1:]):
-        part = order[a:b]
-        fi = np.sort(part[kinds[part] == 0])
-        di = np.sort(part[kinds[part] == 1] - len(force))
-        events += p.feed(ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi], force.t_host_s[fi]),
-                         DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di], dist.t_host_s[di]))
-    events += p.finish()
+    events = feed_in_cuts(p, force, dist, cuts)
     reps = [r.key() for s in p.sets for r in s.reps]
     sets = [(s.index, s.t_start_us, s.t_end_us, s.valid_reps, s.no_reps, s.velocity_loss_pct,
              s.peak_force_decay_pct, s.range_loss_pct, s.reps_per_min) for s in p.sets]
@@ -119,20 +110,7 @@ def run_late_cal(config, cals, force, dist, cuts):
     p = AnalysisPipeline(config, 2)
     p.set_calibration(0, cals[0][0], cals[0][1])
     p.set_calibration(1, cals[1][0], cals[1][1], t_from_us=late[1][0])
-    times = np.concatenate([force.t_device_us, dist.t_device_us])
-    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
-    order = np.argsort(times, kind="stable")
-    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(order))), len(order)]
-    events = []
-    for a, b in zip(bounds, bounds[1:]):
-        part = order[a:b]
-        fi = np.sort(part[kinds[part] == 0])
-        di = np.sort(part[kinds[part] == 1] - len(force))
-        events += p.feed(ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi],
-                                    force.t_host_s[fi]),
-                         DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di],
-                                       dist.t_host_s[di]))
-    events += p.finish()
+    events = feed_in_cuts(p, force, dist, cuts)
     return ([r.key() for s in p.sets for r in s.reps],
             [(s.t_start_us, s.t_end_us) for s in p.sets],
             [(e.t_us, e.in_contact) for e in events if isinstance(e, ContactChanged)],

@@ -28,14 +28,8 @@ def isolated(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
-                   port_lister=lambda: [])
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    w.close()
+def window(main_window):
+    return main_window
 
 
 def _truth(url: str):

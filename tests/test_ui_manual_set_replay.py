@@ -12,7 +12,6 @@ from backstation.replay import Replay
 from backstation.session import MANUAL_SET_EVENT
 from backstation.storage import Database
 from backstation.ui.live.connection_panel import simulated_url
-from backstation.ui.main_window import MainWindow
 
 from .test_replay_manual_sets import (
     replay_rep_rows, replay_set_rows, stored_rep_rows, stored_set_rows,
@@ -30,14 +29,8 @@ def isolated(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
-                   port_lister=lambda: [])
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    w.close()
+def window(main_window):
+    return main_window
 
 
 def test_space_before_the_athlete_is_on_stores_what_replay_gives(qtbot, window, tmp_path):
