@@ -18,7 +18,7 @@ on, the floor and the legs the sensor sees while the athlete walks in, or
 an empty bar never make a rep.
 
 **Straight arms** are judged against the athlete's own resting hang in this
-set: the median of the last ``REST_LEVELS`` rest levels, a rest level being
+set (levels.HangReference): the median of the last rest levels, a rest level being
 the (confirmed) highest gap before each pull. A rest level that is itself
 well short of that reference (the bottom of a no-lockout turn) is not
 taken, so bent-arm reps do not lower the bar for the next ones; higher
@@ -48,9 +48,9 @@ from .config import (
     END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_MARGIN_N, ONSET_MARGIN_SHARE, ONSET_WINDOW_S,
 )
 from .history import History
+from .levels import HangReference, RecentHigh
 
 FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the load came on
-REST_LEVELS = 5            # the straight-arm reference: median of this many rest levels
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
 TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn at the bottom
 ARRIVAL_SLACK_US = 60_000
@@ -62,7 +62,6 @@ ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long b
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
 REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
-HIGH_WINDOW_US = 4_000_000  # a pull falls from the highest gap of the last 4 s
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
@@ -85,7 +84,7 @@ class RepTracker:
         self.min_range_mm = min_range_mm
         self.forces = forces
         self.state = "bottom"
-        self._rests: list[float] = []          # the last rest levels taken (mm)
+        self._hang = HangReference()
         self._settle = settle
         self._lo_us = set_start_us
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
@@ -101,9 +100,7 @@ class RepTracker:
         self._arrived_t_us: int | None = None  # ... the chest stopped coming down
         self._near_rest = False                # ... the chest is near its hang: an end is looked for
         self._after_miss = False               # ... before the current one
-        self._high_mm: float | None = None     # the highest gap of the last HIGH_WINDOW_S
-        self._high_t_us = 0
-        self._highs: list[tuple[int, float]] = []   # candidates for it, falling
+        self._high = RecentHigh()
         self._high_at_start = False            # the high is one of the first loaded readings
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
@@ -142,34 +139,10 @@ class RepTracker:
         elif self._near_high and gap_mm < level_mm - LEAVE_MM:
             self._near_high, self._leave_t_us = False, t_us
 
-    def _set_high(self, high_mm: float | None, t_us: int) -> None:
-        self._highs = [] if high_mm is None else [(t_us, high_mm)]
-        self._high_mm, self._high_t_us = high_mm, t_us
-
-    def _push_high(self, high_mm: float, t_high_us: int, t_now_us: int) -> bool:
-        """A confirmed level; the high is the highest of the last HIGH_WINDOW_S,
-        so a slow drift of the hang (shoulders packing during a long hang)
-        is not taken for the start of a pull. True if it is the new high."""
-        highs = self._highs
-        while highs and highs[-1][1] <= high_mm:
-            highs.pop()
-        highs.append((t_high_us, high_mm))
-        while highs[0][0] < t_now_us - HIGH_WINDOW_US:
-            highs.pop(0)
-        new = self._high_mm is None or highs[0] != (self._high_t_us, self._high_mm)
-        self._high_t_us, self._high_mm = highs[0]
-        return new and highs[0] == (t_high_us, high_mm)
-
     @property
     def reference_mm(self) -> float | None:
-        """The athlete's straight-arm hang in this set (median of the rest levels)."""
-        return float(np.median(self._rests)) if self._rests else None
-
-    def _take_rest(self, level_mm: float) -> None:
-        ref = self.reference_mm
-        if ref is None or level_mm >= ref - LOCKOUT_TOL_MM:
-            self._rests.append(level_mm)
-            del self._rests[:-REST_LEVELS]
+        """The athlete's straight-arm hang in this set (levels.HangReference)."""
+        return self._hang.mm
 
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True,
@@ -204,30 +177,30 @@ class RepTracker:
         elif not loaded:
             if self._loaded_readings:       # let go (a regrip): getting on again follows
                 self._loaded_readings, self._settle = 0, True
-                self._set_high(None, 0)
+                self._high.set(None, 0)
         else:
             self._loaded_readings += 1
             if self._loaded_readings == 1 and self._settle:
                 self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
-            if self._high_at_start and self._high_mm is not None and high < self._high_mm:
+            if self._high_at_start and self._high.mm is not None and high < self._high.mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
-                self._set_high(high, t_top)
-            elif self._push_high(high, t_top, t_us):
+                self._high.set(high, t_top)
+            elif self._high.push(high, t_top, t_us):
                 self._high_at_start = self._loaded_readings <= 2
             elif self._high_at_start:
                 self._high_at_start = False
-            self._track_leave(t_us, gap_mm, high, self._high_mm)
-        if self.state != "up" and loaded and self._high_mm is not None \
-                and low <= self._high_mm - self.min_range_mm:
+            self._track_leave(t_us, gap_mm, high, self._high.mm)
+        if self.state != "up" and loaded and self._high.mm is not None \
+                and low <= self._high.mm - self.min_range_mm:
             if not self._high_at_start:
-                self._take_rest(self._high_mm)
+                self._hang.take(self._high.mm)
             if self.state == "locked":
                 # Up to where the gap left the bottom: by the time the pull is
                 # confirmed the force may already be past its mid-pull dip.
                 done.append(self._close_at_turn(t_us))
-            self._pull_from_mm = self._high_mm
-            self._begin(t_us, low, max(self._lo_us, self._high_t_us - int(ONSET_WINDOW_S * 1e6)))
+            self._pull_from_mm = self._high.mm
+            self._begin(t_us, low, max(self._lo_us, self._high.t_us - int(ONSET_WINDOW_S * 1e6)))
         return done
 
     def _straight(self, high_mm: float) -> bool:
@@ -269,7 +242,7 @@ class RepTracker:
             self._settled_t_us = self._arrived_t_us = None
             ref = self.reference_mm
             self._near_rest = ref is None or high >= ref - END_BAND_MM
-            self._set_high(high, t_top)
+            self._high.set(high, t_top)
             self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
             return []
@@ -291,7 +264,7 @@ class RepTracker:
         readings before the gap vouch for nothing after it, but the athlete
         and their straight-arm hang are the same."""
         self._prev_mm, self._missed = None, False
-        self._set_high(None, 0)
+        self._high.set(None, 0)
         self._high_at_start = False
         self._loaded_readings = 0
         self._settle = False
@@ -303,7 +276,7 @@ class RepTracker:
         scan_to = t_confirm_us
         if self._leave_t_us is not None and lo_us <= self._leave_t_us <= t_confirm_us:
             scan_to = self._leave_t_us
-        high = self._back_mm if self.state == "up" else self._high_mm
+        high = self._back_mm if self.state == "up" else self._high.mm
         arrived = self._near_run_start(high, scan_to)
         if arrived is not None:   # one reading's slack: the turn may precede it
             lo_us = max(lo_us, arrived - ARRIVAL_SLACK_US)
@@ -441,8 +414,8 @@ class RepTracker:
         again, so only the force near the turn is looked at."""
         leave = self._leave_t_us
         scan_to = leave if leave is not None and leave > self._lock_t_us else t_us
-        lo = max(self._lock_t_us, self._high_t_us - TURN_WINDOW_US)
-        hi = min(scan_to, self._high_t_us + TURN_WINDOW_US)
+        lo = max(self._lock_t_us, self._high.t_us - TURN_WINDOW_US)
+        hi = min(scan_to, self._high.t_us + TURN_WINDOW_US)
         if hi <= lo:
             lo, hi = self._lock_t_us, scan_to
         return self._close_at_force_min(lo, hi)
@@ -458,7 +431,7 @@ class RepTracker:
         self.rep = None
         self._lo_us = rep.t_end_us
         if self.state == "up":      # no lockout: the next pull starts from here
-            self._set_high(self._back_mm, self._back_t_us)
+            self._high.set(self._back_mm, self._back_t_us)
         self.state = "bottom"
         return rep
 
