@@ -32,6 +32,10 @@ from backstation.protocol.sentences import Hello
 from backstation.protocol.stream import DeviceStream
 
 SEEDS = int(os.environ.get("BACKSTATION_ACCURACY_SEEDS", "50"))
+# The realism scenarios (docs/simulator.md) the judge holds on, graded like the tidy
+# ones; the others are measured in docs/analysis.md, "Accuracy", until they hold.
+REALISM_HELD = ["regrip", "long-hang"]
+GRADED = list_scenarios() + REALISM_HELD
 TIME_TOL_S = 0.150
 PEAK_TOL = 0.02
 ASYMMETRY_TOL_PCT = 2.5      # the maker's CAL scales are within 1 % per side
@@ -163,7 +167,7 @@ def _judge_all(args: tuple[str, int]) -> Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, list[Outcome]]:
-    jobs = [(name, seed) for seed in range(SEEDS) for name in list_scenarios()]
+    jobs = [(name, seed) for seed in range(SEEDS) for name in GRADED]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         results = list(pool.map(_judge_all, jobs, chunksize=4))
@@ -181,7 +185,7 @@ def outcomes() -> dict[str, list[Outcome]]:
     return by_name
 
 
-@pytest.mark.parametrize("name", list_scenarios())
+@pytest.mark.parametrize("name", GRADED)
 def test_every_rep_is_found_and_judged_like_the_truth(outcomes, name):
     outs = outcomes[name]
     assert len(outs) == SEEDS

@@ -171,7 +171,12 @@ class RepTracker:
         if self.state == "up":
             done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
         elif self.state == "locked":
-            done += self._on_gap_locked(t_us, gap_mm)
+            if not loaded_now and self._settled_t_us is not None:
+                # Let go after the rep (getting off, a regrip): the chest moves
+                # with the body now, not the rep; it ended where the force settled.
+                done.append(self._close(self._settled_t_us))
+            else:
+                done += self._on_gap_locked(t_us, gap_mm)
         if self.state == "up" or done:
             pass
         elif not loaded:
