@@ -9,12 +9,12 @@ distance sensor only force is processed and contact is unknown.
 
 Where a sample becomes a rep: ``_process`` cuts the pending blocks at the
 watermark (and at a manual set start or end, which take effect at their
-time in the stream), ``batch.merge`` orders them, the speed gate
+time in the stream), ``batch.merge`` orders them, the motion gate
 (gapclean.py) marks which distance readings are the chest, and ``_walk``
 goes through the batch in time order: force samples go to the set segmenter
 (sets.py) and the rep tracker (reps.py), accepted readings to the contact
-detector (contact.py) and the rep tracker. A finished rep is judged in
-``_judge`` and measured in metrics.py.
+detector (contact.py) and the rep tracker. A finished rep is judged by
+verdict.py and measured by metrics.py.
 """
 
 from __future__ import annotations
@@ -168,8 +168,7 @@ class AnalysisPipeline:
     def _process(self, upto_us: int | None) -> None:
         """Judge every pending sample up to ``upto_us`` (None: all), with the
         manual marks at their place in time."""
-        while self._marks and upto_us is not None and self._marks[0][0] <= upto_us \
-                or self._marks and upto_us is None:
+        while self._marks and (upto_us is None or self._marks[0][0] <= upto_us):
             t_mark, start = self._marks.pop(0)
             self._process_samples(t_mark)
             self._apply_mark(t_mark, start)

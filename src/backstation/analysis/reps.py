@@ -8,7 +8,7 @@ the chest has moved several mm; the rep ends where the force settles back
 to that level after the lowering decelerates, or where the next pull
 begins, whichever comes first.
 
-The tracker sees only readings the speed gate accepted (gapclean.py), and
+The tracker sees only readings the motion gate accepted (gapclean.py), and
 every decision it makes from the gap is confirmed by two consecutive
 readings: a fall counts by the higher of the two, a rise by the lower, so a
 lone wrong reading that slipped through the gate decides nothing. Only
@@ -147,7 +147,7 @@ class RepTracker:
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True,
                loaded_now: bool = True) -> list[RepDraft]:
-        """One reading the speed gate accepted; ``loaded``: the athlete holds
+        """One reading the motion gate accepted; ``loaded``: the athlete holds
         the bar (see SetSegmenter.holding); ``loaded_now``: the force is over
         the load threshold at this very reading."""
         if self.state == "up" and not loaded_now:
