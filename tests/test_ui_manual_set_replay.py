@@ -5,7 +5,7 @@ what the app stored is what ``Replay`` gives, row for row and byte for byte
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from backstation.device.sim import protocol_sim
 from backstation.replay import Replay
@@ -19,13 +19,6 @@ from .test_replay_manual_sets import (
 
 WAIT_MS = 30_000
 SCENARIO, SPEED = "pause-bottom", 10
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path):
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
-    yield
-    protocol_sim.clear_registry()
 
 
 @pytest.fixture
