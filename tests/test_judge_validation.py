@@ -298,3 +298,14 @@ def test_judge_peak_force_within_2_percent(figures):
     f, worst = figures
     assert f.p99_peak_pct <= TARGETS["peak_pct"], \
         f"p99 peak error {f.p99_peak_pct:.2f} % ({f.peak_within_pct:.1f} % of reps within 2 %)"
+
+
+def test_no_rep_is_reported_that_lasts_less_than_a_quarter_second():
+    """Session 34 (the project's simulator with stray echoes) once gave
+    zero-length no_contact reps where a stray reading broke a rep's timing."""
+    from backstation.validation.randomise import generate_session
+    from backstation.validation.score import run_judge
+    pipeline = run_judge(generate_session(34))
+    durations = [r.t_end_us - r.t_start_us for s in pipeline.sets for r in s.reps]
+    assert len(durations) > 10
+    assert min(durations) >= 250_000

@@ -40,6 +40,7 @@ from .verdict import verdict
 KEEP_S = 10.0            # how far a look-back reaches behind the newest sample
 KEEP_US = int(KEEP_S * 1e6)
 TARE_WINDOW_US = 1_000_000
+MIN_REP_US = 250_000     # a rep (pull and back) takes longer than this even at 2 reps/s
 END_OF_TIME_US = 1 << 62
 
 
@@ -438,6 +439,8 @@ class AnalysisPipeline:
             s = self.current_set
             if s is None:
                 return
+            if draft.t_end_us - draft.t_start_us < MIN_REP_US and not (draft.released or draft.cut):
+                continue        # no pull lasts this little: timing that fell apart, not a rep
             rep = Rep(s.index, len(s.reps) + 1, None, None, draft.t_start_us, draft.t_end_us)
             rep.valid, rep.reason, rep.t_contact_us = verdict(
                 draft, self._contact_on_us, self.gaps, self.config.has_distance)
