@@ -246,7 +246,7 @@ def figures():
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves.
-FLOOR = {"recall_pct": 96.0, "phantom_per_100": 5.0, "verdict_pct": 95.0}
+FLOOR = {"recall_pct": 96.5, "phantom_per_100": 4.3, "verdict_pct": 95.5}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
