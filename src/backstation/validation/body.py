@@ -339,33 +339,28 @@ def max_hold_drive(g: Geometry) -> float:
 
 def hang_theta(g: Geometry, s: float) -> float:
     """Where a relaxed body hangs on straight arms (the arm stop balances gravity)."""
-    cache = g.extras.setdefault("hang", {})
-    if s in cache:
-        return cache[s]
-    lo, hi = -1.2, g.theta_top
-    for _ in range(42):
-        mid = 0.5 * (lo + hi)
-        if chain(g, mid, 0.0, s, 0.0, 0.0, 1.0).moment > 0:
-            lo = mid
-        else:
-            hi = mid
-    cache[s] = 0.5 * (lo + hi)
-    return cache[s]
+    return _theta_where(g, "hang", s, lambda th: chain(g, th, 0.0, s, 0.0, 0.0, 1.0).moment > 0)
 
 
 def lock_theta(g: Geometry, s: float) -> float:
     """The body angle at which the elbows reach their stop (no stretch)."""
-    cache = g.extras.setdefault("lock", {})
-    if s in cache:
-        return cache[s]
-    lo, hi = -1.2, g.theta_top
-    for _ in range(42):
-        mid = 0.5 * (lo + hi)
-        if chain(g, mid, 0.0, s, 0.0, 0.0, 1.0).d_chain > g.d_lock:
-            lo = mid
-        else:
-            hi = mid
-    cache[s] = 0.5 * (lo + hi)
+    return _theta_where(g, "lock", s,
+                        lambda th: chain(g, th, 0.0, s, 0.0, 0.0, 1.0).d_chain > g.d_lock)
+
+
+def _theta_where(g: Geometry, name: str, s: float, below) -> float:
+    """The body angle where ``below(theta)`` turns false (bisection between
+    -1.2 rad and the top), cached per geometry under ``name`` and ``s``."""
+    cache = g.extras.setdefault(name, {})
+    if s not in cache:
+        lo, hi = -1.2, g.theta_top
+        for _ in range(42):
+            mid = 0.5 * (lo + hi)
+            if below(mid):
+                lo = mid
+            else:
+                hi = mid
+        cache[s] = 0.5 * (lo + hi)
     return cache[s]
 
 
