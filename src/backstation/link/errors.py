@@ -90,6 +90,24 @@ class CommandFailed(LinkError):
         super().__init__(f"{command} failed: {reason}" + (f" ({hint})" if hint else ""))
 
 
+# Unsolicited ERRs that are a state the station reports, not a refusal.
+_STATUS_ERRS = {
+    ("EEPROM", "blank"): "the station's calibration memory (EEPROM) is blank: it runs on "
+                         "default calibrations; calibrate it (tare, then a known mass)",
+    ("EEPROM", "corrupt"): "the station's calibration memory (EEPROM) is corrupt: it runs on "
+                           "default calibrations; calibrate it again",
+}
+
+
+def unsolicited_err_message(command: str, reason: str) -> str:
+    """What to tell the user about an ERR that answers no command in flight."""
+    status = _STATUS_ERRS.get((command, reason))
+    if status is not None:
+        return status
+    hint = _REASON_HINTS.get(reason)
+    return (f"the station refused {command}: {reason}" + (f" ({hint})" if hint else ""))
+
+
 class CommandTimeout(LinkError):
     def __init__(self, command: str, timeout_s: float):
         self.command = command

@@ -75,6 +75,34 @@ class DeviceRefused:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamStalled:
+    """Streaming, and no sample for ``quiet_s`` (``STALL_AFTER_S``, 2 s): the
+    link sends INFO and START again; if still nothing comes, it treats the port
+    as lost and reconnects. One per stall, followed by ``StreamResumed``."""
+
+    t_host_s: float
+    quiet_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class StreamResumed:
+    """Samples flow again after a ``StreamStalled``; ``stalled_s`` without any."""
+
+    t_host_s: float
+    stalled_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderBehind:
+    """The reader fell behind the station: samples are read ``backlog_s`` later
+    than when the stream began (device clock against host clock). One per
+    episode: again only after it caught up (docs/performance.md)."""
+
+    t_host_s: float
+    backlog_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class LinkFault:
     """Something the user should see that did not stop the link (lost port, unmatched ERR)."""
 
@@ -83,4 +111,5 @@ class LinkFault:
 
 
 LinkEvent = Union[StateChanged, Connected, CalibrationReceived, StatReceived,
-                  DeviceRebooted, DeviceRefused, LinkFault]
+                  DeviceRebooted, DeviceRefused, StreamStalled, StreamResumed, ReaderBehind,
+                  LinkFault]

@@ -24,15 +24,16 @@ import serial
 from ..protocol import commands
 from ..protocol.commands import Command
 from ..protocol.sentences import Ack, Cal, Err, Hello, Sentence, Stat
-from ..protocol.stream import DeviceStream, StreamStats
+from ..protocol.stream import DeviceStream, StreamStats, judge_hello
 from ..samples import DistanceBlock, ForceBlock
+from .chatter import ChatterLimiter, with_held
 from .errors import (
     CommandFailed, CommandTimeout, ConnectionLost, LinkError, NotConnected, WrongDevice,
-    map_serial_error,
+    map_serial_error, unsolicited_err_message,
 )
 from .events import (
     CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
-    LinkState, StateChanged, StatReceived,
+    LinkState, ReaderBehind, StateChanged, StatReceived, StreamResumed, StreamStalled,
 )
 from .candidates import ReconnectCandidates
 from .ports import PortInfo, find_ports
@@ -55,6 +56,15 @@ REFUSED_RETRY_S = 10.0       # a port that held another station is re-probed aft
 READ_PACING_S = 0.008
 JOIN_TIMEOUT_S = 2.0         # ...or as soon as it disappears and comes back
 STOP_ON_CLOSE_TIMEOUT_S = 1.0
+# Streaming and no sample for this long is a stall: INFO and START are sent
+# again; after STALL_GIVE_UP_FACTOR times as long, the port is taken as lost.
+STALL_AFTER_S = 2.0
+STALL_GIVE_UP_FACTOR = 3.0
+# An unsolicited HELLO makes the link send START again at most this often.
+START_RESEND_INTERVAL_S = 1.0
+# The reader is behind when samples arrive this much later than at the start
+# of the stream (device clock against host clock); caught up below half that.
+BACKLOG_REPORT_S = 1.0
 
 
 class DeviceLink:
@@ -73,7 +83,8 @@ class DeviceLink:
                  info_timeout_s: float = INFO_TIMEOUT_S,
                  reconnect_interval_s: float = RECONNECT_INTERVAL_S,
                  refused_retry_s: float = REFUSED_RETRY_S,
-                 read_pacing_s: float = READ_PACING_S):
+                 read_pacing_s: float = READ_PACING_S,
+                 stall_after_s: float = STALL_AFTER_S):
         self._url = url
         self._port = url
         self._baudrate = baudrate
@@ -84,6 +95,7 @@ class DeviceLink:
         self._opener = opener or open_port
         self._reconnect_interval_s = reconnect_interval_s
         self._read_pacing_s = read_pacing_s
+        self._stall_after_s = stall_after_s
         self._candidates = ReconnectCandidates(url, port_lister or find_ports, refused_retry_s)
 
         self._stream = DeviceStream()           # reader thread only, once open() returns
@@ -111,6 +123,14 @@ class DeviceLink:
         self._cal_generation: dict[int, int] = {}
         self._last_stat: Stat | None = None
         self._latency = Latency()
+        # Reader thread only: chatter, stalls, backlog.
+        self._chatter = ChatterLimiter()
+        self._start_resent_at: float | None = None   # monotonic
+        self._quiet_info = False          # the reader sent INFO itself: its HELLO is a reply
+        self._last_sample_at = time.monotonic()
+        self._stalled_since: float | None = None
+        self._lag_floor_s: float | None = None
+        self._behind = False
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -178,6 +198,9 @@ class DeviceLink:
                                      f"reader for {self._port} did not stop in {timeout_s:g} s"))
         self._detach_port()
         self._fail_pending(LinkError(f"the link to {self._port} was closed"))
+        for kind, held in self._chatter.flush().items():
+            self._emit(LinkFault(self._clock(), f"{held} more {kind} from the station "
+                                                "were not shown"))
         self._set_state(LinkState.CLOSED)
 
     def __enter__(self) -> "DeviceLink":
@@ -388,8 +411,15 @@ class DeviceLink:
                     self._lose_port(exc)
                     continue
                 if data:
-                    self._ingest(data, self._clock(), time.perf_counter())
+                    try:
+                        self._ingest(data, self._clock(), time.perf_counter())
+                    except Exception as exc:  # noqa: BLE001 - see below
+                        # Nothing a station sends may stop the reader: a bug
+                        # met by wire content costs that chunk, said once.
+                        self._say("internal", f"data from {self._port} could not be "
+                                              f"handled and was dropped: {exc!r}")
                     self._stop.wait(self._read_pacing_s)
+                self._check_stall()
         except BaseException as exc:
             self._emit(LinkFault(self._clock(), f"link reader stopped: {exc!r}"))
             raise
@@ -402,20 +432,87 @@ class DeviceLink:
             with self._lock:
                 self._info_requested = False
             stream.info_requested()
+        reboots = stream.reboots
         control = stream.feed(data, t_host_s)
         force, distance = stream.take_blocks()
         # Samples go out before replies are matched, so when stop() returns,
         # every sample the device sent before its ACK is already queued.
         if len(force) or len(distance):
             self._blocks.put((force, distance))
+            self._samples_arrived(force, distance, t_host_s)
         with self._lock:
             self._stats = stream.stats
             self._hello = stream.hello
             self._calibration = dict(stream.calibration)
+        if stream.refused is not None:
+            control, foreign = control[:-1], control[-1]
         for sentence in control:
-            self._on_sentence(sentence, t_host_s, t_read_s)
+            self._on_sentence(sentence, t_host_s, t_read_s, stream.reboots > reboots)
+        if stream.refused is not None:
+            self._refuse_station(foreign, stream.refused)
 
-    def _on_sentence(self, sentence: Sentence, t_host_s: float, t_read_s: float) -> None:
+    def _refuse_station(self, hello: Hello, why: str) -> None:
+        """Another station spoke on our port (docs/protocol.md §6): take nothing
+        more from it, keep what was taken, say so, and look for ours again."""
+        expected = self._stream.hello
+        name = expected.device_id if expected else "the station"
+        port = self._port
+        self._detach_port()
+        self._fail_pending(ConnectionLost(port, f"another station answered: {why}"))
+        self._emit(LinkFault(self._clock(), f"{port} now speaks as another station ({why}): "
+                                            f"its data is not taken, what was recorded is "
+                                            f"kept; waiting for {name} to come back"))
+        self._set_state(LinkState.RECONNECTING)
+
+    def _samples_arrived(self, force: ForceBlock, distance: DistanceBlock,
+                         t_host_s: float) -> None:
+        now = time.monotonic()
+        if self._stalled_since is not None:
+            self._emit(StreamResumed(t_host_s, now - self._stalled_since))
+            self._stalled_since = None
+        self._last_sample_at = now
+        # Backlog: how much later than at its best the newest sample is read.
+        t_device_s = max(float(b.t_device_us[-1]) for b in (force, distance) if len(b)) / 1e6
+        lag_s = t_host_s - t_device_s
+        if self._lag_floor_s is None or lag_s < self._lag_floor_s:
+            self._lag_floor_s = lag_s
+        backlog_s = lag_s - self._lag_floor_s
+        if not self._behind and backlog_s > BACKLOG_REPORT_S:
+            self._behind = True
+            self._emit(ReaderBehind(t_host_s, backlog_s))
+        elif self._behind and backlog_s < BACKLOG_REPORT_S / 2:
+            self._behind = False
+
+    def _check_stall(self) -> None:
+        """Streaming with no sample for ``stall_after_s``: say so, ask again
+        (INFO, START); still nothing after ``STALL_GIVE_UP_FACTOR`` times as
+        long: the station is gone, reconnect."""
+        if self._state is not LinkState.STREAMING or not self._streaming_wanted:
+            self._last_sample_at = time.monotonic()
+            return
+        quiet_s = time.monotonic() - self._last_sample_at
+        if self._stalled_since is None and quiet_s >= self._stall_after_s:
+            self._stalled_since = self._last_sample_at
+            self._emit(StreamStalled(self._clock(), quiet_s))
+            self._quiet_info = True
+            self._stream.info_requested()
+            self._send_quietly(commands.info())
+            self._send_quietly(commands.start())
+        elif (self._stalled_since is not None and self._serial is not None
+              and quiet_s >= self._stall_after_s * STALL_GIVE_UP_FACTOR):
+            self._last_sample_at = time.monotonic()  # the reconnect gets its own time
+            self._lose_port(LinkError(f"no data for {quiet_s:.1f} s, even after INFO and "
+                                      "START were sent again"))
+
+    def _say(self, kind: str, message: str, t_host_s: float | None = None) -> None:
+        """A ``LinkFault``, unless ``kind`` came too often (``ChatterLimiter``)."""
+        held = self._chatter.allow(kind, time.monotonic())
+        if held is not None:
+            self._emit(LinkFault(self._clock() if t_host_s is None else t_host_s,
+                                 with_held(message, held)))
+
+    def _on_sentence(self, sentence: Sentence, t_host_s: float, t_read_s: float,
+                     rebooted: bool = False) -> None:
         with self._lock:
             pending = self._pending
         matched = pending is not None and pending.matches(sentence)
@@ -434,13 +531,20 @@ class DeviceLink:
             elif sentence.command == "STOP":
                 self._set_state(LinkState.IDLE)
         elif isinstance(sentence, Hello):
-            if not matched and not self._adopting:
-                self._emit(DeviceRebooted(t_host_s, sentence))
-                if self._streaming_wanted:
+            if self._quiet_info and not matched:
+                self._quiet_info = False    # the reply to the reader's own INFO
+            elif not matched and not self._adopting:
+                if rebooted:                # one event per reboot the stream counted
+                    self._emit(DeviceRebooted(t_host_s, sentence))
+                now = time.monotonic()
+                if self._streaming_wanted and (
+                        self._start_resent_at is None
+                        or now - self._start_resent_at >= START_RESEND_INTERVAL_S):
+                    self._start_resent_at = now
                     self._send_quietly(commands.start())
         elif isinstance(sentence, Err) and not matched:
-            self._emit(LinkFault(t_host_s, f"the station refused {sentence.command}: "
-                                           f"{sentence.reason}"))
+            self._say(f"ERR,{sentence.command}",
+                      unsolicited_err_message(sentence.command, sentence.reason), t_host_s)
         if matched:
             pending.resolve(sentence, t_read_s)
 
@@ -485,6 +589,13 @@ class DeviceLink:
             self._candidates.avoid(url)
             self._emit(DeviceRefused(self._clock(), url, self._device_id or "", found))
             return False
+        why = judge_hello(self._stream.hello, probe.hello)
+        if why is not None:   # our id, but not the station we were recording
+            close_quietly(ser)
+            self._candidates.avoid(url)
+            self._say(f"changed:{url}", f"{url} answered as station {found} with {why}: "
+                                        "not adopted")
+            return False
         self._adopt(ser, probe, url, reconnect=True)
         return True
 
@@ -499,6 +610,8 @@ class DeviceLink:
             self._write_failed = False
             self._port = url
         self._device_id = probe.hello.device_id
+        self._last_sample_at = time.monotonic()
+        self._lag_floor_s = None   # a new port may buffer differently
         self._emit(Connected(self._clock(), probe.hello, url, stream.reconnects))
         self._adopting = True
         try:

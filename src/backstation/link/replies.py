@@ -4,7 +4,8 @@ The device answers each command with ``ACK,<CMD>[,detail]`` or
 ``ERR,<CMD>,reason``; INFO is answered by a HELLO. Only one command is in
 flight at a time (the link holds a lock around each), so matching by name is
 enough. A device that could not even read the command name answers
-``ERR,?,reason``, which can only belong to the command in flight.
+``ERR,CMD,reason`` (the firmware's ``first_word``), which can only belong to
+the command in flight.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from ..protocol.commands import UNREADABLE_COMMAND
 from ..protocol.sentences import Ack, Err, Hello, Sentence
 from .errors import LinkError
 
@@ -33,7 +35,7 @@ class PendingCommand:
         if isinstance(sentence, Ack):
             return sentence.command == self.name
         if isinstance(sentence, Err):
-            return sentence.command in (self.name, "?")
+            return sentence.command in (self.name, UNREADABLE_COMMAND)
         if isinstance(sentence, Hello):
             return self.name == "INFO"
         return False

@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .crc import crc_hex, crc16_ccitt_false
+from .sentences import check_counts_per_newton
 
 COMMANDS = ("INFO", "START", "STOP", "TARE", "CAL", "SETCAL", "RATE", "PING")
 SUPPORTED_RATES_HZ = (10, 80)
 MAX_COMMAND_BYTES = 64
+# What the firmware puts in place of a command word it could not read
+# (bs_command.cpp first_word): ``ERR,CMD,<reason>``.
+UNREADABLE_COMMAND = "CMD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ def calibrate(channel: int, mass_grams: float) -> Command:
 
 
 def set_calibration(channel: int, offset_counts: int, counts_per_newton: float) -> Command:
+    check_counts_per_newton(float(counts_per_newton))
     return Command("SETCAL", (str(int(channel)), str(int(offset_counts)),
                               _number(counts_per_newton)))
 
@@ -86,7 +91,7 @@ def parse_command(line: bytes) -> Command:
     """
     text = line.strip(b"\r\n \t")
     if len(text) > MAX_COMMAND_BYTES:
-        raise CommandError("?", "overlong")
+        raise CommandError(UNREADABLE_COMMAND, "overlong")
     star = text.rfind(b"*")
     if star >= 0:
         payload, crc_text = text[:star], text[star + 1:]
@@ -100,9 +105,9 @@ def parse_command(line: bytes) -> Command:
     try:
         words = text.decode("ascii").split()
     except UnicodeDecodeError:
-        raise CommandError("?", "syntax") from None
+        raise CommandError(UNREADABLE_COMMAND, "syntax") from None
     if not words:
-        raise CommandError("?", "syntax")
+        raise CommandError(UNREADABLE_COMMAND, "syntax")
     name = words[0].upper()
     if name not in COMMANDS:
         raise CommandError(name, "unknown")
@@ -111,4 +116,4 @@ def parse_command(line: bytes) -> Command:
 
 def _first_word(payload: bytes) -> str:
     words = payload.decode("ascii", "replace").split()
-    return words[0].upper() if words else "?"
+    return words[0].upper() if words else UNREADABLE_COMMAND

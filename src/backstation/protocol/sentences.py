@@ -22,12 +22,48 @@ RAW_MIN = -(1 << 23)
 RAW_MAX = (1 << 23) - 1
 MAX_FORCE_CHANNELS = 4
 NO_ECHO_MM = -1
+# HELLO's force_rate_hz: the firmware runs the HX711 at 10 or 80 SPS; the
+# simulated station goes up to 2 kHz for throughput benchmarks. Anything
+# else is no rate a station can run at (docs/protocol.md §3).
+FORCE_RATE_RANGE_HZ = (1, 2000)
+# CAL's counts_per_newton goes on the wire with 4 decimals: a smaller
+# magnitude cannot be sent, and would make newtons overflow to infinity.
+MIN_COUNTS_PER_NEWTON = 0.0001
 
 _DEVICE_ID = re.compile(r"[0-9A-F]{8}\Z")
 _WORD = re.compile(r"[A-Za-z0-9_.\-+]{1,32}\Z")
+# The contract's numbers: ASCII digits with an optional leading "-", and one
+# "." for a decimal. Python's int()/float() also take "+5", " 7", "1_000",
+# "1e3", "inf" and non-ASCII digits; none of those is on the wire.
+_UINT = re.compile(r"[0-9]+\Z")
+_INT = re.compile(r"-?[0-9]+\Z")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+
+
+def _int(text: str) -> int:
+    if not _INT.match(text):
+        raise ValueError(f"not a decimal integer: {text!r}")
+    return int(text)
+
+
+def _decimal(text: str) -> float:
+    if not _DECIMAL.match(text):
+        raise ValueError(f"not a decimal number: {text!r}")
+    return float(text)
+
+
+def check_counts_per_newton(scale: float) -> float:
+    """``scale`` if a CAL may carry it (finite, |scale| >= 0.0001); ``ValueError`` if not.
+    The one owner of the rule: the decoder and the SETCAL command both call it."""
+    if not math.isfinite(scale) or abs(scale) < MIN_COUNTS_PER_NEWTON:
+        raise ValueError(f"counts_per_newton {scale!r} is not a finite number "
+                         f"of magnitude {MIN_COUNTS_PER_NEWTON} or more")
+    return scale
 
 
 def _uint(text: str, limit: int) -> int:
+    if not _UINT.match(text):
+        raise ValueError(f"not an unsigned decimal integer: {text!r}")
     value = int(text)
     if not 0 <= value < limit:
         raise ValueError(f"{value} outside 0..{limit - 1}")
@@ -41,7 +77,7 @@ def _word(text: str) -> str:
 
 
 def _raw(text: str) -> int:
-    value = int(text)
+    value = _int(text)
     if not RAW_MIN <= value <= RAW_MAX:
         raise ValueError(f"raw count {value} outside 24 bits")
     return value
@@ -69,15 +105,18 @@ class Hello:
         device_id = fields[2].upper()
         if not _DEVICE_ID.match(device_id):
             raise ValueError(f"device_id {fields[2]!r} is not 8 hex digits")
-        channels = int(fields[3])
+        channels = _int(fields[3])
         if not 1 <= channels <= MAX_FORCE_CHANNELS:
             raise ValueError(f"{channels} force channels")
+        rate_hz = _uint(fields[4], 100_000)
+        if not FORCE_RATE_RANGE_HZ[0] <= rate_hz <= FORCE_RATE_RANGE_HZ[1]:
+            raise ValueError(f"force rate {rate_hz} Hz outside {FORCE_RATE_RANGE_HZ}")
         return cls(
             protocol=_uint(fields[0], 1000),
             firmware=_word(fields[1]),
             device_id=device_id,
             force_channels=channels,
-            force_rate_hz=_uint(fields[4], 100_000),
+            force_rate_hz=rate_hz,
             distance_sensor=_word(fields[5]).lower(),
         )
 
@@ -101,9 +140,7 @@ class Cal:
     @classmethod
     def from_fields(cls, fields: list[str]) -> "Cal":
         _expect(fields, 3, cls.TYPE)
-        scale = float(fields[2])
-        if not math.isfinite(scale) or scale == 0.0:
-            raise ValueError(f"counts_per_newton {fields[2]!r}")
+        scale = check_counts_per_newton(_decimal(fields[2]))
         return cls(_uint(fields[0], MAX_FORCE_CHANNELS), _raw(fields[1]), scale)
 
     def body(self) -> str:
@@ -143,7 +180,7 @@ class DistanceSample:
     @classmethod
     def from_fields(cls, fields: list[str]) -> "DistanceSample":
         _expect(fields, 3, cls.TYPE)
-        gap_mm = int(fields[2])
+        gap_mm = _int(fields[2])
         if not NO_ECHO_MM <= gap_mm <= 10_000:
             raise ValueError(f"gap {gap_mm} mm")
         return cls(_uint(fields[0], SEQ_MODULO), _uint(fields[1], T_US_MODULO), gap_mm)
