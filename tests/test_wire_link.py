@@ -1,0 +1,301 @@
+"""DeviceLink against a hostile station of the test's own (issue 10): a pty
+whose master side is driven here, sentences framed with ``binascii.crc_hqx``
+as docs/protocol.md describes, commands read back byte for byte."""
+
+from __future__ import annotations
+
+import binascii
+import os
+import select
+import threading
+import time
+import tty
+
+import pytest
+import serial
+
+from backstation.link import (
+    CommandFailed, Connected, DeviceLink, LinkFault, LinkState, ReaderBehind, StreamResumed,
+    StreamStalled,
+)
+
+ID = "0000BEEF"
+WAIT_S = 30.0
+
+
+def frame(body: str) -> bytes:
+    data = body.encode("ascii")
+    return b"$" + data + b"*" + b"%04X" % binascii.crc_hqx(data, 0xFFFF) + b"\r\n"
+
+
+def hello(device_id=ID, channels=2, protocol=1) -> bytes:
+    return frame(f"HELLO,{protocol},evil-1,{device_id},{channels},80,hcsr04")
+
+
+class PtyDevice:
+    """A station on the master side of a pty. Answers INFO (HELLO + CALs),
+    START/STOP/PING (ACK), or what ``replies`` says; keeps every command line."""
+
+    def __init__(self, device_id=ID, channels=2, replies=None):
+        self.device_id = device_id
+        self.channels = channels
+        self.replies = dict(replies or {})
+        self.lines: list[bytes] = []
+        self.changed = threading.Condition()
+        self.streaming = False
+        self.f_seq = 0
+        self.t_us = 1_000_000
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.master)
+        self.path = os.ttyname(self.slave)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pty-device")
+        self._thread.start()
+
+    def greeting(self) -> bytes:
+        return hello(self.device_id, self.channels) + b"".join(
+            frame(f"CAL,{ch},0,100.0000") for ch in range(self.channels))
+
+    def answer(self, line: bytes) -> bytes:
+        word = line.split(b"*")[0].split()[0].decode().upper() if line.strip() else ""
+        if word in self.replies:
+            return self.replies[word]
+        if word == "INFO":
+            return self.greeting()
+        if word in ("START", "STOP"):
+            self.streaming = word == "START"
+        return frame(f"ACK,{word}")
+
+    def samples(self, n: int) -> bytes:
+        out = b""
+        for _ in range(n):
+            raw = ",".join(str(self.f_seq + ch) for ch in range(self.channels))
+            out += frame(f"F,{self.f_seq % 65536},{self.t_us},{raw}")
+            self.f_seq += 1
+            self.t_us += 12_500
+        return out
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            _, ready, _ = select.select([], [self.master], [], WAIT_S)
+            view = view[os.write(self.master, view[:4096]):]
+
+    def wait_for_line(self, text: bytes, count: int = 1) -> None:
+        with self.changed:
+            assert self.changed.wait_for(
+                lambda: sum(line.startswith(text) for line in self.lines) >= count, WAIT_S), (
+                f"{text!r} not received {count}x: {self.lines}")
+
+    def _run(self) -> None:
+        pending = b""
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                continue
+            pending += data
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                with self.changed:
+                    self.lines.append(line)
+                    self.changed.notify_all()
+                self.write(self.answer(line))
+
+    def unplug(self) -> None:
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join(WAIT_S)
+            os.close(self.master)
+            os.close(self.slave)
+
+
+class Usb:
+    """One fake USB socket: the link's opener opens whichever pty is plugged in."""
+
+    def __init__(self):
+        self.device: PtyDevice | None = None
+
+    def plug(self, device: PtyDevice) -> PtyDevice:
+        self.device = device
+        return device
+
+    def open(self, url: str, baudrate: int):
+        if self.device is None or self.device._stop.is_set():
+            raise serial.SerialException(2, f"could not open port {url}: No such file")
+        return serial.Serial(self.device.path, baudrate, timeout=0.05, write_timeout=1.0,
+                             exclusive=True)
+
+
+@pytest.fixture
+def usb():
+    usb = Usb()
+    yield usb
+    if usb.device is not None:
+        usb.device.unplug()
+
+
+@pytest.fixture
+def make_link(usb):
+    links = []
+
+    def make(**kw) -> DeviceLink:
+        kw.setdefault("hello_timeout_s", 0.1)
+        kw.setdefault("info_timeout_s", WAIT_S)
+        kw.setdefault("reconnect_interval_s", 0.05)
+        kw.setdefault("port_lister", lambda: [])
+        link = DeviceLink("fake://usb", opener=usb.open, **kw)
+        links.append(link)
+        return link
+
+    yield make
+    for link in links:
+        link.close()
+
+
+def events_until(link: DeviceLink, done, seen: list) -> list:
+    deadline = time.monotonic() + WAIT_S
+    while not done(seen):
+        assert time.monotonic() < deadline, f"gave up waiting; events: {seen}"
+        seen.extend(link.drain_events(timeout_s=0.05))
+    return seen
+
+
+def faults(seen: list) -> list[str]:
+    return [e.message for e in seen if isinstance(e, LinkFault)]
+
+
+def streaming(usb, make_link, **kw) -> tuple[DeviceLink, PtyDevice]:
+    link = make_link(**kw)
+    link.open()
+    link.start()
+    return link, usb.device
+
+
+# -- items 1, 5: another station's HELLO in the middle of the stream ----------------------
+
+
+@pytest.mark.parametrize("other", [dict(channels=4), dict(device_id="DEADBEEF"),
+                                   dict(protocol=2)])
+def test_hello_of_another_station_in_one_read_with_samples_keeps_the_reader_and_the_data(
+        usb, make_link, other):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link)
+    theirs = hello(**{"device_id": ID, **other})
+    device.write(device.samples(80) + theirs + frame("CAL,3,0,1.0000") + device.samples(80))
+    seen = events_until(link, lambda s: any("another station" in m for m in faults(s)), [])
+    (message,) = [m for m in faults(seen) if "another station" in m]
+    assert "data is not taken" in message and ID in message
+    assert not any("reader stopped" in m for m in faults(seen))
+    assert link.state is LinkState.RECONNECTING
+    force, _ = link.drain()
+    assert force.seq.tolist() == list(range(80))     # before the HELLO: all kept
+    assert link.hello.force_channels == 2 and set(link.calibration) == {0, 1}
+    assert link.stats.reboots == 0
+
+
+def test_same_id_coming_back_with_another_channel_count_is_not_adopted(usb, make_link):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link, refused_retry_s=0.2)
+    device.write(device.samples(40))
+    link.drain(timeout_s=WAIT_S)
+    device.unplug()
+    usb.plug(PtyDevice(channels=4))                   # same id, other hardware
+    seen = events_until(link, lambda s: any("4 force channels" in m for m in faults(s)), [])
+    assert not [e for e in seen if isinstance(e, Connected) and e.reconnects]
+    assert link.state is LinkState.RECONNECTING and link.hello.force_channels == 2
+    usb.device.unplug()
+    usb.plug(PtyDevice())                             # ours again
+    events_until(link, lambda s: any(isinstance(e, Connected) and e.reconnects for e in s), seen)
+    assert link.hello.force_channels == 2
+
+
+# -- item 14: what the firmware really answers -------------------------------------------
+
+
+def test_err_cmd_answers_the_command_in_flight_at_once(usb, make_link):
+    usb.plug(PtyDevice(replies={"PING": frame("ERR,CMD,syntax")}))
+    link = make_link()
+    link.open()
+    t0 = time.monotonic()
+    with pytest.raises(CommandFailed, match="syntax"):
+        link.ping(timeout_s=5.0)
+    assert time.monotonic() - t0 < 4.0
+
+
+@pytest.mark.parametrize("reason", ["blank", "corrupt"])
+def test_unsolicited_eeprom_err_is_a_status_not_a_refusal(usb, make_link, reason):
+    usb.plug(PtyDevice())
+    link = make_link()
+    link.open()
+    usb.device.write(frame(f"ERR,EEPROM,{reason}"))
+    seen = events_until(link, faults, [])
+    (message,) = faults(seen)
+    assert "refused" not in message and f"calibration memory (EEPROM) is {reason}" in message
+
+
+# -- item 7: a stall ----------------------------------------------------------------------
+
+
+def test_a_stall_is_reported_info_and_start_are_sent_again_and_resuming_is_reported(
+        usb, make_link):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link, stall_after_s=0.3)
+    device.write(device.samples(10))
+    seen = events_until(link, lambda s: any(isinstance(e, StreamStalled) for e in s), [])
+    device.wait_for_line(b"START", count=2)
+    device.wait_for_line(b"INFO", count=2)
+    device.write(device.samples(10))
+    events_until(link, lambda s: any(isinstance(e, StreamResumed) for e in s), seen)
+    assert sum(isinstance(e, StreamStalled) for e in seen) == 1
+    assert link.stats.reboots == 0          # the HELLO answering INFO is no reboot
+    assert link.state is LinkState.STREAMING
+
+
+def test_a_station_still_silent_after_the_retry_is_taken_as_gone(usb, make_link):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link, stall_after_s=0.2)
+    device.replies.update(START=b"", INFO=b"")       # deaf from now on
+    seen = events_until(link, lambda s: any("no data for" in m for m in faults(s)), [])
+    assert any(isinstance(e, StreamStalled) for e in seen)
+
+
+# -- item 12: chatter ---------------------------------------------------------------------
+
+
+def test_an_err_storm_makes_a_bounded_number_of_messages(usb, make_link):
+    usb.plug(PtyDevice())
+    link = make_link()
+    link.open()
+    usb.device.write(frame("ERR,RATE,range") * 2000 + frame("ACK,PING"))
+    link.ping()   # its ACK follows the storm: every ERR has been read
+    seen = link.drain_events()
+    assert 1 <= len(faults(seen)) <= 2
+
+
+def test_a_hello_storm_sends_start_a_bounded_number_of_times(usb, make_link):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link)
+    device.write(device.greeting() * 200)
+    link.ping()
+    assert sum(line.startswith(b"START") for line in device.lines) <= 3
+
+
+# -- item 17: a reader that falls behind ---------------------------------------------------
+
+
+def test_a_reader_falling_behind_is_reported(usb, make_link):
+    host = [1000.0]
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link, clock=lambda: host[0])
+    device.write(device.samples(8) + frame("ACK,PING"))
+    link.ping()
+    host[0] += 2.1 + 0.1                 # 2.2 s of host time for 0.1 s of device time
+    device.write(device.samples(8) + frame("ACK,PING"))
+    link.ping()
+    behind = [e for e in link.drain_events() if isinstance(e, ReaderBehind)]
+    assert len(behind) == 1 and behind[0].backlog_s == pytest.approx(2.1, abs=0.05)
+
