@@ -19,7 +19,10 @@ becomes a plain tuple instead of a dataclass: ``feed_rows`` returns those
 tuples for the session's reader (docs/performance.md: per-sample object
 construction was most of the parse cost). Anything else, and any line whose
 CRC or range check fails, goes through the general path above, so counters
-and output are exactly those of the general path.
+and output are exactly those of the general path. ``reference=True`` turns
+the fast path off (every line through the general path): the twin that
+tests/test_protocol_bulk_differential.py compares it with on long random
+streams.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ class StreamDecoder:
 
     force_channels: int | None = None
     counters: DecoderCounters = field(default_factory=DecoderCounters)
+    reference: bool = False   # no fast path: the general path for every line
     _tail: bytes = b""
     _discarding: bool = False
 
@@ -129,6 +133,10 @@ class StreamDecoder:
     def _lines(self, region: bytes, out: list) -> None:
         """Complete lines (``region`` ends with ``\\n``): canonical F/D lines in
         bulk, everything else line by line through ``_line``."""
+        if self.reference:
+            for line in region[:-1].split(b"\n"):
+                self._line(line, out)
+            return
         rows = _CANONICAL_LINE.findall(region)
         matched = (sum(map(len, [r[0] for r in rows])) + sum(len(r[6]) for r in rows)
                    + _CANONICAL_LINE_OVERHEAD * len(rows)) if rows else 0
