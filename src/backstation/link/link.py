@@ -54,6 +54,10 @@ REFUSED_RETRY_S = 10.0       # a port that held another station is re-probed aft
 # at most this much latency (the display budget is 30 ms); a headless
 # recorder, which nobody watches, passes a longer pacing.
 READ_PACING_S = 0.008
+# ...but a read this big means the port's buffer (4 KiB on a Linux tty) was
+# filling: read again at once, or the pacing itself becomes the ceiling
+# (4 KiB per 50 ms = 80 kB/s; docs/performance.md, figure h).
+PACING_SKIP_BYTES = 2048
 JOIN_TIMEOUT_S = 2.0         # ...or as soon as it disappears and comes back
 STOP_ON_CLOSE_TIMEOUT_S = 1.0
 # Streaming and no sample for this long is a stall: INFO and START are sent
@@ -418,7 +422,8 @@ class DeviceLink:
                         # met by wire content costs that chunk, said once.
                         self._say("internal", f"data from {self._port} could not be "
                                               f"handled and was dropped: {exc!r}")
-                    self._stop.wait(self._read_pacing_s)
+                    if len(data) < PACING_SKIP_BYTES:
+                        self._stop.wait(self._read_pacing_s)
                 self._check_stall()
         except BaseException as exc:
             self._emit(LinkFault(self._clock(), f"link reader stopped: {exc!r}"))

@@ -308,6 +308,9 @@ class DeviceStream:
             return _OK
         last_seq, last_t_us, last_host_s = track.last
         dseq = (seq - last_seq) % SEQ_MODULO
+        if dseq == 1 and 0 < (t_us - last_t_us) % T_US_MODULO < 1_000_000:
+            track.stray, track.stray_run = None, 0
+            return _OK   # the common case, decided early: the next sample, on time
         dt_us = (t_us - last_t_us + T_US_MODULO // 2) % T_US_MODULO - T_US_MODULO // 2
         if dt_us <= 0:
             # Time stood still or ran backwards. A reboot restarts seq from 0;
