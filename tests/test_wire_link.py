@@ -299,3 +299,39 @@ def test_a_reader_falling_behind_is_reported(usb, make_link):
     behind = [e for e in link.drain_events() if isinstance(e, ReaderBehind)]
     assert len(behind) == 1 and behind[0].backlog_s == pytest.approx(2.1, abs=0.05)
 
+
+
+# -- item 2 through the recorder: wire-valid input never ends a recording -------------------
+
+
+def test_record_rides_out_cals_for_unannounced_channels(usb, tmp_path):
+    from backstation.record import Recorder, RecordOptions
+    from backstation.storage import Database
+
+    device = usb.plug(PtyDevice())
+    stop = threading.Event()
+    recorded = [0]
+
+    def on_step(session, step) -> None:
+        recorded[0] += len(step.force)
+        if recorded[0] >= 160:
+            stop.set()
+
+    def link_factory(port, **kw):
+        return DeviceLink(port, opener=usb.open, hello_timeout_s=0.1, info_timeout_s=WAIT_S,
+                          port_lister=lambda: [], **kw)
+
+    with Database(tmp_path / "s.db") as db:
+        recorder = Recorder(db, RecordOptions(port="fake://usb"), link_factory=link_factory,
+                            on_step=on_step)
+        result: dict = {}
+        runner = threading.Thread(target=lambda: result.update(recorder.run(stop)))
+        runner.start()
+        device.wait_for_line(b"START")
+        device.write(device.samples(80) + frame("CAL,2,0,1.0000") + frame("CAL,3,5,2.0000")
+                     + device.samples(80))
+        runner.join(WAIT_S)
+        assert not runner.is_alive()
+        force = db.load_force(result["session_id"])
+    assert len(force) == 160 and force.seq.tolist() == list(range(160))
+    assert result["stream"]["malformed"] == 2 and result["stream"]["reboots"] == 0
