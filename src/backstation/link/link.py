@@ -69,6 +69,7 @@ START_RESEND_INTERVAL_S = 1.0
 # The reader is behind when samples arrive this much later than at the start
 # of the stream (device clock against host clock); caught up below half that.
 BACKLOG_REPORT_S = 1.0
+CLOCK_TOLERANCE = 0.01       # device clock against host clock, s/s
 
 
 class DeviceLink:
@@ -134,6 +135,7 @@ class DeviceLink:
         self._last_sample_at = time.monotonic()
         self._stalled_since: float | None = None
         self._lag_floor_s: float | None = None
+        self._lag_at_s = 0.0
         self._behind = False
 
     # -- lifecycle -------------------------------------------------------------
@@ -477,11 +479,17 @@ class DeviceLink:
             self._stalled_since = None
         self._last_sample_at = now
         # Backlog: how much later than at its best the newest sample is read.
+        # The best is allowed to creep up by CLOCK_TOLERANCE per second: an
+        # Uno's ceramic resonator may be 0.5 % off, which is no backlog.
         t_device_s = max(float(b.t_device_us[-1]) for b in (force, distance) if len(b)) / 1e6
         lag_s = t_host_s - t_device_s
-        if self._lag_floor_s is None or lag_s < self._lag_floor_s:
-            self._lag_floor_s = lag_s
-        backlog_s = lag_s - self._lag_floor_s
+        floor = self._lag_floor_s
+        if floor is None:
+            floor = lag_s
+        else:
+            floor = min(lag_s, floor + CLOCK_TOLERANCE * max(0.0, t_host_s - self._lag_at_s))
+        self._lag_floor_s, self._lag_at_s = floor, t_host_s
+        backlog_s = lag_s - floor
         if not self._behind and backlog_s > BACKLOG_REPORT_S:
             self._behind = True
             self._emit(ReaderBehind(t_host_s, backlog_s))
