@@ -625,6 +625,7 @@ class DeviceLink:
         self._device_id = probe.hello.device_id
         self._last_sample_at = time.monotonic()
         self._lag_floor_s = None   # a new port may buffer differently
+        self._quiet_info = False   # an INFO sent on the old port is not answered here
         self._emit(Connected(self._clock(), probe.hello, url, stream.reconnects))
         self._adopting = True
         try:
@@ -632,6 +633,8 @@ class DeviceLink:
                 self._ingest(data, t_host_s, time.perf_counter())
         finally:
             self._adopting = False
+        if self._serial is None:
+            return   # what the probe read already spoke as another station: refused
         if reconnect and self._streaming_wanted:
             self._send_quietly(commands.start())
         self._set_state(LinkState.STREAMING if self._streaming_wanted else LinkState.IDLE)
