@@ -335,3 +335,37 @@ def test_record_rides_out_cals_for_unannounced_channels(usb, tmp_path):
         force = db.load_force(result["session_id"])
     assert len(force) == 160 and force.seq.tolist() == list(range(160))
     assert result["stream"]["malformed"] == 2 and result["stream"]["reboots"] == 0
+
+
+def test_an_error_while_handling_a_read_costs_that_read_not_the_reader(usb, make_link,
+                                                                        monkeypatch):
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link)
+    feed = link._stream.feed
+    calls = [0]
+
+    def feed_failing_once(data, t_host_s):
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("a bug the wire found")
+        return feed(data, t_host_s)
+
+    monkeypatch.setattr(link._stream, "feed", feed_failing_once)
+    device.write(device.samples(10))
+    seen = events_until(link, lambda s: any("could not be handled" in m for m in faults(s)), [])
+    device.write(device.samples(10))
+    link.ping()
+    assert not any("reader stopped" in m for m in faults(seen + link.drain_events()))
+    assert len(link.drain()[0]) > 0
+
+
+def test_a_station_clock_half_a_percent_slow_is_no_backlog(usb, make_link):
+    host = [1000.0]
+    usb.plug(PtyDevice())
+    link, device = streaming(usb, make_link, clock=lambda: host[0])
+    for _ in range(30):                  # 300 s of samples, 0.5 % slow against the host
+        device.write(device.samples(8) + frame("ACK,PING"))
+        link.ping()
+        device.t_us += 10_000_000 - 8 * 12_500
+        host[0] += 10.05
+    assert not [e for e in link.drain_events() if isinstance(e, ReaderBehind)]
