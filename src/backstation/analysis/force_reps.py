@@ -1,21 +1,46 @@
 """Reps from force alone (no distance sensor): contact stays unknown.
 
-A pull lifts the total force well above its rest level (the chest
-accelerates up); the lowering first drops it below rest (accelerating down)
-and then lifts it again (braking) before it settles. A rep is one rise of
-``FORCE_ONLY_RISE_SHARE`` of the rest level followed by that dip and the
-settle; its start and end are where the force leaves and rejoins the rest
-level, as in the gap-based tracker.
+What the force on the bar does during a rep depends on the athlete and the
+station: it rises as the chest accelerates up, and at the top it may sit
+well under the hang (a body pivoting at the heels puts less of its weight on
+the bar the higher it is) or just over it (a squeeze on a near-level body);
+lowering and braking bring it back. What every rep shares is this: the force
+leaves a settled hang level by rising (the pull), and comes back to a
+settled level near it. Between those, a touch-and-go set never settles, and
+each rep shows one *top*: the force well under the hang for a while.
 
-The rest level is the lowest force of the last ``REST_WINDOW_S`` while the
-athlete hangs still, so it is only looked for where the load has been
-steadily on: from ``FIRST_REP_SETTLE_S`` after the last sample at or under
-the load threshold (getting on again after a release, a regrip, a coach's
-manual start on an empty bar), never across the ramp of the load coming
-on or going off, and never before the set (or the stream after a gap)
-began. Everything the rest state needs is read back from the force history,
-so samples the pipeline takes in bulk (``force_quiet_count``) need not be
-shown to the tracker.
+So the tracker works on excursions:
+
+- **Rest.** The rest level is the lowest force of the last ``REST_WINDOW_S``
+  while the athlete hangs still, looked for only where the load has been
+  steadily on: from ``FIRST_REP_SETTLE_S`` after the last sample at or under
+  the load threshold (getting on, a regrip, a manual start on an empty bar),
+  never across the load coming on or going off, and never before the set (or
+  the stream after a gap) began. A rise of ``FORCE_ONLY_RISE_SHARE`` over it
+  opens an *episode*; its start is where the force left the rest level.
+- **High and low.** Inside an episode, a *high* is a stretch over the rise
+  threshold (its peak is where the chest turned at the bottom: pulled up or
+  braked), a *low* a stretch under ``LOW_SHARE`` below rest lasting at least
+  ``LOW_MIN_S`` and two samples (a top; a shorter dip is a jolt).
+- **Pieces.** The peaks of the highs cut the episode into pieces. A piece
+  with a low is a rep; a piece without one belongs to the rep beside it (the
+  pull's own rise before its top, the braking after the last top). A rep is
+  reported when the next piece with a low shows it is over, or when the
+  episode ends.
+- **Settle.** The episode ends where the force has stayed within
+  ``SETTLE_BAND_SHARE`` of rest for ``SETTLE_S`` and moved less than
+  ``SETTLE_STILL_SHARE`` of rest in that time; its last rep ends where the
+  force came into the band. An episode with no low at all is one rep if it
+  lasted ``NO_TOP_MIN_S`` (a slow rep whose top barely shows), nothing
+  otherwise (a jolt, a braking after a long hold).
+
+How it fails: a hang level that moves by more than the band between reps
+joins those reps into one episode (still cut at their highs, with later
+ends); an athlete whose top is not under the hang and who holds it settled
+ends the rep at the hold; a touch-and-go rep whose top does not go under
+``LOW_SHARE`` is joined to its neighbour. Everything the tracker needs is
+read back from the force history, so samples the pipeline takes in bulk
+(``force_quiet_count``) need not be shown to it while it rests.
 """
 
 from __future__ import annotations
@@ -23,16 +48,26 @@ from __future__ import annotations
 import numpy as np
 
 from .config import (
-    END_TIMEOUT_S, FORCE_ONLY_RISE_SHARE, ONSET_MARGIN_N, ONSET_MARGIN_SHARE,
-    AnalysisConfig,
+    FORCE_ONLY_RISE_SHARE, ONSET_MARGIN_N, ONSET_MARGIN_SHARE, AnalysisConfig,
 )
 from .history import History
 from .reps import FIRST_REP_SETTLE_S, RepDraft
 
-DIP_SHARE = 0.03
 REST_WINDOW_S = 2.0
 REST_WINDOW_US = int(REST_WINDOW_S * 1e6)
+REST_LAG_US = 300_000       # the rest window ends this long before the sample: a pull may sag first
 SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
+LOW_SHARE = 0.15            # a top: the force this share under rest ...
+LOW_MIN_US = 80_000         # ... for this long (and two samples)
+SETTLE_BAND_SHARE = 0.10    # the episode ends back within this share of rest ...
+SETTLE_STILL_SHARE = 0.04   # ... moving less than this share of rest ...
+SETTLE_S = 0.5              # ... for this long
+SETTLE_WINDOW_US = int(SETTLE_S * 1e6)
+HANG_US = 300_000           # still this long in the band between touch-and-go reps: a hang
+NO_TOP_MIN_US = 1_000_000   # an episode without a top is a rep if it lasts this long
+DIP_SHARE = 0.06            # settled, then under rest by this share for this long, and back
+DIP_MIN_US = 150_000        # (not the load going off): the lowering from a hold at the top
+PENDING_US = 2_500_000      # settled this long after a rep: it was not a hold at the top
 
 
 class ForceOnlyRepTracker:
@@ -41,10 +76,35 @@ class ForceOnlyRepTracker:
         self.forces = forces
         self.load_threshold_n = load_threshold_n
         self.state = "rest"
-        self.rep: RepDraft | None = None
         self._lo_us = set_start_us + (SETTLE_US if settle else 0)
-        self._settle_t_us = 0
-        self._margin_n = 0.0
+        self._base = 0.0
+        self._margin = 0.0
+        self._open: RepDraft | None = None
+        self._pending: RepDraft | None = None   # settled: the rep just over, not reported yet
+        self._settled_us = 0
+        self._reset_episode()
+
+    @property
+    def rep(self) -> RepDraft | None:
+        """The earliest rep not reported yet (its window stays in the history)."""
+        return self._pending or self._open
+
+    def _reset_episode(self) -> None:
+        self._open = None
+        self._reset_episode_marks()
+
+    def _reset_episode_marks(self) -> None:
+        self._has_top = False                   # the open rep had its top
+        self._back = False                      # ... and hung still near rest after it
+        self._at_rest_us = 0                    # the last sample at the rest level
+        self._in_high = False
+        self._hang: tuple[int, int] | None = None       # after the top, a still hang: from, to
+        self._cut_us: tuple[int, int] | None = None     # after the top, where the rep ends and the next begins
+        self._cut_anchored = False              # ... found after a still hang: later highs keep it
+        self._low_from: int | None = None       # the low (or dip) under way: since
+        self._band_from: int | None = None      # back in the settle band since
+
+    # ---- rest ---------------------------------------------------------
 
     def _rest_from_us(self, t_us: int) -> int:
         """Where the rest window of sample ``t_us`` begins: the last
@@ -58,8 +118,21 @@ class ForceOnlyRepTracker:
         return lo
 
     def _rest_level(self, t_us: int) -> float | None:
-        _, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us)
+        _, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us - REST_LAG_US)
         return float(force.min()) if force.size >= 3 else None
+
+    def _begin(self, t_confirm_us: int, base: float) -> None:
+        self._base = base
+        self._margin = max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
+        t, cols = self.forces.window(self._lo_us, t_confirm_us)
+        below = np.nonzero(cols["total_n"] <= base + self._margin)[0]
+        start = int(t[below[-1]]) if below.size else t_confirm_us
+        self._reset_episode()
+        self._open = RepDraft(start, base_n=base)
+        self._at_rest_us, self._in_high = start, True
+        self.state = "episode"
+
+    # ---- the episode ----------------------------------------------------
 
     def on_force(self, t_us: int, force_n: float, prev: tuple[int, float] | None) -> list[RepDraft]:
         if t_us < self._lo_us:
@@ -69,19 +142,158 @@ class ForceOnlyRepTracker:
             if base is not None and force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
                 self._begin(t_us, base)
             return []
-        rep = self.rep
-        base, margin = rep.base_n, self._margin_n
-        if self.state == "pull" and force_n < base - max(margin, DIP_SHARE * base):
-            self.state = "lowering"
-        elif self.state == "lowering" and force_n > base + margin:
-            self.state, self._settle_t_us = "braking", t_us
-        elif self.state == "braking" and force_n <= base + margin:
-            rep.lockout = True
-            return [self._close(t_us)]
-        elif self.state == "braking" and t_us - self._settle_t_us > END_TIMEOUT_S * 1e6:
-            rep.lockout = True
-            return [self._close(t_us)]
+        if self.state == "settled":
+            return self._while_settled(t_us, force_n)
+        out: list[RepDraft] = []
+        base = self._base
+        if force_n <= base + self._margin:
+            self._at_rest_us = t_us
+        # a high after the rep's top: the next pull may start where it rose
+        if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
+            if self._has_top and not self._in_high:
+                if self._hang is not None:          # a pull after a still hang
+                    self._cut_us = (self._hang[0], self._rise_from(self._hang, t_us))
+                    self._hang, self._cut_anchored = None, True
+                elif not self._cut_anchored:        # touch-and-go: the latest rise
+                    self._cut_us = (self._at_rest_us, self._at_rest_us)
+            self._in_high = True
+        else:
+            self._in_high = False
+        # a low: a top once it has lasted
+        if force_n < base * (1 - LOW_SHARE):
+            if self._low_from is None:
+                self._low_from = t_us
+        elif self._low_from is not None:
+            lasted = self._lasted(t_us, LOW_MIN_US)
+            self._low_from = None
+            if lasted:
+                out += self._on_top()
+        # back to rest: settled in the band
+        if abs(force_n - base) <= SETTLE_BAND_SHARE * base:
+            if self._band_from is None:
+                self._band_from = t_us
+            elif self._has_top and t_us - self._band_from >= HANG_US and self._still(t_us, HANG_US):
+                self._hang = (self._band_from if self._hang is None else self._hang[0], t_us)
+                self._back = True
+            if t_us - self._band_from >= SETTLE_WINDOW_US and self._still(t_us, SETTLE_WINDOW_US):
+                self._settle(self._band_from, t_us)
+        else:
+            self._band_from = None
+        return out
+
+    def _settle(self, t_end_us: int, t_us: int) -> None:
+        """Settled near rest since ``t_end_us``: the open rep is over, unless
+        what comes next shows it was a hold at the top (``_while_settled``)."""
+        rep, pending = self._open, self._pending
+        is_rep = self._has_top or (pending is None and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
+        self._reset_episode()
+        self._lo_us = t_us - SETTLE_WINDOW_US        # the next rest level: from the still stretch
+        if is_rep:
+            rep.t_end_us, rep.lockout = max(t_end_us, rep.t_start_us), True
+            self._pending = rep
+        elif pending is not None:                    # no top: the braking of the rep before
+            pending.t_end_us = max(t_end_us, pending.t_end_us)
+        else:
+            self.state = "rest"
+            return
+        self._settled_us, self.state = t_us, "settled"
+
+    def _while_settled(self, t_us: int, force_n: float) -> list[RepDraft]:
+        """After a settle: a rise is the next pull (the rep before is over);
+        a dip first is the lowering from a hold at the top (the rep goes on);
+        ``PENDING_S`` of neither, and the rep is over."""
+        base = self._base
+        if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):   # a pull, or the braking of a lowering
+            level = self._rest_level(t_us)
+            self._begin(t_us, level if level is not None else base)
+            return []
+        if force_n < base * (1 - DIP_SHARE):
+            if self._low_from is None:
+                self._low_from = t_us
+            return []
+        if self._low_from is not None:
+            lasted = self._lasted(t_us, DIP_MIN_US)
+            self._low_from = None
+            if lasted:                                      # lowering from the hold, braked
+                self._open, self._pending = self._pending, None
+                self._reset_episode_marks()
+                self._has_top, self.state = True, "episode"
+                return []
+        if t_us - self._settled_us >= PENDING_US:
+            return self._report_pending()
         return []
+
+    def _report_pending(self) -> list[RepDraft]:
+        rep, self._pending = self._pending, None
+        if self.state == "settled":
+            self.state = "rest"
+        return [rep] if rep is not None else []
+
+    def _on_top(self) -> list[RepDraft]:
+        """A top: the open rep's own, or (after a high since its top) the
+        next rep's, which then began where that high rose."""
+        if not self._has_top:
+            self._has_top = True
+            return self._report_pending()       # a top of its own: the rep before is over
+        if self._cut_us is None:
+            return []
+        rep, (t_end, t_next) = self._open, self._cut_us
+        rep.t_end_us, rep.lockout = max(t_end, rep.t_start_us), True
+        self._open = RepDraft(t_next, base_n=self._base)
+        self._cut_us, self._hang, self._cut_anchored = None, None, False
+        return [rep]
+
+    def _rise_from(self, hang: tuple[int, int], t_us: int) -> int:
+        """Where the force left the level of a still ``hang`` on its way up to
+        the high at ``t_us``: the last sample within the onset margin of it."""
+        t, force = self.forces.column("total_n", hang[0], t_us)
+        level = float(np.median(force[t <= hang[1]]))
+        near = np.flatnonzero(force <= level + self._margin)
+        return int(t[near[-1]]) if near.size else hang[1]
+
+    def _rose(self, rep: RepDraft, t_us: int) -> bool:
+        """The force rose over the rep's rest level before ``t_us`` (not only
+        the load going off after a start found too early)."""
+        _, force = self.forces.column("total_n", rep.t_start_us, t_us)
+        return bool(force.size) and float(force.max()) > rep.base_n + self._margin
+
+    def _lasted(self, t_us: int, min_us: int) -> bool:
+        """The low that began at ``_low_from`` and ended at ``t_us`` lasted
+        ``min_us`` and held two samples (not one jolt)."""
+        t, _ = self.forces.column("total_n", self._low_from, t_us - 1)
+        return t_us - self._low_from >= min_us and t.size >= 2
+
+    def _still(self, t_us: int, span_us: int) -> bool:
+        _, force = self.forces.column("total_n", t_us - span_us, t_us)
+        return bool(force.size) and float(force.max() - force.min()) <= SETTLE_STILL_SHARE * self._base
+
+    def _close_open(self, t_end_us: int, *, alone: str) -> list[RepDraft]:
+        """The episode is over at ``t_end_us``. The open rep ends there if it
+        had its top; if not, ``alone`` says what it is: "drop", "released"
+        (a pull let go), "cut" (the stream broke). A rep waiting in
+        ``_pending`` is over."""
+        # no top of its own after a rep: the braking of that rep (unless the
+        # stream broke: then it may as well be a pull cut short)
+        braking = self._pending is not None and not self._has_top and alone != "cut"
+        done = self._report_pending()
+        rep, had_top, back = self._open, self._has_top, self._back
+        self._reset_episode()
+        self._lo_us = max(self._lo_us, t_end_us)
+        self.state = "rest"
+        if rep is None or braking:           # nothing open, or the braking of the rep before
+            return done
+        rep.t_end_us = max(t_end_us, rep.t_start_us)
+        if alone == "released" and not back and self._rose(rep, t_end_us):
+            rep.released = True             # let go before the force came back from the top
+        elif had_top:
+            rep.lockout = True
+        elif alone == "cut":
+            rep.cut = True
+        else:
+            return done
+        return done + [rep]
+
+    # ---- bulk ---------------------------------------------------------
 
     def force_quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
         """How many leading samples ``on_force`` certainly answers with
@@ -89,78 +301,63 @@ class ForceOnlyRepTracker:
         gate = t_us >= self._lo_us
         if not gate.any():
             return len(t_us)
-        if self.state == "rest":
-            # Each sample's rest window lies inside this one, so its rest
-            # level is no lower than this one's lowest force; and it holds
-            # no sample with the load off, so the level is over the load
-            # threshold. Under 110 % of the higher of the two: no pull.
-            _, held = self.forces.column("total_n", max(self._lo_us, int(t_us[0]) - REST_WINDOW_US),
-                                         int(t_us[-1]))
-            lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
-            floor = max(min(lows), self.load_threshold_n)
-            due = force_n > floor * (1 + FORCE_ONLY_RISE_SHARE)
-        else:
-            base, margin = self.rep.base_n, self._margin_n
-            if self.state == "pull":
-                due = force_n < base - max(margin, DIP_SHARE * base)
-            elif self.state == "lowering":
-                due = force_n > base + margin
-            else:
-                due = (force_n <= base + margin) | (t_us - self._settle_t_us > END_TIMEOUT_S * 1e6)
-        due &= gate
+        if self.state == "settled":
+            base = self._base
+            dip = force_n < base * (1 - DIP_SHARE)
+            due = ((force_n > base * (1 + FORCE_ONLY_RISE_SHARE)) | (dip if self._low_from is None else ~dip)
+                   | (t_us - self._settled_us >= PENDING_US)) & gate
+            return int(np.argmax(due)) if due.any() else len(t_us)
+        if self.state != "rest":
+            return int(np.argmax(gate))
+        # Each sample's rest window lies inside this one, so its rest level is
+        # no lower than this one's lowest force; and it holds no sample with
+        # the load off, so the level is over the load threshold. Under the
+        # rise over the higher of the two: no pull.
+        _, held = self.forces.column("total_n", max(self._lo_us, int(t_us[0]) - REST_WINDOW_US),
+                                     int(t_us[-1]))
+        lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
+        floor = max(min(lows), self.load_threshold_n)
+        due = (force_n > floor * (1 + FORCE_ONLY_RISE_SHARE)) & gate
         return int(np.argmax(due)) if due.any() else len(t_us)
 
-    def _begin(self, t_confirm_us: int, base: float) -> None:
-        self._margin_n = max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
-        t, cols = self.forces.window(self._lo_us, t_confirm_us)
-        below = np.nonzero(cols["total_n"] <= base + self._margin_n)[0]
-        start = int(t[below[-1]]) if below.size else t_confirm_us
-        self.rep = RepDraft(start, base_n=base)
-        self.state = "pull"
-
-    def _close(self, t_end_us: int) -> RepDraft:
-        rep, self.rep = self.rep, None
-        rep.t_end_us = max(t_end_us, rep.t_start_us)
-        self._lo_us = rep.t_end_us
-        self.state = "rest"
-        return rep
+    # ---- the set's own events -----------------------------------------
 
     def resume(self, t_us: int) -> None:
         """The stream came back after a gap with the set still on: the rest
         level is looked for afresh from here."""
-        self.rep, self.state, self._lo_us = None, "rest", t_us
+        self._reset_episode()
+        self.state, self._lo_us = "rest", t_us
 
     def release(self, t_below_us: int) -> list[RepDraft]:
-        """The load went off mid-set (at ``t_below_us``). A rep whose force
-        never rose above its rest level before then was the athlete getting
-        off, not a pull: it is dropped, as in the gap-based tracker. The
+        """The load went off mid-set (at ``t_below_us``). A top under way is
+        the load going off, not a top. A piece that rose and never had its
+        top, with no rep before it, was a pull let go: ``bar_released``. The
         next rest level waits for the load to be steadily on again
         (``_rest_from_us``)."""
-        if self.rep is None:
+        if self.state == "rest":
             return []
-        rep = self.rep
-        _, force = self.forces.column("total_n", rep.t_start_us, t_below_us)
-        if not (force.size and force.max() > rep.base_n + self._margin_n):
-            self.rep, self.state = None, "rest"
-            self._lo_us = max(self._lo_us, t_below_us)
-            return []
-        rep.released = True
-        return [self._close(t_below_us)]
+        out = self._close_open(t_below_us, alone="released")
+        self._lo_us = max(self._lo_us, t_below_us)
+        return out
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
         """The stream broke mid-set (a data gap): the open rep is a dropout."""
-        if self.rep is None:
+        if self.state == "rest":
             return []
-        self.rep.cut = True
-        return [self._close(t_last_us)]
+        rep = self._open
+        out = self._close_open(t_last_us, alone="cut")
+        if rep is not None and out:
+            rep.cut, rep.lockout = True, False
+        return out
 
     def stop(self, t_last_us: int) -> list[RepDraft]:
-        """Ended on purpose (end of data, manual end): a rep still in its pull
-        or lowering is dropped; one already braking its lowering is closed."""
-        if self.rep is None:
+        """Ended on purpose (end of data, manual end): a rep already over is
+        reported; the open one too if it had its top and a rise after it (the
+        braking) and is back near rest, ending where it came back; otherwise
+        it is dropped (still pulling, at the top, or lowering)."""
+        if self.state == "rest":
             return []
-        if self.state != "braking":
-            self.rep, self.state = None, "rest"
-            return []
-        self.rep.lockout = True
-        return [self._close(t_last_us)]
+        back = self._has_top and self._cut_us is not None and self._band_from is not None
+        if not back:
+            self._has_top = False
+        return self._close_open(self._band_from if back else t_last_us, alone="drop")
