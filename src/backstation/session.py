@@ -35,7 +35,8 @@ from .analysis import (
 from .analysis.calibration import ForceCalibration
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
-    LinkFault, LinkState, StateChanged, StatReceived,
+    LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived,
+    StreamResumed, StreamStalled,
 )
 from .protocol.sentences import Hello
 from .protocol.stream import StreamStats
@@ -51,6 +52,18 @@ MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_devi
 SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
 TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
 SOFTWARE_TARE_SOURCE = "software_tare"  # a calibrations.source
+# Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
+STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
+RESUMED_EVENT = "resumed"               # samples again after stalled_s
+READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
+# What the session says when the link starts reconnecting, by cause. A refused
+# station and a silent one are already told by the link's LinkFault, which
+# says what happened and that it waits: nothing more to say then.
+RECONNECTING_MESSAGES = {
+    ReconnectCause.PORT_LOST: "station unplugged: waiting for it to come back",
+    ReconnectCause.ANOTHER_STATION: None,
+    ReconnectCause.SILENT: None,
+}
 
 
 @dataclass(frozen=True)
@@ -412,7 +425,9 @@ class LiveSession:
         elif isinstance(event, StateChanged):
             writer.add_event("state", event.state.value, t_host_s=t)
             if event.state is LinkState.RECONNECTING:
-                self._say("station unplugged: waiting for it to come back")
+                message = RECONNECTING_MESSAGES[event.cause or ReconnectCause.PORT_LOST]
+                if message is not None:
+                    self._say(message)
         elif isinstance(event, Connected) and event.reconnects:
             writer.add_event("reconnected", f"{event.hello.device_id} on {event.port}",
                              t_host_s=t)
@@ -424,6 +439,16 @@ class LiveSession:
                       f"{event.expected_device_id}: not adopted")
             writer.add_event("device_refused", detail, t_host_s=t)
             self._say(detail)
+        elif isinstance(event, StreamStalled):
+            writer.add_event(STALL_EVENT, f"quiet_s={event.quiet_s:.2f}", t_host_s=t)
+            self._say(event.message)
+        elif isinstance(event, StreamResumed):
+            writer.add_event(RESUMED_EVENT, f"stalled_s={event.stalled_s:.2f}", t_host_s=t)
+            self._say(event.message)
+        elif isinstance(event, ReaderBehind):
+            writer.add_event(READER_BEHIND_EVENT, f"backlog_s={event.backlog_s:.2f}",
+                             t_host_s=t)
+            self._say(event.message)
         elif isinstance(event, LinkFault):
             writer.add_event("fault", event.message, t_host_s=t)
             self._say(event.message)

@@ -10,7 +10,7 @@ from .errors import (
 )
 from .events import (
     CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
-    LinkState, ReaderBehind, StateChanged, StatReceived, StreamResumed, StreamStalled,
+    LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed, StreamStalled,
 )
 from .link import DEFAULT_BAUDRATE, DeviceLink
 from .ports import PortInfo, find_ports
@@ -20,6 +20,7 @@ __all__ = [
     "CalibrationReceived", "CommandFailed", "CommandTimeout", "Connected", "ConnectionLost",
     "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "Latency",
     "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotConnected",
-    "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind", "StateChanged",
-    "StatReceived", "StreamResumed", "StreamStalled", "UnsupportedProtocol", "WrongDevice", "find_ports", "map_serial_error",
+    "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind", "ReconnectCause",
+    "StateChanged", "StatReceived", "StreamResumed", "StreamStalled", "UnsupportedProtocol",
+    "WrongDevice", "find_ports", "map_serial_error",
 ]

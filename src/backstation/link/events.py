@@ -23,12 +23,21 @@ class LinkState(enum.Enum):
     CLOSED = "CLOSED"              # not opened yet, failed to open, or closed
 
 
+class ReconnectCause(enum.Enum):
+    """Why the link went RECONNECTING (``StateChanged.cause``)."""
+
+    PORT_LOST = "port_lost"                # the port failed: unplugged, a read or write failed
+    ANOTHER_STATION = "another_station"    # another station spoke on the port: refused
+    SILENT = "silent"                      # no data even after INFO and START were sent again
+
+
 @dataclass(frozen=True, slots=True)
 class StateChanged:
     t_host_s: float
     state: LinkState
     previous: LinkState
     reconnects: int
+    cause: ReconnectCause | None = None    # set when ``state`` is RECONNECTING
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,11 @@ class StreamStalled:
     t_host_s: float
     quiet_s: float
 
+    @property
+    def message(self) -> str:
+        """One line a coach reads from 2 m (the app's banner, ``record``'s stderr)."""
+        return f"No data from the station for {self.quiet_s:.0f} s: check the cable"
+
 
 @dataclass(frozen=True, slots=True)
 class StreamResumed:
@@ -90,6 +104,10 @@ class StreamResumed:
 
     t_host_s: float
     stalled_s: float
+
+    @property
+    def message(self) -> str:
+        return f"Data from the station again, after {self.stalled_s:.1f} s without any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +118,11 @@ class ReaderBehind:
 
     t_host_s: float
     backlog_s: float
+
+    @property
+    def message(self) -> str:
+        return (f"Reading the station {self.backlog_s:.1f} s late: this computer is too busy "
+                "to keep up")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ from .errors import (
 )
 from .events import (
     CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
-    LinkState, ReaderBehind, StateChanged, StatReceived, StreamResumed, StreamStalled,
+    LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed,
+    StreamStalled,
 )
 from .candidates import ReconnectCandidates
 from .ports import PortInfo, find_ports
@@ -469,7 +470,7 @@ class DeviceLink:
         self._emit(LinkFault(self._clock(), f"{port} now speaks as another station ({why}): "
                                             f"its data is not taken, what was recorded is "
                                             f"kept; waiting for {name} to come back"))
-        self._set_state(LinkState.RECONNECTING)
+        self._set_state(LinkState.RECONNECTING, ReconnectCause.ANOTHER_STATION)
 
     def _samples_arrived(self, force: ForceBlock, distance: DistanceBlock,
                          t_host_s: float) -> None:
@@ -515,7 +516,8 @@ class DeviceLink:
               and quiet_s >= self._stall_after_s * STALL_GIVE_UP_FACTOR):
             self._last_sample_at = time.monotonic()  # the reconnect gets its own time
             self._lose_port(LinkError(f"no data for {quiet_s:.1f} s, even after INFO and "
-                                      "START were sent again"))
+                                      "START were sent again: waiting for the station to "
+                                      "come back"), ReconnectCause.SILENT)
 
     def _say(self, kind: str, message: str, t_host_s: float | None = None) -> None:
         """A ``LinkFault``, unless ``kind`` came too often (``ChatterLimiter``)."""
@@ -561,12 +563,13 @@ class DeviceLink:
         if matched:
             pending.resolve(sentence, t_read_s)
 
-    def _lose_port(self, exc: BaseException) -> None:
+    def _lose_port(self, exc: BaseException,
+                   cause: ReconnectCause = ReconnectCause.PORT_LOST) -> None:
         port = self._port
         self._detach_port()
         self._fail_pending(ConnectionLost(port, str(exc)))
         self._emit(LinkFault(self._clock(), f"lost the connection to {port}: {exc}"))
-        self._set_state(LinkState.RECONNECTING)
+        self._set_state(LinkState.RECONNECTING, cause)
 
     def _reconnect(self) -> None:
         """Try the known ports until our device answers, or until stop."""
@@ -661,7 +664,7 @@ class DeviceLink:
         if pending is not None:
             pending.fail(error)
 
-    def _set_state(self, state: LinkState) -> None:
+    def _set_state(self, state: LinkState, cause: ReconnectCause | None = None) -> None:
         with self._changed:
             previous = self._state
             if previous is state:
@@ -669,7 +672,7 @@ class DeviceLink:
             self._state = state
             reconnects = self._stats.reconnects
             self._changed.notify_all()
-        self._emit(StateChanged(self._clock(), state, previous, reconnects))
+        self._emit(StateChanged(self._clock(), state, previous, reconnects, cause))
 
     def _emit(self, event: LinkEvent) -> None:
         self._events.put(event)

@@ -32,7 +32,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis import ContactChanged, RepCompleted, SetEnded, SetStarted
-from ..link import DeviceLink, LinkError, LinkState
+from ..link import (
+    DeviceLink, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
+)
 from ..protocol.stream import StreamStats
 from ..session import LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
@@ -93,6 +95,9 @@ class AcquisitionController(QObject):
     set_ended = Signal(object)                # analysis.SetResult
     contact_changed = Signal(object)          # analysis.ContactChanged
     state_changed = Signal(object)            # LinkState
+    link_lost = Signal(object)                # ReconnectCause: why it is reconnecting
+    stream_stalled = Signal(object)           # link.StreamStalled
+    stream_resumed = Signal(object)           # link.StreamResumed
     stats_changed = Signal(object)            # StreamHealth
     message_posted = Signal(str)              # for a non-modal banner or the status bar
     storage_failed = Signal(str)
@@ -292,6 +297,13 @@ class AcquisitionController(QObject):
         self.buffers.add(step.force, step.distance, live.session.judge.calibration)
         # The link's state now, not each StateChanged replayed: a tick sees them late.
         self._set_state(live.link.state)
+        for event in step.link:
+            if isinstance(event, StreamStalled):
+                self.stream_stalled.emit(event)
+            elif isinstance(event, StreamResumed):
+                self.stream_resumed.emit(event)
+            elif isinstance(event, StateChanged) and event.cause is not None:
+                self.link_lost.emit(event.cause)
         self._emit_analysis(live, step.analysis)
         self.stepped.emit(step)
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis import Rep, SetResult, SetStarted
-from ...link import LinkState
+from ...link import LinkState, ReconnectCause, StreamResumed, StreamStalled
 from ...protocol.sentences import Hello
 from ..acquisition import AcquisitionController
 from .banner import Banner
@@ -20,6 +20,14 @@ from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
 
 UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
+# The banner while reconnecting, by what happened (the link's ReconnectCause).
+RECONNECTING_TEXT = {
+    ReconnectCause.PORT_LOST: UNPLUGGED_TEXT,
+    ReconnectCause.SILENT: "The station stopped sending: recording continues when it is back "
+                           "(reconnecting…)",
+    ReconnectCause.ANOTHER_STATION: "Another station answered on this port: its data is not "
+                                    "recorded (waiting for yours…)",
+}
 
 
 class LiveView(QWidget):
@@ -30,6 +38,7 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.banner = Banner()
+        self._stall_text: str | None = None     # the banner's text for the stall now shown
         self.connection = ConnectionPanel()
         self.set_controls = SetControls()
         self.plot = SessionBuffersView(controller.buffers)
@@ -111,6 +120,9 @@ class LiveView(QWidget):
         controller.set_started.connect(self._on_set_started)
         controller.set_ended.connect(self._on_set_ended)
         controller.state_changed.connect(self._on_state_changed)
+        controller.link_lost.connect(self._on_link_lost)
+        controller.stream_stalled.connect(self._on_stream_stalled)
+        controller.stream_resumed.connect(self._on_stream_resumed)
         controller.storage_failed.connect(self._on_storage_failed)
 
     # -- actions (buttons and shortcuts) ---------------------------------------
@@ -198,9 +210,25 @@ class LiveView(QWidget):
     def _on_state_changed(self, state: LinkState) -> None:
         self.connection.set_state(state)
         if state is LinkState.RECONNECTING:
-            self.banner.show_message(UNPLUGGED_TEXT)
-        elif state is LinkState.STREAMING and self.banner.text() == UNPLUGGED_TEXT:
+            if not self._banner_shows(*RECONNECTING_TEXT.values()):
+                self.banner.show_message(UNPLUGGED_TEXT)   # link_lost words it when it comes
+        elif state is LinkState.STREAMING and self._banner_shows(*RECONNECTING_TEXT.values()):
             self.banner.hide()
+
+    def _on_link_lost(self, cause: ReconnectCause) -> None:
+        self.banner.show_message(RECONNECTING_TEXT[cause])
+
+    def _on_stream_stalled(self, event: StreamStalled) -> None:
+        self._stall_text = event.message
+        self.banner.show_message(event.message)
+
+    def _on_stream_resumed(self, _event: StreamResumed) -> None:
+        if self._stall_text is not None and self._banner_shows(self._stall_text):
+            self.banner.hide()
+        self._stall_text = None
+
+    def _banner_shows(self, *texts: str) -> bool:
+        return not self.banner.isHidden() and self.banner.text() in texts
 
     def _on_storage_failed(self, message: str) -> None:
         self.banner.show_message(f"Not saving to disk: {message}", "error")
