@@ -3,44 +3,19 @@
 What the force on the bar does during a rep depends on the athlete and the
 station: it rises as the chest accelerates up, and at the top it may sit
 well under the hang (a body pivoting at the heels puts less of its weight on
-the bar the higher it is) or just over it (a squeeze on a near-level body);
-lowering and braking bring it back. What every rep shares is this: the force
-leaves a settled hang level by rising (the pull), and comes back to a
-settled level near it. Between those, a touch-and-go set never settles, and
-each rep shows one *top*: the force well under the hang for a while.
+the bar the higher it is), at it, or over it (a squeeze on a near-level
+body); lowering may even lift it over the hang. What every rep shares: the
+force leaves a still hang by rising, and comes back to a still level near
+it; a touch-and-go set never comes back, but shows one *top* per rep (the
+force well under rest for a while).
 
-So the tracker works on excursions:
-
-- **Rest.** The rest level is the lowest force of the last ``REST_WINDOW_S``
-  while the athlete hangs still, looked for only where the load has been
-  steadily on: from ``FIRST_REP_SETTLE_S`` after the last sample at or under
-  the load threshold (getting on, a regrip, a manual start on an empty bar),
-  never across the load coming on or going off, and never before the set (or
-  the stream after a gap) began. A rise of ``FORCE_ONLY_RISE_SHARE`` over it
-  opens an *episode*; its start is where the force left the rest level.
-- **High and low.** Inside an episode, a *high* is a stretch over the rise
-  threshold (its peak is where the chest turned at the bottom: pulled up or
-  braked), a *low* a stretch under ``LOW_SHARE`` below rest lasting at least
-  ``LOW_MIN_S`` and two samples (a top; a shorter dip is a jolt).
-- **Pieces.** The peaks of the highs cut the episode into pieces. A piece
-  with a low is a rep; a piece without one belongs to the rep beside it (the
-  pull's own rise before its top, the braking after the last top). A rep is
-  reported when the next piece with a low shows it is over, or when the
-  episode ends.
-- **Settle.** The episode ends where the force has stayed within
-  ``SETTLE_BAND_SHARE`` of rest for ``SETTLE_S`` and moved less than
-  ``SETTLE_STILL_SHARE`` of rest in that time; its last rep ends where the
-  force came into the band. An episode with no low at all is one rep if it
-  lasted ``NO_TOP_MIN_S`` (a slow rep whose top barely shows), nothing
-  otherwise (a jolt, a braking after a long hold).
-
-How it fails: a hang level that moves by more than the band between reps
-joins those reps into one episode (still cut at their highs, with later
-ends); an athlete whose top is not under the hang and who holds it settled
-ends the rep at the hold; a touch-and-go rep whose top does not go under
-``LOW_SHARE`` is joined to its neighbour. Everything the tracker needs is
-read back from the force history, so samples the pipeline takes in bulk
-(``force_quiet_count``) need not be shown to it while it rests.
+States: ``rest`` (waiting for a rise over the rest level), ``episode`` (a rep
+under way: tops, highs, hangs, the settle), ``settled`` (a rep over, waiting
+for what comes next to tell whether the settle was a hold at the top).
+docs/analysis.md ("Without a distance sensor") gives each rule, why, and
+how it fails. Everything the tracker needs is read back from the force
+history, so samples the pipeline takes in bulk (``force_quiet_count``) need
+not be shown to it while it rests or stays settled.
 """
 
 from __future__ import annotations
@@ -58,7 +33,7 @@ REST_WINDOW_US = int(REST_WINDOW_S * 1e6)
 REST_LAG_US = 300_000       # the rest window ends this long before the sample: a pull may sag first
 SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
 LOW_SHARE = 0.15            # a top: the force this share under rest ...
-LOW_MIN_US = 80_000         # ... for this long (and two samples)
+LOW_MIN_US = 80_000         # ... for this long (a shorter dip is a jolt)
 SETTLE_BAND_SHARE = 0.10    # the episode ends back within this share of rest ...
 SETTLE_STILL_SHARE = 0.04   # ... moving less than this share of rest ...
 SETTLE_S = 0.5              # ... for this long
@@ -176,34 +151,43 @@ class ForceOnlyRepTracker:
                 self._hang = (self._band_from if self._hang is None else self._hang[0], t_us)
                 self._back = True
             if t_us - self._band_from >= SETTLE_WINDOW_US and self._still(t_us, SETTLE_WINDOW_US):
-                self._settle(self._band_from, t_us)
+                out += self._settle(self._band_from, t_us)
         else:
             self._band_from = None
         return out
 
-    def _settle(self, t_end_us: int, t_us: int) -> None:
+    def _settle(self, t_end_us: int, t_us: int) -> list[RepDraft]:
         """Settled near rest since ``t_end_us``: the open rep is over, unless
-        what comes next shows it was a hold at the top (``_while_settled``)."""
+        what comes next shows it was a hold at the top (``_while_settled``).
+        Without a top it was the braking of the rep before, if there is one;
+        alone, a rep if it lasted ``NO_TOP_MIN_US`` (a slow rep whose top
+        barely shows)."""
         rep, pending = self._open, self._pending
         is_rep = self._has_top or (pending is None and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
         self._reset_episode()
         self._lo_us = t_us - SETTLE_WINDOW_US        # the next rest level: from the still stretch
+        done: list[RepDraft] = []
         if is_rep:
+            done = self._report_pending()
             rep.t_end_us, rep.lockout = max(t_end_us, rep.t_start_us), True
             self._pending = rep
         elif pending is not None:                    # no top: the braking of the rep before
             pending.t_end_us = max(t_end_us, pending.t_end_us)
         else:
             self.state = "rest"
-            return
+            return done
         self._settled_us, self.state = t_us, "settled"
+        return done
 
     def _while_settled(self, t_us: int, force_n: float) -> list[RepDraft]:
         """After a settle: a rise is the next pull (the rep before is over);
         a dip first is the lowering from a hold at the top (the rep goes on);
-        ``PENDING_S`` of neither, and the rep is over."""
+        ``PENDING_US`` of neither, and the rep is over."""
         base = self._base
         if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):   # a pull, or the braking of a lowering
+            if self._low_from is not None and self._lasted(t_us, DIP_MIN_US):
+                self._reopen()                              # braking straight out of the dip
+                return self.on_force(t_us, force_n, None)
             level = self._rest_level(t_us)
             self._begin(t_us, level if level is not None else base)
             return []
@@ -215,13 +199,17 @@ class ForceOnlyRepTracker:
             lasted = self._lasted(t_us, DIP_MIN_US)
             self._low_from = None
             if lasted:                                      # lowering from the hold, braked
-                self._open, self._pending = self._pending, None
-                self._reset_episode_marks()
-                self._has_top, self.state = True, "episode"
+                self._reopen()
                 return []
         if t_us - self._settled_us >= PENDING_US:
             return self._report_pending()
         return []
+
+    def _reopen(self) -> None:
+        """The settle was a hold at the top: the rep goes on."""
+        self._open, self._pending = self._pending, None
+        self._reset_episode_marks()
+        self._has_top, self.state = True, "episode"
 
     def _report_pending(self) -> list[RepDraft]:
         rep, self._pending = self._pending, None
@@ -259,24 +247,23 @@ class ForceOnlyRepTracker:
 
     def _lasted(self, t_us: int, min_us: int) -> bool:
         """The low that began at ``_low_from`` and ended at ``t_us`` lasted
-        ``min_us`` and held two samples (not one jolt)."""
-        t, _ = self.forces.column("total_n", self._low_from, t_us - 1)
-        return t_us - self._low_from >= min_us and t.size >= 2
+        ``min_us`` (not a jolt)."""
+        return t_us - self._low_from >= min_us
 
     def _still(self, t_us: int, span_us: int) -> bool:
         _, force = self.forces.column("total_n", t_us - span_us, t_us)
         return bool(force.size) and float(force.max() - force.min()) <= SETTLE_STILL_SHARE * self._base
 
-    def _close_open(self, t_end_us: int, *, alone: str) -> list[RepDraft]:
+    def _close_open(self, t_end_us: int, *, alone: str, top: bool | None = None) -> list[RepDraft]:
         """The episode is over at ``t_end_us``. The open rep ends there if it
-        had its top; if not, ``alone`` says what it is: "drop", "released"
-        (a pull let go), "cut" (the stream broke). A rep waiting in
-        ``_pending`` is over."""
+        had its top (``top`` overrides that); if not, ``alone`` says what it
+        is: "drop", "released" (a pull let go), "cut" (the stream broke). A
+        rep waiting in ``_pending`` is over."""
         # no top of its own after a rep: the braking of that rep (unless the
         # stream broke: then it may as well be a pull cut short)
         braking = self._pending is not None and not self._has_top and alone != "cut"
         done = self._report_pending()
-        rep, had_top, back = self._open, self._has_top, self._back
+        rep, had_top, back = self._open, self._has_top if top is None else top, self._back
         self._reset_episode()
         self._lo_us = max(self._lo_us, t_end_us)
         self.state = "rest"
@@ -329,10 +316,11 @@ class ForceOnlyRepTracker:
         self.state, self._lo_us = "rest", t_us
 
     def release(self, t_below_us: int) -> list[RepDraft]:
-        """The load went off mid-set (at ``t_below_us``). A top under way is
-        the load going off, not a top. A piece that rose and never had its
-        top, with no rep before it, was a pull let go: ``bar_released``. The
-        next rest level waits for the load to be steadily on again
+        """The load went off mid-set (at ``t_below_us``). A low under way is
+        the load going off, not a top. A rep that rose and had not hung still
+        after its top (or had no top) was let go: ``bar_released``; one that
+        had is complete; a rise with no top just after a rep was its braking.
+        The next rest level waits for the load to be steadily on again
         (``_rest_from_us``)."""
         if self.state == "rest":
             return []
@@ -346,7 +334,7 @@ class ForceOnlyRepTracker:
             return []
         rep = self._open
         out = self._close_open(t_last_us, alone="cut")
-        if rep is not None and out:
+        if out and out[-1] is rep:             # cut before it settled, top or not
             rep.cut, rep.lockout = True, False
         return out
 
@@ -358,6 +346,4 @@ class ForceOnlyRepTracker:
         if self.state == "rest":
             return []
         back = self._has_top and self._cut_us is not None and self._band_from is not None
-        if not back:
-            self._has_top = False
-        return self._close_open(self._band_from if back else t_last_us, alone="drop")
+        return self._close_open(self._band_from if back else t_last_us, alone="drop", top=back)
