@@ -34,3 +34,46 @@ def test_without_override_the_rate_pin_decides():
 def test_url_carries_the_overrides():
     kwargs, speed = parse_url("sim://?scenario=clean&force_rate_hz=1000&distance_rate_hz=50&speed=4")
     assert kwargs["force_rate_hz"] == 1000 and kwargs["distance_rate_hz"] == 50.0 and speed == 4.0
+
+
+# -- the protocol owns the range (issue 10 follow-up C) ------------------------------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+from serial import SerialException  # noqa: E402
+
+from backstation.protocol.sentences import FORCE_RATE_RANGE_HZ  # noqa: E402
+
+OUTSIDE = [0, FORCE_RATE_RANGE_HZ[1] + 1, 99999]
+
+
+@pytest.mark.parametrize("hz", OUTSIDE)
+def test_the_simulator_refuses_a_rate_its_hello_may_not_say(hz):
+    with pytest.raises(ValueError, match=f"force rate {hz} Hz is outside the protocol's 1..2000"):
+        SimulatedStation("clean", 3, force_rate_hz=hz)
+
+
+def test_the_fastest_rate_the_protocol_allows_is_simulated_and_its_hello_decodes():
+    station = SimulatedStation("clean", 3, force_rate_hz=FORCE_RATE_RANGE_HZ[1])
+    out = _sentences(station, 0.1)
+    assert [s.force_rate_hz for s in out if isinstance(s, Hello)] in ([], [2000])
+    assert station.hello().force_rate_hz == 2000
+    assert sum(isinstance(s, ForceSample) for s in out) >= 190
+
+
+@pytest.mark.parametrize("hz", OUTSIDE)
+def test_a_sim_url_with_a_rate_outside_the_protocol_is_one_clear_error(hz):
+    with pytest.raises(SerialException, match=f"force rate {hz} Hz is outside the protocol's"):
+        parse_url(f"sim://?scenario=clean&force_rate_hz={hz}")
+
+
+@pytest.mark.parametrize("hz", [0, 99999])
+def test_backstation_sim_refuses_a_rate_outside_the_protocol_in_one_line(hz):
+    run = subprocess.run([sys.executable, "-m", "backstation", "sim", "--force-rate", str(hz),
+                          "--duration", "5"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        f"backstation sim: --force-rate: force rate {hz} Hz is outside the protocol's "
+        "1..2000 Hz"]

@@ -26,6 +26,17 @@ NO_ECHO_MM = -1
 # simulated station goes up to 2 kHz for throughput benchmarks. Anything
 # else is no rate a station can run at (docs/protocol.md §3).
 FORCE_RATE_RANGE_HZ = (1, 2000)
+
+
+def check_force_rate_hz(rate_hz: int) -> int:
+    """``rate_hz`` if a HELLO may say it (``FORCE_RATE_RANGE_HZ``), else ValueError
+    saying the range: the one check for the host's decoder and the simulator."""
+    low, high = FORCE_RATE_RANGE_HZ
+    if not low <= rate_hz <= high:
+        raise ValueError(f"force rate {rate_hz} Hz is outside the protocol's {low}..{high} Hz")
+    return rate_hz
+
+
 # CAL's counts_per_newton goes on the wire with 4 decimals: a smaller
 # magnitude cannot be sent, and would make newtons overflow to infinity.
 MIN_COUNTS_PER_NEWTON = 0.0001
@@ -108,9 +119,7 @@ class Hello:
         channels = _int(fields[3])
         if not 1 <= channels <= MAX_FORCE_CHANNELS:
             raise ValueError(f"{channels} force channels")
-        rate_hz = _uint(fields[4], 100_000)
-        if not FORCE_RATE_RANGE_HZ[0] <= rate_hz <= FORCE_RATE_RANGE_HZ[1]:
-            raise ValueError(f"force rate {rate_hz} Hz outside {FORCE_RATE_RANGE_HZ}")
+        rate_hz = check_force_rate_hz(_uint(fields[4], 100_000))
         return cls(
             protocol=_uint(fields[0], 1000),
             firmware=_word(fields[1]),

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
+from ...protocol.sentences import check_force_rate_hz
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS
 from .station import SimulatedStation
 
@@ -95,6 +96,8 @@ def parse_url(url: str) -> tuple[dict, float]:
                                 ("distance_rate_hz", "distance_rate_hz", float)):
             if name in query:
                 kwargs[key] = conv(query.pop(name))
+        if "force_rate_hz" in kwargs:
+            check_force_rate_hz(kwargs["force_rate_hz"])
     except ValueError as e:
         raise SerialException(f"bad sim:// URL {url!r}: {e}") from None
     if query:

@@ -26,6 +26,7 @@ import threading
 import time
 import tty
 
+from ...protocol.sentences import check_force_rate_hz
 from .scenarios import DEFAULT_SCENARIO, all_scenarios, describe_scenarios
 from .station import SimulatedStation
 
@@ -260,8 +261,12 @@ def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
             print(f"{name:12s} {text}")
         return 0
     extra = {"device_id": args.device_id} if args.device_id else {}
-    if getattr(args, "force_rate", None):
-        extra["force_rate_hz"] = args.force_rate
+    if getattr(args, "force_rate", None) is not None:
+        try:
+            extra["force_rate_hz"] = check_force_rate_hz(args.force_rate)
+        except ValueError as exc:
+            print(f"backstation sim: --force-rate: {exc}", file=sys.stderr)
+            return 2
     if getattr(args, "distance_rate", None):
         extra["distance_rate_hz"] = args.distance_rate
     run_pty(args.scenario, args.seed, args.speed, link_path=args.link,

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...protocol.sentences import (
     PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, ForceSample, Hello,
-    NO_ECHO_MM, Stat, encode,
+    NO_ECHO_MM, Stat, check_force_rate_hz, encode,
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
@@ -56,9 +56,9 @@ class SimulatedStation:
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
                  distance_rate_hz: float | None = None):
-        self.force_rate_hz = None if force_rate_hz is None else int(force_rate_hz)
-        if self.force_rate_hz is not None and not 0 < self.force_rate_hz < 100_000:
-            raise ValueError(f"force_rate_hz {force_rate_hz} outside 1..99999")
+        # The protocol's range: a rate its HELLO may not say would be refused by the host.
+        self.force_rate_hz = (None if force_rate_hz is None
+                              else check_force_rate_hz(int(force_rate_hz)))
         if distance_rate_hz is not None and not 0 < distance_rate_hz <= 1000:
             raise ValueError(f"distance_rate_hz {distance_rate_hz} outside (0, 1000]")
         self.scenario = scenario if isinstance(scenario, Scenario) else make_scenario(scenario, seed)
