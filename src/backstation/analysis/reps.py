@@ -62,6 +62,8 @@ ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long b
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
 REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
+SETTLING_FALL_MM = 15.0    # getting on: the gap still falls by this (more than a reading's noise) ...
+SETTLING_STILL_US = 400_000  # ... within this, or the athlete has settled under the bar
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
@@ -102,6 +104,7 @@ class RepTracker:
         self._after_miss = False               # ... before the current one
         self._high = RecentHigh()
         self._high_at_start = False            # the high is one of the first loaded readings
+        self._fall_mm, self._fall_t_us = 0.0, 0  # ... and where its fall last went SETTLING_FALL_MM lower
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
         self._top_mm = self._peak_mm = 0.0
@@ -190,11 +193,19 @@ class RepTracker:
             if self._high_at_start and self._high.mm is not None and high < self._high.mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
+                if high <= self._fall_mm - SETTLING_FALL_MM:
+                    self._fall_mm, self._fall_t_us = high, t_us
                 self._high.set(high, t_top)
             elif self._high.push(high, t_top, t_us):
-                self._high_at_start = self._loaded_readings <= 2
-            elif self._high_at_start:
-                self._high_at_start = False
+                # a new high among the first readings, or within a reading's
+                # noise of a fall still under way: still getting on
+                still_falling = self._high_at_start and high <= self._fall_mm + SETTLING_FALL_MM \
+                    and t_us - self._fall_t_us < SETTLING_STILL_US
+                if not still_falling:
+                    self._fall_mm, self._fall_t_us = high, t_us
+                self._high_at_start = self._loaded_readings <= 2 or still_falling
+            elif self._high_at_start and t_us - self._fall_t_us >= SETTLING_STILL_US:
+                self._high_at_start = False     # no fall worth the name for a while: settled
             self._track_leave(t_us, gap_mm, high, self._high.mm)
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
