@@ -49,13 +49,17 @@ class SimulatedStation:
     overrides the HX711 rate at boot (e.g. 1000, an upgraded ADC, for
     benchmarks; ``None`` keeps the RATE pin's 10 or 80) and
     ``distance_rate_hz`` the HC-SR04 cycle (``None``: 50 ms, ~20 Hz).
+    ``reference=True`` never takes the bulk path (``_bulk``): every sample is
+    made one at a time by the event loop, the twin the bulk path is tested
+    against (tests/test_sim_bulk_differential.py); same bytes, far slower.
     """
 
     def __init__(self, scenario: str | Scenario = DEFAULT_SCENARIO, seed: int = 0, *,
                  device_id: str | None = None, swap_device: bool = False,
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
-                 distance_rate_hz: float | None = None):
+                 distance_rate_hz: float | None = None, reference: bool = False):
+        self.reference = reference
         # The protocol's range: a rate its HELLO may not say would be refused by the host.
         self.force_rate_hz = (None if force_rate_hz is None
                               else check_force_rate_hz(int(force_rate_hz)))
@@ -336,7 +340,7 @@ class SimulatedStation:
 
     def _bulk(self, until_s: float) -> None:
         """Every HX711, HC-SR04 and STAT event before the bulk stop, at once."""
-        if not self._powered:
+        if not self._powered or self.reference:
             return
         stop_s, inclusive = self._bulk_stop(until_s)
         due = (max(0.0, stop_s - self._adc.next_s) / self._adc.period_s
