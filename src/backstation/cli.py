@@ -10,23 +10,30 @@ and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
 import threading
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from . import __version__, strictjson
 
 EXIT_LINK_ERROR = 2
 EXIT_STORAGE_ERROR = 3
 SIMULATED_URL = "sim://?scenario={scenario}&seed={seed}"
 
 
+def terminal_safe(text: str) -> str:
+    """``text`` with every control or format character (ESC, CR, BEL, BiDi
+    overrides...) written as its Python escape, so stored text (an athlete's
+    name) or text from a station cannot move the cursor or recolour a terminal."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
 def _say(message: str) -> None:
-    print(f"backstation: {message}", file=sys.stderr, flush=True)
+    print(f"backstation: {terminal_safe(message)}", file=sys.stderr, flush=True)
 
 
 def _positive_float(text: str) -> float:
@@ -36,9 +43,27 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _checked(convert, check):
+    """An argparse type: ``convert`` the text, then ``check`` it (the rule's
+    owner); either one's ValueError becomes argparse's one-line usage error."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = getattr(check, "__name__", "value")
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .device.sim.pty_runner import add_sim_arguments
     from .device.sim.scenarios import DEFAULT_SCENARIO, all_scenarios
+    from .record import DEFAULT_BAUD, baud_rate
+    from .storage.records import athlete_name, body_mass_kg, contact_mm
 
     parser = argparse.ArgumentParser(
         prog="backstation", description="Back Station: live force, rep judgement, sessions.")
@@ -62,12 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="record a station headless")
     record.add_argument("--port", required=True, help="serial port, pty path or sim:// URL")
-    record.add_argument("--baud", type=int, default=250_000)
+    record.add_argument("--baud", type=_checked(int, baud_rate), default=DEFAULT_BAUD)
     record.add_argument("--db", type=Path)
-    record.add_argument("--athlete", help="athlete name (created if new)")
-    record.add_argument("--body-mass", type=_positive_float, metavar="KG",
+    record.add_argument("--athlete", type=_checked(str, athlete_name),
+                        help="athlete name (created if new)")
+    record.add_argument("--body-mass", type=_checked(float, body_mass_kg), metavar="KG",
                         help="for force as %% of body mass (stored with the athlete)")
-    record.add_argument("--contact-mm", type=_positive_float, metavar="MM",
+    record.add_argument("--contact-mm", type=_checked(float, contact_mm), metavar="MM",
                         help="contact threshold (default: the athlete's calibrated one, or 25)")
     record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"])
     record.add_argument("--duration", type=_positive_float, metavar="SECONDS",
@@ -140,10 +166,10 @@ def _run_recorder(options, db_path: Path | None, on_tick=None):
             recorder = Recorder(db, options, on_step=on_tick, on_message=_say)
             return 0, recorder.run(stop)
     except LinkError as exc:
-        print(f"backstation: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_LINK_ERROR, None
     except StorageError as exc:
-        print(f"backstation: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_STORAGE_ERROR, None
 
 
@@ -158,7 +184,7 @@ def _record(args) -> int:
     code, result = _run_recorder(options, args.db)
     if result is not None:
         if args.json:
-            print(json.dumps(result))
+            print(strictjson.dumps(result))
         else:
             print(_summary_line(result))
     return code
@@ -182,10 +208,10 @@ def _sessions(args) -> int:
         with _open_db(args.db) as db:
             sessions = db.list_sessions()
     except StorageError as exc:
-        print(f"backstation: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_STORAGE_ERROR
     if args.json:
-        print(json.dumps([{
+        print(strictjson.dumps([{
             "session_id": s.id, "started_at": s.started_at, "ended_at": s.ended_at,
             "athlete": s.athlete_name, "exercise": s.exercise, "device_id": s.device_id,
             "duration_s": round(s.duration_s, 3), "force_samples": s.force_samples,
@@ -198,7 +224,7 @@ def _sessions(args) -> int:
     print(f"{'id':>4}  {'started (UTC)':20}  {'athlete':12}  {'duration':>8}  "
           f"{'force':>7}  {'gap':>6}  {'lost':>5}")
     for s in sessions:
-        print(f"{s.id:>4}  {s.started_at[:19]:20}  {(s.athlete_name or '-')[:12]:12}  "
+        print(f"{s.id:>4}  {s.started_at[:19]:20}  {terminal_safe(s.athlete_name or '-')[:12]:12}  "
               f"{s.duration_s:>7.1f}s  {s.force_samples:>7}  {s.distance_samples:>6}  "
               f"{s.lost_samples:>5}")
     return 0
@@ -212,7 +238,7 @@ def _export(args) -> int:
         with _open_db(args.db) as db:
             paths = export_session(db, args.session_id, args.out)
     except (StorageError, OSError) as exc:
-        print(f"backstation: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_STORAGE_ERROR
     for path in paths:
         print(path)
@@ -227,9 +253,9 @@ def _replay(args) -> int:
         with _open_db(args.db) as db:
             result = Replay(db, args.session_id).to_json()
     except StorageError as exc:
-        print(f"backstation: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_STORAGE_ERROR
-    print(json.dumps(result) if args.json else _summary_line(result))
+    print(strictjson.dumps(result) if args.json else _summary_line(result))
     return 0
 
 

@@ -4,12 +4,21 @@ twice a second on one line."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TextIO
 
 from .analysis import RepCompleted, SetEnded, SetStarted
 
 REDRAW_INTERVAL_S = 0.5
+
+
+def number(value: float | None, spec: str, width: int = 0) -> str:
+    """``value`` formatted, or dashes where it is unknown or not finite:
+    the screen never shows ``nan`` or ``inf``."""
+    if value is None or not math.isfinite(value):
+        return "--".rjust(width)
+    return format(value, spec)
 
 
 class LiveReadout:
@@ -48,8 +57,10 @@ class LiveReadout:
         elif isinstance(event, RepCompleted):
             rep = event.rep
             verdict = {True: "GOOD", False: f"NO REP ({rep.reason})", None: "rep (contact unknown)"}
-            text = (f"  rep {rep.index}: {verdict[rep.valid]}  peak {rep.peak_force_n:.0f} N  "
-                    f"range {rep.rom_mm:.0f} mm  squeeze {rep.top_hold_s:.1f} s")
+            text = (f"  rep {rep.index}: {verdict[rep.valid]}  "
+                    f"peak {number(rep.peak_force_n, '.0f')} N  "
+                    f"range {number(rep.rom_mm, '.0f')} mm  "
+                    f"squeeze {number(rep.top_hold_s, '.1f')} s")
         elif isinstance(event, SetEnded):
             text = (f"set {event.set.index} done: {event.set.valid_reps} good, "
                     f"{event.set.no_reps} no-reps")
@@ -61,8 +72,9 @@ class LiveReadout:
     def _line(self, link) -> str:
         parts = []
         if self._force_n is not None:
-            sides = "  ".join(f"{name} {n:7.1f} N" for name, n in zip("LRXY", self._force_n))
-            parts.append(f"{sides}  total {sum(self._force_n):7.1f} N")
+            sides = "  ".join(f"{name} {number(n, '7.1f', 7)} N"
+                              for name, n in zip("LRXY", self._force_n))
+            parts.append(f"{sides}  total {number(sum(self._force_n), '7.1f', 7)} N")
         if self._gap_mm is not None:
             parts.append("gap   --- mm" if self._gap_mm < 0 else f"gap {self._gap_mm:4d} mm")
         s, stat = link.stats, link.last_stat

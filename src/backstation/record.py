@@ -23,6 +23,17 @@ DRAIN_INTERVAL_S = 0.1
 # core at 1 kHz (docs/performance.md, figure b). The OS buffers 4 KiB+.
 RECORD_READ_PACING_S = 0.05
 DEFAULT_BAUD = 250_000
+# What a USB serial adapter can be set to; pyserial takes any integer, and
+# some (10^12) make the port layer hang or overflow instead of failing.
+BAUD_RANGE = (300, 4_000_000)
+
+
+def baud_rate(value: int) -> int:
+    """``value`` if a serial port can run at it, else ValueError saying the range."""
+    low, high = BAUD_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"must be between {low} and {high} baud, not {value}")
+    return value
 
 
 @dataclass

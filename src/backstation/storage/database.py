@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
-from . import chunks, training
+from . import chunks, records, training
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection
 from .errors import SessionNotFound, StorageError
 from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
-                      RepRecord, SessionInfo, SetRecord)
+                      RepRecord, SessionInfo, SetRecord, athlete_name)
 from .schema import Migration
 
 # Counted by append_force / append_distance themselves, so never set by hand.
@@ -113,10 +113,11 @@ class Database:
 
     def get_or_create_athlete(self, name: str, body_mass_kg: float | None = None) -> Athlete:
         """The athlete called ``name`` (case-insensitive), created if new; a
-        given body mass replaces the stored one (people's mass changes)."""
-        name = name.strip()
-        if not name:
-            raise ValueError("athlete name is empty")
+        given body mass replaces the stored one (people's mass changes).
+        ValueError for an empty name or a mass no person has."""
+        name = athlete_name(name)
+        if body_mass_kg is not None:
+            body_mass_kg = records.body_mass_kg(body_mass_kg)
         with self.transaction():
             self._conn.execute(
                 "INSERT INTO athletes (name, body_mass_kg, created_at) VALUES (?, ?, ?)"

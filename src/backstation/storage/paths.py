@@ -6,15 +6,25 @@ from pathlib import Path
 
 import platformdirs
 
+from .errors import StorageError
+
 APP_NAME = "backstation"
 DB_FILENAME = "backstation.db"
 
 
-def default_db_path() -> Path:
-    """The platform's per-user data folder (created if missing) plus
-    ``backstation.db``: ~/.local/share/backstation on Linux,
-    ~/Library/Application Support/backstation on macOS,
-    %LOCALAPPDATA%\\backstation\\backstation on Windows."""
+def default_db_path(create_folder: bool = True) -> Path:
+    """The platform's per-user data folder plus ``backstation.db``:
+    ~/.local/share/backstation on Linux, ~/Library/Application Support/backstation
+    on macOS, %LOCALAPPDATA%\\backstation\\backstation on Windows.
+
+    ``create_folder``: make the folder if it is missing (for a writer; a
+    reader only looks). ``StorageError`` if it cannot be made (e.g.
+    ``XDG_DATA_HOME`` points somewhere read-only)."""
     folder = platformdirs.user_data_path(APP_NAME, appauthor=False)
-    folder.mkdir(parents=True, exist_ok=True)
+    if create_folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the data folder {folder}: "
+                               f"{exc.strerror or exc}; choose a database with --db") from None
     return folder / DB_FILENAME

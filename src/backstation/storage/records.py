@@ -16,6 +16,38 @@ STAT_COLUMNS: tuple[str, ...] = (
 # Not enforced by the schema, so a new source needs no migration.
 CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", "software_tare")
 
+# What a person can weigh and how close a chest can count as touching the
+# bar: anything outside is a typo (or an attack), never stored, since a body
+# mass of 1e-320 kg would turn every "% of body mass" into infinity.
+BODY_MASS_KG_RANGE: tuple[float, float] = (20.0, 300.0)
+CONTACT_MM_RANGE: tuple[float, float] = (1.0, 500.0)
+
+
+def athlete_name(text: str) -> str:
+    """The name as stored (surrounding blanks removed); ValueError if nothing is left."""
+    name = text.strip()
+    if not name:
+        raise ValueError("the athlete's name is empty")
+    return name
+
+
+def _in_range(value: float, limits: tuple[float, float], what: str, unit: str) -> float:
+    value = float(value)
+    low, high = limits
+    if not low <= value <= high:     # NaN fails this too
+        raise ValueError(f"{what} must be between {low:g} and {high:g} {unit}, not {value:g}")
+    return value
+
+
+def body_mass_kg(value: float) -> float:
+    """``value`` if a person can weigh it, else ValueError saying the range."""
+    return _in_range(value, BODY_MASS_KG_RANGE, "body mass", "kg")
+
+
+def contact_mm(value: float) -> float:
+    """``value`` if it can be a contact threshold, else ValueError saying the range."""
+    return _in_range(value, CONTACT_MM_RANGE, "the contact threshold", "mm")
+
 
 @dataclass(frozen=True)
 class Athlete:

@@ -8,18 +8,17 @@ next to the few columns that history queries need.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from typing import Any
 
+from .. import strictjson
+from .errors import StorageError
 from .records import RepRecord, SetRecord
 
 
 def metrics_json(metrics: dict[str, Any]) -> str:
     # NaN/inf are not JSON: a metric that cannot be computed is stored as null.
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-             for k, v in metrics.items()}
-    return json.dumps(clean, sort_keys=True)
+    return strictjson.dumps(metrics, sort_keys=True)
 
 
 def save_set(conn: sqlite3.Connection, record: SetRecord) -> None:
@@ -47,8 +46,19 @@ def save_rep(conn: sqlite3.Connection, record: RepRecord) -> None:
         " min_gap_mm = excluded.min_gap_mm, metrics = excluded.metrics",
         (record.session_id, record.set_index, record.rep_index,
          None if record.valid is None else int(record.valid), record.reason,
-         record.t_start_us, record.t_end_us, record.peak_force_n, record.min_gap_mm,
-         metrics_json(record.metrics)))
+         record.t_start_us, record.t_end_us, strictjson.finite(record.peak_force_n),
+         strictjson.finite(record.min_gap_mm), metrics_json(record.metrics)))
+
+
+def _stored_metrics(text: str, what: str) -> dict[str, Any]:
+    """A row's metrics JSON; ``StorageError`` naming the row if it is not a JSON object."""
+    try:
+        metrics = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise StorageError(f"damaged {what}: its stored metrics are not JSON ({exc})") from None
+    if not isinstance(metrics, dict):
+        raise StorageError(f"damaged {what}: its stored metrics are not a JSON object")
+    return metrics
 
 
 def load_sets(conn: sqlite3.Connection, session_id: int) -> list[SetRecord]:
@@ -59,7 +69,8 @@ def load_sets(conn: sqlite3.Connection, session_id: int) -> list[SetRecord]:
         fields = dict(row)
         fields.pop("id")
         fields["manual"] = bool(fields["manual"])
-        fields["metrics"] = json.loads(fields["metrics"])
+        fields["metrics"] = _stored_metrics(
+            fields["metrics"], f"set {fields['set_index']} of session {session_id}")
         out.append(SetRecord(**fields))
     return out
 
@@ -72,6 +83,8 @@ def load_reps(conn: sqlite3.Connection, session_id: int) -> list[RepRecord]:
         fields = dict(row)
         fields.pop("id")
         fields["valid"] = None if fields["valid"] is None else bool(fields["valid"])
-        fields["metrics"] = json.loads(fields["metrics"])
+        fields["metrics"] = _stored_metrics(
+            fields["metrics"], f"rep {fields['set_index']}.{fields['rep_index']} of session "
+            f"{session_id}")
         out.append(RepRecord(**fields))
     return out
