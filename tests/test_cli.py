@@ -8,6 +8,7 @@ import json
 import pytest
 
 from backstation.cli import EXIT_LINK_ERROR, EXIT_STORAGE_ERROR, main
+from backstation.storage import Database
 
 
 def test_missing_port_is_one_clear_line_and_exit_2(tmp_path, capsys):
@@ -36,8 +37,7 @@ def test_unknown_scenario_is_refused_by_name(tmp_path, capsys):
 
 
 def test_replay_of_a_missing_session_says_which(tmp_path, capsys):
-    main(["sessions", "--db", str(tmp_path / "s.db")])
-    capsys.readouterr()
+    Database(tmp_path / "s.db").close()
     code = main(["replay", "42", "--db", str(tmp_path / "s.db"), "--json"])
     assert code == EXIT_STORAGE_ERROR
     assert "42" in capsys.readouterr().err

@@ -137,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-def _open_db(path: Path | None):
+def _open_db(path: Path | None, *, read_only: bool = False):
+    """The database at ``path`` (default: the user-data folder's). Commands that
+    only read open it read-only: they never create or change a file."""
     from .storage import Database, default_db_path
-    return Database(path or default_db_path())
+    return Database(path or default_db_path(create_folder=not read_only), read_only=read_only)
 
 
 @contextmanager
@@ -205,7 +207,7 @@ def _sessions(args) -> int:
     from .storage import StorageError
 
     try:
-        with _open_db(args.db) as db:
+        with _open_db(args.db, read_only=True) as db:
             sessions = db.list_sessions()
     except StorageError as exc:
         _say(str(exc))
@@ -235,7 +237,7 @@ def _export(args) -> int:
     from .storage import StorageError
 
     try:
-        with _open_db(args.db) as db:
+        with _open_db(args.db, read_only=True) as db:
             paths = export_session(db, args.session_id, args.out)
     except (StorageError, OSError) as exc:
         _say(str(exc))
@@ -250,7 +252,7 @@ def _replay(args) -> int:
     from .storage import StorageError
 
     try:
-        with _open_db(args.db) as db:
+        with _open_db(args.db, read_only=True) as db:
             result = Replay(db, args.session_id).to_json()
     except StorageError as exc:
         _say(str(exc))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
-from .errors import StorageError
+from .errors import NoDatabase, StorageError
 from .schema import APPLICATION_ID, Migration, migrate, schema_version
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -53,6 +54,58 @@ def _check_contents(conn: sqlite3.Connection, path: Path, code_version: int) -> 
             "upgrade Back Station to open it")
 
 
+def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged file before writing to it: ``quick_check`` reads every
+    page (about 0.1 s per 100 MB), so damage that ``sessions`` would meet
+    later is found before ``record`` changes a byte."""
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        raise StorageError(f"{path} is damaged ({'; '.join(problems)}); "
+                           "it was left untouched — choose another file with --db")
+
+
+def open_reading(path: Path, migrations: Sequence[Migration] | None = None,
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A read-only connection (``mode=ro``: works on a read-only mount or a
+    0444 file, never creates or changes the file), or ``StorageError``;
+    ``NoDatabase`` if there is no file at ``path``."""
+    path = Path(path)
+    if not path.exists():
+        raise NoDatabase(path)
+    _check_header(path)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    conn = None
+    try:
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL database in a folder nobody may write to: SQLite cannot
+            # make its -shm file. Nobody can be writing it either, so read it
+            # as immutable.
+            if conn is not None:
+                conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=busy_timeout_s,
+                                   isolation_level=None, check_same_thread=False)
+        _check_contents(conn, path, schema_version(migrations))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < schema_version(migrations):
+            raise StorageError(
+                f"{path} was written by an older Back Station (database schema version "
+                f"{version}); record into it once to upgrade it, then read it")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    except StorageError:
+        if conn is not None:
+            conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        raise StorageError(_explain(path, exc)) from exc
+    return conn
+
+
 def open_connection(path: Path, migrations: Sequence[Migration] | None = None,
                     busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) on an up-to-date
@@ -69,6 +122,7 @@ def open_connection(path: Path, migrations: Sequence[Migration] | None = None,
         raise StorageError(f"cannot open {path}: {exc}") from exc
     try:
         _check_contents(conn, path, schema_version(migrations))
+        _check_intact(conn, path)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
 from . import chunks, records, training
-from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection
+from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import SessionNotFound, StorageError
 from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
                       RepRecord, SessionInfo, SetRecord, athlete_name)
@@ -43,9 +43,14 @@ def utc_iso(moment: datetime | None = None) -> str:
 
 class Database:
     def __init__(self, path: str | Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
-                 migrations: Sequence[Migration] | None = None) -> None:
+                 migrations: Sequence[Migration] | None = None, read_only: bool = False) -> None:
+        """``read_only``: for commands that only read (``sessions``, ``replay``,
+        ``export``, History): never creates, migrates or changes the file, and
+        works on a read-only mount; ``NoDatabase`` if there is no file."""
         self.path = Path(path)
-        self._conn = open_connection(self.path, migrations, busy_timeout_s)
+        self.read_only = read_only
+        opener = open_reading if read_only else open_connection
+        self._conn = opener(self.path, migrations, busy_timeout_s)
         self._conn.row_factory = sqlite3.Row
 
     # -- lifetime ---------------------------------------------------------

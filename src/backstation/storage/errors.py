@@ -15,3 +15,12 @@ class SessionNotFound(StorageError, LookupError):
     def __init__(self, session_id: int) -> None:
         super().__init__(f"no session {session_id} in the database")
         self.session_id = session_id
+
+
+class NoDatabase(StorageError, FileNotFoundError):
+    """A command that only reads was pointed at a file that does not exist
+    (only ``record`` and the app create a database)."""
+
+    def __init__(self, path) -> None:
+        super().__init__(f"no database at {path} (record a session first, or check --db)")
+        self.path = path
