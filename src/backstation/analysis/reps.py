@@ -190,6 +190,8 @@ class RepTracker:
             self._loaded_readings += 1
             if self._loaded_readings == 1 and self._settle:
                 self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
+            if self._high_at_start and t_us - self._fall_t_us >= SETTLING_STILL_US:
+                self._high_at_start = False     # no fall worth the name for a while: settled
             if self._high_at_start and self._high.mm is not None and high < self._high.mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
@@ -204,8 +206,6 @@ class RepTracker:
                 if not still_falling:
                     self._fall_mm, self._fall_t_us = high, t_us
                 self._high_at_start = self._loaded_readings <= 2 or still_falling
-            elif self._high_at_start and t_us - self._fall_t_us >= SETTLING_STILL_US:
-                self._high_at_start = False     # no fall worth the name for a while: settled
             self._track_leave(t_us, gap_mm, high, self._high.mm)
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
