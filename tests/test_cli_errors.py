@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from backstation import strictjson
-from backstation.cli import EXIT_STORAGE_ERROR, main
+from backstation.cli import EXIT_LINK_ERROR, EXIT_STORAGE_ERROR, main
 from backstation.storage import Database, RepRecord
 
 from .e2e import record_in_process
@@ -103,3 +103,15 @@ def test_replay_json_is_strict_even_for_a_stored_body_mass_near_zero(tmp_path, c
 def test_strict_json_writes_unknown_numbers_as_null():
     text = strictjson.dumps({"a": float("inf"), "b": [float("nan"), 1.5], "c": (-float("inf"),)})
     assert _strict_json(text) == {"a": None, "b": [None, 1.5], "c": [None]}
+
+
+def test_monitor_without_a_station_says_so_and_records_nothing(tmp_path, monkeypatch, capsys):
+    import backstation.link
+
+    monkeypatch.setattr(backstation.link, "find_ports", lambda: [])
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code = main(["monitor", "--db", str(tmp_path / "s.db")])
+    err = capsys.readouterr().err
+    assert code == EXIT_LINK_ERROR
+    assert "no station plugged in" in err and "--simulate" in err and err.count("\n") == 1
+    assert not (tmp_path / "s.db").exists() and not (tmp_path / "data").exists()

@@ -23,6 +23,8 @@ from . import __version__, strictjson
 EXIT_LINK_ERROR = 2
 EXIT_STORAGE_ERROR = 3
 SIMULATED_URL = "sim://?scenario={scenario}&seed={seed}"
+# Where ``monitor --simulate`` records unless --db says: beside the real database.
+SIMULATED_DB_FILENAME = "simulated.db"
 
 
 def terminal_safe(text: str) -> str:
@@ -262,23 +264,34 @@ def _replay(args) -> int:
 
 
 def _monitor(args) -> int:
-    """Record with a live text readout, for a terminal."""
+    """Record with a live text readout, for a terminal. A station plugged in
+    (or ``--port``) is recorded into the database; the simulated station only
+    with ``--simulate``, and then, unless ``--db`` says otherwise, into a
+    database of its own, said on stderr, so practice never mixes with training."""
     from .link import find_ports
     from .monitor import LiveReadout
     from .record import RecordOptions
 
-    port = args.port
-    if port is None and not args.simulate:
-        stations = [p for p in find_ports() if p.likely_station]
-        if stations:
-            port = stations[0].device
-        else:
-            print("backstation: no station plugged in; using the simulated station",
-                  file=sys.stderr)
-    if port is None:
+    port, db_path = args.port, args.db
+    if args.simulate and port is None:
         port = SIMULATED_URL.format(scenario=args.scenario, seed=0)
+        if db_path is None:
+            from .storage import StorageError, default_db_path
+            try:
+                db_path = default_db_path().with_name(SIMULATED_DB_FILENAME)
+            except StorageError as exc:
+                _say(str(exc))
+                return EXIT_STORAGE_ERROR
+        _say(f"simulated station: its sessions go to {db_path}")
+    elif port is None:
+        stations = [p for p in find_ports() if p.likely_station]
+        if not stations:
+            _say("no station plugged in: plug it in, name its port with --port, "
+                 "or use --simulate for the simulated station")
+            return EXIT_LINK_ERROR
+        port = stations[0].device
     readout = LiveReadout(sys.stdout)
-    code, result = _run_recorder(RecordOptions(port=port), args.db, on_tick=readout.update)
+    code, result = _run_recorder(RecordOptions(port=port), db_path, on_tick=readout.update)
     readout.finish()
     if result is not None:
         print(f"saved: {_summary_line(result)}")
