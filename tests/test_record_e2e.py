@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -130,14 +132,40 @@ def test_killed_recorder_leaves_a_database_holding_all_but_the_last_second(
             rec.communicate()
     sim.kill()
 
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         (session,) = db.list_sessions()
         force = db.load_force(session.id)
         assert db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert session.ended_at is None
+    assert session.ended_at is None                     # reading changes nothing
+    with Database(db_path) as db:                       # the next writer closes it
+        (closed,) = db.list_sessions()
+    assert closed.end_reason == "interrupted"
+    assert abs(datetime.fromisoformat(closed.ended_at).timestamp() - force.t_host_s[-1]) < 0.002
     assert session.force_samples == len(force) >= 400
     assert np.all(np.diff(force.seq.astype(np.int64)) % 65536 == 1), "a hole in the stored samples"
     assert killed_at - force.t_host_s[-1] <= 1.0 + 0.3  # one flush interval, plus scheduling
+
+
+def test_sighup_ends_the_recording_like_sigterm(sim_factory, tmp_path):
+    """An ssh drop sends SIGHUP: STOP is sent and the session finished, not left open."""
+    sim = sim_factory("--scenario", "clean", "--speed", "2")
+    db_path = tmp_path / "s.db"
+    rec = backstation("record", "--port", sim.path, "--db", str(db_path), "--json")
+    try:
+        _wait_for_samples(db_path, count=100, timeout_s=30)
+        rec.send_signal(signal.SIGHUP)
+        out, err = rec.communicate(timeout=30)
+    finally:
+        if rec.poll() is None:
+            rec.kill()
+            rec.communicate()
+    sim.kill()
+    assert rec.returncode == 0, err
+    report = json.loads(out)
+    with Database(db_path, read_only=True) as db:
+        (session,) = db.list_sessions()
+    assert session.ended_at is not None and session.end_reason is None
+    assert session.force_samples == report["stream"]["force_samples"] >= 100
 
 
 def _wait_for_samples(db_path, count: int, timeout_s: float) -> None:

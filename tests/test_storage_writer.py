@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -308,8 +309,13 @@ def assert_consistent_prefix(path: Path, sid: int, min_force: int, max_force: in
         np.testing.assert_array_equal(getattr(force, name), getattr(expected, name))
     np.testing.assert_allclose(force.t_host_s, expected.t_host_s, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(distance.gap_mm, distance_block(0, len(distance)).gap_mm)
-    assert (info.force_samples, info.distance_samples, info.crc_errors, info.ended_at) == \
-        (len(force), len(distance), flushes, None)
+    assert (info.force_samples, info.distance_samples, info.crc_errors) == \
+        (len(force), len(distance), flushes)
+    # Opened for writing after the kill: the writer is gone, so the session
+    # was closed as interrupted at its last stored sample.
+    assert info.end_reason == "interrupted"
+    last_s = max(force.t_host_s.max(), distance.t_host_s.max(initial=0.0))
+    assert abs(datetime.fromisoformat(info.ended_at).timestamp() - last_s) < 0.002
 
 
 def test_recorder_killed_mid_stream_leaves_every_flushed_sample(tmp_path: Path) -> None:

@@ -148,10 +148,13 @@ def _open_db(path: Path | None, *, read_only: bool = False):
 
 @contextmanager
 def _stop_on_signals():
-    """Ctrl-C and SIGTERM end a recording cleanly instead of killing it."""
+    """Ctrl-C, SIGTERM and SIGHUP (the terminal or the ssh session closed) end
+    a recording cleanly, STOP sent and the session finished, instead of killing it."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):                 # not on Windows
+        signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
     try:
         yield stop
     finally:
@@ -217,6 +220,7 @@ def _sessions(args) -> int:
     if args.json:
         print(strictjson.dumps([{
             "session_id": s.id, "started_at": s.started_at, "ended_at": s.ended_at,
+            "end_reason": s.end_reason,
             "athlete": s.athlete_name, "exercise": s.exercise, "device_id": s.device_id,
             "duration_s": round(s.duration_s, 3), "force_samples": s.force_samples,
             "distance_samples": s.distance_samples, "lost_samples": s.lost_samples,

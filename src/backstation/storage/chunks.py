@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlite3
 
 from ..samples import DistanceBlock, ForceBlock
-from .blobs import (GAP_DTYPE, RAW_DTYPE, SEQ_DTYPE, from_blob, times_fit, times_from_blobs,
-                    times_to_blobs, to_blob)
+from .blobs import (GAP_DTYPE, RAW_DTYPE, SEQ_DTYPE, T_HOST_OFFSET_DTYPE, from_blob, times_fit,
+                    times_from_blobs, times_to_blobs, to_blob)
 from .errors import StorageError
 
 
@@ -107,3 +107,18 @@ def device_span_us(conn: sqlite3.Connection, session_id: int) -> tuple[int, int]
         " SELECT MIN(t_first_us), MAX(t_last_us) FROM distance_chunks WHERE session_id = ?1)",
         (session_id,)).fetchone()
     return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
+def last_host_time_s(conn: sqlite3.Connection, session_id: int) -> float | None:
+    """The host (wall-clock) arrival time of the session's newest stored sample, or None."""
+    newest = None
+    for table in ("force_chunks", "distance_chunks"):
+        row = conn.execute(f"SELECT n, t_host_first_s, t_host_s FROM {table} WHERE session_id = ?"
+                           " ORDER BY chunk_no DESC LIMIT 1", (session_id,)).fetchone()
+        if row is None:
+            continue
+        n, h0, blob = row
+        offsets = from_blob(blob, T_HOST_OFFSET_DTYPE, n, f"{table} host time")
+        t = float(h0) + float(offsets.max()) / 1e6
+        newest = t if newest is None else max(newest, t)
+    return newest

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
 from . import chunks, records, training
+from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import SessionNotFound, StorageError
 from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
@@ -52,10 +53,23 @@ class Database:
         opener = open_reading if read_only else open_connection
         self._conn = opener(self.path, migrations, busy_timeout_s)
         self._conn.row_factory = sqlite3.Row
+        self._writer_locks: dict[int, WriterLock] = {}
+        if not read_only and self._has_column("sessions", "end_reason"):
+            try:
+                self.close_interrupted_sessions()
+            except BaseException:
+                self._conn.close()
+                raise
 
     # -- lifetime ---------------------------------------------------------
 
     def close(self) -> None:
+        """Close the connection. A session created here and not finished stays
+        open; its writer lock is released, so the next writer closes it as
+        interrupted."""
+        for lock in self._writer_locks.values():
+            lock.release(remove=False)
+        self._writer_locks.clear()
         self._conn.close()
 
     def __enter__(self) -> "Database":
@@ -179,7 +193,54 @@ class Database:
                 (utc_iso(started_at), None if athlete is None else athlete.id, body_mass_kg,
                  exercise, device_id, firmware, protocol, force_channels, force_rate_hz,
                  distance_sensor, port, notes, contact_mm))
-        return int(cursor.lastrowid)
+            session_id = int(cursor.lastrowid)
+            # Taken before the row is committed, so no other writer ever sees
+            # this session open without its writer's lock held.
+            self._writer_locks[session_id] = self._lock_session(session_id, required=True)
+        return session_id
+
+    def _has_column(self, table: str, column: str) -> bool:
+        """False only on the partial schemas tests build from their own migrations."""
+        return any(row[1] == column
+                   for row in self._conn.execute(f"PRAGMA table_info({table})"))
+
+    def _lock_session(self, session_id: int, required: bool) -> WriterLock:
+        try:
+            lock = WriterLock(self.path, session_id)
+        except OSError as exc:
+            raise StorageError(f"cannot create the lock file beside {self.path}: "
+                               f"{exc.strerror or exc}") from exc
+        if required and not lock.held:
+            raise StorageError(f"session {session_id} of {self.path} is locked by another "
+                               "process")
+        return lock
+
+    def close_interrupted_sessions(self) -> list[int]:
+        """Close every session whose writer is gone (no end time, its writer
+        lock free: storage/liveness.py) as ``interrupted``, ended at its last
+        stored sample (at its start if it has none). Runs on every opening
+        for writing; returns the ids it closed."""
+        closed = []
+        with self.transaction():
+            rows = self._conn.execute(
+                "SELECT id, started_at FROM sessions WHERE ended_at IS NULL").fetchall()
+            for session_id, started_at in rows:
+                if session_id in self._writer_locks:
+                    continue
+                lock = self._lock_session(session_id, required=False)
+                if not lock.held:
+                    continue                  # a live writer: leave it alone
+                try:
+                    last = chunks.last_host_time_s(self._conn, session_id)
+                    ended_at = (started_at if last is None else
+                                utc_iso(datetime.fromtimestamp(last, timezone.utc)))
+                    self._conn.execute(
+                        "UPDATE sessions SET ended_at = ?, end_reason = 'interrupted'"
+                        " WHERE id = ?", (ended_at, session_id))
+                finally:
+                    lock.release()
+                closed.append(session_id)
+        return closed
 
     def update_session_stats(self, session_id: int, **stats: int) -> None:
         """Set stream counters (crc_errors, malformed, overlong, lost_force,
@@ -206,6 +267,9 @@ class Database:
                                         (utc_iso(ended_at), session_id))
             if cursor.rowcount == 0:
                 raise SessionNotFound(session_id)
+        lock = self._writer_locks.pop(session_id, None)
+        if lock is not None:
+            lock.release()
 
     def list_sessions(self) -> list[SessionInfo]:
         """Every session, oldest first."""
@@ -326,4 +390,5 @@ _SESSION_QUERY = (
     "SELECT s.id, s.started_at, s.ended_at, s.athlete_id, a.name AS athlete_name,"
     " s.body_mass_kg, s.exercise, s.device_id, s.firmware, s.protocol, s.force_channels,"
     " s.force_rate_hz, s.distance_sensor, s.port, " + ", ".join(f"s.{c}" for c in STAT_COLUMNS)
-    + ", s.notes, s.contact_mm FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")
+    + ", s.notes, s.contact_mm, s.end_reason"
+    " FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")

@@ -97,6 +97,9 @@ class SessionInfo:
     # Span of the stored samples on the device time axis; when no sample is
     # stored, the wall-clock span started_at..ended_at (0.0 if not ended).
     duration_s: float
+    # None: ended by its recorder (or still recording); "interrupted": its
+    # recorder died and the session was closed at its last sample.
+    end_reason: str | None = None
 
     @property
     def lost_samples(self) -> int:

@@ -160,9 +160,16 @@ _V2 = statements(
     "ALTER TABLE sessions ADD COLUMN reboots INTEGER NOT NULL DEFAULT 0",
 )
 
+_V3 = statements(
+    # NULL: finished by its recorder (or still recording); "interrupted": its
+    # writer died and the next writer closed it (storage/liveness.py).
+    "ALTER TABLE sessions ADD COLUMN end_reason TEXT",
+)
+
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
     Migration("judged sets and reps; athlete contact threshold", _V2),
+    Migration("how a session ended (interrupted sessions closed by the next writer)", _V3),
 ]
 
 
