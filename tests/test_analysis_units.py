@@ -213,6 +213,26 @@ def test_letting_go_mid_rep_is_bar_released():
     assert reps[1].t_end_us / 1e6 == pytest.approx(cut, abs=0.02)
 
 
+def test_letting_go_mid_rep_is_bar_released_when_the_load_bounces_as_the_body_falls():
+    """The falling body knocks the bar: the load comes back over the threshold
+    for a moment, so it is known off only after the gap has already risen."""
+    force, dist, windows, (_, off) = synthetic([GOOD, GOOD])
+    cut = windows[1][0] + 0.8           # mid-pull of the second rep
+    t = force.t_device_us / 1e6
+    raw = force.raw.copy()
+    raw[t >= cut] = 0
+    bounce = (t >= cut + 0.1) & (t < cut + 0.2)
+    raw[bounce] = int(150 * SCALE)      # 300 N on the two channels
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    gap = dist.gap_mm.copy()
+    gap[dist.t_device_us >= (cut + 0.15) * 1e6] = 540       # the body drops onto the heels
+    dist = DistanceBlock(dist.seq, dist.t_device_us, gap, dist.t_host_s)
+    p, _ = analyse(force, dist)
+    reps = p.sets[0].reps
+    assert [r.reason for r in reps] == [None, "bar_released"]
+    assert reps[1].t_end_us / 1e6 == pytest.approx(cut + 0.2, abs=0.02)
+
+
 def test_standing_up_out_of_a_pull_is_not_a_rep():
     """The load goes off mid-pull but the chest stays where it was (the
     athlete stood up, the legs took the weight): no rep, not a release."""

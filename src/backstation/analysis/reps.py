@@ -465,8 +465,19 @@ class RepTracker:
                 self.rep.released = True
                 return [self._close(t_below_us)]
             # Let go mid-rep, or stood up out of the rep: the body drops when
-            # the hands let go of a pull; standing up, the chest stays.
-            self.state, self._let_go_t_us, self._let_go_from_mm = "let_go", t_below_us, self._prev_mm
+            # the hands let go of a pull; standing up, the chest stays. The
+            # drop is measured from the closest the chest came in the last
+            # RELEASE_WATCH_US (the load may bounce over the threshold as the
+            # body falls, so it is known off only a little later), and the
+            # readings since the load went off count already.
+            before = [g for t, g in self._phase_gaps if t_below_us - RELEASE_WATCH_US <= t <= t_below_us]
+            since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
+            self.state, self._let_go_t_us = "let_go", t_below_us
+            self._let_go_from_mm = min(before) if before else self._prev_mm
+            for t, g in since:
+                done = self._on_gap_let_go(t, g)
+                if done or self.state != "let_go":
+                    return done
             return []
         if self.state == "locked":
             return [self._close_at_force_min(self._lock_t_us, t_below_us)]
