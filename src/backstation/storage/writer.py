@@ -9,9 +9,10 @@ stored samples.
 
 A failed commit (disk full, database locked) rolls back completely and the
 buffer is kept, so the next flush writes everything exactly once; the
-failure is raised as ``StorageError`` for the caller to show. The buffer is
-not capped: at 80 Hz a minute of backlog is a few hundred kilobytes, and
-dropping raw samples is worse than memory.
+failure is raised as ``StorageError`` for the caller to show. Retries back
+off (1, 2, 4, 8, 8... s). The buffer is not capped here: ``unsaved_since_s``
+tells the owner how long saving has been failing, and the owner decides when
+to give up (the recorder: after MAX_UNSAVED_S, record.py).
 
 Single-threaded by design: one owner (the recorder) calls every method from
 one thread; there is no lock.
@@ -32,6 +33,12 @@ from .records import RepRecord, SetRecord
 FLUSH_INTERVAL_S = 1.0
 FLUSH_SAMPLES = 2000          # flush early when this many samples wait
 MAX_CHUNK_SAMPLES = 4096      # a bigger flush is split into several chunk rows
+MAX_RETRY_INTERVAL_S = 8.0    # back-off after failed flushes: 1, 2, 4, 8, 8... s
+
+
+def retry_interval_s(failures: int) -> float:
+    """How long to wait after ``failures`` consecutive failed flushes."""
+    return min(FLUSH_INTERVAL_S * 2 ** max(failures - 1, 0), MAX_RETRY_INTERVAL_S)
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ class SessionWriter:
         self._retry_after_s = float("-inf")
         self.flushes = 0                       # successful flushes, for status displays
         self.last_error: StorageError | None = None
+        self.failures = 0                      # consecutive failed flushes
+        self.unsaved_since_s: float | None = None   # first failure since the last success
 
     # -- buffering --------------------------------------------------------
 
@@ -124,9 +133,9 @@ class SessionWriter:
 
     def flush_if_due(self, now_s: float | None = None) -> bool:
         """Flush if FLUSH_INTERVAL_S passed since the last flush or
-        FLUSH_SAMPLES wait; True if it flushed. After a failure it waits a
-        full interval before retrying, whatever the buffer size, so a full
-        disk is not hammered 30 times a second."""
+        FLUSH_SAMPLES wait; True if it flushed. After a failure it waits
+        ``retry_interval_s`` before retrying, whatever the buffer size, so a
+        full disk is not hammered 30 times a second."""
         now_s = self._clock() if now_s is None else now_s
         if now_s < self._retry_after_s or not self.has_pending:
             return False
@@ -137,7 +146,7 @@ class SessionWriter:
         try:
             self.flush(now_s)
         except StorageError:
-            self._retry_after_s = now_s + FLUSH_INTERVAL_S
+            self._retry_after_s = now_s + retry_interval_s(self.failures)
             raise
         return True
 
@@ -150,6 +159,9 @@ class SessionWriter:
                 self._write_all()
             except StorageError as exc:
                 self.last_error = exc
+                self.failures += 1
+                if self.unsaved_since_s is None:
+                    self.unsaved_since_s = now_s
                 raise
             self._force.clear()
             self._distance.clear()
@@ -160,6 +172,8 @@ class SessionWriter:
             self._reps.clear()
             self.flushes += 1
         self.last_error = None
+        self.failures = 0
+        self.unsaved_since_s = None
         self._last_flush_s = now_s
         self._retry_after_s = float("-inf")
 
