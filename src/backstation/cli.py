@@ -205,7 +205,7 @@ def _summary_line(result: dict) -> str:
             f"{len(reps) - valid} no-reps; {s['force_samples']} force and "
             f"{s['distance_samples']} distance samples, {s['lost_samples']} lost, "
             f"{s['crc_errors']} CRC errors, {s['malformed']} malformed, "
-            f"{s['reconnects']} reconnects")
+            f"{s['reconnects']} reconnects, {s.get('stalls', 0)} stalls")
 
 
 def _sessions(args) -> int:

@@ -28,8 +28,8 @@ from .analysis import AnalysisEvent, ContactChanged
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .session import (
-    MANUAL_SET_EVENT, SET_LABELS_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest, SessionJudge,
-    SessionOptions, analysis_config, session_json,
+    MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest,
+    SessionJudge, SessionOptions, analysis_config, session_json,
 )
 from .storage import Database, EventRecord, RepRecord, SessionInfo, SetRecord
 
@@ -96,6 +96,11 @@ class _KeptRecords:
         pass
 
 
+def stall_count(events: list[EventRecord]) -> int:
+    """The ``stalls`` of a session's JSON: its stored stall events (record and replay alike)."""
+    return sum(1 for e in events if e.kind == STALL_EVENT)
+
+
 def manual_requests(events: list[EventRecord]) -> list[ManualSetRequest]:
     """The stored manual set starts and ends, in the order they were asked for."""
     return [ManualSetRequest(e.detail == "start", int(e.t_device_us)) for e in events
@@ -116,6 +121,7 @@ class Replay:
         self.judge = SessionJudge(session_id, config, info.force_channels or 2,
                                   self._kept)   # type: ignore[arg-type]
         stored_events = db.events(session_id)
+        self.stalls = stall_count(stored_events)
         for event in stored_events:
             if event.kind == TIME_ORIGIN_EVENT and event.t_device_us is not None:
                 self.judge.t0_us = int(event.t_device_us)
@@ -169,5 +175,7 @@ class Replay:
         info = self.info
         device = {"device_id": info.device_id, "firmware": info.firmware,
                   "protocol": info.protocol}
-        return session_json(info.id, device, session_stats(info), self.judge.sets,
-                            self.judge.t0_us)
+        result = session_json(info.id, device, session_stats(info), self.judge.sets,
+                              self.judge.t0_us)
+        result["stream"]["stalls"] = self.stalls
+        return result
