@@ -56,8 +56,9 @@ def _check_contents(conn: sqlite3.Connection, path: Path, code_version: int) -> 
 
 def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a damaged file before writing to it: ``quick_check`` reads every
-    page (about 0.1 s per 100 MB), so damage that ``sessions`` would meet
-    later is found before ``record`` changes a byte."""
+    page (0.04-0.07 s for an 82 MB database in the page cache, more from a
+    cold disk), so damage that ``sessions`` would meet later is found before
+    ``record`` changes a byte."""
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
     if problems != ["ok"]:
         raise StorageError(f"{path} is damaged ({'; '.join(problems)}); "
