@@ -51,7 +51,7 @@ class ExportRun(QObject):
         self.progress.setAutoReset(False)
         self.progress.canceled.connect(self.cancel)
         self.progressed.connect(self._on_progressed)
-        self._job = DatabaseJob(db_path, self._work, "export", self)
+        self._job = DatabaseJob(db_path, self._work, "export", self, read_only=True)
         self._job.succeeded.connect(self._on_succeeded)
         self._job.failed.connect(self._on_failed)
 

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
-from ...storage import Database, StorageError
+from ...storage import Database, NoDatabase, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,16 @@ class DatabaseJob(QObject):
     failed = Signal(str)
     ended = Signal()
 
-    def __init__(self, db_path: Path, work: Work, name: str, parent: QObject | None = None):
+    def __init__(self, db_path: Path, work: Work, name: str, parent: QObject | None = None, *,
+                 read_only: bool = False, if_no_database: Callable[[], Any] | None = None):
+        """``read_only``: the work only reads (opened ``mode=ro``: works on a
+        read-only database, never creates one); ``if_no_database``: the result
+        when there is no database file yet, instead of failing."""
         super().__init__(parent)
         self._db_path = Path(db_path)
         self._work = work
+        self._read_only = read_only
+        self._if_no_database = if_no_database
         self.cancel_event = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"backstation-{name}",
                                         daemon=True)
@@ -66,8 +72,13 @@ class DatabaseJob(QObject):
 
     def _run(self) -> None:
         try:
-            with Database(self._db_path) as db:
+            with Database(self._db_path, read_only=self._read_only) as db:
                 result = self._work(db, self.cancel_event)
+        except NoDatabase as exc:
+            if self._if_no_database is None:
+                self.failed.emit(str(exc))
+            else:
+                self.succeeded.emit(self._if_no_database())
         except StorageError as exc:
             self.failed.emit(str(exc))
         except OSError as exc:

@@ -72,7 +72,7 @@ class ProgressView(QWidget):
         """List the athletes again and redraw the chosen one."""
         job = DatabaseJob(self.db_path,
                           lambda db, cancel: [a.name for a in db.list_athletes()],
-                          "progress-athletes", self)
+                          "progress-athletes", self, read_only=True, if_no_database=list)
         job.succeeded.connect(self._on_athletes_loaded)
         self._run(job)
 
@@ -96,7 +96,7 @@ class ProgressView(QWidget):
 
     def _load(self, name: str) -> None:
         job = DatabaseJob(self.db_path, lambda db, cancel: athlete_progress(db, name),
-                          "progress-load", self)
+                          "progress-load", self, read_only=True)
         job.succeeded.connect(self._on_progress_loaded)
         self._run(job)
 

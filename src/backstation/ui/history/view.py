@@ -180,7 +180,8 @@ class HistoryView(QWidget):
     @Slot()
     def refresh(self) -> None:
         """List the sessions again (e.g. when a recording has ended)."""
-        job = DatabaseJob(self.db_path, lambda db, cancel: session_rows(db), "history-list", self)
+        job = DatabaseJob(self.db_path, lambda db, cancel: session_rows(db), "history-list", self,
+                          read_only=True, if_no_database=list)
         job.succeeded.connect(self._on_sessions_loaded)
         self._run(job)
 
@@ -236,7 +237,7 @@ class HistoryView(QWidget):
         self._loading_id = session_id
         request = self._open_request
         job = DatabaseJob(self.db_path, lambda db, cancel: load_session(db, session_id),
-                          "history-open", self)
+                          "history-open", self, read_only=True)
         job.succeeded.connect(lambda loaded: self._on_session_loaded(request, loaded))
         self.title.setText(f"Loading session {session_id}…")
         self._run(job)
