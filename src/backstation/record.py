@@ -143,8 +143,27 @@ class Recorder:
             result = self.session.finish()
             result["stream"]["stalls"] = stall_count(self.db.events(self.session.session_id))
             return result
+        except BaseException:
+            self._abandon()
+            raise
         finally:
             link.close()
+
+    def _abandon(self) -> None:
+        """The recording failed (START refused, storage given up, a bug): save
+        what can be saved and close the session as interrupted now. If storage
+        is what failed, the next writer closes it instead."""
+        session = self.session
+        if session is None:
+            return
+        try:
+            session.writer.flush()
+        except StorageError:
+            pass
+        try:
+            self.db.abandon_session(session.session_id)
+        except StorageError:
+            pass
 
     def _loop(self, stop: threading.Event) -> None:
         session = self.session

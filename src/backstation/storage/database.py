@@ -215,6 +215,15 @@ class Database:
                                "process")
         return lock
 
+    def abandon_session(self, session_id: int) -> None:
+        """This writer gives the session up unfinished (its recording failed):
+        closed as interrupted at its last stored sample, now rather than at
+        the next opening."""
+        lock = self._writer_locks.pop(session_id, None)
+        if lock is not None:
+            lock.release(remove=False)
+        self.close_interrupted_sessions()
+
     def close_interrupted_sessions(self) -> list[int]:
         """Close every session whose writer is gone (no end time, its writer
         lock free: storage/liveness.py) as ``interrupted``, ended at its last
