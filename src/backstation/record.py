@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .link import DeviceLink
-from .replay import stall_count
 from .session import LiveSession, SessionOptions, Step
 from .storage import Database, SessionWriter, StorageError
 from .storage.writer import retry_interval_s
@@ -140,9 +139,7 @@ class Recorder:
                     wait=time.sleep))
             link.start()
             self._loop(stop)
-            result = self.session.finish()
-            result["stream"]["stalls"] = stall_count(self.db.events(self.session.session_id))
-            return result
+            return self.session.finish()
         except BaseException:
             self._abandon()
             raise

@@ -175,7 +175,5 @@ class Replay:
         info = self.info
         device = {"device_id": info.device_id, "firmware": info.firmware,
                   "protocol": info.protocol}
-        result = session_json(info.id, device, session_stats(info), self.judge.sets,
-                              self.judge.t0_us)
-        result["stream"]["stalls"] = self.stalls
-        return result
+        return session_json(info.id, device, session_stats(info), self.judge.sets,
+                            self.judge.t0_us, self.stalls)

@@ -99,8 +99,9 @@ class Step:
     link: list[LinkEvent] = field(default_factory=list)
 
 
-def stream_json(stats: StreamStats) -> dict:
-    """DESIGN §6 ``stream``, with the finer counters beside the contract's."""
+def stream_json(stats: StreamStats, stalls: int = 0) -> dict:
+    """DESIGN §6 ``stream``, with the finer counters beside the contract's;
+    ``stalls``: the session's StreamStalled events (live: seen, replay: stored)."""
     return {
         "force_samples": stats.force_samples,
         "distance_samples": stats.distance_samples,
@@ -113,13 +114,15 @@ def stream_json(stats: StreamStats) -> dict:
         "lost_distance": stats.lost_distance,
         "reconnects": stats.reconnects,
         "reboots": stats.reboots,
+        "stalls": stalls,
     }
 
 
 def session_json(session_id: int, hello_or_device: dict, stats: StreamStats,
-                 sets: list[SetResult], t0_us: int | None) -> dict:
+                 sets: list[SetResult], t0_us: int | None, stalls: int = 0) -> dict:
     t0 = t0_us or 0
-    return {"session_id": session_id, "device": hello_or_device, "stream": stream_json(stats),
+    return {"session_id": session_id, "device": hello_or_device,
+            "stream": stream_json(stats, stalls),
             "sets": [s.to_json(t0) for s in sets]}
 
 
@@ -353,6 +356,7 @@ class LiveSession:
         self.link = link
         self.options = options
         self._say = on_message
+        self.stalls = 0                 # StreamStalled events seen: "stalls" in the JSON
         athlete = (db.get_or_create_athlete(options.athlete, options.body_mass_kg)
                    if options.athlete else None)
         if options.body_mass_kg is None and athlete is not None:
@@ -407,7 +411,7 @@ class LiveSession:
         stats = self.link.stats
         self.writer.finish(**session_counters(stats))
         return session_json(self.session_id, self.device, stats, self.judge.sets,
-                            self.judge.t0_us)
+                            self.judge.t0_us, self.stalls)
 
     def _on_link_event(self, event: LinkEvent) -> None:
         writer = self.writer
@@ -440,6 +444,7 @@ class LiveSession:
             writer.add_event("device_refused", detail, t_host_s=t)
             self._say(detail)
         elif isinstance(event, StreamStalled):
+            self.stalls += 1
             writer.add_event(STALL_EVENT, f"quiet_s={event.quiet_s:.2f}", t_host_s=t)
             self._say(event.message)
         elif isinstance(event, StreamResumed):
