@@ -3,6 +3,7 @@ its last sample by the next writer; one whose writer lives is left alone."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import numpy as np
@@ -55,3 +56,20 @@ def test_a_session_without_samples_ends_when_it_started(tmp_path):
     with Database(path) as db:
         info = db.get_session(sid)
     assert info.end_reason == "interrupted" and info.ended_at == info.started_at
+
+
+def test_opening_while_another_program_holds_the_write_lock_still_opens(tmp_path):
+    path = tmp_path / "s.db"
+    db = Database(path)
+    sid = db.create_session()
+    db.close()                                      # left open, writer gone
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Database(path, busy_timeout_s=0.1) as db:      # closing it must wait
+            assert db.get_session(sid).ended_at is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with Database(path) as db:
+        assert db.get_session(sid).end_reason == "interrupted"

@@ -13,6 +13,7 @@ act on.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from .errors import SessionNotFound, StorageError
 from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
                       RepRecord, SessionInfo, SetRecord, athlete_name)
 from .schema import Migration
+
+log = logging.getLogger(__name__)
 
 # Counted by append_force / append_distance themselves, so never set by hand.
 _SAMPLE_COUNTS = ("force_samples", "distance_samples")
@@ -57,9 +60,10 @@ class Database:
         if not read_only and self._has_column("sessions", "end_reason"):
             try:
                 self.close_interrupted_sessions()
-            except BaseException:
-                self._conn.close()
-                raise
+            except StorageError as exc:
+                # Another writer holds the lock past the busy timeout: the
+                # next opening closes them; this one need not fail for it.
+                log.warning("interrupted sessions not closed yet: %s", exc)
 
     # -- lifetime ---------------------------------------------------------
 
@@ -229,7 +233,11 @@ class Database:
         lock free: storage/liveness.py) as ``interrupted``, ended at its last
         stored sample (at its start if it has none). Runs on every opening
         for writing; returns the ids it closed."""
-        closed = []
+        closed: list[int] = []
+        with self._reading():
+            if not self._conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM sessions WHERE ended_at IS NULL)").fetchone()[0]:
+                return closed               # the usual case: no write lock taken
         with self.transaction():
             rows = self._conn.execute(
                 "SELECT id, started_at FROM sessions WHERE ended_at IS NULL").fetchall()
