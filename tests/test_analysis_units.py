@@ -249,6 +249,24 @@ def test_standing_up_out_of_a_pull_is_not_a_rep():
     assert [r.reason for r in p.sets[0].reps] == [None]
 
 
+def test_standing_up_out_of_a_pull_and_walking_away_is_not_a_rep():
+    """The legs take the weight mid-pull, the chest stays a moment, then the
+    athlete walks out from under the bar: the gap rises fast, but late."""
+    force, dist, windows, _ = synthetic([GOOD, GOOD])
+    cut = windows[1][0] + 0.8
+    raw = force.raw.copy()
+    raw[force.t_device_us >= cut * 1e6] = 0
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    gap = dist.gap_mm.copy().astype(float)
+    t = dist.t_device_us / 1e6
+    after = t >= cut
+    stay = gap[np.argmax(after) - 1]
+    gap[after] = np.clip(stay + (t[after] - cut - 0.2) * 1500.0, stay, 900.0)   # 1.5 m/s from 0.2 s
+    dist = DistanceBlock(dist.seq, dist.t_device_us, gap.astype(np.int32), dist.t_host_s)
+    p, _ = analyse(force, dist)
+    assert [r.reason for r in p.sets[0].reps] == [None]
+
+
 def test_without_a_distance_sensor_reps_come_from_force_and_contact_is_unknown():
     force, dist, windows, _ = synthetic([GOOD] * 3)
     p, _ = analyse(force, DistanceBlock.empty(), has_distance=False)

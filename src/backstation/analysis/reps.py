@@ -56,6 +56,8 @@ TURN_WINDOW_US = 40_000    # the rep's end is looked for this close to the turn 
 ARRIVAL_SLACK_US = 60_000
 BEYOND_HANG_MM = 60.0            # further than this past the resting hang: the body is dropping
 RELEASE_DROP_MM = 100.0          # let go mid-rep: the gap rises this much ...
+RELEASE_STILL_MM = 20.0          # ... not after the chest stayed within this of where it was ...
+RELEASE_STILL_US = 120_000       # ... for this long after the load went off (stood up, then walked away)
 RELEASE_WATCH_US = 300_000       # ... within this long after the load went under: a body falls at once;
                                  # an athlete who stood up stays, then walks away
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
@@ -154,7 +156,10 @@ class RepTracker:
         the bar (see SetSegmenter.holding); ``loaded_now``: the force is over
         the load threshold at this very reading."""
         if self.state == "up" and not loaded_now:
-            return []         # the hands are coming off: what the gap does now is no pull
+            # The hands are coming off: what the gap does now is no pull, but
+            # it tells a body let go from one that stood up (``release``).
+            self._phase_gaps.append((t_us, gap_mm))
+            return []
         if self.state == "let_go":
             self._prev_mm, self._prev_t_us = gap_mm, t_us
             return self._on_gap_let_go(t_us, gap_mm)
@@ -475,7 +480,7 @@ class RepTracker:
             self.state, self._let_go_t_us = "let_go", t_below_us
             self._let_go_from_mm = min(before) if before else self._prev_mm
             for t, g in since:
-                done = self._on_gap_let_go(t, g)
+                done = self._on_gap_let_go(t, g, seen=True)
                 if done or self.state != "let_go":
                     return done
             return []
@@ -485,13 +490,23 @@ class RepTracker:
             self.rep, self.state = None, "bottom"
         return []
 
-    def _on_gap_let_go(self, t_us: int, gap_mm: float) -> list[RepDraft]:
+    def _on_gap_let_go(self, t_us: int, gap_mm: float, seen: bool = False) -> list[RepDraft]:
         """After a release mid-rep: ``bar_released`` once the gap shows the
         body dropping (RELEASE_DROP_MM within RELEASE_WATCH_US); none by
-        then, the athlete got off (stood up): no rep."""
+        then, the athlete got off (stood up): no rep. ``seen``: the reading is
+        in ``_phase_gaps`` already."""
+        if not seen:
+            self._phase_gaps.append((t_us, gap_mm))
         if t_us > self._let_go_t_us + RELEASE_WATCH_US:
             self.rep, self.state = None, "bottom"
         elif self._let_go_from_mm is not None and gap_mm >= self._let_go_from_mm + RELEASE_DROP_MM:
+            # A body let go falls at once; one that stood up stays where it
+            # was a while before it walks away.
+            near = [t for t, g in self._phase_gaps
+                    if t <= t_us and g <= self._let_go_from_mm + RELEASE_STILL_MM]
+            if near and near[-1] > self._let_go_t_us + RELEASE_STILL_US:
+                self.rep, self.state = None, "bottom"
+                return []
             self.rep.released = True
             self.state = "up"
             return [self._close(self._let_go_t_us)]
