@@ -232,7 +232,8 @@ def _sessions(args) -> int:
     print(f"{'id':>4}  {'started (UTC)':20}  {'athlete':12}  {'duration':>8}  "
           f"{'force':>7}  {'gap':>6}  {'lost':>5}")
     for s in sessions:
-        print(f"{s.id:>4}  {s.started_at[:19]:20}  {terminal_safe(s.athlete_name or '-')[:12]:12}  "
+        athlete = terminal_safe(s.athlete_name or "-")[:12]
+        print(f"{s.id:>4}  {s.started_at[:19]:20}  {athlete:12}  "
               f"{s.duration_s:>7.1f}s  {s.force_samples:>7}  {s.distance_samples:>6}  "
               f"{s.lost_samples:>5}")
     return 0
