@@ -211,3 +211,54 @@ def test_the_banner_says_a_silent_station_is_being_reconnected_not_unplugged(qtb
     del device.replies["START"], device.replies["INFO"]   # it answers again
     qtbot.waitUntil(lambda: view.controller.state is LinkState.STREAMING, timeout=WAIT_MS)
     qtbot.waitUntil(view.banner.isHidden, timeout=WAIT_MS)
+
+
+# -- D: what the chatter limit held back reaches the owner ------------------------------------
+
+
+def test_the_held_back_chatter_is_said_and_stored_before_the_session_ends(usb, recording):
+    device = usb.plug(PtyDevice())
+    rec, db = recording()
+    device.wait_for_line(b"START")
+    device.write(frame("ERR,RATE,range") * 500 + frame("ACK,PING"))
+    rec.link.ping()                       # its ACK follows the storm: every ERR has been read
+    rec.session.step()
+    assert sum("RATE" in m for m in rec.said) == 1
+    rec.session.finish()
+    held = [m for m in rec.said if m.startswith("499 more ERR,RATE")]
+    assert held == ["499 more ERR,RATE from the station were not shown"]
+    details = [e.detail for e in db.events(rec.session.session_id) if e.kind == "fault"]
+    assert held[0] in details
+
+
+def test_record_says_the_held_back_chatter_before_it_ends(usb, tmp_path):
+    from backstation.record import Recorder, RecordOptions
+
+    device = usb.plug(PtyDevice())
+    stop = threading.Event()
+    said: list[str] = []
+
+    def on_step(session, step) -> None:
+        if any("RATE" in m for m in said):
+            stop.set()
+
+    with Database(tmp_path / "r.db") as db:
+        recorder = Recorder(db, RecordOptions(port="fake://usb"),
+                            link_factory=lambda port, **kw: link_to(usb, **kw),
+                            on_step=on_step, on_message=said.append)
+        outcome: list = []
+
+        def run() -> None:
+            try:
+                outcome.append(recorder.run(stop))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                outcome.append(exc)
+
+        runner = threading.Thread(target=run)
+        runner.start()
+        device.wait_for_line(b"START")
+        device.write(device.samples(10) + frame("ERR,RATE,range") * 300)
+        runner.join(WAIT_S)
+        assert not runner.is_alive()
+    assert isinstance(outcome[0], dict), outcome
+    assert "299 more ERR,RATE from the station were not shown" in said, (said, device.lines)

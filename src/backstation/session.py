@@ -398,14 +398,17 @@ class LiveSession:
         return Step(force, distance, analysis, events)
 
     def finish(self) -> dict:
-        """STOP (every sample before its ACK is read), the last samples, the last
-        judgement, the final flush. Returns the session as DESIGN §6 JSON."""
+        """STOP (every sample before its ACK is read), what the chatter limit
+        held back, the last samples, the last judgement, the final flush.
+        Returns the session as DESIGN §6 JSON."""
         from .link import LinkError
         try:
             if self.link.state is LinkState.STREAMING:
                 self.link.stop()
         except LinkError as exc:
             log.info("STOP not acknowledged: %s", exc)
+        # Said and stored now: after this step nobody drains the link's events.
+        self.link.report_held_back()
         self.step()
         self.judge.finish()
         stats = self.link.stats

@@ -205,9 +205,7 @@ class DeviceLink:
                                      f"reader for {self._port} did not stop in {timeout_s:g} s"))
         self._detach_port()
         self._fail_pending(LinkError(f"the link to {self._port} was closed"))
-        for kind, held in self._chatter.flush().items():
-            self._emit(LinkFault(self._clock(), f"{held} more {kind} from the station "
-                                                "were not shown"))
+        self.report_held_back()
         self._set_state(LinkState.CLOSED)
 
     def __enter__(self) -> "DeviceLink":
@@ -230,6 +228,14 @@ class DeviceLink:
         force = [f for f, _ in items if len(f)]
         distance = [d for _, d in items if len(d)]
         return ForceBlock.concat(force, channels), DistanceBlock.concat(distance)
+
+    def report_held_back(self) -> None:
+        """Say now what the chatter limit still holds back (``link/chatter.py``):
+        one ``LinkFault`` per kind on the event queue, so the owner's last
+        drain gets it. ``close()`` calls it too, for whatever came after."""
+        for kind, held in self._chatter.flush().items():
+            self._emit(LinkFault(self._clock(), f"{held} more {kind} from the station "
+                                                "were not shown"))
 
     def drain_events(self, timeout_s: float = 0.0) -> list[LinkEvent]:
         """Every event since the last call, oldest first; waits up to ``timeout_s`` for one."""
