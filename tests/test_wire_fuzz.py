@@ -201,6 +201,7 @@ def test_a_hostile_mix_stores_every_valid_sample_once_and_counts_every_fault(tmp
         tally.crc_errors, tally.malformed, 0)
     assert (stream["lost_force"], stream["lost_distance"]) == (tally.lost_force, 0)
     assert (stream["reboots"], stream["reconnects"]) == (0, tally.reconnects)
+    assert stream["stalls"] == tally.stalls
     assert sum("No data from the station" in m for m in said) == tally.stalls
     assert sum("another station" in m for m in said) == tally.reconnects
     assert link.state is LinkState.CLOSED
