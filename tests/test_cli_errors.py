@@ -100,6 +100,22 @@ def test_replay_json_is_strict_even_for_a_stored_body_mass_near_zero(tmp_path, c
     assert reps and all(r["peak_force_pct_bm"] is None for r in reps)
 
 
+def test_replay_ignores_a_stored_calibration_the_protocol_refuses_and_says_so(tmp_path, capsys):
+    """A CAL scale of 5e-324 stored before the wire refused it: every force
+    infinite, every rep judged on nonsense. Replay leaves it out and says so."""
+    path = tmp_path / "s.db"
+    live = record_in_process(path, "sim://?scenario=clean&seed=2&speed=40", 1.5, athlete="Ada")
+    assert any(s["reps"] for s in live["sets"]), "the clean scenario has reps"
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE calibrations SET counts_per_newton = 5e-324 WHERE channel = 1")
+    assert main(["replay", str(live["session_id"]), "--db", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    replayed = _strict_json(out.out)
+    assert "stored calibration of channel 1 ignored" in out.err
+    reps = [r for s in replayed["sets"] for r in s["reps"]]
+    assert all(r["peak_force_n"] is None or r["peak_force_n"] < 1e5 for r in reps)
+
+
 def test_strict_json_writes_unknown_numbers_as_null():
     text = strictjson.dumps({"a": float("inf"), "b": [float("nan"), 1.5], "c": (-float("inf"),)})
     assert _strict_json(text) == {"a": None, "b": [None, 1.5], "c": [None]}

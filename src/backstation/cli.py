@@ -260,7 +260,10 @@ def _replay(args) -> int:
 
     try:
         with _open_db(args.db, read_only=True) as db:
-            result = Replay(db, args.session_id).to_json()
+            replay = Replay(db, args.session_id)
+            result = replay.to_json()
+        for line in replay.ignored_calibrations:
+            _say(line)
     except StorageError as exc:
         _say(str(exc))
         return EXIT_STORAGE_ERROR

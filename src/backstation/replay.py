@@ -130,9 +130,14 @@ class Replay:
                 self.judge.set_labels(labels["variant"], labels["added_load_kg"],
                                       t_us=event.t_device_us)
         self.calibrations = db.calibrations(session_id)
+        self.ignored_calibrations: list[str] = []   # stored before the rule refused them
         for cal in self.calibrations:
-            self.judge.calibrate(cal.channel, cal.offset_counts, cal.counts_per_newton,
-                                 t_from_us=cal.t_device_us)
+            try:
+                self.judge.calibrate(cal.channel, cal.offset_counts, cal.counts_per_newton,
+                                     t_from_us=cal.t_device_us)
+            except ValueError as exc:
+                self.ignored_calibrations.append(f"stored calibration of channel {cal.channel} "
+                                                 f"ignored: {exc}")
         self.manual = manual_requests(stored_events)
         self.force = db.load_force(session_id)
         self.distance = db.load_distance(session_id)

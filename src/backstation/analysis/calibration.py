@@ -8,13 +8,18 @@ Three sources, latest wins for samples after its ``t_from_us``:
 - a software tare: a new offset kept by the app only, so the device's stored
   tare stays as the maker set it.
 A channel with no calibration yet gives no force (its samples are counted
-as uncalibrated, never guessed).
+as uncalibrated, never guessed). A scale the protocol would refuse (not
+finite, or under 0.0001 counts per newton: forces beyond any load cell) is
+refused here too (``ValueError``).
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
+
+from ..protocol.sentences import check_counts_per_newton
 
 
 @dataclass
@@ -36,8 +41,9 @@ class ForceCalibration:
             t_from_us: int | None = None) -> None:
         if not 0 <= channel < self.channels:
             raise ValueError(f"channel {channel} out of range 0..{self.channels - 1}")
-        if not counts_per_newton:
-            raise ValueError("counts_per_newton must not be zero")
+        check_counts_per_newton(counts_per_newton)
+        if not math.isfinite(offset_counts):
+            raise ValueError(f"offset {offset_counts!r} is not a finite number")
         self._insert(channel, _Entry(-(1 << 62) if t_from_us is None else int(t_from_us),
                                      float(offset_counts), float(counts_per_newton)))
 
