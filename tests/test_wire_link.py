@@ -15,8 +15,8 @@ import pytest
 import serial
 
 from backstation.link import (
-    CommandFailed, Connected, DeviceLink, LinkFault, LinkState, ReaderBehind, StreamResumed,
-    StreamStalled,
+    CommandFailed, Connected, DeviceLink, LinkFault, LinkState, ReaderBehind, RefusedHello,
+    StreamResumed, StreamStalled, UnsupportedProtocol,
 )
 
 ID = "0000BEEF"
@@ -211,6 +211,29 @@ def test_same_id_coming_back_with_another_channel_count_is_not_adopted(usb, make
     usb.plug(PtyDevice())                             # ours again
     events_until(link, lambda s: any(isinstance(e, Connected) and e.reconnects for e in s), seen)
     assert link.hello.force_channels == 2
+
+
+# -- item 8: a HELLO refused for its content at connect says why ----------------------------
+
+
+@pytest.mark.parametrize("body, error, says", [
+    ("HELLO,1,evil-1,0000BEEF,2,99999,hcsr04", RefusedHello,
+     "force rate 99999 Hz is outside the protocol's 1..2000 Hz"),
+    ("HELLO,1,evil-1,BEEF,2,80,hcsr04", RefusedHello, "device_id 'BEEF' is not 8 hex digits"),
+    # Another protocol may shape its HELLO otherwise: its protocol is still read.
+    ("HELLO,2,evil-2,0000BEEF,2,80,hcsr04,extra", UnsupportedProtocol,
+     "speaks protocol 2, this app speaks 1: update the app"),
+])
+def test_a_hello_refused_for_its_content_at_connect_says_why(usb, make_link, body, error, says):
+    device = usb.plug(PtyDevice(replies={"INFO": frame(body)}))
+    link = make_link()
+    with pytest.raises(error) as caught:
+        link.open()
+    message = str(caught.value)
+    assert says in message and "wrong baud rate" not in message
+    assert "\n" not in message
+    assert link.state is LinkState.CLOSED
+    assert device.lines == [b"INFO*01C6"]   # the answer taken at once, no waiting on
 
 
 # -- item 14: what the firmware really answers -------------------------------------------

@@ -5,7 +5,7 @@ Plain Python; no Qt. A Qt wrapper drains ``DeviceLink`` on a timer.
 
 from .errors import (
     CommandFailed, CommandTimeout, ConnectionLost, LinkError, NoHello, NotConnected,
-    PermissionDenied, PortBusy, PortNotFound, UnsupportedProtocol, WrongDevice,
+    PermissionDenied, PortBusy, PortNotFound, RefusedHello, UnsupportedProtocol, WrongDevice,
     map_serial_error,
 )
 from .events import (
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "Latency",
     "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotConnected",
     "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind", "ReconnectCause",
+    "RefusedHello",
     "StateChanged", "StatReceived", "StreamResumed", "StreamStalled", "UnsupportedProtocol",
     "WrongDevice", "find_ports", "map_serial_error",
 ]

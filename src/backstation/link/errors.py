@@ -52,6 +52,17 @@ class NoHello(LinkError):
                          "wrong baud rate, or not a Back Station")
 
 
+class RefusedHello(LinkError):
+    """A HELLO arrived with a good CRC but content off the contract."""
+
+    def __init__(self, port: str, reason: str):
+        self.port = port
+        self.reason = reason
+        super().__init__(f"the station on {port} sent a HELLO this app refuses ({reason}): "
+                         "its firmware does not follow protocol "
+                         f"{PROTOCOL_VERSION}; update the firmware or the app")
+
+
 class UnsupportedProtocol(LinkError):
     def __init__(self, port: str, device_protocol: int, app_protocol: int = PROTOCOL_VERSION):
         self.port = port

@@ -24,7 +24,7 @@ import serial
 from ..protocol import commands
 from ..protocol.decoder import StreamDecoder
 from ..protocol.sentences import PROTOCOL_VERSION, Hello
-from .errors import LinkError, NoHello, UnsupportedProtocol, map_serial_error
+from .errors import LinkError, NoHello, RefusedHello, UnsupportedProtocol, map_serial_error
 from .ports import find_ports
 
 READ_TIMEOUT_S = 0.05   # bounds how long the reader takes to notice its stop event
@@ -96,7 +96,9 @@ def probe_hello(ser: SerialLike, port: str, baudrate: int, hello_timeout_s: floa
                 info_timeout_s: float = INFO_TIMEOUT_S) -> Probe | None:
     """Wait for HELLO (sending INFO once if it is late); ``None`` if ``stop`` was set.
 
-    Raises ``NoHello``, ``UnsupportedProtocol``, or pyserial/OS errors from the port.
+    Raises ``NoHello``, ``UnsupportedProtocol``, ``RefusedHello`` (a HELLO
+    refused for its content, with the decoder's reason), or pyserial/OS errors
+    from the port. A refused HELLO is the station's answer: no waiting on.
     """
     decoder = StreamDecoder()
     chunks: list[tuple[bytes, float]] = []
@@ -111,6 +113,12 @@ def probe_hello(ser: SerialLike, port: str, baudrate: int, hello_timeout_s: floa
                     if sentence.protocol != PROTOCOL_VERSION:
                         raise UnsupportedProtocol(port, sentence.protocol)
                     return Probe(sentence, chunks, info_sent)
+            refused = decoder.refusals.get("HELLO")
+            if refused is not None:
+                protocol = Hello.protocol_of(refused.fields)
+                if protocol is not None and protocol != PROTOCOL_VERSION:
+                    raise UnsupportedProtocol(port, protocol)
+                raise RefusedHello(port, refused.reason)
         if time.monotonic() >= deadline:
             if info_sent:
                 raise NoHello(port, baudrate, hello_timeout_s)

@@ -66,17 +66,30 @@ class DecoderCounters:
         return self.crc_errors + self.malformed + self.overlong
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A sentence with a good CRC refused for its content: its type, its
+    fields as sent, and why, in the contract's words (``sentences.py``)."""
+
+    kind: str
+    fields: tuple[str, ...]
+    reason: str
+
+
 @dataclass
 class StreamDecoder:
     """Frames and parses protocol v1 sentences from a byte stream.
 
     ``force_channels`` (set from HELLO by the caller) makes an F sentence
     with another channel count malformed; ``None`` accepts 1 to 4.
+    ``refusals`` keeps, per sentence type, the last one counted as malformed
+    for its content, so a caller can say why (a HELLO refused at connect).
     """
 
     force_channels: int | None = None
     counters: DecoderCounters = field(default_factory=DecoderCounters)
     reference: bool = False   # no fast path: the general path for every line
+    refusals: dict[str, Refusal] = field(default_factory=dict)
     _tail: bytes = b""
     _discarding: bool = False
 
@@ -250,8 +263,11 @@ class StreamDecoder:
     def _parse(self, body: bytes) -> Sentence | None:
         try:
             text = body.decode("ascii")
-            kind, _, rest = text.partition(",")
-            fields = rest.split(",") if rest else []
+        except UnicodeDecodeError:
+            return None
+        kind, _, rest = text.partition(",")
+        fields = rest.split(",") if rest else []
+        try:
             if kind == "F":
                 # Hot path: one F sentence per load-cell sample.
                 sample = ForceSample.from_fields(fields)
@@ -264,7 +280,8 @@ class StreamDecoder:
             if cls is None:
                 return None
             return cls.from_fields(fields)
-        except (ValueError, UnicodeDecodeError):
+        except ValueError as exc:
+            self.refusals[kind] = Refusal(kind, tuple(fields), str(exc))
             return None
 
 

@@ -137,6 +137,15 @@ class Hello:
     def has_distance(self) -> bool:
         return self.distance_sensor != "none"
 
+    @staticmethod
+    def protocol_of(fields: tuple[str, ...] | list[str]) -> int | None:
+        """The protocol a HELLO's fields say, even when the rest cannot be read
+        (another protocol may shape its HELLO otherwise); ``None`` if it says none."""
+        try:
+            return _uint(fields[0], 1000) if fields else None
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True, slots=True)
 class Cal:
