@@ -309,3 +309,18 @@ def test_no_rep_is_reported_that_lasts_less_than_a_quarter_second():
     durations = [r.t_end_us - r.t_start_us for s in pipeline.sets for r in s.reps]
     assert len(durations) > 10
     assert min(durations) >= 250_000
+
+
+def test_a_pull_start_found_between_two_samples_stays_between_them():
+    """Session 261 (the project's simulator, a hang creeping down 30 mm): the
+    start of a pull was interpolated between two samples both under the onset
+    threshold and landed 80 s later, so every rep after it was dropped."""
+    from backstation.validation.randomise import generate_session
+    from backstation.validation.score import judged_reps, match, run_judge
+    session = generate_session(261)
+    got = judged_reps(run_judge(session))
+    matched = match(session.truth, got)
+    later = [i for i, t in enumerate(session.truth) if 367 <= t.t_start_s <= 442]
+    assert len(later) == 15
+    assert all(i in matched for i in later)
+    assert all(g.t_start_s <= g.t_end_s for g in got)

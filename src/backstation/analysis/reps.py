@@ -321,8 +321,9 @@ class RepTracker:
             threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
             i = self._onset_index(t, force, threshold, scan_to)
             start = int(t[i])
-            if i + 1 < force.size and force[i + 1] > force[i]:
-                frac = (threshold - force[i]) / (force[i + 1] - force[i])
+            if i + 1 < force.size and force[i + 1] > force[i] and force[i] <= threshold:
+                # where the rise crossed the threshold (never outside the two samples)
+                frac = min(1.0, (threshold - force[i]) / (force[i + 1] - force[i]))
                 start = int(round(t[i] + frac * (t[i + 1] - t[i])))
             self._threshold_n = threshold
         self.rep = RepDraft(start, base_n=base)
