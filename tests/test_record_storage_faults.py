@@ -71,8 +71,8 @@ def test_write_lock_held_longer_than_the_timeout_loses_nothing(tmp_path):
     finally:
         rec.end()
     assert rec.error is None, rec.error
-    assert any("saving failed" in m and "retrying" in m for m in rec.messages)
-    assert any("saving works again" in m for m in rec.messages)
+    assert any("Saving failed" in m and "retrying" in m for m in rec.messages)
+    assert any("Saving works again" in m for m in rec.messages)
     with Database(path, read_only=True) as db:
         (info,) = db.list_sessions()
         stored = len(db.load_force(info.id))

@@ -9,7 +9,8 @@ import pytest
 
 from backstation.device.sim import protocol_sim
 from backstation.samples import ForceBlock
-from backstation.storage import Database, SessionWriter, StorageError
+from backstation.storage import Database, StorageError
+from backstation.storage.patient import PatientWriter
 from backstation.ui.acquisition import AcquisitionController
 from backstation.ui.threaded_writer import ThreadedWriter
 
@@ -66,7 +67,7 @@ def test_calibration_commands_report_their_results(qtbot, controller):
     assert len(controller.recent_gaps_mm(1.0)) > 0
 
 
-class _FailingWriter(SessionWriter):
+class _FailingWriter(PatientWriter):
     """A disk that is full until ``healed``."""
 
     healed = False
@@ -83,11 +84,13 @@ def test_a_failed_flush_is_reported_and_the_samples_are_written_later(tmp_path):
     sid = db.create_session()
     inner: list[_FailingWriter] = []
 
-    def make(d, s):
-        inner.append(_FailingWriter(d, s))
+    def make(d, s, **kw):
+        inner.append(_FailingWriter(d, s, **kw))
         return inner[0]
 
-    writer = ThreadedWriter(db, sid, on_error=errors.append, inner_factory=make)
+    # Past a short bound the final flush gives up (the policy of storage/patient.py).
+    writer = ThreadedWriter(db, sid, on_error=errors.append, inner_factory=make,
+                            max_unsaved_s=0.5)
     block = ForceBlock(np.arange(10, dtype=np.uint16), np.arange(10, dtype=np.int64) * 12_500,
                        np.zeros((10, 2), np.int32), np.zeros(10))
     writer.add_force(block)

@@ -6,11 +6,12 @@ sample sent before it has been read) -> the last blocks drained and judged
 -> the writer's final flush -> the session finished -> the link closed.
 
 Storage faults (the write lock held by another program for longer than the
-busy timeout, a full disk) do not end a recording: the writer keeps every
-unsaved sample in memory and retries with back-off, the user is told once
-when saving starts failing and once when it works again, and only after
-MAX_UNSAVED_S of failing does the recording stop with a ``StorageError``,
-everything saved before the fault kept (docs/reliability.md).
+busy timeout, a full disk) do not end a recording: the session's writer is a
+``storage.patient.PatientWriter`` (the policy the app's storage thread uses
+too): every unsaved sample kept in memory and retried with back-off, the user
+told on stderr once when saving starts failing and once when it works again,
+and only after MAX_UNSAVED_S of failing does the recording stop with a
+``StorageError``, everything saved before the fault kept (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Callable
 
 from .link import DeviceLink
 from .session import LiveSession, SessionOptions, Step
-from .storage import Database, SessionWriter, StorageError
-from .storage.writer import retry_interval_s
+from .storage import Database, StorageError
+from .storage.patient import MAX_UNSAVED_S, PatientWriter
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,6 @@ DRAIN_INTERVAL_S = 0.1
 # core at 1 kHz (docs/performance.md, figure b). The OS buffers 4 KiB+.
 RECORD_READ_PACING_S = 0.05
 DEFAULT_BAUD = 250_000
-# How long saving may fail before the recording stops: ten minutes of
-# samples held in memory (at 1 kHz and two channels, about 20 MB).
-MAX_UNSAVED_S = 600.0
 # What a USB serial adapter can be set to; pyserial takes any integer, and
 # some (10^12) make the port layer hang or overflow instead of failing.
 BAUD_RANGE = (300, 4_000_000)
@@ -57,48 +55,6 @@ class RecordOptions:
     duration_s: float | None = None
     session: SessionOptions | None = None
     max_unsaved_s: float = MAX_UNSAVED_S
-
-
-class _PatientWriter(SessionWriter):
-    """A ``SessionWriter`` whose final flush rides out storage faults like the
-    recording loop does: retried with back-off until MAX_UNSAVED_S of failing."""
-
-    def __init__(self, db: Database, session_id: int, *, max_unsaved_s: float,
-                 say: Callable[[str], None], clock: Callable[[], float],
-                 wait: Callable[[float], None]):
-        super().__init__(db, session_id, clock=clock)
-        self.max_unsaved_s = max_unsaved_s
-        self._say = say
-        self._wait = wait
-        self.saying_failure = False
-
-    def check(self, exc: StorageError) -> None:
-        """After a failed flush: tell the user once, give up past the bound."""
-        failing_s = self._clock() - (self.unsaved_since_s or self._clock())
-        if failing_s >= self.max_unsaved_s:
-            raise StorageError(
-                f"could not save for {failing_s:.0f} s ({exc}); recording stopped. "
-                f"Everything recorded before that is stored; {self.pending_samples} "
-                "samples were lost") from exc
-        if not self.saying_failure:
-            self.saying_failure = True
-            self._say(f"saving failed ({exc}); keeping the samples in memory and retrying "
-                      f"(for up to {self.max_unsaved_s / 60:g} min)")
-
-    def saved(self) -> None:
-        if self.saying_failure:
-            self.saying_failure = False
-            self._say("saving works again: nothing was lost")
-
-    def finish(self, ended_at=None, **stats: int) -> None:
-        while True:
-            try:
-                super().finish(ended_at, **stats)
-                self.saved()
-                return
-            except StorageError as exc:
-                self.check(exc)
-                self._wait(retry_interval_s(self.failures))
 
 
 class Recorder:
@@ -134,9 +90,9 @@ class Recorder:
             extra = {} if self._on_message is None else {"on_message": self._on_message}
             self.session = LiveSession(
                 self.db, link, session_options, **extra,
-                writer_factory=lambda db, sid: _PatientWriter(
-                    db, sid, max_unsaved_s=opts.max_unsaved_s, say=say, clock=self._clock,
-                    wait=time.sleep))
+                writer_factory=lambda db, sid: PatientWriter(
+                    db, sid, max_unsaved_s=opts.max_unsaved_s, on_failing=say, on_saved=say,
+                    clock=self._clock, wait=time.sleep))
             link.start()
             self._loop(stop)
             return self.session.finish()
@@ -175,11 +131,6 @@ class Recorder:
                 wait_s = min(wait_s, remaining)
             stop.wait(wait_s)
             step = session.step()
-            writer = session.writer
-            try:
-                if writer.flush_if_due():
-                    writer.saved()
-            except StorageError as exc:
-                writer.check(exc)
+            session.writer.flush_when_due()
             if self._on_step is not None:
                 self._on_step(session, step)

@@ -38,6 +38,8 @@ from ..link import (
 from ..protocol.stream import StreamStats
 from ..session import LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
+from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
+from ..storage.patient import MAX_UNSAVED_S
 from .command_thread import CommandThread
 from .live.buffers import SessionBuffers
 from .threaded_writer import ThreadedWriter
@@ -100,15 +102,21 @@ class AcquisitionController(QObject):
     stream_resumed = Signal(object)           # link.StreamResumed
     stats_changed = Signal(object)            # StreamHealth
     message_posted = Signal(str)              # for a non-modal banner or the status bar
-    storage_failed = Signal(str)
+    storage_failed = Signal(str)              # saving fails (samples kept, retried) or failed
+    storage_recovered = Signal(str)           # saving works again: what to say
+    recording_stopped = Signal(str)           # saving failed past the bound: why it stopped
     command_finished = Signal(str, object)    # name, result
     command_failed = Signal(str, str)         # name, message
 
     def __init__(self, db_path: Path | str, parent: QObject | None = None, *,
-                 link_factory: Callable[[str], DeviceLink] = DeviceLink):
+                 link_factory: Callable[[str], DeviceLink] = DeviceLink,
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+                 max_unsaved_s: float = MAX_UNSAVED_S):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self._link_factory = link_factory
+        self._busy_timeout_s = busy_timeout_s
+        self._max_unsaved_s = max_unsaved_s
         self._commands = CommandThread()
         self._live: _Live | None = None
         self._connecting = False
@@ -165,8 +173,13 @@ class AcquisitionController(QObject):
         self._commands.submit("disconnect", lambda: (live, self._shut_down(live)))
 
     def close(self) -> None:
-        """Disconnect, wait for the shutdown, stop every thread. Safe twice."""
+        """Disconnect, wait for the shutdown, stop every thread. Safe twice.
+        A final save still failing is tried once more, not up to the bound:
+        the app is quitting (the next opening closes that session)."""
+        live = self._live
         self.disconnect()
+        if live is not None:
+            live.writer.stop_retrying()
         self._commands.close(CLOSE_TIMEOUT_S)
         self._on_tick()                # deliver the last results
         self._timer.stop()
@@ -223,11 +236,17 @@ class AcquisitionController(QObject):
         link.open()
         db = writer = None
         try:
-            db = Database(self.db_path)
+            db = Database(self.db_path, busy_timeout_s=self._busy_timeout_s)
             say = self._commands.post_message
+            post = self._commands.post
             session = LiveSession(
                 db, link, options, on_message=say,
-                writer_factory=lambda d, sid: ThreadedWriter(d, sid, on_error=self._storage_error_from_thread))
+                writer_factory=lambda d, sid: ThreadedWriter(
+                    d, sid, on_error=self._storage_error_from_thread,
+                    on_failing=lambda m: post("storage_failing", m),
+                    on_saved=lambda m: post("storage_saved", m),
+                    on_gave_up=lambda m: post("storage_gave_up", m),
+                    max_unsaved_s=self._max_unsaved_s))
             writer = session.writer
             link.start()
             return _Live(url, link, db, session, writer, generation)
@@ -244,15 +263,24 @@ class AcquisitionController(QObject):
 
     def _shut_down(self, live: _Live) -> dict | None:
         result = None
+        unsaved = False
         try:
             result = live.session.finish()
         except StorageError as exc:
-            self._commands.post_message(f"the last second could not be saved: {exc}")
+            unsaved = True
+            self._commands.post_message(f"the last samples could not be saved: {exc}")
         except LinkError as exc:
             self._commands.post_message(f"stopping the station: {exc}")
         finally:
             live.link.close()
             live.writer.close()
+            if unsaved:
+                # As record does: the session ends as interrupted now, or, if
+                # the database still refuses, at the next opening for writing.
+                try:
+                    live.db.abandon_session(live.session.session_id)
+                except StorageError:
+                    pass
             live.db.close()
         return result
 
@@ -329,8 +357,18 @@ class AcquisitionController(QObject):
             self.message_posted.emit(str(payload))
         elif kind == "storage_error":
             self._storage_error = str(payload)
-            self.storage_failed.emit(str(payload))
+            self.storage_failed.emit(f"Not saving to disk: {payload}")
             self.message_posted.emit(str(payload))
+        elif kind == "storage_failing":
+            self._storage_error = str(payload)
+            self.storage_failed.emit(str(payload))
+        elif kind == "storage_saved":
+            self._storage_error = None
+            self.storage_recovered.emit(str(payload))
+        elif kind == "storage_gave_up":
+            self._storage_error = str(payload)
+            self.recording_stopped.emit(str(payload))
+            self.disconnect()
         elif name == "connect":
             self._on_connect_result(kind, payload)
         elif name == "disconnect":

@@ -1,16 +1,20 @@
-"""``SessionWriter`` behind a storage thread, so the GUI thread never waits on
-SQLite (a flush, a full disk, a database locked for five seconds).
+"""A ``PatientWriter`` behind a storage thread, so the GUI thread never waits
+on SQLite (a flush, a full disk, a database locked for five seconds).
 
 Plain Python, no Qt: it belongs in ``storage/`` and lives here only until
 the storage owner takes it. The owner's thread (the GUI) calls the same
 methods as on a ``SessionWriter``; each call only queues an operation. The
-storage thread is the only one that touches the inner ``SessionWriter`` and
-the ``Database``: it applies the queued operations in order and flushes when
-due. A failed flush keeps the inner writer's buffer (nothing is lost) and is
-reported through ``on_error``; the next due flush retries.
+storage thread is the only one that touches the inner writer and the
+``Database``: it applies the queued operations in order and flushes when due
+(``PatientWriter.flush_when_due``). Storage faults follow the recorder's
+policy, owned by ``storage/patient.py``: samples kept in memory and retried
+with back-off, ``on_failing``/``on_saved`` told once each way, and past the
+bound (``max_unsaved_s``) ``on_gave_up`` with the error, after which the
+thread stops flushing and the owner is expected to stop recording.
 
-Shutdown order: ``finish()`` queues the final flush and waits for it (with a
-timeout); ``close()`` sets the stop event, lets the thread apply what is
+Shutdown order: ``finish()`` queues the final flush (retried like the others
+until the bound) and waits for it; ``close()`` sets the stop event (which
+also cuts a final flush's retries short), lets the thread apply what is
 queued and try one last flush, and joins it.
 """
 
@@ -23,26 +27,41 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
-from ..storage import Database, RepRecord, SessionWriter, SetRecord, StorageError
+from ..storage import Database, RepRecord, SetRecord, StorageError
+from ..storage.patient import MAX_UNSAVED_S, PatientWriter
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.25               # how often the storage thread looks for due flushes
-FINISH_TIMEOUT_S = 10.0     # finish() waits this long for the final flush
+FINISH_TIMEOUT_S = 10.0     # finish() waits this long past the bound for the final flush
 JOIN_TIMEOUT_S = 5.0
 
 
 class ThreadedWriter:
+    """``on_error``: an unexpected failure of one operation; ``on_failing``,
+    ``on_saved``, ``on_gave_up``: the storage policy's messages (each called
+    on the storage thread)."""
+
     def __init__(self, db: Database, session_id: int, *,
                  on_error: Callable[[str], None] | None = None,
-                 inner_factory: Callable[[Database, int], SessionWriter] = SessionWriter):
+                 on_failing: Callable[[str], None] | None = None,
+                 on_saved: Callable[[str], None] | None = None,
+                 on_gave_up: Callable[[str], None] | None = None,
+                 max_unsaved_s: float = MAX_UNSAVED_S,
+                 inner_factory: Callable[..., PatientWriter] = PatientWriter):
         self.session_id = session_id
-        self._inner = inner_factory(db, session_id)
         self._on_error = on_error or (lambda m: log.warning("%s", m))
+        self._on_gave_up = on_gave_up or self._on_error
+        self._stop = threading.Event()
+        self._impatient = threading.Event()   # set: the final flush is not retried again
+        self.max_unsaved_s = max_unsaved_s
+        self._inner = inner_factory(db, session_id, max_unsaved_s=max_unsaved_s,
+                                    on_failing=on_failing or self._on_error,
+                                    on_saved=on_saved or self._on_error,
+                                    wait=self._impatient.wait)
+        self.gave_up = False                # past the bound: no more flushing
         self._ops: queue.SimpleQueue[tuple[str, tuple, dict, threading.Event | None]] = \
             queue.SimpleQueue()
-        self._queued_samples = 0            # owner's thread only
-        self._stop = threading.Event()
         self._wake = threading.Event()
         self._finish_error: StorageError | None = None
         self._thread = threading.Thread(target=self._run, daemon=False,
@@ -88,13 +107,15 @@ class ThreadedWriter:
         self._wake.set()
 
     def finish(self, ended_at: datetime | None = None, **stats: int) -> None:
-        """Queue the final flush and wait for it; ``StorageError`` if it failed
-        (the samples stay buffered and ``close()`` tries once more)."""
+        """Queue the final flush and wait for it (its retries last up to the
+        bound); ``StorageError`` if it failed (the samples stay buffered and
+        ``close()`` tries once more)."""
         done = threading.Event()
         self._ops.put(("finish", (ended_at,), stats, done))
         self._wake.set()
-        if not done.wait(FINISH_TIMEOUT_S):
-            raise StorageError(f"saving the session took over {FINISH_TIMEOUT_S:g} s")
+        timeout_s = self.max_unsaved_s + FINISH_TIMEOUT_S
+        if not done.wait(timeout_s):
+            raise StorageError(f"saving the session took over {timeout_s:g} s")
         if self._finish_error is not None:
             raise self._finish_error
 
@@ -106,8 +127,20 @@ class ThreadedWriter:
     def last_error(self) -> StorageError | None:
         return self._inner.last_error
 
+    @property
+    def failures(self) -> int:
+        """Consecutive failed flushes (0 while saving works)."""
+        return self._inner.failures
+
+    def stop_retrying(self) -> None:
+        """A final flush still failing gives up at its next try instead of
+        retrying up to the bound (the app is quitting): what is unsaved then
+        is lost, said through ``on_gave_up``."""
+        self._impatient.set()
+
     def close(self, timeout_s: float = JOIN_TIMEOUT_S) -> None:
         """Apply what is queued, try a last flush, stop the thread; safe twice."""
+        self._impatient.set()
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout_s)
@@ -123,16 +156,20 @@ class ThreadedWriter:
         while True:
             stopping = self._stop.is_set()
             self._apply_queued()
-            try:
-                if stopping:
+            if stopping:
+                try:
                     if self._inner.has_pending:
                         self._inner.flush()
-                    return
-                self._inner.flush_if_due()
-            except StorageError as exc:
-                self._on_error(f"saving failed, samples kept in memory and retried: {exc}")
-                if stopping:
-                    return
+                except StorageError as exc:
+                    if not self.gave_up:     # else: already said, with what was lost
+                        self._on_error(f"the last samples could not be saved: {exc}")
+                return
+            if not self.gave_up:
+                try:
+                    self._inner.flush_when_due()
+                except StorageError as exc:   # past the bound
+                    self.gave_up = True
+                    self._on_gave_up(str(exc))
             self._wake.wait(TICK_S)
             self._wake.clear()
 
@@ -145,10 +182,13 @@ class ThreadedWriter:
             try:
                 if name == "finish":
                     self._finish(args[0], kwargs)
+                elif name == "flush":
+                    self._flush_now()
                 else:
                     getattr(self._inner, name)(*args, **kwargs)
             except StorageError as exc:
-                self._on_error(f"saving failed, samples kept in memory: {exc}")
+                if not self.gave_up:         # else: already said, with what was lost
+                    self._on_error(str(exc))
             except Exception as exc:    # noqa: BLE001 - counted and shown, never kills the thread
                 log.exception("storage operation %s failed", name)
                 self._on_error(f"storage operation {name} failed: {exc}")
@@ -156,10 +196,27 @@ class ThreadedWriter:
                 if done is not None:
                     done.set()
 
+    def _flush_now(self) -> None:
+        """An asked-for flush: a failure is the policy's like a due one's."""
+        if self.gave_up:
+            return
+        try:
+            self._inner.flush()
+            self._inner.saved()
+        except StorageError as exc:
+            try:
+                self._inner.check(exc)
+            except StorageError as final:
+                self.gave_up = True
+                self._on_gave_up(str(final))
+
     def _finish(self, ended_at: datetime | None, stats: dict) -> None:
         try:
             self._inner.finish(ended_at, **stats)
             self._finish_error = None
         except StorageError as exc:
             self._finish_error = exc
+            if not self.gave_up:             # the final flush reached the bound
+                self.gave_up = True
+                self._on_gave_up(str(exc))
             raise

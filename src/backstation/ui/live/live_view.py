@@ -3,7 +3,7 @@ middle, the rep counter, last rep and rep table where a lifter looks."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QGroupBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -19,6 +19,8 @@ from .plot import WINDOWS_S, SessionBuffersView
 from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
 
+# How long "saving works again" stays in the banner before it clears.
+RECOVERED_SHOWN_MS = 4000
 UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
 # The banner while reconnecting, by what happened (the link's ReconnectCause).
 RECONNECTING_TEXT = {
@@ -39,6 +41,11 @@ class LiveView(QWidget):
         self.controller = controller
         self.banner = Banner()
         self._stall_text: str | None = None     # the banner's text for the stall now shown
+        self._storage_text: str | None = None   # the banner's text for saving failing / again
+        self._recovered_timer = QTimer(self)
+        self._recovered_timer.setSingleShot(True)
+        self._recovered_timer.setInterval(RECOVERED_SHOWN_MS)
+        self._recovered_timer.timeout.connect(self._clear_storage_banner)
         self.connection = ConnectionPanel()
         self.set_controls = SetControls()
         self.plot = SessionBuffersView(controller.buffers)
@@ -124,6 +131,8 @@ class LiveView(QWidget):
         controller.stream_stalled.connect(self._on_stream_stalled)
         controller.stream_resumed.connect(self._on_stream_resumed)
         controller.storage_failed.connect(self._on_storage_failed)
+        controller.storage_recovered.connect(self._on_storage_recovered)
+        controller.recording_stopped.connect(self._on_recording_stopped)
 
     # -- actions (buttons and shortcuts) ---------------------------------------
 
@@ -231,4 +240,23 @@ class LiveView(QWidget):
         return not self.banner.isHidden() and self.banner.text() in texts
 
     def _on_storage_failed(self, message: str) -> None:
-        self.banner.show_message(f"Not saving to disk: {message}", "error")
+        self._storage_text = message
+        self.banner.show_message(message, "error")
+
+    def _on_storage_recovered(self, message: str) -> None:
+        """Said where the failure was, then cleared after a few seconds."""
+        if self._storage_text is not None and not self._banner_shows(self._storage_text):
+            self._storage_text = None
+            return      # something newer is shown; the failure was already replaced
+        self._storage_text = message
+        self.banner.show_message(message)
+        self._recovered_timer.start()
+
+    def _clear_storage_banner(self) -> None:
+        if self._storage_text is not None and self._banner_shows(self._storage_text):
+            self.banner.hide()
+        self._storage_text = None
+
+    def _on_recording_stopped(self, message: str) -> None:
+        self._storage_text = None
+        self.banner.show_message(message, "error")
