@@ -33,6 +33,19 @@ def test_contact_needs_two_readings_under_threshold_and_is_dated_from_the_first(
     assert feed_contact([60, 24, 20, 18]) == [(50_000, True)]
 
 
+def test_one_deep_reading_on_a_fast_chest_path_is_a_contact():
+    """Touch-and-go at two reps a second under a 10 Hz sensor: the chest is at
+    the bar for one reading, and the readings on both sides point at it."""
+    assert feed_contact([274, 128, 10, 29, 207, 316]) == [(100_000, True), (150_000, False)]
+    assert feed_contact([274, 83, 6, 104, 256, 300])[:1] == [(100_000, True)]
+
+
+def test_one_near_zero_reading_where_the_chest_is_still_or_elsewhere_is_no_contact():
+    assert feed_contact([72, 70, 5, 70, 71, 70]) == []          # a sleeve at a no-contact top
+    assert feed_contact([350, 300, 3, 200, 150, 100]) == []     # a hand mid-pull
+    assert feed_contact([80, 55, 5, 55, 80, 90]) == []          # the path turns 50 mm short of the bar
+
+
 def test_contact_is_kept_until_the_gap_clears_threshold_plus_hysteresis():
     changes = feed_contact([20, 20, 30, 34, 30, 33, 36, 36])
     assert changes == [(0, True), (300_000, False)]

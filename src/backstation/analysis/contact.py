@@ -5,7 +5,7 @@ contact, and a missed echo (-1) counts for nothing either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,7 +43,16 @@ class ContactDetector:
     """Contact is made after ``dwell`` consecutive readings at or under the
     threshold (dated from the first of them) and broken after ``dwell``
     consecutive readings above threshold + hysteresis. Missed echoes are
-    skipped: they neither extend nor reset a run."""
+    skipped: they neither extend nor reset a run.
+
+    A touch-and-go chest passes the bar faster than two readings of a slow
+    sensor (a 10 Hz ultrasound at two reps a second). One reading makes a
+    contact too when it is *deep* (at or under threshold - hysteresis) and the
+    chest's path on both sides points at it: the line through the two
+    readings before it and the line through the two after it both reach the
+    threshold by its time. A stray near-zero reading (a sleeve, a
+    hand) where the chest is still or passing elsewhere has no such path; it
+    is decided two readings late, then broken at the next reading."""
 
     contact_mm: float
     hysteresis_mm: float = CONTACT_HYSTERESIS_MM
@@ -51,16 +60,24 @@ class ContactDetector:
     in_contact: bool = False
     _run: int = 0
     _run_start_us: int = 0
+    _recent: list[tuple[int, float]] = field(default_factory=list)   # the last five readings
+    _break_at_us: int | None = None     # a one-reading contact ends here
 
     def update(self, t_us: int, gap_mm: int) -> int | None:
         """One distance reading; returns the time of a change, or None."""
         if gap_mm == NO_ECHO_MM or gap_mm < 0:
             return None
+        if self._break_at_us is not None:
+            t_break, self._break_at_us = self._break_at_us, None
+            self.in_contact, self._run = False, 0
+            self._remember(t_us, gap_mm)
+            return t_break
+        self._remember(t_us, gap_mm)
         toward = gap_mm > self.contact_mm + self.hysteresis_mm if self.in_contact \
             else gap_mm <= self.contact_mm
         if not toward:
             self._run = 0
-            return None
+            return self._lone_contact()
         if self._run == 0:
             self._run_start_us = t_us
         self._run += 1
@@ -69,6 +86,27 @@ class ContactDetector:
             self._run = 0
             return self._run_start_us
         return None
+
+    def _remember(self, t_us: int, gap_mm: float) -> None:
+        self._recent.append((t_us, float(gap_mm)))
+        del self._recent[:-5]
+
+    def _lone_contact(self) -> int | None:
+        """The reading two back, alone under the threshold, deep, with the
+        chest's path on both sides pointing at it: a contact then."""
+        if self.in_contact or len(self._recent) < 5:
+            return None
+        (t0, g0), (t1, g1), (tc, gc), (t3, g3), (t4, g4) = self._recent
+        edge = self.contact_mm
+        if not (gc <= self.contact_mm - self.hysteresis_mm
+                and g1 > self.contact_mm and g3 > self.contact_mm):
+            return None
+        before = g1 + (g1 - g0) * (tc - t1) / max(t1 - t0, 1)
+        after = g3 - (g4 - g3) * (t3 - tc) / max(t4 - t3, 1)
+        if before > edge or after > edge:
+            return None
+        self.in_contact, self._break_at_us = True, t3
+        return tc
 
 
 def contact_threshold_from_touch(gap_mm: np.ndarray) -> float:
