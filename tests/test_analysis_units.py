@@ -506,6 +506,24 @@ def test_a_stream_gap_mid_rep_is_sensor_dropout_and_the_set_goes_on():
     assert reps[1].t_end_us == int(force.t_device_us[force.t_device_us < lo][-1])
 
 
+def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_not_getting_on():
+    """The stream comes back 0.15 s into the second pull: the chest is already
+    closing in on the bar. That is no athlete getting on (the set went on
+    across the gap) but a rep whose start no reading saw."""
+    force, dist, windows, _ = synthetic([GOOD, (1.0, 0.5, 1.5, 1.6, 5.0), GOOD])
+    lo, hi = (windows[1][0] - 1.0) * 1e6, (windows[1][0] + 0.15) * 1e6      # 1.15 s unplugged
+    f = (force.t_device_us < lo) | (force.t_device_us >= hi)
+    d = (dist.t_device_us < lo) | (dist.t_device_us >= hi)
+    force = ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f])
+    dist = DistanceBlock(dist.seq[d], dist.t_device_us[d], dist.gap_mm[d], dist.t_host_s[d])
+    p, _ = analyse(force, dist)
+    assert len(p.sets) == 1
+    reps = p.sets[0].reps
+    assert [(r.valid, r.reason) for r in reps] == [(True, None), (False, "sensor_dropout"),
+                                                   (True, None)]
+    assert reps[2].t_start_us / 1e6 == pytest.approx(windows[2][0], abs=0.05)
+
+
 def test_without_a_distance_sensor_a_stream_gap_mid_rep_keeps_the_set():
     force, dist, windows, _ = synthetic([GOOD, GOOD, GOOD])
     lo, hi = (windows[1][0] + 0.7) * 1e6, (windows[1][0] + 1.7) * 1e6   # 1 s unplugged mid-rep

@@ -64,6 +64,9 @@ ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long b
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
 REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowest force is taken
+RESUME_MOVE_MM = 10.0      # after a stream gap, the first two readings closing in this much (and
+                           # above the hang): a pull began in the gap, if it shows within
+RESUME_PULL_US = 1_500_000   # this long
 SETTLING_FALL_MM = 15.0    # getting on: the gap still falls by this (more than a reading's noise) ...
 SETTLING_STILL_US = 400_000  # ... within this, or the athlete has settled under the bar
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
@@ -117,6 +120,8 @@ class RepTracker:
         self._near_high = True
         self._leave_t_us: int | None = None   # first reading clearly below the high
         self._phase_gaps: list[tuple[int, float]] = []
+        self._resumed_us: int | None = None    # the stream came back here: is a pull under way?
+        self._mid_pull_us: int | None = None   # ... yes: the next rep began in the gap, by then
 
     def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
         """Start of the last unbroken run of readings near the high before
@@ -212,6 +217,15 @@ class RepTracker:
                     self._fall_mm, self._fall_t_us = high, t_us
                 self._high_at_start = self._loaded_readings <= 2 or still_falling
             self._track_leave(t_us, gap_mm, high, self._high.mm)
+        if self._resumed_us is not None and self.state == "bottom" and loaded:
+            ref = self.reference_mm
+            if ref is not None and gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref:
+                # The stream came back with the chest closing in on the bar,
+                # above the hang: a pull began in the gap. It falls from the
+                # hang (no getting on to follow), and no reading saw its start.
+                self._high.set(ref, self._resumed_us)
+                self._high_at_start, self._mid_pull_us = False, self._resumed_us
+            self._resumed_us = None
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
             if not self._high_at_start:
@@ -222,6 +236,10 @@ class RepTracker:
                 done.append(self._close_at_turn(t_us))
             self._pull_from_mm = self._high.mm
             self._begin(t_us, low, max(self._lo_us, self._high.t_us - int(ONSET_WINDOW_S * 1e6)))
+            if self._mid_pull_us is not None and t_us - self._mid_pull_us <= RESUME_PULL_US:
+                # begun in the stream gap: a dropout
+                self.rep.t_start_us, self.rep.cut = self._mid_pull_us, True
+        self._mid_pull_us = None if self.state == "up" or not loaded else self._mid_pull_us
         return done
 
     def _straight(self, high_mm: float) -> bool:
@@ -292,6 +310,7 @@ class RepTracker:
         self._lo_us = t_us
         self._phase_gaps.clear()
         self._near_high, self._leave_t_us = True, None
+        self._resumed_us = t_us
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
         scan_to = t_confirm_us
