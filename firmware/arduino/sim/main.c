@@ -31,6 +31,9 @@
 #define TICK_US 1000       /* pty I/O, pacing and stop checks, in simulated time */
 #define UART_BYTE_US 40    /* one byte at 250000 baud 8N1 */
 #define EEPROM_SIZE 1024
+#define EEPROM_WRITE_US 3300  /* datasheet tWD_EEPROM: 3.3 ms a byte (simavr takes none) */
+#define EECR_ADDR 0x3F        /* data address of EECR on the ATmega328P */
+#define EEPE_BIT 1
 
 static volatile sig_atomic_t g_stop = 0;
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
@@ -58,6 +61,10 @@ typedef struct {
   bool uart_xoff;
   avr_irq_t *uart_in;
   void (*core_reset)(avr_t *);
+  uint8_t eeprom_shadow[EEPROM_SIZE];
+  uint64_t eeprom_writes;     /* bytes programmed since the harness started */
+  uint64_t eeprom_cut_at;     /* the power goes during this write (1-based; 0: never) */
+  bool power_cut;
 } harness_t;
 
 static harness_t g;   /* simavr's reset hook takes no user pointer */
@@ -106,6 +113,43 @@ static void on_uart_xoff(avr_irq_t *irq, uint32_t value, void *param) {
   g.uart_xoff = true;
 }
 
+/* EEPROM writes take 3.3 ms each (EEPE stays set meanwhile), and the power
+ * can be cut in the middle of one: that byte is left torn and the run ends. */
+static uint8_t *eeprom_bytes(void) {
+  avr_eeprom_desc_t d = {.ee = NULL, .offset = 0, .size = EEPROM_SIZE - 1};
+  avr_ioctl(g.avr, AVR_IOCTL_EEPROM_GET, &d);
+  return d.ee;
+}
+
+static avr_cycle_count_t on_eeprom_done(avr_t *avr, avr_cycle_count_t when, void *param) {
+  (void)when; (void)param;
+  avr->data[EECR_ADDR] &= (uint8_t)~(1u << EEPE_BIT);
+  return 0;
+}
+
+static avr_cycle_count_t on_eeprom_check(avr_t *avr, avr_cycle_count_t when, void *param) {
+  (void)when; (void)param;
+  uint8_t *ee = eeprom_bytes();
+  for (int i = 0; ee && i < EEPROM_SIZE - 1; i++) {
+    if (ee[i] == g.eeprom_shadow[i]) continue;
+    g.eeprom_writes++;
+    if (g.eeprom_cut_at && g.eeprom_writes == g.eeprom_cut_at) {
+      ee[i] = (uint8_t)~ee[i];   /* half programmed: neither the old byte nor the new */
+      g.power_cut = true;
+      g_stop = 1;
+    }
+    g.eeprom_shadow[i] = ee[i];
+    avr->data[EECR_ADDR] |= (uint8_t)(1u << EEPE_BIT);
+    avr_cycle_timer_register_usec(avr, EEPROM_WRITE_US, on_eeprom_done, NULL);
+  }
+  return 0;
+}
+
+static void on_eecr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param) {
+  (void)addr; (void)v; (void)param;
+  avr_cycle_timer_register(avr, 1, on_eeprom_check, NULL);   /* after simavr's own handler */
+}
+
 static void harness_reset(avr_t *avr) {
   if (g.core_reset) g.core_reset(avr);
   g.reset_seen = true;
@@ -119,6 +163,9 @@ static void after_reset(void) {
   g.uart_xoff = false;
   avr_cycle_timer_register_usec(g.avr, TICK_US, on_tick, NULL);
   avr_cycle_timer_register_usec(g.avr, UART_BYTE_US, on_uart_feed, NULL);
+  uint8_t *ee = eeprom_bytes();
+  if (ee) memcpy(g.eeprom_shadow, ee, EEPROM_SIZE - 1);
+  g.avr->data[EECR_ADDR] &= (uint8_t)~(1u << EEPE_BIT);
   hx711_after_reset(&g.hx);
   hcsr04_after_reset(&g.sonar);
 }
@@ -149,7 +196,9 @@ static void usage(void) {
   fprintf(stderr,
     "usage: bs-simavr ELF [--fast] [--duration S] [--script FILE] [--force RAW0,RAW1]\n"
     "       [--gap MM|none|absent] [--rate-pin d9|low|high] [--phase-us US]\n"
-    "       [--mount-offset-mm MM] [--eeprom FILE] [--trace FILE] [--tx-log FILE] [--seed N]\n");
+    "       [--mount-offset-mm MM] [--eeprom FILE] [--trace FILE] [--tx-log FILE] [--seed N]\n"
+    "       [--absent CH] [--unplug CH@S] [--osc-ppm PPM0,PPM1] [--settle-periods N]\n"
+    "       [--keep-data-on-rate-change] [--eeprom-cut-at N]\n");
 }
 
 int main(int argc, char **argv) {
@@ -160,7 +209,12 @@ int main(int argc, char **argv) {
     {"phase-us", required_argument, 0, 'p'}, {"mount-offset-mm", required_argument, 0, 'm'},
     {"eeprom", required_argument, 0, 'e'}, {"trace", required_argument, 0, 't'},
     {"tx-log", required_argument, 0, 'l'}, {"seed", required_argument, 0, 'S'},
+    {"absent", required_argument, 0, 'A'}, {"unplug", required_argument, 0, 'U'},
+    {"osc-ppm", required_argument, 0, 'O'}, {"settle-periods", required_argument, 0, 'P'},
+    {"keep-data-on-rate-change", no_argument, 0, 'K'},
+    {"eeprom-cut-at", required_argument, 0, 'C'},
     {0, 0, 0, 0}};
+  g.hx.chip[0].unplug_s = g.hx.chip[1].unplug_s = -1;
   unsigned seed = 1;
   const char *eeprom_path = NULL, *trace_path = NULL, *tx_log_path = NULL;
   rate_wiring_t wiring = RATE_WIRED_D9;
@@ -198,6 +252,29 @@ int main(int argc, char **argv) {
       case 't': trace_path = optarg; break;
       case 'l': tx_log_path = optarg; break;
       case 'S': seed = (unsigned)strtoul(optarg, NULL, 10); break;
+      case 'A': {
+        int ch = atoi(optarg);
+        if (ch < 0 || ch > 1) { usage(); return 2; }
+        g.hx.chip[ch].absent = true;
+        break;
+      }
+      case 'U': {
+        int ch;
+        double t;
+        if (sscanf(optarg, "%d@%lf", &ch, &t) != 2 || ch < 0 || ch > 1) { usage(); return 2; }
+        g.hx.chip[ch].unplug_s = t;
+        break;
+      }
+      case 'O': {
+        long p0, p1;
+        if (sscanf(optarg, "%ld,%ld", &p0, &p1) != 2) { usage(); return 2; }
+        g.hx.chip[0].osc_ppm = (int32_t)p0;
+        g.hx.chip[1].osc_ppm = (int32_t)p1;
+        break;
+      }
+      case 'P': g.hx.settle_periods = atoi(optarg); break;
+      case 'K': g.hx.keep_data = true; break;
+      case 'C': g.eeprom_cut_at = strtoull(optarg, NULL, 10); break;
       default: usage(); return 2;
     }
   }
@@ -249,6 +326,7 @@ int main(int argc, char **argv) {
   g.bridge.stop = &g_stop;
   hx711_init(&g.hx, g.avr, &g.script, wiring, phase_us, &g.boot_cycle, trace);
   hcsr04_init(&g.sonar, g.avr, &g.script, mount_offset_mm, &g.boot_cycle);
+  avr_register_io_write(g.avr, EECR_ADDR, on_eecr_write, NULL);
   g.core_reset = g.avr->reset;
   g.avr->reset = harness_reset;
 
@@ -286,11 +364,23 @@ int main(int argc, char **argv) {
   int eeprom_err = eeprom_path && g.wall0.tv_sec ? eeprom_io(eeprom_path, true) : 0;
   if (trace) fclose(trace);
   if (g.bridge.tx_log) fclose(g.bridge.tx_log);
+  char chips[512];
+  int used = 0;
+  for (int ch = 0; ch < 2; ch++) {
+    hx711_chip_t *c = &g.hx.chip[ch];
+    used += snprintf(chips + used, sizeof chips - (size_t)used,
+                     "%s{\"conversions\": %llu, \"samples_read\": %llu, \"never_read\": %llu, "
+                     "\"read_collisions\": %llu}", ch ? ", " : "",
+                     (unsigned long long)c->conversions, (unsigned long long)c->samples_read,
+                     (unsigned long long)c->never_read, (unsigned long long)c->read_collisions);
+  }
   printf("{\"sim_s\": %.6f, \"wall_s\": %.3f, \"speed\": %.3f, \"cpu_state\": %d, "
          "\"resets\": %llu, \"host_opens\": %llu, \"eeprom_saved\": %s, "
          "\"hx711\": {\"rate_hz\": %d, \"conversions\": %llu, \"samples_read\": %llu, "
          "\"never_read\": %llu, \"read_collisions\": %llu, \"sck_high_violations\": %llu, "
-         "\"power_downs\": %llu, \"wrong_pulse_count\": %llu, \"rate_changes\": %llu}, "
+         "\"power_downs\": %llu, \"wrong_pulse_count\": %llu, \"rate_changes\": %llu, "
+         "\"rate_shorts\": %llu, \"chips\": [%s]}, "
+         "\"eeprom\": {\"writes\": %llu, \"power_cut\": %s}, "
          "\"hcsr04\": {\"triggers\": %llu, \"short_triggers\": %llu, \"echoes\": %llu, "
          "\"no_echoes\": %llu}, "
          "\"uart\": {\"tx_bytes\": %llu, \"rx_bytes\": %llu, \"tx_dropped\": %llu}}\n",
@@ -301,7 +391,8 @@ int main(int argc, char **argv) {
          (unsigned long long)g.hx.samples_read, (unsigned long long)g.hx.never_read,
          (unsigned long long)g.hx.read_collisions, (unsigned long long)g.hx.sck_high_violations,
          (unsigned long long)g.hx.power_downs, (unsigned long long)g.hx.wrong_pulse_count,
-         (unsigned long long)g.hx.rate_changes,
+         (unsigned long long)g.hx.rate_changes, (unsigned long long)g.hx.rate_shorts, chips,
+         (unsigned long long)g.eeprom_writes, g.power_cut ? "true" : "false",
          (unsigned long long)g.sonar.triggers, (unsigned long long)g.sonar.short_triggers,
          (unsigned long long)g.sonar.echoes, (unsigned long long)g.sonar.no_echoes,
          (unsigned long long)g.bridge.tx_bytes, (unsigned long long)g.bridge.rx_bytes,
