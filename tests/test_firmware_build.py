@@ -17,8 +17,8 @@ import pytest
 FIRMWARE_DIR = Path(__file__).resolve().parent.parent / "firmware" / "arduino"
 FLASH_BYTES = {"uno": 32256, "nano": 30720}
 RAM_BYTES = 2048
-MAX_FLASH_SHARE = 0.75
-MAX_RAM_SHARE = 0.70
+MAX_FLASH_SHARE = 0.60   # issue 12: room left for what a bench still needs
+MAX_RAM_SHARE = 0.60
 
 
 def _require(*tools: str) -> None:
@@ -55,7 +55,7 @@ def test_firmware_builds_an_elf_and_a_hex_per_board(built: Path, board: str) -> 
 
 
 @pytest.mark.parametrize("board", ["uno", "nano"])
-def test_flash_use_is_at_most_75_percent_of_what_the_bootloader_leaves(built: Path,
+def test_flash_use_is_at_most_60_percent_of_what_the_bootloader_leaves(built: Path,
                                                                        board: str) -> None:
     s = _sections(built / board / "backstation.elf")
     flash = s[".text"] + s.get(".data", 0)
@@ -64,7 +64,7 @@ def test_flash_use_is_at_most_75_percent_of_what_the_bootloader_leaves(built: Pa
 
 
 @pytest.mark.parametrize("board", ["uno", "nano"])
-def test_static_ram_is_at_most_70_percent(built: Path, board: str) -> None:
+def test_static_ram_is_at_most_60_percent(built: Path, board: str) -> None:
     s = _sections(built / board / "backstation.elf")
     ram = s.get(".data", 0) + s.get(".bss", 0)
     assert ram <= MAX_RAM_SHARE * RAM_BYTES, f"{board}: {ram} B = {100 * ram / RAM_BYTES:.1f} % of RAM"

@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = ROOT / "firmware" / "arduino"
 HARNESS = FIRMWARE_DIR / "build" / "sim" / "bs-simavr"
 ELF = FIRMWARE_DIR / "build" / "uno" / "backstation.elf"
+# Build variants (firmware/arduino/Makefile `variants`): RATE wired to D9, and
+# the Arduino IDE's 64-byte TX buffer.
+ELF_RATE_D9 = FIRMWARE_DIR / "build" / "uno-rate-d9" / "backstation.elf"
+ELF_IDE = FIRMWARE_DIR / "build" / "uno-ide" / "backstation.elf"
 G_MS2 = 9.80665
 # Bounds waits for what never comes; a loaded 2-core machine can run simavr far
 # below real time, so this is generous (passing runs never get near it).
@@ -43,7 +47,7 @@ def built() -> None:
     missing = [t for t in ("make", "avr-g++", "gcc", "pkg-config") if shutil.which(t) is None]
     if missing:
         pytest.fail(f"missing {missing}: install the packages in .ci/firmware-deps.txt")
-    result = subprocess.run(["make", "-s", "-j2", "all", "sim"], cwd=FIRMWARE_DIR,
+    result = subprocess.run(["make", "-s", "-j2", "all", "variants", "sim"], cwd=FIRMWARE_DIR,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -57,8 +61,8 @@ class Station:
     for something that never comes; a harness that has ended fails at once.
     """
 
-    def __init__(self, *args: str, fast: bool = True):
-        cmd = [str(HARNESS), str(ELF), *(["--fast"] if fast else []), *args]
+    def __init__(self, *args: str, fast: bool = True, elf: Path = ELF):
+        cmd = [str(HARNESS), str(elf), *(["--fast"] if fast else []), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.port = self.proc.stdout.readline().strip()
@@ -191,7 +195,8 @@ def test_thirty_seconds_streamed_exactly_with_sonar_and_commands(tmp_path: Path)
     script.write_text("".join(f"force {t} {a} {b}\n" for t, a, b in _force_script())
                       + "".join(f"gap {t} {g}\n" for t, g in GAPS))
     trace = tmp_path / "trace.txt"
-    with Station("--script", str(script), "--trace", str(trace)) as st:
+    # a board whose RATE is tied high (80 SPS): the firmware never drives D9 by default
+    with Station("--script", str(script), "--trace", str(trace), "--rate-pin", "high") as st:
         st.open()
         hello = st.wait_for(_is(Hello))
         assert (hello.force_rate_hz, hello.distance_sensor, hello.force_channels) == (80, "hcsr04", 2)
@@ -282,7 +287,7 @@ def test_rate_tied_low_and_no_sensor_are_reported_truthfully() -> None:
 
 
 def test_rate_command_switches_a_wired_rate_pin() -> None:
-    with Station("--rate-pin", "d9") as st:
+    with Station("--rate-pin", "d9", elf=ELF_RATE_D9) as st:
         st.open()
         assert st.wait_for(_is(Hello)).force_rate_hz == 80
         st.send(rate(10))
@@ -305,7 +310,7 @@ def test_tare_cal_and_setcal_survive_a_reset_through_eeprom(tmp_path: Path) -> N
     eeprom = tmp_path / "eeprom.bin"
     script = tmp_path / "script.txt"
     script.write_text("force 0 1234 5000\nforce 1.6 1234 47084\n")
-    with Station("--script", str(script), "--eeprom", str(eeprom)) as st:
+    with Station("--script", str(script), "--eeprom", str(eeprom), "--rate-pin", "high") as st:
         st.open()
         hello = st.wait_for(_is(Hello))
         st.wait_for(_is(Err, command="EEPROM", reason="blank"))
@@ -381,7 +386,7 @@ def test_backstation_record_stores_the_scripted_load(tmp_path: Path) -> None:
     # Real time, as a board; the recording ends by Ctrl-C once the simulation
     # has played the script (a loaded machine runs it slower than real time).
     with Station("--script", str(script), "--eeprom", str(eeprom), "--trace", str(trace),
-                 fast=False) as st:
+                 "--rate-pin", "high", fast=False) as st:
         rec = subprocess.Popen([sys.executable, "-m", "backstation", "record", "--port", st.port,
                                 "--json", "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -9,6 +9,7 @@
 // UART is written only when a whole sentence fits its buffer, and EEPROM is
 // written one byte per loop. Protocol logic lives in the bs_*.cpp files,
 // which have no Arduino dependency and are unit-tested on the host.
+#include <string.h>
 #include <avr/eeprom.h>
 #include <avr/wdt.h>
 #include <util/atomic.h>
@@ -22,34 +23,140 @@
 #warning "build with -DSERIAL_TX_BUFFER_SIZE=256 (the Makefile does): 64 bytes overflow at 80 SPS"
 #endif
 
-#define LINE_MAX 80   // raw bytes kept of one command line (64 after stripping)
+#define LINE_MAX 80     // raw bytes kept of one command line (64 after stripping)
+#define LINE_QUEUE 160  // complete lines waiting for their turn (a pasted burst)
+#define MARK_OVERLONG '\x01'   // queue entries that stand for lines not kept
+#define MARK_REFUSED '\x02'
+// Room a reply needs before the next queued command is run, so that a burst
+// is answered in full: INFO's HELLO + 2 CAL + 3 status ERRs is < 200 bytes.
+#define REPLY_ROOM (SERIAL_TX_BUFFER_SIZE > 200 ? 200 : SERIAL_TX_BUFFER_SIZE - 1)
 
 static Station station;
-static char line_buf[LINE_MAX];
-static uint8_t line_len = 0;
-static bool line_overflow = false;
 
-// ----- EEPROM: one byte per loop, so a 26-byte record never stalls the HX711 reads
+// ----- EEPROM: one byte per loop, so a 26-byte record never stalls the HX711
+// reads. Two slots take turns (bs_calib.h): a store goes to the slot that does
+// not hold the newest complete record, so a power cut mid-write costs only the
+// store in progress. A store that arrives mid-write restarts that same slot.
 static EepromRecord eeprom_pending;
 static uint8_t eeprom_index = sizeof(EepromRecord);
+static uint8_t eeprom_slot = 1;          // slot of the newest complete record
+static uint8_t eeprom_generation = 0;    // its generation
+
+static uint16_t slot_address(uint8_t slot) {
+  return slot ? BS_RECORD_ADDRESS_B : BS_RECORD_ADDRESS;
+}
 
 void bs_record_store(const EepromRecord& rec) {
   eeprom_pending = rec;
+  eeprom_pending.generation = (uint8_t)(eeprom_generation + 1);
+  bs_record_seal(&eeprom_pending);
   eeprom_index = 0;
 }
 
 static void eeprom_poll() {
   if (eeprom_index >= sizeof(EepromRecord) || !eeprom_is_ready()) return;
-  uint8_t* address = (uint8_t*)(BS_RECORD_ADDRESS + eeprom_index);
+  uint8_t* address = (uint8_t*)(slot_address(eeprom_slot ^ 1u) + eeprom_index);
   uint8_t value = ((const uint8_t*)&eeprom_pending)[eeprom_index++];
   if (eeprom_read_byte(address) != value) {
     ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { eeprom_write_byte(address, value); }
   }
+  if (eeprom_index == sizeof(EepromRecord)) {   // complete: it is the newest now
+    eeprom_slot ^= 1u;
+    eeprom_generation = eeprom_pending.generation;
+  }
 }
 
-// ----- UART
-bool bs_tx(const char* data, uint8_t len) {
-  if (Serial.availableForWrite() < len) return false;
+// ----- UART in: every byte is taken off the core's 64-byte buffer at once
+// (each loop pass, and while a reply waits for room), so a pasted burst loses
+// nothing. A line ends at '\n' or '\r' ("\r\n" leaves an empty line, which
+// costs nothing), or after BS_LINE_IDLE_US of silence (a terminal set to "No
+// line ending"). Complete lines wait in a queue and are run one per loop pass
+// once the reply fits the TX buffer; a line that finds the queue full is
+// refused whole with ERR,CMD,overflow.
+static char line_buf[LINE_MAX];
+static uint8_t line_len = 0;
+static bool line_overflow = false;
+static uint32_t line_last_byte_us;
+static char queue[LINE_QUEUE];   // NUL-terminated entries, oldest first
+static uint8_t queue_len = 0;
+
+// A refused run is one entry: MARK_REFUSED and a count byte (0x80 + n), so
+// each refused line still gets its own ERR. A line keeps 3 bytes free for it.
+static void enqueue(const char* text, uint8_t len) {
+  if (queue_len + len + 1 + 3 <= LINE_QUEUE) {
+    memcpy(queue + queue_len, text, len);
+    queue_len = (uint8_t)(queue_len + len);
+    queue[queue_len++] = '\0';
+    return;
+  }
+  if (queue_len >= 3 && queue[queue_len - 3] == MARK_REFUSED) {
+    if ((uint8_t)queue[queue_len - 2] < 0xFF) queue[queue_len - 2]++;
+    return;
+  }
+  if (queue_len + 3 > LINE_QUEUE) return;   // cannot happen: a line leaves 3 bytes
+  queue[queue_len++] = MARK_REFUSED;
+  queue[queue_len++] = (char)0x81;
+  queue[queue_len++] = '\0';
+}
+
+static void end_line() {
+  if (line_overflow) {
+    char mark = MARK_OVERLONG;
+    enqueue(&mark, 1);
+  } else {
+    bool blank = true;
+    for (uint8_t i = 0; i < line_len; i++)
+      if (line_buf[i] != ' ' && line_buf[i] != '\t') blank = false;
+    if (!blank) enqueue(line_buf, line_len);
+  }
+  line_len = 0;
+  line_overflow = false;
+}
+
+static void serial_drain() {
+  while (Serial.available()) {
+    char c = (char)Serial.read();
+    line_last_byte_us = micros();
+    if (c == '\n' || c == '\r') {
+      end_line();
+    } else if (line_len < LINE_MAX) {
+      line_buf[line_len++] = c;
+    } else {
+      line_overflow = true;
+    }
+  }
+  if ((line_len || line_overflow) && micros() - line_last_byte_us >= BS_LINE_IDLE_US) end_line();
+}
+
+static void serial_poll() {
+  serial_drain();
+  if (!queue_len || Serial.availableForWrite() < REPLY_ROOM) return;
+  uint8_t len = (uint8_t)strlen(queue);
+  if (queue[0] == MARK_REFUSED) {
+    station.on_refused_line();
+    if ((uint8_t)queue[1] > 0x81) {   // more refused lines in this run: one ERR a pass
+      queue[1]--;
+      return;
+    }
+  } else if (queue[0] == MARK_OVERLONG) {
+    station.on_overlong_line();
+  } else {
+    station.on_line(queue, len);   // may drain more bytes: they go behind this entry
+  }
+  memmove(queue, queue + len + 1, queue_len - len - 1);
+  queue_len = (uint8_t)(queue_len - len - 1);
+}
+
+// ----- UART out
+bool bs_tx(const char* data, uint8_t len, bool droppable) {
+  // Formatting a sentence costs up to ~0.7 ms (32-bit divisions, CRC): drain
+  // between sentences so that a long reply (INFO: ~3 ms) never lets the
+  // core's 64-byte RX buffer (2.5 ms at 250000 baud) overflow.
+  serial_drain();
+  if (Serial.availableForWrite() < len) {
+    if (droppable) return false;
+    while (Serial.availableForWrite() < len) serial_drain();   // ~40 us a byte
+  }
   Serial.write((const uint8_t*)data, len);
   return true;
 }
@@ -61,22 +168,6 @@ void bs_rate_pin_write(bool high) {
 #else
   (void)high;
 #endif
-}
-
-static void serial_poll() {
-  while (Serial.available()) {
-    char c = (char)Serial.read();
-    if (c != '\n') {
-      if (line_len < LINE_MAX) line_buf[line_len++] = c;
-      else line_overflow = true;
-      continue;
-    }
-    if (line_overflow) station.on_overlong_line();
-    else station.on_line(line_buf, line_len);
-    line_len = 0;
-    line_overflow = false;
-    return;   // one command per loop: the HX711 is polled between them
-  }
 }
 
 // ----- HC-SR04 on Timer1 input capture (ICP1 = D8), 0.5 us ticks
@@ -154,11 +245,28 @@ static bool sonar_poll(uint32_t now_us, int16_t* gap_mm, uint32_t* t_us) {
   return false;
 }
 
+// ----- HX711 liveness: a chip whose DOUT has not gone low for BS_ABSENT_US is
+// absent (with the pull-up, a missing or unplugged chip reads high for good).
+// The pair is read when every live chip has data; a dead one never blocks it.
+static uint32_t dout_low_us[BS_CHANNELS];
+static uint8_t force_alive = 0;
+
+static void hx711_watch(uint32_t now) {
+  uint8_t ready = bs_hx711_ready_bits();
+  uint8_t alive = 0;
+  for (uint8_t ch = 0; ch < BS_CHANNELS; ch++) {
+    if (ready >> ch & 1u) dout_low_us[ch] = now;
+    if (now - dout_low_us[ch] < BS_ABSENT_US) alive |= (uint8_t)(1u << ch);
+  }
+  force_alive = alive;
+}
+
 // ----- boot
 static void hx711_begin() {
   BS_SCK_DDR |= _BV(BS_SCK_BIT);
   BS_SCK_PORT &= (uint8_t)~_BV(BS_SCK_BIT);
   BS_DOUT_DDR &= (uint8_t)~(_BV(BS_DOUT0_BIT) | _BV(BS_DOUT1_BIT));
+  BS_DOUT_PORT |= _BV(BS_DOUT0_BIT) | _BV(BS_DOUT1_BIT);   // pull-ups: absent = never ready
 #if BS_RATE_PIN
   BS_RATE_DDR |= _BV(BS_RATE_BIT);
   bs_rate_pin_write(true);   // ask for 80 SPS; the boot probe sees what the board does
@@ -172,10 +280,14 @@ static uint32_t entropy_from_adc() {
 }
 
 // Watch the HX711s and the HC-SR04 for a moment before HELLO, so that HELLO
-// tells the truth: the rate the chips run at, and whether a sensor answers.
+// tells the truth: which chips answer, the rate they run at, and whether a
+// sonar answers. The rate is the shortest of up to BS_BOOT_PROBE_INTERVALS
+// conversion intervals: the first ones after power-up or a RATE change may
+// be stretched by settling (and a chip may keep old data across the change).
 static void boot_probe(uint8_t* rate_hz, uint32_t* entropy) {
   uint32_t t0 = micros();
-  uint32_t first_us = 0, interval_us = 0;
+  for (uint8_t ch = 0; ch < BS_CHANNELS; ch++) dout_low_us[ch] = t0;
+  uint32_t last_us = 0, shortest_us = 0xFFFFFFFFul;
   uint8_t reads = 0;
   int16_t gap;
   uint32_t t_gap;
@@ -183,18 +295,24 @@ static void boot_probe(uint8_t* rate_hz, uint32_t* entropy) {
     wdt_reset();
     uint32_t now = micros();
     uint32_t elapsed = now - t0;
-    if (bs_hx711_ready()) {
+    hx711_watch(now);
+    if (bs_hx711_ready(force_alive)) {
       int32_t raw[BS_CHANNELS];
       bs_hx711_read(raw);
       *entropy ^= (uint32_t)raw[0] ^ ((uint32_t)raw[1] << 8) ^ now;
-      if (reads == 1) interval_us = now - first_us;
-      if (reads == 0) first_us = now;
-      if (reads < 2) reads++;
+      if (reads && now - last_us < shortest_us) shortest_us = now - last_us;
+      last_us = now;
+      if (reads <= BS_BOOT_PROBE_INTERVALS) reads++;
     }
     sonar_poll(now, &gap, &t_gap);
-    if (elapsed >= BS_BOOT_PROBE_MIN_US && (reads >= 2 || elapsed >= BS_BOOT_PROBE_MAX_US)) break;
+    // A chip found absent (at BS_ABSENT_US) held the pair's reads back until
+    // then: the live one gets as long again to show its rate.
+    uint32_t max_us = force_alive == (1u << BS_CHANNELS) - 1 ? BS_BOOT_PROBE_MAX_US
+                                                             : 2 * BS_BOOT_PROBE_MAX_US;
+    if (elapsed >= BS_BOOT_PROBE_MIN_US &&
+        (reads > BS_BOOT_PROBE_INTERVALS || elapsed >= max_us)) break;
   }
-  *rate_hz = (reads >= 2 && interval_us < 50000UL) ? 80 : 10;
+  *rate_hz = shortest_us < BS_RATE_SPLIT_US ? 80 : 10;
 }
 
 void setup() {
@@ -205,24 +323,30 @@ void setup() {
   uint32_t entropy = entropy_from_adc();
   uint8_t rate_hz;
   boot_probe(&rate_hz, &entropy);
-  EepromRecord rec;
-  eeprom_read_block(&rec, (const void*)BS_RECORD_ADDRESS, sizeof(rec));
-  RecordState state = bs_record_load(&rec, bs_device_id_from(entropy, micros()));
+  EepromRecord slots[2], rec;
+  eeprom_read_block(&slots[0], (const void*)BS_RECORD_ADDRESS, sizeof(EepromRecord));
+  eeprom_read_block(&slots[1], (const void*)BS_RECORD_ADDRESS_B, sizeof(EepromRecord));
+  RecordState state = bs_record_pick(slots, bs_device_id_from(entropy, micros()), &rec,
+                                     &eeprom_slot);
+  eeprom_generation = rec.generation;
   bool switchable = BS_RATE_PIN && rate_hz == 80;
-  station.begin(rec, state, rate_hz, switchable, echo_ever);
+  station.begin(rec, state, rate_hz, switchable, echo_ever, force_alive);
   if (state != RECORD_OK) bs_record_store(rec);   // the new device_id must persist
   station.send_info();
 }
 
 void loop() {
   wdt_reset();
-  if (bs_hx711_ready()) {
+  uint32_t now = micros();
+  hx711_watch(now);
+  if (force_alive != station.force_alive()) station.set_force_alive(force_alive);
+  if (bs_hx711_ready(force_alive)) {
     uint32_t t_us = micros();
     int32_t raw[BS_CHANNELS];
     bs_hx711_read(raw);
     station.on_force_sample(t_us, raw);
   }
-  uint32_t now = micros();
+  now = micros();
   int16_t gap_mm;
   uint32_t t_gap_us;
   if (sonar_poll(now, &gap_mm, &t_gap_us)) {

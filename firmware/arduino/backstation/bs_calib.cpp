@@ -58,20 +58,43 @@ void bs_record_seal(EepromRecord* rec) {
   rec->magic[0] = 'B';
   rec->magic[1] = 'S';
   rec->version = BS_RECORD_VERSION;
-  rec->reserved = 0;
   rec->crc = record_crc(rec);
 }
 
-RecordState bs_record_load(EepromRecord* rec, uint32_t new_device_id) {
-  const uint8_t* bytes = (const uint8_t*)rec;
-  bool blank = true;
-  for (uint8_t i = 0; i < sizeof(EepromRecord); i++)
-    if (bytes[i] != 0xFF) blank = false;
+bool bs_record_valid(const EepromRecord* rec) {
   bool valid = rec->magic[0] == 'B' && rec->magic[1] == 'S' &&
                rec->version == BS_RECORD_VERSION && rec->crc == record_crc(rec);
   for (uint8_t ch = 0; valid && ch < BS_CHANNELS; ch++)
     if (rec->cal[ch].cpn_e4 == 0) valid = false;
-  if (valid) return RECORD_OK;
+  return valid;
+}
+
+static bool record_blank(const EepromRecord* rec) {
+  const uint8_t* bytes = (const uint8_t*)rec;
+  for (uint8_t i = 0; i < sizeof(EepromRecord); i++)
+    if (bytes[i] != 0xFF) return false;
+  return true;
+}
+
+RecordState bs_record_pick(const EepromRecord slots[2], uint32_t new_device_id,
+                           EepromRecord* rec, uint8_t* slot) {
+  bool valid0 = bs_record_valid(&slots[0]), valid1 = bs_record_valid(&slots[1]);
+  if (valid0 || valid1) {
+    uint8_t pick = !valid0 ? 1 : !valid1 ? 0
+                 : ((int8_t)(uint8_t)(slots[1].generation - slots[0].generation) > 0 ? 1 : 0);
+    *rec = slots[pick];
+    *slot = pick;
+    return RECORD_OK;
+  }
+  *slot = 1;
+  *rec = slots[0];
+  bs_record_load(rec, new_device_id);
+  return record_blank(&slots[0]) && record_blank(&slots[1]) ? RECORD_BLANK : RECORD_CORRUPT;
+}
+
+RecordState bs_record_load(EepromRecord* rec, uint32_t new_device_id) {
+  bool blank = record_blank(rec);
+  if (bs_record_valid(rec)) return RECORD_OK;
   memset(rec, 0, sizeof(EepromRecord));
   rec->device_id = new_device_id;
   for (uint8_t ch = 0; ch < BS_CHANNELS; ch++) {

@@ -40,23 +40,32 @@ CalResult bs_scale_from_mass(const Averager& avg, int32_t offset_counts, int32_t
                              int32_t* cpn_e4);
 
 // What the device keeps in EEPROM: identity and calibration, behind a CRC.
+// Two slots take turns: a store writes the slot not holding the newest valid
+// record, so a power cut mid-write leaves the previous record whole.
 struct __attribute__((packed)) EepromRecord {
   uint8_t magic[2];   // 'B', 'S'
   uint8_t version;    // BS_RECORD_VERSION
-  uint8_t reserved;
+  uint8_t generation; // +1 per store (mod 256): the newer of two valid slots wins
   uint32_t device_id;
   ChannelCal cal[BS_CHANNELS];
   uint16_t crc;       // CRC-16/CCITT-FALSE of every byte before it
 };
 #define BS_RECORD_VERSION 1
-#define BS_RECORD_ADDRESS 0
+#define BS_RECORD_ADDRESS 0      // slot 0 (where a single-slot firmware kept it)
+#define BS_RECORD_ADDRESS_B 32   // slot 1
 
 enum RecordState : uint8_t { RECORD_OK, RECORD_BLANK, RECORD_CORRUPT };
 
 // Checks a record read from EEPROM. On BLANK/CORRUPT `rec` is replaced by the
 // defaults (offset 0, BS_DEFAULT_CPN_E4) with `new_device_id` as identity.
 RecordState bs_record_load(EepromRecord* rec, uint32_t new_device_id);
-void bs_record_seal(EepromRecord* rec);   // sets magic, version and crc
+void bs_record_seal(EepromRecord* rec);   // sets magic, version and crc (keeps generation)
+bool bs_record_valid(const EepromRecord* rec);
+// The newest valid record of the two slots (RECORD_OK, *slot = its index), or
+// the defaults with `new_device_id` (BLANK when both slots are erased, else
+// CORRUPT; *slot = 1 so the first store goes to slot 0).
+RecordState bs_record_pick(const EepromRecord slots[2], uint32_t new_device_id,
+                           EepromRecord* rec, uint8_t* slot);
 
 // Mixes entropy into a device id that is never 0 or FFFFFFFF.
 uint32_t bs_device_id_from(uint32_t entropy_a, uint32_t entropy_b);

@@ -1,7 +1,11 @@
 #include "bs_hx711.h"
 #include "bs_pins.h"
 
-bool bs_hx711_ready() { return bs_dout_bits() == 0; }
+uint8_t bs_hx711_ready_bits() { return (uint8_t)(~bs_dout_bits() & 3u); }
+
+bool bs_hx711_ready(uint8_t alive_mask) {
+  return alive_mask && (bs_hx711_ready_bits() & alive_mask) == alive_mask;
+}
 
 int32_t bs_hx711_sign_extend(uint32_t bits24) {
   bits24 &= 0xFFFFFFul;

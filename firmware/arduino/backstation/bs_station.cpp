@@ -25,8 +25,9 @@ uint32_t RateMeter::hz_x100_and_restart() {
 }
 
 void Station::begin(const EepromRecord& rec, RecordState state, uint8_t rate_hz,
-                    bool rate_switchable, bool distance_present) {
+                    bool rate_switchable, bool distance_present, uint8_t force_alive) {
   rec_ = rec;
+  force_alive_ = force_alive;   // reported by send_info(), which follows
   record_state_ = state;
   rate_hz_ = rate_hz;
   rate_switchable_ = rate_switchable;
@@ -35,10 +36,32 @@ void Station::begin(const EepromRecord& rec, RecordState state, uint8_t rate_hz,
   distance_rate_.reset();
 }
 
-void Station::send(Sentence& s) {
+void Station::send(Sentence& s, bool droppable) {
   uint8_t len = s.finish();
-  if (!bs_tx(s.data(), len)) tx_overflows++;
+  if (!bs_tx(s.data(), len, droppable)) tx_overflows++;
 }
+
+void Station::send_absent(uint8_t ch) {
+  char word[7] = {'F', 'O', 'R', 'C', 'E', (char)('0' + ch), 0};
+  send_err(word, "absent");
+}
+
+void Station::abort_job(const char* reason) {
+  Job job = job_;
+  job_ = JOB_NONE;
+  send_err(job == JOB_TARE ? "TARE" : "CAL", reason);
+}
+
+void Station::set_force_alive(uint8_t mask) {
+  uint8_t lost = force_alive_ & (uint8_t)~mask;
+  force_alive_ = mask;
+  if (!lost) return;
+  for (uint8_t ch = 0; ch < BS_CHANNELS; ch++)
+    if (lost >> ch & 1u) send_absent(ch);
+  if (job_ != JOB_NONE && (job_channels_ & lost)) abort_job("absent");
+}
+
+void Station::on_refused_line() { send_err("CMD", "overflow"); }
 
 void Station::send_cal(uint8_t ch) {
   out_.begin("CAL");
@@ -76,6 +99,8 @@ void Station::send_info() {
   // ERR is legal, shown by the app as a station fault, and matches no command.
   if (record_state_ == RECORD_BLANK) send_err("EEPROM", "blank");
   else if (record_state_ == RECORD_CORRUPT) send_err("EEPROM", "corrupt");
+  for (uint8_t ch = 0; ch < BS_CHANNELS; ch++)
+    if (!(force_alive_ >> ch & 1u)) send_absent(ch);
 }
 
 void Station::store() {
@@ -173,8 +198,9 @@ const char* Station::run(const ParsedCommand& cmd, uint32_t now_us) {
       if (cmd.argc > 1) return "syntax";
       if (cmd.argc == 1 && !parse_channel(cmd.argv[0], &ch, &reason)) return reason;
       if (busy()) return "busy";
-      job_ = JOB_TARE;
       job_channels_ = cmd.argc ? (uint8_t)(1u << ch) : (uint8_t)((1u << BS_CHANNELS) - 1);
+      if (job_channels_ & (uint8_t)~force_alive_) return "absent";   // no data will come
+      job_ = JOB_TARE;
       job_explicit_ = cmd.argc == 1;
       job_length_us_ = BS_TARE_US;
       break;
@@ -186,6 +212,7 @@ const char* Station::run(const ParsedCommand& cmd, uint32_t now_us) {
       if (r == NUM_SYNTAX) return "syntax";
       if (r == NUM_RANGE || grams_e4 <= 0 || grams_e4 > BS_MAX_CAL_GRAMS_E4) return "range";
       if (busy()) return "busy";
+      if (!(force_alive_ >> ch & 1u)) return "absent";
       job_ = JOB_CAL;
       job_channels_ = (uint8_t)(1u << ch);
       job_explicit_ = true;
@@ -245,7 +272,7 @@ void Station::on_force_sample(uint32_t t_us, const int32_t raw[BS_CHANNELS]) {
   out_.field_u32(seq_f_++);
   out_.field_u32(t_us);
   for (uint8_t ch = 0; ch < BS_CHANNELS; ch++) out_.field_i32(raw[ch]);
-  send(out_);
+  send(out_, true);
 }
 
 void Station::on_distance(uint32_t t_us, int16_t gap_mm) {
@@ -257,11 +284,15 @@ void Station::on_distance(uint32_t t_us, int16_t gap_mm) {
   out_.field_u32(seq_d_++);
   out_.field_u32(t_us);
   out_.field_i32(gap_mm);
-  send(out_);
+  send(out_, true);
 }
 
 void Station::poll(uint32_t now_us) {
   now_us_ = now_us;
+  // A job whose samples stopped coming (a chip gone between two liveness
+  // checks) ends anyway: never "busy" for good.
+  if (job_ != JOB_NONE && now_us - job_start_us_ >= job_length_us_ + BS_ABSENT_US)
+    abort_job("absent");
   if (!streaming_ || (int32_t)(now_us - next_stat_us_) < 0) return;
   next_stat_us_ += BS_STAT_US;
   out_.begin("STAT");
@@ -270,5 +301,5 @@ void Station::poll(uint32_t now_us) {
   out_.field_u32(distance_rate_.hz_x100_and_restart());
   out_.field_u32(missed_samples);
   out_.field_u32(tx_overflows);
-  send(out_);
+  send(out_, true);
 }

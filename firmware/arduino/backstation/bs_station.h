@@ -25,13 +25,19 @@ class Station {
  public:
   // rate_switchable: the RATE line is wired to a pin and the board followed it.
   void begin(const EepromRecord& rec, RecordState state, uint8_t rate_hz, bool rate_switchable,
-             bool distance_present);
+             bool distance_present, uint8_t force_alive = (1u << BS_CHANNELS) - 1);
   void send_info();                               // HELLO, one CAL per channel (+ EEPROM note)
   void on_line(char* line, uint8_t len);          // one command line, without its '\n'
   void on_overlong_line();                        // more bytes than the line buffer holds
   void on_force_sample(uint32_t t_us, const int32_t raw[BS_CHANNELS]);
   void on_distance(uint32_t t_us, int16_t gap_mm);
   void on_echo_seen() { distance_present_ = true; }
+  // Which HX711s answer (bit per channel, BS_ABSENT_US without data ready =
+  // absent). A channel going absent is reported at once (ERR,FORCE<n>,absent)
+  // and ends a TARE/CAL that needs it with ERR,<job>,absent.
+  void set_force_alive(uint8_t mask);
+  uint8_t force_alive() const { return force_alive_; }
+  void on_refused_line();                         // the line queue was full: refused whole
   void poll(uint32_t now_us);                     // STAT once a second while streaming
 
   bool streaming() const { return streaming_; }
@@ -43,7 +49,9 @@ class Station {
 
  private:
   enum Job : uint8_t { JOB_NONE, JOB_TARE, JOB_CAL };
-  void send(Sentence& s);
+  void send(Sentence& s, bool droppable = false);
+  void send_absent(uint8_t ch);
+  void abort_job(const char* reason);
   void send_cal(uint8_t ch);
   void send_ack(const char* command, const char* detail = nullptr);
   void send_err(const char* command, const char* reason);
@@ -56,6 +64,7 @@ class Station {
   uint8_t rate_hz_ = 10;
   bool rate_switchable_ = false;
   bool distance_present_ = false;
+  uint8_t force_alive_ = (1u << BS_CHANNELS) - 1;
   bool streaming_ = false;
   uint16_t seq_f_ = 0;
   uint16_t seq_d_ = 0;

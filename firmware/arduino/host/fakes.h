@@ -9,6 +9,7 @@
 struct FakeBoard {
   std::string tx;                 // every byte the station sent
   size_t tx_room = 1u << 20;      // bytes the UART buffer still takes
+  int tx_waits = 0;               // replies that waited for room instead of being dropped
   int rate_pin_writes = 0;
   bool rate_pin_high = false;
   int record_stores = 0;

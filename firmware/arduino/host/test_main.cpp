@@ -6,6 +6,7 @@
 #include <vector>
 #include "bs_calib.h"
 #include "bs_command.h"
+#include "bs_config.h"
 #include "bs_crc.h"
 #include "bs_hx711.h"
 #include "bs_sentence.h"
@@ -435,6 +436,75 @@ TEST(rate_switches_the_pin_only_when_the_board_wires_it) {
   CHECK_EQ_INT(board.rate_pin_writes, 0);
   line("INFO");
   CHECK(board.take_tx().find(",2,10,hcsr04*") != std::string::npos);
+}
+
+TEST(a_dead_channel_fails_calibration_at_once_and_never_blocks_the_other) {
+  boot();
+  station.set_force_alive(1u);   // channel 1 stops answering
+  CHECK_EQ_STR(board.take_tx(), framed("ERR,FORCE1,absent"));
+  uint32_t t = 0;
+  line("TARE 1");
+  line("TARE");
+  line("CAL 1 20000");
+  CHECK_EQ_STR(board.take_tx(), framed("ERR,TARE,absent") + framed("ERR,TARE,absent") +
+                                    framed("ERR,CAL,absent"));
+  CHECK(!station.busy());
+  line("TARE 0");
+  samples(&t, 760000, 1234, -1);
+  CHECK_EQ_STR(board.take_tx(), framed("ACK,TARE,0") + framed("CAL,0,1234,214.5678"));
+  line("INFO");   // the health follows every HELLO
+  std::string out = board.take_tx(), health = framed("ERR,FORCE1,absent");
+  CHECK(out.size() > health.size() && out.substr(out.size() - health.size()) == health);
+}
+
+TEST(a_channel_lost_mid_tare_ends_it_and_a_silent_job_times_out) {
+  boot();
+  uint32_t t = 0;
+  line("TARE");
+  samples(&t, 300000, 10, 20);
+  station.set_force_alive(1u);
+  CHECK_EQ_STR(board.take_tx(), framed("ERR,FORCE1,absent") + framed("ERR,TARE,absent"));
+  CHECK(!station.busy());
+  station.set_force_alive(3u);   // back: nothing to say, calibration works again
+  line("TARE 1");                // ...and no sample ever comes
+  uint32_t started = t - 12500;  // the station's clock: the last sample
+  station.poll(started + BS_TARE_US + BS_ABSENT_US - 1);
+  CHECK(station.busy());
+  station.poll(started + BS_TARE_US + BS_ABSENT_US);
+  CHECK_EQ_STR(board.take_tx(), framed("ERR,TARE,absent"));
+  CHECK(!station.busy());
+}
+
+TEST(the_newest_valid_eeprom_slot_wins_and_a_torn_one_is_ignored) {
+  EepromRecord slots[2], rec;
+  memset(slots, 0xFF, sizeof slots);
+  uint8_t slot = 9;
+  CHECK(bs_record_pick(slots, 0x11111111, &rec, &slot) == RECORD_BLANK);
+  CHECK_EQ_INT(slot, 1);
+  CHECK_EQ_INT(rec.device_id, 0x11111111);
+  memset(&slots[0], 0, sizeof slots[0]);
+  slots[0].device_id = 0x1A2B3C4D;
+  slots[0].cal[0] = {5, 10000};
+  slots[0].cal[1] = {6, 10000};
+  slots[0].generation = 255;
+  bs_record_seal(&slots[0]);
+  slots[1] = slots[0];
+  slots[1].cal[1].offset_counts = 7;
+  slots[1].generation = 0;       // 255 + 1: newer across the wrap
+  bs_record_seal(&slots[1]);
+  CHECK(bs_record_pick(slots, 0, &rec, &slot) == RECORD_OK);
+  CHECK_EQ_INT(slot, 1);
+  CHECK_EQ_INT(rec.cal[1].offset_counts, 7);
+  for (size_t i = 0; i < sizeof(EepromRecord); i++) {   // slot 1 torn at any byte
+    EepromRecord torn[2] = {slots[0], slots[1]};
+    ((uint8_t*)&torn[1])[i] ^= 0x10;
+    CHECK(bs_record_pick(torn, 0, &rec, &slot) == RECORD_OK);
+    CHECK_EQ_INT(slot, 0);
+    CHECK_EQ_INT(rec.device_id, 0x1A2B3C4D);
+  }
+  ((uint8_t*)&slots[0])[3] ^= 1;
+  ((uint8_t*)&slots[1])[3] ^= 1;
+  CHECK(bs_record_pick(slots, 0x22222222, &rec, &slot) == RECORD_CORRUPT);
 }
 
 int main() {
