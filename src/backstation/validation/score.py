@@ -125,6 +125,19 @@ def match(truth: list[TrueRep], got: list[JudgedRep]) -> dict[int, int]:
     return out
 
 
+def seen_edges(t: TrueRep, gaps_s: list[tuple[float, float]]) -> tuple[float, float]:
+    """A rep's start and end as the stream could show them: an edge inside a
+    stream gap is seen at the gap's edge (the first sample after it for a
+    start, the last before it for an end a gap cut off)."""
+    start, end = t.t_start_s, t.t_end_s
+    for a, b in gaps_s:
+        if a <= start < b:
+            start = b
+        if start < a < end:
+            end = a
+    return start, end
+
+
 def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
     truth = session.truth
     m = match(truth, got)
@@ -145,8 +158,9 @@ def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
             continue
         g = got[m[i]]
         rs = RepScore(tags, True, t.grey)
-        rs.start_err_ms = (g.t_start_s - t.t_start_s) * 1000
-        rs.end_err_ms = (g.t_end_s - t.t_end_s) * 1000
+        seen_start, seen_end = seen_edges(t, session.gaps_s)
+        rs.start_err_ms = (g.t_start_s - seen_start) * 1000
+        rs.end_err_ms = (g.t_end_s - seen_end) * 1000
         if not t.grey:
             rs.verdict_ok = (g.valid == t.valid) and (g.reason in t.reasons)
             if not rs.verdict_ok:
