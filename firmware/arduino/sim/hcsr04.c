@@ -1,4 +1,5 @@
 #include "hcsr04.h"
+#include <stdlib.h>
 #include <avr_ioport.h>
 
 #define ECHO_DELAY_US 300.0      /* 8 x 40 kHz burst, then ECHO rises */
@@ -45,7 +46,7 @@ static void on_trig(avr_irq_t *irq, uint32_t value, void *param) {
   if (s->busy) return;
   double t_s = (double)(now - *s->boot_cycle) / s->avr->frequency;
   int32_t gap = script_gap_at(s->script, t_s);
-  if (gap == GAP_ABSENT) return;
+  if (gap == GAP_ABSENT || gap == GAP_FLOATING) return;
   if (gap == GAP_NO_ECHO) {
     s->no_echoes++;
     s->echo_cycles = us_to_cycles(s, NO_OBJECT_US);
@@ -55,6 +56,25 @@ static void on_trig(avr_irq_t *irq, uint32_t value, void *param) {
   }
   s->busy = true;
   avr_cycle_timer_register(s->avr, us_to_cycles(s, ECHO_DELAY_US), on_echo_start, s);
+}
+
+static avr_cycle_count_t on_noise_end(avr_t *avr, avr_cycle_count_t when, void *param) {
+  (void)avr;
+  (void)when;
+  hcsr04_t *s = param;
+  if (!s->busy) avr_raise_irq(s->echo, 0);
+  return 0;
+}
+
+static avr_cycle_count_t on_noise(avr_t *avr, avr_cycle_count_t when, void *param) {
+  hcsr04_t *s = param;
+  double t_s = (double)(avr->cycle - *s->boot_cycle) / avr->frequency;
+  if (script_gap_at(s->script, t_s) == GAP_FLOATING && !s->busy) {
+    s->noise_edges++;
+    avr_raise_irq(s->echo, 1);
+    avr_cycle_timer_register(avr, us_to_cycles(s, 2.0 + rand() % 19), on_noise_end, s);
+  }
+  return when + us_to_cycles(s, 20000.0 + rand() % 380000);
 }
 
 void hcsr04_init(hcsr04_t *s, avr_t *avr, const script_t *script, uint32_t mount_offset_mm,
@@ -72,4 +92,5 @@ void hcsr04_after_reset(hcsr04_t *s) {
   s->trig = false;
   s->busy = false;
   avr_raise_irq(s->echo, 0);
+  avr_cycle_timer_register(s->avr, us_to_cycles(s, 20000.0 + rand() % 380000), on_noise, s);
 }

@@ -195,7 +195,7 @@ static int eeprom_io(const char *path, bool save) {
 static void usage(void) {
   fprintf(stderr,
     "usage: bs-simavr ELF [--fast] [--duration S] [--script FILE] [--force RAW0,RAW1]\n"
-    "       [--gap MM|none|absent] [--rate-pin d9|low|high] [--phase-us US]\n"
+    "       [--gap MM|none|absent|floating] [--rate-pin d9|low|high] [--phase-us US]\n"
     "       [--mount-offset-mm MM] [--eeprom FILE] [--trace FILE] [--tx-log FILE] [--seed N]\n"
     "       [--absent CH] [--unplug CH@S] [--osc-ppm PPM0,PPM1] [--settle-periods N]\n"
     "       [--keep-data-on-rate-change] [--eeprom-cut-at N]\n");
@@ -382,7 +382,7 @@ int main(int argc, char **argv) {
          "\"rate_shorts\": %llu, \"chips\": [%s]}, "
          "\"eeprom\": {\"writes\": %llu, \"power_cut\": %s}, "
          "\"hcsr04\": {\"triggers\": %llu, \"short_triggers\": %llu, \"echoes\": %llu, "
-         "\"no_echoes\": %llu}, "
+         "\"no_echoes\": %llu, \"noise_edges\": %llu}, "
          "\"uart\": {\"tx_bytes\": %llu, \"rx_bytes\": %llu, \"tx_dropped\": %llu}}\n",
          run_s, wall_s, wall_s > 0 ? run_s / wall_s : 0.0, state,
          (unsigned long long)g.resets, (unsigned long long)g.bridge.host_opens,
@@ -395,6 +395,7 @@ int main(int argc, char **argv) {
          (unsigned long long)g.eeprom_writes, g.power_cut ? "true" : "false",
          (unsigned long long)g.sonar.triggers, (unsigned long long)g.sonar.short_triggers,
          (unsigned long long)g.sonar.echoes, (unsigned long long)g.sonar.no_echoes,
+         (unsigned long long)g.sonar.noise_edges,
          (unsigned long long)g.bridge.tx_bytes, (unsigned long long)g.bridge.rx_bytes,
          (unsigned long long)g.bridge.tx_dropped);
   fflush(stdout);

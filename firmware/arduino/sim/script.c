@@ -27,6 +27,7 @@ int script_add_gap(script_t *s, double t_s, int32_t gap_mm) {
 int script_parse_gap(const char *text, int32_t *gap_mm) {
   if (!strcmp(text, "none")) *gap_mm = GAP_NO_ECHO;
   else if (!strcmp(text, "absent")) *gap_mm = GAP_ABSENT;
+  else if (!strcmp(text, "floating")) *gap_mm = GAP_FLOATING;
   else {
     char *end;
     long v = strtol(text, &end, 10);
