@@ -10,11 +10,13 @@ own codec and timed by the device's clock only.
 
 from __future__ import annotations
 
+import bisect
 import shutil
 from pathlib import Path
 
 from backstation.protocol import Ack, Cal, Err, ForceSample, Hello, Stat
-from backstation.protocol.commands import calibrate, ping, set_calibration, start, stop, tare
+from backstation.protocol.commands import calibrate, info, ping, set_calibration, start, stop
+from backstation.protocol.commands import tare
 
 from .test_firmware_sim import ELF_IDE, ELF_RATE_D9, Station, _is, built  # noqa: F401
 
@@ -265,6 +267,60 @@ def test_calibration_and_device_id_survive_a_power_cut_at_any_eeprom_write(tmp_p
         assert cals[1] in ((0, 1000.0), (777, 300.0)), (cut, cals)
         if cut == writes:
             assert cals[1] == (0, 1000.0)   # the last byte torn: the old record stands
+
+
+# ----- item 9: sample times and a floating ECHO --------------------------------------------
+def test_a_sample_is_stamped_when_the_pair_became_ready_even_during_a_reply(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.txt"
+    with Station("--rate-pin", "high", "--trace", str(trace)) as st:
+        st.open()
+        st.wait_for(_is(Hello))
+        st.send(start())
+        st.wait_until(lambda: st.stream.last_t_device_us is not None, "a sample")
+        t_us = st.stream.last_t_device_us
+        for _ in range(20):                       # an INFO reply (~3 ms) every 8 samples
+            st.send(info())
+            t_us += 100_000
+            st.wait_device_time(t_us)
+        st.send(stop())
+        st.wait_for(_is(Ack, command="STOP"))
+        st.stop()
+    force, _ = st.stream.take_blocks()
+    conversions = [float(line.split()[0]) for line in trace.read_text().splitlines()]
+    # each sample's t_us against the conversion it carries: one constant offset
+    # (micros() starts after the harness's clock) within micros()'s 4 us steps,
+    # whatever the loop was doing (stamped when polled, it spread 28 us here)
+    offsets = [t - conversions[bisect.bisect_right(conversions, t) - 1]
+               for t in force.t_device_us.tolist()]
+    assert len(offsets) > 150
+    assert max(offsets) - min(offsets) <= 8, (min(offsets), max(offsets))
+
+
+def test_a_floating_echo_pin_is_no_distance_sensor() -> None:
+    with Station("--rate-pin", "high", "--gap", "floating") as st:
+        st.open()
+        assert st.wait_for(_is(Hello)).distance_sensor == "none"
+        st.send(start())
+        for _ in range(3):
+            stat = st.wait_for(_is(Stat))
+        st.stream.info_requested()
+        st.send(info())
+        hello = st.wait_for(_is(Hello))
+        summary = st.stop()
+    assert summary["hcsr04"]["noise_edges"] >= 5
+    assert hello.distance_sensor == "none" and stat.distance_hz_x100 == 0
+    assert st.stream.stats.distance_samples == 0
+
+
+def test_a_real_sensor_is_still_found_and_nothing_in_range_is_minus_one() -> None:
+    with Station("--rate-pin", "high", "--gap", "none") as st:
+        st.open()
+        assert st.wait_for(_is(Hello)).distance_sensor == "hcsr04"
+        st.send(start())
+        st.wait_for(_is(Stat))
+        st.stop()
+    _, distance = st.stream.take_blocks()
+    assert len(distance) > 0 and set(distance.gap_mm.tolist()) == {-1}
 
 
 # ----- item 7: two HX711s on their own oscillators ---------------------------------------------

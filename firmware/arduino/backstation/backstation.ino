@@ -16,6 +16,7 @@
 #include "bs_config.h"
 #include "bs_calib.h"
 #include "bs_hx711.h"
+#include "bs_pins.h"
 #include "bs_platform.h"
 #include "bs_station.h"
 
@@ -175,15 +176,24 @@ enum EchoState : uint8_t { ECHO_IDLE, ECHO_ARMED, ECHO_HIGH, ECHO_DONE };
 static volatile EchoState echo_state = ECHO_IDLE;
 static volatile uint16_t echo_rise_ticks;
 static volatile uint16_t echo_width_ticks;
-static volatile bool echo_ever = false;   // any echo edge since boot: a sensor is there
 static uint32_t sonar_trigger_us;
+static uint16_t sonar_trigger_ticks;   // Timer1 when TRIG fell
+// ECHO has no pull-down: a floating pin picks up noise edges. An echo counts
+// only when it rises 0.1-2 ms after TRIG (the module's burst) and, if it
+// ended, was at least 0.1 ms wide (2 cm); the sensor is present after
+// SONAR_PRESENT_RUN such echoes in a row, and then stays so.
+#define ECHO_RISE_MIN_TICKS 200
+#define ECHO_RISE_MAX_TICKS 4000
+#define ECHO_WIDTH_MIN_TICKS 200
+#define SONAR_PRESENT_RUN 3
+static uint8_t sonar_real_run = 0;
+static bool sonar_present = false;
 static bool sonar_waiting = false;
 static bool sonar_started = false;
 
 ISR(TIMER1_CAPT_vect) {
   uint16_t ticks = ICR1;
   if (TCCR1B & _BV(ICES1)) {   // rising edge: the echo starts
-    echo_ever = true;
     if (echo_state == ECHO_ARMED) {
       echo_rise_ticks = ticks;
       echo_state = ECHO_HIGH;
@@ -217,6 +227,7 @@ static void sonar_trigger(uint32_t now_us) {
   BS_TRIG_PORT |= _BV(BS_TRIG_BIT);
   delayMicroseconds(12);   // the only busy wait: the 10 us trigger pulse (interrupts stay on)
   BS_TRIG_PORT &= (uint8_t)~_BV(BS_TRIG_BIT);
+  ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { sonar_trigger_ticks = TCNT1; }
   sonar_trigger_us = now_us;
   sonar_waiting = true;
   sonar_started = true;
@@ -226,14 +237,21 @@ static void sonar_trigger(uint32_t now_us) {
 static bool sonar_poll(uint32_t now_us, int16_t* gap_mm, uint32_t* t_us) {
   if (sonar_waiting) {
     EchoState state;
-    uint16_t width;
+    uint16_t width, rise;
     ATOMIC_BLOCK(ATOMIC_RESTORESTATE) {
       state = echo_state;
       width = echo_width_ticks;
+      rise = echo_rise_ticks;
     }
     bool timed_out = now_us - sonar_trigger_us > BS_SONAR_TIMEOUT_US;
     if (state == ECHO_DONE || timed_out) {
-      bool ok = state == ECHO_DONE && (uint32_t)width / 2 <= BS_SONAR_TIMEOUT_US;
+      uint16_t delay = (uint16_t)(rise - sonar_trigger_ticks);
+      // still high at the timeout: the 38 ms "nothing in range" pulse
+      bool real = (state == ECHO_HIGH || (state == ECHO_DONE && width >= ECHO_WIDTH_MIN_TICKS)) &&
+                  delay >= ECHO_RISE_MIN_TICKS && delay <= ECHO_RISE_MAX_TICKS;
+      if (!real) sonar_real_run = 0;
+      else if (++sonar_real_run >= SONAR_PRESENT_RUN) sonar_present = true;
+      bool ok = real && state == ECHO_DONE && (uint32_t)width / 2 <= BS_SONAR_TIMEOUT_US;
       *gap_mm = ok ? bs_echo_ticks_to_gap_mm(width, BS_MOUNT_OFFSET_MM) : -1;
       *t_us = sonar_trigger_us;
       sonar_waiting = false;
@@ -251,6 +269,48 @@ static bool sonar_poll(uint32_t now_us, int16_t* gap_mm, uint32_t* t_us) {
 static uint32_t dout_low_us[BS_CHANNELS];
 static uint8_t force_alive = 0;
 
+// Each DOUT falling edge (data ready) is timed by the pin-change interrupt, so
+// a sample's t_us is when the pair became ready even if the loop was busy
+// (an INFO reply takes ~3 ms). Off during a read: the data bits toggle DOUT.
+static volatile uint32_t dout_fall_us[BS_CHANNELS];
+static volatile uint8_t dout_fell = 0;   // bit per channel: dout_fall_us holds this conversion
+static volatile uint8_t dout_prev = 3;
+
+ISR(PCINT2_vect) {
+  uint8_t bits = bs_dout_bits();
+  uint8_t fell = dout_prev & (uint8_t)~bits;
+  dout_prev = bits;
+  if (!fell) return;
+  uint32_t now = micros();
+  for (uint8_t ch = 0; ch < BS_CHANNELS; ch++)
+    if (fell >> ch & 1u) dout_fall_us[ch] = now;
+  dout_fell |= fell;
+}
+
+// Reads the pair; returns when it became ready (the later edge of the live chips).
+static uint32_t hx711_read_timed(int32_t raw[BS_CHANNELS], uint8_t alive) {
+  uint32_t t_us = micros();
+  ATOMIC_BLOCK(ATOMIC_RESTORESTATE) {
+    PCICR &= (uint8_t)~_BV(PCIE2);
+    if ((dout_fell & alive) == alive) {
+      bool first = true;
+      for (uint8_t ch = 0; ch < BS_CHANNELS; ch++) {
+        if (!(alive >> ch & 1u)) continue;
+        if (first || (int32_t)(dout_fall_us[ch] - t_us) > 0) t_us = dout_fall_us[ch];
+        first = false;
+      }
+    }
+  }
+  bs_hx711_read(raw);
+  ATOMIC_BLOCK(ATOMIC_RESTORESTATE) {
+    dout_prev = bs_dout_bits();
+    dout_fell = 0;
+    PCIFR = _BV(PCIF2);
+    PCICR |= _BV(PCIE2);
+  }
+  return t_us;
+}
+
 static void hx711_watch(uint32_t now) {
   uint8_t ready = bs_hx711_ready_bits();
   uint8_t alive = 0;
@@ -267,6 +327,9 @@ static void hx711_begin() {
   BS_SCK_PORT &= (uint8_t)~_BV(BS_SCK_BIT);
   BS_DOUT_DDR &= (uint8_t)~(_BV(BS_DOUT0_BIT) | _BV(BS_DOUT1_BIT));
   BS_DOUT_PORT |= _BV(BS_DOUT0_BIT) | _BV(BS_DOUT1_BIT);   // pull-ups: absent = never ready
+  PCMSK2 |= _BV(BS_DOUT0_BIT) | _BV(BS_DOUT1_BIT);         // PCINT21/22 = PD5/PD6
+  PCIFR = _BV(PCIF2);
+  PCICR |= _BV(PCIE2);
 #if BS_RATE_PIN
   BS_RATE_DDR |= _BV(BS_RATE_BIT);
   bs_rate_pin_write(true);   // ask for 80 SPS; the boot probe sees what the board does
@@ -298,7 +361,7 @@ static void boot_probe(uint8_t* rate_hz, uint32_t* entropy) {
     hx711_watch(now);
     if (bs_hx711_ready(force_alive)) {
       int32_t raw[BS_CHANNELS];
-      bs_hx711_read(raw);
+      hx711_read_timed(raw, force_alive);
       *entropy ^= (uint32_t)raw[0] ^ ((uint32_t)raw[1] << 8) ^ now;
       if (reads && now - last_us < shortest_us) shortest_us = now - last_us;
       last_us = now;
@@ -330,7 +393,7 @@ void setup() {
                                      &eeprom_slot);
   eeprom_generation = rec.generation;
   bool switchable = BS_RATE_PIN && rate_hz == 80;
-  station.begin(rec, state, rate_hz, switchable, echo_ever, force_alive);
+  station.begin(rec, state, rate_hz, switchable, sonar_present, force_alive);
   if (state != RECORD_OK) bs_record_store(rec);   // the new device_id must persist
   station.send_info();
 }
@@ -341,16 +404,15 @@ void loop() {
   hx711_watch(now);
   if (force_alive != station.force_alive()) station.set_force_alive(force_alive);
   if (bs_hx711_ready(force_alive)) {
-    uint32_t t_us = micros();
     int32_t raw[BS_CHANNELS];
-    bs_hx711_read(raw);
+    uint32_t t_us = hx711_read_timed(raw, force_alive);
     station.on_force_sample(t_us, raw);
   }
   now = micros();
   int16_t gap_mm;
   uint32_t t_gap_us;
   if (sonar_poll(now, &gap_mm, &t_gap_us)) {
-    if (echo_ever) station.on_echo_seen();
+    if (sonar_present) station.on_echo_seen();
     station.on_distance(t_gap_us, gap_mm);
   }
   serial_poll();
