@@ -12,7 +12,7 @@ import errno
 import sys
 from collections.abc import Iterable
 
-from ..protocol.sentences import PROTOCOL_VERSION
+from ..protocol.sentences import PROTOCOL_VERSION, Err, absent_force_message
 
 
 class LinkError(Exception):
@@ -90,6 +90,8 @@ _REASON_HINTS = {
     "unstable": "the load kept moving; hold the bar still and try again",
     "crc": "the command was garbled on the way; try again",
     "syntax": "the command was malformed",
+    "absent": "that load cell is not answering: check its HX711's wiring",
+    "overflow": "more commands came at once than the station holds; send them one at a time",
 }
 
 
@@ -115,6 +117,9 @@ def unsolicited_err_message(command: str, reason: str) -> str:
     status = _STATUS_ERRS.get((command, reason))
     if status is not None:
         return status
+    channel = Err(command, reason).absent_force_channel
+    if channel is not None:
+        return absent_force_message(channel)
     hint = _REASON_HINTS.get(reason)
     return (f"the station refused {command}: {reason}" + (f" ({hint})" if hint else ""))
 

@@ -128,6 +128,9 @@ class DeviceLink:
         self._calibration: dict[int, Cal] = {}
         self._cal_generation: dict[int, int] = {}
         self._last_stat: Stat | None = None
+        # The station's health: channels reported ERR,FORCE<n>,absent since its last HELLO
+        # (each HELLO is followed by the current reports). Replaced whole, never mutated.
+        self._absent_force: frozenset[int] = frozenset()
         self._latency = Latency()
         # Reader thread only: chatter, stalls, backlog.
         self._chatter = ChatterLimiter()
@@ -270,6 +273,11 @@ class DeviceLink:
     @property
     def hello(self) -> Hello | None:
         return self._hello
+
+    @property
+    def absent_force_channels(self) -> tuple[int, ...]:
+        """Force channels whose HX711 the station says is not answering."""
+        return tuple(sorted(self._absent_force))
 
     @property
     def calibration(self) -> dict[int, Cal]:
@@ -537,6 +545,10 @@ class DeviceLink:
         with self._lock:
             pending = self._pending
         matched = pending is not None and pending.matches(sentence)
+        if isinstance(sentence, Hello):
+            self._absent_force = frozenset()
+        elif isinstance(sentence, Err) and sentence.absent_force_channel is not None:
+            self._absent_force = self._absent_force | {sentence.absent_force_channel}
         if isinstance(sentence, Cal):
             with self._changed:
                 ch = sentence.channel

@@ -267,6 +267,40 @@ class Err:
     def body(self) -> str:
         return f"ERR,{self.command},{self.reason}"
 
+    @property
+    def absent_force_channel(self) -> int | None:
+        """The channel of an ``ERR,FORCE<n>,absent`` health report (the
+        firmware's HX711 on that channel sends no data), else ``None``."""
+        match = _FORCE_STATUS.match(self.command)
+        if match is None or self.reason != ABSENT:
+            return None
+        return int(match.group(1))
+
+
+# The station's health (docs/protocol.md §3): an HX711 that has not had data
+# ready for 0.6 s is reported with an unsolicited ERR,FORCE<n>,absent, after
+# every HELLO and the moment it stops; TARE and CAL on it answer ERR,<cmd>,absent.
+ABSENT = "absent"
+_FORCE_STATUS = re.compile(r"FORCE([0-3])\Z")
+# What a maker calls each force channel, and the Arduino pin its HX711's DOUT
+# goes to (firmware/arduino/backstation/bs_config.h).
+FORCE_CHANNEL_NAMES = ("left", "right", "third", "fourth")
+FORCE_DOUT_PINS = ("D5", "D6")
+
+
+def force_status_command(channel: int) -> str:
+    """The ERR command word of a channel's health report: ``FORCE<n>``."""
+    return f"FORCE{channel}"
+
+
+def absent_force_message(channel: int) -> str:
+    """The one wording of "this load cell sends nothing", for every place that says it."""
+    name = FORCE_CHANNEL_NAMES[channel] if channel < len(FORCE_CHANNEL_NAMES) else str(channel)
+    pin = FORCE_DOUT_PINS[channel] if channel < len(FORCE_DOUT_PINS) else None
+    check = (f"check its DOUT wire ({pin}), its VCC and GND, and SCK (D4)" if pin
+             else "check its wiring")
+    return f"the {name} load cell (channel {channel}) is not answering: {check}"
+
 
 Sentence = Union[Hello, Cal, ForceSample, DistanceSample, Stat, Ack, Err]
 
