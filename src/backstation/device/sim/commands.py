@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ...protocol.commands import MAX_COMMAND_BYTES, CommandError, parse_command
-from ...protocol.sentences import RAW_MAX, RAW_MIN, Ack, Cal, Err
+from ...protocol.sentences import ABSENT, RAW_MAX, RAW_MIN, Ack, Cal, Err
 from .model import G_MS2
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class CommandHandler:
         self.job: _Job | None = None
 
     def feed(self, data: bytes) -> None:
-        self._rx += data
+        # A line ends at "\n" or "\r", as on the firmware ("\r\n" leaves an empty line)
+        self._rx += data.replace(b"\r", b"\n")
         while b"\n" in self._rx:
             line, _, self._rx = self._rx.partition(b"\n")
             overflow, self._overflow = self._overflow, False
@@ -139,11 +140,23 @@ class CommandHandler:
         self.station.write(cal)
 
     # ----- commands that average samples ------------------------------------
+    def _check_present(self, name: str, channels: tuple[int, ...]) -> None:
+        if any(ch in self.station.absent_force for ch in channels):
+            raise CommandError(name, ABSENT)   # no data will come: fail now, block nothing
+
+    def on_absent(self, channel: int) -> None:
+        """A chip gone mid-run ends the TARE/CAL that needs it."""
+        job = self.job
+        if job is not None and channel in job.channels:
+            self.job = None
+            self._err(job.command, ABSENT)
+
     def _cmd_tare(self, args) -> None:
         if len(args) > 1:
             raise CommandError("TARE", "syntax")
         channels = (_channel(args[0]),) if args else tuple(range(CHANNELS))
         self._check_idle("TARE")
+        self._check_present("TARE", channels)
         self.job = _Job("TARE", channels, bool(args), self.station.now_s + TARE_S)
 
     def _cmd_cal(self, args) -> None:
@@ -153,6 +166,7 @@ class CommandHandler:
         if not 0 < grams <= MAX_CAL_GRAMS:
             raise CommandError("CAL", "range")
         self._check_idle("CAL")
+        self._check_present("CAL", (ch,))
         self.job = _Job("CAL", (ch,), True, self.station.now_s + CAL_S, grams)
 
     def on_sample(self, raw: tuple[int, int]) -> None:

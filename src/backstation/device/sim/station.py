@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...protocol.sentences import (
-    PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, ForceSample, Hello,
-    NO_ECHO_MM, Stat, check_force_rate_hz, encode,
+    ABSENT, PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, Err, ForceSample,
+    Hello, NO_ECHO_MM, Stat, check_force_rate_hz, encode, force_status_command,
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
@@ -30,6 +30,7 @@ from .truth import Truth, build_truth
 HELLO_AFTER_BOOT_S = 0.1   # bootloader + setup() before the first byte
 INF = math.inf
 BULK_MIN_SAMPLES = 6
+ABSENT_RAW = -1   # a missing HX711's pulled-up DOUT shifts out all ones
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,14 @@ class SimulatedStation:
                  device_id: str | None = None, swap_device: bool = False,
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
-                 distance_rate_hz: float | None = None, reference: bool = False):
+                 distance_rate_hz: float | None = None, reference: bool = False,
+                 absent_force: tuple[int, ...] = ()):
         self.reference = reference
+        # Bench faults of the firmware's health report (docs/protocol.md §3):
+        # HX711s that are not there, from boot; ``unplug_load_cell`` for one mid-run.
+        if any(not 0 <= ch < 2 for ch in absent_force):
+            raise ValueError(f"absent_force {absent_force!r}: channels are 0 and 1")
+        self.absent_force: frozenset[int] = frozenset(absent_force)
         # The protocol's range: a rate its HELLO may not say would be refused by the host.
         self.force_rate_hz = (None if force_rate_hz is None
                               else check_force_rate_hz(int(force_rate_hz)))
@@ -215,7 +222,20 @@ class SimulatedStation:
     def _restart_adc(self) -> None:
         factor = self.identity.adc_clock_factor
         base_s = self.now_s + hw.HX711_SETTLING_S.get(self.rate_hz, hw.HX711_SETTLING_S[80])
+        if len(self.absent_force) == 2:   # no chip answers: the firmware reads nothing
+            base_s = INF
         self._adc = AdcClock(base_s, base_s, 1.0 / (self.rate_hz * factor))
+
+    def unplug_load_cell(self, channel: int) -> None:
+        """A chip gone mid-run: reported at once, a TARE/CAL needing it ends absent."""
+        if channel in self.absent_force:
+            return
+        self.absent_force = self.absent_force | {channel}
+        if self._powered:
+            self.write(Err(force_status_command(channel), ABSENT))
+            self.commands.on_absent(channel)
+        if len(self.absent_force) == 2:
+            self._restart_adc()
 
     @property
     def _next_adc_s(self) -> float:
@@ -262,6 +282,8 @@ class SimulatedStation:
         self.write(self.hello())
         for cal in self.calibration:
             self.write(cal)
+        for channel in sorted(self.absent_force):
+            self.write(Err(force_status_command(channel), ABSENT))
 
     def start_streaming(self) -> None:
         if not self._streaming:
@@ -288,7 +310,10 @@ class SimulatedStation:
         force, left, right, on = self.timeline.state_block(t_s)
         force = force + on * hw.sway_block(t_s, self._sway_phases)
         ext0, ext1 = self.external_load_n
-        return hw.hx711_block(draws, self.identity, force * left + ext0, force * right + ext1)
+        raws = hw.hx711_block(draws, self.identity, force * left + ext0, force * right + ext1)
+        for channel in self.absent_force:
+            raws[:, channel] = ABSENT_RAW
+        return raws
 
     def _take_distance(self, stop_s: float, inclusive: bool):
         """HC-SR04 readings due up to ``stop_s``, drawing
@@ -410,6 +435,8 @@ class SimulatedStation:
         adc.base_s += adc.period_s
         adc.next_s = adc.base_s + hw.HX711_JITTER_S * row[0]
         raw = hw.hx711_raw(row[1:], self.identity, self.side_forces_n(t))
+        if self.absent_force:
+            raw = tuple(ABSENT_RAW if ch in self.absent_force else v for ch, v in enumerate(raw))
         self._adc_times.append(t)
         self.commands.on_sample(raw)
         if self._streaming:
