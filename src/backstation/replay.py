@@ -28,7 +28,7 @@ from .analysis import AnalysisEvent, ContactChanged
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .session import (
-    MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest,
+    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest,
     SessionJudge, SessionOptions, analysis_config, session_json,
 )
 from .storage import Database, EventRecord, RepRecord, SessionInfo, SetRecord
@@ -122,6 +122,8 @@ class Replay:
                                   self._kept)   # type: ignore[arg-type]
         stored_events = db.events(session_id)
         self.stalls = stall_count(stored_events)
+        self.health = next((json.loads(e.detail) for e in reversed(stored_events)
+                            if e.kind == HEALTH_EVENT), None)
         for event in stored_events:
             if event.kind == TIME_ORIGIN_EVENT and event.t_device_us is not None:
                 self.judge.t0_us = int(event.t_device_us)
@@ -181,4 +183,4 @@ class Replay:
         device = {"device_id": info.device_id, "firmware": info.firmware,
                   "protocol": info.protocol}
         return session_json(info.id, device, session_stats(info), self.judge.sets,
-                            self.judge.t0_us, self.stalls)
+                            self.judge.t0_us, self.stalls, self.health)
