@@ -185,6 +185,7 @@ static void on_sck(avr_irq_t *irq, uint32_t value, void *param) {
     return;
   }
   avr_cycle_count_t high = now - h->sck_rise;
+  if (high > h->sck_high_max) h->sck_high_max = high;
   if (high > us_to_cycles(h, SCK_VIOLATION_US)) h->sck_high_violations++;
   if (high > us_to_cycles(h, POWER_DOWN_US)) {
     h->power_downs++;

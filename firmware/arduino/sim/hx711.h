@@ -68,6 +68,7 @@ typedef struct hx711_pair_t {
   uint64_t wrong_pulse_count;  /* reads that were not exactly 25 pulses */
   uint64_t rate_changes;
   uint64_t rate_shorts;        /* D9 driven against a RATE pin tied on the board */
+  avr_cycle_count_t sck_high_max; /* the longest SCK pulse, in cycles */
 } hx711_pair_t;
 
 void hx711_init(hx711_pair_t *h, avr_t *avr, const script_t *script, rate_wiring_t wiring,
