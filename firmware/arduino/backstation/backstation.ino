@@ -4,11 +4,13 @@
 // Protocol v1 (docs/protocol.md): "$BODY*CRC\r\n" sentences HELLO, CAL, F, D,
 // STAT, ACK, ERR out; INFO, START, STOP, TARE, CAL, SETCAL, RATE, PING in.
 //
-// The loop never blocks: the HX711 pair is polled and read with direct port
-// access, the HC-SR04 echo is timed by Timer1 input capture (no pulseIn), the
-// UART is written only when a whole sentence fits its buffer, and EEPROM is
-// written one byte per loop. Protocol logic lives in the bs_*.cpp files,
-// which have no Arduino dependency and are unit-tested on the host.
+// The loop does not block: the HX711 pair is polled and read with direct port
+// access (its ready edges timed by a pin-change interrupt), the HC-SR04 echo
+// is timed by Timer1 input capture (no pulseIn), a sample sentence is written
+// only when it fits the UART buffer whole (a reply waits for room, draining
+// the RX side meanwhile), and EEPROM is written one byte per loop. Protocol
+// logic lives in the bs_*.cpp files, which have no Arduino dependency and
+// are unit-tested on the host.
 #include <string.h>
 #include <avr/eeprom.h>
 #include <avr/wdt.h>
@@ -21,7 +23,7 @@
 #include "bs_station.h"
 
 #if SERIAL_TX_BUFFER_SIZE < 128
-#warning "build with -DSERIAL_TX_BUFFER_SIZE=256 (the Makefile does): 64 bytes overflow at 80 SPS"
+#warning "64-byte TX buffer (the Arduino IDE's core): works, replies wait for room; the Makefile builds with 256"
 #endif
 
 #define LINE_MAX 80     // raw bytes kept of one command line (64 after stripping)
