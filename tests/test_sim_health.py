@@ -69,6 +69,15 @@ def test_both_chips_missing_stream_no_force() -> None:
     assert not [s for s in out if isinstance(s, ForceSample)]
 
 
+def test_a_blank_eeprom_is_said_after_every_hello_until_a_calibration_is_stored() -> None:
+    station = SimulatedStation("clean", seed=3, eeprom="blank", absent_force=(0,))
+    boot = _run(station, 1.0)
+    assert boot[-2:] == [Err("EEPROM", "blank"), Err("FORCE0", "absent")]   # the firmware's order
+    _run(station, 1.01, b"SETCAL 1 100 250\n")
+    control = [s for s in _run(station, 1.02, b"INFO\n") if isinstance(s, Err)]
+    assert control == [Err("FORCE0", "absent")]
+
+
 def test_a_chip_unplugged_mid_tare_is_said_at_once_and_ends_the_tare() -> None:
     station = SimulatedStation("clean", seed=3)
     _run(station, 1.0)

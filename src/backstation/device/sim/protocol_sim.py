@@ -7,7 +7,8 @@ Query parameters: ``scenario`` (default ``DEFAULT_SCENARIO``, realistic), ``seed
 (micros() at boot), ``faults`` (line faults per second), ``first_seq``,
 ``force_rate_hz`` (the HX711 rate at boot, e.g. 1000 for benchmarks),
 ``distance_rate_hz`` (the HC-SR04 cycle rate, default ~20), ``absent_force`` (HX711s not
-there from boot, e.g. ``1`` or ``0,1``: the station reports them as the firmware does).
+there from boot, e.g. ``1`` or ``0,1``: the station reports them as the firmware does),
+``eeprom`` (``blank`` or ``corrupt``: no calibration record, ERR,EEPROM,… after each HELLO).
 
 The station behind a URL lives in a module registry, so closing and
 reopening the same URL reaches the same (persistent) device; its scenario
@@ -93,6 +94,8 @@ def parse_url(url: str) -> tuple[dict, float]:
             kwargs["swap_device"] = query.pop("swap") not in ("0", "false", "")
         if "absent_force" in query:   # a bench fault: HX711s not there, e.g. "1" or "0,1"
             kwargs["absent_force"] = tuple(int(c) for c in query.pop("absent_force").split(","))
+        if "eeprom" in query:         # blank or corrupt: the station runs on defaults
+            kwargs["eeprom"] = query.pop("eeprom")
         for name, key, conv in (("boot_offset_us", "boot_offset_us", int),
                                 ("faults", "faults_per_s", float), ("first_seq", "first_seq", int),
                                 ("force_rate_hz", "force_rate_hz", int),

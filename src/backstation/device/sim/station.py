@@ -60,13 +60,17 @@ class SimulatedStation:
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
                  distance_rate_hz: float | None = None, reference: bool = False,
-                 absent_force: tuple[int, ...] = ()):
+                 absent_force: tuple[int, ...] = (), eeprom: str | None = None):
         self.reference = reference
         # Bench faults of the firmware's health report (docs/protocol.md §3):
         # HX711s that are not there, from boot; ``unplug_load_cell`` for one mid-run.
         if any(not 0 <= ch < 2 for ch in absent_force):
             raise ValueError(f"absent_force {absent_force!r}: channels are 0 and 1")
         self.absent_force: frozenset[int] = frozenset(absent_force)
+        # "blank" or "corrupt": no valid calibration record (ERR,EEPROM,… until a store)
+        if eeprom not in (None, "blank", "corrupt"):
+            raise ValueError(f"eeprom {eeprom!r}: blank or corrupt")
+        self.eeprom_state = eeprom
         # The protocol's range: a rate its HELLO may not say would be refused by the host.
         self.force_rate_hz = (None if force_rate_hz is None
                               else check_force_rate_hz(int(force_rate_hz)))
@@ -282,6 +286,8 @@ class SimulatedStation:
         self.write(self.hello())
         for cal in self.calibration:
             self.write(cal)
+        if self.eeprom_state is not None:
+            self.write(Err("EEPROM", self.eeprom_state))
         for channel in sorted(self.absent_force):
             self.write(Err(force_status_command(channel), ABSENT))
 
@@ -472,6 +478,7 @@ class SimulatedStation:
     # ----- persistence ------------------------------------------------------
     def store_cal(self, cal: Cal) -> None:
         self.calibration[cal.channel] = cal
+        self.eeprom_state = None   # a record is stored: no longer defaults
 
 
 def _rate_x100(times: deque[float], now_s: float) -> int:
