@@ -17,7 +17,7 @@ from backstation.device.sim import SimulatedStation, protocol_sim
 from backstation.link import DeviceLink, LinkFault
 from backstation.protocol import Ack, Cal, Err, ForceSample, Hello, StreamDecoder
 from backstation.protocol.commands import start, tare
-from backstation.protocol.sentences import absent_force_message
+from backstation.protocol.sentences import NO_DISTANCE_MESSAGE, absent_force_message
 from backstation.ui.acquisition import AcquisitionController
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +115,19 @@ def test_record_json_carries_the_health(tmp_path: Path) -> None:
     assert health["problems"] == [absent_force_message(0)]
     assert health["distance_sensor"] == "hcsr04"
     assert absent_force_message(0) in result.stderr
+
+
+def test_record_json_says_when_no_distance_sensor_answers(tmp_path: Path) -> None:
+    code = "import sys; from backstation.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "record", "--port", "sim://?scenario=clean&seed=2&speed=20&distance_sensor=none",
+         "--json", "--db", str(tmp_path / "s.db"), "--duration", "1.0"],
+        capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    health = json.loads(result.stdout)["health"]
+    assert health == {"force_channels_absent": [], "distance_sensor": "none",
+                      "problems": [NO_DISTANCE_MESSAGE]}
+    assert NO_DISTANCE_MESSAGE in result.stderr
 
 
 def test_the_app_names_the_missing_load_cell(qtbot, tmp_path) -> None:

@@ -38,7 +38,7 @@ from .link import (
     LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived,
     StreamResumed, StreamStalled,
 )
-from .protocol.sentences import Hello, absent_force_message
+from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello, absent_force_message
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionWriter, SetRecord
@@ -138,9 +138,12 @@ def health_json(hello: Hello | None, absent_force_channels: tuple[int, ...]) -> 
     """Which sensors the station says answer (docs/protocol.md §3, health): the
     force channels it reported ``ERR,FORCE<n>,absent`` for, with the words a
     maker reads, and its HELLO's distance sensor (``none`` = no echo seen)."""
+    problems = [absent_force_message(ch) for ch in absent_force_channels]
+    if hello is not None and not hello.has_distance:
+        problems.append(NO_DISTANCE_MESSAGE)
     return {"force_channels_absent": list(absent_force_channels),
             "distance_sensor": hello.distance_sensor if hello else None,
-            "problems": [absent_force_message(ch) for ch in absent_force_channels]}
+            "problems": problems}
 
 
 def analysis_config(options: SessionOptions, hello: Hello | None, *,
@@ -392,6 +395,8 @@ class LiveSession:
                                   variant=options.variant, added_load_kg=options.added_load_kg)
         self.device = {"device_id": hello.device_id, "firmware": hello.firmware,
                        "protocol": hello.protocol}
+        if not hello.has_distance:
+            self._say(NO_DISTANCE_MESSAGE)
         if hello.force_rate_hz <= 10:
             self._say(f"the load cells run at {hello.force_rate_hz} SPS: tie the HX711 RATE pin "
                       "high for 80 SPS (rate of force development needs it)")

@@ -288,6 +288,12 @@ FORCE_CHANNEL_NAMES = ("left", "right", "third", "fourth")
 FORCE_DOUT_PINS = ("D5", "D6")
 
 
+# HELLO's distance_sensor "none": the firmware saw no 3 echoes in a row
+# (firmware/arduino/backstation/backstation.ino; the wiring is bs_config.h).
+NO_DISTANCE_MESSAGE = ("no distance sensor answers (the station says none): check the HC-SR04's "
+                       "TRIG (D7) and ECHO (D8) wires, its 5V and GND")
+
+
 def force_status_command(channel: int) -> str:
     """The ERR command word of a channel's health report: ``FORCE<n>``."""
     return f"FORCE{channel}"

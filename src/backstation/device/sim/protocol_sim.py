@@ -8,7 +8,8 @@ Query parameters: ``scenario`` (default ``DEFAULT_SCENARIO``, realistic), ``seed
 ``force_rate_hz`` (the HX711 rate at boot, e.g. 1000 for benchmarks),
 ``distance_rate_hz`` (the HC-SR04 cycle rate, default ~20), ``absent_force`` (HX711s not
 there from boot, e.g. ``1`` or ``0,1``: the station reports them as the firmware does),
-``eeprom`` (``blank`` or ``corrupt``: no calibration record, ERR,EEPROM,… after each HELLO).
+``eeprom`` (``blank`` or ``corrupt``: no calibration record, ERR,EEPROM,… after each HELLO),
+``distance_sensor`` (``none``: no distance sensor answers; HELLO says so).
 
 The station behind a URL lives in a module registry, so closing and
 reopening the same URL reaches the same (persistent) device; its scenario
@@ -96,6 +97,8 @@ def parse_url(url: str) -> tuple[dict, float]:
             kwargs["absent_force"] = tuple(int(c) for c in query.pop("absent_force").split(","))
         if "eeprom" in query:         # blank or corrupt: the station runs on defaults
             kwargs["eeprom"] = query.pop("eeprom")
+        if "distance_sensor" in query:   # none: no distance sensor answers
+            kwargs["distance_sensor"] = query.pop("distance_sensor")
         for name, key, conv in (("boot_offset_us", "boot_offset_us", int),
                                 ("faults", "faults_per_s", float), ("first_seq", "first_seq", int),
                                 ("force_rate_hz", "force_rate_hz", int),

@@ -8,6 +8,7 @@ Transports (``protocol_sim``, ``pty_runner``) map wall-clock time onto it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ class SimulatedStation:
                  boot_offset_us: int = 0, faults_per_s: float | None = None,
                  first_seq: int = 0, force_rate_hz: int | None = None,
                  distance_rate_hz: float | None = None, reference: bool = False,
-                 absent_force: tuple[int, ...] = (), eeprom: str | None = None):
+                 absent_force: tuple[int, ...] = (), eeprom: str | None = None,
+                 distance_sensor: str | None = None):
         self.reference = reference
         # Bench faults of the firmware's health report (docs/protocol.md §3):
         # HX711s that are not there, from boot; ``unplug_load_cell`` for one mid-run.
@@ -77,6 +79,8 @@ class SimulatedStation:
         if distance_rate_hz is not None and not 0 < distance_rate_hz <= 1000:
             raise ValueError(f"distance_rate_hz {distance_rate_hz} outside (0, 1000]")
         self.scenario = scenario if isinstance(scenario, Scenario) else make_scenario(scenario, seed)
+        if distance_sensor is not None:   # a bench fault: "none", no sensor answers
+            self.scenario = dataclasses.replace(self.scenario, distance_sensor=distance_sensor)
         self.seed = int(seed)
         sensor_period_s = self.scenario.distance_period_s or hw.DISTANCE_PERIOD_BY_SENSOR_S.get(
             self.scenario.distance_sensor, hw.DISTANCE_PERIOD_S)
