@@ -227,6 +227,7 @@ def test_thirty_seconds_streamed_exactly_with_sonar_and_commands(tmp_path: Path)
     hx = summary["hx711"]
     assert hx["never_read"] == 0 and hx["read_collisions"] == 0, hx
     assert (hx["sck_high_violations"], hx["power_downs"], hx["wrong_pulse_count"]) == (0, 0, 0), hx
+    assert hx["sck_too_short"] == 0 and hx["sck_high_max_us"] < 5, hx   # datasheet 0.2 us .. 50 us
     assert summary["uart"]["tx_dropped"] == 0
 
     # Every conversion the HX711s made while streaming arrived, in order, bit-exact.

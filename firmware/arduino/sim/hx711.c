@@ -4,6 +4,7 @@
 #define SCK_VIOLATION_US 50
 #define POWER_DOWN_US 60
 #define DOUT_DELAY_US 0.1   /* datasheet T2: DOUT valid 0.1 us after SCK rises */
+#define SCK_MIN_US 0.2      /* datasheet T3/T4: SCK high and low at least 0.2 us */
 
 static avr_cycle_count_t us_to_cycles(hx711_pair_t *h, double us) {
   return (avr_cycle_count_t)(us * (h->avr->frequency / 1e6) + 0.5);
@@ -166,6 +167,7 @@ static void on_sck(avr_irq_t *irq, uint32_t value, void *param) {
   h->sck = level;
   avr_cycle_count_t now = h->avr->cycle;
   if (level) {
+    if (h->sck_fall && now - h->sck_fall < us_to_cycles(h, SCK_MIN_US)) h->sck_too_short++;
     h->sck_rise = now;
     if (!h->powered) return;
     for (int ch = 0; ch < 2; ch++) {
@@ -185,6 +187,8 @@ static void on_sck(avr_irq_t *irq, uint32_t value, void *param) {
     return;
   }
   avr_cycle_count_t high = now - h->sck_rise;
+  h->sck_fall = now;
+  if (high < us_to_cycles(h, SCK_MIN_US)) h->sck_too_short++;
   if (high > h->sck_high_max) h->sck_high_max = high;
   if (high > us_to_cycles(h, SCK_VIOLATION_US)) h->sck_high_violations++;
   if (high > us_to_cycles(h, POWER_DOWN_US)) {
@@ -226,6 +230,7 @@ void hx711_init(hx711_pair_t *h, avr_t *avr, const script_t *script, rate_wiring
 void hx711_after_reset(hx711_pair_t *h) {
   /* The MCU reset releases SCK (low), RATE (input: the line floats low) and the pull-ups. */
   h->sck = false;
+  h->sck_fall = 0;
   h->rate_pin = false;
   h->rate_pin_output = false;
   h->portd = h->ddrd = 0;

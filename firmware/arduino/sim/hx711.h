@@ -2,6 +2,7 @@
  * - a conversion completes every 1/80 or 1/10 s (RATE pin), each chip on its
  *   own oscillator (--osc-ppm: one may tick 3 % faster); DOUT goes low;
  * - each SCK rising edge shifts out one bit, MSB first, valid 0.1 us later;
+ *   SCK must stay high and low at least 0.2 us each (counted if not);
  *   the 25th pulse selects channel A gain 128 for the next conversion and
  *   DOUT goes high again;
  * - SCK high for more than 60 us powers the chip down (it restarts, with the
@@ -69,6 +70,8 @@ typedef struct hx711_pair_t {
   uint64_t rate_changes;
   uint64_t rate_shorts;        /* D9 driven against a RATE pin tied on the board */
   avr_cycle_count_t sck_high_max; /* the longest SCK pulse, in cycles */
+  avr_cycle_count_t sck_fall;
+  uint64_t sck_too_short;      /* SCK high or low < 0.2 us (datasheet T3, T4) */
 } hx711_pair_t;
 
 void hx711_init(hx711_pair_t *h, avr_t *avr, const script_t *script, rate_wiring_t wiring,

@@ -379,7 +379,7 @@ int main(int argc, char **argv) {
          "\"hx711\": {\"rate_hz\": %d, \"conversions\": %llu, \"samples_read\": %llu, "
          "\"never_read\": %llu, \"read_collisions\": %llu, \"sck_high_violations\": %llu, "
          "\"power_downs\": %llu, \"wrong_pulse_count\": %llu, \"rate_changes\": %llu, "
-         "\"rate_shorts\": %llu, \"sck_high_max_us\": %.3f, \"chips\": [%s]}, "
+         "\"rate_shorts\": %llu, \"sck_high_max_us\": %.3f, \"sck_too_short\": %llu, \"chips\": [%s]}, "
          "\"eeprom\": {\"writes\": %llu, \"power_cut\": %s}, "
          "\"hcsr04\": {\"triggers\": %llu, \"short_triggers\": %llu, \"echoes\": %llu, "
          "\"no_echoes\": %llu, \"noise_edges\": %llu}, "
@@ -392,7 +392,8 @@ int main(int argc, char **argv) {
          (unsigned long long)g.hx.read_collisions, (unsigned long long)g.hx.sck_high_violations,
          (unsigned long long)g.hx.power_downs, (unsigned long long)g.hx.wrong_pulse_count,
          (unsigned long long)g.hx.rate_changes, (unsigned long long)g.hx.rate_shorts,
-         (double)g.hx.sck_high_max * 1e6 / g.avr->frequency, chips,
+         (double)g.hx.sck_high_max * 1e6 / g.avr->frequency,
+         (unsigned long long)g.hx.sck_too_short, chips,
          (unsigned long long)g.eeprom_writes, g.power_cut ? "true" : "false",
          (unsigned long long)g.sonar.triggers, (unsigned long long)g.sonar.short_triggers,
          (unsigned long long)g.sonar.echoes, (unsigned long long)g.sonar.no_echoes,
