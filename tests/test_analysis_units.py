@@ -37,7 +37,7 @@ def test_one_deep_reading_on_a_fast_chest_path_is_a_contact():
     """Touch-and-go at two reps a second under a 10 Hz sensor: the chest is at
     the bar for one reading, and the readings on both sides point at it."""
     assert feed_contact([274, 128, 10, 29, 207, 316]) == [(100_000, True), (150_000, False)]
-    assert feed_contact([274, 83, 6, 104, 256, 300])[:1] == [(100_000, True)]
+    assert feed_contact([274, 83, 6, 104, 256, 300]) == [(100_000, True), (150_000, False)]
 
 
 def test_one_near_zero_reading_where_the_chest_is_still_or_elsewhere_is_no_contact():
@@ -583,6 +583,50 @@ def test_without_a_distance_sensor_a_release_before_the_force_rose_drops_the_rep
     assert tracker.rep is not None                      # a pull has begun at 2.5 s
     assert tracker.release(2_400_000) == []             # but the load was off before it
     assert tracker.rep is None and tracker.state == "rest"
+
+
+def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop"):
+    """Feed a force-only tracker steps of (seconds, newtons) after 3 s at
+    rest, one sample at a time; returns the reps as (start s, end s, draft)."""
+    from backstation.analysis.force_reps import ForceOnlyRepTracker
+    from backstation.analysis.history import History
+    levels = [(3.0, rest_n)] + list(steps)
+    force = np.concatenate([np.full(int(round(d * 1e6 / dt_us)), f) for d, f in levels])
+    t = np.arange(force.size, dtype=np.int64) * dt_us
+    forces = History("total_n")
+    forces.extend(t, force)
+    tracker = ForceOnlyRepTracker(forces, 0, settle=False, load_threshold_n=100.0)
+    drafts = []
+    for i, (ti, fi) in enumerate(zip(t.tolist(), force.tolist())):
+        forces.see(i + 1)
+        drafts += tracker.on_force(ti, fi, None)
+    drafts += getattr(tracker, end)(int(t[-1]))
+    return [(d.t_start_us / 1e6, d.t_end_us / 1e6, d) for d in drafts]
+
+
+PULL, TOP, BRAKE = (0.4, 720.0), (0.3, 450.0), (0.3, 700.0)
+
+
+def test_without_a_distance_sensor_a_hold_at_the_top_then_a_dip_is_the_same_rep():
+    """A squeeze at the hang's force settles, but the dip of the lowering
+    after it shows the rep was not over: one rep, ending after the braking."""
+    reps = _force_only_steps([PULL, TOP, (1.0, 600.0), (0.3, 540.0), BRAKE, (3.0, 600.0)])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 5.3)]
+    assert reps[0][2].lockout
+
+
+def test_without_a_distance_sensor_touch_and_go_after_a_hold_splits_where_the_pull_rose():
+    reps = _force_only_steps([PULL, TOP, (1.0, 600.0), (0.3, 540.0), (0.3, 700.0), TOP,
+                              (3.0, 600.0)])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 5.0), (5.0, 5.6)]
+
+
+def test_without_a_distance_sensor_ending_during_the_next_pull_keeps_the_rep_before():
+    reps = _force_only_steps([PULL, TOP, (0.4, 600.0), PULL])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 3.7)]
+    released = _force_only_steps([PULL, TOP, (0.4, 600.0), PULL], end="release")
+    assert [(round(a, 1), round(b, 1), d.released) for a, b, d in released] == \
+        [(3.0, 3.7, False), (4.1, 4.5, True)]
 
 
 def test_without_a_distance_sensor_any_cut_of_the_stream_gives_the_same_reps():

@@ -311,9 +311,9 @@ def test_no_rep_is_reported_that_lasts_less_than_a_quarter_second():
 
 
 def test_a_pull_start_found_between_two_samples_stays_between_them():
-    """Session 261 (the project's simulator, a hang creeping down 30 mm): the
-    start of a pull was interpolated between two samples both under the onset
-    threshold and landed 80 s later, so every rep after it was dropped."""
+    """Session 261 (the project's simulator, a hang creeping down 30 mm): a
+    pull's start interpolated past the sample over the onset threshold would
+    land in the future and drop every rep after it."""
     from backstation.validation.randomise import generate_session
     from backstation.validation.score import judged_reps, match, run_judge
     session = generate_session(261)

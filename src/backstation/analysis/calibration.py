@@ -9,8 +9,8 @@ Three sources, latest wins for samples after its ``t_from_us``:
   tare stays as the maker set it.
 A channel with no calibration yet gives no force (its samples are counted
 as uncalibrated, never guessed). A scale the protocol would refuse (not
-finite, or under 0.0001 counts per newton: forces beyond any load cell) is
-refused here too (``ValueError``).
+finite, or of magnitude under 0.0001 counts per newton: forces beyond any
+load cell) is refused here too (``ValueError``).
 """
 
 from __future__ import annotations

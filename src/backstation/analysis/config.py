@@ -31,6 +31,11 @@ RFD_WINDOW_S = 0.05            # RFD = steepest force rise over this window in t
 FORCE_ONLY_RISE_SHARE = 0.10   # no distance sensor: a pull raises the force by 10 % of rest
 
 
+def onset_margin_n(rest_n: float) -> float:
+    """How far over its rest level the force must rise for a pull to have begun."""
+    return max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * rest_n)
+
+
 @dataclass
 class AnalysisConfig:
     body_mass_kg: float | None = None

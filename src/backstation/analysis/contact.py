@@ -52,7 +52,8 @@ class ContactDetector:
     readings before it and the line through the two after it both reach the
     threshold by its time. A stray near-zero reading (a sleeve, a
     hand) where the chest is still or passing elsewhere has no such path; it
-    is decided two readings late, then broken at the next reading."""
+    is decided two readings late, then broken at the next reading (which
+    itself counts toward no new contact)."""
 
     contact_mm: float
     hysteresis_mm: float = CONTACT_HYSTERESIS_MM
@@ -86,6 +87,11 @@ class ContactDetector:
             self._run = 0
             return self._run_start_us
         return None
+
+    def forget_path(self) -> None:
+        """The stream broke: readings on both sides of the gap make no path
+        (a one-reading contact under way is broken where it was)."""
+        self._recent.clear()
 
     def _remember(self, t_us: int, gap_mm: float) -> None:
         self._recent.append((t_us, float(gap_mm)))

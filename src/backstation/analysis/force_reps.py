@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import (
-    FORCE_ONLY_RISE_SHARE, ONSET_MARGIN_N, ONSET_MARGIN_SHARE, AnalysisConfig,
-)
+from .config import FORCE_ONLY_RISE_SHARE, AnalysisConfig, onset_margin_n
 from .history import History
 from .reps import FIRST_REP_SETTLE_S, RepDraft
 
 REST_WINDOW_S = 2.0
 REST_WINDOW_US = int(REST_WINDOW_S * 1e6)
 REST_LAG_US = 300_000       # the rest window ends this long before the sample: a pull may sag first
-SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
+GET_ON_SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
 LOW_SHARE = 0.15            # a top: the force this share under rest ...
 LOW_MIN_US = 80_000         # ... for this long (a shorter dip is a jolt)
 SETTLE_BAND_SHARE = 0.10    # the episode ends back within this share of rest ...
@@ -51,7 +49,7 @@ class ForceOnlyRepTracker:
         self.forces = forces
         self.load_threshold_n = load_threshold_n
         self.state = "rest"
-        self._lo_us = set_start_us + (SETTLE_US if settle else 0)
+        self._lo_us = set_start_us + (GET_ON_SETTLE_US if settle else 0)
         self._base = 0.0
         self._margin = 0.0
         self._open: RepDraft | None = None
@@ -74,8 +72,8 @@ class ForceOnlyRepTracker:
         self._at_rest_us = 0                    # the last sample at the rest level
         self._in_high = False
         self._hang: tuple[int, int] | None = None       # after the top, a still hang: from, to
-        self._cut_us: tuple[int, int] | None = None     # after the top, where the rep ends and the next begins
-        self._cut_anchored = False              # ... found after a still hang: later highs keep it
+        self._split_us: tuple[int, int] | None = None     # after the top, where the rep ends and the next begins
+        self._split_anchored = False              # ... found after a still hang: later highs keep it
         self._low_from: int | None = None       # the low (or dip) under way: since
         self._band_from: int | None = None      # back in the settle band since
 
@@ -84,12 +82,12 @@ class ForceOnlyRepTracker:
     def _rest_from_us(self, t_us: int) -> int:
         """Where the rest window of sample ``t_us`` begins: the last
         ``REST_WINDOW_S``, not before ``_lo_us`` and not before
-        ``SETTLE_US`` after the last sample with the load off."""
+        ``GET_ON_SETTLE_US`` after the last sample with the load off."""
         lo = max(self._lo_us, t_us - REST_WINDOW_US)
-        t, force = self.forces.column("total_n", max(self._lo_us, lo - SETTLE_US), t_us)
+        t, force = self.forces.column("total_n", max(self._lo_us, lo - GET_ON_SETTLE_US), t_us)
         off = np.flatnonzero(force <= self.load_threshold_n)
         if off.size:
-            lo = max(lo, int(t[off[-1]]) + SETTLE_US)
+            lo = max(lo, int(t[off[-1]]) + GET_ON_SETTLE_US)
         return lo
 
     def _rest_level(self, t_us: int) -> float | None:
@@ -98,7 +96,7 @@ class ForceOnlyRepTracker:
 
     def _begin(self, t_confirm_us: int, base: float) -> None:
         self._base = base
-        self._margin = max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
+        self._margin = onset_margin_n(base)
         t, cols = self.forces.window(self._lo_us, t_confirm_us)
         below = np.nonzero(cols["total_n"] <= base + self._margin)[0]
         start = int(t[below[-1]]) if below.size else t_confirm_us
@@ -123,18 +121,8 @@ class ForceOnlyRepTracker:
         base = self._base
         if force_n <= base + self._margin:
             self._at_rest_us = t_us
-        # a high after the rep's top: the next pull may start where it rose
-        if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
-            if self._has_top and not self._in_high:
-                if self._hang is not None:          # a pull after a still hang
-                    self._cut_us = (self._hang[0], self._rise_from(self._hang, t_us))
-                    self._hang, self._cut_anchored = None, True
-                elif not self._cut_anchored:        # touch-and-go: the latest rise
-                    self._cut_us = (self._at_rest_us, self._at_rest_us)
-            self._in_high = True
-        else:
-            self._in_high = False
-        # a low: a top once it has lasted
+        # a low: a top once it has lasted (first: a top ending on this very
+        # sample makes a rise over the line on it a rise after the top)
         if force_n < base * (1 - LOW_SHARE):
             if self._low_from is None:
                 self._low_from = t_us
@@ -143,6 +131,18 @@ class ForceOnlyRepTracker:
             self._low_from = None
             if lasted:
                 out += self._on_top()
+        # a high after the rep's top: the next pull may start where it rose
+        if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
+            if self._has_top and not self._in_high:
+                if self._hang is not None:          # a pull after a still hang
+                    self._split_us = (self._hang[0], self._rise_from(self._hang, t_us))
+                    self._hang, self._split_anchored = None, True
+                elif not self._split_anchored:      # touch-and-go: the latest rise
+                    rose = self._at_rest_us or t_us
+                    self._split_us = (rose, rose)
+            self._in_high = True
+        else:
+            self._in_high = False
         # back to rest: settled in the band
         if abs(force_n - base) <= SETTLE_BAND_SHARE * base:
             if self._band_from is None:
@@ -186,7 +186,7 @@ class ForceOnlyRepTracker:
         base = self._base
         if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):   # a pull, or the braking of a lowering
             if self._low_from is not None and self._lasted(t_us, DIP_MIN_US):
-                self._reopen()                              # braking straight out of the dip
+                self._reopen(t_us)                          # braking straight out of the dip
                 return self.on_force(t_us, force_n, None)
             level = self._rest_level(t_us)
             self._begin(t_us, level if level is not None else base)
@@ -199,17 +199,18 @@ class ForceOnlyRepTracker:
             lasted = self._lasted(t_us, DIP_MIN_US)
             self._low_from = None
             if lasted:                                      # lowering from the hold, braked
-                self._reopen()
+                self._reopen(t_us)
                 return []
         if t_us - self._settled_us >= PENDING_US:
             return self._report_pending()
         return []
 
-    def _reopen(self) -> None:
-        """The settle was a hold at the top: the rep goes on."""
+    def _reopen(self, t_us: int) -> None:
+        """The settle was a hold at the top: the rep goes on (the dip ended
+        at ``t_us``)."""
         self._open, self._pending = self._pending, None
         self._reset_episode_marks()
-        self._has_top, self.state = True, "episode"
+        self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
 
     def _report_pending(self) -> list[RepDraft]:
         rep, self._pending = self._pending, None
@@ -223,12 +224,12 @@ class ForceOnlyRepTracker:
         if not self._has_top:
             self._has_top = True
             return self._report_pending()       # a top of its own: the rep before is over
-        if self._cut_us is None:
+        if self._split_us is None:
             return []
-        rep, (t_end, t_next) = self._open, self._cut_us
+        rep, (t_end, t_next) = self._open, self._split_us
         rep.t_end_us, rep.lockout = max(t_end, rep.t_start_us), True
         self._open = RepDraft(t_next, base_n=self._base)
-        self._cut_us, self._hang, self._cut_anchored = None, None, False
+        self._split_us, self._hang, self._split_anchored, self._back = None, None, False, False
         return [rep]
 
     def _rise_from(self, hang: tuple[int, int], t_us: int) -> int:
@@ -254,27 +255,35 @@ class ForceOnlyRepTracker:
         _, force = self.forces.column("total_n", t_us - span_us, t_us)
         return bool(force.size) and float(force.max() - force.min()) <= SETTLE_STILL_SHARE * self._base
 
-    def _close_open(self, t_end_us: int, *, alone: str, top: bool | None = None) -> list[RepDraft]:
-        """The episode is over at ``t_end_us``. The open rep ends there if it
-        had its top (``top`` overrides that); if not, ``alone`` says what it
-        is: "drop", "released" (a pull let go), "cut" (the stream broke). A
-        rep waiting in ``_pending`` is over."""
+    def _close_open(self, t_end_us: int, *, cause: str, top: bool | None = None) -> list[RepDraft]:
+        """The episode is over at ``t_end_us``. A rep waiting in ``_pending``
+        is over. A split found after a still hang (the next pull rose, its top
+        not come yet) ends the open rep there, and the pull after it is the
+        open rep now, without a top. The open rep ends at ``t_end_us``: a rep
+        if it had its top (``top`` overrides that); if not, ``cause`` says
+        what it is: "drop", "released" (a pull let go), "cut" (the stream
+        broke)."""
         # no top of its own after a rep: the braking of that rep (unless the
         # stream broke: then it may as well be a pull cut short)
-        braking = self._pending is not None and not self._has_top and alone != "cut"
+        braking = self._pending is not None and not self._has_top and cause != "cut"
         done = self._report_pending()
         rep, had_top, back = self._open, self._has_top if top is None else top, self._back
+        split = self._split_us if self._split_anchored else None
         self._reset_episode()
         self._lo_us = max(self._lo_us, t_end_us)
         self.state = "rest"
         if rep is None or braking:           # nothing open, or the braking of the rep before
             return done
+        if had_top and split is not None:
+            rep.t_end_us, rep.lockout = max(split[0], rep.t_start_us), True
+            done.append(rep)
+            rep, had_top, back = RepDraft(split[1], base_n=rep.base_n), False, False
         rep.t_end_us = max(t_end_us, rep.t_start_us)
-        if alone == "released" and not back and self._rose(rep, t_end_us):
+        if cause == "released" and not back and self._rose(rep, t_end_us):
             rep.released = True             # let go before the force came back from the top
         elif had_top:
             rep.lockout = True
-        elif alone == "cut":
+        elif cause == "cut":
             rep.cut = True
         else:
             return done
@@ -324,16 +333,14 @@ class ForceOnlyRepTracker:
         (``_rest_from_us``)."""
         if self.state == "rest":
             return []
-        out = self._close_open(t_below_us, alone="released")
-        self._lo_us = max(self._lo_us, t_below_us)
-        return out
+        return self._close_open(t_below_us, cause="released")
 
     def cut(self, t_last_us: int) -> list[RepDraft]:
         """The stream broke mid-set (a data gap): the open rep is a dropout."""
         if self.state == "rest":
             return []
         rep = self._open
-        out = self._close_open(t_last_us, alone="cut")
+        out = self._close_open(t_last_us, cause="cut")
         if out and out[-1] is rep:             # cut before it settled, top or not
             rep.cut, rep.lockout = True, False
         return out
@@ -345,5 +352,7 @@ class ForceOnlyRepTracker:
         it is dropped (still pulling, at the top, or lowering)."""
         if self.state == "rest":
             return []
-        back = self._has_top and self._cut_us is not None and self._band_from is not None
-        return self._close_open(self._band_from if back else t_last_us, alone="drop", top=back)
+        if self._has_top and self._split_anchored:      # the next pull had begun: the rep before stands
+            return self._close_open(t_last_us, cause="drop")
+        back = self._has_top and self._split_us is not None and self._band_from is not None
+        return self._close_open(self._band_from if back else t_last_us, cause="drop", top=back)

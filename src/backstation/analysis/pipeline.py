@@ -365,6 +365,7 @@ class AnalysisPipeline:
             self._segmenter.reset()
         self.forces.clear()
         self.gaps.clear()
+        self._contact.forget_path()
         self._prev_force = None
 
     def _on_distance(self, t: int, gap_mm: int) -> None:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import (
-    END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_MARGIN_N, ONSET_MARGIN_SHARE, ONSET_WINDOW_S,
+    END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, onset_margin_n,
 )
 from .history import History
 from .levels import HangReference, RecentHigh
@@ -217,9 +217,10 @@ class RepTracker:
                     self._fall_mm, self._fall_t_us = high, t_us
                 self._high_at_start = self._loaded_readings <= 2 or still_falling
             self._track_leave(t_us, gap_mm, high, self._high.mm)
-        if self._resumed_us is not None and self.state == "bottom" and loaded:
+        if self._resumed_us is not None:     # the first two readings after a stream gap
             ref = self.reference_mm
-            if ref is not None and gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref:
+            if self.state == "bottom" and loaded and ref is not None \
+                    and gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref:
                 # The stream came back with the chest closing in on the bar,
                 # above the hang: a pull began in the gap. It falls from the
                 # hang (no getting on to follow), and no reading saw its start.
@@ -337,7 +338,7 @@ class RepTracker:
             hang = force[(t >= t[0] + REST_SKIP_US) & (t <= scan_to - REST_BEFORE_LEAVE_US)]
             if hang.size and t[-1] - t[0] >= REST_MIN_US:
                 base = float(np.median(hang))
-            threshold = base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)
+            threshold = base + onset_margin_n(base)
             i = self._onset_index(t, force, threshold, scan_to)
             start = int(t[i])
             if i + 1 < force.size and force[i + 1] > force[i] and force[i] <= threshold:
@@ -483,7 +484,7 @@ class RepTracker:
         if self.state == "up":
             _, force = self.forces.column("total_n", self.rep.t_start_us, t_below_us)
             base = self.rep.base_n
-            if not (force.size and force.max() > base + max(ONSET_MARGIN_N, ONSET_MARGIN_SHARE * base)):
+            if not (force.size and force.max() > base + onset_margin_n(base)):
                 self.rep, self.state = None, "bottom"
                 return []
             if self._past_hang:          # the body has dropped already
