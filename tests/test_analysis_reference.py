@@ -151,3 +151,17 @@ def test_bulk_and_one_by_one_agree_on_the_simulated_station(scenario, force_rate
     config = AnalysisConfig(body_mass_kg=station.truth.body_mass_kg,
                             force_rate_hz=float(force_rate_hz or 80))
     assert_twins_agree((force, dist), cals, config, 2, np.random.default_rng(7))
+
+
+@pytest.mark.parametrize("seed", [5, 39, 290])
+def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_model(seed):
+    """Holds at the top, dips, touch-and-go and stream gaps without a distance
+    sensor: every state of the force-only tracker meets the bulk path."""
+    from backstation.validation.randomise import generate_session
+    session = generate_session(seed)
+    assert "sensor_none" in session.tags
+    force = ForceBlock.concat([f for f, _ in session.chunks], session.channels)
+    cals = [(c, off, scale, None) for c, off, scale in session.calibration]
+    config = AnalysisConfig(**session.config)
+    assert_twins_agree((force, DistanceBlock.empty()), cals, config, session.channels,
+                       np.random.default_rng(seed))
