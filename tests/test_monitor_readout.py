@@ -7,30 +7,38 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from backstation.analysis.calibration import ForceCalibration
 from backstation.monitor import LiveReadout
 from backstation.protocol.stream import StreamStats
 from backstation.samples import DistanceBlock, ForceBlock
 
 
-class _Cal:
-    def __init__(self, counts_per_newton: float):
-        self.counts_per_newton = counts_per_newton
-
-    def newtons(self, raw: int) -> float:
-        return raw / self.counts_per_newton
-
-
-def test_force_from_a_degenerate_calibration_is_shown_as_dashes():
-    link = SimpleNamespace(calibration={0: _Cal(5e-324)}, stats=StreamStats(), last_stat=None,
+def _readout_line(calibration: ForceCalibration, raw=(100, 200), t_us=10) -> str:
+    link = SimpleNamespace(calibration={}, stats=StreamStats(), last_stat=None,
                            state=SimpleNamespace(value="STREAMING"))
-    force = ForceBlock(np.array([1], np.uint16), np.array([10], np.int64),
-                       np.array([[100, 200]], np.int32), np.array([0.0]))
+    session = SimpleNamespace(link=link, judge=SimpleNamespace(calibration=calibration))
+    force = ForceBlock(np.array([1], np.uint16), np.array([t_us], np.int64),
+                       np.array([raw], np.int32), np.array([0.0]))
     distance = DistanceBlock(np.zeros(0, np.uint16), np.zeros(0, np.int64),
                              np.zeros(0, np.int32), np.zeros(0))
     out = io.StringIO()
-    LiveReadout(out, clock=lambda: 100.0).update(SimpleNamespace(link=link),
-                                                 SimpleNamespace(force=force, distance=distance,
-                                                                 analysis=[]))
-    line = out.getvalue()
-    assert "L      -- N" in line and "R      -- N" in line and "total      -- N" in line
+    LiveReadout(out, clock=lambda: 100.0).update(session, SimpleNamespace(
+        force=force, distance=distance, analysis=[]))
+    return out.getvalue()
+
+
+def test_force_of_an_uncalibrated_channel_is_shown_as_dashes():
+    cal = ForceCalibration(2)
+    cal.set(1, 0, 0.0001)                     # the largest forces a scale may give
+    line = _readout_line(cal, raw=(100, 8388607))
+    assert "L      -- N" in line and "total      -- N" in line
     assert "inf" not in line.lower() and "nan" not in line.lower()
+
+
+def test_readout_shows_the_sessions_calibration_with_its_software_tare():
+    cal = ForceCalibration(2)
+    cal.set(0, 0, 2.0)
+    cal.set(1, 0, 2.0)
+    cal.tare(0, 100, t_from_us=5)             # the device never heard of this zero
+    line = _readout_line(cal, raw=(300, 300), t_us=10)
+    assert "L   100.0 N" in line and "R   150.0 N" in line and "total   250.0 N" in line

@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from backstation.export import export_session, newtons
+from backstation.analysis.calibration import ForceCalibration
+from backstation.export import export_session
 from backstation.replay import Replay
 from backstation.storage import CalibrationRecord, Database
 
@@ -88,7 +89,8 @@ def test_newtons_apply_each_calibration_from_its_time_on():
     raw = np.array([[1100], [1100], [1100]], dtype=np.int32)
     t = np.array([0, 1000, 2000], dtype=np.int64)
     cals = [cal(0, 100, 10.0, None), cal(0, 600, 10.0, 1000)]
-    assert newtons(raw, t, 1, cals)[:, 0].tolist() == [100.0, 100.0, 50.0]
+    newtons = ForceCalibration.from_records(1, cals).newtons(raw, t)
+    assert newtons[:, 0].tolist() == [100.0, 100.0, 50.0]
 
 
 def test_exported_contact_flags_match_the_contacts_a_replay_finds(recorded, tmp_path):

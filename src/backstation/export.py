@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import csvformat
+from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
 from .session import CONTACT_EVENT
 from .storage import CalibrationRecord, Database, SessionInfo
@@ -33,26 +34,6 @@ REP_COLUMNS = ("set", "rep", "valid", "reason", "t_start_s", "t_end_s", "peak_fo
 
 class ExportCancelled(Exception):
     pass
-
-
-def newtons(raw: np.ndarray, t_device_us: np.ndarray, channels: int,
-            calibrations: list[CalibrationRecord]) -> np.ndarray:
-    """Force per channel (N) with the calibration in force at each sample;
-    NaN where a channel had none yet."""
-    out = np.full(raw.shape, np.nan)
-    for ch in range(channels):
-        cals = [c for c in calibrations if c.channel == ch]
-        starts = np.array([-(1 << 62) if c.t_device_us is None else c.t_device_us
-                           for c in cals], dtype=np.int64)
-        order = np.argsort(starts, kind="stable")
-        starts = starts[order]
-        offsets = np.array([cals[i].offset_counts for i in order], dtype=float)
-        scales = np.array([cals[i].counts_per_newton for i in order], dtype=float)
-        # A calibration applies to samples strictly after its t_from.
-        idx = np.searchsorted(starts, t_device_us, side="left") - 1
-        ok = idx >= 0
-        out[ok, ch] = (raw[ok, ch] - offsets[idx[ok]]) / scales[idx[ok]]
-    return out
 
 
 def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -127,7 +108,8 @@ def _write_samples(f, data: _SessionData, progress) -> None:
     n = len(force)
     if n == 0:
         return
-    force_n = newtons(force.raw, force.t_device_us, channels, data.calibrations)
+    force_n = ForceCalibration.from_records(channels, data.calibrations).newtons(
+        force.raw, force.t_device_us)
     t_s = (force.t_device_us - data.t0_us) / 1e6
     total = force_n.sum(axis=1)
     gap_mm = _nearest_gap(force.t_device_us, distance)

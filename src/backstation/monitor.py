@@ -36,10 +36,9 @@ class LiveReadout:
         for event in step.analysis:
             self._announce(event)
         if len(force):
-            cal = link.calibration
-            last = force.raw[-1]
-            self._force_n = [cal[ch].newtons(int(last[ch])) if ch in cal else float("nan")
-                             for ch in range(force.channels)]
+            # The session's calibration (device CAL, overrides, software tares), as judged.
+            newest = session.judge.calibration.newtons(force.raw[-1:], force.t_device_us[-1:])
+            self._force_n = [float(n) for n in newest[0]]
         if len(distance):
             self._gap_mm = int(distance.gap_mm[-1])
         now = self._clock()

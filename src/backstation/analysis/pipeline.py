@@ -189,7 +189,8 @@ class AnalysisPipeline:
             self._pend_d.append(_slice_distance(dist, nd))
         if nf == 0 and nd == 0:
             return
-        newtons = self._newtons(force, nf) if nf else np.empty((0, self.channels))
+        newtons = (self.calibration.newtons(force.raw[:nf], f_t[:nf]) if nf
+                   else np.empty((0, self.channels)))
         raw = force.raw[:nf] if nf else np.empty((0, self.channels), np.int32)
         gap_mm = dist.gap_mm[:nd] if nd else np.empty(0, np.int32)
         batch = merge(f_t[:nf], newtons, raw, d_t[:nd], gap_mm, self._done_us)
@@ -307,20 +308,6 @@ class AnalysisPipeline:
         self._raw.see(n + 1)
         self._on_force(t, total)
         cur.seg_from = n + 1
-
-    def _newtons(self, force: ForceBlock, n: int) -> np.ndarray:
-        t = force.t_device_us[:n]
-        out = np.full((n, self.channels), np.nan)
-        t_first = int(t.min()) if n else 0
-        for c in range(self.channels):
-            raw = force.raw[:n, c].astype(float)
-            for entry in self.calibration._entries[c]:
-                if n and entry.t_from_us < t_first:      # the whole block
-                    out[:, c] = (raw - entry.offset_counts) / entry.counts_per_newton
-                    continue
-                mask = t > entry.t_from_us
-                out[mask, c] = (raw[mask] - entry.offset_counts) / entry.counts_per_newton
-        return out
 
     def _on_force(self, t: int, total: float) -> None:
         """One force sample that may change something (``_quiet_run`` takes the rest)."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...export import newtons
 from ...replay import Replay
 from ...storage import Database, RepRecord, SessionInfo, SetRecord
 
@@ -38,7 +37,8 @@ def load_session(db: Database, session_id: int) -> LoadedSession:
     force, distance = replay.force, replay.distance
     firsts = [int(b.t_device_us[0]) for b in (force, distance) if len(b)]
     t0_us = replay.judge.t0_us if replay.judge.t0_us is not None else min(firsts, default=0)
-    force_n = newtons(force.raw, force.t_device_us, force.channels, replay.calibrations)
+    # The calibration the replay applied: the stored rows, as the judge took them.
+    force_n = replay.judge.calibration.newtons(force.raw, force.t_device_us)
     gap_mm = distance.gap_mm.astype(float)
     gap_mm[gap_mm < 0] = np.nan
     end_us = max((int(b.t_device_us[-1]) for b in (force, distance) if len(b)), default=t0_us)

@@ -72,7 +72,7 @@ class SessionBuffers:
                 return
             self.t0_us = min(firsts)
         if len(force):
-            newtons = _newtons(force, calibration)
+            newtons = calibration.newtons(force.raw, force.t_device_us)
             ok = ~np.isnan(newtons).any(axis=1)
             self.uncalibrated_samples += int((~ok).sum())
             if ok.any():
@@ -121,21 +121,3 @@ class SessionBuffers:
         i = int(np.searchsorted(t, t[-1] - seconds, "left"))
         gaps = self.gap_mm.view()[i:]
         return gaps[~np.isnan(gaps)].copy()
-
-
-def _newtons(force: ForceBlock, calibration: ForceCalibration) -> np.ndarray:
-    """Each sample with the calibration in force at its time (usually one per block)."""
-    t = force.t_device_us
-    out = np.full((len(force), force.channels), np.nan)
-    for c in range(min(force.channels, calibration.channels)):
-        first, last = calibration.at(c, int(t[0])), calibration.at(c, int(t[-1]))
-        raw = force.raw[:, c].astype(np.float64)
-        if first is last:
-            if first is not None:
-                out[:, c] = (raw - first.offset_counts) / first.counts_per_newton
-            continue
-        for i, t_us in enumerate(t.tolist()):
-            entry = calibration.at(c, t_us)
-            if entry is not None:
-                out[i, c] = (raw[i] - entry.offset_counts) / entry.counts_per_newton
-    return out
