@@ -85,7 +85,7 @@ def test_opening_a_session_plots_its_curves_and_shows_the_stored_reps(qtbot, rec
     assert [view.rep_model.rep_at(i) for i in range(view.rep_model.rowCount())] == reps
     results = [view.rep_model.index(i, 2).data() for i in range(view.rep_model.rowCount())]
     assert results == [rep_result(r) for r in reps]
-    assert any(r.startswith("no-rep: ") for r in results)
+    assert any(r.startswith("✗ ") for r in results)
     # a shaded span and a label per rep, plus the contact line and contact spans
     assert view.plot.marker_count() >= 2 * len(reps) + 1
     assert "Set 1:" in view.set_summary.text()

@@ -69,7 +69,7 @@ def test_reps_are_counted_as_the_scenario_truth_shown_in_the_table_and_saved(qtb
     assert model.rowCount() == len(truth.reps)
     results = [model.data(model.index(row, 1)) for row in range(model.rowCount())]
     assert sum(text.startswith("✓") for text in results) == truth.valid_reps
-    assert any("no contact" in text for text in results)
+    assert any("chest did not touch" in text for text in results)
 
     with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as saved:
         window.controller.disconnect()
@@ -226,4 +226,4 @@ def test_the_rep_table_shows_eight_reps_and_the_latest_and_a_no_rep_says_why_on_
     assert table.columnWidth(1) >= table.sizeHintForColumn(1) and "dropout" in result.data()
     live._on_rep_completed(Rep(set_index=1, index=11, valid=False, reason="no_contact",
                                t_start_us=40_000_000, t_end_us=42_000_000))
-    assert live.counter.flash_text == "✗ NO CONTACT"
+    assert live.counter.flash_text == "✗ CHEST DID NOT TOUCH"

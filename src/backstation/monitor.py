@@ -9,6 +9,7 @@ import time
 from typing import TextIO
 
 from .analysis import RepCompleted, SetEnded, SetStarted
+from .vocabulary import METRICS, metric_name, verdict_text
 
 REDRAW_INTERVAL_S = 0.5
 
@@ -55,11 +56,11 @@ class LiveReadout:
             text = f"set {event.set_index} started"
         elif isinstance(event, RepCompleted):
             rep = event.rep
-            verdict = {True: "GOOD", False: f"NO REP ({rep.reason})", None: "rep (contact unknown)"}
-            text = (f"  rep {rep.index}: {verdict[rep.valid]}  "
-                    f"peak {number(rep.peak_force_n, '.0f')} N  "
-                    f"range {number(rep.rom_mm, '.0f')} mm  "
-                    f"squeeze {number(rep.top_hold_s, '.1f')} s")
+            text = (f"  rep {rep.index}: {verdict_text(rep.valid, rep.reason)}  "
+                    + "  ".join(f"{metric_name(key).lower()} "
+                                f"{number(getattr(rep, key), spec)} {METRICS[key].unit}"
+                                for key, spec in (("peak_force_n", ".0f"), ("rom_mm", ".0f"),
+                                                  ("top_hold_s", ".1f"))))
         elif isinstance(event, SetEnded):
             text = (f"set {event.set.index} done: {event.set.valid_reps} good, "
                     f"{event.set.no_reps} no-reps")

@@ -5,13 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...storage import RepRecord, SetRecord
-
-REASON_TEXT = {
-    "no_contact": "chest did not touch",
-    "no_lockout": "arms not straight",
-    "bar_released": "bar released",
-    "sensor_dropout": "sensor dropout",
-}
+from ...vocabulary import metric_header, verdict_label
 
 # (header, metric key or attribute, format). Headers are two lines, the unit
 # under the name, so a column is as wide as its numbers, not as its title.
@@ -19,21 +13,15 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("Set", "set_index", "{:d}"),
     ("Rep", "rep_index", "{:d}"),
     ("Result", "result", "{}"),
-    ("Peak\nN", "peak_force_n", "{:.0f}"),
-    ("Peak\n% BM", "peak_force_pct_bm", "{:.0f}"),
-    ("ROM\nmm", "rom_mm", "{:.0f}"),
-    ("Velocity\nm/s", "mean_concentric_velocity_m_s", "{:.2f}"),
-    ("Hold\ns", "top_hold_s", "{:.2f}"),
-    ("Left/right\n%", "asymmetry_pct", "{:.0f}"),
+    *((metric_header(key), key, fmt) for key, fmt in (
+        ("peak_force_n", "{:.0f}"), ("peak_force_pct_bm", "{:.0f}"), ("rom_mm", "{:.0f}"),
+        ("mean_concentric_velocity_m_s", "{:.2f}"), ("top_hold_s", "{:.2f}"),
+        ("asymmetry_pct", "{:.0f}"))),
 )
 
 
 def rep_result(rep: RepRecord) -> str:
-    if rep.valid is None:
-        return "contact unknown"
-    if rep.valid:
-        return "valid"
-    return "no-rep: " + REASON_TEXT.get(rep.reason or "", rep.reason or "?")
+    return verdict_label(rep.valid, rep.reason)
 
 
 def asymmetry_text(pct: float) -> str:

@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
+from ...vocabulary import VERDICT_MARK
 from .loading import LoadedSession
 from .rep_model import rep_result
 
@@ -32,8 +33,7 @@ LABEL_GAP_PX = 6
 def rep_label(rep) -> str:
     """Short enough to sit above its own rep: the number and a tick or cross
     (shape as well as colour, for colour-blind eyes)."""
-    mark = "?" if rep.valid is None else ("✓" if rep.valid else "✗")
-    return f"{rep.rep_index} {mark}"
+    return f"{rep.rep_index} {VERDICT_MARK[rep.valid]}"
 
 
 def rep_tooltip(rep) -> str:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from ...analysis import Rep
 from .. import theme
-from .rep_table import REASON_TEXT
+from ...vocabulary import metric_name, verdict_label
 
 FLASH_MS = 2000
 LAST_REP_COLUMNS = 3        # 3 x 2 rather than 2 x 3: one row less, more room for the table
@@ -60,7 +60,7 @@ class RepCounterView(QWidget):
         self._count.setStyleSheet(f"color: {theme.VALID};")
         self._no_reps = QLabel()
         self._no_reps.setFont(theme.font(1.6, bold=True))
-        # A no-rep's reason is the verdict ("✗ NO CONTACT"): one line, the
+        # A no-rep's reason is the verdict ("✗ CHEST DID NOT TOUCH"): one line, the
         # red and the cross say "no rep" already.
         self._flash = FitLabel(2.2)
         self._set_label = QLabel("waiting for a set")
@@ -109,13 +109,11 @@ class RepCounterView(QWidget):
     def add_rep(self, rep: Rep) -> None:
         if rep.valid:
             self.valid_reps += 1
-            self._flash.setText("✓ GOOD REP")
             self._flash.setStyleSheet(f"color: {theme.VALID};")
         else:
             self.no_reps += 1
-            reason = REASON_TEXT.get(rep.reason or "", rep.reason or "contact unknown")
-            self._flash.setText(f"✗ {reason.upper()}")
             self._flash.setStyleSheet(f"color: {theme.NO_REP};")
+        self._flash.setText(verdict_label(rep.valid, rep.reason).upper())
         self._flash_timer.start()
         self._show_counts()
 
@@ -131,10 +129,10 @@ class RepCounterView(QWidget):
 class LastRepView(QWidget):
     """The last rep's metrics, big enough to read between reps."""
 
-    FIELDS = [
-        ("peak", "Peak force"), ("pct", "% body mass"), ("asym", "Left/right"),
-        ("rom", "Range"), ("vel", "Pull speed"), ("hold", "Squeeze"),
-    ]
+    FIELDS = [(key, metric_name(metric)) for key, metric in (
+        ("peak", "peak_force_n"), ("pct", "peak_force_pct_bm"), ("asym", "asymmetry_pct"),
+        ("rom", "rom_mm"), ("vel", "mean_concentric_velocity_m_s"), ("hold", "top_hold_s"),
+    )]
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

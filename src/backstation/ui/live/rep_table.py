@@ -7,20 +7,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ...analysis import Rep
+from ...vocabulary import REASON_TEXT, metric_header, verdict_label
 from .. import theme
 
-REASON_TEXT = {
-    "no_contact": "no contact", "no_lockout": "no lockout", "bar_released": "bar released",
-    "sensor_dropout": "sensor dropout",
-}
-
-
 def result_text(rep: Rep) -> str:
-    if rep.valid:
-        return "✓ valid"
-    if rep.valid is None:
-        return "? contact unknown"
-    return "✗ " + REASON_TEXT.get(rep.reason or "", rep.reason or "no rep")
+    return verdict_label(rep.valid, rep.reason)
 
 
 def _fmt(value: float | None, digits: int) -> str:
@@ -30,9 +21,10 @@ def _fmt(value: float | None, digits: int) -> str:
 COLUMNS: list[tuple[str, callable]] = [
     ("#", lambda r: str(r.index)),
     ("Result", result_text),
-    ("Peak\nN", lambda r: _fmt(r.peak_force_n, 0)),
-    ("ROM\nmm", lambda r: _fmt(r.rom_mm, 0)),
-    ("Speed\nm/s", lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
+    (metric_header("peak_force_n"), lambda r: _fmt(r.peak_force_n, 0)),
+    (metric_header("rom_mm"), lambda r: _fmt(r.rom_mm, 0)),
+    (metric_header("mean_concentric_velocity_m_s"),
+     lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
 ]
 # Two-line headers (unit under the name): columns as wide as their numbers,
 # so the verdict keeps its room in a narrow side panel.
@@ -100,7 +92,7 @@ class RepTableView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.Stretch)     # the verdict takes the slack
         header.setStretchLastSection(False)
-        self.setTextElideMode(Qt.ElideNone)     # "no contact" whole, never "no ..."
+        self.setTextElideMode(Qt.ElideNone)     # a verdict whole, never "chest did ..."
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFont(theme.font(1.1))
         # A set of 8 reps (and the header) fits without scrolling.
@@ -113,9 +105,10 @@ class RepTableView(QTableView):
 
     def _widest_row_px(self) -> int:
         """Wide enough for the longest verdict and every number, whole: the
-        side panel never squeezes "✗ sensor dropout" behind a scroll bar."""
+        side panel never squeezes "✗ chest did not touch" behind a scroll bar."""
         fm = self.fontMetrics()
-        longest_result = max((f"✗ {t}" for t in REASON_TEXT.values()), key=fm.horizontalAdvance)
+        longest_result = max((verdict_label(False, r) for r in REASON_TEXT),
+                             key=fm.horizontalAdvance)
         cells = ("12", longest_result, "1234", "1234", "0.00")
         padding_px = 2 * fm.averageCharWidth() + 2      # the style's margin in each cell
         return (sum(fm.horizontalAdvance(c) + padding_px for c in cells)
