@@ -42,7 +42,7 @@ TOF_OUT_OF_RANGE_MM = 8190  # what a VL53L0X/L1X reports when it sees nothing
 MIN_FORCE_SHARE = 0.30      # the heels stop a free fall
 MAX_FORCE_SHARE = 3.0       # nobody pulls harder than this
 T0_US = 7_000_000           # the device had been up a while
-LOAD_THRESHOLD_N = 100.0    # DESIGN §4, for the truth of where sets are
+LOAD_THRESHOLD_N = 100.0    # docs/design.md §4, for the truth of where sets are
 SET_ON_S, SET_OFF_S = 0.5, 3.0
 
 

@@ -1,4 +1,4 @@
-"""The rep judge on realistic streams (DESIGN §4, "What real streams
+"""The rep judge on realistic streams (docs/design.md §4, "What real streams
 contain"), made by tests/streams.py rather than the project's simulator.
 
 Every test asserts the number of reps and every verdict and reason against

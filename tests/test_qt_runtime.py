@@ -1,4 +1,4 @@
-"""Guard against the PySide6 6.12.0 / Python 3.11 none_dealloc abort (DESIGN §7):
+"""Guard against the PySide6 6.12.0 / Python 3.11 none_dealloc abort (docs/design.md §7):
 thousands of Qt calls returning None must leave the interpreter alive."""
 
 from __future__ import annotations

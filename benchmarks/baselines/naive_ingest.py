@@ -41,7 +41,7 @@ def read_port(port: str, duration_s: float, csv_path: str | None, max_lines: int
     import serial
     ser = serial.Serial(port, baud, timeout=0.1)
     time.sleep(0.3)                # the board reboots when the port opens
-    ser.write(b"START*0D17\n")     # the station streams after START (DESIGN §3)
+    ser.write(b"START*0D17\n")     # the station streams after START (docs/design.md §3)
     rows = []
     out = open(csv_path, "w") if csv_path else None
     deadline = time.monotonic() + duration_s

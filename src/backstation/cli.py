@@ -1,4 +1,4 @@
-"""The ``backstation`` command line (DESIGN §6).
+"""The ``backstation`` command line (docs/design.md §6).
 
 ``backstation`` — the desktop app; ``monitor`` — a live text readout for a
 terminal (a Raspberry Pi over ssh); ``sim``, ``record``, ``sessions``,

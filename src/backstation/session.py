@@ -1,5 +1,5 @@
 """One recording in progress, the pipeline shared by ``backstation record``
-and the desktop app (DESIGN §5):
+and the desktop app (docs/design.md §5):
 
     link (reader thread) -> blocks -> analysis (sets, reps) -> storage
                                    -> the caller (plots, counters)
@@ -101,13 +101,13 @@ class Step:
 
 
 def stream_json(stats: StreamStats, stalls: int = 0) -> dict:
-    """DESIGN §6 ``stream``, with the finer counters beside the contract's;
+    """docs/design.md §6 ``stream``, with the finer counters beside the contract's;
     ``stalls``: the session's StreamStalled events (live: seen, replay: stored)."""
     return {
         "force_samples": stats.force_samples,
         "distance_samples": stats.distance_samples,
         "crc_errors": stats.crc_errors,
-        # DESIGN §3 counts an overlong line as malformed; the split is kept too.
+        # docs/design.md §3 counts an overlong line as malformed; the split is kept too.
         "malformed": stats.malformed + stats.overlong,
         "overlong": stats.overlong,
         "lost_samples": stats.lost_samples,
@@ -422,7 +422,7 @@ class LiveSession:
     def finish(self) -> dict:
         """STOP (every sample before its ACK is read), what the chatter limit
         held back, the last samples, the last judgement, the final flush.
-        Returns the session as DESIGN §6 JSON."""
+        Returns the session as docs/design.md §6 JSON."""
         from .link import LinkError
         try:
             if self.link.state is LinkState.STREAMING:

@@ -1,5 +1,5 @@
 """Analysis: calibrated force and the gap become contacts, sets, reps and
-their metrics (DESIGN §4; docs/analysis.md says exactly how). Plain Python
+their metrics (docs/design.md §4; docs/analysis.md says exactly how). Plain Python
 and numpy, streaming and causal: feed it blocks in any cut."""
 
 from .config import NO_REP_REASONS, AnalysisConfig

@@ -1,4 +1,4 @@
-"""Per-rep and per-set numbers (DESIGN §4). Plain functions of arrays over
+"""Per-rep and per-set numbers (docs/design.md §4). Plain functions of arrays over
 one rep, so each has a known answer on a synthetic signal."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Times are on the session's device time axis (``t_device_us``, see
 samples.py); ``to_json`` gives seconds since ``t0_us``, the session's first
-sample, as DESIGN §6 wants them.
+sample, as docs/design.md §6 wants them.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ class WrongDevice(LinkError):
                          f"on {port}: not adopted")
 
 
-# The ERR reasons of DESIGN §3 and what the user can do about each.
+# The ERR reasons of docs/design.md §3 and what the user can do about each.
 _REASON_HINTS = {
     "busy": "the station is busy; try again in a moment",
     "range": "a value is out of range",

@@ -3,7 +3,7 @@
 ``open_port`` is the one place that calls ``serial.serial_for_url``, so real
 ports, ptys, ``loop://`` and the simulator's ``sim://`` all open the same
 way, and every failure comes out as a ``LinkError``. ``probe_hello`` is the
-handshake of DESIGN §3: an Uno resets when the port opens (DTR), so wait up
+handshake of docs/design.md §3: an Uno resets when the port opens (DTR), so wait up
 to 3 s for its boot HELLO, then ask with INFO and wait a little more.
 
 The probe decodes with a throwaway decoder and hands back the raw chunks, so
@@ -80,7 +80,8 @@ def close_quietly(ser: SerialLike | None) -> None:
 
 
 def read_chunk(ser: SerialLike) -> bytes:
-    """Whatever arrived, or wait up to READ_TIMEOUT_S for one byte (DESIGN §7: never readline)."""
+    """Whatever arrived, or wait up to READ_TIMEOUT_S for one byte (never
+    ``readline``, which reads one byte per call: docs/design.md §7)."""
     return ser.read(ser.in_waiting or 1)
 
 

@@ -78,7 +78,7 @@ def judge_hello(adopted: Hello | None, hello: Hello) -> str | None:
 
 @dataclass
 class StreamStats:
-    """The counters of DESIGN §6 ``stream``, plus a few the UI shows."""
+    """The counters of docs/design.md §6 ``stream``, plus a few the UI shows."""
 
     force_samples: int = 0
     distance_samples: int = 0

@@ -91,7 +91,7 @@ _V1 = statements(
         kind TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT '')""",
     "CREATE INDEX events_by_session ON events(session_id)",
-    # Samples as little-endian numpy blobs, one row per flush (DESIGN §7:
+    # Samples as little-endian numpy blobs, one row per flush (docs/design.md §7:
     # 12x faster to write and 50x faster to read than a row per sample);
     # times relative to the chunk's first sample (storage/blobs.py).
     """CREATE TABLE force_chunks (

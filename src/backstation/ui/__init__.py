@@ -1,2 +1,2 @@
 """The desktop app (PySide6 + pyqtgraph): the only package, with its one acquisition
-controller, that imports Qt (DESIGN §5, STYLE habit 1)."""
+controller, that imports Qt (docs/design.md §5, STYLE habit 1)."""

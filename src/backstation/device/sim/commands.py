@@ -1,7 +1,7 @@
 """The firmware's command interpreter, run by the simulated station.
 
 Lines are parsed with ``protocol.commands.parse_command`` exactly as the
-firmware parses them. Replies (DESIGN §3):
+firmware parses them. Replies (docs/design.md §3):
 
 - ``START`` -> ``ACK,START``; ``STOP`` -> ``ACK,STOP``; ``PING`` -> ``ACK,PING``;
   ``INFO`` -> HELLO and one CAL per channel.

@@ -4,7 +4,7 @@ sharing the time axis, with each rep shaded valid or no-rep.
 Colours are Okabe–Ito (readable with the common colour-vision deficiencies);
 the background follows the palette so the app's theme decides dark or light.
 Items are created once per session; pyqtgraph's peak downsampling and clip
-to view keep an hour-long session cheap to draw (DESIGN §7).
+to view keep an hour-long session cheap to draw (docs/design.md §7).
 """
 
 from __future__ import annotations

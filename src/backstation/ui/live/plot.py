@@ -2,7 +2,7 @@
 
 Force (left, right, total; N or % body mass) above, the gap with the
 athlete's contact band below, rep boundaries and contacts marked. Drawn as
-pyqtgraph's scrolling-plot example does and DESIGN §7 measured: items made
+pyqtgraph's scrolling-plot example does and docs/design.md §7 measured: items made
 once, ``setData`` once per curve per frame with the visible slice only, and
 x = t - t_anchor so the view range never moves (a moving range renders
 twice). Paused, the anchor stops and a scroll bar moves it back over the
