@@ -38,9 +38,6 @@ class ReconnectCandidates:
         """``port`` holds something that is not our station: leave it alone for now."""
         self._skip_until[port] = self._monotonic() + self._retry_s
 
-    def avoided(self) -> set[str]:
-        return set(self._skip_until)
-
     def ports(self, last_port: str) -> list[str]:
         urls = [self.url]
         if last_port not in urls:

@@ -146,10 +146,6 @@ class AcquisitionController(QObject):
     def is_connected(self) -> bool:
         return self._live is not None
 
-    @property
-    def is_busy(self) -> bool:
-        return self._connecting
-
     def connect_to(self, url: str, options: SessionOptions | None = None) -> None:
         """Open ``url`` off the GUI thread; ``connected`` or ``connection_failed`` follows."""
         if self._live is not None:

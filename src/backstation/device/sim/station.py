@@ -173,9 +173,6 @@ class SimulatedStation:
         self._out.clear()
         return out
 
-    def next_event_s(self) -> float:
-        return self._next_event()[0]
-
     def receive(self, data: bytes) -> None:
         """Host bytes arriving at the current time (``advance`` first)."""
         if self._powered and self.now_s >= self._listening_s:

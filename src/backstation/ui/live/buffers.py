@@ -104,10 +104,6 @@ class SessionBuffers:
         ends = [a.view()[-1] for a in (self.force_t_s, self.gap_t_s) if len(a)]
         return float(max(ends)) if ends else None
 
-    @property
-    def oldest_s(self) -> float:
-        return 0.0
-
     def latest_force_n(self) -> tuple[float, ...] | None:
         if not len(self.force_t_s):
             return None

@@ -151,9 +151,6 @@ class LastRepView(QWidget):
             grid.addWidget(value, row * 2 + 1, column)
             self._values[key] = value
 
-    def value_text(self, key: str) -> str:
-        return self._values[key].text()
-
     def show_rep(self, rep: Rep) -> None:
         def f(v, fmt):
             return "–" if v is None else fmt.format(v)
