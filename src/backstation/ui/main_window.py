@@ -1,8 +1,9 @@
 """The main window: Live / History / Progress tabs, the calibration actions,
 the keyboard shortcuts a lifter uses with chalky hands, the status bar.
 
-Engineer B's widgets are embedded when importable; a placeholder says what
-is missing otherwise, so the live view never depends on them.
+The History and Progress tabs and the calibration wizard are imported by name
+(``_optional``); one that fails to import is replaced by a placeholder that
+says it is not available, and the error is logged at INFO.
 """
 
 from __future__ import annotations

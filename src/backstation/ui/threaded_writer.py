@@ -1,8 +1,7 @@
 """A ``PatientWriter`` behind a storage thread, so the GUI thread never waits
 on SQLite (a flush, a full disk, a database locked for five seconds).
 
-Plain Python, no Qt: it belongs in ``storage/`` and lives here only until
-the storage owner takes it. The owner's thread (the GUI) calls the same
+Plain Python, no Qt. The owner's thread (the GUI) calls the same
 methods as on a ``SessionWriter``; each call only queues an operation. The
 storage thread is the only one that touches the inner writer and the
 ``Database``: it applies the queued operations in order and flushes when due
