@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import Qt
 
 from backstation.analysis import Rep, RepCompleted
 from backstation.analysis.config import NO_REP_REASONS
