@@ -15,9 +15,9 @@ import pytest
 
 from backstation.device.sim import SimulatedStation, protocol_sim
 from backstation.link import DeviceLink, LinkFault
-from backstation.protocol import Ack, Cal, Err, ForceSample, Hello, StreamDecoder
+from backstation.protocol import Ack, Cal, DistanceSample, Err, ForceSample, Hello, StreamDecoder
 from backstation.protocol.commands import start, tare
-from backstation.protocol.sentences import NO_DISTANCE_MESSAGE, absent_force_message
+from backstation.protocol.sentences import ABSENT_RAW, NO_DISTANCE_MESSAGE, absent_force_message
 from backstation.ui.acquisition import AcquisitionController
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,3 +140,38 @@ def test_the_app_names_the_missing_load_cell(qtbot, tmp_path) -> None:
         qtbot.waitUntil(lambda: absent_force_message(1) in messages, timeout=WAIT_MS)
     finally:
         controller.close()
+
+
+def test_a_chip_plugged_back_is_not_announced_but_its_channel_reads_again() -> None:
+    station = SimulatedStation("clean", seed=3, absent_force=(1,))
+    _run(station, 1.0)
+    before = [s for s in _run(station, 2.0, start().line()) if isinstance(s, ForceSample)]
+    assert before and {s.raw[1] for s in before} == {ABSENT_RAW}
+    station.replug_load_cell(1)
+    after = _run(station, 3.0)
+    assert not [s for s in after if isinstance(s, Err)]     # as the firmware: nothing said
+    samples = [s for s in after if isinstance(s, ForceSample)]
+    assert samples and ABSENT_RAW not in {s.raw[1] for s in samples}
+    control = [s for s in _run(station, 3.1, b"INFO\n") if isinstance(s, (Hello, Cal, Err))]
+    assert [type(s) for s in control] == [Hello, Cal, Cal]
+
+
+def test_both_chips_gone_then_one_back_streams_force_again() -> None:
+    station = SimulatedStation("clean", seed=3, absent_force=(0, 1))
+    _run(station, 1.0)
+    assert not [s for s in _run(station, 2.0, start().line()) if isinstance(s, ForceSample)]
+    station.replug_load_cell(0)
+    samples = [s for s in _run(station, 3.0) if isinstance(s, ForceSample)]
+    assert samples and {s.raw[1] for s in samples} == {ABSENT_RAW}
+    assert ABSENT_RAW not in {s.raw[0] for s in samples}
+
+
+def test_a_distance_sensor_wired_in_sends_d_and_the_next_hello_says_so() -> None:
+    station = SimulatedStation("clean", seed=3, distance_sensor="none")
+    boot = _run(station, 1.0)
+    assert boot[0].distance_sensor == "none"
+    assert not [s for s in _run(station, 2.0, start().line()) if isinstance(s, DistanceSample)]
+    station.connect_distance_sensor()
+    assert [s for s in _run(station, 3.0) if isinstance(s, DistanceSample)]
+    hello = next(s for s in _run(station, 3.1, b"INFO\n") if isinstance(s, Hello))
+    assert hello.distance_sensor == "hcsr04"

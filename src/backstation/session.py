@@ -38,7 +38,7 @@ from .link import (
     LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived,
     StreamResumed, StreamStalled,
 )
-from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello, absent_force_message
+from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionWriter, SetRecord
@@ -54,7 +54,7 @@ TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
 SOFTWARE_TARE_SOURCE = "software_tare"  # a calibrations.source
 # Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
 STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
-HEALTH_EVENT = "health"                 # health_json at the end of a recording
+HEALTH_EVENT = "health"                 # StationHealth.to_json() at the end of a recording
 RESUMED_EVENT = "resumed"               # samples again after stalled_s
 READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 # What the session says when the link starts reconnecting, by cause. A refused
@@ -122,7 +122,7 @@ def stream_json(stats: StreamStats, stalls: int = 0) -> dict:
 def session_json(session_id: int, hello_or_device: dict, stats: StreamStats,
                  sets: list[SetResult], t0_us: int | None, stalls: int = 0,
                  health: dict | None = None) -> dict:
-    """``health``: what the station said of its sensors (``health_json``), stored
+    """``health``: what the station said of its sensors (``StationHealth.to_json``), stored
     as a HEALTH_EVENT so that replay gives it too; ``None`` (sessions recorded
     before it was kept) leaves it out."""
     t0 = t0_us or 0
@@ -132,18 +132,6 @@ def session_json(session_id: int, hello_or_device: dict, stats: StreamStats,
     if health is not None:
         out["health"] = health
     return out
-
-
-def health_json(hello: Hello | None, absent_force_channels: tuple[int, ...]) -> dict:
-    """Which sensors the station says answer (docs/protocol.md §3, health): the
-    force channels it reported ``ERR,FORCE<n>,absent`` for, with the words a
-    maker reads, and its HELLO's distance sensor (``none`` = no echo seen)."""
-    problems = [absent_force_message(ch) for ch in absent_force_channels]
-    if hello is not None and not hello.has_distance:
-        problems.append(NO_DISTANCE_MESSAGE)
-    return {"force_channels_absent": list(absent_force_channels),
-            "distance_sensor": hello.distance_sensor if hello else None,
-            "problems": problems}
 
 
 def analysis_config(options: SessionOptions, hello: Hello | None, *,
@@ -434,7 +422,7 @@ class LiveSession:
         self.step()
         self.judge.finish()
         stats = self.link.stats
-        health = health_json(self.link.hello, self.link.absent_force_channels)
+        health = self.link.health.to_json()
         self.writer.add_event(HEALTH_EVENT, json.dumps(health), t_host_s=time.time())
         self.writer.finish(**session_counters(stats))
         return session_json(self.session_id, self.device, stats, self.judge.sets,

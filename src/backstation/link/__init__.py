@@ -9,8 +9,8 @@ from .errors import (
     map_serial_error,
 )
 from .events import (
-    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
-    LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed, StreamStalled,
+    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, HealthChanged, LinkEvent,
+    LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed, StreamStalled,
 )
 from .link import DEFAULT_BAUDRATE, DeviceLink
 from .ports import PortInfo, find_ports
@@ -18,7 +18,7 @@ from .replies import Latency
 
 __all__ = [
     "CalibrationReceived", "CommandFailed", "CommandTimeout", "Connected", "ConnectionLost",
-    "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "Latency",
+    "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "HealthChanged", "Latency",
     "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotConnected",
     "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind", "ReconnectCause",
     "RefusedHello",

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Union
 
+from ..protocol.health import StationHealth
 from ..protocol.sentences import Cal, Hello, Stat
 
 
@@ -126,6 +127,16 @@ class ReaderBehind:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthChanged:
+    """The problems the station's health shows changed (``protocol/health.py``):
+    a HELLO began a new report, a load cell was reported absent, or a sensor
+    reported missing sent data again. ``health.problems`` is empty when all answer."""
+
+    t_host_s: float
+    health: StationHealth
+
+
+@dataclass(frozen=True, slots=True)
 class LinkFault:
     """Something the user should see that did not stop the link (lost port, unmatched ERR)."""
 
@@ -135,4 +146,4 @@ class LinkFault:
 
 LinkEvent = Union[StateChanged, Connected, CalibrationReceived, StatReceived,
                   DeviceRebooted, DeviceRefused, StreamStalled, StreamResumed, ReaderBehind,
-                  LinkFault]
+                  HealthChanged, LinkFault]

@@ -23,6 +23,7 @@ import serial
 
 from ..protocol import commands
 from ..protocol.commands import Command
+from ..protocol.health import StationHealth
 from ..protocol.sentences import Ack, Cal, Err, Hello, Sentence, Stat
 from ..protocol.stream import DeviceStream, StreamStats, judge_hello
 from ..samples import DistanceBlock, ForceBlock
@@ -32,8 +33,8 @@ from .errors import (
     map_serial_error, unsolicited_err_message,
 )
 from .events import (
-    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, LinkEvent, LinkFault,
-    LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed,
+    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, HealthChanged, LinkEvent,
+    LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed,
     StreamStalled,
 )
 from .candidates import ReconnectCandidates
@@ -128,9 +129,9 @@ class DeviceLink:
         self._calibration: dict[int, Cal] = {}
         self._cal_generation: dict[int, int] = {}
         self._last_stat: Stat | None = None
-        # The station's health: channels reported ERR,FORCE<n>,absent since its last HELLO
-        # (each HELLO is followed by the current reports). Replaced whole, never mutated.
-        self._absent_force: frozenset[int] = frozenset()
+        # The station's health (protocol/health.py): set by the reader thread
+        # only, replaced whole, never mutated; each change is a HealthChanged.
+        self._health = StationHealth()
         self._latency = Latency()
         # Reader thread only: chatter, stalls, backlog.
         self._chatter = ChatterLimiter()
@@ -275,9 +276,14 @@ class DeviceLink:
         return self._hello
 
     @property
+    def health(self) -> StationHealth:
+        """Which sensors answer, as the station said and sends (``HealthChanged``)."""
+        return self._health
+
+    @property
     def absent_force_channels(self) -> tuple[int, ...]:
         """Force channels whose HX711 the station says is not answering."""
-        return tuple(sorted(self._absent_force))
+        return self._health.absent_force_channels
 
     @property
     def calibration(self) -> dict[int, Cal]:
@@ -460,6 +466,9 @@ class DeviceLink:
         # Samples go out before replies are matched, so when stop() returns,
         # every sample the device sent before its ACK is already queued.
         if len(force) or len(distance):
+            # Before this read's sentences (a HELLO or ERR in it has the last word),
+            # and before its samples are handed over (whoever has them sees it).
+            self._set_health(self._health.after_samples(force.raw, len(distance)), t_host_s)
             self._blocks.put((force, distance))
             self._samples_arrived(force, distance, t_host_s)
         with self._lock:
@@ -546,9 +555,9 @@ class DeviceLink:
             pending = self._pending
         matched = pending is not None and pending.matches(sentence)
         if isinstance(sentence, Hello):
-            self._absent_force = frozenset()
+            self._set_health(StationHealth.from_hello(sentence), t_host_s)
         elif isinstance(sentence, Err) and sentence.absent_force_channel is not None:
-            self._absent_force = self._absent_force | {sentence.absent_force_channel}
+            self._set_health(self._health.with_absent(sentence.absent_force_channel), t_host_s)
         if isinstance(sentence, Cal):
             with self._changed:
                 ch = sentence.channel
@@ -580,6 +589,11 @@ class DeviceLink:
                       unsolicited_err_message(sentence.command, sentence.reason), t_host_s)
         if matched:
             pending.resolve(sentence, t_read_s)
+
+    def _set_health(self, health: StationHealth, t_host_s: float) -> None:
+        previous, self._health = self._health, health
+        if health.problems != previous.problems:
+            self._emit(HealthChanged(t_host_s, health))
 
     def _lose_port(self, exc: BaseException,
                    cause: ReconnectCause = ReconnectCause.PORT_LOST) -> None:

@@ -281,6 +281,8 @@ class Err:
 # ready for 0.6 s is reported with an unsolicited ERR,FORCE<n>,absent, after
 # every HELLO and the moment it stops; TARE and CAL on it answer ERR,<cmd>,absent.
 ABSENT = "absent"
+# What F carries on a channel reported absent: its pulled-up DOUT shifts out all ones.
+ABSENT_RAW = -1
 _FORCE_STATUS = re.compile(r"FORCE([0-3])\Z")
 # What a maker calls each force channel, and the Arduino pin its HX711's DOUT
 # goes to (firmware/arduino/backstation/bs_config.h).

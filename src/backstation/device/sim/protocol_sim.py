@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Callable
 
 import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
@@ -77,6 +78,18 @@ def station_for_url(url: str) -> SimulatedStation | None:
     """The station behind an opened URL (tests read its truth and tallies)."""
     entry = _REGISTRY.get(url)
     return entry.station if entry else None
+
+
+def operate(url: str, action: Callable[[SimulatedStation], object]) -> object:
+    """Run ``action`` on the station behind an opened URL, between two reads
+    of its port (its lock held): a bench fault played mid-run, e.g.
+    ``operate(url, lambda s: s.replug_load_cell(1))``. What it writes goes
+    out with the next read."""
+    entry = _REGISTRY.get(url)
+    if entry is None:
+        raise KeyError(f"no simulated station behind {url!r}: open it first")
+    with entry.lock:
+        return action(entry.station)
 
 
 def parse_url(url: str) -> tuple[dict, float]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...protocol.sentences import (
-    ABSENT, PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, Err, ForceSample,
-    Hello, NO_ECHO_MM, Stat, check_force_rate_hz, encode, force_status_command,
+    ABSENT, ABSENT_RAW, PROTOCOL_VERSION, SEQ_MODULO, T_US_MODULO, Cal, DistanceSample, Err,
+    ForceSample, Hello, NO_ECHO_MM, Stat, check_force_rate_hz, encode, force_status_command,
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
@@ -31,7 +31,6 @@ from .truth import Truth, build_truth
 HELLO_AFTER_BOOT_S = 0.1   # bootloader + setup() before the first byte
 INF = math.inf
 BULK_MIN_SAMPLES = 6
-ABSENT_RAW = -1   # a missing HX711's pulled-up DOUT shifts out all ones
 
 
 @dataclass(frozen=True)
@@ -241,6 +240,25 @@ class SimulatedStation:
             self.commands.on_absent(channel)
         if len(self.absent_force) == 2:
             self._restart_adc()
+
+    def replug_load_cell(self, channel: int) -> None:
+        """A chip back mid-run. As on the firmware, nothing is said: its F
+        channel reads the chip again, and the next INFO leaves it out."""
+        if channel not in self.absent_force:
+            return
+        both_were_gone = len(self.absent_force) == 2
+        self.absent_force = self.absent_force - {channel}
+        if both_were_gone:
+            self._restart_adc()
+
+    def connect_distance_sensor(self) -> None:
+        """An HC-SR04 wired in after a boot that saw none: as on the firmware,
+        D follows from its third echo on and the next HELLO says hcsr04."""
+        if self.scenario.distance_sensor != "none":
+            return
+        self.scenario = dataclasses.replace(self.scenario, distance_sensor="hcsr04")
+        if self._powered:
+            self._next_distance_s = self.now_s + 3 * self._distance_period_s
 
     @property
     def _next_adc_s(self) -> float:
