@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis import ContactChanged, RepCompleted, SetEnded, SetStarted
 from ..link import (
-    DeviceLink, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
+    DeviceLink, HealthChanged, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
 )
 from ..protocol.stream import StreamStats
 from ..session import LiveSession, SessionOptions, Step
@@ -101,6 +101,7 @@ class AcquisitionController(QObject):
     stream_stalled = Signal(object)           # link.StreamStalled
     stream_resumed = Signal(object)           # link.StreamResumed
     stats_changed = Signal(object)            # StreamHealth
+    station_health_changed = Signal(object)   # protocol.health.StationHealth: its sensors
     message_posted = Signal(str)              # for a non-modal banner or the status bar
     storage_failed = Signal(str)              # saving fails (samples kept, retried) or failed
     storage_recovered = Signal(str)           # saving works again: what to say
@@ -321,13 +322,18 @@ class AcquisitionController(QObject):
         self.buffers.add(step.force, step.distance, live.session.judge.calibration)
         # The link's state now, not each StateChanged replayed: a tick sees them late.
         self._set_state(live.link.state)
+        health = None
         for event in step.link:
-            if isinstance(event, StreamStalled):
+            if isinstance(event, HealthChanged):
+                health = event.health      # the newest of this tick is what holds
+            elif isinstance(event, StreamStalled):
                 self.stream_stalled.emit(event)
             elif isinstance(event, StreamResumed):
                 self.stream_resumed.emit(event)
             elif isinstance(event, StateChanged) and event.cause is not None:
                 self.link_lost.emit(event.cause)
+        if health is not None:
+            self.station_health_changed.emit(health)
         self._emit_analysis(live, step.analysis)
         self.stepped.emit(step)
 

@@ -61,6 +61,7 @@ QScrollBar::handle:horizontal {{ background: #4a525c; min-width: 2em; border-rad
 QLabel#banner {{ background: #5c4a00; color: white; padding: 0.5em; border-radius: 6px;
                  font-weight: bold; }}
 QLabel#banner[kind="error"] {{ background: #7a2412; }}
+QLabel#stationHealth {{ background: #7a2412; color: white; padding: 0.4em; border-radius: 6px; }}
 QLabel#warning {{ color: {WARNING}; font-weight: bold; }}
 """
 

@@ -18,6 +18,7 @@ from .counter import LastRepView, RepCounterView
 from .plot import WINDOWS_S, SessionBuffersView
 from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
+from .station_health import StationHealthView
 
 # How long "saving works again" stays in the banner before it clears.
 RECOVERED_SHOWN_MS = 4000
@@ -40,6 +41,7 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.banner = Banner()
+        self.station_health = StationHealthView()
         self._stall_text: str | None = None     # the banner's text for the stall now shown
         self._storage_text: str | None = None   # the banner's text for saving failing / again
         self._recovered_timer = QTimer(self)
@@ -107,6 +109,7 @@ class LiveView(QWidget):
         splitter.setSizes([34 * char_px, 100 * char_px, 52 * char_px])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.station_health)
         layout.addWidget(splitter, 1)
 
         for w in self.findChildren(QPushButton):
@@ -123,6 +126,7 @@ class LiveView(QWidget):
         controller.connection_failed.connect(self._on_connection_failed)
         controller.disconnected.connect(self._on_disconnected)
         controller.stepped.connect(self._on_stepped)
+        controller.station_health_changed.connect(self.station_health.show_health)
         controller.rep_completed.connect(self._on_rep_completed)
         controller.set_started.connect(self._on_set_started)
         controller.set_ended.connect(self._on_set_ended)
@@ -174,6 +178,7 @@ class LiveView(QWidget):
 
     def _on_connection_started(self, url: str) -> None:
         self.banner.hide()
+        self.station_health.clear_health()
         self.connection.set_state(LinkState.CONNECTING)
 
     def _on_connected(self, hello: Hello) -> None:
@@ -194,6 +199,7 @@ class LiveView(QWidget):
 
     def _on_disconnected(self, _result: object) -> None:
         self.connection.set_state(LinkState.CLOSED)
+        self.station_health.clear_health()
         self.set_controls.set_open(False)
 
     def _on_stepped(self, _step: object) -> None:
