@@ -1,6 +1,7 @@
 """The real firmware in simavr against the faults of a real bench (issue 12):
 a serial monitor with another line ending, a pasted burst of commands, an
-HX711 that is missing or unplugged mid-stream, D9 wired to a board whose RATE
+HX711 that is missing, unplugged mid-stream, plugged back, or whose DOUT the
+pull-up does not hold, D9 wired to a board whose RATE
 is tied, chips that keep old data across a RATE change, the Arduino IDE's
 64-byte TX buffer, a power cut in the middle of an EEPROM write, and two
 HX711s on their own oscillators. The harness (firmware/arduino/sim/) plays
@@ -17,6 +18,8 @@ from pathlib import Path
 from backstation.protocol import Ack, Cal, Err, ForceSample, Hello, Stat
 from backstation.protocol.commands import calibrate, info, ping, set_calibration, start, stop
 from backstation.protocol.commands import tare
+from backstation.protocol.health import StationHealth
+from backstation.protocol.sentences import ABSENT_RAW
 
 from .test_firmware_sim import ELF_IDE, ELF_RATE_D9, Station, _is, built  # noqa: F401
 
@@ -160,6 +163,62 @@ def test_a_chip_unplugged_mid_stream_is_reported_and_ends_its_tare() -> None:
     force, _ = st.stream.take_blocks()
     assert force.t_device_us[-1] > 3_500_000
     assert ("TARE", "busy") not in _errs(st)
+
+
+def test_a_chip_plugged_back_is_not_announced_but_its_channel_reads_it_again() -> None:
+    """What the host's health relies on (protocol/health.py): while absent the
+    channel reads ABSENT_RAW (the pulled-up DOUT); back, it reads the chip, and
+    nothing else says so until an INFO leaves it out of the report."""
+    with Station("--rate-pin", "high", "--unplug", "1@1.5", "--replug", "1@2.5",
+                 "--force", "700,900") as st:
+        st.open()
+        st.wait_for(_is(Hello))
+        st.send(start())
+        st.wait_for(_is(Ack, command="START"))
+        st.wait_for(_is(Err, command="FORCE1", reason="absent"))
+        gone = len(st.control)
+        st.wait_device_time(3_500_000)
+        since = st.control[gone:]
+        st.send(info())
+        st.wait_for(_is(Hello))
+        st.send(stop())
+        st.wait_for(_is(Ack, command="STOP"))
+        asked = next(k for k in range(gone, len(st.control)) if isinstance(st.control[k], Hello))
+        report = st.control[asked:]
+        st.stop()
+    assert all(isinstance(s, Stat) for s in since), since       # the return is not announced
+    assert not [s for s in report if _is(Err, command="FORCE1")(s)]   # INFO leaves it out
+    force, _ = st.stream.take_blocks()
+    t_us, right = force.t_device_us, force.raw[:, 1]
+    assert set(right[t_us < 1_400_000].tolist()) == {900}
+    assert set(right[(t_us > 2_200_000) & (t_us < 2_450_000)].tolist()) == {ABSENT_RAW}
+    assert set(right[t_us > 2_700_000].tolist()) == {900}
+    assert set(force.raw[:, 0].tolist()) == {700}
+    health = StationHealth().with_absent(1)
+    assert health.after_samples(force.raw[t_us < 2_450_000][-5:], 0).absent_force_channels == (1,)
+    assert health.after_samples(force.raw[t_us > 2_700_000], 0).problems == ()
+
+
+def test_without_the_pull_up_a_missing_chip_reads_zero_and_goes_unreported() -> None:
+    """The limit of the health report: a DOUT the pull-up does not hold high
+    (an unpowered chip clamping it, a firmware without the pull-up) reads low,
+    as a chip with data ready does. The station cannot tell: the channel reads
+    0, never ABSENT_RAW, at the live chip's rate, and nothing says so."""
+    with Station("--rate-pin", "high", "--absent", "1", "--no-pullup",
+                 "--force", "1500,900") as st:
+        st.open()
+        st.wait_for(_is(Hello))
+        st.send(start())
+        st.wait_for(_is(Stat))
+        stat = st.wait_for(_is(Stat))
+        st.send(stop())
+        st.wait_for(_is(Ack, command="STOP"))
+        st.stop()
+    assert not [e for e in _errs(st) if e[0].startswith("FORCE")]
+    assert abs(stat.force_hz_x100 - 8000) <= 80, stat
+    force, _ = st.stream.take_blocks()
+    assert set(force.raw[:, 1].tolist()) == {0}
+    assert set(force.raw[:, 0].tolist()) == {1500}
 
 
 # ----- item 4: D9 ------------------------------------------------------------------------

@@ -15,7 +15,9 @@ static double device_s(hx711_pair_t *h) {
 }
 
 static bool unplugged(hx711_chip_t *c) {
-  return c->absent || (c->unplug_s >= 0 && device_s(c->pair) >= c->unplug_s);
+  if (c->absent) return c->replug_s < 0 || device_s(c->pair) < c->replug_s;
+  double t_s = device_s(c->pair);
+  return c->unplug_s >= 0 && t_s >= c->unplug_s && (c->replug_s < 0 || t_s < c->replug_s);
 }
 
 /* What the AVR reads on a chip's DOUT: its level, or the pull-up's if it is gone. */
@@ -27,12 +29,14 @@ static void update_pin(hx711_pair_t *h, int ch) {
     if (!unplugged(&h->chip[k])) {
       ext.mask |= (uint8_t)(1u << (5 + k));
       if (h->chip[k].dout) ext.value |= (uint8_t)(1u << (5 + k));
+    } else if (h->no_pullup) {
+      ext.mask |= (uint8_t)(1u << (5 + k));   /* held low: the pull-up loses */
     }
   }
   /* simavr lets a pull-up override a driven input unless the pin is "external" */
   avr_ioctl(h->avr, AVR_IOCTL_IOPORT_SET_EXTERNAL('D'), &ext);
   int level = c->dout;
-  if (unplugged(c)) level = !(h->ddrd >> bit & 1) && (h->portd >> bit & 1);
+  if (unplugged(c)) level = !h->no_pullup && !(h->ddrd >> bit & 1) && (h->portd >> bit & 1);
   avr_raise_irq(h->dout[ch], level);
 }
 
@@ -50,6 +54,11 @@ static void complete(hx711_chip_t *c) {
   hx711_pair_t *h = c->pair;
   int ch = c->index;
   if (!h->powered || unplugged(c)) return;
+  if (c->replug_s >= 0 && !c->back && device_s(h) >= c->replug_s) {   /* first since back */
+    c->back = true;
+    c->pulses = 0;
+    c->ready = false;
+  }
   if (h->sck && h->avr->cycle - h->sck_rise > us_to_cycles(h, POWER_DOWN_US)) return;   /* down */
   if (c->ready && c->pulses == 0) {
     c->never_read++;

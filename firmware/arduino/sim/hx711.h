@@ -10,7 +10,11 @@
  * - a RATE change restarts conversions after settle_periods; a chip that
  *   keeps its old data across it (keep_data) leaves DOUT low meanwhile;
  * - an absent chip (never there, or unplugged at unplug_s) drives nothing:
- *   its DOUT floats, and reads high only if the AVR's pull-up is on;
+ *   its DOUT floats, and reads high only if the AVR's pull-up is on and
+ *   holds it (no_pullup: it does not, as with a firmware that never turns it
+ *   on or an unpowered chip clamping the line: it reads low); one
+ *   plugged back at replug_s converts again from its next period, its output
+ *   register empty (a read it was in when it went is dropped);
  * - a conversion that completes before the previous one was read is counted
  *   as never read, one that completes mid-read as a read collision. */
 #pragma once
@@ -33,6 +37,8 @@ typedef struct {
   int32_t osc_ppm;  /* oscillator offset: +30000 = 3 % faster */
   bool absent;      /* not there at all */
   double unplug_s;  /* unplugged at this device time (< 0: never) */
+  double replug_s;  /* plugged back at this device time (< 0: never) */
+  bool back;        /* replug_s passed and the chip was reset for it */
   int dout;         /* the level the chip drives */
   /* counters since the harness started, per chip */
   uint64_t conversions;
@@ -48,6 +54,7 @@ typedef struct hx711_pair_t {
   uint32_t phase_us;     /* chip 1 starts this long after chip 0 */
   int settle_periods;    /* datasheet: 4 (50 ms at 80 SPS, 400 ms at 10 SPS) */
   bool keep_data;        /* old data survives a RATE change */
+  bool no_pullup;        /* an absent chip's DOUT reads low whatever the AVR's pull-up */
   FILE *trace;           /* one line per conversion of chip 0: t_us raw0 raw1 */
   int rate_hz;
   bool rate_pin;

@@ -197,8 +197,8 @@ static void usage(void) {
     "usage: bs-simavr ELF [--fast] [--duration S] [--script FILE] [--force RAW0,RAW1]\n"
     "       [--gap MM|none|absent|floating] [--rate-pin d9|low|high] [--phase-us US]\n"
     "       [--mount-offset-mm MM] [--eeprom FILE] [--trace FILE] [--tx-log FILE] [--seed N]\n"
-    "       [--absent CH] [--unplug CH@S] [--osc-ppm PPM0,PPM1] [--settle-periods N]\n"
-    "       [--keep-data-on-rate-change] [--eeprom-cut-at N]\n");
+    "       [--absent CH] [--unplug CH@S] [--replug CH@S] [--osc-ppm PPM0,PPM1]\n"
+    "       [--settle-periods N] [--keep-data-on-rate-change] [--eeprom-cut-at N] [--no-pullup]\n");
 }
 
 int main(int argc, char **argv) {
@@ -210,11 +210,13 @@ int main(int argc, char **argv) {
     {"eeprom", required_argument, 0, 'e'}, {"trace", required_argument, 0, 't'},
     {"tx-log", required_argument, 0, 'l'}, {"seed", required_argument, 0, 'S'},
     {"absent", required_argument, 0, 'A'}, {"unplug", required_argument, 0, 'U'},
+    {"replug", required_argument, 0, 'R'},
     {"osc-ppm", required_argument, 0, 'O'}, {"settle-periods", required_argument, 0, 'P'},
-    {"keep-data-on-rate-change", no_argument, 0, 'K'},
+    {"keep-data-on-rate-change", no_argument, 0, 'K'}, {"no-pullup", no_argument, 0, 'N'},
     {"eeprom-cut-at", required_argument, 0, 'C'},
     {0, 0, 0, 0}};
   g.hx.chip[0].unplug_s = g.hx.chip[1].unplug_s = -1;
+  g.hx.chip[0].replug_s = g.hx.chip[1].replug_s = -1;
   unsigned seed = 1;
   const char *eeprom_path = NULL, *trace_path = NULL, *tx_log_path = NULL;
   rate_wiring_t wiring = RATE_WIRED_D9;
@@ -265,6 +267,13 @@ int main(int argc, char **argv) {
         g.hx.chip[ch].unplug_s = t;
         break;
       }
+      case 'R': {   /* an absent or unplugged chip plugged back */
+        int ch;
+        double t;
+        if (sscanf(optarg, "%d@%lf", &ch, &t) != 2 || ch < 0 || ch > 1) { usage(); return 2; }
+        g.hx.chip[ch].replug_s = t;
+        break;
+      }
       case 'O': {
         long p0, p1;
         if (sscanf(optarg, "%ld,%ld", &p0, &p1) != 2) { usage(); return 2; }
@@ -274,6 +283,7 @@ int main(int argc, char **argv) {
       }
       case 'P': g.hx.settle_periods = atoi(optarg); break;
       case 'K': g.hx.keep_data = true; break;
+      case 'N': g.hx.no_pullup = true; break;
       case 'C': g.eeprom_cut_at = strtoull(optarg, NULL, 10); break;
       default: usage(); return 2;
     }
