@@ -201,7 +201,7 @@ def test_a_chip_plugged_back_is_not_announced_but_its_channel_reads_it_again() -
 
 def test_without_the_pull_up_a_missing_chip_reads_zero_and_goes_unreported() -> None:
     """The limit of the health report: a DOUT the pull-up does not hold high
-    (an unpowered chip clamping it, a firmware without the pull-up) reads low,
+    (a firmware without the pull-up, perhaps an unpowered chip clamping it) reads low,
     as a chip with data ready does. The station cannot tell: the channel reads
     0, never ABSENT_RAW, at the live chip's rate, and nothing says so."""
     with Station("--rate-pin", "high", "--absent", "1", "--no-pullup",

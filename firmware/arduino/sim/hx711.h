@@ -12,7 +12,7 @@
  * - an absent chip (never there, or unplugged at unplug_s) drives nothing:
  *   its DOUT floats, and reads high only if the AVR's pull-up is on and
  *   holds it (no_pullup: it does not, as with a firmware that never turns it
- *   on or an unpowered chip clamping the line: it reads low); one
+ *   on, or perhaps an unpowered chip clamping the line: it reads low); one
  *   plugged back at replug_s converts again from its next period, its output
  *   register empty (a read it was in when it went is dropped);
  * - a conversion that completes before the previous one was read is counted
