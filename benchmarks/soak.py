@@ -276,8 +276,11 @@ class Soak:
                     station.tally.reconnects += 1
                     self._write(station, device, station.op("samples", 3))
                 elif kind == "lock":
-                    holder = threading.Thread(target=hold_write_lock,
-                                              args=(db_path, self.lock_hold_s), name="soak-lock")
+                    failed_before = self._saving_failed_said()
+                    holder = threading.Thread(
+                        target=hold_write_lock, name="soak-lock",
+                        args=(db_path, self.lock_hold_s,
+                              lambda: self._saving_failed_said() > failed_before))
                     holder.start()
                     holders.append(holder)
             if self.faults and station.wall_us() >= next_fault_us:
@@ -293,6 +296,9 @@ class Soak:
                 self._paced_from = None
 
     _paced_from: tuple[float, int] | None = None
+
+    def _saving_failed_said(self) -> int:
+        return sum(m.startswith("Saving failed") for m in list(self.messages))
 
     def _real_time(self, station) -> None:
         """While the write lock is held, the device runs in real time, so
@@ -368,7 +374,7 @@ class Soak:
         expect("stored count on the session row", info.force_samples, len(stored))
         bad = [m for m in self.messages if "could not be handled" in m or "reader stopped" in m]
         expect("reader errors", bad, [])
-        failing = sum(m.startswith("Saving failed") for m in self.messages)
+        failing = self._saving_failed_said()
         again = sum(m.startswith("Saving works again") for m in self.messages)
         if self.faults and self.lock_holds:
             expect("saving failed / works again said", (failing, again),
@@ -391,11 +397,20 @@ class Soak:
         return figures
 
 
-def hold_write_lock(path: Path, seconds: float) -> None:
+LOCK_FELT_MAX_S = 10.0        # a held lock waits at most this long more for the recorder to feel it
+
+
+def hold_write_lock(path: Path, seconds: float, felt=lambda: True) -> None:
+    """Hold the database's write lock for ``seconds``, and on until the
+    recorder has felt it (``felt()``: it said saving failed), at most
+    LOCK_FELT_MAX_S more: a short hold can fall between two saves."""
     other = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         other.execute("BEGIN IMMEDIATE")
         time.sleep(seconds)          # the fault itself: a lock held this long
+        deadline = time.monotonic() + LOCK_FELT_MAX_S
+        while not felt() and time.monotonic() < deadline:
+            time.sleep(0.05)         # waiting on the recorder's own message, not a guess
         other.execute("ROLLBACK")
     finally:
         other.close()
