@@ -92,7 +92,7 @@ def child_live(url: str, seconds: float) -> dict:
     from PySide6.QtCore import QTimer
     from backstation.device.sim import protocol_sim
     from backstation.ui.live import plot as plot_mod
-    from backstation.ui.live.buffers import GrowingArray, SessionBuffers
+    from backstation.ui.buffers import GrowingArray, SessionBuffers
     from backstation.ui.main_window import MainWindow
 
     app = _app()
@@ -187,7 +187,7 @@ def synthetic_buffers(hours: float = 2.0, rate_hz: float = 80.0, gap_hz: float =
     import numpy as np
     from backstation.analysis.calibration import ForceCalibration
     from backstation.samples import DistanceBlock, ForceBlock
-    from backstation.ui.live.buffers import SessionBuffers
+    from backstation.ui.buffers import SessionBuffers
 
     cal = ForceCalibration(2)
     cal.set(0, 0, 2000.0)

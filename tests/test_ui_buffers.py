@@ -6,7 +6,7 @@ import numpy as np
 
 from backstation.analysis.calibration import ForceCalibration
 from backstation.samples import DistanceBlock, ForceBlock
-from backstation.ui.live.buffers import GrowingArray, SessionBuffers
+from backstation.ui.buffers import GrowingArray, SessionBuffers
 
 
 def _force(t_us, raw):

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis.config import G_MS2
 from .. import theme
-from .buffers import GrowingArray, SessionBuffers
+from ..buffers import GrowingArray, SessionBuffers
 
 WINDOWS_S = (10, 30, 60)
 # Peak downsampling pays once a curve has several points per pixel column:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...analysis.calibration import ForceCalibration
-from ...samples import DistanceBlock, ForceBlock
+from ..analysis.calibration import ForceCalibration
+from ..samples import DistanceBlock, ForceBlock
 
 INITIAL_CAPACITY = 4096
 
