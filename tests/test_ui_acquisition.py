@@ -12,7 +12,7 @@ from backstation.samples import ForceBlock
 from backstation.storage import Database, StorageError
 from backstation.storage.patient import PatientWriter
 from backstation.ui.acquisition import AcquisitionController
-from backstation.ui.threaded_writer import ThreadedWriter
+from backstation.storage.threaded_writer import ThreadedWriter
 
 WAIT_MS = 20_000
 

@@ -19,8 +19,8 @@ import numpy as np
 from . import csvformat
 from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
-from .session import CONTACT_EVENT
 from .storage import CalibrationRecord, Database, SessionInfo
+from .storage.records import CONTACT_EVENT
 
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")

@@ -27,11 +27,11 @@ import numpy as np
 from .analysis import AnalysisEvent, ContactChanged
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .session import (
-    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT, ManualSetRequest,
-    SessionJudge, SessionOptions, analysis_config, session_json,
-)
+from .session import ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json
 from .storage import Database, EventRecord, RepRecord, SessionInfo, SetRecord
+from .storage.records import (
+    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT,
+)
 
 REPLAY_CHUNK_US = 1_000_000
 

@@ -42,21 +42,14 @@ from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionWriter, SetRecord
+from .storage.records import (
+    CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
+    SET_LABELS_EVENT, SOFTWARE_TARE_SOURCE, STALL_EVENT, TIME_ORIGIN_EVENT,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTACT_MM = 25.0
-# Event kinds a session stores for its own replay (storage/records.py EventRecord).
-CONTACT_EVENT = "contact"
-MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_device_us
-SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
-TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
-SOFTWARE_TARE_SOURCE = "software_tare"  # a calibrations.source
-# Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
-STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
-HEALTH_EVENT = "health"                 # StationHealth.to_json() at the end of a recording
-RESUMED_EVENT = "resumed"               # samples again after stalled_s
-READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 # What the session says when the link starts reconnecting, by cause. A refused
 # station and a silent one are already told by the link's LinkFault, which
 # says what happened and that it waits: nothing more to say then.

@@ -14,7 +14,19 @@ STAT_COLUMNS: tuple[str, ...] = (
 # Where a calibration came from (the CAL sentence after HELLO, or the reply
 # to a TARE / CAL / SETCAL command, or a software tare the app keeps itself).
 # Not enforced by the schema, so a new source needs no migration.
-CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", "software_tare")
+SOFTWARE_TARE_SOURCE = "software_tare"
+CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", SOFTWARE_TARE_SOURCE)
+
+# Event kinds a session stores (EventRecord.kind) for its own replay.
+CONTACT_EVENT = "contact"               # detail "on" or "off"
+MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_device_us
+SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
+TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
+# Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
+STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
+HEALTH_EVENT = "health"                 # StationHealth.to_json() at the end of a recording
+RESUMED_EVENT = "resumed"               # samples again after stalled_s
+READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 
 # What a person can weigh and how close a chest can count as touching the
 # bar: anything outside is a typo (or an attack), never stored, since a body
@@ -125,8 +137,8 @@ class EventRecord:
     session_id: int
     t_device_us: int | None
     t_host_s: float
-    kind: str                    # state, reboot, reconnected, stat, fault, contact; for
-    #                              replay: manual_set, set_labels, time_origin (session.py)
+    kind: str                    # state, reboot, reconnected, stat, fault; the *_EVENT
+    #                              kinds above
     detail: str
 
 

@@ -40,7 +40,7 @@ from ..session import LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
 from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..storage.patient import MAX_UNSAVED_S
-from .threaded_writer import ThreadedWriter
+from ..storage.threaded_writer import ThreadedWriter
 from .buffers import SessionBuffers
 from .command_thread import CommandThread
 

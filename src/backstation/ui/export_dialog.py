@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..export import ExportCancelled, export_session
-from .history.jobs import DatabaseJob
+from .jobs import DatabaseJob
 
 PROGRESS_STEPS = 1000
 # Short exports finish before the dialog would appear, so it never flashes.

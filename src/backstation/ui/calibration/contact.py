@@ -18,7 +18,7 @@ from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...analysis import contact_threshold_from_touch
-from ..history.jobs import DatabaseJob, JobOwner
+from ..jobs import DatabaseJob, JobOwner
 
 HOLD_S = 2.0
 TICK_MS = 100

@@ -19,7 +19,7 @@ from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
                                QWizard, QWizardPage)
 
-from ..history.jobs import DatabaseJob, JobOwner
+from ..jobs import DatabaseJob, JobOwner
 from .mass import MassEntry, expected_force_n
 from .recording import record_calibration
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .jobs import BusyIndicator, DatabaseJob, JobOwner
+from ..jobs import BusyIndicator, DatabaseJob, JobOwner
 from .progress_data import AthleteProgress, athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
-from .jobs import BusyIndicator, DatabaseJob, JobOwner
+from ..jobs import BusyIndicator, DatabaseJob, JobOwner
 from .loading import LoadedSession, load_session
 from .rep_model import RepTableModel, set_summary
 from .session_model import COLUMNS as SESSION_COLUMN_TITLES

@@ -26,8 +26,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
-from ..storage import Database, RepRecord, SetRecord, StorageError
-from ..storage.patient import MAX_UNSAVED_S, PatientWriter
+from .database import Database
+from .errors import StorageError
+from .records import RepRecord, SetRecord
+from .patient import MAX_UNSAVED_S, PatientWriter
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
-from ...storage import Database, NoDatabase, StorageError
+from ..storage import Database, NoDatabase, StorageError
 
 log = logging.getLogger(__name__)
 
