@@ -1,5 +1,6 @@
 """The model never imports Qt (STYLE habit 1): protocol, analysis, storage,
-the device simulator and the link are plain Python + numpy."""
+the device simulator and the link are plain Python + numpy. The layers are
+import-linter contracts in pyproject.toml, checked here by ``lint-imports``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "backstation"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "backstation"
 QT_FREE_PACKAGES = ("protocol", "analysis", "storage", "device", "link")
 # The pipeline shared by the headless commands and the app.
 QT_FREE_MODULES = ("samples", "session", "record", "replay", "export", "csvformat", "monitor")
@@ -53,3 +55,29 @@ def test_importing_the_model_loads_no_qt_at_runtime():
                             timeout=60, env={"PYTHONPATH": str(SRC.parent), "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _lint_imports(config: Path) -> subprocess.CompletedProcess:
+    code = "import sys; from importlinter.cli import lint_imports_command; " \
+           "sys.exit(lint_imports_command())"
+    return subprocess.run([sys.executable, "-c", code, "--config", str(config), "--no-cache"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={"PYTHONPATH": str(SRC.parent), "PATH": ""})
+
+
+def test_import_contracts_are_kept():
+    result = _lint_imports(ROOT / "pyproject.toml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_broken_import_contract_fails_the_check(tmp_path):
+    """protocol imports samples: a contract putting samples above protocol is broken."""
+    config = tmp_path / "upside_down.toml"
+    config.write_text('[tool.importlinter]\nroot_package = "backstation"\n\n'
+                      '[[tool.importlinter.contracts]]\nname = "upside down"\n'
+                      'type = "layers"\nlayers = ["backstation.samples", "backstation.protocol"]\n',
+                      encoding="utf-8")
+    result = _lint_imports(config)
+    assert result.returncode != 0
+    assert "upside down BROKEN" in result.stdout
