@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import numpy as np
-
 from .analysis import AnalysisEvent, ContactChanged
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
@@ -66,12 +64,7 @@ def _slices(force: ForceBlock, distance: DistanceBlock, chunk_us: int,
                      *(c for c in cuts_us if start < c <= end), end + 1})
     lo = start
     for hi in bounds:
-        f = slice(*np.searchsorted(force.t_device_us, [lo, hi]))
-        d = slice(*np.searchsorted(distance.t_device_us, [lo, hi]))
-        yield (hi,
-               ForceBlock(force.seq[f], force.t_device_us[f], force.raw[f], force.t_host_s[f]),
-               DistanceBlock(distance.seq[d], distance.t_device_us[d], distance.gap_mm[d],
-                             distance.t_host_s[d]))
+        yield hi, force.between(lo, hi), distance.between(lo, hi)
         lo = hi
 
 

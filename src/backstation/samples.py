@@ -10,13 +10,29 @@ figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 
+class _Columns:
+    """Slicing for a block of equal-length columns: the one place that knows
+    a block is cut by cutting every column alike."""
+
+    def __getitem__(self, index: slice | np.ndarray):
+        """The samples at ``index`` (a slice, an index array or a boolean
+        mask), as a block of the same kind."""
+        if not isinstance(index, (slice, np.ndarray)):
+            raise TypeError(f"a block is cut by a slice or an array, not {type(index).__name__}")
+        return type(self)(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    def between(self, lo_us: int, hi_us: int):
+        """The samples with ``lo_us <= t_device_us < hi_us`` (times ascending)."""
+        return self[slice(*np.searchsorted(self.t_device_us, [lo_us, hi_us]))]
+
+
 @dataclass(frozen=True)
-class ForceBlock:
+class ForceBlock(_Columns):
     seq: np.ndarray          # uint16, the device's F counter
     t_device_us: np.ndarray  # int64
     raw: np.ndarray          # int32, shape (n, channels): signed 24-bit HX711 counts
@@ -55,7 +71,7 @@ class ForceBlock:
 
 
 @dataclass(frozen=True)
-class DistanceBlock:
+class DistanceBlock(_Columns):
     seq: np.ndarray          # uint16, the device's D counter
     t_device_us: np.ndarray  # int64
     gap_mm: np.ndarray       # int32; -1 where the sensor saw nothing

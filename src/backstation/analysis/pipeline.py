@@ -184,9 +184,9 @@ class AnalysisPipeline:
         nf = len(f_t) if upto_us is None else int(np.searchsorted(f_t, upto_us, "right"))
         nd = len(d_t) if upto_us is None else int(np.searchsorted(d_t, upto_us, "right"))
         if force is not None and nf < len(f_t):
-            self._pend_f.append(_slice_force(force, nf))
+            self._pend_f.append(force[nf:])
         if dist is not None and nd < len(d_t):
-            self._pend_d.append(_slice_distance(dist, nd))
+            self._pend_d.append(dist[nd:])
         if nf == 0 and nd == 0:
             return
         newtons = (self.calibration.newtons(force.raw[:nf], f_t[:nf]) if nf
@@ -464,10 +464,3 @@ def _joined(blocks: list, concat):
         return None
     return blocks[0] if len(blocks) == 1 else concat()
 
-
-def _slice_force(b: ForceBlock, i: int) -> ForceBlock:
-    return ForceBlock(b.seq[i:], b.t_device_us[i:], b.raw[i:], b.t_host_s[i:])
-
-
-def _slice_distance(b: DistanceBlock, i: int) -> DistanceBlock:
-    return DistanceBlock(b.seq[i:], b.t_device_us[i:], b.gap_mm[i:], b.t_host_s[i:])

@@ -189,11 +189,11 @@ class SessionWriter:
             if self._force:
                 force = ForceBlock.concat(self._force, self._force[0].channels)
                 for start in range(0, len(force), MAX_CHUNK_SAMPLES):
-                    db.append_force(sid, _slice_force(force, start))
+                    db.append_force(sid, force[start:start + MAX_CHUNK_SAMPLES])
             if self._distance:
                 distance = DistanceBlock.concat(self._distance)
                 for start in range(0, len(distance), MAX_CHUNK_SAMPLES):
-                    db.append_distance(sid, _slice_distance(distance, start))
+                    db.append_distance(sid, distance[start:start + MAX_CHUNK_SAMPLES])
             for cal in self._calibrations:
                 db.add_calibration(sid, cal.channel, cal.offset_counts, cal.counts_per_newton,
                                    source=cal.source, t_device_us=cal.t_device_us,
@@ -207,14 +207,3 @@ class SessionWriter:
                 db.save_rep(record)
             db.update_session_stats(sid, **self._stats)
 
-
-def _slice_force(block: ForceBlock, start: int) -> ForceBlock:
-    end = start + MAX_CHUNK_SAMPLES
-    return ForceBlock(block.seq[start:end], block.t_device_us[start:end],
-                      block.raw[start:end], block.t_host_s[start:end])
-
-
-def _slice_distance(block: DistanceBlock, start: int) -> DistanceBlock:
-    end = start + MAX_CHUNK_SAMPLES
-    return DistanceBlock(block.seq[start:end], block.t_device_us[start:end],
-                         block.gap_mm[start:end], block.t_host_s[start:end])
