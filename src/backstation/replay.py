@@ -23,23 +23,16 @@ import json
 from collections.abc import Iterator
 
 from .analysis import AnalysisEvent, ContactChanged
-from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .session import ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json
-from .storage import Database, EventRecord, RepRecord, SessionInfo, SetRecord
+from .session import (
+    ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json, stored_stats,
+)
+from .storage import Database, EventRecord, RepRecord, SetRecord
 from .storage.records import (
     HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT,
 )
 
 REPLAY_CHUNK_US = 1_000_000
-
-
-def session_stats(info: SessionInfo) -> StreamStats:
-    return StreamStats(force_samples=info.force_samples,
-                       distance_samples=info.distance_samples, crc_errors=info.crc_errors,
-                       malformed=info.malformed, overlong=info.overlong,
-                       lost_force=info.lost_force, lost_distance=info.lost_distance,
-                       reconnects=info.reconnects, reboots=info.reboots)
 
 
 def chunks(force: ForceBlock, distance: DistanceBlock, chunk_us: int = REPLAY_CHUNK_US,
@@ -175,5 +168,5 @@ class Replay:
         info = self.info
         device = {"device_id": info.device_id, "firmware": info.firmware,
                   "protocol": info.protocol}
-        return session_json(info.id, device, session_stats(info), self.judge.sets,
+        return session_json(info.id, device, stored_stats(info), self.judge.sets,
                             self.judge.t0_us, self.stalls, self.health)

@@ -41,10 +41,11 @@ from .link import (
 from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .storage import Database, RepRecord, SessionWriter, SetRecord
+from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord
 from .storage.records import (
     CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
-    SET_LABELS_EVENT, SOFTWARE_TARE_SOURCE, STALL_EVENT, TIME_ORIGIN_EVENT,
+    SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
+    TIME_ORIGIN_EVENT,
 )
 
 log = logging.getLogger(__name__)
@@ -469,7 +470,9 @@ class LiveSession:
 
 def session_counters(stats: StreamStats) -> dict[str, int]:
     """The stream counters the session row keeps (sample counts follow the stored chunks)."""
-    return {"crc_errors": stats.crc_errors, "malformed": stats.malformed,
-            "overlong": stats.overlong, "lost_force": stats.lost_force,
-            "lost_distance": stats.lost_distance, "reconnects": stats.reconnects,
-            "reboots": stats.reboots}
+    return {column: getattr(stats, column) for column in SETTABLE_STAT_COLUMNS}
+
+
+def stored_stats(info: SessionInfo) -> StreamStats:
+    """A stored session's stream counters, read back from its row (``session_counters``)."""
+    return StreamStats(**{column: getattr(info, column) for column in STAT_COLUMNS})

@@ -25,15 +25,12 @@ from . import chunks, records, training
 from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import SessionNotFound, StorageError
-from .records import (STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
+from .records import (SETTABLE_STAT_COLUMNS, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
                       RepRecord, SessionInfo, SetRecord, athlete_name)
 from .schema import Migration
 
 log = logging.getLogger(__name__)
 
-# Counted by append_force / append_distance themselves, so never set by hand.
-_SAMPLE_COUNTS = ("force_samples", "distance_samples")
-_SETTABLE_STATS = tuple(c for c in STAT_COLUMNS if c not in _SAMPLE_COUNTS)
 
 
 def utc_iso(moment: datetime | None = None) -> str:
@@ -263,10 +260,10 @@ class Database:
         """Set stream counters (crc_errors, malformed, overlong, lost_force,
         lost_distance, reconnects) to their current totals. Sample counts are
         not settable: the appends keep them equal to what is stored."""
-        unknown = set(stats) - set(_SETTABLE_STATS)
+        unknown = set(stats) - set(SETTABLE_STAT_COLUMNS)
         if unknown:
             raise ValueError(f"not settable session stats: {sorted(unknown)}; "
-                             f"expected some of {_SETTABLE_STATS}")
+                             f"expected some of {SETTABLE_STAT_COLUMNS}")
         if not stats:
             return
         assignments = ", ".join(f"{name} = ?" for name in stats)

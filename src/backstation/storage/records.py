@@ -10,6 +10,10 @@ STAT_COLUMNS: tuple[str, ...] = (
     "force_samples", "distance_samples", "crc_errors", "malformed", "overlong",
     "lost_force", "lost_distance", "reconnects", "reboots",
 )
+# Counted by append_force / append_distance themselves, so never set by hand.
+SAMPLE_COUNT_COLUMNS: tuple[str, ...] = ("force_samples", "distance_samples")
+SETTABLE_STAT_COLUMNS: tuple[str, ...] = tuple(c for c in STAT_COLUMNS
+                                               if c not in SAMPLE_COUNT_COLUMNS)
 
 # Where a calibration came from (the CAL sentence after HELLO, or the reply
 # to a TARE / CAL / SETCAL command, or a software tare the app keeps itself).
