@@ -100,3 +100,15 @@ def test_bulk_path_decodes_long_random_streams_exactly_as_the_reference(
         want += reference.feed(piece)
     assert got == want
     assert fast.counters == reference.counters
+
+
+def test_the_fast_paths_take_their_ranges_from_sentences():
+    """One owner per range (sentences.py): the decoder's fast paths name them,
+    so a range changed there changes every path alike."""
+    import inspect
+
+    import backstation.protocol.decoder as decoder
+
+    source = inspect.getsource(decoder)
+    for literal in ("65536", "4294967296", "8388607", "8388608", "10_000", "10000"):
+        assert literal not in source, literal

@@ -34,7 +34,8 @@ from operator import not_
 from dataclasses import dataclass, field
 
 from .sentences import (
-    ForceSample, DistanceSample, Sentence, SENTENCE_TYPES,
+    MAX_GAP_MM, NO_ECHO_MM, RAW_MAX, RAW_MIN, SENTENCE_TYPES, SEQ_MODULO, T_US_MODULO,
+    DistanceSample, ForceSample, Sentence,
 )
 
 MAX_LINE_BYTES = 120
@@ -194,18 +195,18 @@ class StreamDecoder:
         for body, kind, seq, t_us, values, crc, cr in rows:
             seq = int(seq)
             t_us = int(t_us)
-            if (_crc_hqx(body, _CRC_INIT) == int(crc, 16) and seq < 65536
-                    and t_us < 4294967296):
+            if (_crc_hqx(body, _CRC_INIT) == int(crc, 16) and seq < SEQ_MODULO
+                    and t_us < T_US_MODULO):
                 if kind == b"F":
                     raw = tuple(map(int, values.split(b",")))
                     if ((channels is None or len(raw) == channels)
-                            and min(raw) >= -8388608 and max(raw) <= 8388607):
+                            and min(raw) >= RAW_MIN and max(raw) <= RAW_MAX):
                         append((FORCE_ROW, seq, t_us, raw))
                         accepted += 1
                         continue
                 elif b"," not in values:
                     gap_mm = int(values)
-                    if -1 <= gap_mm <= 10_000:
+                    if NO_ECHO_MM <= gap_mm <= MAX_GAP_MM:
                         append((DISTANCE_ROW, seq, t_us, gap_mm))
                         accepted += 1
                         continue
@@ -299,7 +300,7 @@ def _bulk_rows(rows: list, channels: int | None) -> list[Row] | None:
         return None
     seqs = list(map(int, seqs))
     times = list(map(int, times))
-    if max(seqs) >= 65536 or max(times) >= 4294967296:
+    if max(seqs) >= SEQ_MODULO or max(times) >= T_US_MODULO:
         return None
     is_force = list(map(b"F".__eq__, kinds))
     force_values = list(compress(values, is_force))
@@ -310,7 +311,7 @@ def _bulk_rows(rows: list, channels: int | None) -> list[Row] | None:
             map(bytes.count, force_values, repeat(b","))) != {per_row - 1}:
         return None
     raw = list(map(int, b",".join(force_values).split(b",")))
-    if min(raw) < -8388608 or max(raw) > 8388607:
+    if min(raw) < RAW_MIN or max(raw) > RAW_MAX:
         return None
     force_rows = zip(repeat(FORCE_ROW), compress(seqs, is_force), compress(times, is_force),
                      zip(*([iter(raw)] * per_row)))
@@ -319,7 +320,7 @@ def _bulk_rows(rows: list, channels: int | None) -> list[Row] | None:
     is_distance = list(map(not_, is_force))
     distance_values = b",".join(compress(values, is_distance))
     gaps = list(map(int, distance_values.split(b",")))
-    if len(gaps) != len(rows) - len(force_values) or min(gaps) < -1 or max(gaps) > 10_000:
+    if len(gaps) != len(rows) - len(force_values) or min(gaps) < NO_ECHO_MM or max(gaps) > MAX_GAP_MM:
         return None   # a D with several values, or out of range
     distance_rows = zip(repeat(DISTANCE_ROW), compress(seqs, is_distance),
                         compress(times, is_distance), gaps)

@@ -22,6 +22,7 @@ RAW_MIN = -(1 << 23)
 RAW_MAX = (1 << 23) - 1
 MAX_FORCE_CHANNELS = 4
 NO_ECHO_MM = -1
+MAX_GAP_MM = 10_000
 # HELLO's force_rate_hz: the firmware runs the HX711 at 10 or 80 SPS; the
 # simulated station goes up to 2 kHz for throughput benchmarks. Anything
 # else is no rate a station can run at (docs/protocol.md §3).
@@ -199,7 +200,7 @@ class DistanceSample:
     def from_fields(cls, fields: list[str]) -> "DistanceSample":
         _expect(fields, 3, cls.TYPE)
         gap_mm = _int(fields[2])
-        if not NO_ECHO_MM <= gap_mm <= 10_000:
+        if not NO_ECHO_MM <= gap_mm <= MAX_GAP_MM:
             raise ValueError(f"gap {gap_mm} mm")
         return cls(_uint(fields[0], SEQ_MODULO), _uint(fields[1], T_US_MODULO), gap_mm)
 
