@@ -22,7 +22,6 @@ from . import __version__, strictjson
 
 EXIT_LINK_ERROR = 2
 EXIT_STORAGE_ERROR = 3
-SIMULATED_URL = "sim://?scenario={scenario}&seed={seed}"
 # Where ``monitor --simulate`` records unless --db says: beside the real database.
 SIMULATED_DB_FILENAME = "simulated.db"
 
@@ -64,7 +63,8 @@ def _checked(convert, check):
 def build_parser() -> argparse.ArgumentParser:
     from .device.sim.pty_runner import add_sim_arguments
     from .device.sim.scenarios import DEFAULT_SCENARIO, all_scenarios
-    from .record import DEFAULT_BAUD, baud_rate
+    from .link import DEFAULT_BAUDRATE
+    from .record import baud_rate
     from .storage.records import athlete_name, body_mass_kg, contact_mm
 
     parser = argparse.ArgumentParser(
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="record a station headless")
     record.add_argument("--port", required=True, help="serial port, pty path or sim:// URL")
-    record.add_argument("--baud", type=_checked(int, baud_rate), default=DEFAULT_BAUD)
+    record.add_argument("--baud", type=_checked(int, baud_rate), default=DEFAULT_BAUDRATE)
     record.add_argument("--db", type=Path)
     record.add_argument("--athlete", type=_checked(str, athlete_name),
                         help="athlete name (created if new)")
@@ -276,13 +276,14 @@ def _monitor(args) -> int:
     (or ``--port``) is recorded into the database; the simulated station only
     with ``--simulate``, and then, unless ``--db`` says otherwise, into a
     database of its own, said on stderr, so practice never mixes with training."""
+    from .device.sim.protocol_sim import simulated_url
     from .link import find_ports
     from .monitor import LiveReadout
     from .record import RecordOptions
 
     port, db_path = args.port, args.db
     if args.simulate and port is None:
-        port = SIMULATED_URL.format(scenario=args.scenario, seed=0)
+        port = simulated_url(args.scenario)
         if db_path is None:
             from .storage import StorageError, default_db_path
             try:

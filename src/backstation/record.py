@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .link import DeviceLink
+from .link import DEFAULT_BAUDRATE, DeviceLink
 from .session import LiveSession, SessionOptions, Step
 from .storage import Database, StorageError
 from .storage.patient import MAX_UNSAVED_S, PatientWriter
@@ -34,7 +34,6 @@ DRAIN_INTERVAL_S = 0.1
 # every 50 ms instead of every 8 ms takes record from ~6 % to under 3 % of a
 # core at 1 kHz (docs/performance.md, figure b). The OS buffers 4 KiB+.
 RECORD_READ_PACING_S = 0.05
-DEFAULT_BAUD = 250_000
 # What a USB serial adapter can be set to; pyserial takes any integer, and
 # some (10^12) make the port layer hang or overflow instead of failing.
 BAUD_RANGE = (300, 4_000_000)
@@ -51,7 +50,7 @@ def baud_rate(value: int) -> int:
 @dataclass
 class RecordOptions:
     port: str
-    baud: int = DEFAULT_BAUD
+    baud: int = DEFAULT_BAUDRATE
     duration_s: float | None = None
     session: SessionOptions | None = None
     max_unsaved_s: float = MAX_UNSAVED_S

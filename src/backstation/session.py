@@ -33,12 +33,13 @@ from .analysis import (
     SetResult, SetStarted,
 )
 from .analysis.calibration import ForceCalibration
+from .defaults import DEFAULT_CONTACT_MM
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
     LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived,
     StreamResumed, StreamStalled,
 )
-from .protocol.sentences import NO_DISTANCE_MESSAGE, Hello
+from .protocol.sentences import NO_DISTANCE_MESSAGE, SLOW_ADC_MAX_HZ, Hello, slow_adc_message
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord
@@ -50,7 +51,6 @@ from .storage.records import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONTACT_MM = 25.0
 # What the session says when the link starts reconnecting, by cause. A refused
 # station and a silent one are already told by the link's LinkFault, which
 # says what happened and that it waits: nothing more to say then.
@@ -77,7 +77,7 @@ class ManualSetRequest:
 class SessionOptions:
     athlete: str | None = None
     body_mass_kg: float | None = None
-    contact_mm: float | None = None      # None: the athlete's stored threshold, else 25 mm
+    contact_mm: float | None = None      # None: the athlete's stored threshold, else the default
     exercise: str = "inverted-row"
     variant: str | None = None           # heels-floor, heels-bench
     added_load_kg: float | None = None
@@ -379,9 +379,8 @@ class LiveSession:
                        "protocol": hello.protocol}
         if not hello.has_distance:
             self._say(NO_DISTANCE_MESSAGE)
-        if hello.force_rate_hz <= 10:
-            self._say(f"the load cells run at {hello.force_rate_hz} SPS: tie the HX711 RATE pin "
-                      "high for 80 SPS (rate of force development needs it)")
+        if hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
+            self._say(slow_adc_message(hello.force_rate_hz))
 
     def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
         """Variant and added load for sets ending from now on (the open one included)."""

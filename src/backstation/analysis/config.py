@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..defaults import DEFAULT_CONTACT_MM
+
 G_MS2 = 9.80665
 NO_REP_REASONS = ("no_contact", "no_lockout", "bar_released", "sensor_dropout")
 
@@ -39,7 +41,7 @@ def onset_margin_n(rest_n: float) -> float:
 @dataclass
 class AnalysisConfig:
     body_mass_kg: float | None = None
-    contact_mm: float = 25.0          # the athlete's contact threshold
+    contact_mm: float = DEFAULT_CONTACT_MM   # the athlete's contact threshold
     load_threshold_n: float = 100.0   # a set begins: total force above this for set_on_s
     set_on_s: float = 0.5
     set_off_s: float = 3.0            # ... and ends when under it this long

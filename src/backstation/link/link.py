@@ -24,7 +24,7 @@ import serial
 from ..protocol import commands
 from ..protocol.commands import Command
 from ..protocol.health import StationHealth
-from ..protocol.sentences import Ack, Cal, Err, Hello, Sentence, Stat
+from ..protocol.sentences import BAUD_RATE, Ack, Cal, Err, Hello, Sentence, Stat
 from ..protocol.stream import DeviceStream, StreamStats, judge_hello
 from ..samples import DistanceBlock, ForceBlock
 from .chatter import ChatterLimiter, with_held
@@ -44,7 +44,7 @@ from .transport import (
     INFO_TIMEOUT_S, Opener, Probe, SerialLike, close_quietly, open_port, probe_hello, read_chunk,
 )
 
-DEFAULT_BAUDRATE = 250_000
+DEFAULT_BAUDRATE = BAUD_RATE
 DEFAULT_COMMAND_TIMEOUT_S = 1.5
 # TARE and CAL average the load cells on the device for 1-2 s before answering.
 COMMAND_TIMEOUT_S = {"TARE": 4.0, "CAL": 4.0, "SETCAL": 2.0}

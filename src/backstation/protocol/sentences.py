@@ -16,6 +16,7 @@ from typing import ClassVar, Union
 from .crc import crc_hex
 
 PROTOCOL_VERSION = 1
+BAUD_RATE = 250_000          # the station's serial speed, 8N1 (docs/protocol.md §1)
 SEQ_MODULO = 1 << 16
 T_US_MODULO = 1 << 32
 RAW_MIN = -(1 << 23)
@@ -295,6 +296,16 @@ FORCE_DOUT_PINS = ("D5", "D6")
 # (firmware/arduino/backstation/backstation.ino; the wiring is bs_config.h).
 NO_DISTANCE_MESSAGE = ("no distance sensor answers (the station says none): check the HC-SR04's "
                        "TRIG (D7) and ECHO (D8) wires, its 5V and GND")
+
+
+# HELLO's force_rate_hz at or below this: the HX711 RATE pin is low (10 SPS).
+SLOW_ADC_MAX_HZ = 10
+
+
+def slow_adc_message(rate_hz: int) -> str:
+    """The one wording of "the load cells run at the HX711's slow rate"."""
+    return (f"the load cells run at {rate_hz} SPS: tie the HX711 RATE pin high for 80 SPS "
+            "(rate of force development needs it)")
 
 
 def force_status_command(channel: int) -> str:

@@ -35,6 +35,7 @@ from ..analysis import ContactChanged, RepCompleted, SetEnded, SetStarted
 from ..link import (
     DeviceLink, HealthChanged, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
 )
+from ..protocol.sentences import SLOW_ADC_MAX_HZ
 from ..protocol.stream import StreamStats
 from ..session import LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
@@ -65,11 +66,19 @@ class StreamHealth:
     storage_error: str | None = None
 
     @property
+    def slow_force_rate_hz(self) -> int | None:
+        """The load cells' rate when the HX711 RATE pin is low (HELLO says so, or
+        STAT measures well under 80 SPS); None at the fast rate."""
+        nominal = self.nominal_force_rate_hz
+        if nominal is not None and nominal <= SLOW_ADC_MAX_HZ:
+            return nominal
+        if self.force_hz is not None and 0 < self.force_hz < 2 * SLOW_ADC_MAX_HZ:
+            return round(self.force_hz)
+        return None
+
+    @property
     def slow_adc(self) -> bool:
-        """The HX711 RATE pin is low: 10 SPS."""
-        if self.nominal_force_rate_hz is not None and self.nominal_force_rate_hz <= 10:
-            return True
-        return self.force_hz is not None and 0 < self.force_hz < 20
+        return self.slow_force_rate_hz is not None
 
 
 @dataclass

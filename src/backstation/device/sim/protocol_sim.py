@@ -32,13 +32,13 @@ from typing import Callable
 import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
-from ...protocol.sentences import check_force_rate_hz
+from ...protocol.sentences import BAUD_RATE, check_force_rate_hz
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS
 from .station import SimulatedStation
 
 PACKAGE = "backstation.device.sim"
 MAX_WAIT_S = 0.02   # read() polls the station at least this often
-DEVICE_BAUD = 250_000
+DEVICE_BAUD = BAUD_RATE
 
 
 def misread(data: bytes, ratio: float, rng: random.Random) -> bytes:
@@ -90,6 +90,12 @@ def operate(url: str, action: Callable[[SimulatedStation], object]) -> object:
         raise KeyError(f"no simulated station behind {url!r}: open it first")
     with entry.lock:
         return action(entry.station)
+
+
+def simulated_url(scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0) -> str:
+    """The ``sim://`` URL of a simulated station (``parse_url`` reads it back)."""
+    url = f"sim://?scenario={scenario}&seed={seed}"
+    return url if speed == 1.0 else f"{url}&speed={speed:g}"
 
 
 def parse_url(url: str) -> tuple[dict, float]:

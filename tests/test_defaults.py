@@ -1,0 +1,30 @@
+"""A default has one owner; every layer that starts from it reads it there."""
+
+from __future__ import annotations
+
+from backstation.analysis.config import AnalysisConfig
+from backstation.defaults import DEFAULT_CONTACT_MM
+from backstation.device.sim import model, protocol_sim
+from backstation.link import DEFAULT_BAUDRATE
+from backstation.protocol.sentences import BAUD_RATE, SLOW_ADC_MAX_HZ, slow_adc_message
+from backstation.record import RecordOptions
+
+
+def test_the_contact_threshold_the_judge_starts_from_is_the_simulators_contact():
+    assert AnalysisConfig().contact_mm == model.CONTACT_MM == DEFAULT_CONTACT_MM
+
+
+def test_record_the_link_and_the_simulated_station_run_at_the_protocols_baud_rate():
+    assert RecordOptions(port="x").baud == DEFAULT_BAUDRATE == protocol_sim.DEVICE_BAUD == BAUD_RATE
+
+
+def test_a_simulated_url_reads_back_as_the_station_it_names():
+    kwargs, speed = protocol_sim.parse_url(protocol_sim.simulated_url("partial", seed=3, speed=20))
+    assert (kwargs["scenario"], kwargs["seed"], speed) == ("partial", 3, 20.0)
+    kwargs, speed = protocol_sim.parse_url(protocol_sim.simulated_url())
+    assert (kwargs["scenario"], kwargs["seed"], speed) == (protocol_sim.DEFAULT_SCENARIO, 0, 1.0)
+
+
+def test_the_slow_adc_message_says_the_rate_and_the_fix():
+    text = slow_adc_message(SLOW_ADC_MAX_HZ)
+    assert f"{SLOW_ADC_MAX_HZ} SPS" in text and "RATE pin high" in text
