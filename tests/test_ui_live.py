@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from backstation.device.sim import protocol_sim
 from backstation.link import LinkState
 from backstation.storage import Database
-from backstation.ui.live.connection_panel import simulated_url
+from backstation.device.sim.protocol_sim import simulated_url
 from backstation.ui.live.live_view import UNPLUGGED_TEXT
 from backstation.ui.main_window import MainWindow
 

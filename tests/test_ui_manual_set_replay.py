@@ -11,7 +11,7 @@ from backstation.device.sim import protocol_sim
 from backstation.replay import Replay
 from backstation.session import MANUAL_SET_EVENT
 from backstation.storage import Database
-from backstation.ui.live.connection_panel import simulated_url
+from backstation.device.sim.protocol_sim import simulated_url
 
 from .test_replay_manual_sets import (
     replay_rep_rows, replay_set_rows, stored_rep_rows, stored_set_rows,

@@ -76,10 +76,6 @@ class StreamHealth:
             return round(self.force_hz)
         return None
 
-    @property
-    def slow_adc(self) -> bool:
-        return self.slow_force_rate_hz is not None
-
 
 @dataclass
 class _Live:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...device.sim.protocol_sim import simulated_url
 from ...device.sim.scenarios import all_scenarios
 from ...link import LinkState, PortInfo
 from .. import theme
@@ -21,11 +22,6 @@ STATE_TEXT = {
     LinkState.STREAMING: ("streaming", theme.VALID),
     LinkState.RECONNECTING: ("reconnecting…", theme.WARNING),
 }
-
-
-def simulated_url(scenario: str, seed: int = 0, speed: float = 1.0) -> str:
-    url = f"sim://?scenario={scenario}&seed={seed}"
-    return url if speed == 1.0 else f"{url}&speed={speed:g}"
 
 
 class ConnectionPanel(QWidget):

@@ -1,14 +1,14 @@
 """Stream health for the status bar (a ``StreamHealth`` view): rates from
-STAT, losses, CRC errors, latency, and a clear warning at 10 SPS."""
+STAT, losses, CRC errors, latency, and a clear warning at 10 SPS (its
+wording: ``protocol/sentences.slow_adc_message``)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from .. import theme
+from ...protocol.sentences import slow_adc_message
 from ..acquisition import StreamHealth
-
-SLOW_ADC_TEXT = "⚠ Load cells at 10 SPS: tie the HX711 RATE pin high for 80 SPS"
 
 
 class StreamHealthView(QWidget):
@@ -41,8 +41,8 @@ class StreamHealthView(QWidget):
         self.summary.setText("  ·  ".join(parts))
         bad = s.lost_samples or s.crc_errors
         self.summary.setStyleSheet(f"color: {theme.WARNING if bad else theme.MUTED};")
-        if health.slow_adc:
-            self.warning.setText(SLOW_ADC_TEXT)
+        if health.slow_force_rate_hz is not None:
+            self.warning.setText("⚠ " + slow_adc_message(health.slow_force_rate_hz))
             self.warning.show()
         elif health.storage_error:
             self.warning.setText("⚠ not saving: " + health.storage_error)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis.config import G_MS2
+from ...defaults import DEFAULT_CONTACT_MM
 from .. import theme
 from ..buffers import GrowingArray, SessionBuffers
 
@@ -40,7 +41,7 @@ class SessionBuffersView(QWidget):
         self.window_s = 10
         self.percent_body_mass = False
         self.body_mass_kg: float | None = None
-        self.contact_mm = 25.0
+        self.contact_mm = DEFAULT_CONTACT_MM
         self.paused = False
         self._anchor_s = 0.0
         self._dirty = True
