@@ -131,3 +131,16 @@ def test_monitor_without_a_station_says_so_and_records_nothing(tmp_path, monkeyp
     assert code == EXIT_LINK_ERROR
     assert "no station plugged in" in err and "--simulate" in err and err.count("\n") == 1
     assert not (tmp_path / "s.db").exists() and not (tmp_path / "data").exists()
+
+
+def test_a_logged_warning_reaches_stderr_in_the_same_one_line_form(capsys):
+    """A module's log warning says what it says as ``_say`` would: prefixed,
+    with control characters escaped (text from a station cannot move the cursor)."""
+    import logging
+
+    from backstation import cli
+
+    record = logging.LogRecord("backstation.link", logging.WARNING, __file__, 1,
+                               "station says %s", ("hi\x1b[2J",), None)
+    cli._say("station says hi\x1b[2J")
+    assert cli._LineFormatter("%(message)s").format(record) + "\n" == capsys.readouterr().err

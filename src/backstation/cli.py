@@ -33,8 +33,20 @@ def terminal_safe(text: str) -> str:
     return "".join(repr(c)[1:-1] if unicodedata.category(c)[0] == "C" else c for c in text)
 
 
+def _line(message: str) -> str:
+    """The one form of a line the command line says on stderr."""
+    return f"backstation: {terminal_safe(message)}"
+
+
 def _say(message: str) -> None:
-    print(f"backstation: {terminal_safe(message)}", file=sys.stderr, flush=True)
+    print(_line(message), file=sys.stderr, flush=True)
+
+
+class _LineFormatter(logging.Formatter):
+    """A warning logged by any module reaches stderr as ``_say`` would say it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _line(super().format(record))
 
 
 def _positive_float(text: str) -> float:
@@ -119,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="backstation: %(message)s", level=logging.WARNING,
-                        stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = build_parser().parse_args(argv)
     if args.command == "sim":
         from .device.sim.pty_runner import main_sim
