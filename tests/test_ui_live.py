@@ -179,12 +179,24 @@ def test_calibration_key_opens_the_wizard_without_blocking_the_live_view(qtbot, 
         window.connect_simulated("clean", speed=10)
     qtbot.keyClick(window, Qt.Key_C)
     dialogs = list(window._dialogs)
-    if not dialogs:
-        pytest.skip("the calibration wizard is not built yet")
+    assert len(dialogs) == 1
     assert dialogs[0].isVisible() and not dialogs[0].isModal()
     samples = len(window.controller.buffers.force_t_s)
     qtbot.waitUntil(lambda: len(window.controller.buffers.force_t_s) > samples + 100,
                     timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("view", ["backstation.ui.history", "backstation.ui.calibration"])
+def test_a_view_that_does_not_import_stops_the_app_loudly(view):
+    """No placeholder tab, no quiet log line: the ImportError reaches the user."""
+    import subprocess
+    import sys
+    code = (f"import sys; sys.modules[{view!r}] = None\n"
+            "import backstation.ui.main_window")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr or "ModuleNotFoundError" in result.stderr
 
 
 def test_a_disk_failure_is_a_banner_not_a_dialog(qtbot, window):

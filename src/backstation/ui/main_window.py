@@ -1,14 +1,10 @@
 """The main window: Live / History / Progress tabs, the calibration actions,
 the keyboard shortcuts a lifter uses with chalky hands, the status bar.
 
-The History and Progress tabs and the calibration wizard are imported by name
-(``_optional``); one that fails to import is replaced by a placeholder that
-says it is not available, and the error is logged at INFO.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 
@@ -16,15 +12,16 @@ import platformdirs
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..session import SessionOptions
 from . import settings as cfg
-from . import theme
 from .acquisition import AcquisitionController
 from .audio import RepCues
+from .calibration import CalibrationWizard, ContactCalibrationDialog
+from .history import HistoryView, ProgressView
 from .live.connection_panel import SIMULATED, simulated_url
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
@@ -32,22 +29,6 @@ from .live.live_view import LiveView
 log = logging.getLogger(__name__)
 
 STATUS_MESSAGE_MS = 8000
-
-
-def _optional(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        log.info("%s.%s not available: %s", module, name, exc)
-        return None
-
-
-def _placeholder(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignCenter)
-    label.setFont(theme.font(1.4))
-    label.setStyleSheet(f"color: {theme.MUTED};")
-    return label
 
 
 class MainWindow(QMainWindow):
@@ -69,8 +50,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.live, "Live")
-        self.history = self._embed("HistoryView", "History")
-        self.progress = self._embed("ProgressView", "Progress")
+        self.history = HistoryView(self.db_path)
+        self.progress = ProgressView(self.db_path)
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.progress, "Progress")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -87,14 +70,6 @@ class MainWindow(QMainWindow):
         self.controller.disconnected.connect(self._on_disconnected)
         self._restore_settings()
         self.refresh_ports()
-
-    # -- embedding B's widgets ---------------------------------------------------
-
-    def _embed(self, name: str, title: str) -> QWidget:
-        cls = _optional("backstation.ui.history", name)
-        widget = cls(self.db_path) if cls else _placeholder(f"{title} is not built yet")
-        self.tabs.addTab(widget, title)
-        return widget
 
     def _make_actions(self) -> None:
         menu = self.menuBar()
@@ -159,23 +134,15 @@ class MainWindow(QMainWindow):
         self.live.connection.select_simulated(scenario)
         self.connect_to(simulated_url(scenario, speed=speed))
 
-    # -- dialogs (B's) --------------------------------------------------------------
+    # -- dialogs --------------------------------------------------------------------
 
-    def open_calibration_wizard(self) -> QWidget | None:
-        cls = _optional("backstation.ui.calibration", "CalibrationWizard")
-        if cls is None:
-            self.statusBar().showMessage("The calibration wizard is not built yet",
-                                         STATUS_MESSAGE_MS)
-            return None
-        return self._show_dialog(cls(self.controller, self.db_path, self))
+    def open_calibration_wizard(self) -> CalibrationWizard:
+        return self._show_dialog(CalibrationWizard(self.controller, self.db_path, self))
 
-    def open_contact_calibration(self) -> QWidget | None:
-        cls = _optional("backstation.ui.calibration", "ContactCalibrationDialog")
-        if cls is None:
-            self.statusBar().showMessage("Contact calibration is not built yet", STATUS_MESSAGE_MS)
-            return None
+    def open_contact_calibration(self) -> ContactCalibrationDialog:
         athlete = self.live.connection.athlete_edit.text().strip() or None
-        return self._show_dialog(cls(self.controller, self.db_path, athlete, self))
+        return self._show_dialog(
+            ContactCalibrationDialog(self.controller, self.db_path, athlete, self))
 
     def _show_dialog(self, dialog: QWidget) -> QWidget:
         dialog.setAttribute(Qt.WA_DeleteOnClose, True)
@@ -210,9 +177,8 @@ class MainWindow(QMainWindow):
         if isinstance(result, dict):
             self.statusBar().showMessage(f"session {result['session_id']} saved",
                                          STATUS_MESSAGE_MS)
-        for view in (self.history, self.progress):
-            if hasattr(view, "refresh"):
-                view.refresh()
+        self.history.refresh()
+        self.progress.refresh()
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
