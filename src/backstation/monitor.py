@@ -1,6 +1,6 @@
-"""A live text readout of the stream, for terminals (and until the desktop
-app lands, the app): newest force per side, gap and stream health, redrawn
-twice a second on one line."""
+"""A live text readout of the stream, for terminals: newest force per side,
+gap and stream health (rates, lost samples, CRC errors, samples too late to
+judge), redrawn twice a second on one line."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class LiveReadout:
         if now < self._next_s:
             return
         self._next_s = now + REDRAW_INTERVAL_S
-        self._out.write(("\r" if self._tty else "") + self._line(link) +
+        self._out.write(("\r" if self._tty else "") + self._line(link, session.judge) +
                         ("" if self._tty else "\n"))
         self._out.flush()
 
@@ -69,7 +69,7 @@ class LiveReadout:
         self._out.write(("\r\033[K" if self._tty else "") + text + "\n")
         self._next_s = 0.0
 
-    def _line(self, link) -> str:
+    def _line(self, link, judge) -> str:
         parts = []
         if self._force_n is not None:
             sides = "  ".join(f"{name} {number(n, '7.1f', 7)} N"
@@ -79,7 +79,8 @@ class LiveReadout:
             parts.append("gap   --- mm" if self._gap_mm < 0 else f"gap {self._gap_mm:4d} mm")
         s, stat = link.stats, link.last_stat
         rates = f"{stat.force_hz:5.1f}/{stat.distance_hz:4.1f} Hz" if stat else "--"
-        parts.append(f"{rates}  lost {s.lost_samples}  crc {s.crc_errors}  "
+        late = f"late {judge.late_samples}  " if judge.late_samples else ""
+        parts.append(f"{rates}  lost {s.lost_samples}  crc {s.crc_errors}  {late}"
                      f"{link.state.value.lower()}")
         return " | ".join(parts)
 

@@ -183,6 +183,12 @@ class SessionJudge:
         """Read-only use (display); change it through ``calibrate`` or ``software_tare``."""
         return self.pipeline.calibration
 
+    @property
+    def late_samples(self) -> int:
+        """Samples that came behind ones already judged (the device's clock
+        stepped back): dropped by the analysis, kept in storage, counted here."""
+        return self.pipeline.late_samples
+
     def calibrate(self, channel: int, offset_counts: int, counts_per_newton: float,
                   t_from_us: int | None = None) -> int | None:
         """Apply a CAL from ``t_from_us`` (default: after the newest sample fed); returns it.

@@ -60,7 +60,6 @@ class DecoderCounters:
     crc_errors: int = 0
     malformed: int = 0
     overlong: int = 0
-    bytes_in: int = 0
 
     @property
     def errors(self) -> int:
@@ -109,7 +108,6 @@ class StreamDecoder:
         out: list = []
         if not data:
             return out
-        self.counters.bytes_in += len(data)
         if self._discarding:
             data = self._skip_discarded(data)
         buf = self._tail + data if self._tail else data
