@@ -37,21 +37,71 @@ def test_a_port_that_does_not_exist_fails_with_the_link_message(qtbot, controlle
     assert not controller.is_connected
 
 
-def test_connect_does_not_block_the_gui_thread(qtbot, controller):
-    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
-        controller.connect_to("sim://?scenario=clean&seed=3&speed=10")
-    names = [t.name for t in threading.enumerate()]
-    assert "backstation-commands" in names
-    assert any(n.startswith("backstation-storage") for n in names)
-    assert any(n.startswith("backstation-link") for n in names)
+def test_connect_does_not_block_the_gui_thread(qtbot, tmp_path):
+    """The port opens slowly (until the GUI thread has run a timer five times,
+    at most 5 s): the GUI keeps processing events while it waits."""
+    from PySide6.QtCore import QTimer
+
+    from backstation.link import DeviceLink
+
+    ticks: list[int] = []
+    released = threading.Event()
+    ticks_when_opened: list[int] = []
+
+    class SlowToOpen(DeviceLink):
+        def open(self) -> None:
+            released.wait(5.0)
+            ticks_when_opened.append(len(ticks))
+            super().open()
+
+    def tick() -> None:
+        ticks.append(1)
+        if len(ticks) >= 5:
+            released.set()
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    controller = AcquisitionController(tmp_path / "s.db", link_factory=SlowToOpen)
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+            controller.connect_to("sim://?scenario=clean&seed=3&speed=10")
+        timer.stop()
+        assert ticks_when_opened and ticks_when_opened[0] >= 5
+        names = [t.name for t in threading.enumerate()]
+        assert "backstation-commands" in names
+        assert any(n.startswith("backstation-storage") for n in names)
+        assert any(n.startswith("backstation-link") for n in names)
+    finally:
+        controller.close()
 
 
-def test_close_while_connecting_leaves_no_session_open_and_no_thread(qtbot, controller, tmp_path):
+def test_close_while_connecting_leaves_no_session_open_and_no_thread(qtbot, tmp_path):
+    """close() while the command thread is still opening (the session row made,
+    the link starting, the GUI not told yet): that session is ended in the
+    database, and no thread is left."""
+    from backstation.link import DeviceLink
+
+    starting, release = threading.Event(), threading.Event()
+
+    class HeldAtStart(DeviceLink):
+        def start(self) -> None:
+            starting.set()
+            release.wait(5.0)
+            super().start()
+
+    path = tmp_path / "s.db"
+    controller = AcquisitionController(path, link_factory=HeldAtStart)
     controller.connect_to("sim://?scenario=clean&seed=4&speed=10")
+    qtbot.waitUntil(starting.is_set, timeout=WAIT_MS)
+    release.set()
     controller.close()
     assert not controller.is_connected
     names = [t.name for t in threading.enumerate()]
     assert not any(n.startswith("backstation") for n in names)
+    with Database(path, read_only=True) as db:
+        sessions = db.list_sessions()
+    assert len(sessions) == 1 and sessions[0].ended_at is not None
 
 
 def test_calibration_commands_report_their_results(qtbot, controller):
