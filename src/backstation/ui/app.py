@@ -4,16 +4,13 @@ start it (cli.py calls this with its argparse namespace)."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..storage import default_db_path
-
-SIGNAL_WAKE_MS = 250
+from .ending import DISPLAY_LOST, EXIT_DISPLAY_LOST, AppEnding, x11_connection_fd
 
 
 def run(args) -> int:
@@ -41,32 +38,33 @@ def run(args) -> int:
     db_path = Path(db) if db else default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     window = MainWindow(db_path)
+    ending = AppEnding(_close_request(window), display_fd=x11_connection_fd(app))
+    ending.install()
     window.show()
     start_connection(window, args)
-    with _close_on_signals(window):
-        code = app.exec()
-    return int(code)
+    code = app.exec()
+    if window.has_shut_down:
+        # Closed (by the user or a signal): the bound covers the threads' exit too.
+        ending.begin("closed", int(code), quiet=True)
+    else:
+        # The event loop ended under the window: Qt's xcb plugin does that when
+        # the X server goes away (code 1), and no close event comes.
+        ending.begin(DISPLAY_LOST, EXIT_DISPLAY_LOST)
+        window.shut_down()
+    return ending.code
 
 
-@contextmanager
-def _close_on_signals(window):
-    """Ctrl-C in the terminal, or SIGTERM at shutdown, closes the window the
-    normal way, so the session is finished and saved rather than cut off.
-    Python runs signal handlers only between bytecodes, so a timer wakes the
-    interpreter out of Qt's event loop a few times a second."""
-    from PySide6.QtCore import QTimer
+def _close_request(window):
+    """``window.close`` on the GUI thread, callable from the ending's watchdog
+    thread (a queued signal)."""
+    from PySide6.QtCore import QObject, Qt, Signal
 
-    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, window.close))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)
-    wake.start(SIGNAL_WAKE_MS)
-    try:
-        yield
-    finally:
-        wake.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    class CloseRequest(QObject):
+        requested = Signal()
+
+    request = CloseRequest(window)
+    request.requested.connect(window.close, Qt.QueuedConnection)
+    return request.requested.emit
 
 
 def start_connection(window, args) -> None:

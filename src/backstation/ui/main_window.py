@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.health = StreamHealthView()
         self.statusBar().addPermanentWidget(self.health, 1)
         self._dialogs: list[QWidget] = []
+        self._has_shut_down = False
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -207,8 +208,18 @@ class MainWindow(QMainWindow):
             self.live.set_window(window_s)
         self.live.set_percent_body_mass(cfg.value(s, "percent_bm", False, bool))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        """Shutdown order: dialogs -> acquisition (its own order) -> B's views -> settings."""
+    @property
+    def has_shut_down(self) -> bool:
+        return self._has_shut_down
+
+    def shut_down(self) -> None:
+        """The window's shutdown order, once: dialogs -> acquisition (its own
+        order, bounded: docs/architecture.md "Shutdown") -> the History and
+        Progress views -> settings. ``closeEvent`` calls it; so does
+        ``app.run`` when the display went away and no close event came."""
+        if self._has_shut_down:
+            return
+        self._has_shut_down = True
         for dialog in list(self._dialogs):
             dialog.close()
         self.controller.close()
@@ -217,4 +228,7 @@ class MainWindow(QMainWindow):
                 view.shutdown()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.shut_down()
         super().closeEvent(event)
