@@ -199,9 +199,28 @@ def test_a_view_that_does_not_import_stops_the_app_loudly(view):
     assert "ImportError" in result.stderr or "ModuleNotFoundError" in result.stderr
 
 
-def test_a_disk_failure_is_a_banner_not_a_dialog(qtbot, window):
-    window.controller.storage_failed.emit("disk full")
-    assert window.live.banner.isVisible() and "disk full" in window.live.banner.text()
+def test_a_failing_write_is_a_banner_not_a_dialog(qtbot, window, tmp_path):
+    """Another program holds the database's write lock past the busy timeout
+    (5 s): saving really fails; the live view says so in its banner, no dialog
+    opens, and the recording goes on."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QApplication
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=4)
+    writer = window.controller.session.writer
+    qtbot.waitUntil(lambda: writer.flushes >= 1, timeout=WAIT_MS)
+    other = sqlite3.connect(tmp_path / "sessions.db", isolation_level=None, timeout=30)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        qtbot.waitUntil(lambda: window.live.banner.isVisible(), timeout=WAIT_MS)
+        assert "database is locked" in window.live.banner.text()
+        assert QApplication.activeModalWidget() is None
+        assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [window]
+        assert window.controller.is_connected
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def test_rep_cues_are_generated_wavs_and_silent_without_audio(tmp_path):
@@ -212,9 +231,32 @@ def test_rep_cues_are_generated_wavs_and_silent_without_audio(tmp_path):
     for path in files.values():
         with wave.open(str(path)) as w:
             assert w.getnframes() > 1000 and w.getframerate() == 22050
-    cues = RepCues(tmp_path / "other")
+
+
+def test_without_qt_multimedia_the_cues_are_silent(tmp_path, monkeypatch):
+    import sys
+
+    from backstation.ui.audio import RepCues
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)    # import fails
+    cues = RepCues(tmp_path / "cues")
+    assert not cues.available and not (tmp_path / "cues").exists()
     cues.play(True)
-    cues.play(False)            # no error whether or not the platform has audio
+    cues.play(False)
+
+
+def test_a_valid_rep_plays_the_bright_cue_a_no_rep_the_buzz_and_muted_none(tmp_path):
+    from types import SimpleNamespace
+
+    from backstation.ui.audio import RepCues
+    cues = RepCues(tmp_path / "cues")
+    played: list[str] = []
+    cues._effects = {key: SimpleNamespace(play=lambda key=key: played.append(key))
+                     for key in ("valid", "no_rep")}
+    cues.play(True)
+    cues.play(False)
+    cues.enabled = False
+    cues.play(True)
+    assert played == ["valid", "no_rep"]
 
 
 def test_the_rep_table_shows_eight_reps_and_the_latest_and_a_no_rep_says_why_on_one_line(
