@@ -7,8 +7,14 @@ Each case runs a fixed command script through the whole scenario; the table
 holds SHA-256 digests of the byte stream, of the truth JSON and of the fault
 tally (``summary()`` without the truth). The realism scenarios (realistic,
 walk-in, stray-echoes, tof ...) were recorded when they were added; their
-sensor artefacts come from a stream of their own, so the older digests held. Regenerate only for an intended
-change of the simulated device: ``PYTHONPATH=src python tests/test_sim_golden.py``.
+sensor artefacts come from a stream of their own, so the older digests held.
+
+A digest that no longer matches says what changed (``what_changed``): which
+of the three parts, and whether the bulk generation still equals the
+per-sample reference (``SimulatedStation(reference=True)``) on the same
+script: if not, the first line where they part; if so, the simulated device
+itself changed. Regenerate only for an intended change of the simulated
+device: ``PYTHONPATH=src python tests/test_sim_golden.py``.
 """
 
 from __future__ import annotations
@@ -78,8 +84,9 @@ def _json_digest(obj) -> str:
     return _digest(json.dumps(obj, sort_keys=True).encode())
 
 
-def run_case(case: str, steps_s: float = 0.37) -> tuple[str, str, str]:
-    """(bytes digest, truth digest, fault tally digest) of one case."""
+def _run(case: str, steps_s: float = 0.37, *, reference: bool = False
+         ) -> tuple[bytes, dict, dict]:
+    """(bytes, truth, fault tally) of one case."""
     kind, name, seed = case.split(":")
     kwargs = {
         "plain": {},
@@ -89,11 +96,47 @@ def run_case(case: str, steps_s: float = 0.37) -> tuple[str, str, str]:
         "faults": {"faults_per_s": 5.0},
         "bench": {},
     }[kind]
-    station = SimulatedStation(name, int(seed), **kwargs)
+    station = SimulatedStation(name, int(seed), reference=reference, **kwargs)
     data = (_bench_script if kind == "bench" else _script)(station, steps_s)
     summary = station.summary()
     truth = summary.pop("truth")
-    return _digest(data), _json_digest(truth), _json_digest(summary)
+    return data, truth, summary
+
+
+def run_case(case: str, steps_s: float = 0.37) -> tuple[str, str, str]:
+    """(bytes digest, truth digest, fault tally digest) of one case."""
+    data, truth, tally = _run(case, steps_s)
+    return _digest(data), _json_digest(truth), _json_digest(tally)
+
+
+def first_difference(got: bytes, expected: bytes) -> str | None:
+    """Where two byte streams part, as the first differing line (a sentence)."""
+    got_lines, expected_lines = got.splitlines(), expected.splitlines()
+    for number, (a, b) in enumerate(zip(got_lines, expected_lines), start=1):
+        if a != b:
+            return f"line {number}: {a!r}, the reference {b!r}"
+    if len(got_lines) != len(expected_lines):
+        return f"{len(got_lines)} lines, the reference {len(expected_lines)}"
+    return None
+
+
+def what_changed(case: str, digests: tuple[str, str, str],
+                 golden: tuple[str, str, str]) -> str:
+    parts = ", ".join(part for part, a, b in zip(("bytes", "truth", "fault tally"),
+                                                 digests, golden) if a != b)
+    data, truth, tally = _run(case)
+    ref_data, ref_truth, ref_tally = _run(case, reference=True)
+    parted = first_difference(data, ref_data)
+    if parted is None and truth != ref_truth:
+        parted = "the truth"
+    if parted is None and tally != ref_tally:
+        parted = f"the fault tally: {tally}, the reference {ref_tally}"
+    if parted is not None:
+        return (f"{case}: {parts} changed, and the bulk generation no longer equals the "
+                f"per-sample reference: {parted}")
+    return (f"{case}: {parts} changed in the bulk generation and the per-sample reference "
+            f"alike: the simulated device changed (its first lines: "
+            f"{data.splitlines()[:3]}); if intended, regenerate the table")
 
 
 CASES = ([f"plain:{name}:{seed}" for name in all_scenarios() for seed in SEEDS]
@@ -185,14 +228,38 @@ GOLDEN: dict[str, tuple[str, str, str]] = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_simulator_writes_exactly_the_recorded_bytes(case):
-    assert run_case(case) == GOLDEN[case]
+    digests = run_case(case)
+    if digests != GOLDEN[case]:
+        pytest.fail(what_changed(case, digests, GOLDEN[case]))
 
 
 @pytest.mark.parametrize("case", ["plain:noisy-line:1", "bench:clean:8", "wrap:clean:4",
                                   "plain:realistic:0", "plain:tof-raw:1"])
 def test_output_does_not_depend_on_how_time_is_advanced(case):
-    assert run_case(case, steps_s=0.013) == GOLDEN[case]
-    assert run_case(case, steps_s=2.9) == GOLDEN[case]
+    for steps_s in (0.013, 2.9):
+        digests = run_case(case, steps_s=steps_s)
+        if digests != GOLDEN[case]:
+            data = _run(case, steps_s)[0]
+            pytest.fail(f"{case} advanced in {steps_s} s steps: "
+                        f"{first_difference(data, _run(case)[0])}")
+
+
+def test_a_changed_digest_says_where_the_bulk_generation_parted_from_the_reference(
+        monkeypatch):
+    """The diagnosis itself: a bulk station that writes one sample wrong is
+    reported with that sample's line; a wrong digest alone, as a device change."""
+    case = "plain:clean:0"
+    golden = GOLDEN[case]
+    wrong = ("0" * 24, *golden[1:])
+    assert "the simulated device changed" in what_changed(case, wrong, golden)
+    advance = SimulatedStation.advance
+
+    def one_wrong_sample(self, t_s):
+        out = advance(self, t_s)
+        return out if self.reference else out.replace(b"$F,100,", b"$F,999,", 1)
+    monkeypatch.setattr(SimulatedStation, "advance", one_wrong_sample)
+    said = what_changed(case, run_case(case), golden)
+    assert "bytes changed" in said and "no longer equals" in said and "$F,999," in said
 
 
 if __name__ == "__main__":
