@@ -9,12 +9,16 @@ sent, and the port free for the next process."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import select
 import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -74,8 +78,9 @@ class StreamingDevice(PtyDevice):
 
     BATCH = 4                   # 50 ms at 80 Hz
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, greets_on_open: bool = True, **kwargs):
         self._write_lock = threading.RLock()
+        self.greets_on_open = greets_on_open
         super().__init__(**kwargs)
         self._streamer = threading.Thread(target=self._stream, name="pty-streamer")
         self._streamer.start()
@@ -88,6 +93,33 @@ class StreamingDevice(PtyDevice):
     def write(self, data: bytes) -> None:
         with self._write_lock:
             super().write(data)
+
+    def _run(self) -> None:
+        """The base device's loop in packet mode: a port opened on the other
+        side (pyserial's open flushes its input) is a freshly reset Uno, which
+        says HELLO at once instead of waiting 3 s for INFO (``greets_on_open``:
+        a board that did not reset says nothing until asked)."""
+        fcntl.ioctl(self.master, termios.TIOCPKT, struct.pack("i", 1))
+        pending = b""
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                packet = os.read(self.master, 4097)
+            except OSError:
+                continue
+            if packet[0] != termios.TIOCPKT_DATA:
+                if packet[0] & termios.TIOCPKT_FLUSHREAD and self.greets_on_open:
+                    self.write(self.greeting())
+                continue
+            pending += packet[1:]
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                with self.changed:
+                    self.lines.append(line)
+                    self.changed.notify_all()
+                self.write(self.answer(line))
 
     def _stream(self) -> None:
         while not self._stop.wait(0.05):
@@ -316,6 +348,30 @@ def test_a_second_sigterm_while_closing_exits_at_once_keeping_what_was_saved(
         station.unplug()
 
 
+def test_the_display_lost_while_closing_after_sigterm_still_ends_the_session(xvfb, launch):
+    """What a logout does: SIGTERM, then the X server goes while the app is
+    still closing (the station does not answer STOP: 1.5 s of waiting)."""
+    station = StreamingDevice(replies={"STOP": b""})
+    try:
+        app = launch(xvfb.display, "set", "--port", station.path)
+        app.wait_ready()
+        app.wait_stored(SAMPLES_BEFORE_S)
+        app.proc.send_signal(signal.SIGTERM)
+        station.wait_for_line(b"STOP")           # closing
+        xvfb.kill()
+        app.wait_exit(SIGNAL_BOUND_S)
+        err = app.stderr()
+        assert app.proc.returncode == 0, err      # SIGTERM's ending, finished in time
+        assert len(_said(err, "saving the session")) == 1, err
+        stored = _session(app.db_path)
+        assert stored["session"].ended_at is not None
+        assert stored["session"].end_reason is None
+        assert stored["force"] >= SAMPLES_BEFORE_S
+        _assert_port_free(station.path)
+    finally:
+        station.unplug()
+
+
 def test_simulated_station_display_lost_then_the_next_start_records_again(xvfb, launch):
     """Issue 16's "done when": ``backstation --simulate`` under an X server
     killed mid-set, then a second ``backstation --simulate`` right after."""
@@ -336,6 +392,75 @@ def test_simulated_station_display_lost_then_the_next_start_records_again(xvfb, 
     second.wait_exit(SIGNAL_BOUND_S)
     assert second.proc.returncode == 0, second.stderr()
     assert "busy" not in second.stderr()
+
+
+# -- suspend and resume: the USB serial device goes away and comes back ------------------
+
+SUSPEND_S = 30.0        # of host time, jumped (a suspended process sees no time pass)
+RATE_HZ = 80
+
+
+@pytest.mark.parametrize("rebooted", [True, False])
+def test_after_a_suspend_the_app_reconnects_to_the_same_station_and_counts_the_gap(
+        qtbot, tmp_path, rebooted):
+    """As a laptop's suspend does it: the tty vanishes under the open link and
+    a station with the same id comes back; the host's wall clock has jumped
+    30 s. An Uno comes back rebooted (opening the port resets it); a board
+    that kept its power carries on with its seq and clock."""
+    from backstation.link import DeviceLink, LinkState
+    from backstation.ui.acquisition import AcquisitionController
+
+    from .test_wire_link import WAIT_S, Usb
+
+    usb = Usb()
+    jumped = [0.0]
+
+    def link_factory(url: str) -> DeviceLink:
+        return DeviceLink(url, opener=usb.open, port_lister=lambda: [], hello_timeout_s=0.1,
+                          info_timeout_s=WAIT_S, reconnect_interval_s=0.05,
+                          clock=lambda: time.time() + jumped[0])
+
+    before = usb.plug(StreamingDevice())
+    controller = AcquisitionController(tmp_path / "s.db", link_factory=link_factory)
+    after = None
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=WAIT_S * 1000):
+            controller.connect_to("fake://usb")
+        qtbot.waitUntil(lambda: controller.link.stats.force_samples >= RATE_HZ,
+                        timeout=WAIT_S * 1000)
+        with qtbot.waitSignal(controller.link_lost, timeout=WAIT_S * 1000):
+            before.unplug()                         # suspended: the tty is gone
+        jumped[0] += SUSPEND_S
+        after = StreamingDevice(greets_on_open=rebooted)
+        if not rebooted:                            # it ran on while nobody read
+            after.f_seq = before.f_seq + int(SUSPEND_S * RATE_HZ)
+            after.t_us = before.t_us + int(SUSPEND_S * 1e6)
+        resumed_at_seq = after.f_seq
+        usb.plug(after)                             # resumed: the same station again
+        qtbot.waitUntil(lambda: controller.state is LinkState.STREAMING
+                        and controller.link.stats.force_samples >= before.sent + RATE_HZ // 2,
+                        timeout=WAIT_S * 1000)
+        session_id = controller.session.session_id
+        stats = controller.link.stats
+        assert controller.link.device_id == before.device_id
+        assert stats.reconnects == 1
+        assert stats.reboots == (1 if rebooted else 0)
+        gap = int(SUSPEND_S * RATE_HZ)
+        if rebooted:     # measured by the host's clock: 30 s plus the reconnect
+            assert gap - 1 <= stats.lost_force <= gap + 2 * RATE_HZ
+        else:            # counted from seq, exactly
+            assert stats.lost_force == gap
+    finally:
+        controller.close()
+        for device in (before, after):
+            if device is not None:
+                device.unplug()
+    with Database(tmp_path / "s.db", read_only=True) as db:
+        session = db.get_session(session_id)
+        stored = len(db.load_force(session_id))
+    assert session.ended_at is not None and session.reconnects == 1
+    assert session.lost_force == stats.lost_force
+    assert stored == before.sent + after.sent - resumed_at_seq
 
 
 # -- the watchdog on its own (in-process, no exit) ------------------------------------------
