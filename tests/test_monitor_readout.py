@@ -16,8 +16,7 @@ from backstation.samples import DistanceBlock, ForceBlock
 def _readout_line(calibration: ForceCalibration, raw=(100, 200), t_us=10, late=0) -> str:
     link = SimpleNamespace(calibration={}, stats=StreamStats(), last_stat=None,
                            state=SimpleNamespace(value="STREAMING"))
-    session = SimpleNamespace(link=link, judge=SimpleNamespace(calibration=calibration,
-                                                                late_samples=late))
+    session = SimpleNamespace(link=link, calibration=calibration, late_samples=late)
     force = ForceBlock(np.array([1], np.uint16), np.array([t_us], np.int64),
                        np.array([raw], np.int32), np.array([0.0]))
     distance = DistanceBlock(np.zeros(0, np.uint16), np.zeros(0, np.int64),

@@ -38,7 +38,7 @@ class LiveReadout:
             self._announce(event)
         if len(force):
             # The session's calibration (device CAL, overrides, software tares), as judged.
-            newest = session.judge.calibration.newtons(force.raw[-1:], force.t_device_us[-1:])
+            newest = session.calibration.newtons(force.raw[-1:], force.t_device_us[-1:])
             self._force_n = [float(n) for n in newest[0]]
         if len(distance):
             self._gap_mm = int(distance.gap_mm[-1])
@@ -46,7 +46,7 @@ class LiveReadout:
         if now < self._next_s:
             return
         self._next_s = now + REDRAW_INTERVAL_S
-        self._out.write(("\r" if self._tty else "") + self._line(link, session.judge) +
+        self._out.write(("\r" if self._tty else "") + self._line(link, session) +
                         ("" if self._tty else "\n"))
         self._out.flush()
 
@@ -69,7 +69,7 @@ class LiveReadout:
         self._out.write(("\r\033[K" if self._tty else "") + text + "\n")
         self._next_s = 0.0
 
-    def _line(self, link, judge) -> str:
+    def _line(self, link, session) -> str:
         parts = []
         if self._force_n is not None:
             sides = "  ".join(f"{name} {number(n, '7.1f', 7)} N"
@@ -79,7 +79,7 @@ class LiveReadout:
             parts.append("gap   --- mm" if self._gap_mm < 0 else f"gap {self._gap_mm:4d} mm")
         s, stat = link.stats, link.last_stat
         rates = f"{stat.force_hz:5.1f}/{stat.distance_hz:4.1f} Hz" if stat else "--"
-        late = f"late {judge.late_samples}  " if judge.late_samples else ""
+        late = f"late {session.late_samples}  " if session.late_samples else ""
         parts.append(f"{rates}  lost {s.lost_samples}  crc {s.crc_errors}  {late}"
                      f"{link.state.value.lower()}")
         return " | ".join(parts)

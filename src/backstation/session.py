@@ -388,6 +388,71 @@ class LiveSession:
         if hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
             self._say(slow_adc_message(hello.force_rate_hz))
 
+    # -- the public face: what a caller (the app, monitor) reads and asks for ----------
+    # Callers use these, never ``judge`` or its pipeline: the judge stores every
+    # change with its device time, for replay, and that stays its business.
+
+    def start_set(self) -> list[AnalysisEvent]:
+        """A manual set from the newest sample judged; call ``step()`` first so
+        that it starts at the newest sample received. Stored for replay."""
+        return self.judge.start_set()
+
+    def end_set(self) -> list[AnalysisEvent]:
+        """Ends the open set at the newest sample judged (see ``start_set``)."""
+        return self.judge.end_set()
+
+    @property
+    def in_set(self) -> bool:
+        """A set is open, or a manual start was asked for that the analysis has not reached."""
+        return self.judge.in_set
+
+    @property
+    def current_set(self) -> SetResult | None:
+        """The open set as far as the analysis has got."""
+        return self.judge.current_set
+
+    @property
+    def sets(self) -> list[SetResult]:
+        """Every set so far, the open one included (a copy)."""
+        return self.judge.sets
+
+    @property
+    def calibration(self) -> ForceCalibration:
+        """Raw counts to newtons as judged (device CALs, software tares); read only."""
+        return self.judge.calibration
+
+    @property
+    def t0_us(self) -> int | None:
+        """The device time the session's ``_s`` times count from; None before any sample."""
+        return self.judge.t0_us
+
+    @property
+    def last_fed_us(self) -> int | None:
+        """The device time of the newest force sample judged; None before any."""
+        return self.judge.last_fed_us
+
+    @property
+    def contact_mm(self) -> float:
+        """The contact threshold, fixed for the session."""
+        return self.judge.contact_mm
+
+    @property
+    def body_mass_kg(self) -> float | None:
+        return self.options.body_mass_kg
+
+    @property
+    def late_samples(self) -> int:
+        """Samples that came too late to judge (kept in storage)."""
+        return self.judge.late_samples
+
+    @property
+    def variant(self) -> str | None:
+        return self.judge.variant
+
+    @property
+    def added_load_kg(self) -> float | None:
+        return self.judge.added_load_kg
+
     def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
         """Variant and added load for sets ending from now on (the open one included)."""
         self.options.variant = variant

@@ -205,7 +205,7 @@ class AcquisitionController(QObject):
     def set_open(self) -> bool:
         """A set is open, or a manual start was asked for that the analysis has not reached."""
         session = self.session
-        return session is not None and session.judge.in_set
+        return session is not None and session.in_set
 
     def set_variant(self, variant: str | None, added_load_kg: float | None) -> None:
         """For sets ending from now on (the open one included); stored for replay."""
@@ -297,13 +297,13 @@ class AcquisitionController(QObject):
 
     def _manual_set(self, start: bool) -> None:
         """At the newest sample: what arrived since the last tick is fed first.
-        The judge stores the request with its device time, for replay."""
+        The session stores the request with its device time, for replay."""
         live = self._live
         if live is None:
             return
         self._step_once(live)
-        judge = live.session.judge
-        events = judge.start_set() if start else judge.end_set()
+        session = live.session
+        events = session.start_set() if start else session.end_set()
         self._emit_analysis(live, events)
 
     def _on_tick(self) -> None:
@@ -322,9 +322,9 @@ class AcquisitionController(QObject):
 
     def _step_once(self, live: _Live) -> None:
         step: Step = live.session.step()
-        if self.buffers.t0_us is None and live.session.judge.t0_us is not None:
-            self.buffers.t0_us = live.session.judge.t0_us
-        self.buffers.add(step.force, step.distance, live.session.judge.calibration)
+        if self.buffers.t0_us is None and live.session.t0_us is not None:
+            self.buffers.t0_us = live.session.t0_us
+        self.buffers.add(step.force, step.distance, live.session.calibration)
         # The link's state now, not each StateChanged replayed: a tick sees them late.
         self._set_state(live.link.state)
         health = None
@@ -395,10 +395,11 @@ class AcquisitionController(QObject):
 
     def _emit_final_judgement(self, live: _Live) -> None:
         """Reps and the set end that only the shutdown's last step and finish() judged."""
-        reps = [r for s in live.session.judge.sets for r in s.reps]
+        sets = live.session.sets
+        reps = [r for s in sets for r in s.reps]
         for rep in reps[live.emitted_reps:]:
             self._emit_analysis(live, [RepCompleted(rep)])
-        for s in live.session.judge.sets:
+        for s in sets:
             if s.index in live.sets_open and s.t_end_us is not None:
                 self._emit_analysis(live, [SetEnded(s)])
 

@@ -185,8 +185,8 @@ class LiveView(QWidget):
         session = self.controller.session
         self.plot.set_buffers(self.controller.buffers)
         if session is not None:
-            self.plot.body_mass_kg = session.options.body_mass_kg
-            self.plot.set_contact_mm(session.judge.contact_mm)
+            self.plot.body_mass_kg = session.body_mass_kg
+            self.plot.set_contact_mm(session.contact_mm)
             self.controller.set_variant(self.set_controls.variant,
                                         self.set_controls.added_load_kg)
         self.plot.set_percent_body_mass(self.units_button.isChecked())
@@ -212,7 +212,7 @@ class LiveView(QWidget):
         self.rep_model.add_rep(rep)
 
     def _on_set_started(self, event: SetStarted) -> None:
-        current = self.controller.session.judge.current_set \
+        current = self.controller.session.current_set \
             if self.controller.session else None
         self.counter.start_set(event.set_index, bool(current and current.manual))
         self.rep_model.clear()
