@@ -40,8 +40,9 @@ SIGNAL_BOUND_S = 5.0
 SAMPLES_BEFORE_S = 80           # stored before the world ends: one flush at least
 
 # The app as ``backstation`` runs it, plus what a user would do once connected
-# (argv[1]: "set" starts a set, "wizard" opens the calibration wizard, "idle"
-# nothing), and SIGUSR1 dumping every thread if a case hangs.
+# (argv[1]: "set" starts a set, "wizard" opens the calibration wizard,
+# "contact" the contact calibration dialog, "idle" nothing), and SIGUSR1
+# dumping every thread if a case hangs.
 CHILD = """
 import faulthandler, signal, sys
 faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -58,11 +59,15 @@ def start_connection(window, args):
         if done or session is None or session.judge.last_fed_us is None:
             return
         done.append(state)
+        ok = True
         if state == "set":
             window.live.toggle_set()
-        elif state == "wizard":
-            window.open_calibration_wizard()
-        print("READY", state, flush=True)
+            ok = window.controller.set_open
+        elif state in ("wizard", "contact"):
+            dialog = (window.open_calibration_wizard() if state == "wizard"
+                      else window.open_contact_calibration())
+            ok = dialog is not None and dialog.isVisible()
+        print("READY" if ok else "FAILED", state, flush=True)
     window.controller.stepped.connect(act)
     plain_start(window, args)
 
@@ -198,9 +203,10 @@ class App:
     def wait_ready(self) -> None:
         with self._changed:
             assert self._changed.wait_for(
-                lambda: any(l.startswith(("READY", "<eof>")) for l in self.lines),
+                lambda: any(l.startswith(("READY", "FAILED", "<eof>")) for l in self.lines),
                 START_TIMEOUT_S), f"the app did not connect: {self.stderr()}"
-        assert "<eof>" not in self.lines, f"the app ended: {self.stderr()}"
+        assert any(l.startswith("READY") for l in self.lines), (
+            f"the app did not get there: {self.lines} {self.stderr()}")
 
     def wait_stored(self, count: int) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -277,7 +283,7 @@ def _said(stderr: str, words: str) -> list[str]:
     return [line for line in stderr.splitlines() if words in line]
 
 
-@pytest.mark.parametrize("state", ["set", "wizard"])
+@pytest.mark.parametrize("state", ["set", "wizard", "contact"])
 def test_killing_the_x_server_saves_the_session_and_exits_within_5_s(
         xvfb, station, launch, state):
     app = launch(xvfb.display, state, "--port", station.path)
@@ -485,7 +491,7 @@ class Exits:
 def test_a_shutdown_past_its_bound_is_cut_short():
     exits = Exits()
     ending = AppEnding(lambda: None, bound_s=0.2, hard_exit=exits)
-    ending._thread.start()      # install() would take the process's signals
+    ending.start()              # install() would take the test process's signals too
     try:
         started = time.monotonic()
         assert ending.begin("closed", quiet=True)
@@ -501,7 +507,7 @@ def test_the_display_hanging_up_begins_the_ending_and_asks_the_window_to_close()
     ours, servers = socket_pair()
     ending = AppEnding(closes.set, display_fd=ours.fileno(), bound_s=SHUTDOWN_BOUND_S,
                        hard_exit=exits)
-    ending._thread.start()
+    ending.start()
     try:
         servers.close()                         # the X server is gone
         assert closes.wait(5.0)

@@ -82,6 +82,10 @@ class AppEnding:
         for sig in ENDING_SIGNALS:
             signal.signal(sig, _ignore)
         signal.set_wakeup_fd(self._signal_w, warn_on_full_buffer=False)
+        self.start()
+
+    def start(self) -> None:
+        """Start the watchdog alone (``install`` does it too)."""
         self._thread.start()
 
     def begin(self, reason: str, code: int = 0, *, quiet: bool = False) -> bool:
