@@ -585,17 +585,17 @@ def test_without_a_distance_sensor_a_release_before_the_force_rose_drops_the_rep
     assert tracker.rep is None and tracker.state == "rest"
 
 
-def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop"):
-    """Feed a force-only tracker steps of (seconds, newtons) after 3 s at
-    rest, one sample at a time; returns the reps as (start s, end s, draft)."""
+def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop", lead_s=3.0, settle=False):
+    """Feed a force-only tracker steps of (seconds, newtons) after ``lead_s``
+    at rest, one sample at a time; returns the reps as (start s, end s, draft)."""
     from backstation.analysis.force_reps import ForceOnlyRepTracker
     from backstation.analysis.history import History
-    levels = [(3.0, rest_n)] + list(steps)
+    levels = [(lead_s, rest_n)] + list(steps)
     force = np.concatenate([np.full(int(round(d * 1e6 / dt_us)), f) for d, f in levels])
     t = np.arange(force.size, dtype=np.int64) * dt_us
     forces = History("total_n")
     forces.extend(t, force)
-    tracker = ForceOnlyRepTracker(forces, 0, settle=False, load_threshold_n=100.0)
+    tracker = ForceOnlyRepTracker(forces, 0, settle=settle, load_threshold_n=100.0)
     drafts = []
     for i, (ti, fi) in enumerate(zip(t.tolist(), force.tolist())):
         forces.see(i + 1)
@@ -619,6 +619,39 @@ def test_without_a_distance_sensor_touch_and_go_after_a_hold_splits_where_the_pu
     reps = _force_only_steps([PULL, TOP, (1.0, 600.0), (0.3, 540.0), (0.3, 700.0), TOP,
                               (3.0, 600.0)])
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 5.0), (5.0, 5.6)]
+
+
+# Touch-and-go on a body pivoting at the heels: the turn at the bottom (braking
+# and the next pull) is a high, the climb at a steady speed sits at the hang's
+# force, the chest knocks the bar up at the top (the load under the load line
+# for a moment), and the lowering sits under the hang.
+KNOCKING_CYCLE = [(0.3, 1000.0), (0.6, 600.0), (0.075, 40.0), (0.05, -150.0), (0.075, 40.0),
+                  (0.55, 300.0)]
+
+
+def test_without_a_distance_sensor_a_steady_climb_at_the_hangs_force_is_no_hang():
+    """The climb settles at the hang's force for 0.6 s, but the top that
+    follows shows it was the next rep under way, not a hold: one rep per
+    top, each beginning at its turn."""
+    reps = _force_only_steps(KNOCKING_CYCLE * 5 + [(0.3, 1000.0), (3.0, 600.0)])
+    starts = [round(a, 2) for a, _, _ in reps]
+    assert len(reps) == 5, starts
+    assert all(abs(a - (3.0 + 1.65 * k)) <= 0.05 for k, a in enumerate(starts)), starts
+    assert all(d.lockout for _, _, d in reps)
+
+
+def test_without_a_distance_sensor_touch_and_go_from_the_grip_finds_its_rest():
+    """Gripped and straight into touch-and-go: no still hang ever, and every
+    top knocks the load under the load line for a moment (not the load going
+    off, which would keep the rest window empty). The rest level is the
+    cycle's median: every rep from the second on is found (the first has no
+    rest level before it)."""
+    reps = _force_only_steps(KNOCKING_CYCLE * 6 + [(0.3, 1000.0), (3.0, 600.0)],
+                             rest_n=0.0, lead_s=1.0, settle=True)
+    starts = [round(a, 2) for a, _, _ in reps]
+    cycle_starts = [1.0 + 1.65 * k for k in range(6)]
+    assert len(reps) >= 4, starts
+    assert all(min(abs(a - c) for c in cycle_starts) <= 0.05 for a in starts), starts
 
 
 def test_without_a_distance_sensor_ending_during_the_next_pull_keeps_the_rep_before():

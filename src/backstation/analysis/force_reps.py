@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import FORCE_ONLY_RISE_SHARE, AnalysisConfig, onset_margin_n
+from .config import FORCE_ONLY_RISE_SHARE, RELEASE_CONFIRM_S, AnalysisConfig, onset_margin_n
 from .history import History
 from .reps import FIRST_REP_SETTLE_S, RepDraft
 
 REST_WINDOW_S = 2.0
 REST_WINDOW_US = int(REST_WINDOW_S * 1e6)
 REST_LAG_US = 300_000       # the rest window ends this long before the sample: a pull may sag first
+REST_SPREAD_SHARE = 0.05    # a rest window whose least force is this share under its median is no still hang
 GET_ON_SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
+RELEASE_CONFIRM_US = int(RELEASE_CONFIRM_S * 1e6)  # under the load line this long: the load was off
 LOW_SHARE = 0.15            # a top: the force this share under rest ...
 LOW_MIN_US = 80_000         # ... for this long (a shorter dip is a jolt)
 SETTLE_BAND_SHARE = 0.10    # the episode ends back within this share of rest ...
@@ -55,15 +57,17 @@ class ForceOnlyRepTracker:
         self._open: RepDraft | None = None
         self._pending: RepDraft | None = None   # settled: the rep just over, not reported yet
         self._settled_us = 0
+        self._settled_split: tuple[int, int] | None = None   # the pending rep's split, if it rose after its top
         self._reset_episode()
 
     @property
     def rep(self) -> RepDraft | None:
         """The earliest rep not reported yet (its window stays in the history)."""
-        return self._pending or self._open
+        return self._pending or self._climb or self._open
 
     def _reset_episode(self) -> None:
         self._open = None
+        self._climb: RepDraft | None = None     # settled: a short pull without a top, maybe a climb
         self._reset_episode_marks()
 
     def _reset_episode_marks(self) -> None:
@@ -82,17 +86,34 @@ class ForceOnlyRepTracker:
     def _rest_from_us(self, t_us: int) -> int:
         """Where the rest window of sample ``t_us`` begins: the last
         ``REST_WINDOW_S``, not before ``_lo_us`` and not before
-        ``GET_ON_SETTLE_US`` after the last sample with the load off."""
+        ``GET_ON_SETTLE_US`` after the load was last off (under the load
+        line for ``RELEASE_CONFIRM_S``: a shorter drop is the top of a hard
+        rep, the chest knocking the bar up)."""
         lo = max(self._lo_us, t_us - REST_WINDOW_US)
         t, force = self.forces.column("total_n", max(self._lo_us, lo - GET_ON_SETTLE_US), t_us)
-        off = np.flatnonzero(force <= self.load_threshold_n)
-        if off.size:
-            lo = max(lo, int(t[off[-1]]) + GET_ON_SETTLE_US)
+        off = force <= self.load_threshold_n
+        if off.any():
+            edges = np.flatnonzero(np.diff(off.astype(np.int8)))
+            starts = np.concatenate(([0] if off[0] else [], edges[~off[edges]] + 1)).astype(int)
+            ends = np.concatenate((edges[off[edges]], [off.size - 1] if off[-1] else [])).astype(int)
+            long = t[ends] - t[starts] >= RELEASE_CONFIRM_US
+            if long.any():
+                lo = max(lo, int(t[ends[long][-1]]) + GET_ON_SETTLE_US)
         return lo
 
     def _rest_level(self, t_us: int) -> float | None:
+        """The force of a still hang: the least in the rest window if the
+        window is near still (within ``REST_SPREAD_SHARE`` of its median: a
+        pull may begin with a slow rise), else its median (a set that never
+        hangs still, touch-and-go: over a cycle the mean force is the static
+        load, and a top's drop or the lowering under it is short). None
+        under the load line: no hang."""
         _, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us - REST_LAG_US)
-        return float(force.min()) if force.size >= 3 else None
+        if force.size < 3:
+            return None
+        least, middle = float(force.min()), float(np.median(force))
+        level = least if middle - least <= REST_SPREAD_SHARE * middle else middle
+        return level if level > self.load_threshold_n else None
 
     def _begin(self, t_confirm_us: int, base: float) -> None:
         self._base = base
@@ -164,6 +185,7 @@ class ForceOnlyRepTracker:
         barely shows)."""
         rep, pending = self._open, self._pending
         is_rep = self._has_top or (pending is None and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
+        self._settled_split = self._split_us if self._has_top else None
         self._reset_episode()
         self._lo_us = t_us - SETTLE_WINDOW_US        # the next rest level: from the still stretch
         done: list[RepDraft] = []
@@ -173,9 +195,8 @@ class ForceOnlyRepTracker:
             self._pending = rep
         elif pending is not None:                    # no top: the braking of the rep before
             pending.t_end_us = max(t_end_us, pending.t_end_us)
-        else:
-            self.state = "rest"
-            return done
+        else:                                        # short, no top: a climb if a top follows
+            self._climb = rep
         self._settled_us, self.state = t_us, "settled"
         return done
 
@@ -186,8 +207,8 @@ class ForceOnlyRepTracker:
         base = self._base
         if force_n > base * (1 + FORCE_ONLY_RISE_SHARE):   # a pull, or the braking of a lowering
             if self._low_from is not None and self._lasted(t_us, DIP_MIN_US):
-                self._reopen(t_us)                          # braking straight out of the dip
-                return self.on_force(t_us, force_n, None)
+                out = self._after_dip(self._low_from, t_us)  # braking straight out of the dip
+                return out + self.on_force(t_us, force_n, None)
             level = self._rest_level(t_us)
             self._begin(t_us, level if level is not None else base)
             return []
@@ -196,13 +217,46 @@ class ForceOnlyRepTracker:
                 self._low_from = t_us
             return []
         if self._low_from is not None:
-            lasted = self._lasted(t_us, DIP_MIN_US)
+            low_from, lasted = self._low_from, self._lasted(t_us, DIP_MIN_US)
             self._low_from = None
             if lasted:                                      # lowering from the hold, braked
-                self._reopen(t_us)
-                return []
+                return self._after_dip(low_from, t_us)
         if t_us - self._settled_us >= PENDING_US:
             return self._report_pending()
+        return []
+
+    def _after_dip(self, low_from: int, t_us: int) -> list[RepDraft]:
+        """A dip after a settle, from ``low_from`` to ``t_us``. If it is a
+        top (``LOW_SHARE`` under rest for ``LOW_MIN_US``), the still stretch
+        was a steady climb (at a constant speed the force is the hang's):
+        after a short pull without a top, that pull's; after a rep that rose
+        again after its top, the next rep's: the waiting rep ended where that
+        rise began, and the next rep, begun there, had its top. Otherwise the
+        settle was a hold at the top: the rep goes on (after a short pull
+        without a top: nothing)."""
+        t, force = self.forces.column("total_n", low_from, t_us)
+        low = t[force < self._base * (1 - LOW_SHARE)]
+        top = bool(low.size) and int(low[-1] - low[0]) >= LOW_MIN_US
+        climb, self._climb = self._climb, None
+        if climb is not None:
+            if not top:
+                self.state = "rest"
+                return []
+            self._open = climb
+            self._reset_episode_marks()
+            self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
+            return []
+        split = self._settled_split
+        if split is not None:
+            if top:
+                rep = self._pending
+                rep.t_end_us, rep.lockout = max(split[0], rep.t_start_us), True
+                self._pending = None
+                self._reset_episode()
+                self._open = RepDraft(split[1], base_n=self._base)
+                self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
+                return [rep]
+        self._reopen(t_us)
         return []
 
     def _reopen(self, t_us: int) -> None:
@@ -213,7 +267,7 @@ class ForceOnlyRepTracker:
         self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
 
     def _report_pending(self) -> list[RepDraft]:
-        rep, self._pending = self._pending, None
+        rep, self._pending, self._climb = self._pending, None, None
         if self.state == "settled":
             self.state = "rest"
         return [rep] if rep is not None else []
@@ -306,9 +360,9 @@ class ForceOnlyRepTracker:
         if self.state != "rest":
             return int(np.argmax(gate))
         # Each sample's rest window lies inside this one, so its rest level is
-        # no lower than this one's lowest force; and it holds no sample with
-        # the load off, so the level is over the load threshold. Under the
-        # rise over the higher of the two: no pull.
+        # no lower than this one's lowest force (its least or its median), and
+        # a level at or under the load threshold is none. Under the rise over
+        # the higher of the two: no pull.
         _, held = self.forces.column("total_n", max(self._lo_us, int(t_us[0]) - REST_WINDOW_US),
                                      int(t_us[-1]))
         lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
