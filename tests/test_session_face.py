@@ -40,3 +40,11 @@ def test_the_check_finds_a_reach_through(tmp_path):
                       "    judge._store()\n    self._fine = 1\n")
     hits = sorted(hit.split(": ")[1] for hit in reach_through(module, tmp_path))
     assert hits == ["._store", ".judge", ".pipeline"]
+
+
+def test_no_view_judges_again_or_reaches_into_a_judge():
+    """History draws what was stored (as export writes it), never a re-analysis."""
+    found = [hit for path in sorted((SRC / "ui").rglob("*.py")) for hit in reach_through(path)
+             if hit.endswith((".judge", ".pipeline"))]
+    assert not found, "\n".join(found)
+    assert "Replay" not in (SRC / "ui" / "history" / "loading.py").read_text(encoding="utf-8")

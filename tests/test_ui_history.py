@@ -3,7 +3,9 @@ the real pipeline (the simulated station, faster than real time)."""
 
 from __future__ import annotations
 
+import csv
 import shutil
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -12,7 +14,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from backstation.export import export_session
+from backstation.replay import Replay
 from backstation.storage import Database
+from backstation.storage.records import CONTACT_EVENT
 from backstation.ui.history import HistoryView, ProgressView, SessionTableModel
 from backstation.ui.history.rep_model import rep_result
 
@@ -273,4 +278,36 @@ def test_session_list_shows_its_columns_whole_and_the_rep_table_shares_the_width
              for c in range(view.rep_model.columnCount())]
     assert min(spare) >= 0 and max(spare) - min(spare) <= 1      # no one column hogs it
     assert reps.horizontalScrollBar().maximum() == 0
+    view.close()
+
+
+def test_history_shows_the_stored_contacts_not_a_re_analysis(qtbot, db_copy):
+    """The plot's contact spans are the ones stored live, as the CSV export flags
+    them, even where judging the samples again would find others."""
+    path, session_id = db_copy
+    with Database(path) as db:
+        replayed = Replay(db, session_id).contact_intervals_us()
+        force = db.load_force(session_id)
+        t_us = force.t_device_us
+        start_us, end_us = int(t_us[len(t_us) // 4]), int(t_us[len(t_us) // 4 + 7])
+    conn = sqlite3.connect(path)                 # what a re-analysis would not find
+    with conn:
+        conn.execute("DELETE FROM events WHERE session_id = ? AND kind = ?",
+                     (session_id, CONTACT_EVENT))
+    conn.close()
+    with Database(path) as db:
+        db.add_event(session_id, CONTACT_EVENT, "on", t_host_s=0.0, t_device_us=start_us)
+        db.add_event(session_id, CONTACT_EVENT, "off", t_host_s=0.0, t_device_us=end_us)
+        samples_path, _ = export_session(db, session_id, path.parent / "csv")
+    assert len(replayed) > 1                    # a re-analysis finds the session's own
+    view = _history(qtbot, path)
+    _wait_listed(qtbot, view)
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.open_session(session_id)
+    t0_us = view.current.t0_us
+    assert view.current.contacts_s == [((start_us - t0_us) / 1e6, (end_us - t0_us) / 1e6)]
+    with open(samples_path, newline="") as f:
+        flagged = [float(row["t_s"]) for row in csv.DictReader(f) if row["contact"] == "1"]
+    assert flagged[0] == pytest.approx(view.current.contacts_s[0][0], abs=1e-6)
+    assert flagged[-1] < view.current.contacts_s[0][1]
     view.close()

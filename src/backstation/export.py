@@ -19,8 +19,8 @@ import numpy as np
 from . import csvformat
 from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
-from .storage import CalibrationRecord, Database, SessionInfo
-from .storage.records import CONTACT_EVENT
+from .storage import CalibrationRecord, Database, EventRecord, SessionInfo
+from .storage.records import stored_contacts, stored_time_origin_us
 
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
@@ -68,19 +68,18 @@ class _SessionData:
     contacts the live judgement stored (so nothing is judged again here)."""
 
     def __init__(self, info: SessionInfo, force: ForceBlock, distance: DistanceBlock,
-                 calibrations: list[CalibrationRecord], contacts: list[tuple[int, bool]]):
+                 calibrations: list[CalibrationRecord], events: list[EventRecord]):
         self.info, self.force, self.distance = info, force, distance
-        self.calibrations, self.contacts = calibrations, contacts
-        firsts = [int(b.t_device_us[0]) for b in (force, distance) if len(b)]
-        self.t0_us = min(firsts) if firsts else 0
+        self.calibrations = calibrations
+        self.contacts = stored_contacts(events)
+        # The origin History and the stored rep times count from.
+        self.t0_us = stored_time_origin_us(events, force, distance) or 0
 
     @classmethod
     def load(cls, db: Database, session_id: int) -> "_SessionData":
         info = db.get_session(session_id)
-        contacts = [(e.t_device_us, e.detail == "on") for e in db.events(session_id)
-                    if e.kind == CONTACT_EVENT and e.t_device_us is not None]
         return cls(info, db.load_force(session_id), db.load_distance(session_id),
-                   db.calibrations(session_id), sorted(contacts))
+                   db.calibrations(session_id), db.events(session_id))
 
     @property
     def has_distance(self) -> bool:

@@ -29,7 +29,8 @@ from .session import (
 )
 from .storage import Database, EventRecord, RepRecord, SetRecord
 from .storage.records import (
-    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, TIME_ORIGIN_EVENT,
+    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, contact_intervals_us,
+    stored_time_origin_us,
 )
 
 REPLAY_CHUNK_US = 1_000_000
@@ -110,10 +111,9 @@ class Replay:
         self.stalls = stall_count(stored_events)
         self.health = next((json.loads(e.detail) for e in reversed(stored_events)
                             if e.kind == HEALTH_EVENT), None)
+        self.judge.t0_us = stored_time_origin_us(stored_events)   # None: feed takes it
         for event in stored_events:
-            if event.kind == TIME_ORIGIN_EVENT and event.t_device_us is not None:
-                self.judge.t0_us = int(event.t_device_us)
-            elif event.kind == SET_LABELS_EVENT:
+            if event.kind == SET_LABELS_EVENT:
                 labels = json.loads(event.detail)
                 self.judge.set_labels(labels["variant"], labels["added_load_kg"],
                                       t_us=event.t_device_us)
@@ -154,15 +154,11 @@ class Replay:
         return [self._kept.reps[k] for k in sorted(self._kept.reps)]
 
     def contact_intervals_us(self) -> list[tuple[int, int | None]]:
-        """(start, end) of each contact; end None if the session ended in contact."""
-        intervals: list[tuple[int, int | None]] = []
-        for event in self.events:
-            if isinstance(event, ContactChanged):
-                if event.in_contact:
-                    intervals.append((event.t_us, None))
-                elif intervals and intervals[-1][1] is None:
-                    intervals[-1] = (intervals[-1][0], event.t_us)
-        return intervals
+        """(start, end) of each contact this replay found; end None if the
+        session ended in contact. History and export read the stored ones
+        (storage.records.stored_contacts): this is for checking that they agree."""
+        return contact_intervals_us((e.t_us, e.in_contact) for e in self.events
+                                    if isinstance(e, ContactChanged))
 
     def to_json(self) -> dict:
         info = self.info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Running stream counters kept on each session row; the recorder passes them
@@ -173,3 +174,37 @@ class RepRecord:
     peak_force_n: float | None
     min_gap_mm: float | None
     metrics: dict
+
+
+# -- what a session stored of its judgement, read back without judging again ---
+
+
+def stored_contacts(events: Iterable[EventRecord]) -> list[tuple[int, bool]]:
+    """(t_device_us, in contact) of each contact change the live judgement
+    stored (``CONTACT_EVENT``), by time: what History draws and export flags."""
+    return sorted((int(e.t_device_us), e.detail == "on") for e in events
+                  if e.kind == CONTACT_EVENT and e.t_device_us is not None)
+
+
+def contact_intervals_us(changes: Iterable[tuple[int, bool]]) -> list[tuple[int, int | None]]:
+    """(start, end) of each contact from its changes in time order; end None
+    if the session ended in contact."""
+    intervals: list[tuple[int, int | None]] = []
+    for t_us, in_contact in changes:
+        if in_contact:
+            if not intervals or intervals[-1][1] is not None:
+                intervals.append((t_us, None))
+        elif intervals and intervals[-1][1] is None:
+            intervals[-1] = (intervals[-1][0], t_us)
+    return intervals
+
+
+def stored_time_origin_us(events: Iterable[EventRecord], *blocks) -> int | None:
+    """The device time every stored ``_s`` time counts from (``TIME_ORIGIN_EVENT``);
+    for a session that stored none, the first sample of ``blocks`` (force,
+    distance; what the live judgement would have taken), else None."""
+    stored = next((int(e.t_device_us) for e in events
+                   if e.kind == TIME_ORIGIN_EVENT and e.t_device_us is not None), None)
+    if stored is not None:
+        return stored
+    return min((int(b.t_device_us[0]) for b in blocks if len(b)), default=None)

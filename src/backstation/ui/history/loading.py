@@ -1,8 +1,10 @@
 """A stored session made ready to draw: runs on a worker thread.
 
-The curves come from the recorded raw counts and calibrations (the replay),
-the rep table and markers from the judgement stored while recording, so the
-history shows what was recorded, not what a plot once held.
+Everything comes from what was stored while recording, as the CSV export
+reads it: the curves from the raw counts and the stored calibrations, the
+contact spans from the stored contact changes, the rep table and markers
+from the stored sets and reps. Nothing is judged again, so a plot, its
+table and its CSV cannot disagree.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...replay import Replay
+from ...analysis.calibration import ForceCalibration
 from ...storage import Database, RepRecord, SessionInfo, SetRecord
+from ...storage.records import contact_intervals_us, stored_contacts, stored_time_origin_us
 
 
 @dataclass(frozen=True)
@@ -33,19 +36,19 @@ class LoadedSession:
 
 
 def load_session(db: Database, session_id: int) -> LoadedSession:
-    replay = Replay(db, session_id)
-    force, distance = replay.force, replay.distance
-    firsts = [int(b.t_device_us[0]) for b in (force, distance) if len(b)]
-    t0_us = replay.judge.t0_us if replay.judge.t0_us is not None else min(firsts, default=0)
-    # The calibration the replay applied: the stored rows, as the judge took them.
-    force_n = replay.judge.calibration.newtons(force.raw, force.t_device_us)
+    info = db.get_session(session_id)
+    events = db.events(session_id)
+    force, distance = db.load_force(session_id), db.load_distance(session_id)
+    t0_us = stored_time_origin_us(events, force, distance) or 0
+    force_n = ForceCalibration.from_records(force.channels, db.calibrations(session_id)).newtons(
+        force.raw, force.t_device_us)
     gap_mm = distance.gap_mm.astype(float)
     gap_mm[gap_mm < 0] = np.nan
     end_us = max((int(b.t_device_us[-1]) for b in (force, distance) if len(b)), default=t0_us)
     contacts_s = [((a - t0_us) / 1e6, ((end_us if b is None else b) - t0_us) / 1e6)
-                  for a, b in replay.contact_intervals_us()]
+                  for a, b in contact_intervals_us(stored_contacts(events))]
     return LoadedSession(
-        info=replay.info, t0_us=t0_us,
+        info=info, t0_us=t0_us,
         force_t_s=(force.t_device_us - t0_us) / 1e6, force_n=force_n,
         # A channel without calibration makes the total unknown, not smaller.
         total_n=force_n.sum(axis=1) if force.channels else np.zeros(len(force)),
