@@ -40,6 +40,7 @@ from .events import (
 from .candidates import ReconnectCandidates
 from .ports import PortInfo, find_ports
 from .replies import Latency, PendingCommand
+from .state import HelloAsker, HelloRequest, Lifecycle
 from .transport import (
     INFO_TIMEOUT_S, Opener, Probe, SerialLike, close_quietly, open_port, probe_hello, read_chunk,
 )
@@ -117,13 +118,12 @@ class DeviceLink:
         self._close_lock = threading.Lock()
         self._lock = threading.Lock()            # state, pending, snapshots
         self._changed = threading.Condition(self._lock)
-        self._state = LinkState.CLOSED
-        self._used = False
-        self._closed = False
+        self._state = LinkState.CLOSED          # what the owner sees (StateChanged)
+        self._lifecycle = Lifecycle.NEW         # under _close_lock
         self._pending: PendingCommand | None = None
-        self._info_requested = False
+        self._hello_request: HelloRequest | None = None   # under _lock
+        # The owner's wish (start() until stop()): kept across reconnects, which send START.
         self._streaming_wanted = False
-        self._adopting = False
         self._stats = StreamStats()
         self._hello: Hello | None = None
         self._calibration: dict[int, Cal] = {}
@@ -136,7 +136,6 @@ class DeviceLink:
         # Reader thread only: chatter, stalls, backlog.
         self._chatter = ChatterLimiter()
         self._start_resent_at: float | None = None   # monotonic
-        self._quiet_info = False          # the reader sent INFO itself: its HELLO is a reply
         self._last_sample_at = time.monotonic()
         self._stalled_since: float | None = None
         self._lag_floor_s: float | None = None
@@ -154,9 +153,9 @@ class DeviceLink:
         the link CLOSED, with the port released, if anything fails.
         """
         with self._close_lock:
-            if self._used or self._closed:
+            if self._lifecycle is not Lifecycle.NEW:
                 raise LinkError(f"the link to {self._url} was already opened; make a new one")
-            self._used = True
+            self._lifecycle = Lifecycle.OPEN
         self._set_state(LinkState.CONNECTING)
         ser = None
         try:
@@ -190,9 +189,9 @@ class DeviceLink:
         (5) fail any command still waiting; state CLOSED.
         """
         with self._close_lock:
-            if self._closed:
+            if self._lifecycle is Lifecycle.CLOSED:
                 return
-            self._closed = True
+            self._lifecycle = Lifecycle.CLOSED
         thread = self._thread
         if (thread is not None and thread.is_alive() and self._streaming_wanted
                 and self._serial is not None):
@@ -379,7 +378,7 @@ class DeviceLink:
                     raise NotConnected(cmd.name, self._port, self._state.value)
                 self._pending = pending
                 if cmd.name == "INFO":
-                    self._info_requested = True
+                    self._hello_request = HelloRequest(HelloAsker.COMMAND)
             try:
                 pending.t_sent_s = time.perf_counter()
                 self._write(cmd.line(), cmd.name)
@@ -456,9 +455,12 @@ class DeviceLink:
 
     def _ingest(self, data: bytes, t_host_s: float, t_read_s: float) -> None:
         stream = self._stream
-        if self._info_requested:
-            with self._lock:
-                self._info_requested = False
+        with self._lock:
+            request = self._hello_request
+            tell = request is not None and not request.stream_told
+            if tell:
+                request.stream_told = True
+        if tell:
             stream.info_requested()
         reboots = stream.reboots
         control = stream.feed(data, t_host_s)
@@ -531,8 +533,7 @@ class DeviceLink:
         if self._stalled_since is None and quiet_s >= self._stall_after_s:
             self._stalled_since = self._last_sample_at
             self._emit(StreamStalled(self._clock(), quiet_s))
-            self._quiet_info = True
-            self._stream.info_requested()
+            self._ask_for_hello(HelloAsker.READER)
             self._send_quietly(commands.info())
             self._send_quietly(commands.start())
         elif (self._stalled_since is not None and self._serial is not None
@@ -573,9 +574,14 @@ class DeviceLink:
             elif sentence.command == "STOP":
                 self._set_state(LinkState.IDLE)
         elif isinstance(sentence, Hello):
-            if self._quiet_info and not matched:
-                self._quiet_info = False    # the reply to the reader's own INFO
-            elif not matched and not self._adopting:
+            with self._lock:
+                request, self._hello_request = self._hello_request, None
+            asker = request.asker if request is not None else None
+            if asker is HelloAsker.PROBE:
+                self._hello_request = request   # adopting: every HELLO the probe read
+            elif asker is HelloAsker.READER and not matched:
+                pass                            # the reply to the reader's own INFO
+            elif not matched:
                 if rebooted:                # one event per reboot the stream counted
                     self._emit(DeviceRebooted(t_host_s, sentence))
                 now = time.monotonic()
@@ -653,6 +659,9 @@ class DeviceLink:
             stream.port_reopened()  # before any byte of the new port is fed
         if probe.info_sent:
             stream.info_requested()
+        # Adopting: a HELLO the probe read is the one adopted, not a reboot; an
+        # INFO sent on the old port is not answered here.
+        self._ask_for_hello(HelloAsker.PROBE, stream_told=True)
         with self._write_lock:
             self._serial = ser
             self._write_failed = False
@@ -660,14 +669,15 @@ class DeviceLink:
         self._device_id = probe.hello.device_id
         self._last_sample_at = time.monotonic()
         self._lag_floor_s = None   # a new port may buffer differently
-        self._quiet_info = False   # an INFO sent on the old port is not answered here
         self._emit(Connected(self._clock(), probe.hello, url, stream.reconnects))
-        self._adopting = True
         try:
             for data, t_host_s in probe.chunks:
                 self._ingest(data, t_host_s, time.perf_counter())
         finally:
-            self._adopting = False
+            with self._lock:
+                if self._hello_request is not None and \
+                        self._hello_request.asker is HelloAsker.PROBE:
+                    self._hello_request = None
         if self._serial is None:
             return   # what the probe read already spoke as another station: refused
         if reconnect and self._streaming_wanted:
@@ -689,6 +699,11 @@ class DeviceLink:
             ser, self._serial = self._serial, None
             self._write_failed = False
         close_quietly(ser)
+
+    def _ask_for_hello(self, asker: HelloAsker, stream_told: bool = False) -> None:
+        """The one place a HELLO is said to be awaited (see link/state.py)."""
+        with self._lock:
+            self._hello_request = HelloRequest(asker, stream_told)
 
     def _fail_pending(self, error: LinkError) -> None:
         with self._lock:
