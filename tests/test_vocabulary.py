@@ -75,7 +75,7 @@ def test_every_view_shows_the_one_wording_of_a_verdict(qtbot, valid, reason):
 
 def test_a_metric_has_one_name_in_every_view(qtbot):
     live_headers = {h for h, _ in LIVE_COLUMNS}
-    history_headers = {h: key for h, key, _ in HISTORY_COLUMNS}
+    history_headers = dict(HISTORY_COLUMNS)
     for key in ("peak_force_n", "rom_mm", "mean_concentric_velocity_m_s"):
         assert METRICS[key].header in live_headers
     for header, key in history_headers.items():

@@ -1,7 +1,9 @@
-"""The words a person reads for a verdict, a no-rep reason and a rep metric.
+"""The words a person reads for a verdict, a no-rep reason, a rep or set
+metric and its value.
 
 Every view calls this module: the live rep table, counter and last-rep
-panel, the History table and plot, and the terminal ``monitor``. The CSV
+panel, the History table, plot and set summary, Progress, and the terminal
+``monitor``. The CSV
 and the JSON carry the machine names (reason codes such as ``no_contact``
 and metric keys such as ``mean_concentric_velocity_m_s``); this module says
 what each of them is called on screen. No Qt here.
@@ -19,6 +21,9 @@ REASON_TEXT: dict[str, str] = {
     "sensor_dropout": "sensor dropout",
 }
 VALID_TEXT = "valid"
+VALID_REPS_TEXT = "Valid reps"
+NO_REPS_TEXT = "No-reps"
+MISSING_TEXT = "–"                           # a metric the rep does not have
 CONTACT_UNKNOWN_TEXT = "contact unknown"     # no distance sensor: valid is None
 UNKNOWN_REASON_TEXT = "no rep"               # a no-rep stored without a reason
 # Marks before a verdict where there is room for a symbol (not the terminal).
@@ -50,6 +55,7 @@ class Metric:
     name: str       # what a person calls it
     unit: str       # as shown after a value
     short: str = ""  # the name in a table header, where it differs
+    digits: int = 0  # decimals shown
 
     @property
     def header(self) -> str:
@@ -62,8 +68,11 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
     Metric("peak_force_pct_bm", "% body mass", "% BM", short="Peak"),
     Metric("asymmetry_pct", "Left/right", "%"),
     Metric("rom_mm", "Range", "mm"),
-    Metric("mean_concentric_velocity_m_s", "Velocity", "m/s"),
-    Metric("top_hold_s", "Hold", "s"),
+    Metric("mean_concentric_velocity_m_s", "Velocity", "m/s", digits=2),
+    Metric("top_hold_s", "Hold", "s", digits=1),
+    # A set's metrics (History's set summary, Progress).
+    Metric("velocity_loss_pct", "Velocity loss", "%"),
+    Metric("peak_force_decay_pct", "Peak force decay", "%"),
 )}
 
 
@@ -73,3 +82,22 @@ def metric_name(key: str) -> str:
 
 def metric_header(key: str) -> str:
     return METRICS[key].header
+
+
+def value_text(key: str, value: float | None) -> str:
+    """A metric's number as every view shows it, without its unit (a table's
+    header carries it): "600", "0.42", "4 R" (the side that pulled harder)."""
+    if value is None:
+        return MISSING_TEXT
+    if key == "asymmetry_pct":
+        side = "" if abs(value) < 0.5 else (" L" if value > 0 else " R")
+        return f"{abs(value):.0f}{side}"
+    return f"{value:.{METRICS[key].digits}f}"
+
+
+def metric_text(key: str, value: float | None) -> str:
+    """A metric's value with its unit: "600 N", "0.42 m/s", "4 % R"."""
+    if value is None:
+        return MISSING_TEXT
+    number, _, side = value_text(key, value).partition(" ")
+    return f"{number} {METRICS[key].unit}" + (f" {side}" if side else "")

@@ -142,9 +142,21 @@ class ExportRun(QObject):
         self.message_box = box
 
 
+def start_folder() -> Path:
+    """Where the folder dialog opens: the Documents folder if it exists (a
+    fresh machine or a Pi may have none: the dialog could not choose it),
+    else the home folder, else the current one."""
+    for location in (QStandardPaths.StandardLocation.DocumentsLocation,
+                     QStandardPaths.StandardLocation.HomeLocation):
+        path = QStandardPaths.writableLocation(location)
+        if path and Path(path).is_dir():
+            return Path(path)
+    return Path.cwd()
+
+
 def choose_folder(parent: QWidget | None) -> Path | None:
-    start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    chosen = QFileDialog.getExistingDirectory(parent, "Export session to folder", start)
+    chosen = QFileDialog.getExistingDirectory(parent, "Export session to folder",
+                                              str(start_folder()))
     return Path(chosen) if chosen else None
 
 

@@ -9,7 +9,7 @@ they follow the screen's DPI.
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 BACKGROUND = "#101214"
 PANEL = "#1b1e22"
@@ -23,6 +23,9 @@ CONTACT_BAND = (0, 158, 115, 110)
 VALID = "#3DDC97"     # a brighter bluish green for text on dark
 NO_REP = "#FF7F50"    # vermillion, lifted for contrast on dark
 WARNING = "#F0E442"   # yellow
+TOAST_INFO = "#1f4f6f"
+TOAST_ERROR = "#7a2412"
+ACTIVE = "#1f6f57"    # a checked button: the window shown, the mode on
 
 BASE_POINT_SIZE = 13
 
@@ -38,6 +41,27 @@ def font(scale: float = 1.0, bold: bool = False) -> QFont:
     return f
 
 
+# A control a chalky finger can hit: 9 mm on the screen it is shown on.
+TOUCH_TARGET_MM = 9.0
+MM_PER_INCH = 25.4
+
+
+def touch_px(widget: QWidget | None = None) -> int:
+    """``TOUCH_TARGET_MM`` in pixels at the widget's (else the primary) screen's DPI."""
+    screen = widget.screen() if widget is not None else None
+    screen = screen or QApplication.primaryScreen()
+    dpi = screen.logicalDotsPerInch() if screen is not None else 96.0
+    return round(TOUCH_TARGET_MM * dpi / MM_PER_INCH)
+
+
+def make_touchable(*widgets: QWidget) -> None:
+    """At least ``TOUCH_TARGET_MM`` high and wide (buttons, boxes, fields)."""
+    for w in widgets:
+        px = touch_px(w)
+        w.setMinimumHeight(max(w.minimumHeight(), px))
+        w.setMinimumWidth(max(w.minimumWidth(), px))
+
+
 STYLESHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
 QGroupBox {{ border: 1px solid #3a4048; border-radius: 6px; margin-top: 1.2em; padding: 0.4em; }}
@@ -47,6 +71,7 @@ QPushButton {{ background: #2b3036; border: 1px solid #4a525c; border-radius: 6p
 QPushButton:hover {{ background: #363c44; }}
 QPushButton:pressed {{ background: #454d57; }}
 QPushButton:disabled {{ color: #6b737c; }}
+QPushButton:checked {{ background: {ACTIVE}; border: 2px solid {VALID}; color: white; }}
 QPushButton#primary {{ background: #1f6f57; border-color: {GAP}; font-weight: bold; }}
 QComboBox, QLineEdit, QDoubleSpinBox, QSpinBox {{ background: {PANEL}; border: 1px solid #4a525c;
                border-radius: 4px; padding: 0.25em 0.4em; }}

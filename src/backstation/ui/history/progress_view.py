@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,24 @@ from ..jobs import BusyIndicator, DatabaseJob, JobOwner
 from .progress_data import AthleteProgress, athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge
+from ...vocabulary import METRICS, VALID_REPS_TEXT, metric_name
 
-# (key, title, y label, colour)
+# (key, title, y label, colour); the words are the vocabulary's, as in the
+# live view and History.
 CHARTS: tuple[tuple[str, str, str, str], ...] = (
-    ("valid_reps", "Valid reps per set", "reps", VALID_COLOUR),
-    ("peak_n", "Best peak force", "N", TOTAL_COLOUR),
-    ("peak_pct_bm", "Best peak force, % body mass", "%", RIGHT_COLOUR),
-    ("velocity_loss", "Velocity loss per set", "%", NO_REP_COLOUR),
+    ("valid_reps", f"{VALID_REPS_TEXT} per set", "reps", VALID_COLOUR),
+    ("peak_n", f"Best {metric_name('peak_force_n').lower()}", METRICS["peak_force_n"].unit,
+     TOTAL_COLOUR),
+    ("peak_pct_bm", f"Best {metric_name('peak_force_n').lower()}, "
+                    f"{metric_name('peak_force_pct_bm')}", METRICS["peak_force_pct_bm"].unit,
+     RIGHT_COLOUR),
+    ("velocity_loss", f"{metric_name('velocity_loss_pct')} per set",
+     METRICS["velocity_loss_pct"].unit, NO_REP_COLOUR),
 )
+# The time axis spans at least this much, so its ticks are dates, never the
+# seconds between two sessions of one afternoon ("34.500").
+MIN_TIME_SPAN_S = 4 * 86400.0
+DAY_S = 86400.0
 
 
 class ProgressView(QWidget):
@@ -137,8 +148,8 @@ class ProgressView(QWidget):
                                                  for p in sessions
                                                  if p.best_peak_force_pct_bm is not None]))
         for key, plot in self.plots.items():
-            plot.enableAutoRange(axis="x")
-            _, y = self.curves[key].getOriginalDataset()
+            x, y = self.curves[key].getOriginalDataset()
+            plot.setXRange(*_time_range(x), padding=0)
             if y is not None and len(y):
                 # From zero: a change of one rep must not look like a collapse.
                 plot.setYRange(min(0.0, float(np.min(y))), max(1.0, float(np.max(y))) * 1.15)
@@ -154,6 +165,19 @@ class ProgressView(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _time_range(x: np.ndarray | None) -> tuple[float, float]:
+    """From the first point to the last, half a day beyond each, and at least
+    ``MIN_TIME_SPAN_S`` wide (centred), so the axis reads in dates."""
+    if x is None or not len(x):
+        now = datetime.now().timestamp()
+        return now - MIN_TIME_SPAN_S, now
+    lo, hi = float(np.min(x)) - DAY_S / 2, float(np.max(x)) + DAY_S / 2
+    if hi - lo < MIN_TIME_SPAN_S:
+        middle = (lo + hi) / 2
+        lo, hi = middle - MIN_TIME_SPAN_S / 2, middle + MIN_TIME_SPAN_S / 2
+    return lo, hi
 
 
 def _xy(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:

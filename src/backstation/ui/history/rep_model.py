@@ -5,18 +5,19 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...storage import RepRecord, SetRecord
-from ...vocabulary import metric_header, verdict_label
+from ...vocabulary import (NO_REPS_TEXT, VALID_REPS_TEXT, metric_header, metric_name,
+                           metric_text, value_text, verdict_label)
 
-# (header, metric key or attribute, format). Headers are two lines, the unit
-# under the name, so a column is as wide as its numbers, not as its title.
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("Set", "set_index", "{:d}"),
-    ("Rep", "rep_index", "{:d}"),
-    ("Result", "result", "{}"),
-    *((metric_header(key), key, fmt) for key, fmt in (
-        ("peak_force_n", "{:.0f}"), ("peak_force_pct_bm", "{:.0f}"), ("rom_mm", "{:.0f}"),
-        ("mean_concentric_velocity_m_s", "{:.2f}"), ("top_hold_s", "{:.2f}"),
-        ("asymmetry_pct", "{:.0f}"))),
+# (header, metric key or attribute). Headers are two lines, the unit under
+# the name, so a column is as wide as its numbers, not as its title; the
+# numbers are vocabulary.value_text's, as in the live table.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Set", "set_index"),
+    ("Rep", "rep_index"),
+    ("Result", "result"),
+    *((metric_header(key), key) for key in (
+        "peak_force_n", "peak_force_pct_bm", "rom_mm", "mean_concentric_velocity_m_s",
+        "top_hold_s", "asymmetry_pct")),
 )
 
 
@@ -24,21 +25,13 @@ def rep_result(rep: RepRecord) -> str:
     return verdict_label(rep.valid, rep.reason)
 
 
-def asymmetry_text(pct: float) -> str:
-    """Which side pulled harder, as the live view says it ("4 R", not "-4")."""
-    if abs(pct) < 0.5:
-        return "0"
-    return f"{abs(pct):.0f} {'L' if pct > 0 else 'R'}"
-
-
 def set_summary(s: SetRecord) -> str:
-    parts = [f"Set {s.set_index}: {s.valid_reps} valid, {s.no_reps} no-rep"]
-    loss = s.metrics.get("velocity_loss_pct")
-    if loss is not None:
-        parts.append(f"velocity loss {loss:.0f} %")
-    decay = s.metrics.get("peak_force_decay_pct")
-    if decay is not None:
-        parts.append(f"peak force decay {decay:.0f} %")
+    parts = [f"Set {s.set_index}: {VALID_REPS_TEXT.lower()} {s.valid_reps}, "
+             f"{NO_REPS_TEXT.lower()} {s.no_reps}"]
+    for key in ("velocity_loss_pct", "peak_force_decay_pct"):
+        value = s.metrics.get(key)
+        if value is not None:
+            parts.append(f"{metric_name(key).lower()} {metric_text(key, value)}")
     if s.variant:
         parts.append(s.variant)
     if s.added_load_kg:
@@ -80,14 +73,13 @@ class RepTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         rep = self._reps[index.row()]
-        _, key, fmt = COLUMNS[index.column()]
+        _, key = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "result":
                 return rep_result(rep)
-            value = getattr(rep, key) if key in ("set_index", "rep_index") else rep.metrics.get(key)
-            if value is None:
-                return "—"
-            return asymmetry_text(value) if key == "asymmetry_pct" else fmt.format(value)
+            if key in ("set_index", "rep_index"):
+                return str(getattr(rep, key))
+            return value_text(key, rep.metrics.get(key))
         if role == self.VALID_ROLE:
             return rep.valid
         if role == Qt.ItemDataRole.TextAlignmentRole and key != "result":

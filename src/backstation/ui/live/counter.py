@@ -1,17 +1,26 @@
-"""What a lifter reads from two metres: the valid-rep count, the no-reps, a
-no-rep's reason shown large for a moment, and the last rep's numbers."""
+"""What a lifter reads from two metres: the valid-rep count, the no-reps, the
+last rep's verdict (a no-rep's reason) shown large until the next rep, and
+the last rep's numbers."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...analysis import Rep
 from .. import theme
-from ...vocabulary import metric_name, verdict_label
+from ...vocabulary import (METRICS, MISSING_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT, metric_name,
+                           metric_text, value_text, verdict_label)
 
-FLASH_MS = 2000
+WAITING_TEXT = "waiting for a set"
+# The count's size (x the theme's base font) by (rack mode, the view's height:
+# "short" as 800x480, "medium" as a 768-800 px laptop, "tall"). Rack mode is
+# read from two metres.
+COUNT_SCALE = {(False, "tall"): 6.0, (False, "medium"): 4.6, (False, "short"): 3.4,
+               (True, "tall"): 11.0, (True, "medium"): 9.0, (True, "short"): 8.0}
+VALUE_SCALE = 1.5
+RACK_VALUE_SCALE = 2.3
 LAST_REP_COLUMNS = 3        # 3 x 2 rather than 2 x 3: one row less, more room for the table
 
 
@@ -46,24 +55,25 @@ class FitLabel(QLabel):
 
 
 class RepCounterView(QWidget):
-    """Valid reps huge; no-reps under them; a no-rep flashes its reason."""
+    """Valid reps huge; no-reps under them; the last verdict (a no-rep's
+    reason) stays until the next rep or the next set."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.valid_reps = 0
         self.no_reps = 0
-        self._title = QLabel("VALID REPS")
+        self._title = QLabel(VALID_REPS_TEXT.upper())
         self._title.setFont(theme.font(1.2, bold=True))
         self._title.setStyleSheet(f"color: {theme.MUTED};")
         self._count = QLabel("0")
-        self._count.setFont(theme.font(6.0, bold=True))
+        self._count.setFont(theme.font(COUNT_SCALE[False, "tall"], bold=True))
         self._count.setStyleSheet(f"color: {theme.VALID};")
         self._no_reps = QLabel()
         self._no_reps.setFont(theme.font(1.6, bold=True))
         # A no-rep's reason is the verdict ("✗ CHEST DID NOT TOUCH"): one line, the
         # red and the cross say "no rep" already.
         self._flash = FitLabel(2.2)
-        self._set_label = QLabel("waiting for a set")
+        self._set_label = QLabel(WAITING_TEXT)
         self._set_label.setFont(theme.font(1.3))
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
         for label in (self._title, self._count, self._no_reps, self._flash, self._set_label):
@@ -76,10 +86,6 @@ class RepCounterView(QWidget):
         layout.addWidget(self._count)
         layout.addWidget(self._no_reps)
         layout.addWidget(self._flash)
-        self._flash_timer = QTimer(self)
-        self._flash_timer.setSingleShot(True)
-        self._flash_timer.setInterval(FLASH_MS)
-        self._flash_timer.timeout.connect(self._on_flash_expired)
         self._show_counts()
 
     @property
@@ -99,7 +105,22 @@ class RepCounterView(QWidget):
         self.no_reps = 0
         self._set_label.setText(f"SET {set_index}" + (" (manual)" if manual else ""))
         self._set_label.setStyleSheet(f"color: {theme.TEXT};")
-        self._on_flash_expired()
+        self._clear_verdict()
+        self._show_counts()
+
+    def set_size(self, rack: bool, height: str) -> None:
+        """The count's size for rack mode and the view's height (``COUNT_SCALE``)."""
+        self._count.setFont(theme.font(COUNT_SCALE[rack, height], bold=True))
+        # Short, the set's line and the green number say it.
+        self._title.setVisible(height != "short")
+
+    def reset(self) -> None:
+        """A new session: nothing counted yet, no set."""
+        self.valid_reps = 0
+        self.no_reps = 0
+        self._set_label.setText(WAITING_TEXT)
+        self._set_label.setStyleSheet(f"color: {theme.MUTED};")
+        self._clear_verdict()
         self._show_counts()
 
     def end_set(self, set_index: int) -> None:
@@ -114,55 +135,73 @@ class RepCounterView(QWidget):
             self.no_reps += 1
             self._flash.setStyleSheet(f"color: {theme.NO_REP};")
         self._flash.setText(verdict_label(rep.valid, rep.reason).upper())
-        self._flash_timer.start()
         self._show_counts()
 
     def _show_counts(self) -> None:
         self._count.setText(str(self.valid_reps))
-        self._no_reps.setText(f"no-reps: {self.no_reps}")
+        self._no_reps.setText(f"{NO_REPS_TEXT}: {self.no_reps}")
         self._no_reps.setStyleSheet(f"color: {theme.NO_REP if self.no_reps else theme.MUTED};")
 
-    def _on_flash_expired(self) -> None:
+    def _clear_verdict(self) -> None:
         self._flash.setText(" ")
 
 
 class LastRepView(QWidget):
-    """The last rep's metrics, big enough to read between reps."""
+    """The last rep's metrics, big enough to read between reps; in rack mode
+    the three a lifter asks for, larger, in one row."""
 
-    FIELDS = [(key, metric_name(metric)) for key, metric in (
-        ("peak", "peak_force_n"), ("pct", "peak_force_pct_bm"), ("asym", "asymmetry_pct"),
-        ("rom", "rom_mm"), ("vel", "mean_concentric_velocity_m_s"), ("hold", "top_hold_s"),
-    )]
+    KEYS = ("peak_force_n", "peak_force_pct_bm", "asymmetry_pct",
+            "rom_mm", "mean_concentric_velocity_m_s", "top_hold_s")
+    RACK_KEYS = ("peak_force_n", "rom_mm", "mean_concentric_velocity_m_s")
+    FIELDS = [(key, metric_name(key)) for key in KEYS]
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(1)
-        grid.setHorizontalSpacing(18)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setVerticalSpacing(1)
+        self._grid.setHorizontalSpacing(18)
+        self._names: dict[str, QLabel] = {}
         self._values: dict[str, QLabel] = {}
-        for i, (key, title) in enumerate(self.FIELDS):
-            row, column = divmod(i, LAST_REP_COLUMNS)
+        for key, title in self.FIELDS:
             name = QLabel(title)
             name.setStyleSheet(f"color: {theme.MUTED};")
-            value = QLabel("–")
-            value.setFont(theme.font(1.5, bold=True))
-            grid.addWidget(name, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
-            self._values[key] = value
+            self._names[key] = name
+            self._values[key] = QLabel(MISSING_TEXT)
+        self._rep: Rep | None = None
+        self._large = False
+        self.set_large(False)
+
+    def value_text(self, key: str) -> str:
+        return self._values[key].text()
 
     def show_rep(self, rep: Rep) -> None:
-        def f(v, fmt):
-            return "–" if v is None else fmt.format(v)
-        asym = rep.asymmetry_pct
-        side = "" if asym is None or abs(asym) < 0.5 else (" L" if asym > 0 else " R")
-        self._values["peak"].setText(f(rep.peak_force_n, "{:.0f} N"))
-        self._values["pct"].setText(f(rep.peak_force_pct_bm, "{:.0f} %"))
-        self._values["asym"].setText(f(None if asym is None else abs(asym), "{:.1f} %") + side)
-        self._values["rom"].setText(f(rep.rom_mm, "{:.0f} mm"))
-        self._values["vel"].setText(f(rep.mean_concentric_velocity_m_s, "{:.2f} m/s"))
-        self._values["hold"].setText(f(rep.top_hold_s, "{:.1f} s"))
+        self._rep = rep
+        for key, label in self._values.items():
+            value = getattr(rep, key)
+            # Large, the unit goes with the name: the numbers fit beside the curve.
+            label.setText(value_text(key, value) if self._large else metric_text(key, value))
+
+    def set_large(self, on: bool) -> None:
+        self._large = on
+        for key, name in self._names.items():
+            name.setText(f"{metric_name(key)}, {METRICS[key].unit}" if on else metric_name(key))
+        if self._rep is not None:
+            self.show_rep(self._rep)
+        keys = self.RACK_KEYS if on else self.KEYS
+        columns = len(keys) if on else LAST_REP_COLUMNS
+        for key in self.KEYS:
+            for w in (self._names[key], self._values[key]):
+                self._grid.removeWidget(w)
+                w.setVisible(key in keys)
+            self._values[key].setFont(theme.font(RACK_VALUE_SCALE if on else VALUE_SCALE,
+                                                 bold=True))
+        for i, key in enumerate(keys):
+            row, column = divmod(i, columns)
+            self._grid.addWidget(self._names[key], row * 2, column)
+            self._grid.addWidget(self._values[key], row * 2 + 1, column)
 
     def clear(self) -> None:
+        self._rep = None
         for value in self._values.values():
-            value.setText("–")
+            value.setText(MISSING_TEXT)

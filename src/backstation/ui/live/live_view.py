@@ -3,19 +3,21 @@ middle, the rep counter, last rep and rep table where a lifter looks."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QGroupBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QButtonGroup, QComboBox, QDoubleSpinBox, QFrame, QGroupBox, QHBoxLayout, QLineEdit,
+    QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from ...analysis import Rep, SetResult, SetStarted
 from ...link import LinkState, ReconnectCause, StreamResumed, StreamStalled
 from ...protocol.sentences import Hello
+from .. import theme
 from ..acquisition import AcquisitionController
 from .banner import Banner
 from .connection_panel import ConnectionPanel
 from .counter import LastRepView, RepCounterView
-from .plot import WINDOWS_S, SessionBuffersView
+from .plot import WINDOWS_S, SessionBuffersView, StreamState
 from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
 from .station_health import StationHealthView
@@ -33,9 +35,33 @@ RECONNECTING_TEXT = {
 }
 
 
+# Below this width (px) the settings panel hides once a station is connected:
+# the plot and the counter need the room more (a 1024 or 800 px screen).
+COMPACT_WIDTH_PX = 1180
+# Below this height (px) the rep table gives its room to the counter and last
+# rep; below the next, the counter is smaller, so a set of 8 reps shows whole.
+SHORT_HEIGHT_PX = 560
+MEDIUM_HEIGHT_PX = 780
+MIN_WIDTH_PX, MIN_HEIGHT_PX = 480, 300
+# The plot's state line, by the link's state.
+PLOT_STATE = {
+    LinkState.CLOSED: StreamState.DISCONNECTED,
+    LinkState.CONNECTING: StreamState.CONNECTING,
+    LinkState.IDLE: StreamState.IDLE,
+    LinkState.STREAMING: StreamState.LIVE,
+    LinkState.RECONNECTING: StreamState.RECONNECTING,
+}
+
+
 class LiveView(QWidget):
+    """The live tab. Its layout adapts: the settings panel (station, set)
+    hides during a set, and on a narrow screen once connected (the Settings
+    button brings it back); the rep table gives way on a short screen; rack
+    mode shows only the counter, the curve and the last rep, large."""
+
     window_changed = Signal(int)
     units_changed = Signal(bool)          # True: % body mass
+    rack_mode_changed = Signal(bool)
 
     def __init__(self, controller: AcquisitionController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,64 +83,88 @@ class LiveView(QWidget):
         self.rep_table = RepTableView(self.rep_model)
 
         self.window_buttons = QButtonGroup(self)
-        window_row = QHBoxLayout()
+        self.settings_button = QPushButton("⚙ Settings")
+        self.settings_button.setCheckable(True)
+        self.settings_button.setToolTip("show or hide the station and set settings "
+                                        "(hidden by themselves during a set and on a small screen)")
+        self.rack_button = QPushButton("Rack mode (R)")
+        self.rack_button.setCheckable(True)
+        self.rack_button.setToolTip("counter, curve and last rep over the whole screen, "
+                                    "read from the rack")
+        self.pause_button = QPushButton("Pause (P)")
+        self.pause_button.setCheckable(True)
+        bar = QHBoxLayout()           # always on screen: what a coach presses during a set
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.settings_button)
+        bar.addWidget(self.set_controls.start_stop)
         for seconds in WINDOWS_S:
             button = QPushButton(f"{seconds} s")
             button.setCheckable(True)
             button.setToolTip(f"show the last {seconds} s (key {WINDOWS_S.index(seconds) + 1})")
             self.window_buttons.addButton(button, seconds)
-            window_row.addWidget(button)
+            bar.addWidget(button)
         self.window_buttons.button(self.plot.window_s).setChecked(True)
+        bar.addWidget(self.pause_button)
+        bar.addStretch(1)
+        bar.addWidget(self.rack_button)
+        self.controls_bar = QWidget()
+        self.controls_bar.setLayout(bar)
+        # Narrower padding than the theme's: the bar fits an 800 px screen whole.
+        self.controls_bar.setStyleSheet("QPushButton { padding: 0.3em 0.55em; }")
         self.units_button = QPushButton("Force in N")
         self.units_button.setCheckable(True)
         self.units_button.setToolTip("force in newtons or in % of body mass")
-        self.pause_button = QPushButton("Pause (P)")
-        self.pause_button.setCheckable(True)
-        view_row = QHBoxLayout()
-        view_row.addWidget(self.units_button)
-        view_row.addWidget(self.pause_button)
-        view_box = QGroupBox("View")
-        view_layout = QVBoxLayout(view_box)
-        view_layout.addLayout(window_row)
-        view_layout.addLayout(view_row)
 
         side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         for title, widget in (("Station", self.connection), ("Set", self.set_controls)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             side.addWidget(box)
-        side.addWidget(view_box)
+        side.addWidget(self.units_button)
         side.addStretch(1)
-        side_widget = QWidget()
-        side_widget.setLayout(side)
+        self.side_panel = QWidget()
+        self.side_panel.setLayout(side)
+        side_scroll = QScrollArea()        # a short screen scrolls the settings, never cuts them
+        side_scroll.setWidget(self.side_panel)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        side_scroll.setFixedWidth(self.side_panel.sizeHint().width()
+                                  + side_scroll.verticalScrollBar().sizeHint().width())
+        self.side = side_scroll
 
         right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.counter)
-        last_box = QGroupBox("Last rep")
-        QVBoxLayout(last_box).addWidget(self.last_rep)
-        right.addWidget(last_box)
+        self.last_rep_box = QGroupBox("Last rep")
+        QVBoxLayout(self.last_rep_box).addWidget(self.last_rep)
+        right.addWidget(self.last_rep_box)
         right.addWidget(self.rep_table, 1)       # every spare pixel: the set's reps
-        right_widget = QWidget()
-        right_widget.setLayout(right)
+        self.right_column = QWidget()
+        self.right_column.setLayout(right)
 
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(side_widget)
-        splitter.addWidget(self.plot)
-        splitter.addWidget(right_widget)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 5)
-        splitter.setStretchFactor(2, 3)
-        splitter.setChildrenCollapsible(False)
-        char_px = self.fontMetrics().averageCharWidth()      # scales with the DPI and font
-        splitter.setSizes([34 * char_px, 100 * char_px, 52 * char_px])
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.side)
+        body.addWidget(self.plot, 5)
+        body.addWidget(self.right_column, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.station_health)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.controls_bar)
+        layout.addLayout(body, 1)
 
+        self.rack_mode = False
+        self._side_choice: bool | None = None     # the coach's own show / hide, until a set
+        self._compact: bool | None = None
+        theme.make_touchable(*self.findChildren(QPushButton), *self.findChildren(QComboBox),
+                             *self.findChildren(QLineEdit), *self.findChildren(QDoubleSpinBox))
         for w in self.findChildren(QPushButton):
             w.setFocusPolicy(Qt.NoFocus)      # Space belongs to the set, not to a button
         self.window_buttons.idClicked.connect(self.set_window)
+        self.settings_button.clicked.connect(self._on_settings_clicked)
+        self.rack_button.clicked.connect(self.set_rack_mode)
         self.units_button.toggled.connect(self._on_units_toggled)
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.plot.paused_changed.connect(self._on_plot_paused)
@@ -157,6 +207,61 @@ class LiveView(QWidget):
     def set_percent_body_mass(self, on: bool) -> None:
         self.units_button.setChecked(on)
 
+    def toggle_rack_mode(self) -> None:
+        self.set_rack_mode(not self.rack_mode)
+
+    def set_rack_mode(self, on: bool) -> None:
+        """Counter, curve and last rep only, large; the window's owner goes
+        full screen on ``rack_mode_changed``."""
+        on = bool(on)
+        self.rack_button.setChecked(on)
+        self.rack_button.setText("Leave rack mode (R)" if on else "Rack mode (R)")
+        if on == self.rack_mode:
+            return
+        self.rack_mode = on
+        for w in (self.settings_button, self.pause_button, *self.window_buttons.buttons()):
+            w.setVisible(not on)
+        self.last_rep.set_large(on)
+        self._update_layout()
+        self.rack_mode_changed.emit(on)
+
+    @property
+    def settings_shown(self) -> bool:
+        return not self.side.isHidden()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """Small: the window may be as small as the screen (800x480) and the
+        layout then makes room (``_update_layout``), rather than the sum of
+        every panel's minimum forbidding it."""
+        return QSize(MIN_WIDTH_PX, MIN_HEIGHT_PX)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        compact = self.width() < COMPACT_WIDTH_PX
+        if compact != self._compact:
+            self._compact = compact
+            self._side_choice = None       # a new screen size: the layout decides again
+        self._update_layout()
+
+    def _update_layout(self) -> None:
+        connected = self.controller.is_connected or self.controller.session is not None
+        auto = not self.controller.set_open and (not self._compact or not connected)
+        show_side = not self.rack_mode and (auto if self._side_choice is None
+                                            else self._side_choice)
+        short = self.height() < SHORT_HEIGHT_PX
+        self.side.setVisible(show_side)
+        self.settings_button.setChecked(show_side)
+        # Narrow and showing the settings: they take the counter's room for now.
+        self.right_column.setVisible(not (self._compact and show_side))
+        self.rep_table.setVisible(not self.rack_mode and not short)
+        self.rep_table.setMinimumWidth(0 if self._compact else self.rep_table.full_width_px)
+        self.counter.set_size(self.rack_mode, "short" if short else
+                              "medium" if self.height() < MEDIUM_HEIGHT_PX else "tall")
+
+    def _on_settings_clicked(self, checked: bool) -> None:
+        self._side_choice = checked
+        self._update_layout()
+
     # -- slots ------------------------------------------------------------------------
 
     def _on_units_toggled(self, on: bool) -> None:
@@ -180,6 +285,7 @@ class LiveView(QWidget):
         self.banner.hide()
         self.station_health.clear_health()
         self.connection.set_state(LinkState.CONNECTING)
+        self.plot.set_connection(PLOT_STATE[LinkState.CONNECTING])
 
     def _on_connected(self, hello: Hello) -> None:
         session = self.controller.session
@@ -192,15 +298,21 @@ class LiveView(QWidget):
         self.plot.set_percent_body_mass(self.units_button.isChecked())
         self.rep_model.clear()
         self.last_rep.clear()
+        self.counter.reset()          # a new session counts from nothing
+        self._update_layout()
 
     def _on_connection_failed(self, message: str) -> None:
         self.connection.set_state(LinkState.CLOSED)
+        self.plot.set_connection(PLOT_STATE[LinkState.CLOSED])
         self.banner.show_message(f"Could not connect: {message}", "error")
 
     def _on_disconnected(self, _result: object) -> None:
         self.connection.set_state(LinkState.CLOSED)
+        self.plot.set_connection(PLOT_STATE[LinkState.CLOSED])
         self.station_health.clear_health()
         self.set_controls.set_open(False)
+        self._side_choice = None
+        self._update_layout()
 
     def _on_stepped(self, _step: object) -> None:
         if self.isVisible():
@@ -217,13 +329,18 @@ class LiveView(QWidget):
         self.counter.start_set(event.set_index, bool(current and current.manual))
         self.rep_model.clear()
         self.set_controls.set_open(True)
+        self._side_choice = None           # a set takes the room: the settings hide
+        self._update_layout()
 
     def _on_set_ended(self, result: SetResult) -> None:
         self.counter.end_set(result.index)
         self.set_controls.set_open(False)
+        self._side_choice = None
+        self._update_layout()
 
     def _on_state_changed(self, state: LinkState) -> None:
         self.connection.set_state(state)
+        self.plot.set_connection(PLOT_STATE[state])
         if state is LinkState.RECONNECTING:
             if not self._banner_shows(*RECONNECTING_TEXT.values()):
                 self.banner.show_message(UNPLUGGED_TEXT)   # link_lost words it when it comes

@@ -30,6 +30,34 @@ WINDOWS_S = (10, 30, 60)
 DOWNSAMPLE_POINTS_PER_PX = 8
 SCROLL_STEPS_PER_S = 10
 MARKER_POOL = 64
+# The force axis never spans less than this from zero, so a bar at rest
+# (±0.7 N of noise) reads as the quiet line it is, not a violent signal.
+FORCE_MIN_SPAN = {"N": 100.0, "% BM": 20.0}
+FORCE_FLOOR_FRACTION = 0.05
+# The top of the force axis moves in these steps (fewer range changes, each a full repaint).
+FORCE_STEP = {"N": 50.0, "% BM": 10.0}
+LIVE_AXIS_LABEL = "seconds (0 = now)"
+PAUSED_AXIS_LABEL = "session time, s"
+
+
+class StreamState:
+    """What the plot's state line says: the stream's state as it is."""
+    LIVE = "live"
+    PAUSED = "paused"
+    CONNECTING = "connecting"
+    IDLE = "idle"                  # connected, the station not streaming
+    RECONNECTING = "reconnecting"
+    DISCONNECTED = "disconnected"
+
+
+STATE_TEXT = {
+    StreamState.LIVE: ("● LIVE", theme.VALID),
+    StreamState.PAUSED: ("❚❚ PAUSED (P resumes)", theme.WARNING),
+    StreamState.CONNECTING: ("◌ CONNECTING…", theme.WARNING),
+    StreamState.IDLE: ("● CONNECTED, NOT STREAMING", theme.WARNING),
+    StreamState.RECONNECTING: ("◌ RECONNECTING…", theme.WARNING),
+    StreamState.DISCONNECTED: ("○ DISCONNECTED", theme.NO_REP),
+}
 
 
 class SessionBuffersView(QWidget):
@@ -43,7 +71,9 @@ class SessionBuffersView(QWidget):
         self.body_mass_kg: float | None = None
         self.contact_mm = DEFAULT_CONTACT_MM
         self.paused = False
+        self.connection = StreamState.DISCONNECTED     # LIVE when samples stream
         self._anchor_s = 0.0
+        self._force_range: tuple[float, float] | None = None
         self._dirty = True
 
         pg.setConfigOptions(antialias=False, background=theme.BACKGROUND, foreground=theme.MUTED)
@@ -62,6 +92,7 @@ class SessionBuffersView(QWidget):
             plot.disableAutoRange(axis="x")
             for name in ("left", "bottom"):
                 plot.getAxis(name).setTickFont(tick_font)
+                plot.getAxis(name).enableAutoSIPrefix(False)    # never "force N (x0.001)"
         legend = self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
         # Every frame repaints the whole plot area; the axes (whose grid lines
         # span it) and the legend would re-lay out their text each time: cached
@@ -70,7 +101,8 @@ class SessionBuffersView(QWidget):
         for item in (legend, *(plot.getAxis(name) for plot in (self._force, self._gap)
                                for name in ("left", "bottom"))):
             item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        self._gap.setLabel("bottom", "seconds (0 = now)")
+        self._force.disableAutoRange(axis="y")
+        self._gap.setLabel("bottom", LIVE_AXIS_LABEL)
         self._gap.setLabel("left", "gap mm")
         self._gap.setYRange(0, 700, padding=0)
         self._gap.disableAutoRange(axis="y")
@@ -99,8 +131,9 @@ class SessionBuffersView(QWidget):
                       False: pg.mkPen(theme.NO_REP, width=2, style=Qt.DashLine)}
         self._set_units_label()
         self._apply_window()
+        self._fit_force_axis(0.0, 0.0)
 
-        self._state = QLabel("● LIVE")
+        self._state = QLabel()
         self._state.setFont(theme.font(1.1, bold=True))
         self._scroll = QScrollBar(Qt.Horizontal)
         self._scroll.setRange(0, 0)
@@ -139,17 +172,44 @@ class SessionBuffersView(QWidget):
         self.contact_mm = contact_mm
         self._band.setRegion((0, contact_mm))
 
+    def set_connection(self, state: str) -> None:
+        """The link's side of the state line (a ``StreamState`` other than PAUSED)."""
+        self.connection = state
+        self._show_state()
+
+    @property
+    def state(self) -> str:
+        """What the state line says now (a ``StreamState``)."""
+        return StreamState.PAUSED if self.paused else self.connection
+
+    @property
+    def state_text(self) -> str:
+        return self._state.text()
+
+    @property
+    def time_axis_label(self) -> str:
+        return self._gap.getAxis("bottom").labelText
+
+    @property
+    def force_range(self) -> tuple[float, float]:
+        lo, hi = self._force.vb.viewRange()[1]
+        return float(lo), float(hi)
+
     def pause(self) -> None:
         if not self.paused:
             self.paused = True
             self._anchor_s = self._buffers.newest_s or 0.0
             self._show_state()
+            self._apply_window()
+            self._dirty = True
             self.paused_changed.emit(True)
+            self.refresh()
 
     def resume(self) -> None:
         if self.paused:
             self.paused = False
             self._show_state()
+            self._apply_window()
             self._dirty = True
             self.paused_changed.emit(False)
             self.refresh()
@@ -162,6 +222,7 @@ class SessionBuffersView(QWidget):
         self.pause()
         newest = self._buffers.newest_s or 0.0
         self._anchor_s = float(min(max(anchor_s, min(self.window_s, newest)), newest))
+        self._apply_window()
         self._dirty = True
         self._sync_scrollbar()
         self.refresh()
@@ -190,16 +251,20 @@ class SessionBuffersView(QWidget):
             return
         self._dirty = False
         anchor = self._anchor_s
+        # Live, x counts back from now and the view range never moves; paused,
+        # x is session time, so the axis says when the shown samples were.
+        origin = 0.0 if self.paused else anchor
         lo, hi = anchor - self.window_s - 1.0, anchor + 0.5
         b = self._buffers
         t = b.force_t_s.view()
         i, j = np.searchsorted(t, [lo, hi])
-        x = t[i:j] - anchor
+        x = t[i:j] - origin
         scale = self._force_scale()
         width_px = max(1, int(self._force.vb.width()))
         long_view = len(x) > DOWNSAMPLE_POINTS_PER_PX * width_px
         columns = {"total": b.total_n, "left": b.force_n[0] if b.channels > 0 else None,
                    "right": b.force_n[1] if b.channels > 1 else None}
+        y_lo, y_hi = 0.0, 0.0
         for name, column in columns.items():
             curve = self._curves[name]
             curve.setDownsampling(auto=long_view, method="peak")
@@ -207,18 +272,40 @@ class SessionBuffersView(QWidget):
             if column is None:
                 curve.setData([], [])
             else:
-                curve.setData(x, _slice(column, i, j) * scale, skipFiniteCheck=True)
+                y = _slice(column, i, j) * scale
+                curve.setData(x, y, skipFiniteCheck=True)
+                finite = y[np.isfinite(y)]
+                if finite.size:
+                    y_lo, y_hi = min(y_lo, float(finite.min())), max(y_hi, float(finite.max()))
+        self._fit_force_axis(y_lo, y_hi)
         gt = b.gap_t_s.view()
         gi, gj = np.searchsorted(gt, [lo, hi])
-        self._gap_curve.setData(gt[gi:gj] - anchor, b.gap_mm.view()[gi:gj])
-        self._draw_marks(lo, hi, anchor)
+        self._gap_curve.setData(gt[gi:gj] - origin, b.gap_mm.view()[gi:gj])
+        self._draw_marks(lo, hi, origin)
 
-    def _draw_marks(self, lo: float, hi: float, anchor: float) -> None:
+    def _fit_force_axis(self, y_lo: float, y_hi: float) -> None:
+        """From zero (or the lowest sample) to the highest, in steps, never
+        spanning less than ``FORCE_MIN_SPAN``; set only when it changes."""
+        units = self._units()
+        step = FORCE_STEP[units]
+        span = FORCE_MIN_SPAN[units]
+        # A little below zero, so the resting line is seen; more only for a real pull down.
+        floor = -FORCE_FLOOR_FRACTION * span
+        lo = floor if y_lo >= floor else -step * np.ceil(-y_lo / step)
+        hi = max(span, step * np.ceil(y_hi * 1.05 / step))
+        if self._force_range != (lo, hi):
+            self._force_range = (lo, hi)
+            self._force.setYRange(lo, hi, padding=0)
+
+    def _units(self) -> str:
+        return "% BM" if self.percent_body_mass else "N"
+
+    def _draw_marks(self, lo: float, hi: float, origin: float) -> None:
         visible = [r for r in self._buffers.reps if r.t_end_s >= lo and r.t_start_s <= hi]
         lines = []
         for rep in visible[-(MARKER_POOL // 2):]:
-            lines.append((rep.t_start_s - anchor, "start"))
-            lines.append((rep.t_end_s - anchor, bool(rep.valid)))
+            lines.append((rep.t_start_s - origin, "start"))
+            lines.append((rep.t_end_s - origin, bool(rep.valid)))
         # Pens and visibility only where they changed (each call repaints the
         # line); the style key of a hidden marker is None.
         for plot, pool in self._markers.items():
@@ -233,7 +320,7 @@ class SessionBuffersView(QWidget):
                 elif styles[k] is not None:
                     marker.hide()
                     styles[k] = None
-        contacts = [t - anchor for t, on in self._buffers.contacts if on and lo <= t <= hi]
+        contacts = [t - origin for t, on in self._buffers.contacts if on and lo <= t <= hi]
         self._contacts.setData(contacts, [self.contact_mm] * len(contacts))
 
     def _force_scale(self) -> float:
@@ -251,7 +338,12 @@ class SessionBuffersView(QWidget):
         self._force.setLabel("left", "force % body mass" if self.percent_body_mass else "force N")
 
     def _apply_window(self) -> None:
-        self._force.setXRange(-self.window_s, 0.3, padding=0)
+        if self.paused:
+            self._force.setXRange(self._anchor_s - self.window_s, self._anchor_s + 0.3, padding=0)
+            self._gap.setLabel("bottom", PAUSED_AXIS_LABEL)
+        else:
+            self._force.setXRange(-self.window_s, 0.3, padding=0)
+            self._gap.setLabel("bottom", LIVE_AXIS_LABEL)
 
     def _sync_scrollbar(self) -> None:
         newest = self._buffers.newest_s or 0.0
@@ -266,12 +358,9 @@ class SessionBuffersView(QWidget):
         self.scroll_to(value / SCROLL_STEPS_PER_S)
 
     def _show_state(self) -> None:
-        if self.paused:
-            self._state.setText("❚❚ PAUSED (P resumes)")
-            self._state.setStyleSheet(f"color: {theme.WARNING};")
-        else:
-            self._state.setText("● LIVE")
-            self._state.setStyleSheet(f"color: {theme.VALID};")
+        text, colour = STATE_TEXT[self.state]
+        self._state.setText(text)
+        self._state.setStyleSheet(f"color: {colour};")
 
 
 def _slice(column: GrowingArray, i: int, j: int) -> np.ndarray:

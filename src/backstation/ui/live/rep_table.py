@@ -7,24 +7,22 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ...analysis import Rep
-from ...vocabulary import REASON_TEXT, metric_header, verdict_label
+from ...vocabulary import REASON_TEXT, metric_header, value_text, verdict_label
 from .. import theme
 
 def result_text(rep: Rep) -> str:
     return verdict_label(rep.valid, rep.reason)
 
 
-def _fmt(value: float | None, digits: int) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+def _metric_column(key: str) -> tuple[str, callable]:
+    return metric_header(key), lambda r: value_text(key, getattr(r, key))
 
 
 COLUMNS: list[tuple[str, callable]] = [
     ("#", lambda r: str(r.index)),
     ("Result", result_text),
-    (metric_header("peak_force_n"), lambda r: _fmt(r.peak_force_n, 0)),
-    (metric_header("rom_mm"), lambda r: _fmt(r.rom_mm, 0)),
-    (metric_header("mean_concentric_velocity_m_s"),
-     lambda r: _fmt(r.mean_concentric_velocity_m_s, 2)),
+    *(_metric_column(key) for key in ("peak_force_n", "rom_mm",
+                                      "mean_concentric_velocity_m_s")),
 ]
 # Two-line headers (unit under the name): columns as wide as their numbers,
 # so the verdict keeps its room in a narrow side panel.
@@ -76,7 +74,9 @@ class RepTableModel(QAbstractTableModel):
         return self._reps[row]
 
 
-MIN_VISIBLE_ROWS = 8
+# The table takes the room the counter and last rep leave; it never asks
+# for more than these rows (a 768 px laptop shows them with the counter).
+MIN_VISIBLE_ROWS = 3
 
 
 class RepTableView(QTableView):
@@ -95,12 +95,12 @@ class RepTableView(QTableView):
         self.setTextElideMode(Qt.ElideNone)     # a verdict whole, never "chest did ..."
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFont(theme.font(1.1))
-        # A set of 8 reps (and the header) fits without scrolling.
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
                               + MIN_VISIBLE_ROWS * self.verticalHeader().defaultSectionSize()
                               + 2 * self.frameWidth())
-        self.setMinimumWidth(self._widest_row_px())
+        self.full_width_px = self._widest_row_px()
+        self.setMinimumWidth(self.full_width_px)
         model.rowsInserted.connect(self._on_rows_inserted)
 
     def _widest_row_px(self) -> int:
