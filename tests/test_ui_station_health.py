@@ -34,10 +34,11 @@ def test_a_missing_load_cell_stays_shown_until_it_answers_again(qtbot, window) -
     url = "sim://?scenario=clean&seed=7&speed=10&absent_force=1"
     _connect(qtbot, window, url)
     qtbot.waitUntil(lambda: _shown(window) == MARK + absent_force_message(1), timeout=WAIT_MS)
-    # The status bar says it too, for a few seconds; the line outlasts it.
-    status = window.statusBar()
-    qtbot.waitUntil(lambda: status.currentMessage() == absent_force_message(1), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: status.currentMessage() == "", timeout=WAIT_MS)
+    # The window's toast says it too, for a few seconds; the line outlasts it.
+    toast = window.toast
+    qtbot.waitUntil(lambda: toast.isVisible() and toast.text() == absent_force_message(1),
+                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not toast.isVisible(), timeout=WAIT_MS)
     assert _shown(window) == MARK + absent_force_message(1)
     newest = window.controller.buffers.newest_s
     qtbot.waitUntil(lambda: window.controller.buffers.newest_s > newest + 2.0, timeout=WAIT_MS)

@@ -80,5 +80,5 @@ def start_connection(window, args) -> None:
             window.connect_to(stations[0].device)
         else:
             window.live.connection.select_simulated(scenario)
-            window.statusBar().showMessage(
+            window.show_message(
                 "No station plugged in: the simulated station is selected — press Connect")

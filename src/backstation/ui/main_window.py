@@ -25,10 +25,11 @@ from .history import HistoryView, ProgressView
 from .live.connection_panel import SIMULATED, simulated_url
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
+from .toast import Toast, command_done_text, command_failed_text
 
 log = logging.getLogger(__name__)
 
-STATUS_MESSAGE_MS = 8000
+DEFAULT_SIZE = (1400, 860)       # shrunk to the screen's free area when smaller
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.progress, "Progress")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
+        self.toast = Toast(self)
 
         self._make_actions()
         self.live.connection.connect_requested.connect(self.connect_to)
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.controller.command_finished.connect(self._on_command_finished)
         self.controller.command_failed.connect(self._on_command_failed)
         self.controller.disconnected.connect(self._on_disconnected)
+        self.controller.connected.connect(self._on_connected)
+        self.live.rack_mode_changed.connect(self._on_rack_mode_changed)
         self._restore_settings()
         self.refresh_ports()
 
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
             add(f"window{seconds}", f"Last {seconds} s", str(i),
                 lambda _=False, s=seconds: self.live.set_window(s), view)
         add("fullscreen", "Full screen", Qt.Key_F11, self.toggle_full_screen, view)
+        add("rack", "Rack mode", Qt.Key_R, self.live.toggle_rack_mode, view)
         mute = add("mute", "Sound cues", "M", self._on_mute_toggled, view)
         mute.setCheckable(True)
         mute.setChecked(True)
@@ -164,20 +169,35 @@ class MainWindow(QMainWindow):
     def _on_mute_toggled(self, on: bool) -> None:
         self.cues.enabled = on
 
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Said over the window, whichever tab is shown (``Toast``)."""
+        self.toast.show_message(text, kind)
+
     def _on_message_posted(self, text: str) -> None:
-        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        self.show_message(text)
 
     def _on_command_finished(self, name: str, _result: object) -> None:
-        self.statusBar().showMessage(f"{name}: done", STATUS_MESSAGE_MS)
+        self.show_message(command_done_text(name))
 
     def _on_command_failed(self, name: str, message: str) -> None:
-        self.statusBar().showMessage(f"{name} failed: {message}", STATUS_MESSAGE_MS)
+        self.show_message(command_failed_text(name, message), "error")
+
+    def _on_connected(self, hello) -> None:
+        self.show_message(f"Connected to station {hello.device_id}")
+
+    def _on_rack_mode_changed(self, on: bool) -> None:
+        for bar in (self.menuBar(), self.statusBar(), self.tabs.tabBar()):
+            bar.setVisible(not on)
+        if on:
+            self.tabs.setCurrentWidget(self.live)
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def _on_disconnected(self, result: object) -> None:
         self.health.show_disconnected()
         if isinstance(result, dict):
-            self.statusBar().showMessage(f"session {result['session_id']} saved",
-                                         STATUS_MESSAGE_MS)
+            self.show_message(f"Session {result['session_id']} saved")
         self.history.refresh()
         self.progress.refresh()
 
@@ -196,7 +216,8 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 860)
+            self.resize(*DEFAULT_SIZE)
+        self._fit_screen()
         panel = self.live.connection
         panel.athlete_edit.setText(cfg.value(s, "athlete", ""))
         panel.body_mass.setValue(cfg.value(s, "body_mass_kg", 0.0, float))
@@ -207,6 +228,20 @@ class MainWindow(QMainWindow):
         if window_s in (10, 30, 60):
             self.live.set_window(window_s)
         self.live.set_percent_body_mass(cfg.value(s, "percent_bm", False, bool))
+
+    def _fit_screen(self) -> None:
+        """No bigger than the screen's free area (a 1366x768 laptop, an 800x480 Pi)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame_w = self.frameGeometry().width() - self.width()
+        frame_h = self.frameGeometry().height() - self.height()
+        width = min(self.width(), free.width() - frame_w)
+        height = min(self.height(), free.height() - frame_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     @property
     def has_shut_down(self) -> bool:
