@@ -17,7 +17,10 @@ from backstation.ui.history.session_plot import rep_tooltip
 from backstation.ui.live.counter import LastRepView, RepCounterView
 from backstation.ui.live.rep_table import COLUMNS as LIVE_COLUMNS
 from backstation.ui.live.rep_table import RepTableModel as LiveRepTableModel
-from backstation.vocabulary import METRICS, REASON_TEXT, verdict_text
+from backstation.vocabulary import (
+    METRICS, MISSING_TEXT, NO_REPS_TEXT, REASON_TEXT, VALID_REPS_TEXT, metric_name, metric_text,
+    value_text, verdict_text,
+)
 
 VERDICTS = [(True, None), (None, None), *((False, r) for r in NO_REP_REASONS)]
 
@@ -89,3 +92,65 @@ def test_a_metric_has_one_name_in_every_view(qtbot):
     line = _monitor_line(_rep(True, None))
     for key in ("peak_force_n", "rom_mm", "top_hold_s"):
         assert METRICS[key].name.lower() in line
+
+
+METRIC_VALUES = {"peak_force_n": 612.4, "peak_force_pct_bm": 80.04, "asymmetry_pct": -4.2,
+                 "rom_mm": 451.6, "mean_concentric_velocity_m_s": 0.4234, "top_hold_s": 0.87}
+
+
+def _column_texts(model, row: int = 0) -> dict[str, str]:
+    from PySide6.QtCore import Qt
+    return {model.headerData(c, Qt.Horizontal): model.data(model.index(row, c))
+            for c in range(model.columnCount())}
+
+
+def test_a_metric_value_reads_the_same_in_the_live_table_last_rep_and_history(qtbot):
+    rep = Rep(set_index=1, index=1, valid=True, reason=None, t_start_us=0,
+              t_end_us=2_000_000, **METRIC_VALUES)
+    record = RepRecord(session_id=1, set_index=1, rep_index=1, valid=True, reason=None,
+                       t_start_us=0, t_end_us=2_000_000, peak_force_n=612.4, min_gap_mm=10.0,
+                       metrics=dict(METRIC_VALUES))
+    live = LiveRepTableModel()
+    live.add_rep(rep)
+    history = HistoryRepTableModel()
+    history.set_reps([record])
+    last = LastRepView()
+    qtbot.addWidget(last)
+    last.show_rep(rep)
+    live_cells, history_cells = _column_texts(live), _column_texts(history)
+    for key, value in METRIC_VALUES.items():
+        header = METRICS[key].header
+        number = value_text(key, value)
+        assert history_cells[header] == number, key
+        if header in live_cells:
+            assert live_cells[header] == number, key
+        assert last.value_text(key) == metric_text(key, value), key
+        assert last.value_text(key).startswith(number.split(" ")[0]), key
+    missing = RepRecord(session_id=1, set_index=1, rep_index=2, valid=False, reason="no_contact",
+                        t_start_us=0, t_end_us=1, peak_force_n=None, min_gap_mm=None, metrics={})
+    history.set_reps([missing])
+    live.clear()
+    live.add_rep(Rep(set_index=1, index=2, valid=False, reason="no_contact", t_start_us=0,
+                     t_end_us=1))
+    last.clear()
+    assert (_column_texts(history)[METRICS["rom_mm"].header]
+            == _column_texts(live)[METRICS["rom_mm"].header]
+            == last.value_text("rom_mm") == MISSING_TEXT)
+
+
+def test_set_summary_and_progress_charts_use_the_vocabulary_names(qtbot):
+    from backstation.storage import SetRecord
+    from backstation.ui.history.progress_view import CHARTS
+    from backstation.ui.history.rep_model import set_summary
+    record = SetRecord(session_id=1, set_index=2, exercise="inverted-row", variant=None,
+                       added_load_kg=None, manual=False, t_start_us=0, t_end_us=1,
+                       valid_reps=5, no_reps=3,
+                       metrics={"velocity_loss_pct": 47.2, "peak_force_decay_pct": 16.0})
+    summary = set_summary(record)
+    for key in ("velocity_loss_pct", "peak_force_decay_pct"):
+        assert f"{metric_name(key).lower()} {metric_text(key, record.metrics[key])}" in summary
+    assert f"{VALID_REPS_TEXT.lower()} 5" in summary and f"{NO_REPS_TEXT.lower()} 3" in summary
+    titles = {key: title for key, title, _, _ in CHARTS}
+    assert VALID_REPS_TEXT in titles["valid_reps"]
+    assert metric_name("velocity_loss_pct") in titles["velocity_loss"]
+    assert metric_name("peak_force_n").lower() in titles["peak_n"].lower()
