@@ -654,6 +654,16 @@ def test_without_a_distance_sensor_touch_and_go_from_the_grip_finds_its_rest():
     assert all(min(abs(a - c) for c in cycle_starts) <= 0.05 for a in starts), starts
 
 
+@pytest.mark.parametrize("dip_n, tops", [(500.0, 2), (300.0, 3)])
+def test_without_a_distance_sensor_at_10_sps_one_sample_makes_a_top_only_if_deep(dip_n, tops):
+    """At 10 SPS a top may show in one sample (a rep's top is quick), but so
+    does a jolt before a pull: one sample 17 % under rest is a jolt (two
+    reps), one 50 % under is a top (three)."""
+    steps = [PULL, TOP, (0.3, 700.0), (0.1, dip_n), (0.3, 720.0), TOP, (3.0, 600.0)]
+    reps = _force_only_steps(steps, dt_us=100_000)
+    assert len(reps) == tops, [(round(a, 1), round(b, 1)) for a, b, _ in reps]
+
+
 def test_without_a_distance_sensor_ending_during_the_next_pull_keeps_the_rep_before():
     reps = _force_only_steps([PULL, TOP, (0.4, 600.0), PULL])
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 3.7)]

@@ -246,7 +246,7 @@ def figures():
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves.
-FLOOR = {"recall_pct": 97.3, "phantom_per_100": 0.6, "verdict_pct": 98.95}
+FLOOR = {"recall_pct": 97.3, "phantom_per_100": 0.45, "verdict_pct": 99.0}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
@@ -276,7 +276,6 @@ def test_judge_invents_no_reps(figures):
         f"{f.phantoms} phantom reps ({f.phantom_per_100:.2f} per 100); {worst}"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_judge_verdicts_and_reasons_match_the_truth(figures):
     from backstation.validation.score import TARGETS
     f, worst = figures

@@ -34,6 +34,7 @@ GET_ON_SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on
 RELEASE_CONFIRM_US = int(RELEASE_CONFIRM_S * 1e6)  # under the load line this long: the load was off
 LOW_SHARE = 0.15            # a top: the force this share under rest ...
 LOW_MIN_US = 80_000         # ... for this long (a shorter dip is a jolt)
+LOW_MIN_SAMPLES = 2         # ... in this many samples half as far under, or one twice as deep (10 SPS)
 SETTLE_BAND_SHARE = 0.10    # the episode ends back within this share of rest ...
 SETTLE_STILL_SHARE = 0.04   # ... moving less than this share of rest ...
 SETTLE_S = 0.5              # ... for this long
@@ -79,6 +80,8 @@ class ForceOnlyRepTracker:
         self._split_us: tuple[int, int] | None = None     # after the top, where the rep ends and the next begins
         self._split_anchored = False              # ... found after a still hang: later highs keep it
         self._low_from: int | None = None       # the low (or dip) under way: since
+        self._low_n, self._low_least = 0, 0.0   # ... its samples (half as far under) and its least force
+        self._soft_n = 0                        # samples in a row half as far under rest as a low
         self._band_from: int | None = None      # back in the settle band since
 
     # ---- rest ---------------------------------------------------------
@@ -144,11 +147,15 @@ class ForceOnlyRepTracker:
             self._at_rest_us = t_us
         # a low: a top once it has lasted (first: a top ending on this very
         # sample makes a rise over the line on it a rise after the top)
+        soft = force_n < base * (1 - LOW_SHARE / 2)
+        self._soft_n = self._soft_n + 1 if soft else 0
         if force_n < base * (1 - LOW_SHARE):
             if self._low_from is None:
-                self._low_from = t_us
+                self._low_from, self._low_n, self._low_least = t_us, self._soft_n - 1, force_n
+            self._low_n += 1
+            self._low_least = min(self._low_least, force_n)
         elif self._low_from is not None:
-            lasted = self._lasted(t_us, LOW_MIN_US)
+            lasted = self._is_top(self._low_from, t_us, self._low_n + soft, self._low_least)
             self._low_from = None
             if lasted:
                 out += self._on_top()
@@ -235,8 +242,9 @@ class ForceOnlyRepTracker:
         settle was a hold at the top: the rep goes on (after a short pull
         without a top: nothing)."""
         t, force = self.forces.column("total_n", low_from, t_us)
-        low = t[force < self._base * (1 - LOW_SHARE)]
-        top = bool(low.size) and int(low[-1] - low[0]) >= LOW_MIN_US
+        low = np.flatnonzero(force < self._base * (1 - LOW_SHARE))
+        soft = int(np.count_nonzero(force < self._base * (1 - LOW_SHARE / 2)))
+        top = bool(low.size) and self._is_top(int(t[low[0]]), t_us, soft, float(force[low].min()))
         climb, self._climb = self._climb, None
         if climb is not None:
             if not top:
@@ -299,6 +307,15 @@ class ForceOnlyRepTracker:
         the load going off after a start found too early)."""
         _, force = self.forces.column("total_n", rep.t_start_us, t_us)
         return bool(force.size) and float(force.max()) > rep.base_n + self._margin
+
+    def _is_top(self, t_low_us: int, t_back_us: int, n: int, least_n: float) -> bool:
+        """A low from ``t_low_us`` that ended at ``t_back_us`` (``n`` samples
+        in a row half as far under rest, the least ``least_n``) is a top: it
+        lasted ``LOW_MIN_US`` and holds two such samples or (at 10 SPS a top
+        may show in one) is twice ``LOW_SHARE`` deep. A lone sample just
+        under the line is a jolt."""
+        return t_back_us - t_low_us >= LOW_MIN_US and (
+            n >= LOW_MIN_SAMPLES or least_n < self._base * (1 - 2 * LOW_SHARE))
 
     def _lasted(self, t_us: int, min_us: int) -> bool:
         """The low that began at ``_low_from`` and ended at ``t_us`` lasted
