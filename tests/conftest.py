@@ -57,3 +57,19 @@ def main_window(qtbot, tmp_path):
     w.show()
     yield w
     w.close()
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's own theme (fonts, style sheet) as ``backstation`` applies it,
+    put back afterwards; request it before a window is made so its fonts follow."""
+    from backstation.ui import theme
+
+    font, sheet, palette = qapp.font(), qapp.styleSheet(), qapp.palette()
+    style = qapp.style().name()
+    theme.apply_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setFont(font)

@@ -58,3 +58,31 @@ def test_the_export_dialog_opens_on_a_folder_that_exists(qtbot, tmp_path, monkey
                         lambda parent, title, start: opened.append(start) or "")
     assert export_dialog.choose_folder(None) is None
     assert opened and Path(opened[0]).is_dir()
+
+
+@pytest.mark.parametrize("width,height", [(800, 420), (1000, 540), (1340, 680)])
+def test_history_tables_show_their_columns_whole_at_the_screens_sizes(
+        qtbot, themed, recorded_db, width, height):
+    """Sizes of the History tab in the window on an 800x480, 1024x600 and
+    1366x768 screen: a column is shown whole or not at all (the optional ones
+    give way), and neither table scrolls sideways."""
+    from PySide6.QtCore import Qt
+
+    from backstation.ui.history import HistoryView
+    view = HistoryView(recorded_db)
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and view.busy.isHidden(), timeout=WAIT_MS)
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.open_session(view.model.row_at(0).session_id)
+    for table in (view.table, view.rep_table):
+        model = table.model()
+        shown = [c for c in range(model.columnCount()) if not table.isColumnHidden(c)]
+        assert len(shown) >= 4
+        for c in shown:
+            whole = max(table.sizeHintForColumn(c), table.horizontalHeader().sectionSizeHint(c))
+            assert table.columnWidth(c) >= whole, model.headerData(c, Qt.Horizontal)
+        assert table.horizontalScrollBar().maximum() == 0
+    view.close()

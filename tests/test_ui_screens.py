@@ -17,20 +17,6 @@ WAIT_MS = 20_000
 SCREENS = [(800, 480), (1024, 600), (1366, 768), (1920, 1080)]
 
 
-@pytest.fixture
-def themed(qapp):
-    """The app's own theme (fonts, style sheet) as ``backstation`` applies it,
-    put back afterwards; requested before ``main_window`` so its fonts follow."""
-    font, sheet, palette = qapp.font(), qapp.styleSheet(), qapp.palette()
-    style = qapp.style().name()
-    theme.apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
-
-
 def _inside(widget, window) -> bool:
     if not widget.isVisible() or widget.width() <= 0 or widget.height() <= 0:
         return False

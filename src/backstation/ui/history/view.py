@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner
 from .loading import LoadedSession, load_session
+from .rep_model import COLUMNS as REP_COLUMNS
 from .rep_model import RepTableModel, set_summary
 from .session_model import COLUMNS as SESSION_COLUMN_TITLES
 from .session_model import SessionRow, SessionTableModel, format_duration, session_rows
@@ -25,7 +26,12 @@ if TYPE_CHECKING:
 
 FONT_SCALE = 1.25    # read from a step back from the rack
 SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
+REP_COLUMN_KEYS = [key for _, key in REP_COLUMNS]
 MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than this
+# Narrower than this, the session list goes above the session (an 800 or 1024
+# px screen): side by side, neither the list nor the rep table had its columns.
+STACK_WIDTH_PX = 1200
+STACKED_LIST_ROWS = 3
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -54,33 +60,56 @@ class Banner(QLabel):
 class BalancedTableView(QTableView):
     """Columns as wide as their contents; width left over is shared out
     evenly, so no one column (the last) runs across the screen while the
-    others are cramped."""
+    others are cramped. Where the width is short, the ``optional`` columns
+    give way, in their order, rather than every column being cut."""
 
-    def __init__(self, model, parent: QWidget | None = None):
+    def __init__(self, model, parent: QWidget | None = None, optional: tuple[int, ...] = ()):
         super().__init__(parent)
         self.setModel(model)
+        self.optional_columns = list(optional)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         model.modelReset.connect(self.balance_columns)
         model.rowsInserted.connect(self.balance_columns)
 
+    def _wanted(self) -> list[int]:
+        """The columns to show when there is room: all but those hidden for good."""
+        return [c for c in range(self.model().columnCount())
+                if not self.isColumnHidden(c) or c in self.optional_columns]
+
+    def _column_width(self, c: int) -> int:
+        hidden = self.isColumnHidden(c)
+        if hidden:
+            self.setColumnHidden(c, False)     # a hidden section's header hint is 0
+        width = max(self.sizeHintForColumn(c), self.horizontalHeader().sectionSizeHint(c))
+        if hidden:
+            self.setColumnHidden(c, True)
+        return width
+
     def content_width(self) -> int:
-        """The width that shows every visible column whole, without a scroll bar."""
-        self.resizeColumnsToContents()
-        shown = [c for c in range(self.model().columnCount()) if not self.isColumnHidden(c)]
-        return (sum(self.columnWidth(c) for c in shown) + 2 * self.frameWidth()
+        """The width that shows every column whole (optional ones included),
+        without a scroll bar."""
+        return (sum(self._column_width(c) for c in self._wanted()) + 2 * self.frameWidth()
                 + self.verticalScrollBar().sizeHint().width())
 
     def balance_columns(self) -> None:
-        self.resizeColumnsToContents()
-        shown = [c for c in range(self.model().columnCount()) if not self.isColumnHidden(c)]
-        if not shown:
-            return
         # Room kept for a vertical scroll bar that more rows may bring, so
         # adding a row never brings a horizontal one too.
         room = self.viewport().width() - (0 if self.verticalScrollBar().isVisible()
                                            else self.verticalScrollBar().sizeHint().width())
+        shown = self._wanted()
+        widths = {c: self._column_width(c) for c in shown}
+        for c in self.optional_columns:
+            if sum(widths[k] for k in shown) <= room:
+                break
+            shown.remove(c)
+        for c in self.optional_columns:
+            self.setColumnHidden(c, c not in shown)
+        if not shown:
+            return
+        for c in shown:
+            self.setColumnWidth(c, widths[c])
         spare = room - sum(self.columnWidth(c) for c in shown)
         if spare > 0:
             each, rest = divmod(spare, len(shown))
@@ -92,8 +121,8 @@ class BalancedTableView(QTableView):
         self.balance_columns()
 
 
-def make_table(model, parent: QWidget) -> BalancedTableView:
-    table = BalancedTableView(model, parent)
+def make_table(model, parent: QWidget, optional: tuple[int, ...] = ()) -> BalancedTableView:
+    table = BalancedTableView(model, parent, optional)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -123,7 +152,10 @@ class HistoryView(QWidget):
         self.export_run: "ExportRun | None" = None
 
         self.model = SessionTableModel(self)
-        self.table = make_table(self.model, self)
+        # Short of width, the duration, the set count and the no-reps give way
+        # (the date, the athlete and the valid reps stay).
+        self.table = make_table(self.model, self, optional=tuple(
+            SESSION_COLUMNS.index(key) for key in ("duration", "sets", "no_reps")))
         # The station id is in each row's tooltip: the list keeps what a coach looks for.
         self.table.setColumnHidden(SESSION_COLUMNS.index("device"), True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -146,7 +178,10 @@ class HistoryView(QWidget):
         self.set_summary.setWordWrap(True)
         enlarge(self.set_summary)
         self.rep_model = RepTableModel(self)
-        self.rep_table = make_table(self.rep_model, self)
+        # Short of width, the rep table drops the secondary metrics first.
+        self.rep_table = make_table(self.rep_model, self, optional=tuple(
+            REP_COLUMN_KEYS.index(key) for key in ("asymmetry_pct", "top_hold_s",
+                                                    "peak_force_pct_bm")))
 
         buttons = QHBoxLayout()
         for w in (self.refresh_button, self.delete_button, self.export_button):
@@ -244,13 +279,31 @@ class HistoryView(QWidget):
 
     def fit_list(self) -> None:
         """Give the session list the width of its columns (capped), unless the
-        user has already chosen one."""
-        total = self.splitter.width()
-        if self._list_width_chosen or total <= 0:
+        user has already chosen one. On a narrow screen the list goes above
+        the session instead, a few rows high, and both have the full width."""
+        stacked = self.width() < STACK_WIDTH_PX
+        orientation = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            self._list_width_chosen = False
+        if self._list_width_chosen:
             return
-        list_w = min(self.table.content_width(), int(total * MAX_LIST_FRACTION))
-        self.splitter.setSizes([list_w, total - list_w - self.splitter.handleWidth()])
+        if stacked:
+            total = self.splitter.height()
+            rows = self.table.verticalHeader().defaultSectionSize()
+            list_h = min(self.table.horizontalHeader().sizeHint().height()
+                         + STACKED_LIST_ROWS * rows + 2 * self.table.frameWidth(),
+                         int(total * MAX_LIST_FRACTION))
+            if total > 0:
+                self.splitter.setSizes([list_h, total - list_h - self.splitter.handleWidth()])
+        else:
+            total = self.splitter.width()
+            if total <= 0:
+                return
+            list_w = min(self.table.content_width(), int(total * MAX_LIST_FRACTION))
+            self.splitter.setSizes([list_w, total - list_w - self.splitter.handleWidth()])
         self.table.balance_columns()
+        self.rep_table.balance_columns()
 
     def _on_splitter_moved(self, _pos: int, _index: int) -> None:
         self._list_width_chosen = True
