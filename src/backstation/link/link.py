@@ -3,6 +3,10 @@
 The middle of ACQ4's three layers: ``protocol/`` is pure parsing, this is
 the transport (a thread, a port, commands), and a thin Qt wrapper drains it
 on a timer. Nothing here touches Qt; nothing crosses threads per sample.
+What a control sentence means (a state, an event, START again) is decided by
+``SentenceDispatch`` (dispatch.py), as pyserial's ``Protocol`` beside its
+``ReaderThread``; this module applies it. The state beside ``LinkState`` is
+in state.py.
 
 Threads. The caller's thread runs ``open()`` (handshake included), commands
 and ``close()``. The reader thread is the only one that reads the port, feeds
@@ -24,21 +28,21 @@ import serial
 from ..protocol import commands
 from ..protocol.commands import Command
 from ..protocol.health import StationHealth
-from ..protocol.sentences import BAUD_RATE, Ack, Cal, Err, Hello, Sentence, Stat
+from ..protocol.sentences import BAUD_RATE, Cal, Err, Hello, Sentence, Stat
 from ..protocol.stream import DeviceStream, StreamStats, judge_hello
 from ..samples import DistanceBlock, ForceBlock
 from .chatter import ChatterLimiter, with_held
 from .errors import (
     CommandFailed, CommandTimeout, ConnectionLost, LinkError, NotConnected, WrongDevice,
-    map_serial_error, unsolicited_err_message,
+    map_serial_error,
 )
 from .events import (
-    CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, HealthChanged, LinkEvent,
-    LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived, StreamResumed,
-    StreamStalled,
+    Connected, DeviceRefused, HealthChanged, LinkEvent, LinkFault, LinkState, ReaderBehind,
+    ReconnectCause, StateChanged, StreamResumed, StreamStalled,
 )
 from .candidates import ReconnectCandidates
 from .ports import PortInfo, find_ports
+from .dispatch import SentenceDispatch
 from .replies import Latency, PendingCommand
 from .state import HelloAsker, HelloRequest, Lifecycle
 from .transport import (
@@ -67,8 +71,6 @@ STOP_ON_CLOSE_TIMEOUT_S = 1.0
 # again; after STALL_GIVE_UP_FACTOR times as long, the port is taken as lost.
 STALL_AFTER_S = 2.0
 STALL_GIVE_UP_FACTOR = 3.0
-# An unsolicited HELLO makes the link send START again at most this often.
-START_RESEND_INTERVAL_S = 1.0
 # The reader is behind when samples arrive this much later than at the start
 # of the stream (device clock against host clock); caught up below half that.
 BACKLOG_REPORT_S = 1.0
@@ -135,7 +137,7 @@ class DeviceLink:
         self._latency = Latency()
         # Reader thread only: chatter, stalls, backlog.
         self._chatter = ChatterLimiter()
-        self._start_resent_at: float | None = None   # monotonic
+        self._dispatch = SentenceDispatch()          # what each sentence means
         self._last_sample_at = time.monotonic()
         self._stalled_since: float | None = None
         self._lag_floor_s: float | None = None
@@ -552,48 +554,37 @@ class DeviceLink:
 
     def _on_sentence(self, sentence: Sentence, t_host_s: float, t_read_s: float,
                      rebooted: bool = False) -> None:
+        """Applies what ``SentenceDispatch`` says the sentence means."""
         with self._lock:
             pending = self._pending
-        matched = pending is not None and pending.matches(sentence)
-        if isinstance(sentence, Hello):
-            self._set_health(StationHealth.from_hello(sentence), t_host_s)
-        elif isinstance(sentence, Err) and sentence.absent_force_channel is not None:
-            self._set_health(self._health.with_absent(sentence.absent_force_channel), t_host_s)
-        if isinstance(sentence, Cal):
+            request = self._hello_request
+            if isinstance(sentence, Hello) and (request is None
+                                                or request.asker is not HelloAsker.PROBE):
+                self._hello_request = None     # answered (adopting: every HELLO the probe read)
+        reaction = self._dispatch.react(
+            sentence, t_host_s=t_host_s, now_s=time.monotonic(), pending=pending,
+            hello_asker=request.asker if request is not None else None, health=self._health,
+            streaming_wanted=self._streaming_wanted, rebooted=rebooted,
+            last_t_device_us=self._stream.last_t_device_us)
+        if reaction.health is not None:
+            self._set_health(reaction.health, t_host_s)
+        if reaction.calibration is not None:
             with self._changed:
-                ch = sentence.channel
+                ch = reaction.calibration.channel
                 self._cal_generation[ch] = self._cal_generation.get(ch, 0) + 1
                 self._changed.notify_all()
-            self._emit(CalibrationReceived(t_host_s, sentence, self._stream.last_t_device_us))
-        elif isinstance(sentence, Stat):
-            self._last_stat = sentence
-            self._emit(StatReceived(t_host_s, sentence))
-        elif isinstance(sentence, Ack):
-            if sentence.command == "START":
-                self._set_state(LinkState.STREAMING)
-            elif sentence.command == "STOP":
-                self._set_state(LinkState.IDLE)
-        elif isinstance(sentence, Hello):
-            with self._lock:
-                request, self._hello_request = self._hello_request, None
-            asker = request.asker if request is not None else None
-            if asker is HelloAsker.PROBE:
-                self._hello_request = request   # adopting: every HELLO the probe read
-            elif asker is HelloAsker.READER and not matched:
-                pass                            # the reply to the reader's own INFO
-            elif not matched:
-                if rebooted:                # one event per reboot the stream counted
-                    self._emit(DeviceRebooted(t_host_s, sentence))
-                now = time.monotonic()
-                if self._streaming_wanted and (
-                        self._start_resent_at is None
-                        or now - self._start_resent_at >= START_RESEND_INTERVAL_S):
-                    self._start_resent_at = now
-                    self._send_quietly(commands.start())
-        elif isinstance(sentence, Err) and not matched:
-            self._say(f"ERR,{sentence.command}",
-                      unsolicited_err_message(sentence.command, sentence.reason), t_host_s)
-        if matched:
+        if reaction.stat is not None:
+            self._last_stat = reaction.stat
+        if reaction.state is not None:
+            self._set_state(reaction.state)
+        for event in reaction.events:
+            self._emit(event)
+        if reaction.send_start:
+            self._send_quietly(commands.start())
+        if reaction.complaint is not None:
+            self._say(*reaction.complaint, t_host_s)
+        if reaction.answers_command:
+            assert pending is not None
             pending.resolve(sentence, t_read_s)
 
     def _set_health(self, health: StationHealth, t_host_s: float) -> None:
