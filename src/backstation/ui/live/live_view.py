@@ -36,8 +36,10 @@ RECONNECTING_TEXT = {
 
 
 # Below this width (px) the settings panel hides once a station is connected:
-# the plot and the counter need the room more (a 1024 or 800 px screen).
-COMPACT_WIDTH_PX = 1180
+# the plot and the counter need the room more (a 1366, 1024 or 800 px screen).
+COMPACT_WIDTH_PX = 1400
+# Below this width the settings, while shown, take the counter's room.
+NARROW_WIDTH_PX = 1180
 # Below this height (px) the rep table gives its room to the counter and last
 # rep; below the next, the counter is smaller, so a set of 8 reps shows whole.
 SHORT_HEIGHT_PX = 560
@@ -252,9 +254,8 @@ class LiveView(QWidget):
         self.side.setVisible(show_side)
         self.settings_button.setChecked(show_side)
         # Narrow and showing the settings: they take the counter's room for now.
-        self.right_column.setVisible(not (self._compact and show_side))
+        self.right_column.setVisible(not (self.width() < NARROW_WIDTH_PX and show_side))
         self.rep_table.setVisible(not self.rack_mode and not short)
-        self.rep_table.setMinimumWidth(0 if self._compact else self.rep_table.full_width_px)
         self.counter.set_size(self.rack_mode, "short" if short else
                               "medium" if self.height() < MEDIUM_HEIGHT_PX else "tall")
 

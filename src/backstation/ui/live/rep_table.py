@@ -99,8 +99,7 @@ class RepTableView(QTableView):
         self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
                               + MIN_VISIBLE_ROWS * self.verticalHeader().defaultSectionSize()
                               + 2 * self.frameWidth())
-        self.full_width_px = self._widest_row_px()
-        self.setMinimumWidth(self.full_width_px)
+        self.setMinimumWidth(self._widest_row_px())
         model.rowsInserted.connect(self._on_rows_inserted)
 
     def _widest_row_px(self) -> int:
