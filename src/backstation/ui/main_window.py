@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
         self.toast = Toast(self)
+        self._geometry_before_rack = None
 
         self._make_actions()
         self.live.connection.connect_requested.connect(self.connect_to)
@@ -190,9 +191,14 @@ class MainWindow(QMainWindow):
             bar.setVisible(not on)
         if on:
             self.tabs.setCurrentWidget(self.live)
+            self._geometry_before_rack = self.geometry()
+            # The screen's whole area also without a window manager (a kiosk Pi, Xvfb).
+            self.setGeometry(self.screen().geometry())
             self.showFullScreen()
         else:
             self.showNormal()
+            if self._geometry_before_rack is not None:
+                self.setGeometry(self._geometry_before_rack)
 
     def _on_disconnected(self, result: object) -> None:
         self.health.show_disconnected()
