@@ -31,7 +31,7 @@ MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than 
 # Narrower than this, the session list goes above the session (an 800 or 1024
 # px screen): side by side, neither the list nor the rep table had its columns.
 STACK_WIDTH_PX = 1200
-STACKED_LIST_ROWS = 3
+STACKED_LIST_ROWS = 2
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -288,6 +288,8 @@ class HistoryView(QWidget):
             self._list_width_chosen = False
         if self._list_width_chosen:
             return
+        # Stacked, the list's chosen row names the session: its title gives the plot the room.
+        self.title.setVisible(not stacked)
         if stacked:
             total = self.splitter.height()
             rows = self.table.verticalHeader().defaultSectionSize()

@@ -143,6 +143,7 @@ class LiveView(QWidget):
         QVBoxLayout(self.last_rep_box).addWidget(self.last_rep)
         right.addWidget(self.last_rep_box)
         right.addWidget(self.rep_table, 1)       # every spare pixel: the set's reps
+        right.addStretch(0)        # takes the spare pixels only while the table is hidden
         self.right_column = QWidget()
         self.right_column.setLayout(right)
 
