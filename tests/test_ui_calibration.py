@@ -12,6 +12,7 @@ from backstation.protocol.sentences import Cal
 from backstation.storage import Database
 from backstation.ui.calibration import CalibrationWizard, ContactCalibrationDialog
 from backstation.ui.calibration.mass import parse_mass_grams
+from backstation.ui.delivery import Future
 
 WAIT_MS = 5_000
 COUNTS_PER_N = {0: 1650.0, 1: 1070.0}
@@ -23,8 +24,9 @@ class FakeSession:
 
 
 class FakeController(QObject):
-    """Answers later (as the real one does from its command thread); with a
-    database, it stores each CAL as the live session does (source 'device')."""
+    """Answers later (as the real one does from its command thread), each
+    command with its own future; with a database, it stores each CAL as the
+    live session does (source 'device') and a label beside it."""
 
     command_finished = Signal(str, object)
     command_failed = Signal(str, str)
@@ -42,12 +44,28 @@ class FakeController(QObject):
     def tare(self, channel=None):
         self.calls.append(("tare", channel))
         cals = {ch: Cal(ch, 60_000 + ch, COUNTS_PER_N[ch]) for ch in (0, 1)}
-        QTimer.singleShot(0, lambda: self._answer("tare", cals))
+        future = Future("tare")
+        QTimer.singleShot(0, lambda: self._answer(future, cals))
+        return future
 
     def calibrate(self, channel, mass_grams):
         self.calls.append(("calibrate", channel, mass_grams))
         cal = Cal(channel, 60_000 + channel, COUNTS_PER_N[channel] * (1 + channel / 100))
-        QTimer.singleShot(0, lambda: self._answer("calibrate", cal))
+        future = Future("calibrate")
+        QTimer.singleShot(0, lambda: self._answer(future, cal))
+        return future
+
+    def label_calibration(self, label):
+        future = Future("label_calibration")
+        with Database(self.db_path) as db:
+            device = [c for c in db.calibrations(self.session.session_id)
+                      if c.source == "device" and c.channel == label.channel
+                      and c.offset_counts == label.offset_counts]
+            db.add_calibration(self.session.session_id, label.channel, label.offset_counts,
+                               label.counts_per_newton, source=label.source,
+                               t_device_us=device[-1].t_device_us, mass_grams=label.mass_grams)
+        QTimer.singleShot(0, lambda: future.settle(True, label))
+        return future
 
     def latest_force_n(self):
         return self.force_n
@@ -55,9 +73,11 @@ class FakeController(QObject):
     def recent_gaps_mm(self, seconds):
         return self.gaps_mm
 
-    def _answer(self, name, result):
+    def _answer(self, future, result):
+        name = future.name
         if self.fail_next == name:
             self.fail_next = None
+            future.settle(False, "no reply from the station")
             self.command_failed.emit(name, "no reply from the station")
             return
         if self.session is not None:
@@ -66,6 +86,7 @@ class FakeController(QObject):
                 for cal in (result.values() if isinstance(result, dict) else [result]):
                     db.add_calibration(self.session.session_id, cal.channel, cal.offset_counts,
                                        cal.counts_per_newton, t_device_us=self.t_device_us)
+        future.settle(True, result)
         self.command_finished.emit(name, result)
 
 
@@ -338,3 +359,84 @@ def test_wizard_calibrates_a_simulated_station_with_known_masses_through_the_rea
         cals = db.calibrations(session_id)
     scaled = [c for c in cals if c.source == "cal"]
     assert sorted((c.channel, c.mass_grams) for c in scaled) == [(0, 10_000.0), (1, 10_000.0)]
+
+
+def test_a_tare_from_the_live_view_during_the_wizards_tare_is_not_taken_for_the_wizards(
+        qtbot, tmp_path):
+    """T pressed in the live view (the window's T: ``controller.tare()``), then the
+    wizard's Tare while the first still runs: the station takes the first and
+    refuses the second. The wizard's page shows its own reply, the refusal,
+    not the live view's success."""
+    from backstation.device.sim import protocol_sim
+    from backstation.link import CommandFailed, DeviceLink
+    from backstation.ui.acquisition import AcquisitionController
+
+    tares: list[int | None] = []
+
+    class SecondTareRefused(DeviceLink):
+        def tare(self, channel=None, timeout_s=None):
+            tares.append(channel)
+            if len(tares) == 2:
+                raise CommandFailed("TARE", "busy")
+            return super().tare(channel, timeout_s)
+
+    path = tmp_path / "real.db"
+    controller = AcquisitionController(path, link_factory=SecondTareRefused)
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=20_000):
+            controller.connect_to("sim://?scenario=clean&seed=6&speed=10")
+        qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=20_000)
+        wizard = _wizard(qtbot, controller, path)
+        page = wizard.tare_page
+        live_view_tare = controller.tare()                  # the live view's T
+        page.button.click()                                 # the wizard's Tare, queued behind it
+        with qtbot.waitSignal(live_view_tare.succeeded, timeout=20_000):
+            pass
+        qtbot.waitUntil(lambda: not page.pending, timeout=20_000)
+        assert len(tares) == 2
+        assert "busy" in page.status.text() and not page.isComplete()
+        assert page.button.isEnabled()                      # it can be tried again
+        wizard.reject()
+    finally:
+        controller.close()
+        protocol_sim.clear_registry()
+
+
+def test_finishing_the_wizard_waits_for_nothing_and_the_session_still_stores_the_tare(
+        qtbot, tmp_path):
+    """The session stores which command made a CAL (beside its own row), so the
+    wizard has no job to wait for when it is finished: it holds no thread and
+    joins none, and the rows land all the same."""
+    import ast
+    import inspect
+
+    from backstation.device.sim import protocol_sim
+    from backstation.ui.acquisition import AcquisitionController
+    from backstation.ui.calibration import wizard as wizard_module
+
+    calls = {node.func.attr for node in ast.walk(ast.parse(inspect.getsource(wizard_module)))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    assert not calls & {"join", "join_all", "wait"}
+
+    path = tmp_path / "real.db"
+    controller = AcquisitionController(path)
+    try:
+        with qtbot.waitSignal(controller.connected, timeout=20_000):
+            controller.connect_to("sim://?scenario=clean&seed=6&speed=10")
+        qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=20_000)
+        session_id = controller.session.session_id
+        wizard = _wizard(qtbot, controller, path)
+        with qtbot.waitSignal(wizard.tared, timeout=20_000):
+            wizard.tare_page.button.click()
+        wizard.accept()                           # Finish at once: nothing is waited for
+        wizard.deleteLater()
+    finally:
+        controller.close()
+        protocol_sim.clear_registry()
+    with Database(path) as db:
+        cals = db.calibrations(session_id)
+    tares = [c for c in cals if c.source == "tare"]
+    assert sorted(c.channel for c in tares) == [0, 1]
+    for tare in tares:
+        assert any(c.source == "device" and c.channel == tare.channel
+                   and c.t_device_us == tare.t_device_us for c in cals)

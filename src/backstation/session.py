@@ -73,6 +73,29 @@ class ManualSetRequest:
         return "start" if self.start else "end"
 
 
+@dataclass(frozen=True)
+class CalibrationLabel:
+    """Which command made a CAL (``source``: tare, cal, setcal) and with what
+    known mass; stored beside the session's own row of that CAL."""
+
+    channel: int
+    offset_counts: int
+    counts_per_newton: float
+    source: str
+    mass_grams: float | None = None
+
+    def names(self, channel: int, offset_counts: int, counts_per_newton: float) -> bool:
+        """Whether this label is of that CAL (same channel and values)."""
+        return (channel == self.channel and offset_counts == self.offset_counts
+                and abs(counts_per_newton - self.counts_per_newton)
+                <= 1e-9 * abs(self.counts_per_newton))
+
+
+# Said when a labelled CAL never reached the session (its row is what the label sits beside).
+UNLABELLED_MESSAGE = ("the session did not record the station's calibration, so its mass "
+                      "was not stored")
+
+
 @dataclass
 class SessionOptions:
     athlete: str | None = None
@@ -383,6 +406,10 @@ class LiveSession:
                                   variant=options.variant, added_load_kg=options.added_load_kg)
         self.device = {"device_id": hello.device_id, "firmware": hello.firmware,
                        "protocol": hello.protocol}
+        # Every CAL stored (channel, offset, scale, t_from_us) and the labels
+        # waiting for theirs: see label_calibration.
+        self._cals: list[tuple[int, int, float, int | None]] = []
+        self._labels_waiting: list[tuple[CalibrationLabel, Callable[[bool, str], None]]] = []
         if not hello.has_distance:
             self._say(NO_DISTANCE_MESSAGE)
         if hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
@@ -453,6 +480,39 @@ class LiveSession:
     def added_load_kg(self) -> float | None:
         return self.judge.added_load_kg
 
+    def label_calibration(self, label: CalibrationLabel,
+                          done: Callable[[bool, str], None] = lambda ok, why: None) -> None:
+        """Store which command made a CAL, and its known mass: a row (source
+        ``label.source``) beside the session's own row of that CAL, at the same
+        point of the time axis with the same values, so replay and export are
+        unchanged. The CAL may not have been drained yet: then the label waits
+        for it and is stored in the step that stores the CAL. ``done(True, "")``
+        once stored; ``done(False, why)`` if the session ends without that CAL.
+        Called on the thread that calls ``step()``."""
+        for channel, offset, scale, t_from_us in reversed(self._cals):
+            if label.names(channel, offset, scale):
+                self._store_label(label, t_from_us)
+                done(True, "")
+                return
+        self._labels_waiting.append((label, done))
+
+    def _store_label(self, label: CalibrationLabel, t_from_us: int | None) -> None:
+        self.writer.add_calibration(label.channel, label.offset_counts, label.counts_per_newton,
+                                    source=label.source, t_device_us=t_from_us,
+                                    mass_grams=label.mass_grams)
+
+    def _calibration_stored(self, channel: int, offset: int, scale: float,
+                            t_from_us: int | None) -> None:
+        self._cals.append((channel, offset, scale, t_from_us))
+        waiting = []
+        for label, done in self._labels_waiting:
+            if label.names(channel, offset, scale):
+                self._store_label(label, t_from_us)
+                done(True, "")
+            else:
+                waiting.append((label, done))
+        self._labels_waiting = waiting
+
     def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
         """Variant and added load for sets ending from now on (the open one included)."""
         self.options.variant = variant
@@ -484,6 +544,9 @@ class LiveSession:
         # Said and stored now: after this step nobody drains the link's events.
         self.link.report_held_back()
         self.step()
+        for _label, done in self._labels_waiting:
+            done(False, UNLABELLED_MESSAGE)
+        self._labels_waiting = []
         self.judge.finish()
         stats = self.link.stats
         health = self.link.health.to_json()
@@ -500,6 +563,8 @@ class LiveSession:
             t_from = self.judge.calibrate(cal.channel, cal.offset_counts, cal.counts_per_newton)
             writer.add_calibration(cal.channel, cal.offset_counts, cal.counts_per_newton,
                                    t_device_us=t_from)
+            self._calibration_stored(cal.channel, cal.offset_counts, cal.counts_per_newton,
+                                     t_from)
         elif isinstance(event, StatReceived):
             s = event.stat
             writer.add_event("stat", f"force_hz={s.force_hz:.2f} distance_hz={s.distance_hz:.2f} "

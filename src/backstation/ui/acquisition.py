@@ -6,11 +6,17 @@ each with one owner:
 - the GUI thread runs a ``QTimer`` every ``DRAIN_INTERVAL_MS``: it calls
   ``LiveSession.step()`` (drain the link, judge, queue for storage), fills
   the session buffers and emits batched signals, one set per tick;
-- a command thread (``_CommandThread``, owned here) runs everything that
+- a command thread (``CommandThread``, owned here) runs everything that
   blocks: opening the link (up to ~4 s), TARE/CAL (up to ~4 s), PING, and
-  the shutdown; it never touches Qt, it posts results to a queue that the
-  timer drains;
+  the shutdown; it never touches Qt;
 - the storage thread of ``ThreadedWriter`` does every disk write.
+
+What those threads produce for the GUI (a command's result, a message, a
+storage failure) comes back one way: through a ``GuiDelivery``
+(``ui/delivery.py``), run on the GUI thread in the order it arrived. Each
+command returns its own ``Future``: the caller hears its own reply, never
+another caller's (``command_finished``/``command_failed`` still tell
+everyone, for the status line).
 
 Shutdown order (``disconnect()``, and ``close()`` which waits for it):
 stop the step timer (the GUI stops touching the session) -> ``finish()`` the
@@ -37,13 +43,14 @@ from ..link import (
 )
 from ..protocol.sentences import SLOW_ADC_MAX_HZ
 from ..protocol.stream import StreamStats
-from ..session import LiveSession, SessionOptions, Step
+from ..session import CalibrationLabel, LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
 from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..storage.patient import MAX_UNSAVED_S
 from ..storage.threaded_writer import ThreadedWriter
 from .buffers import SessionBuffers
 from .command_thread import CommandThread
+from .delivery import Future, GuiDelivery
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +131,7 @@ class AcquisitionController(QObject):
         self._busy_timeout_s = busy_timeout_s
         self._max_unsaved_s = max_unsaved_s
         self._commands = CommandThread()
+        self._delivery = GuiDelivery(self)
         self._live: _Live | None = None
         self._connecting = False
         self._generation = 0                  # a connect superseded by a newer one is dropped
@@ -163,7 +171,9 @@ class AcquisitionController(QObject):
         self._connecting = True
         self._set_state(LinkState.CONNECTING)
         self.connection_started.emit(url)
-        self._commands.submit("connect", lambda: self._open(url, options, generation))
+        future = self._submit("connect", lambda: self._open(url, options, generation))
+        future.succeeded.connect(self._on_opened)
+        future.failed.connect(self._on_open_failed)
 
     def disconnect(self) -> None:
         """Stop recording and save; ``disconnected`` follows. Does not block."""
@@ -172,7 +182,8 @@ class AcquisitionController(QObject):
         if live is None:
             return
         self._step_once(live)          # what arrived since the last tick is judged and shown
-        self._commands.submit("disconnect", lambda: (live, self._shut_down(live)))
+        future = self._submit("disconnect", lambda: self._shut_down(live))
+        future.finished.connect(lambda: self._on_shut_down(live, future))
 
     def close(self) -> None:
         """Disconnect, wait for the shutdown, stop every thread. Safe twice.
@@ -183,17 +194,33 @@ class AcquisitionController(QObject):
         if live is not None:
             live.writer.stop_retrying()
         self._commands.close(CLOSE_TIMEOUT_S)
-        self._on_tick()                # deliver the last results
+        self._delivery.deliver()       # the last results, now that the threads have ended
         self._timer.stop()
 
-    def tare(self, channel: int | None = None) -> None:
-        self._command("tare", lambda link: link.tare(channel))
+    def tare(self, channel: int | None = None) -> Future:
+        """TARE; the future's result: the CALs the station sent back ({channel: Cal})."""
+        return self._command("tare", lambda link: link.tare(channel))
 
-    def calibrate(self, channel: int, mass_grams: float) -> None:
-        self._command("calibrate", lambda link: link.calibrate(channel, mass_grams))
+    def calibrate(self, channel: int, mass_grams: float) -> Future:
+        """CAL with a known mass; the future's result: the new Cal, or None if none came."""
+        return self._command("calibrate", lambda link: link.calibrate(channel, mass_grams))
 
-    def set_rate(self, hz: int) -> None:
-        self._command("rate", lambda link: link.set_rate(hz))
+    def set_rate(self, hz: int) -> Future:
+        return self._command("rate", lambda link: link.set_rate(hz))
+
+    def label_calibration(self, label: CalibrationLabel) -> Future:
+        """Store with the recording session which command made a CAL and its
+        known mass (``LiveSession.label_calibration``); the future succeeds
+        (its result: ``label``) once the row is queued for the disk, fails
+        without a session or if the session ends without that CAL."""
+        future = Future("label_calibration")
+        live = self._live
+        if live is None:
+            self._delivery.put(future.settle, False, "no session is recording")
+        else:
+            live.session.label_calibration(
+                label, lambda ok, why: self._delivery.put(future.settle, ok, label if ok else why))
+        return future
 
     def start_set(self) -> None:
         self._manual_set(start=True)
@@ -239,8 +266,9 @@ class AcquisitionController(QObject):
         db = writer = None
         try:
             db = Database(self.db_path, busy_timeout_s=self._busy_timeout_s)
-            say = self._commands.post_message
-            post = self._commands.post
+            def say(text: str) -> None:
+                self._post("message", text)
+            post = self._post
             session = LiveSession(
                 db, link, options, on_message=say,
                 writer_factory=lambda d, sid: ThreadedWriter(
@@ -261,7 +289,11 @@ class AcquisitionController(QObject):
             raise
 
     def _storage_error_from_thread(self, message: str) -> None:
-        self._commands.post("storage_error", message)
+        self._post("storage_error", message)
+
+    def _post(self, kind: str, payload: object) -> None:
+        """From any thread: a message or a storage report, for the GUI thread."""
+        self._delivery.put(self._on_posted, kind, payload)
 
     def _shut_down(self, live: _Live) -> dict | None:
         result = None
@@ -270,9 +302,9 @@ class AcquisitionController(QObject):
             result = live.session.finish()
         except StorageError as exc:
             unsaved = True
-            self._commands.post_message(f"the last samples could not be saved: {exc}")
+            self._post("message", f"the last samples could not be saved: {exc}")
         except LinkError as exc:
-            self._commands.post_message(f"stopping the station: {exc}")
+            self._post("message", f"stopping the station: {exc}")
         finally:
             live.link.close()
             live.writer.close()
@@ -288,12 +320,26 @@ class AcquisitionController(QObject):
 
     # -- the GUI thread ------------------------------------------------------------
 
-    def _command(self, name: str, run: Callable[[DeviceLink], object]) -> None:
+    def _submit(self, name: str, job: Callable[[], object]) -> Future:
+        """``job`` on the command thread; its outcome settles the returned future
+        on the GUI thread. The future has no Qt parent: whoever holds it (the
+        job until it ends, the delivery until it runs, the caller) keeps it."""
+        future = Future(name)
+        self._commands.submit(name, job,
+                              lambda ok, payload: self._delivery.put(future.settle, ok, payload))
+        return future
+
+    def _command(self, name: str, run: Callable[[DeviceLink], object]) -> Future:
         live = self._live
         if live is None:
-            self.command_failed.emit(name, "no station connected")
-            return
-        self._commands.submit(name, lambda: run(live.link))
+            future = Future(name, self)
+            future.finished.connect(future.deleteLater)
+            self._delivery.put(future.settle, False, "no station connected")
+        else:
+            future = self._submit(name, lambda: run(live.link))
+        future.succeeded.connect(lambda result: self.command_finished.emit(name, result))
+        future.failed.connect(lambda message: self.command_failed.emit(name, message))
+        return future
 
     def _manual_set(self, start: bool) -> None:
         """At the newest sample: what arrived since the last tick is fed first.
@@ -307,15 +353,13 @@ class AcquisitionController(QObject):
         self._emit_analysis(live, events)
 
     def _on_tick(self) -> None:
-        for kind, name, payload in self._commands.take_results():
-            self._on_result(kind, name, payload)
         live = self._live
         if live is not None:
             self._step_once(live)
             now = time.monotonic()
             if now - self._ping_at_s >= PING_INTERVAL_S and not self._commands.busy:
                 self._ping_at_s = now
-                self._commands.submit("ping", live.link.ping)
+                self._submit("ping", live.link.ping).succeeded.connect(self._on_pinged)
             if now - self._health_at_s >= HEALTH_INTERVAL_S:
                 self._health_at_s = now
                 self.stats_changed.emit(self.health())
@@ -359,7 +403,7 @@ class AcquisitionController(QObject):
                 self.buffers.add_contact(event.t_us, event.in_contact)
                 self.contact_changed.emit(event)
 
-    def _on_result(self, kind: str, name: str, payload: object) -> None:
+    def _on_posted(self, kind: str, payload: object) -> None:
         if kind == "message":
             self.message_posted.emit(str(payload))
         elif kind == "storage_error":
@@ -376,22 +420,16 @@ class AcquisitionController(QObject):
             self._storage_error = str(payload)
             self.recording_stopped.emit(str(payload))
             self.disconnect()
-        elif name == "connect":
-            self._on_connect_result(kind, payload)
-        elif name == "disconnect":
-            self._set_state(LinkState.CLOSED)
-            result = None
-            if kind == "ok":
-                live, result = payload
-                self._emit_final_judgement(live)
-            self.disconnected.emit(result)
-        elif name in ("ping", "discard"):
-            if kind == "ok" and name == "ping":
-                self._latency_ms = float(payload) * 1000.0
-        elif kind == "ok":
-            self.command_finished.emit(name, payload)
-        else:
-            self.command_failed.emit(name, str(payload))
+
+    def _on_pinged(self, round_trip_s: object) -> None:
+        self._latency_ms = float(round_trip_s) * 1000.0
+
+    def _on_shut_down(self, live: _Live, future: Future) -> None:
+        """The disconnect's future settled: the session is saved (or not) and closed."""
+        self._set_state(LinkState.CLOSED)
+        if future.error is None:
+            self._emit_final_judgement(live)
+        self.disconnected.emit(future.result)
 
     def _emit_final_judgement(self, live: _Live) -> None:
         """Reps and the set end that only the shutdown's last step and finish() judged."""
@@ -403,17 +441,17 @@ class AcquisitionController(QObject):
             if s.index in live.sets_open and s.t_end_us is not None:
                 self._emit_analysis(live, [SetEnded(s)])
 
-    def _on_connect_result(self, kind: str, payload: object) -> None:
+    def _on_open_failed(self, message: str) -> None:
         self._connecting = False
-        if kind != "ok":
-            self._set_state(LinkState.CLOSED)
-            self.connection_failed.emit(str(payload))
-            return
-        live: _Live = payload
+        self._set_state(LinkState.CLOSED)
+        self.connection_failed.emit(message)
+
+    def _on_opened(self, live: _Live) -> None:
+        self._connecting = False
         if live.generation != self._generation or self._live is not None:
             # Superseded (disconnected or closed while it was opening): not adopted.
             if self._commands.running:
-                self._commands.submit("discard", lambda: self._shut_down(live))
+                self._submit("discard", lambda: self._shut_down(live))
             else:
                 self._shut_down(live)
             return
@@ -422,6 +460,8 @@ class AcquisitionController(QObject):
         self._live = live
         self._set_state(live.link.state)
         self.connected.emit(live.link.hello)
+        if self._live is live:
+            self._step_once(live)      # what came while it was being adopted, shown now
 
     def _set_state(self, state: LinkState) -> None:
         if state is not self.state:

@@ -1,11 +1,11 @@
 """The thread that runs whatever blocks (open, TARE, CAL, PING, shutdown), one
 job at a time, so the GUI thread never waits on a serial port.
 
-Plain Python: jobs never touch Qt. Each result goes on a queue as
-``(kind, name, payload)`` with kind ``ok`` (payload: the return value),
-``error`` (payload: a message a user can read), ``message`` or
-``storage_error``; the owner drains it on its display timer. One owner, a
-stop event (the ``None`` sentinel), a join timeout.
+Plain Python: jobs never touch Qt. Each job's outcome goes to the ``done``
+callback given with it, ``done(True, return value)`` or ``done(False, a
+message a user can read)``, called on this thread; the owner passes one that
+hands it to the GUI thread (``ui/delivery.py``). One owner, a stop event
+(the ``None`` sentinel), a join timeout.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from ..storage import StorageError
 
 log = logging.getLogger(__name__)
 
-Result = tuple[str, str, object]
+Done = Callable[[bool, object], None]
 
 
 class CommandThread:
     def __init__(self, name: str = "backstation-commands"):
-        self._jobs: queue.SimpleQueue[tuple[str, Callable[[], object]] | None] = \
+        self._jobs: queue.SimpleQueue[tuple[str, Callable[[], object], Done] | None] = \
             queue.SimpleQueue()
-        self._results: queue.SimpleQueue[Result] = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -43,28 +42,15 @@ class CommandThread:
         with self._lock:
             return self._pending > 0
 
-    def submit(self, name: str, job: Callable[[], object]) -> None:
+    def submit(self, name: str, job: Callable[[], object], done: Done) -> None:
+        """Run ``job`` after the ones before it; ``done`` gets its outcome (at
+        once, on this caller's thread, when the thread is closing)."""
         if self._closed:
-            self._results.put(("error", name, "the app is closing"))
+            done(False, "the app is closing")
             return
         with self._lock:
             self._pending += 1
-        self._jobs.put((name, job))
-
-    def post(self, kind: str, payload: object) -> None:
-        """From any thread: a result with no job (a message, a storage error)."""
-        self._results.put((kind, "", payload))
-
-    def post_message(self, text: str) -> None:
-        self.post("message", text)
-
-    def take_results(self) -> list[Result]:
-        out = []
-        while True:
-            try:
-                out.append(self._results.get_nowait())
-            except queue.Empty:
-                return out
+        self._jobs.put((name, job, done))
 
     def close(self, timeout_s: float) -> None:
         """Finish the queued jobs (the shutdown among them), then stop; safe twice."""
@@ -80,14 +66,15 @@ class CommandThread:
             item = self._jobs.get()
             if item is None:
                 return
-            name, job = item
+            name, job, done = item
             try:
-                self._results.put(("ok", name, job()))
+                outcome = (True, job())
             except (LinkError, StorageError) as exc:
-                self._results.put(("error", name, str(exc)))
+                outcome = (False, str(exc))
             except Exception as exc:   # noqa: BLE001 - a job's failure is shown, never fatal
                 log.exception("%s failed", name)
-                self._results.put(("error", name, f"{name} failed: {exc}"))
+                outcome = (False, f"{name} failed: {exc}")
             finally:
                 with self._lock:
                     self._pending -= 1
+            done(*outcome)

@@ -4,8 +4,10 @@ Why plain ``threading`` and not QThreadPool: a pool thread that runs Python
 becomes an immortal dummy ``threading`` thread, which the test fixture (and
 anyone reading ``threading.enumerate()``) counts as leaked. A job is a
 Python thread with an owner (the widget that started it), a cancel event and
-a join timeout; its result comes back as a queued Qt signal, so nothing
-touches a widget from the worker.
+a join timeout; its result comes back through a ``GuiDelivery``
+(``ui/delivery.py``, the one way background results reach the GUI), so its
+signals are emitted on the GUI thread and nothing touches a widget from the
+worker.
 
 The worker opens its own ``Database`` (one connection per thread, as
 storage asks) and closes it before it reports.
@@ -23,6 +25,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from ..storage import Database, NoDatabase, StorageError
+from .delivery import GuiDelivery
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ Work = Callable[[Database, threading.Event], Any]
 
 class DatabaseJob(QObject):
     """Runs ``work(db, cancel)`` on its own thread; reports exactly one of
-    ``succeeded(result)`` or ``failed(message)``, then ``ended``."""
+    ``succeeded(result)`` or ``failed(message)``, then ``ended``, on the GUI thread."""
 
     succeeded = Signal(object)
     failed = Signal(str)
@@ -50,6 +53,7 @@ class DatabaseJob(QObject):
         self._read_only = read_only
         self._if_no_database = if_no_database
         self.cancel_event = threading.Event()
+        self._delivery = GuiDelivery(self)
         self._thread = threading.Thread(target=self._run, name=f"backstation-{name}",
                                         daemon=True)
 
@@ -76,18 +80,29 @@ class DatabaseJob(QObject):
                 result = self._work(db, self.cancel_event)
         except NoDatabase as exc:
             if self._if_no_database is None:
-                self.failed.emit(str(exc))
+                outcome = (False, str(exc))
             else:
-                self.succeeded.emit(self._if_no_database())
+                outcome = (True, self._if_no_database())
         except StorageError as exc:
-            self.failed.emit(str(exc))
+            outcome = (False, str(exc))
         except OSError as exc:
-            self.failed.emit(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+            outcome = (False, f"{exc.strerror or exc}"
+                       + (f": {exc.filename}" if exc.filename else ""))
         except Exception as exc:  # a bug must reach the user as a message, not kill the app
             log.exception("background job failed")
-            self.failed.emit(f"unexpected error: {exc}")
+            outcome = (False, f"unexpected error: {exc}")
         else:
-            self.succeeded.emit(result)
+            outcome = (True, result)
+        try:
+            self._delivery.put(self._report, *outcome)
+        except RuntimeError:
+            pass    # its owner was deleted while it ran: nobody is left to tell
+
+    def _report(self, ok: bool, payload: object) -> None:
+        if ok:
+            self.succeeded.emit(payload)
+        else:
+            self.failed.emit(str(payload))
         self.ended.emit()
 
 

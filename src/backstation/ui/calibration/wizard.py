@@ -2,11 +2,15 @@
 right, then a check of the live force against those masses.
 
 Commands go through the acquisition controller, which runs them off the GUI
-thread and answers with ``command_finished(name, result)`` or
-``command_failed(name, message)``; a failure is shown on the page and the
-step can be retried. While a session records, each calibration is also
-stored with its mass (see ``recording.py``); without one, the station keeps
-the calibration and the next session stores it when it starts.
+thread; each returns its own future (``ui/delivery.py``), so a page hears
+its own command's reply and never another's (a TARE from the live view's T
+key during the wizard's is the live view's). A failure is shown on the page
+and the step can be retried. While a session records, the session stores
+each calibration with the command that made it and its mass
+(``LiveSession.label_calibration``: beside its own row of that CAL, written
+by its writer, so nothing here waits for the disk or for another writer);
+without one, the station keeps the calibration and the next session stores
+it when it starts.
 """
 
 from __future__ import annotations
@@ -19,13 +23,11 @@ from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
                                QWizard, QWizardPage)
 
-from ..jobs import DatabaseJob, JobOwner
+from ...session import CalibrationLabel
 from .mass import MassEntry, expected_force_n
-from .recording import record_calibration
 
 CHECK_INTERVAL_MS = 200
 CHECK_TOLERANCE_PCT = 2.0
-FINISH_STORE_WAIT_S = 2.0
 SIDES = ("left", "right")
 MIN_WIDTH_PX, MIN_HEIGHT_PX = 640, 420    # fits a 800x480 Pi screen; the check rows fit whole
 NAV_BUTTON_HEIGHT_PX = 52                 # a chalky fingertip, not a mouse pointer
@@ -45,7 +47,10 @@ def error_pct(measured_n: float, expected_n: float) -> float:
 
 
 class CommandPage(QWizardPage):
-    """A page that runs one controller command and is complete once it succeeded."""
+    """A page that runs one controller command and is complete once it succeeded.
+    ``run_command`` returns the command's future: its reply is this page's."""
+
+    succeeded = Signal(object)      # the command's result, once the page shows it
 
     def __init__(self, title: str, instructions: str, button_text: str, command: str,
                  parent: QWidget | None = None):
@@ -78,9 +83,12 @@ class CommandPage(QWizardPage):
         self.button.setEnabled(False)
         self.status.setText("Working…")
         self.completeChanged.emit()
-        self.run_command()
+        future = self.run_command()
+        future.succeeded.connect(self.finish)
+        future.failed.connect(self.fail)
 
-    def run_command(self) -> None:
+    def run_command(self):
+        """Send the command; returns its future (``ui/delivery.Future``)."""
         raise NotImplementedError
 
     def finish(self, result: object) -> None:
@@ -90,6 +98,7 @@ class CommandPage(QWizardPage):
         self.button.setEnabled(True)
         self.status.setText(self.success_text())
         self.completeChanged.emit()
+        self.succeeded.emit(result)
 
     def fail(self, message: str) -> None:
         self.pending = False
@@ -111,8 +120,8 @@ class TarePage(CommandPage):
             "it. Then press Tare: both sides read zero from now on.", "Tare", "tare", parent)
         self.controller = controller
 
-    def run_command(self) -> None:
-        self.controller.tare()
+    def run_command(self):
+        return self.controller.tare()
 
     def success_text(self) -> str:
         return "Tared: both sides read zero."
@@ -146,9 +155,9 @@ class MassPage(CommandPage):
         if not self.pending:
             self.button.setEnabled(grams is not None)
 
-    def run_command(self) -> None:
+    def run_command(self):
         self.mass_grams = self.mass.mass_grams()
-        self.controller.calibrate(self.channel, self.mass_grams)
+        return self.controller.calibrate(self.channel, self.mass_grams)
 
     def success_text(self) -> str:
         return f"{self.side.capitalize()} calibrated with {self.mass_grams / 1000:g} kg."
@@ -215,23 +224,21 @@ class CheckPage(QWizardPage):
 
 
 class CalibrationWizard(QWizard):
-    """Tare -> left mass -> right mass -> check.
-
-    ``session_id``: the recording session the calibrations are stored with
-    (default: the controller's current session, if any)."""
+    """Tare -> left mass -> right mass -> check. Each calibration is stored
+    with the controller's recording session, if one records. ``db_path`` is
+    the database that session writes (kept for the caller's sake: the
+    session's writer stores the rows)."""
 
     calibrated = Signal(int, float)           # channel, mass (g): the device took it
     calibration_stored = Signal(int, float)   # channel, mass (g): stored with the session
     tared = Signal()
     storage_failed = Signal(str)
 
-    def __init__(self, controller: QObject, db_path: Path, parent: QWidget | None = None, *,
-                 session_id: int | None = None):
+    def __init__(self, controller: QObject, db_path: Path | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.db_path = Path(db_path)
-        self._session_id = session_id
-        self._jobs = JobOwner()
+        self.db_path = Path(db_path) if db_path is not None else None
         self.setWindowTitle("Calibrate the bar")
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.setMinimumSize(MIN_WIDTH_PX, MIN_HEIGHT_PX)
@@ -250,46 +257,27 @@ class CalibrationWizard(QWizard):
         self.storage_note.setWordWrap(True)
         self.storage_note.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.check_page.layout().addWidget(self.storage_note)
-        controller.command_finished.connect(self._on_command_finished)
-        controller.command_failed.connect(self._on_command_failed)
+        self.tare_page.succeeded.connect(self._on_tared)
+        self.left_page.succeeded.connect(lambda cal: self._on_calibrated(self.left_page, cal))
+        self.right_page.succeeded.connect(lambda cal: self._on_calibrated(self.right_page, cal))
         self.finished.connect(self._on_wizard_finished)
 
-    # -- controller answers ---------------------------------------------------
+    # -- this wizard's commands' replies --------------------------------------------
 
-    def _pending_page(self, name: str) -> CommandPage | None:
-        page = self.currentPage()
-        if isinstance(page, CommandPage) and page.pending and page.command == name:
-            return page
-        return None
+    def _on_tared(self, cals: object) -> None:
+        self.tared.emit()
+        for cal in (cals.values() if isinstance(cals, dict) else ()):
+            self._store(cal, "tare", None)
 
-    @Slot(str, object)
-    def _on_command_finished(self, name: str, result: object) -> None:
-        page = self._pending_page(name)
-        if page is None:
-            return                    # a command someone else sent (the live view's T key)
-        page.finish(result)
-        if page is self.tare_page:
-            self.tared.emit()
-            cals = result.values() if isinstance(result, dict) else ()
-            for cal in cals:
-                self._store(cal, "tare", None)
-        elif isinstance(page, MassPage):
-            self.check_page.expected_n[page.channel] = expected_force_n(page.mass_grams)
-            self.calibrated.emit(page.channel, page.mass_grams)
-            if result is not None:
-                self._store(result, "cal", page.mass_grams)
-
-    @Slot(str, str)
-    def _on_command_failed(self, name: str, message: str) -> None:
-        page = self._pending_page(name)
-        if page is not None:
-            page.fail(message)
+    def _on_calibrated(self, page: "MassPage", cal: object) -> None:
+        self.check_page.expected_n[page.channel] = expected_force_n(page.mass_grams)
+        self.calibrated.emit(page.channel, page.mass_grams)
+        if cal is not None:
+            self._store(cal, "cal", page.mass_grams)
 
     # -- storage ------------------------------------------------------------
 
     def session_id(self) -> int | None:
-        if self._session_id is not None:
-            return self._session_id
         session = getattr(self.controller, "session", None)
         return getattr(session, "session_id", None)
 
@@ -299,24 +287,18 @@ class CalibrationWizard(QWizard):
             self.storage_note.setText("No session is recording: the station keeps this "
                                       "calibration and the next session stores it.")
             return
-        channel, offset, scale = cal.channel, cal.offset_counts, cal.counts_per_newton
+        label = CalibrationLabel(cal.channel, cal.offset_counts, cal.counts_per_newton,
+                                 source, mass_grams)
+        # Bound methods, not lambdas: a wizard closed before the reply hears nothing.
+        future = self.controller.label_calibration(label)
+        future.succeeded.connect(self._on_stored)
+        future.failed.connect(self._on_store_failed)
 
-        def work(db, cancel):
-            return record_calibration(db, session_id, channel, offset, scale, source=source,
-                                      mass_grams=mass_grams, cancel=cancel)
-        job = DatabaseJob(self.db_path, work, "calibration-store", self)
-        job.succeeded.connect(lambda row_id: self._on_stored(row_id, channel, mass_grams))
-        job.failed.connect(self._on_store_failed)
-        self._jobs.run(job)
-
-    def _on_stored(self, row_id: int | None, channel: int, mass_grams: float | None) -> None:
-        if row_id is None:
-            self._on_store_failed("the session did not record the station's calibration, "
-                                  "so its mass was not stored")
-        else:
-            self.storage_note.setText(f"Stored with session {self.session_id()}.")
-            if mass_grams is not None:
-                self.calibration_stored.emit(channel, mass_grams)
+    @Slot(object)
+    def _on_stored(self, label: CalibrationLabel) -> None:
+        self.storage_note.setText(f"Stored with session {self.session_id()}.")
+        if label.mass_grams is not None:
+            self.calibration_stored.emit(label.channel, label.mass_grams)
 
     @Slot(str)
     def _on_store_failed(self, message: str) -> None:
@@ -327,13 +309,10 @@ class CalibrationWizard(QWizard):
 
     def shutdown(self) -> None:
         self.check_page.timer.stop()
-        self._jobs.join_all()
 
     def _on_wizard_finished(self, _result: int) -> None:
-        # A mass still being stored (waiting for the session to write its CAL)
-        # gets a moment to land before the wizard lets go of it.
+        # Nothing to wait for: a calibration still to be stored is the session's.
         self.check_page.timer.stop()
-        self._jobs.join_all(FINISH_STORE_WAIT_S, cancel=False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
