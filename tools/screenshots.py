@@ -1,63 +1,75 @@
-"""Screenshots of the real app window against the simulated station, for the
-README and CI: docs/screenshots/live.png (mid-set), history.png and
-calibration.png.
+"""Screenshots of the real app window against the simulated station, at the
+screen sizes people put beside a rack: for each size, an Xvfb screen of that
+size, the app opened maximised as a user would and the screen grabbed:
+live-WxH.png (mid-set), rack-WxH.png (rack mode), history-WxH.png,
+progress-WxH.png and calibration-WxH.png.
 
-    xvfb-run -a -s "-screen 0 1600x900x24" python tools/screenshots.py
-    QT_QPA_PLATFORM=offscreen python tools/screenshots.py      # works too
+    python tools/screenshots.py                         # into build/screenshots (ignored; CI)
+    python tools/screenshots.py --out docs/screenshots  # refresh the README's screenshots
+    python tools/screenshots.py --size 800x480          # one size only
 
+Each size runs in its own process under ``xvfb-run`` (the parent starts them);
+``--screen WxH`` is that child, run inside an X server of that size.
 Waits are an event loop with a timeout (never a processEvents() loop).
-Exit status 0 when every view was captured.
+Exit status 0 when every view was captured at every size.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-if not os.environ.get("DISPLAY"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-
-WIDTH, HEIGHT = 1600, 900
+SIZES = ("800x480", "1024x600", "1366x768", "1920x1080")
+DEFAULT_OUT = ROOT / "build" / "screenshots"
 
 
-def wait_until(predicate, timeout_s: float) -> bool:
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.setInterval(50)
-    poll.timeout.connect(lambda: loop.quit() if predicate() else None)
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    poll.start()
-    if not predicate():
-        loop.exec()
-    poll.stop()
-    return bool(predicate())
+def run_sizes(sizes: list[str], out: Path, speed: float) -> int:
+    failed = []
+    for size in sizes:
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable,
+                   str(Path(__file__).resolve()), "--screen", size, "--out", str(out),
+                   "--speed", str(speed)]
+        if subprocess.run(command, check=False).returncode != 0:
+            failed.append(size)
+    if failed:
+        print(f"screenshots failed at {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
-def pause(seconds: float) -> None:
-    wait_until(lambda: False, seconds)
+def shoot(size: str, out: Path, speed: float) -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
 
+    def wait_until(predicate, timeout_s: float) -> bool:
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(50)
+        poll.timeout.connect(lambda: loop.quit() if predicate() else None)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        poll.start()
+        if not predicate():
+            loop.exec()
+        poll.stop()
+        return bool(predicate())
 
-def save(widget: QWidget, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not widget.grab().save(str(path)):
-        raise SystemExit(f"could not write {path}")
-    print(f"wrote {path}")
+    def pause(seconds: float) -> None:
+        wait_until(lambda: False, seconds)
 
+    def save(name: str) -> None:
+        pause(0.4)
+        path = out / f"{name}-{size}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        screen = QApplication.primaryScreen()
+        if not screen.grabWindow(0).save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"wrote {path}")
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--speed", type=float, default=4.0,
-                        help="simulated scenario seconds per wall second")
-    args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="backstation-shots-"))
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work / "settings"))
 
@@ -67,46 +79,75 @@ def main() -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     apply_theme(app)
     window = MainWindow(work / "sessions.db", audio_folder=work / "cues", port_lister=lambda: [])
-    window.resize(WIDTH, HEIGHT)
+    # Maximised, as on a rack's screen (Xvfb has no window manager to do it).
+    window.setGeometry(app.primaryScreen().availableGeometry())
     window.show()
     panel = window.live.connection
     panel.athlete_edit.setText("Alex")
     panel.body_mass.setValue(78.0)
     window.live.set_window(30)
-    window.connect_simulated("partial", speed=args.speed)
+    window.connect_simulated("partial", speed=speed)
     reps = window.live.rep_model
     ok = wait_until(lambda: reps.rowCount() >= 6, 120)
     if not ok:
         print("the simulated set did not reach its 6th rep", file=sys.stderr)
-    pause(0.6 / args.speed * 4)
-    save(window, args.out / "live.png")
+    pause(0.6)
+    window.controller.tare()          # its answer shows where the coach looks
+    pause(0.4)
+    save("live")
+    window.toast.hide()               # shown in live-*.png; the other views without it
+    window.live.set_rack_mode(True)
+    save("rack")
+    window.live.set_rack_mode(False)
 
     ended = []
     window.controller.disconnected.connect(ended.append)
     window.controller.disconnect()
-    wait_until(lambda: bool(ended), 20)
+    ok = wait_until(lambda: bool(ended), 20) and ok
     history = window.history
     if ended and isinstance(ended[0], dict):
         window.tabs.setCurrentWidget(history)
         history.refresh()
         wait_until(lambda: history.model.rowCount() > 0, 20)
         history.open_session(ended[0]["session_id"])
-        wait_until(lambda: getattr(history, "current", None) is not None, 20)
-        pause(0.5)
-        save(window, args.out / "history.png")
+        wait_until(lambda: history.current is not None, 20)
+        window.toast.hide()
+        save("history")
+        progress = window.progress
+        window.tabs.setCurrentWidget(progress)
+        wait_until(lambda: progress.progress is not None, 20)
+        save("progress")
     else:
-        print("the session was not saved: history.png not taken", file=sys.stderr)
         ok = False
+        print("no session ended: history and progress skipped", file=sys.stderr)
 
     window.tabs.setCurrentWidget(window.live)
     window.connect_simulated("clean", speed=1.0)
     wait_until(lambda: window.controller.is_connected, 20)
     wizard = window.open_calibration_wizard()
     pause(1.0)
-    save(wizard, args.out / "calibration.png")
+    window.toast.hide()
+    save("calibration")
     wizard.close()
     window.close()
     return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="folder for the PNGs (default: build/screenshots, ignored by git)")
+    parser.add_argument("--size", action="append", choices=SIZES,
+                        help="a screen size (repeatable; default: all of them)")
+    parser.add_argument("--screen", help=argparse.SUPPRESS)      # the child, inside Xvfb
+    parser.add_argument("--speed", type=float, default=4.0,
+                        help="simulated scenario seconds per wall second")
+    args = parser.parse_args()
+    if args.screen:
+        if not os.environ.get("DISPLAY"):
+            raise SystemExit("--screen runs inside an X server (xvfb-run)")
+        return shoot(args.screen, args.out, args.speed)
+    return run_sizes(args.size or list(SIZES), args.out, args.speed)
 
 
 if __name__ == "__main__":
