@@ -28,3 +28,32 @@ def test_a_simulated_url_reads_back_as_the_station_it_names():
 def test_the_slow_adc_message_says_the_rate_and_the_fix():
     text = slow_adc_message(SLOW_ADC_MAX_HZ)
     assert f"{SLOW_ADC_MAX_HZ} SPS" in text and "RATE pin high" in text
+
+
+def test_gravity_and_the_weight_of_a_mass_have_one_owner():
+    """units.py: the judgement, the simulated station, the wizard and Progress
+    read G_MS2 and weight_n there; nobody writes the number again (validation/
+    is the independent body model, built on its own assumptions on purpose)."""
+    import ast
+    from pathlib import Path
+
+    import backstation
+    from backstation.analysis.config import AnalysisConfig
+    from backstation.ui.calibration.mass import expected_force_n
+    from backstation.units import G_MS2, weight_n
+
+    src = Path(backstation.__file__).parent
+    owners = []
+    for path in sorted(src.rglob("*.py")):
+        if "validation" in path.relative_to(src).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "G_MS2" for t in node.targets):
+                owners.append(str(path.relative_to(src)))
+            elif isinstance(node, ast.Constant) and node.value == 9.80665:
+                owners.append(f"{path.relative_to(src)}:{node.lineno}")
+    assert owners == ["units.py", "units.py:5"]
+    assert model.G_MS2 == G_MS2
+    assert AnalysisConfig(body_mass_kg=62.0).body_weight_n == weight_n(62.0)
+    assert expected_force_n(10_000) == weight_n(10.0)

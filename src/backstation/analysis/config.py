@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..defaults import DEFAULT_CONTACT_MM
+from ..units import G_MS2, weight_n  # noqa: F401 - G_MS2 read here by ui/live/plot.py
 
-G_MS2 = 9.80665
 NO_REP_REASONS = ("no_contact", "no_lockout", "bar_released", "sensor_dropout")
 
 # Distance (HC-SR04 at ~20 Hz, integer mm, +-3 mm noise, -1 on a missed echo).
@@ -52,4 +52,4 @@ class AnalysisConfig:
 
     @property
     def body_weight_n(self) -> float | None:
-        return None if not self.body_mass_kg else self.body_mass_kg * G_MS2
+        return None if not self.body_mass_kg else weight_n(self.body_mass_kg)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ...protocol.commands import MAX_COMMAND_BYTES, CommandError, parse_command
 from ...protocol.sentences import ABSENT, RAW_MAX, RAW_MIN, Ack, Cal, Err
-from .model import G_MS2
+from ...units import weight_n
 
 if TYPE_CHECKING:
     from .station import SimulatedStation
@@ -191,7 +191,7 @@ class CommandHandler:
             detail = (str(job.channels[0]),) if job.explicit_channel else ()
         else:
             ch = job.channels[0]
-            cpn = (means[ch] - cals[ch].offset_counts) / (job.grams / 1000.0 * G_MS2)
+            cpn = (means[ch] - cals[ch].offset_counts) / weight_n(job.grams / 1000.0)
             if not CPN_RANGE[0] <= abs(cpn) <= CPN_RANGE[1]:
                 self._err("CAL", "range")
                 return

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...defaults import DEFAULT_CONTACT_MM
-
-G_MS2 = 9.80665
+from ...units import G_MS2
 CONTACT_MM = DEFAULT_CONTACT_MM   # ground truth's contact: the app's default threshold
 PLATE_SHARE = 0.85          # plates on the abdomen sit close to the bar
 HANG_SHARE = {"floor": 0.62, "bench": 0.72}   # share of body weight on the bar

@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from ...units import weight_n
+
 MIN_MASS_G = 100.0          # below this the HX711 noise swamps the scale
 MAX_MASS_G = 200_000.0      # beyond a load cell's rating on this bar
 UNITS_G = {"kg": 1000.0, "g": 1.0}
-G_MS2 = 9.80665
 
 
 def parse_mass_grams(text: str, unit: str) -> float:
@@ -30,7 +31,7 @@ def parse_mass_grams(text: str, unit: str) -> float:
 
 
 def expected_force_n(mass_grams: float) -> float:
-    return mass_grams / 1000.0 * G_MS2
+    return weight_n(mass_grams / 1000.0)
 
 
 class MassEntry(QWidget):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ...analysis.config import G_MS2
+from ...units import weight_n
 from ...storage import Database
 
 
@@ -63,7 +63,7 @@ def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
         if peaks:
             best = max(peaks)
             pct = (None if not info.body_mass_kg
-                   else 100.0 * best / (info.body_mass_kg * G_MS2))
+                   else 100.0 * best / weight_n(info.body_mass_kg))
             progress.sessions.append(SessionPoint(started, info.id, best, pct))
     # Session ids follow the order of recording, not of the dates (an import,
     # a clock set wrong): the charts want time order.
