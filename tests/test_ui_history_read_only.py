@@ -8,7 +8,8 @@ from __future__ import annotations
 import shutil
 
 from backstation.storage import Database
-from backstation.ui.history import HistoryView, jobs
+from backstation.ui import jobs
+from backstation.ui.history import HistoryView
 
 from .e2e import record_in_process
 
