@@ -49,6 +49,9 @@ class PtyDevice:
         tty.setraw(self.master)
         self.path = os.ttyname(self.slave)
         self._stop = threading.Event()
+        # The test's thread and the device's (its replies) both write: one whole
+        # write at a time, or a reply lands inside a sample frame and breaks it.
+        self._write_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="pty-device")
         self._thread.start()
 
@@ -77,9 +80,10 @@ class PtyDevice:
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            _, ready, _ = select.select([], [self.master], [], WAIT_S)
-            view = view[os.write(self.master, view[:4096]):]
+        with self._write_lock:
+            while view:
+                _, ready, _ = select.select([], [self.master], [], WAIT_S)
+                view = view[os.write(self.master, view[:4096]):]
 
     def wait_for_line(self, text: bytes, count: int = 1) -> None:
         with self.changed:
