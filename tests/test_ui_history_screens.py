@@ -85,4 +85,9 @@ def test_history_tables_show_their_columns_whole_at_the_screens_sizes(
             whole = max(table.sizeHintForColumn(c), table.horizontalHeader().sectionSizeHint(c))
             assert table.columnWidth(c) >= whole, model.headerData(c, Qt.Horizontal)
         assert table.horizontalScrollBar().maximum() == 0
+    for plot in (view.plot.force_plot, view.plot.gap_plot):
+        plot.setYRange(0, 20_000)          # zoomed out: pyqtgraph's SI prefix would say "k"
+        for name in ("left", "bottom"):
+            label = re.sub(r"<[^>]+>", "", plot.getAxis(name).labelString()).strip()
+            assert not label or re.search(r"\((N|mm|s)\)$", label), label   # never "(kmm)"
     view.close()

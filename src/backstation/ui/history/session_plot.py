@@ -55,9 +55,14 @@ class SessionPlot(pg.GraphicsLayoutWidget):
         self.gap_plot.setXLink(self.force_plot)
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
-        self.force_plot.setLabel("left", "Force", units="N")
-        self.gap_plot.setLabel("left", "Gap", units="mm")
-        self.gap_plot.setLabel("bottom", "Time", units="s")
+        # Units in the label, never scaled: pyqtgraph's SI prefix made "Gap (kmm)"
+        # and "x0.001" on a short plot.
+        self.force_plot.setLabel("left", "Force (N)")
+        self.gap_plot.setLabel("left", "Gap (mm)")
+        self.gap_plot.setLabel("bottom", "Time (s)")
+        for plot in (self.force_plot, self.gap_plot):
+            for name in ("left", "bottom"):
+                plot.getAxis(name).enableAutoSIPrefix(False)
         self.force_plot.addLegend(offset=(10, 5))
         self.curves = {
             "left": self._curve(self.force_plot, "Left", LEFT_COLOUR, 1.5),

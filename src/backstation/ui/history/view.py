@@ -32,6 +32,9 @@ MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than 
 # px screen): side by side, neither the list nor the rep table had its columns.
 STACK_WIDTH_PX = 1200
 STACKED_LIST_ROWS = 2
+# Lower than this (an 800x480 screen), stacked, the list shows one row and the
+# set summary goes into the rep table's tooltip: the curves and reps keep the room.
+SHORT_HEIGHT_PX = 480
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -290,11 +293,15 @@ class HistoryView(QWidget):
             return
         # Stacked, the list's chosen row names the session: its title gives the plot the room.
         self.title.setVisible(not stacked)
+        short = stacked and self.height() < SHORT_HEIGHT_PX
+        self.set_summary.setVisible(not short)
+        self.rep_table.setToolTip(self.set_summary.text() if short else "")
         if stacked:
             total = self.splitter.height()
             rows = self.table.verticalHeader().defaultSectionSize()
             list_h = min(self.table.horizontalHeader().sizeHint().height()
-                         + STACKED_LIST_ROWS * rows + 2 * self.table.frameWidth(),
+                         + (1 if short else STACKED_LIST_ROWS) * rows
+                         + 2 * self.table.frameWidth(),
                          int(total * MAX_LIST_FRACTION))
             if total > 0:
                 self.splitter.setSizes([list_h, total - list_h - self.splitter.handleWidth()])
@@ -362,6 +369,8 @@ class HistoryView(QWidget):
         self.rep_model.set_reps(loaded.reps)
         self.set_summary.setText("\n".join(set_summary(s) for s in loaded.sets)
                                  or "No set was recorded in this session.")
+        if self.set_summary.isHidden():
+            self.rep_table.setToolTip(self.set_summary.text())
         self.session_opened.emit(info.id)
 
     @Slot(object)
