@@ -1,5 +1,6 @@
 """The main window: Live / History / Progress tabs, the calibration actions,
-the keyboard shortcuts a lifter uses with chalky hands, the status bar.
+the keyboard shortcuts a lifter uses with chalky hands, the status bar (stream
+health), a toast for what an action did, rack mode's full screen.
 
 """
 
