@@ -114,7 +114,7 @@ class AcquisitionController(QObject):
     stream_resumed = Signal(object)           # link.StreamResumed
     stats_changed = Signal(object)            # StreamHealth
     station_health_changed = Signal(object)   # protocol.health.StationHealth: its sensors
-    message_posted = Signal(str)              # for a non-modal banner or the status bar
+    message_posted = Signal(str)              # said in the window's toast (ui/toast.py)
     storage_failed = Signal(str)              # saving fails (samples kept, retried) or failed
     storage_recovered = Signal(str)           # saving works again: what to say
     recording_stopped = Signal(str)           # saving failed past the bound: why it stopped
