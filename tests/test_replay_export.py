@@ -13,6 +13,7 @@ from backstation.analysis.calibration import ForceCalibration
 from backstation.export import export_session
 from backstation.replay import Replay
 from backstation.storage import CalibrationRecord, Database
+from backstation.storage.records import stored_time_origin_us
 
 from .e2e import backstation, record_in_process
 
@@ -50,13 +51,16 @@ def test_export_writes_samples_and_reps_with_units(recorded, tmp_path):
         samples_path, reps_path = export_session(db, live["session_id"], tmp_path)
         force = db.load_force(live["session_id"])
         stored_reps = db.reps(live["session_id"])
+        t0_us = stored_time_origin_us(db.events(live["session_id"]))
     with open(samples_path, newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     assert header == ["t_s", "left_n", "right_n", "total_n", "gap_mm", "contact",
                       "raw_left_counts", "raw_right_counts"]
     assert len(body) == len(force)
-    assert body[0][0] == "0.000000"
+    # Times count from the session's first sample (force or distance), as the reps' do.
+    assert t0_us is not None and 0 <= force.t_device_us[0] - t0_us < 100_000
+    assert body[0][0] == f"{(force.t_device_us[0] - t0_us) / 1e6:.6f}"
     assert [int(v) for v in body[-1][-2:]] == force.raw[-1].tolist()
     left, right, total = (float(v) for v in body[len(body) // 2][1:4])
     assert total == pytest.approx(left + right, abs=0.02)
