@@ -410,10 +410,11 @@ def out_of_range(stream: Stream, t_s: float, n: int = 1) -> Stream:
     return with_readings(stream, t_s, [TOF_OUT_OF_RANGE_MM] * n)
 
 
-def time_gap(stream: Stream, t_s: float, dur_s: float) -> Stream:
+def time_gap(stream: Stream, t_s: float, dur_s: float, begun_inside: bool = False) -> Stream:
     """No sample in either stream for ``dur_s`` from ``t_s`` (a cable glitch
     or a reboot). A rep the gap cuts becomes ``sensor_dropout`` ending at the
-    gap; a rep may not start inside it (its start would be unobservable)."""
+    gap; a rep may start inside it only if ``begun_inside`` (its start is
+    unobservable: ``sensor_dropout`` from the first sample after the gap)."""
     a, b = stream.t_us(t_s), stream.t_us(t_s + dur_s)
     keep_f = (stream.force.t_device_us < a) | (stream.force.t_device_us >= b)
     keep_d = (stream.distance.t_device_us < a) | (stream.distance.t_device_us >= b)
@@ -427,6 +428,8 @@ def time_gap(stream: Stream, t_s: float, dur_s: float) -> Stream:
             reps.append(r)
         elif r.t_start_s < t_s:
             reps.append(TruthRep(False, "sensor_dropout", r.t_start_s, t_s))
+        elif begun_inside:
+            reps.append(TruthRep(False, "sensor_dropout", t_s + dur_s, r.t_end_s))
         else:
             raise ValueError("a rep starting inside the time gap has no observable start")
     return replace(stream, force=force, distance=distance, true_gap_mm=stream.true_gap_mm[keep_d],

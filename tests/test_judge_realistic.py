@@ -154,6 +154,23 @@ def test_a_set_started_by_hand_before_the_athlete_arrives_and_ended_after_they_l
     assert p.sets[0].manual
 
 
+@pytest.mark.parametrize("seed", [3, 4, 6])
+def test_gripping_from_lying_and_pulling_in_the_same_motion_is_the_first_rep(seed):
+    """No hang between getting on and the first pull: the chest rises from
+    the floor, slows at the hang and goes on to the bar. Getting on never
+    brings the chest to the bar, so that fall was the first rep. (Its end,
+    with no hang seen yet, is found up to 0.2 s early: the creep of the last
+    mm, as in test_slow_reps_with_a_five_second_squeeze.)"""
+    s = Session(seed=seed).empty(2).get_on_lying().rep().hang(1).rep().hang(1.5)
+    s.no_contact_rep(70).hang(1.5).get_off()
+    stream = s.build()
+    p = judge(stream)
+    assert_judged(p, stream, times=False)
+    first = p.sets[0].reps[0]
+    assert abs(stream.t_s(first.t_start_us) - stream.reps[0].t_start_s) <= TIME_TOL_S
+    assert abs(stream.t_s(first.t_end_us) - stream.reps[0].t_end_s) <= 0.2
+
+
 @pytest.mark.parametrize("off_s", [1.0, 1.5, 2.0])
 def test_a_regrip_keeps_one_set_and_the_verdicts_before_and_after(off_s):
     s = on_bar(seed=7)
@@ -293,6 +310,21 @@ def test_a_stream_gap_that_cuts_a_rep_makes_only_that_rep_sensor_dropout(gap_s):
     stream = time_gap(clean, clean.reps[2].t_start_s + 0.5, gap_s)
     assert [r.reason for r in stream.reps] == [None, "no_contact", "sensor_dropout", None,
                                                "no_lockout", None]
+    assert_judged(judge(stream), stream, sets=1)
+
+
+@pytest.mark.parametrize("into_pull_s", [0.4, 1.2, 2.0])
+def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_however_slowly_it_shows(into_pull_s):
+    """The stream comes back with a slow pull (3 s up) under way: the chest
+    already above the hang, closing in by only a few mm a reading at first,
+    or showing more than 1.5 s after the gap. That rep began unseen."""
+    s = on_bar(seed=15)
+    s.rep().hang(1).rep().hang(2).rep(up_s=3.0, hold_s=0.5, down_s=2.0).hang(1.5)
+    s.rep().hang(1.5)
+    clean = s.build()
+    t_pull = clean.reps[2].t_start_s
+    stream = time_gap(clean, t_pull - 1.0, 1.0 + into_pull_s, begun_inside=True)
+    assert [r.reason for r in stream.reps] == [None, None, "sensor_dropout", None]
     assert_judged(judge(stream), stream, sets=1)
 
 

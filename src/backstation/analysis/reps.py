@@ -47,6 +47,7 @@ import numpy as np
 from .config import (
     END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, onset_margin_n,
 )
+from ..defaults import DEFAULT_CONTACT_MM
 from .history import History
 from .levels import HangReference, RecentHigh
 
@@ -69,6 +70,7 @@ RESUME_MOVE_MM = 10.0      # after a stream gap, the first two readings closing 
 RESUME_PULL_US = 1_500_000   # this long
 SETTLING_FALL_MM = 15.0    # getting on: the gap still falls by this (more than a reading's noise) ...
 SETTLING_STILL_US = 400_000  # ... within this, or the athlete has settled under the bar
+SETTLING_REACH_MM = 50.0   # getting on never brings the chest this close to the contact threshold
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
@@ -87,8 +89,9 @@ class RepDraft:
 
 class RepTracker:
     def __init__(self, min_range_mm: float, forces: History, set_start_us: int,
-                 settle: bool = True):
+                 settle: bool = True, contact_mm: float = DEFAULT_CONTACT_MM):
         self.min_range_mm = min_range_mm
+        self._reach_mm = contact_mm + SETTLING_REACH_MM
         self.forces = forces
         self.state = "bottom"
         self._hang = HangReference()
@@ -110,6 +113,11 @@ class RepTracker:
         self._high = RecentHigh()
         self._high_at_start = False            # the high is one of the first loaded readings
         self._fall_mm, self._fall_t_us = 0.0, 0  # ... and where its fall last went SETTLING_FALL_MM lower
+        self._pause: tuple[float, int, int] | None = None  # ... and where it went slowest: mm, t, wait
+        self._high_from_pause = False          # the high is that pause (no rest level)
+        self._settling_since_resume_us: int | None = None   # closing in ever since a stream gap
+        self._since_resume_low_mm = float("inf")               # ... the closest reading since
+        self._before_gap_mm: float | None = None  # the settled high before it (no hang known yet)
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
         self._top_mm = self._peak_mm = 0.0
@@ -153,6 +161,12 @@ class RepTracker:
     def reference_mm(self) -> float | None:
         """The athlete's straight-arm hang in this set (levels.HangReference)."""
         return self._hang.mm
+
+    def _end_level_mm(self) -> float:
+        """Where the open rep's lowering ends: the straight-arm hang, or
+        before one is known, where its pull began."""
+        ref = self.reference_mm
+        return ref if ref is not None else self._pull_from_mm
 
     # -- gap -----------------------------------------------------------------
     def on_gap(self, t_us: int, gap_mm: float, loaded: bool = True,
@@ -198,16 +212,27 @@ class RepTracker:
                 self._high.set(None, 0)
         else:
             self._loaded_readings += 1
-            if self._loaded_readings == 1 and self._settle:
-                self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
+            if self._loaded_readings == 1:
+                self._pause = None
+                if self._settle:
+                    self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
             if self._high_at_start and t_us - self._fall_t_us >= SETTLING_STILL_US:
                 self._high_at_start = False     # no fall worth the name for a while: settled
             if self._high_at_start and self._high.mm is not None and high < self._high.mm:
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
                 if high <= self._fall_mm - SETTLING_FALL_MM:
+                    wait = t_us - self._fall_t_us
+                    if self._pause is None or wait > self._pause[2]:
+                        self._pause = (high, t_us, wait)    # where the fall picked up again
                     self._fall_mm, self._fall_t_us = high, t_us
                 self._high.set(high, t_top)
+                if self._pause is not None and low <= self._reach_mm \
+                        and low <= self._pause[0] - self.min_range_mm:
+                    # Getting on never brings the chest to the bar: the athlete
+                    # pulled straight out of it, from where the fall went slowest.
+                    self._high.set(self._pause[0], self._pause[1])
+                    self._high_at_start, self._pause, self._high_from_pause = False, None, True
             elif self._high.push(high, t_top, t_us):
                 # a new high among the first readings, or within a reading's
                 # noise of a fall still under way: still getting on
@@ -218,7 +243,7 @@ class RepTracker:
                 self._high_at_start = self._loaded_readings <= 2 or still_falling
             self._track_leave(t_us, gap_mm, high, self._high.mm)
         if self._resumed_us is not None:     # the first two readings after a stream gap
-            ref = self.reference_mm
+            ref = self.reference_mm if self.reference_mm is not None else self._before_gap_mm
             if self.state == "bottom" and loaded and ref is not None \
                     and gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref:
                 # The stream came back with the chest closing in on the bar,
@@ -227,19 +252,31 @@ class RepTracker:
                 self._high.set(ref, self._resumed_us)
                 self._high_at_start, self._mid_pull_us = False, self._resumed_us
             self._resumed_us = None
+        if self._settling_since_resume_us is not None:
+            ref = self.reference_mm if self.reference_mm is not None else self._before_gap_mm
+            self._since_resume_low_mm = min(self._since_resume_low_mm, low)
+            if ref is None or high >= ref - LEAVE_MM or high >= self._since_resume_low_mm + LEAVE_MM:
+                # at the hang, or on the way down, since the stream came back
+                self._settling_since_resume_us = None
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
-            if not self._high_at_start:
+            if not (self._high_at_start or self._high_from_pause):
                 self._hang.take(self._high.mm)
+            self._high_from_pause = False
             if self.state == "locked":
                 # Up to where the gap left the bottom: by the time the pull is
                 # confirmed the force may already be past its mid-pull dip.
                 done.append(self._close_at_turn(t_us))
             self._pull_from_mm = self._high.mm
+            above_since = self._settling_since_resume_us
             self._begin(t_us, low, max(self._lo_us, self._high.t_us - int(ONSET_WINDOW_S * 1e6)))
             if self._mid_pull_us is not None and t_us - self._mid_pull_us <= RESUME_PULL_US:
                 # begun in the stream gap: a dropout
                 self.rep.t_start_us, self.rep.cut = self._mid_pull_us, True
+            elif above_since is not None:
+                # never back at the hang since the stream came back above it:
+                # the pull was under way in the gap
+                self.rep.t_start_us, self.rep.cut = above_since, True
         self._mid_pull_us = None if self.state == "up" or not loaded else self._mid_pull_us
         return done
 
@@ -247,7 +284,8 @@ class RepTracker:
         ref = self.reference_mm
         if ref is not None:
             return high_mm >= ref - LOCKOUT_TOL_MM
-        return high_mm >= self._top_mm + FIRST_REP_RETURN * (self._pull_from_mm - self._top_mm)
+        return high_mm >= min(self._top_mm + FIRST_REP_RETURN * (self._pull_from_mm - self._top_mm),
+                              self._pull_from_mm - LOCKOUT_TOL_MM)
 
     def on_missing(self) -> None:
         """No reading of the chest this time (a missed echo, or one the gate
@@ -280,8 +318,7 @@ class RepTracker:
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
             self._since_lock = [(prev_t, self._prev_before_mm), (t_us, gap_mm)]
             self._settled_t_us = self._arrived_t_us = None
-            ref = self.reference_mm
-            self._near_rest = ref is None or high >= ref - END_BAND_MM
+            self._near_rest = high >= self._end_level_mm() - END_BAND_MM
             self._high.set(high, t_top)
             self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
@@ -304,8 +341,10 @@ class RepTracker:
         readings before the gap vouch for nothing after it, but the athlete
         and their straight-arm hang are the same."""
         self._prev_mm, self._missed = None, False
+        self._before_gap_mm = self._high.mm if not self._high_at_start else None
         self._high.set(None, 0)
-        self._high_at_start = False
+        self._high_at_start, self._pause = False, None
+        self._settling_since_resume_us, self._since_resume_low_mm = t_us, float("inf")
         self._loaded_readings = 0
         self._settle = False
         self._lo_us = t_us
@@ -314,6 +353,7 @@ class RepTracker:
         self._resumed_us = t_us
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
+        self._settling_since_resume_us = None
         scan_to = t_confirm_us
         if self._leave_t_us is not None and lo_us <= self._leave_t_us <= t_confirm_us:
             scan_to = self._leave_t_us
@@ -409,7 +449,7 @@ class RepTracker:
             # straight but a body dropping (the release follows).
             self.rep.lockout, self.state, self._past_hang = False, "up", True
             return []
-        if ref is None or gap_mm >= ref - END_BAND_MM:
+        if gap_mm >= self._end_level_mm() - END_BAND_MM:
             self._near_rest = True
         if self._arrived_t_us is not None:
             return []
