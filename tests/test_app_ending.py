@@ -84,7 +84,6 @@ class StreamingDevice(PtyDevice):
     BATCH = 4                   # 50 ms at 80 Hz
 
     def __init__(self, *, greets_on_open: bool = True, **kwargs):
-        self._write_lock = threading.RLock()
         self.greets_on_open = greets_on_open
         super().__init__(**kwargs)
         self._streamer = threading.Thread(target=self._stream, name="pty-streamer")
@@ -94,10 +93,6 @@ class StreamingDevice(PtyDevice):
     def sent(self) -> int:
         with self._write_lock:
             return self.f_seq
-
-    def write(self, data: bytes) -> None:
-        with self._write_lock:
-            super().write(data)
 
     def _run(self) -> None:
         """The base device's loop in packet mode: a port opened on the other

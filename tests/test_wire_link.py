@@ -51,7 +51,7 @@ class PtyDevice:
         self._stop = threading.Event()
         # The test's thread and the device's (its replies) both write: one whole
         # write at a time, or a reply lands inside a sample frame and breaks it.
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()   # a subclass may hold it around several writes
         self._thread = threading.Thread(target=self._run, name="pty-device")
         self._thread.start()
 
