@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QGraphicsItem, QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget,
 )
 
-from ...analysis.config import G_MS2
 from ...defaults import DEFAULT_CONTACT_MM
+from ...units import G_MS2
 from .. import theme
 from ..buffers import GrowingArray, SessionBuffers
 
