@@ -31,9 +31,10 @@ def test_the_slow_adc_message_says_the_rate_and_the_fix():
 
 
 def test_gravity_and_the_weight_of_a_mass_have_one_owner():
-    """units.py: the judgement, the simulated station, the wizard and Progress
-    read G_MS2 and weight_n there; nobody writes the number again (validation/
-    is the independent body model, built on its own assumptions on purpose)."""
+    """units.py: the judgement, the simulated station, the wizard, Progress, the
+    live plot's % body mass and validation's body model read G_MS2 and weight_n
+    there; nobody writes the number again, and nobody re-exports it (a reader
+    asks units.py, not a module that happens to import it)."""
     import ast
     from pathlib import Path
 
@@ -43,17 +44,21 @@ def test_gravity_and_the_weight_of_a_mass_have_one_owner():
     from backstation.units import G_MS2, weight_n
 
     src = Path(backstation.__file__).parent
-    owners = []
+    owners, read_from = [], set()
     for path in sorted(src.rglob("*.py")):
-        if "validation" in path.relative_to(src).parts:
-            continue
+        where = str(path.relative_to(src))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Assign) and any(
                     isinstance(t, ast.Name) and t.id == "G_MS2" for t in node.targets):
-                owners.append(str(path.relative_to(src)))
+                owners.append(where)
             elif isinstance(node, ast.Constant) and node.value == 9.80665:
-                owners.append(f"{path.relative_to(src)}:{node.lineno}")
+                owners.append(f"{where}:{node.lineno}")
+            elif isinstance(node, ast.ImportFrom) and "G_MS2" in [a.name for a in node.names]:
+                if (node.module or "") != "units" and not (node.module or "").endswith(".units"):
+                    read_from.add(f"{where} from {node.module}")
     assert owners == ["units.py", "units.py:5"]
+    # validation/motion.py reads it from validation/body.py, the model it builds on.
+    assert read_from == {"validation/motion.py from body"}
     assert model.G_MS2 == G_MS2
     assert AnalysisConfig(body_mass_kg=62.0).body_weight_n == weight_n(62.0)
     assert expected_force_n(10_000) == weight_n(10.0)

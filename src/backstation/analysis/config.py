@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..defaults import DEFAULT_CONTACT_MM
-from ..units import G_MS2, weight_n  # noqa: F401 - G_MS2 read here by ui/live/plot.py
+from ..units import weight_n
 
 NO_REP_REASONS = ("no_contact", "no_lockout", "bar_released", "sensor_dropout")
 

@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-G_MS2 = 9.80665
+from ..units import G_MS2
+
 DT_S = 0.002       # integration step and the timeline's grid (a rep's timing, gap and peak
                    # agree with 0.5 ms steps: test_judge_validation)
 DT_SLOW_S = 0.005  # the step while the body moves slowly, far from anything stiff
