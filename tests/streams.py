@@ -34,8 +34,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from backstation.samples import DistanceBlock, ForceBlock
+from backstation.units import G_MS2
 
-G_MS2 = 9.80665
 FLOOR_GAP_MM = 880          # bar to floor, nobody under it
 LYING_GAP_MM = 850          # bar to chest of an athlete lying on the floor
 TOF_OUT_OF_RANGE_MM = 8190  # what a VL53L0X/L1X reports when it sees nothing

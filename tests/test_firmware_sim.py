@@ -27,6 +27,7 @@ from backstation.protocol.commands import Command, calibrate, info, ping, rate, 
 from backstation.protocol.commands import start, stop, tare
 from backstation.protocol.crc import crc16_ccitt_false
 from backstation.protocol.stream import DeviceStream
+from backstation.units import G_MS2
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = ROOT / "firmware" / "arduino"
@@ -36,7 +37,6 @@ ELF = FIRMWARE_DIR / "build" / "uno" / "backstation.elf"
 # the Arduino IDE's 64-byte TX buffer.
 ELF_RATE_D9 = FIRMWARE_DIR / "build" / "uno-rate-d9" / "backstation.elf"
 ELF_IDE = FIRMWARE_DIR / "build" / "uno-ide" / "backstation.elf"
-G_MS2 = 9.80665
 # Bounds waits for what never comes; a loaded 2-core machine can run simavr far
 # below real time, so this is generous (passing runs never get near it).
 WAIT_S = 60.0
