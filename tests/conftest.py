@@ -73,3 +73,8 @@ def themed(qapp):
     qapp.setStyle(style)
     qapp.setPalette(palette)
     qapp.setFont(font)
+
+
+# The throwaway PostgreSQL server of the team-database tests (one per run, started
+# by the first test that asks for it).
+from .pg import pg_server  # noqa: E402,F401
