@@ -21,13 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
-from . import chunks, records, training
+from . import chunks, outbox, records, training
 from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import SessionNotFound, StorageError
 from .records import (SETTABLE_STAT_COLUMNS, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
                       RepRecord, SessionInfo, SetRecord, athlete_name)
-from .schema import Migration
+from .schema import Migration, new_uid
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class Database:
         self._conn = opener(self.path, migrations, busy_timeout_s)
         self._conn.row_factory = sqlite3.Row
         self._writer_locks: dict[int, WriterLock] = {}
+        # False only on the partial schemas tests build from their own migrations.
+        self._has_uids = self._has_column("sessions", "uid")
         if not read_only and self._has_column("sessions", "end_reason"):
             try:
                 self.close_interrupted_sessions()
@@ -139,9 +141,15 @@ class Database:
         if body_mass_kg is not None:
             body_mass_kg = records.body_mass_kg(body_mass_kg)
         with self.transaction():
-            self._conn.execute(
-                "INSERT INTO athletes (name, body_mass_kg, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO NOTHING", (name, body_mass_kg, utc_iso()))
+            if self._has_uids:
+                self._conn.execute(
+                    "INSERT INTO athletes (name, body_mass_kg, created_at, uid)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                    (name, body_mass_kg, utc_iso(), new_uid()))
+            else:
+                self._conn.execute(
+                    "INSERT INTO athletes (name, body_mass_kg, created_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name) DO NOTHING", (name, body_mass_kg, utc_iso()))
             if body_mass_kg is not None:
                 self._conn.execute("UPDATE athletes SET body_mass_kg = ? WHERE name = ?",
                                    (body_mass_kg, name))
@@ -195,6 +203,9 @@ class Database:
                  exercise, device_id, firmware, protocol, force_channels, force_rate_hz,
                  distance_sensor, port, notes, contact_mm))
             session_id = int(cursor.lastrowid)
+            if self._has_uids:
+                self._conn.execute("UPDATE sessions SET uid = ? WHERE id = ?",
+                                   (new_uid(), session_id))
             # Taken before the row is committed, so no other writer ever sees
             # this session open without its writer's lock held.
             self._writer_locks[session_id] = self._lock_session(session_id, required=True)
@@ -399,10 +410,39 @@ class Database:
         with self._reading():
             return training.load_reps(self._conn, session_id)
 
+    # -- uploads to a team server (backstation sync, docs/team.md) ----------
+
+    def pending_uploads(self, server: str) -> list[int]:
+        """Finished sessions ``server`` has not committed yet, oldest first."""
+        with self._reading():
+            return outbox.pending(self._conn, server)
+
+    def upload_bundle(self, session_id: int) -> outbox.SessionBundle:
+        """The session and everything recorded with it, as stored, in one read."""
+        with self._reading():
+            self._conn.execute("BEGIN")   # one snapshot, even while a recorder writes
+            try:
+                return outbox.bundle(self._conn, session_id)
+            finally:
+                self._conn.execute("COMMIT")
+
+    def mark_uploaded(self, session_id: int, server: str,
+                      athlete: tuple[int, str] | None = None) -> None:
+        """``server`` committed the session; ``athlete`` (local id, team uid):
+        the team's uid for the session's athlete, kept from now on."""
+        with self.transaction():
+            if athlete is not None:
+                outbox.adopt_athlete_uid(self._conn, *athlete)
+            outbox.mark_uploaded(self._conn, session_id, server, utc_iso())
+
+    def uploaded_to(self, session_id: int) -> list[str]:
+        with self._reading():
+            return outbox.uploaded_to(self._conn, session_id)
+
 
 _SESSION_QUERY = (
     "SELECT s.id, s.started_at, s.ended_at, s.athlete_id, a.name AS athlete_name,"
     " s.body_mass_kg, s.exercise, s.device_id, s.firmware, s.protocol, s.force_channels,"
     " s.force_rate_hz, s.distance_sensor, s.port, " + ", ".join(f"s.{c}" for c in STAT_COLUMNS)
-    + ", s.notes, s.contact_mm, s.end_reason"
+    + ", s.notes, s.contact_mm, s.end_reason, s.uid"
     " FROM sessions s LEFT JOIN athletes a ON a.id = s.athlete_id")

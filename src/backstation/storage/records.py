@@ -74,6 +74,7 @@ class Athlete:
     created_at: str
     contact_mm: float | None = None          # from a 2 s touch of the bar
     contact_calibrated_at: str | None = None
+    uid: str | None = None                   # shared by every station (schema v4)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class SessionInfo:
     # None: ended by its recorder (or still recording); "interrupted": its
     # recorder died and the session was closed at its last sample.
     end_reason: str | None = None
+    # The same on every copy (the team server's too): schema v4.
+    uid: str | None = None
 
     @property
     def lost_samples(self) -> int:

@@ -16,6 +16,7 @@ per-step guarantee.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -166,10 +167,37 @@ _V3 = statements(
     "ALTER TABLE sessions ADD COLUMN end_reason TEXT",
 )
 
+
+def new_uid() -> str:
+    """A globally unique id for a session or an athlete (a random UUID): the
+    same on every station and on the team server (docs/team.md)."""
+    return str(uuid.uuid4())
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    # A session or athlete keeps its uid wherever it is copied, so uploading
+    # it twice is recognised (backstation sync, docs/team.md); rows recorded
+    # before this version get theirs now.
+    conn.execute("ALTER TABLE sessions ADD COLUMN uid TEXT")
+    conn.execute("ALTER TABLE athletes ADD COLUMN uid TEXT")
+    for table in ("sessions", "athletes"):
+        for (row_id,) in conn.execute(f"SELECT id FROM {table}").fetchall():
+            conn.execute(f"UPDATE {table} SET uid = ? WHERE id = ?", (new_uid(), row_id))
+        conn.execute(f"CREATE UNIQUE INDEX {table}_by_uid ON {table}(uid)")
+    # Which finished session went to which team server (by its service name),
+    # written after the server committed it.
+    conn.execute("""CREATE TABLE uploads (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        server TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, server))""")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
     Migration("judged sets and reps; athlete contact threshold", _V2),
     Migration("how a session ended (interrupted sessions closed by the next writer)", _V3),
+    Migration("globally unique session and athlete ids; uploads to team servers", _v4),
 ]
 
 
