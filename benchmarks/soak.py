@@ -1,7 +1,7 @@
 """Soak: 30 minutes (device time) of a hostile station through the real recorder.
 
 A station of the fuzz test's own (tests/test_wire_fuzz.py's ``Station`` on
-``LockedPtyDevice``, a real pty, sentences framed with ``binascii.crc_hqx``)
+``CountingPtyDevice``, a real pty, sentences framed with ``binascii.crc_hqx``)
 streams two force channels at 80 Hz and at 1 kHz into ``record``'s
 ``Recorder`` (``DeviceLink`` + ``LiveSession`` + ``PatientWriter`` on a real
 SQLite file), while the injector mixes in:
@@ -56,8 +56,8 @@ import numpy as np  # noqa: E402
 from backstation.link import DeviceLink, LinkState  # noqa: E402
 from backstation.record import Recorder, RecordOptions  # noqa: E402
 from backstation.storage import Database  # noqa: E402
-from tests.test_wire_fuzz import LockedPtyDevice, Station, crc_frame  # noqa: E402
-from tests.test_wire_link import ID, Usb, frame, hello  # noqa: E402
+from tests.pty_station import ID, Usb, frame, hello  # noqa: E402
+from tests.test_wire_fuzz import CountingPtyDevice, Station  # noqa: E402
 
 WAIT_S = 120.0
 STALL_AFTER_S = 2.0           # the link's stall time (the app's): under 2 s of a
@@ -80,7 +80,7 @@ class VirtualClock:
         return self.base_s + self.wall_us / 1e6
 
 
-class SoakDevice(LockedPtyDevice):
+class SoakDevice(CountingPtyDevice):
     """The fuzz test's pty station, announcing its real rate."""
 
     def __init__(self, rate_hz: int):

@@ -9,16 +9,12 @@ sent, and the port free for the next process."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import select
 import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
 from pathlib import Path
@@ -32,7 +28,7 @@ from backstation.ui.ending import (
 )
 
 from .e2e import env
-from .test_wire_link import PtyDevice
+from .pty_station import PtyDevice
 
 START_TIMEOUT_S = 30.0
 DISPLAY_LOST_BOUND_S = 5.0      # issue 16's "done when"
@@ -77,10 +73,11 @@ sys.exit(main(sys.argv[2:]))
 
 
 class StreamingDevice(PtyDevice):
-    """The pty station of tests/test_wire_link.py, streaming 80 Hz after
+    """The pty station of tests/pty_station.py, streaming 80 Hz after
     START: every sample is written before the ACK of a STOP (as the firmware
     does), and ``sent`` counts them."""
 
+    PACKET_MODE = True          # it sees the app open the port: port_flushed
     BATCH = 4                   # 50 ms at 80 Hz
 
     def __init__(self, *, greets_on_open: bool = True, **kwargs):
@@ -94,32 +91,13 @@ class StreamingDevice(PtyDevice):
         with self._write_lock:
             return self.f_seq
 
-    def _run(self) -> None:
-        """The base device's loop in packet mode: a port opened on the other
-        side (pyserial's open flushes its input) is a freshly reset Uno, which
-        says HELLO at once instead of waiting 3 s for INFO (``greets_on_open``:
-        a board that did not reset says nothing until asked)."""
-        fcntl.ioctl(self.master, termios.TIOCPKT, struct.pack("i", 1))
-        pending = b""
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                packet = os.read(self.master, 4097)
-            except OSError:
-                continue
-            if packet[0] != termios.TIOCPKT_DATA:
-                if packet[0] & termios.TIOCPKT_FLUSHREAD and self.greets_on_open:
-                    self.write(self.greeting())
-                continue
-            pending += packet[1:]
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                with self.changed:
-                    self.lines.append(line)
-                    self.changed.notify_all()
-                self.write(self.answer(line))
+    def port_flushed(self) -> None:
+        """A port opened on the other side (pyserial's open flushes its input)
+        is a freshly reset Uno, which says HELLO at once instead of waiting 3 s
+        for INFO (``greets_on_open``: a board that did not reset says nothing
+        until asked)."""
+        if self.greets_on_open:
+            self.write(self.greeting())
 
     def _stream(self) -> None:
         while not self._stop.wait(0.05):
@@ -411,7 +389,7 @@ def test_after_a_suspend_the_app_reconnects_to_the_same_station_and_counts_the_g
     from backstation.link import DeviceLink, LinkState
     from backstation.ui.acquisition import AcquisitionController
 
-    from .test_wire_link import WAIT_S, Usb
+    from .pty_station import WAIT_S, Usb
 
     usb = Usb()
     jumped = [0.0]

@@ -8,11 +8,8 @@ style): the literals below are what the firmware must receive.
 from __future__ import annotations
 
 import errno
-import os
-import select
 import threading
 import time
-import tty
 
 import numpy as np
 import pytest
@@ -29,11 +26,10 @@ from backstation.protocol.sentences import (
     Ack, Cal, DistanceSample, Err, ForceSample, Hello, Stat, encode,
 )
 
+from .pty_station import WAIT_S, PtyPort, wait_for_event
+
 OURS = "0000BEEF"
 OTHER = "DEADBEEF"
-# Upper bound for anything the tests wait on; normally milliseconds. Generous:
-# a shared 2-core machine under load can leave a thread unscheduled for seconds.
-WAIT_S = 30.0
 
 
 @pytest.fixture(autouse=True)
@@ -244,21 +240,6 @@ def link_factory(usb):
     yield factory
     for link in links:
         link.close()
-
-
-def wait_for_event(link: DeviceLink, kind: type, seen: list | None = None):
-    """The first event of ``kind`` in ``seen`` or, draining into ``seen``, still to come."""
-    seen = [] if seen is None else seen
-    for event in seen:
-        if isinstance(event, kind):
-            return event
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        seen.extend(link.drain_events(timeout_s=deadline - time.monotonic()))
-        for event in seen:
-            if isinstance(event, kind):
-                return event
-    raise AssertionError(f"no {kind.__name__} within {WAIT_S} s")
 
 
 # -- opening -----------------------------------------------------------------------
@@ -585,44 +566,15 @@ def test_context_manager_opens_and_closes(usb):
 # -- a real pty: pyserial's POSIX port, exclusive locking, chunked reads ---------------------
 
 
-class PtyStation:
-    """A fake device on the master side of a pty; the link opens the slave path."""
+class PtyStation(PtyPort):
+    """``FakeStation``'s replies on a real pty; the link opens the slave path."""
 
     def __init__(self, station: FakeStation):
         self.station = station
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        self.path = os.ttyname(self.slave)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pty-station", daemon=False)
-        self._thread.start()
+        super().__init__()
 
-    def _run(self) -> None:
-        line = bytearray()
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                data = os.read(self.master, 4096)
-            except OSError:
-                continue  # no slave open at the moment
-            self.station.received += data
-            line += data
-            while b"\n" in line:
-                one, _, rest = bytes(line).partition(b"\n")
-                line = bytearray(rest)
-                self.write(self.station.handle(one + b"\n"))
-
-    def write(self, data: bytes) -> None:
-        if data:
-            os.write(self.master, data)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(WAIT_S)
-        os.close(self.master)
-        os.close(self.slave)
+    def answer(self, line: bytes) -> bytes:
+        return self.station.handle(line + b"\n")
 
 
 @pytest.fixture
@@ -643,7 +595,7 @@ def test_pty_station_is_asked_with_info_streams_and_stops(pty_station):
         force, distance = link.drain()
         assert force.seq.tolist() == list(range(200))
         assert len(distance) == 50
-        assert bytes(pty_station.station.received) == b"INFO*01C6\nSTART*0D17\nSTOP*AF2E\n"
+        assert bytes(pty_station.received) == b"INFO*01C6\nSTART*0D17\nSTOP*AF2E\n"
     finally:
         link.close()
 

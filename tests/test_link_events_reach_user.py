@@ -1,7 +1,7 @@
 """Link health reaches the user (issue 10 follow-up): a stall, the stream
 resuming and a reader falling behind are stored as session events and said;
 the app's banner shows a stall and clears it on resume; each reconnect is
-worded as what happened. A pty station of the tests' own (test_wire_link)."""
+worded as what happened. A pty station of the tests' own (tests/pty_station.py)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,12 @@ import pytest
 from backstation.link import DeviceLink, LinkState
 from backstation.session import LiveSession, SessionOptions
 from backstation.storage import Database
-from tests.test_wire_link import WAIT_S, PtyDevice, Usb, frame, hello
+from tests.pty_station import (  # noqa: F401 - usb: a fixture
+    WAIT_S, PtyDevice, Usb, frame, hello, usb,
+)
 
 WAIT_MS = int(WAIT_S * 1000)
 UNPLUGGED_SAID = "station unplugged: waiting for it to come back"
-
-
-@pytest.fixture
-def usb():
-    usb = Usb()
-    yield usb
-    if usb.device is not None:
-        usb.device.unplug()
 
 
 def link_to(usb: Usb, **kw) -> DeviceLink:

@@ -13,6 +13,8 @@ from backstation.link import (
     Connected, DeviceLink, DeviceRefused, LinkState, PortNotFound,
 )
 
+from .pty_station import wait_for_event
+
 WAIT_S = 10.0
 
 
@@ -20,16 +22,6 @@ WAIT_S = 10.0
 def fresh_simulators():
     yield
     protocol_sim.clear_registry()
-
-
-def wait_for_event(link: DeviceLink, kind: type, seen: list):
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        seen.extend(link.drain_events(timeout_s=deadline - time.monotonic()))
-        for event in seen:
-            if isinstance(event, kind):
-                return event
-    raise AssertionError(f"no {kind.__name__} within {WAIT_S} s")
 
 
 def collect(link: DeviceLink, force_samples: int):
@@ -77,7 +69,7 @@ def test_unplugged_simulated_station_is_readopted_and_streams_again():
         device_id = link.open().device_id
         link.start()
         link.drain_events()
-        connected = wait_for_event(link, Connected, seen)
+        connected = wait_for_event(link, Connected, seen, WAIT_S)
         assert (connected.reconnects, connected.hello.device_id) == (1, device_id)
         assert LinkState.RECONNECTING in [getattr(e, "state", None) for e in seen]
         assert link.wait_for_state(LinkState.STREAMING, WAIT_S)
@@ -102,7 +94,7 @@ def test_a_different_board_after_the_unplug_is_refused():
         device_id = link.open().device_id
         link.start()
         link.drain_events()
-        refused = wait_for_event(link, DeviceRefused, seen)
+        refused = wait_for_event(link, DeviceRefused, seen, WAIT_S)
         assert refused.expected_device_id == device_id
         assert refused.found_device_id != device_id and refused.port == url
         assert link.state is LinkState.RECONNECTING

@@ -1,7 +1,7 @@
 """A stall (the station's port open, no data) is counted in ``record --json``
 as ``stalls``, and a replay of the session prints the same count; a recording
 that fails closes its session at once. A pty station of the tests' own
-(test_wire_link)."""
+(tests/pty_station.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from backstation.link import DeviceLink, LinkError
 from backstation.record import Recorder, RecordOptions
 from backstation.replay import Replay
 from backstation.storage import Database
-from tests.test_wire_link import WAIT_S, PtyDevice, Usb, frame
+from tests.pty_station import WAIT_S, PtyDevice, Usb, frame
 
 
 def wait_until(condition) -> None:

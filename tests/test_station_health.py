@@ -2,16 +2,12 @@
 §3 "Health"): a load cell reported absent stays absent until the station says
 otherwise, a new HELLO without its ERR, or its channel reading the chip again;
 a distance sensor HELLO said none until D comes. Wire cases against a station
-of the test's own on a pty (binascii.crc_hqx framing as docs/protocol.md says)."""
+of the test's own on a pty (tests/pty_station.py: binascii.crc_hqx framing as
+docs/protocol.md says)."""
 
 from __future__ import annotations
 
-import binascii
-import os
-import select
-import threading
 import time
-import tty
 
 import numpy as np
 import pytest
@@ -22,16 +18,12 @@ from backstation.protocol import Hello
 from backstation.protocol.health import StationHealth
 from backstation.protocol.sentences import NO_DISTANCE_MESSAGE, absent_force_message
 
+from .pty_station import WAIT_S, PtyPort, command_word, frame
+
 ID = "0000C0DE"
-WAIT_S = 20.0
 
 
-def frame(body: str) -> bytes:
-    data = body.encode("ascii")
-    return b"$" + data + b"*" + b"%04X" % binascii.crc_hqx(data, 0xFFFF) + b"\r\n"
-
-
-class Station:
+class Station(PtyPort):
     """Two load cells and a distance sensor on a pty's master side. INFO gets
     HELLO, two CALs and an ERR,FORCE<n>,absent per channel in ``absent``;
     START/STOP/PING an ACK. The test writes samples with ``force``/``distance``."""
@@ -41,12 +33,7 @@ class Station:
         self.distance_sensor = distance_sensor
         self.seq = {"F": 0, "D": 0}
         self.t_us = 1_000_000
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        self.path = os.ttyname(self.slave)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pty-station")
-        self._thread.start()
+        super().__init__()
 
     def info(self) -> bytes:
         out = frame(f"HELLO,1,t-1,{ID},2,80,{self.distance_sensor}")
@@ -69,32 +56,11 @@ class Station:
             self.seq["D"] += 1
         return out
 
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            select.select([], [self.master], [], WAIT_S)
-            view = view[os.write(self.master, view[:4096]):]
-
-    def _run(self) -> None:
-        pending = b""
-        while not self._stop.is_set():
-            if not select.select([self.master], [], [], 0.02)[0]:
-                continue
-            try:
-                pending += os.read(self.master, 4096)
-            except OSError:
-                continue
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                word = line.split(b"*")[0].strip().split(b" ")[0].decode().upper()
-                if word:
-                    self.write(self.info() if word == "INFO" else frame(f"ACK,{word}"))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(WAIT_S)
-        os.close(self.master)
-        os.close(self.slave)
+    def answer(self, line: bytes) -> bytes:
+        word = command_word(line)
+        if not word:
+            return b""
+        return self.info() if word == "INFO" else frame(f"ACK,{word}")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """A fuzz test over link + stream + session (issue 10): a station of the
 test's own on a real pty (``os.openpty``, sentences framed with
-``binascii.crc_hqx`` here) streams while hypothesis mixes in line faults
+``binascii.crc_hqx``, tests/pty_station.py) streams while hypothesis mixes in line faults
 (garbage, truncated frames, bad CRCs), surprising sentences (another
 station's HELLO, a CAL for channel 3, a sample dated back), stalls and
 storage faults: another ``sqlite3`` connection holding the database's write
@@ -22,7 +22,6 @@ reconnects are exactly what the device's faults cost by docs/protocol.md §2,
 
 from __future__ import annotations
 
-import binascii
 import random
 import threading
 import time
@@ -36,7 +35,7 @@ from backstation.session import LiveSession, SessionOptions
 from backstation.storage import Database
 from backstation.storage.patient import SAVING_WORKS_AGAIN, PatientWriter
 from backstation.storage.writer import retry_interval_s
-from tests.test_wire_link import WAIT_S, PtyDevice, Usb, hello
+from tests.pty_station import WAIT_S, PtyDevice, Usb, frame, hello
 
 STALL_AFTER_S = 0.3
 BUSY_TIMEOUT_S = 0.05         # the writer's busy timeout: a held lock fails a flush fast
@@ -47,22 +46,8 @@ PERIOD_US = 12_500
 NOISE = bytes(b for b in range(1, 256) if b not in b"$\r\n")
 
 
-def crc_frame(body: str, good: bool = True) -> bytes:
-    data = body.encode("ascii")
-    crc = binascii.crc_hqx(data, 0xFFFF) ^ (0 if good else 0x0100)
-    return b"$" + data + b"*" + b"%04X" % crc + b"\r\n"
-
-
-class LockedPtyDevice(PtyDevice):
-    """The same pty station; its replies and the test's writes never interleave."""
-
-    def __init__(self, *args, **kwargs):
-        self._write_lock = threading.Lock()
-        super().__init__(*args, **kwargs)
-
-    def write(self, data: bytes) -> None:
-        with self._write_lock:
-            super().write(data)
+class CountingPtyDevice(PtyDevice):
+    """The same pty station, counting the lines it was sent."""
 
     def count(self, word: bytes) -> int:
         with self.changed:
@@ -95,7 +80,7 @@ class StepClock:
 class Station:
     """The fuzzing device's state: next seq and time; makes each op's bytes."""
 
-    def __init__(self, device: LockedPtyDevice, rng: random.Random):
+    def __init__(self, device: CountingPtyDevice, rng: random.Random):
         self.device, self.rng, self.tally = device, rng, Tally()
         self.seq, self.t_us = 0, 5_000_000
 
@@ -109,13 +94,13 @@ class Station:
         seq, t_us = self._take()
         raw = (self.rng.randint(-8388608, 8388607), self.rng.randint(-8388608, 8388607))
         self.tally.valid.append((seq, t_us, raw))
-        return crc_frame(f"F,{seq},{t_us},{raw[0]},{raw[1]}")
+        return frame(f"F,{seq},{t_us},{raw[0]},{raw[1]}")
 
     def lost_sample(self, good_crc: bool = True, t_us: int | None = None) -> bytes:
         """A sample the host must not store: its seq is spent, so it counts as lost."""
         seq, t = self._take()
         self.tally.lost_force += 1
-        return crc_frame(f"F,{seq},{t if t_us is None else t_us},1,2", good_crc)
+        return frame(f"F,{seq},{t if t_us is None else t_us},1,2", good_crc)
 
     def op(self, kind: str, arg: int) -> bytes:
         tally = self.tally
@@ -137,7 +122,7 @@ class Station:
             return whole[:cut] + self.sample()
         if kind == "cal3":
             tally.malformed += 1                       # rejected: a channel not announced
-            return crc_frame(f"CAL,3,{arg},1.0000") + self.sample()
+            return frame(f"CAL,3,{arg},1.0000") + self.sample()
         if kind == "off_time":
             tally.malformed += 1                       # rejected: dated back, seq carried on
             return self.lost_sample(t_us=self.t_us - PERIOD_US * (1 + arg)) + self.sample()
@@ -180,7 +165,7 @@ def test_a_hostile_mix_stores_every_valid_sample_once_and_counts_every_fault(tmp
 
     ops = _bounded(ops)
     usb = Usb()
-    device = usb.plug(LockedPtyDevice())
+    device = usb.plug(CountingPtyDevice())
     db_path = tmp_path_factory.mktemp("fuzz") / "s.db"
     db = Database(db_path, busy_timeout_s=BUSY_TIMEOUT_S)
     clock = StepClock()

@@ -1,145 +1,20 @@
 """DeviceLink against a hostile station of the test's own (issue 10): a pty
-whose master side is driven here, sentences framed with ``binascii.crc_hqx``
-as docs/protocol.md describes, commands read back byte for byte."""
+whose master side is driven here (tests/pty_station.py), sentences framed with
+``binascii.crc_hqx`` as docs/protocol.md describes, commands read back byte for byte."""
 
 from __future__ import annotations
 
-import binascii
-import os
-import select
 import threading
 import time
-import tty
 
 import pytest
-import serial
 
 from backstation.link import (
     CommandFailed, Connected, DeviceLink, LinkFault, LinkState, ReaderBehind, RefusedHello,
     StreamResumed, StreamStalled, UnsupportedProtocol,
 )
 
-ID = "0000BEEF"
-WAIT_S = 30.0
-
-
-def frame(body: str) -> bytes:
-    data = body.encode("ascii")
-    return b"$" + data + b"*" + b"%04X" % binascii.crc_hqx(data, 0xFFFF) + b"\r\n"
-
-
-def hello(device_id=ID, channels=2, protocol=1) -> bytes:
-    return frame(f"HELLO,{protocol},evil-1,{device_id},{channels},80,hcsr04")
-
-
-class PtyDevice:
-    """A station on the master side of a pty. Answers INFO (HELLO + CALs),
-    START/STOP/PING (ACK), or what ``replies`` says; keeps every command line."""
-
-    def __init__(self, device_id=ID, channels=2, replies=None):
-        self.device_id = device_id
-        self.channels = channels
-        self.replies = dict(replies or {})
-        self.lines: list[bytes] = []
-        self.changed = threading.Condition()
-        self.streaming = False
-        self.f_seq = 0
-        self.t_us = 1_000_000
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        self.path = os.ttyname(self.slave)
-        self._stop = threading.Event()
-        # The test's thread and the device's (its replies) both write: one whole
-        # write at a time, or a reply lands inside a sample frame and breaks it.
-        self._write_lock = threading.RLock()   # a subclass may hold it around several writes
-        self._thread = threading.Thread(target=self._run, name="pty-device")
-        self._thread.start()
-
-    def greeting(self) -> bytes:
-        return hello(self.device_id, self.channels) + b"".join(
-            frame(f"CAL,{ch},0,100.0000") for ch in range(self.channels))
-
-    def answer(self, line: bytes) -> bytes:
-        word = line.split(b"*")[0].split()[0].decode().upper() if line.strip() else ""
-        if word in self.replies:
-            return self.replies[word]
-        if word == "INFO":
-            return self.greeting()
-        if word in ("START", "STOP"):
-            self.streaming = word == "START"
-        return frame(f"ACK,{word}")
-
-    def samples(self, n: int) -> bytes:
-        out = b""
-        for _ in range(n):
-            raw = ",".join(str(self.f_seq + ch) for ch in range(self.channels))
-            out += frame(f"F,{self.f_seq % 65536},{self.t_us},{raw}")
-            self.f_seq += 1
-            self.t_us += 12_500
-        return out
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        with self._write_lock:
-            while view:
-                _, ready, _ = select.select([], [self.master], [], WAIT_S)
-                view = view[os.write(self.master, view[:4096]):]
-
-    def wait_for_line(self, text: bytes, count: int = 1) -> None:
-        with self.changed:
-            assert self.changed.wait_for(
-                lambda: sum(line.startswith(text) for line in self.lines) >= count, WAIT_S), (
-                f"{text!r} not received {count}x: {self.lines}")
-
-    def _run(self) -> None:
-        pending = b""
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                data = os.read(self.master, 4096)
-            except OSError:
-                continue
-            pending += data
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                with self.changed:
-                    self.lines.append(line)
-                    self.changed.notify_all()
-                self.write(self.answer(line))
-
-    def unplug(self) -> None:
-        if not self._stop.is_set():
-            self._stop.set()
-            self._thread.join(WAIT_S)
-            os.close(self.master)
-            os.close(self.slave)
-
-
-class Usb:
-    """One fake USB socket: the link's opener opens whichever pty is plugged in."""
-
-    def __init__(self):
-        self.device: PtyDevice | None = None
-
-    def plug(self, device: PtyDevice) -> PtyDevice:
-        self.device = device
-        return device
-
-    def open(self, url: str, baudrate: int):
-        if self.device is None or self.device._stop.is_set():
-            raise serial.SerialException(2, f"could not open port {url}: No such file")
-        return serial.Serial(self.device.path, baudrate, timeout=0.05, write_timeout=1.0,
-                             exclusive=True)
-
-
-@pytest.fixture
-def usb():
-    usb = Usb()
-    yield usb
-    if usb.device is not None:
-        usb.device.unplug()
+from .pty_station import ID, WAIT_S, PtyDevice, frame, hello, usb  # noqa: F401 - usb: a fixture
 
 
 @pytest.fixture
