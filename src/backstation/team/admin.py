@@ -1,0 +1,83 @@
+"""Setting up a team database, for its owner (docs/team.md).
+
+    python -m backstation.team.admin --server OWNER_SERVICE migrate
+    python -m backstation.team.admin --server OWNER_SERVICE add-station NAME LOGIN_ROLE
+    python -m backstation.team.admin --server OWNER_SERVICE add-coach LOGIN_ROLE
+
+The service names the owner's login in the libpq service file, as for
+``backstation sync``. Roles are created without a password: the owner sets
+one with psql's ``\\password ROLE`` (it never passes through argv or a log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import psycopg
+from psycopg import sql
+
+from . import schema
+from .connection import EXIT_TEAM_ERROR, TeamError, connect, first_line
+
+
+def _create_login(conn: psycopg.Connection, login_role: str, group: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login_role,)).fetchone()
+    if exists is None:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(login_role)))
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group),
+                                                   sql.Identifier(login_role)))
+
+
+def add_station(conn: psycopg.Connection, name: str, login_role: str) -> None:
+    """A station called ``name`` that logs in as ``login_role`` (created if
+    missing): it may insert sessions as ``name`` and read the team's."""
+    with conn.transaction():
+        _create_login(conn, login_role, schema.STATION_GROUP)
+        conn.execute("INSERT INTO stations (name, login_role) VALUES (%s, %s)",
+                     (name, login_role))
+
+
+def add_coach(conn: psycopg.Connection, login_role: str) -> None:
+    """A coach's login (created if missing): reads, corrects and deletes."""
+    with conn.transaction():
+        _create_login(conn, login_role, schema.COACH_GROUP)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backstation.team.admin",
+                                     description="Set up a Back Station team database.")
+    parser.add_argument("--server", required=True, metavar="SERVICE",
+                        help="the database owner's service in the libpq service file")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the schema")
+    station = sub.add_parser("add-station", help="register a station and its login role")
+    station.add_argument("name")
+    station.add_argument("login_role")
+    coach = sub.add_parser("add-coach", help="a coach's login role")
+    coach.add_argument("login_role")
+    args = parser.parse_args(argv)
+    try:
+        conn = connect(args.server)
+        try:
+            if args.command == "migrate":
+                start = schema.migrate(conn)
+                print(f"team database at schema version {schema.schema_version()} "
+                      f"(was {start})")
+            elif args.command == "add-station":
+                add_station(conn, args.name, args.login_role)
+            else:
+                add_coach(conn, args.login_role)
+        finally:
+            conn.close()
+    except TeamError as exc:
+        print(f"backstation: {exc}", file=sys.stderr)
+        return EXIT_TEAM_ERROR
+    except psycopg.Error as exc:
+        print(f"backstation: the team server {args.server!r}: {first_line(exc)}", file=sys.stderr)
+        return EXIT_TEAM_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Reaching the team server by name, and its errors in words a user can act on.
+
+A server is named, never described, on the command line: ``--server NAME``
+is a service in the libpq service file (``~/.pg_service.conf``, or the file
+``PGSERVICEFILE`` names), which holds host, database, user and the TLS
+settings; the password comes from ``~/.pgpass`` (``PGPASSFILE``). So no
+credential is ever in argv, the app's settings or the station's SQLite
+(docs/team.md).
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
+
+from . import schema
+
+DEFAULT_SERVER = "backstation"       # the service used when --server is not given
+CONNECT_TIMEOUT_S = 10
+APPLICATION_NAME = "backstation"
+# The exit code of a command that could not use the team server (sync, the
+# admin commands); nothing local was lost or changed by the failure.
+EXIT_TEAM_ERROR = 6
+
+
+class TeamError(Exception):
+    """The team server cannot be reached or used; the message says why, in one line."""
+
+
+class ServerUnreachable(TeamError):
+    """No connection could be made (down, wrong name, refused login): nothing was sent."""
+
+
+def conninfo(server: str) -> str:
+    return make_conninfo(service=server, connect_timeout=CONNECT_TIMEOUT_S,
+                         application_name=APPLICATION_NAME)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(server: str) -> psycopg.Connection:
+    """An autocommit connection to the service ``server`` (transactions are explicit)."""
+    try:
+        return psycopg.connect(conninfo(server), autocommit=True)
+    except psycopg.Error as exc:
+        raise ServerUnreachable(f"cannot reach the team server {server!r}: "
+                                f"{first_line(exc)}") from exc
+
+
+def open_pool(server: str, max_size: int = 4) -> ConnectionPool:
+    """A pool of autocommit connections to ``server``, opened once the first
+    connection is made (``ServerUnreachable`` otherwise); the caller closes it."""
+    connect(server).close()              # says why, which a pool's timeout cannot
+    pool = ConnectionPool(conninfo(server), min_size=1, max_size=max_size,
+                          kwargs={"autocommit": True}, open=False,
+                          name=f"backstation-{server}")
+    pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    return pool
+
+
+def check_version(conn: psycopg.Connection, server: str) -> None:
+    """The team database must be at this Back Station's schema version."""
+    version = schema.current_version(conn)
+    wanted = schema.schema_version()
+    if version < wanted:
+        raise TeamError(
+            f"the team database {server!r} is at schema version {version}, this Back Station "
+            f"needs {wanted}: its owner runs `python -m backstation.team.admin --server "
+            f"OWNER_SERVICE migrate` (docs/team.md)")
+    if version > wanted:
+        raise TeamError(
+            f"the team database {server!r} was set up by a newer Back Station (schema "
+            f"version {version}, this one understands up to {wanted}): upgrade Back Station")

@@ -1,0 +1,71 @@
+"""`backstation sync`'s engine (team/upload.py): finished sessions go whole,
+once, to the team server; athletes are shared by a stable id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backstation.storage import Database
+from backstation.storage.blobs import RAW_DTYPE, from_blob
+from backstation.team import sync
+
+from .team import record_session, team_server  # noqa: F401
+
+
+def test_sync_uploads_a_finished_session_whole(tmp_path, team_server):
+    with Database(tmp_path / "rack1.db") as db:
+        sid = record_session(db)
+        still_recording = db.create_session()
+        report = sync(db, "rack1")
+        local = db.get_session(sid)
+        force = db.load_force(sid)
+        assert report.uploaded == [sid] and report.already == []
+        assert report.station == "rack1"
+        assert db.pending_uploads("rack1") == []
+        assert still_recording not in report.uploaded
+    with team_server.connect() as conn:
+        row = conn.execute("SELECT station, local_id, force_samples, crc_errors, reconnects,"
+                           " started_at = %s::timestamptz FROM sessions WHERE uid = %s",
+                           (local.started_at, local.uid)).fetchone()
+        assert row == ("rack1", sid, local.force_samples, 2, 1, True)
+        assert conn.execute("SELECT count(*) FROM calibrations").fetchone()[0] == 2
+        assert conn.execute("SELECT kind FROM events ORDER BY ord").fetchall() == [
+            ("contact",), ("time_origin",)]
+        assert conn.execute("SELECT valid, reason, metrics::text FROM reps ORDER BY rep_index"
+                            ).fetchall() == [
+            (True, None, '{"peak_force_n": 512.25, "rfd_n_per_s": null}'),
+            (False, "no_contact", '{"peak_force_n": 498.0}')]
+        raw = [from_blob(blob, RAW_DTYPE, n * ch, "raw").reshape(n, ch) for n, ch, blob in
+               conn.execute("SELECT n, channels, raw FROM force_chunks ORDER BY chunk_no")]
+    np.testing.assert_array_equal(np.concatenate(raw), force.raw)
+
+
+def test_uploading_twice_changes_nothing(tmp_path, team_server):
+    with Database(tmp_path / "rack1.db") as db:
+        sid = record_session(db)
+        sync(db, "rack1")
+        before = {t: team_server.count(t) for t in ("sessions", "force_chunks", "reps")}
+        assert sync(db, "rack1").uploaded == []
+        # The station lost its record of the upload (a crash after the
+        # server's COMMIT): the server recognises the session by its uid.
+        db._conn.execute("DELETE FROM uploads")
+        report = sync(db, "rack1")
+        assert report.uploaded == [] and report.already == [sid]
+        assert db.pending_uploads("rack1") == []
+    assert {t: team_server.count(t) for t in before} == before
+
+
+def test_an_athlete_recorded_on_two_stations_is_one_athlete(tmp_path, team_server):
+    with Database(tmp_path / "rack1.db") as one, Database(tmp_path / "rack2.db") as two:
+        record_session(one, athlete="Anna")
+        record_session(two, athlete="anna")       # another station, its own uid for her
+        assert one.get_athlete("Anna").uid != two.get_athlete("anna").uid
+        sync(one, "rack1")
+        sync(two, "rack2")
+        team_uid = one.get_athlete("Anna").uid
+        assert two.get_athlete("anna").uid == team_uid     # rack2 adopted the team's id
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM athletes").fetchone()[0] == 1
+        rows = conn.execute("SELECT station, athlete_uid::text FROM sessions ORDER BY station")
+        assert rows.fetchall() == [("rack1", team_uid), ("rack2", team_uid)]
