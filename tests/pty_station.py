@@ -31,8 +31,9 @@ WAIT_S = 30.0
 
 
 def frame(body: str, crc_ok: bool = True) -> bytes:
-    """``$body*CRC\\r\\n``; ``crc_ok=False`` spoils the checksum (one bit)."""
-    data = body.encode("ascii")
+    """``$body*CRC\\r\\n``; ``crc_ok=False`` spoils the checksum (one bit).
+    The body is UTF-8, so a test can send what the protocol's ASCII forbids."""
+    data = body.encode("utf-8")
     crc = binascii.crc_hqx(data, 0xFFFF) ^ (0 if crc_ok else 0x0100)
     return b"$" + data + b"*" + b"%04X" % crc + b"\r\n"
 

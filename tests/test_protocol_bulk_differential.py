@@ -3,17 +3,18 @@ item 16): long random streams, thousands of sentences, every field at and
 past its range, fed to ``StreamDecoder`` and to ``StreamDecoder(reference=True)``
 in the same chunks must give the same sentences and the same counters.
 
-Lines are framed here with ``binascii.crc_hqx``, not the project's encoder.
+Lines are framed with ``binascii.crc_hqx`` (tests/pty_station.py), not the project's encoder.
 """
 
 from __future__ import annotations
 
-import binascii
 import random
 
 from hypothesis import given, settings, strategies as st
 
 from backstation.protocol.decoder import StreamDecoder
+
+from .pty_station import frame
 
 SEQ = [0, 1, 65534, 65535, 65536, 99999]
 T_US = [0, 1, 4294967295, 4294967296, 9999999999]
@@ -21,12 +22,6 @@ RAW_IN = [-8388608, -8388607, -1, 0, 1, 8388606, 8388607]
 RAW_OUT = [-8388609, 8388608, 99999999, -99999999]
 GAP_IN = [-1, 0, 1, 9999, 10000]
 GAP_OUT = [-2, 10001, 99999999, -99999999]
-
-
-def line(body: str, crc_ok: bool = True) -> bytes:
-    data = body.encode("ascii")
-    crc = binascii.crc_hqx(data, 0xFFFF) ^ (0 if crc_ok else 0x0100)
-    return b"$" + data + b"*" + b"%04X" % crc + b"\r\n"
 
 
 def random_stream(seed: int, n: int, channels: int, p_bad: float) -> bytes:
@@ -70,7 +65,7 @@ def random_stream(seed: int, n: int, channels: int, p_bad: float) -> bytes:
         else:
             out += rng.choice([b"junk\r\n", b"$F,1,2*ZZZZ\r\n", b"\r\n", b"$$\n"])
             continue
-        out += line(body, crc_ok)
+        out += frame(body, crc_ok)
     return bytes(out)
 
 

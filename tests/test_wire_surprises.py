@@ -1,25 +1,20 @@
 """Sentences valid on the wire but surprising (issue 10, docs/protocol.md §6
 "Surprising sentences"), fed to ``DeviceStream`` as a hostile station would
-send them. The bytes are framed here with ``binascii.crc_hqx`` from the
-protocol document, not with the project's encoder.
+send them. The bytes are framed with ``binascii.crc_hqx`` from the protocol
+document (tests/pty_station.py's ``frame``), not with the project's encoder.
 """
 
 from __future__ import annotations
-
-import binascii
 
 import numpy as np
 import pytest
 
 from backstation.protocol.stream import DeviceStream
 
+from .pty_station import frame
+
 ID = "1A2B3C4D"
 STEP_US = 12_500   # 80 Hz
-
-
-def frame(body: str) -> bytes:
-    data = body.encode("ascii")
-    return b"$" + data + b"*" + b"%04X" % binascii.crc_hqx(data, 0xFFFF) + b"\r\n"
 
 
 def hello(device_id=ID, protocol=1, channels=2, rate=80, sensor="hcsr04") -> bytes:
@@ -243,8 +238,7 @@ def test_a_repeated_device_time_is_counted_not_stored(kind):
 def test_off_contract_numbers_are_malformed_and_never_stored(body):
     device = Device()
     stream = started(device)
-    data = body.encode("utf-8")
-    line = b"$" + data + b"*" + b"%04X" % binascii.crc_hqx(data, 0xFFFF) + b"\r\n"
+    line = frame(body)
     # Twenty canonical lines around it, so the decoder's bulk path sees it too.
     control = stream.feed(device.samples(10) + line + device.samples(10), device.host_s)
     force, distance = stream.take_blocks()
