@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from backstation.csvformat import fixed, format_csv_block, integer, labels
+from backstation.csvformat import fixed, format_csv_block, format_csv_reference, integer, labels
 
 RAW_MIN, RAW_MAX = -8388608, 8388607   # HX711 signed 24-bit counts
 
@@ -149,9 +149,12 @@ def test_empty_input_gives_no_bytes():
     assert format_csv_block([fixed(np.empty(0), 2), integer(np.empty(0, np.int32))]) == b""
 
 
-def test_columns_of_different_lengths_are_refused():
-    with pytest.raises(ValueError):
-        format_csv_block([fixed(np.zeros(3), 2), integer(np.zeros(2, np.int32))])
+@pytest.mark.parametrize("write", [format_csv_block, format_csv_reference])
+def test_columns_of_different_lengths_are_refused(write):
+    with pytest.raises(ValueError, match="differ in length"):
+        write([fixed(np.zeros(3), 2), integer(np.zeros(2, np.int32))])
+    with pytest.raises(ValueError, match="differ in length"):
+        write([integer(np.zeros(3, np.int32), blank=np.zeros(2, bool))])
 
 
 def test_label_needing_quotes_is_refused():

@@ -83,15 +83,22 @@ def labels(codes: np.ndarray, names: Sequence[str], blank: np.ndarray | None = N
                   names)
 
 
-def format_csv_block(columns: Sequence[Column]) -> bytes:
-    """The CSV lines (',' separated, '\\n' ended, ASCII) for the rows of
-    ``columns``, which must all have the same length; b"" for no rows."""
+def row_count(columns: Sequence[Column]) -> int:
+    """How many rows ``columns`` make (0 for no columns); ValueError unless
+    every column, and its blank mask, has that many."""
     if not columns:
-        return b""
+        return 0
     n = len(columns[0].values)
     for col in columns:
         if len(col.values) != n or (col.blank is not None and len(col.blank) != n):
             raise ValueError("columns differ in length")
+    return n
+
+
+def format_csv_block(columns: Sequence[Column]) -> bytes:
+    """The CSV lines (',' separated, '\\n' ended, ASCII) for the rows of
+    ``columns``, which must all have the same length; b"" for no rows."""
+    n = row_count(columns)
     if n == 0:
         return b""
     cells = [_CELL_KINDS[col.kind](col) for col in columns]
@@ -252,12 +259,7 @@ _CELL_KINDS = {"fixed": _fixed_cells, "integer": _integer_cells, "labels": _Labe
 def format_csv_reference(columns: Sequence[Column]) -> bytes:
     """What ``format_csv_block`` must return, written plainly: one cell at a
     time, through the ``csv`` module. Slow (~µs a cell); tests only."""
-    if not columns:
-        return b""
-    n = len(columns[0].values)
-    for col in columns:
-        if len(col.values) != n or (col.blank is not None and len(col.blank) != n):
-            raise ValueError("columns differ in length")
+    n = row_count(columns)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for i in range(n):
