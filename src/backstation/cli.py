@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("session_id", type=int, metavar="SESSION_ID")
     replay.add_argument("--db", type=Path)
     replay.add_argument("--json", action="store_true", help="print it as record --json did")
+    _add_sync(sub)
     return parser
 
 
@@ -146,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.command == "replay":
         return _replay(args)
+    if args.command == "sync":
+        return _sync(args)
     if args.command == "monitor":
         return _monitor(args)
     from .ui.app import run
@@ -318,6 +321,42 @@ def _monitor(args) -> int:
     if result is not None:
         print(f"saved: {_summary_line(result)}")
     return code
+
+
+def _add_sync(sub) -> None:
+    from .team import DEFAULT_SERVER
+
+    sync = sub.add_parser(
+        "sync", help="upload finished sessions to the team server",
+        description="Upload every finished session the team server does not have yet, each "
+                    "whole or not at all: running it again uploads nothing twice and finishes "
+                    "an interrupted upload. NAME is a service in the libpq service file "
+                    "(~/.pg_service.conf, or the file PGSERVICEFILE names), the password in "
+                    "~/.pgpass: never on the command line (docs/team.md). Exit codes: 0 done; "
+                    "3 the database; 6 the team server (down, refused, cut off): nothing "
+                    "local is lost, run it again.")
+    sync.add_argument("--server", default=DEFAULT_SERVER, metavar="NAME",
+                      help="the team server's service name (default: %(default)s)")
+    sync.add_argument("--db", type=Path, metavar="PATH",
+                      help="the session database (default: the user-data folder's)")
+
+
+def _sync(args) -> int:
+    from .storage import StorageError
+    from .team import TeamError, sync
+    from .team.connection import EXIT_TEAM_ERROR
+
+    try:
+        with _open_db(args.db) as db:
+            report = sync(db, args.server)
+    except TeamError as exc:
+        _say(str(exc))
+        return EXIT_TEAM_ERROR
+    except StorageError as exc:
+        _say(str(exc))
+        return EXIT_STORAGE_ERROR
+    print(report.line())
+    return 0
 
 
 if __name__ == "__main__":
