@@ -1,0 +1,51 @@
+"""`backstation sync [--server NAME]` (docs/team.md): a line on stdout when it
+worked, one line on stderr and exit 6 when the team server cannot be used."""
+
+from __future__ import annotations
+
+from backstation.cli import main
+from backstation.storage import Database
+from backstation.team.connection import EXIT_TEAM_ERROR
+
+from .team import record_session, team_server, write_service_file  # noqa: F401
+
+
+def test_sync_command_uploads_and_says_how_many(tmp_path, team_server, capsys):
+    path = tmp_path / "rack1.db"
+    with Database(path) as db:
+        record_session(db, seconds=0.5)
+        record_session(db, seconds=0.5)
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        "sync to rack1 (station rack1): 2 sessions uploaded, 0 already there\n")
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0
+    assert "0 sessions uploaded" in capsys.readouterr().out
+    assert team_server.count("sessions") == 2
+
+
+def test_sync_to_a_server_that_is_down_says_so_in_one_line_and_keeps_everything(
+        tmp_path, monkeypatch, capsys):
+    service_file = tmp_path / "pg_service.conf"
+    # A socket folder with no server in it: what a stopped server looks like.
+    write_service_file(service_file, {"team": f"host={tmp_path} port=5432 dbname=t user=u"})
+    monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    path = tmp_path / "rack1.db"
+    with Database(path) as db:
+        sid = record_session(db, seconds=0.5)
+    assert main(["sync", "--server", "team", "--db", str(path)]) == EXIT_TEAM_ERROR
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("backstation: cannot reach the team server 'team': ")
+    with Database(path) as db:
+        assert db.pending_uploads("team") == [sid]
+
+
+def test_sync_to_an_unknown_service_names_it(tmp_path, monkeypatch, capsys):
+    service_file = tmp_path / "pg_service.conf"
+    write_service_file(service_file, {})
+    monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    assert main(["sync", "--server", "nowhere", "--db", str(tmp_path / "s.db")]) == 6
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert 'definition of service "nowhere" not found' in err
