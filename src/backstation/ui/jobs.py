@@ -11,6 +11,15 @@ worker.
 
 The worker opens its own ``Database`` (one connection per thread, as
 storage asks) and closes it before it reports.
+
+A job's thread is a daemon, unlike the link's, the command thread and the
+storage thread: its owner cancels and joins it (``JobOwner.join_all``, 5 s a
+job) when it shuts down, and a job still in its work after that (a read far
+past its busy timeout, work that does not look at ``cancel``) must not hold
+the process open after the app's ending. What that costs is nothing stored:
+a job reads, or writes one transaction, which SQLite rolls back if the
+process ends inside it; an export writes ``.part`` files renamed only when
+whole (export.py). Test: tests/test_ui_jobs.py.
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ class DatabaseJob(QObject):
         self.cancel_event = threading.Event()
         self._delivery = GuiDelivery(self)
         self._thread = threading.Thread(target=self._run, name=f"backstation-{name}",
-                                        daemon=True)
+                                        daemon=True)    # see the module's docstring
 
     def start(self) -> None:
         self._thread.start()
