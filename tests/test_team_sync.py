@@ -8,7 +8,7 @@ import pytest
 
 from backstation.storage import Database
 from backstation.storage.blobs import RAW_DTYPE, from_blob
-from backstation.team import sync
+from backstation.team import TeamError, sync
 
 from .team import record_session, team_server  # noqa: F401
 
@@ -69,3 +69,16 @@ def test_an_athlete_recorded_on_two_stations_is_one_athlete(tmp_path, team_serve
         assert conn.execute("SELECT count(*) FROM athletes").fetchone()[0] == 1
         rows = conn.execute("SELECT station, athlete_uid::text FROM sessions ORDER BY station")
         assert rows.fetchall() == [("rack1", team_uid), ("rack2", team_uid)]
+
+
+def test_a_team_database_at_another_schema_version_is_refused_with_what_to_do(
+        tmp_path, team_server):
+    with team_server.connect() as conn:
+        conn.execute("UPDATE backstation_schema SET version = 1")
+    with Database(tmp_path / "rack1.db") as db:
+        record_session(db, seconds=0.5)
+        with pytest.raises(TeamError, match=r"schema version 1, this Back Station needs 2: "
+                                            r"its owner runs .*migrate"):
+            sync(db, "rack1")
+        assert len(db.pending_uploads("rack1")) == 1
+    assert team_server.count("sessions") == 0
