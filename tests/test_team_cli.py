@@ -3,9 +3,12 @@ worked, one line on stderr and exit 6 when the team server cannot be used."""
 
 from __future__ import annotations
 
+import pytest
+
 from backstation.cli import main
 from backstation.storage import Database
-from backstation.team.connection import EXIT_TEAM_ERROR
+from backstation.team import ServerUnreachable
+from backstation.team.connection import EXIT_TEAM_ERROR, open_pool
 
 from .team import record_session, team_server, write_service_file  # noqa: F401
 
@@ -49,3 +52,20 @@ def test_sync_to_an_unknown_service_names_it(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert 'definition of service "nowhere" not found' in err
+
+
+def test_a_pool_to_the_team_server_hands_out_working_connections(team_server):
+    pool = open_pool("rack1", max_size=2)
+    try:
+        with pool.connection() as conn:
+            assert conn.execute("SELECT backstation_current_station()").fetchone() == ("rack1",)
+    finally:
+        pool.close()
+
+
+def test_a_pool_to_a_server_that_is_down_says_why(tmp_path, monkeypatch):
+    write_service_file(tmp_path / "svc.conf", {"team": f"host={tmp_path} dbname=t user=u"})
+    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "svc.conf"))
+    with pytest.raises(ServerUnreachable, match="cannot reach the team server 'team': .*"
+                                                "No such file or directory"):
+        open_pool("team")
