@@ -218,7 +218,10 @@ def test_letting_go_mid_rep_is_bar_released():
     raw[~keep] = 0
     force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
     gap = dist.gap_mm.copy()
-    gap[dist.t_device_us >= (cut + 0.15) * 1e6] = 800       # the body drops to the floor
+    after = dist.t_device_us / 1e6 - cut
+    falling = after >= 0                                      # the body falls to the floor
+    at_cut = gap[np.argmax(falling)]
+    gap[falling] = np.minimum(at_cut + 0.5 * 6000.0 * after[falling] ** 2, 800)
     dist = DistanceBlock(dist.seq, dist.t_device_us, gap, dist.t_host_s)
     p, _ = analyse(force, dist)
     reps = p.sets[0].reps
@@ -277,6 +280,30 @@ def test_standing_up_out_of_a_pull_and_walking_away_is_not_a_rep():
     gap[after] = np.clip(stay + (t[after] - cut - 0.2) * 1500.0, stay, 900.0)   # 1.5 m/s from 0.2 s
     dist = DistanceBlock(dist.seq, dist.t_device_us, gap.astype(np.int32), dist.t_host_s)
     p, _ = analyse(force, dist)
+    assert [r.reason for r in p.sets[0].reps] == [None]
+
+
+@pytest.mark.parametrize("rate_hz", [10.0, 80.0])
+def test_standing_up_while_the_hands_open_is_not_a_rep_at_any_force_rate(rate_hz):
+    """The hands open over 0.2 s as the legs take the weight; the chest stays
+    0.15 s after the force crossed the load line, then walks away. At 10 SPS
+    the first sample under the line comes up to 100 ms after the crossing:
+    the stay is timed from the crossing, not from that sample."""
+    force, dist, windows, _ = synthetic([GOOD, GOOD], rate_hz=rate_hz)
+    cut = windows[1][0] + 0.83
+    t = force.t_device_us / 1e6
+    share = np.clip((cut - t) / 0.2, 0.0, 1.0)
+    raw = (force.raw * share[:, None]).astype(force.raw.dtype)
+    force = ForceBlock(force.seq, force.t_device_us, raw, force.t_host_s)
+    before = force.raw[t < cut - 0.2].sum(axis=1)[-1] / SCALE    # the total load as the hands open
+    crossing = cut - 0.2 * 100.0 / before
+    gap = dist.gap_mm.copy().astype(float)
+    td = dist.t_device_us / 1e6
+    after = td >= crossing
+    stay = gap[np.argmax(after) - 1]
+    gap[after] = np.clip(stay + (td[after] - crossing - 0.15) * 1500.0, stay, 900.0)
+    dist = DistanceBlock(dist.seq, dist.t_device_us, gap.astype(np.int32), dist.t_host_s)
+    p, _ = analyse(force, dist, force_rate_hz=rate_hz)
     assert [r.reason for r in p.sets[0].reps] == [None]
 
 

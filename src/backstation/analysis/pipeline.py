@@ -394,7 +394,8 @@ class AnalysisPipeline:
         settle = not (first_us is not None and first_us >= t_us)
         if self.config.has_distance:
             self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle,
-                                       contact_mm=self.config.contact_mm)
+                                       contact_mm=self.config.contact_mm,
+                                       load_threshold_n=self.config.load_threshold_n)
             # The set is known only set_on_s after it began: catch up on the gap since.
             t, gaps = self.gaps.column("gap_mm", t_us, END_OF_TIME_US)
             for ti, g in zip(t.tolist(), gaps.tolist()):

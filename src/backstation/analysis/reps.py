@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import (
-    END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, onset_margin_n,
+    END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, AnalysisConfig, onset_margin_n,
 )
 from ..defaults import DEFAULT_CONTACT_MM
 from .history import History
@@ -89,8 +89,10 @@ class RepDraft:
 
 class RepTracker:
     def __init__(self, min_range_mm: float, forces: History, set_start_us: int,
-                 settle: bool = True, contact_mm: float = DEFAULT_CONTACT_MM):
+                 settle: bool = True, contact_mm: float = DEFAULT_CONTACT_MM,
+                 load_threshold_n: float = AnalysisConfig.load_threshold_n):
         self.min_range_mm = min_range_mm
+        self.load_threshold_n = load_threshold_n
         self._reach_mm = contact_mm + SETTLING_REACH_MM
         self.forces = forces
         self.state = "bottom"
@@ -102,6 +104,7 @@ class RepTracker:
         self._prev_t_us = 0
         self._missed = False                   # no reading since the previous one
         self._let_go_t_us = 0                  # a release mid-rep: when, and the gap then
+        self._off_us = 0                       # ... when the force crossed the load line
         self._let_go_from_mm: float | None = None
         self._past_hang = False                # the open rep's gap went past the hang
         self._prev_before_mm = 0.0
@@ -539,6 +542,7 @@ class RepTracker:
             before = [g for t, g in self._phase_gaps if t_below_us - RELEASE_WATCH_US <= t <= t_below_us]
             since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
             self.state, self._let_go_t_us = "let_go", t_below_us
+            self._off_us = self._load_crossing_us(t_below_us)
             self._let_go_from_mm = min(before) if before else self._prev_mm
             for t, g in since:
                 done = self._on_gap_let_go(t, g, seen=True)
@@ -550,6 +554,16 @@ class RepTracker:
         if self.state == "let_go":       # the set ended before the gap told
             self.rep, self.state = None, "bottom"
         return []
+
+    def _load_crossing_us(self, t_below_us: int) -> int:
+        """When the force crossed the load line, between the last sample over
+        it and the first under it (``t_below_us``): at 10 SPS the samples are
+        100 ms apart, as long as a body let go takes to fall 20 mm."""
+        t, force = self.forces.column("total_n", t_below_us - RELEASE_WATCH_US, t_below_us + 1)
+        if t.size < 2 or int(t[-1]) != t_below_us or force[-2] <= self.load_threshold_n:
+            return t_below_us
+        share = (force[-2] - self.load_threshold_n) / (force[-2] - force[-1])
+        return int(t[-2] + share * (t[-1] - t[-2]))
 
     def _on_gap_let_go(self, t_us: int, gap_mm: float, seen: bool = False) -> list[RepDraft]:
         """After a release mid-rep: ``bar_released`` once the gap shows the
@@ -565,7 +579,7 @@ class RepTracker:
             # was a while before it walks away.
             near = [t for t, g in self._phase_gaps
                     if t <= t_us and g <= self._let_go_from_mm + RELEASE_STILL_MM]
-            if near and near[-1] > self._let_go_t_us + RELEASE_STILL_US:
+            if near and near[-1] > self._off_us + RELEASE_STILL_US:
                 self.rep, self.state = None, "bottom"
                 return []
             self.rep.released = True
