@@ -210,6 +210,24 @@ def test_a_sustained_dropout_over_the_top_is_sensor_dropout_not_no_contact():
     assert [r.reason for r in p.sets[0].reps] == [None, "sensor_dropout"]
 
 
+def test_a_set_begun_by_hand_on_an_empty_bar_holds_nothing_until_the_load_comes_on():
+    """Space pressed with nobody under the bar: nobody holds it from the mark
+    on, not only from 0.25 s after the first sample under the load line (in
+    that moment the sensor saw legs walking in, 866 mm then 450 mm: a 'pull'
+    whose 866 mm became the athlete's straight-arm hang, and every rep of the
+    set was no_lockout). No release is told for it; the load coming on holds."""
+    seg = SetSegmenter(100.0, 500_000, 3_000_000)
+    seg.begin(manual=True, unloaded_at_us=5_000_000)
+    assert not seg.holding(5_000_000)
+    assert seg.update(5_010_000, 0.0) == []
+    assert not seg.holding(5_100_000)
+    assert seg.update(6_000_000, 400.0) == []
+    assert seg.holding(6_000_000)
+    loaded = SetSegmenter(100.0, 500_000, 3_000_000)
+    loaded.begin(manual=True)                       # begun with the athlete on
+    assert loaded.holding(5_000_000)
+
+
 def test_letting_go_mid_rep_is_bar_released():
     force, dist, windows, (_, off) = synthetic([GOOD, GOOD])
     cut = windows[1][0] + 0.8           # mid-pull of the second rep

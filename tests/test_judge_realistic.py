@@ -154,6 +154,24 @@ def test_a_set_started_by_hand_before_the_athlete_arrives_and_ended_after_they_l
     assert p.sets[0].manual
 
 
+@pytest.mark.parametrize("seed", [5, 9, 10])
+def test_space_pressed_as_the_legs_walk_in_makes_no_rep(seed):
+    """The coach starts the set by hand just as the sensor sees the legs of
+    an athlete walking in (readings jumping by hundreds of mm, no load yet):
+    nobody holds the bar, so nothing it sees is a pull, in the first 0.25 s
+    after the mark either."""
+    s = Session(seed=seed).empty(2).get_on_walking()
+    s.hang(2).rep().hang(1).no_contact_rep(80).hang(1).rep().hang(1).get_off(then_empty_s=3)
+    stream = s.build()
+    t = np.array([stream.t_s(int(x)) for x in stream.distance.t_device_us])
+    g = stream.distance.gap_mm.astype(float)
+    falls = np.flatnonzero((t[1:] > 2.0) & (g[1:] <= g[:-1] - 200))
+    mark_s = float(t[falls[0]]) - 0.12          # three readings before the legs' first big fall
+    end_s = stream.t_s(int(stream.force.t_device_us[-1])) - 1.0
+    p = judge(stream, manual=(("start", mark_s), ("end", end_s)))
+    assert_judged(p, stream, sets=1)
+
+
 @pytest.mark.parametrize("seed", [3, 4, 6])
 def test_gripping_from_lying_and_pulling_in_the_same_motion_is_the_first_rep(seed):
     """No hang between getting on and the first pull: the chest rises from

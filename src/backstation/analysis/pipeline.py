@@ -147,7 +147,8 @@ class AnalysisPipeline:
         if self.current_set is not None:
             self._close_set(t_us, "stop")
         if start:
-            self._segmenter.begin(manual=True)
+            loaded = self._prev_force is not None and self._prev_force[1] > self.config.load_threshold_n
+            self._segmenter.begin(manual=True, unloaded_at_us=None if loaded else t_us)
             self._open_set(t_us, manual=True)
         else:
             self._segmenter.reset()

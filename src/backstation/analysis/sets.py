@@ -112,9 +112,14 @@ class SetSegmenter:
         self._above_since = self._below_since = None
         self._release_told = False
 
-    def begin(self, manual: bool = False) -> None:
+    def begin(self, manual: bool = False, unloaded_at_us: int | None = None) -> None:
+        """A set begins; ``unloaded_at_us``: begun by hand at that time with
+        the load off (the athlete not under the bar yet): nobody holds the
+        bar until the load comes on, and no release is told for it."""
         self.in_set, self.manual = True, manual
         self._below_since, self._release_told = None, False
+        if unloaded_at_us is not None:
+            self._below_since, self._release_told = unloaded_at_us - self.release_us, True
 
     def reset(self) -> None:
         self.in_set = self.manual = False
