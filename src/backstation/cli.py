@@ -21,6 +21,9 @@ from pathlib import Path
 from . import __version__, strictjson
 
 EXIT_LINK_ERROR = 2
+# An output the user named that cannot be written (export's --out), like an
+# impossible option: argparse's usage errors exit 2 too.
+EXIT_OUTPUT_ERROR = 2
 EXIT_STORAGE_ERROR = 3
 # Where ``monitor --simulate`` records unless --db says: beside the real database.
 SIMULATED_DB_FILENAME = "simulated.db"
@@ -49,13 +52,6 @@ class _LineFormatter(logging.Formatter):
         return _line(super().format(record))
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
-
-
 def _checked(convert, check):
     """An argparse type: ``convert`` the text, then ``check`` it (the rule's
     owner); either one's ValueError becomes argparse's one-line usage error."""
@@ -72,60 +68,120 @@ def _checked(convert, check):
     return parse
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """"(default: X)" after an option's help where X says something (not for
+    flags, and not where the help says its default already)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=summary, description=description,
+                          formatter_class=_HelpFormatter)
+
+
+DB_HELP = ("the session database (default: the user-data folder's backstation.db, "
+           "e.g. ~/.local/share/backstation/backstation.db)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .device.sim.pty_runner import add_sim_arguments
     from .device.sim.scenarios import DEFAULT_SCENARIO, all_scenarios
     from .link import DEFAULT_BAUDRATE
-    from .record import baud_rate
+    from .record import baud_rate, duration_s
     from .storage.records import athlete_name, body_mass_kg, contact_mm
 
     parser = argparse.ArgumentParser(
-        prog="backstation", description="Back Station: live force, rep judgement, sessions.")
+        prog="backstation", formatter_class=_HelpFormatter,
+        description="Back Station: live force, rep judgement, sessions. Without a COMMAND, "
+                    "the desktop app.",
+        epilog="Exit codes: 0 done; 2 the station, an impossible option or an output that "
+               "cannot be written; 3 the database; 4 the app's display went away.")
     parser.add_argument("--version", action="version", version=f"backstation {__version__}")
     parser.add_argument("--simulate", action="store_true",
                         help="use the built-in simulated station (no hardware needed)")
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios(),
-                        help="the simulated station's scenario (with --simulate)")
+                        metavar="NAME",
+                        help="the simulated station's scenario, with --simulate "
+                             "(`backstation sim --list` names them)")
     parser.add_argument("--port", help="the station's serial port (default: the first found)")
-    parser.add_argument("--db", type=Path, help="the session database (default: user data folder)")
+    parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    monitor = sub.add_parser("monitor", help="record with a live text readout (no window)")
+    monitor = _command(
+        sub, "monitor", "record with a live text readout (no window)",
+        "Record the station with a live text readout for a terminal (a Raspberry Pi over "
+        "ssh): force, gap and stream health redrawn in place, a line per set and rep. "
+        "Ctrl-C ends it and saves the session.")
     monitor.add_argument("--port", help="the station's serial port (default: the first found)")
-    monitor.add_argument("--simulate", action="store_true", help="use the simulated station")
-    monitor.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios())
-    monitor.add_argument("--db", type=Path)
+    monitor.add_argument("--simulate", action="store_true",
+                         help="use the simulated station; its sessions go to simulated.db "
+                              "beside the real database unless --db says")
+    monitor.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios(),
+                         metavar="NAME", help="the simulated station's scenario")
+    monitor.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
 
-    sim = sub.add_parser("sim", help="a simulated station on a virtual serial port (pty)")
+    sim = _command(
+        sub, "sim", "a simulated station on a virtual serial port (pty)",
+        "Run a simulated station on a virtual serial port (a pty) and print its path, for "
+        "`record --port PATH` or the app. Ctrl-C ends it.")
     add_sim_arguments(sim)
 
-    record = sub.add_parser("record", help="record a station headless")
+    record = _command(
+        sub, "record", "record a station headless",
+        "Record a station into the database without a window: until --duration has "
+        "passed, or Ctrl-C, SIGTERM or SIGHUP, which all save the session. Progress on "
+        "stderr when it is a terminal; the session's summary (or JSON) on stdout at the "
+        "end. Reconnects to the same station when its port comes back.")
     record.add_argument("--port", required=True, help="serial port, pty path or sim:// URL")
-    record.add_argument("--baud", type=_checked(int, baud_rate), default=DEFAULT_BAUDRATE)
-    record.add_argument("--db", type=Path)
-    record.add_argument("--athlete", type=_checked(str, athlete_name),
+    record.add_argument("--baud", type=_checked(int, baud_rate), default=DEFAULT_BAUDRATE,
+                        metavar="N", help="the serial baud rate (300 to 4000000)")
+    record.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+    record.add_argument("--athlete", type=_checked(str, athlete_name), metavar="NAME",
                         help="athlete name (created if new)")
     record.add_argument("--body-mass", type=_checked(float, body_mass_kg), metavar="KG",
-                        help="for force as %% of body mass (stored with the athlete)")
+                        help="for force as %% of body mass, 20 to 300 (stored with the athlete)")
     record.add_argument("--contact-mm", type=_checked(float, contact_mm), metavar="MM",
-                        help="contact threshold (default: the athlete's calibrated one, or 25)")
-    record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"])
-    record.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+                        help="contact threshold, 1 to 500 (default: the athlete's calibrated "
+                             "one, or 25)")
+    record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"],
+                        help="the exercise judged")
+    record.add_argument("--duration", type=_checked(float, duration_s), metavar="SECONDS",
                         help="stop after this long (default: until Ctrl-C)")
-    record.add_argument("--json", action="store_true", help="print the session as JSON")
+    record.add_argument("--json", action="store_true",
+                        help="print the session as JSON (docs/design.md §6) instead of a "
+                             "summary line")
 
-    sessions = sub.add_parser("sessions", help="list stored sessions")
-    sessions.add_argument("--db", type=Path)
-    sessions.add_argument("--json", action="store_true")
+    sessions = _command(sub, "sessions", "list stored sessions",
+                        "List the stored sessions, oldest first. Only reads: never creates "
+                        "or changes the database.")
+    sessions.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+    sessions.add_argument("--json", action="store_true", help="print them as a JSON list")
 
-    export = sub.add_parser("export", help="write a session's samples.csv and reps.csv")
-    export.add_argument("session_id", type=int, metavar="SESSION_ID")
-    export.add_argument("--out", type=Path, required=True, metavar="DIR")
-    export.add_argument("--db", type=Path)
+    export = _command(
+        sub, "export", "write a session's samples.csv and reps.csv",
+        "Write a stored session's samples.csv (every force sample in newtons, the gap, "
+        "contact, raw counts) and reps.csv (every rep's verdict and metrics) into DIR, "
+        "creating it. An earlier export there is kept unless --force; nothing is created "
+        "when the session does not exist.")
+    export.add_argument("session_id", type=int, metavar="SESSION_ID",
+                        help="the session's id, as `backstation sessions` lists it")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="the folder to write into")
+    export.add_argument("--force", action="store_true",
+                        help="replace samples.csv and reps.csv already in DIR")
+    export.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
 
-    replay = sub.add_parser("replay", help="judge a stored session again")
-    replay.add_argument("session_id", type=int, metavar="SESSION_ID")
-    replay.add_argument("--db", type=Path)
+    replay = _command(sub, "replay", "judge a stored session again",
+                      "Judge a stored session again from its raw samples and print what "
+                      "`record` printed (the same verdicts, unless the judgement changed).")
+    replay.add_argument("session_id", type=int, metavar="SESSION_ID",
+                        help="the session's id, as `backstation sessions` lists it")
+    replay.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     replay.add_argument("--json", action="store_true", help="print it as record --json did")
     _add_sync(sub)
     return parser
@@ -178,7 +234,7 @@ def _stop_on_signals():
             signal.signal(sig, handler)
 
 
-def _run_recorder(options, db_path: Path | None, on_tick=None):
+def _run_recorder(options, db_path: Path | None, on_tick=None, say=_say):
     """Record; returns (exit code, result or None). Every failure is one line on stderr."""
     from .link import LinkError
     from .record import Recorder
@@ -186,17 +242,18 @@ def _run_recorder(options, db_path: Path | None, on_tick=None):
 
     try:
         with _open_db(db_path) as db, _stop_on_signals() as stop:
-            recorder = Recorder(db, options, on_step=on_tick, on_message=_say)
+            recorder = Recorder(db, options, on_step=on_tick, on_message=say)
             return 0, recorder.run(stop)
     except LinkError as exc:
-        _say(str(exc))
+        say(str(exc))
         return EXIT_LINK_ERROR, None
     except StorageError as exc:
-        _say(str(exc))
+        say(str(exc))
         return EXIT_STORAGE_ERROR, None
 
 
 def _record(args) -> int:
+    from .monitor import RecordProgress
     from .record import RecordOptions
     from .session import SessionOptions
 
@@ -204,7 +261,16 @@ def _record(args) -> int:
                             session=SessionOptions(
                                 athlete=args.athlete, body_mass_kg=args.body_mass,
                                 contact_mm=args.contact_mm, exercise=args.exercise))
-    code, result = _run_recorder(options, args.db)
+    progress = RecordProgress(sys.stderr)
+
+    def say(message: str) -> None:              # a message takes the progress line's place
+        progress.clear()
+        _say(message)
+
+    try:
+        code, result = _run_recorder(options, args.db, on_tick=progress.update, say=say)
+    finally:
+        progress.clear()
     if result is not None:
         if args.json:
             print(strictjson.dumps(result))
@@ -256,13 +322,19 @@ def _sessions(args) -> int:
 
 
 def _export(args) -> int:
-    from .export import export_session
+    from .export import OutputError, WouldOverwrite, export_session
     from .storage import StorageError
 
     try:
         with _open_db(args.db, read_only=True) as db:
-            paths = export_session(db, args.session_id, args.out)
-    except (StorageError, OSError) as exc:
+            paths = export_session(db, args.session_id, args.out, overwrite=args.force)
+    except WouldOverwrite as exc:
+        _say(f"{exc}: add --force to replace them, or choose another --out")
+        return EXIT_OUTPUT_ERROR
+    except OutputError as exc:
+        _say(str(exc))
+        return EXIT_OUTPUT_ERROR
+    except StorageError as exc:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
     for path in paths:

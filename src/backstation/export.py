@@ -19,7 +19,7 @@ import numpy as np
 from . import csvformat
 from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
-from .storage import CalibrationRecord, Database, EventRecord, SessionInfo
+from .storage import CalibrationRecord, Database, EventRecord, RepRecord, SessionInfo
 from .storage.records import stored_contacts, stored_time_origin_us
 
 ROWS_PER_BLOCK = 200_000
@@ -36,6 +36,29 @@ class ExportCancelled(Exception):
     pass
 
 
+class OutputError(Exception):
+    """The output folder cannot take the export; the message is for the user
+    (which file, and the OS's reason without its errno)."""
+
+
+class WouldOverwrite(OutputError):
+    """The output folder already holds an export (``overwrite`` not given)."""
+
+    def __init__(self, out_dir: Path, existing: list[Path]):
+        self.out_dir = out_dir
+        self.existing = existing
+        super().__init__(f"{out_dir} already holds {' and '.join(p.name for p in existing)}")
+
+
+def _output_error(exc: OSError, path: Path) -> OutputError:
+    """One line for an OS error on ``path``: "cannot write DIR/samples.csv:
+    Permission denied", never Python's "[Errno 13] ... samples.csv.part"."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a file is in the way of the folder"
+    return OutputError(f"cannot write {path}: {reason}")
+
+
 def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Index into ``sorted_t`` of the nearest time to each of ``t``."""
     i = np.clip(np.searchsorted(sorted_t, t), 1, max(len(sorted_t) - 1, 1))
@@ -45,21 +68,32 @@ def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def export_session(db: Database, session_id: int, out_dir: Path, *,
-                   progress: Callable[[float], bool | None] | None = None) -> tuple[Path, Path]:
+                   progress: Callable[[float], bool | None] | None = None,
+                   overwrite: bool = False) -> tuple[Path, Path]:
     """Write samples.csv and reps.csv into ``out_dir``; returns their paths.
 
-    ``progress(fraction)`` is called as blocks are written; returning False
-    cancels (``ExportCancelled``, and the partial files are removed). Files
-    are written under a temporary name and renamed, so a failed export never
-    leaves a half-written file that looks complete.
+    The session is read first, so a missing or damaged one (``StorageError``)
+    creates no folder. An earlier export in ``out_dir`` is kept
+    (``WouldOverwrite``) unless ``overwrite``; a folder or file that cannot be
+    written is an ``OutputError``. ``progress(fraction)`` is called as blocks
+    are written; returning False cancels (``ExportCancelled``, and the
+    partial files are removed). Files are written under a temporary name and
+    renamed, so a failed export never leaves a half-written file that looks
+    complete.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     data = _SessionData.load(db, session_id)
     samples_path = out_dir / "samples.csv"
     reps_path = out_dir / "reps.csv"
+    existing = [p for p in (samples_path, reps_path) if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise WouldOverwrite(out_dir, existing)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(exc, out_dir) from None
     _atomic(samples_path, lambda f: _write_samples(f, data, progress), binary=True)
-    _atomic(reps_path, lambda f: _write_reps(f, db, session_id))
+    _atomic(reps_path, lambda f: _write_reps(f, data.reps))
     return samples_path, reps_path
 
 
@@ -68,8 +102,10 @@ class _SessionData:
     contacts the live judgement stored (so nothing is judged again here)."""
 
     def __init__(self, info: SessionInfo, force: ForceBlock, distance: DistanceBlock,
-                 calibrations: list[CalibrationRecord], events: list[EventRecord]):
+                 calibrations: list[CalibrationRecord], events: list[EventRecord],
+                 reps: list[RepRecord]):
         self.info, self.force, self.distance = info, force, distance
+        self.reps = reps
         self.calibrations = calibrations
         self.contacts = stored_contacts(events)
         # The origin History and the stored rep times count from.
@@ -79,7 +115,7 @@ class _SessionData:
     def load(cls, db: Database, session_id: int) -> "_SessionData":
         info = db.get_session(session_id)
         return cls(info, db.load_force(session_id), db.load_distance(session_id),
-                   db.calibrations(session_id), db.events(session_id))
+                   db.calibrations(session_id), db.events(session_id), db.reps(session_id))
 
     @property
     def has_distance(self) -> bool:
@@ -93,9 +129,19 @@ def _atomic(path: Path, write: Callable, binary: bool = False) -> None:
               open(tmp, "w", encoding="utf-8", newline="")) as f:
             write(f)
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise _output_error(exc, path) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _write_samples(f, data: _SessionData, progress) -> None:
@@ -145,8 +191,7 @@ def _contact_flags(t_us: np.ndarray, data: _SessionData) -> np.ndarray:
     return np.where(idx >= 0, states[np.maximum(idx, 0)], 0).astype(np.uint8)
 
 
-def _write_reps(f, db: Database, session_id: int) -> None:
-    reps = db.reps(session_id)
+def _write_reps(f, reps: list[RepRecord]) -> None:
     extra = sorted({k for r in reps for k in r.metrics} - set(REP_COLUMNS) - {"index", "set_index"})
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow([*REP_COLUMNS, *extra])

@@ -17,6 +17,7 @@ and only after MAX_UNSAVED_S of failing does the recording stop with a
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -44,6 +45,13 @@ def baud_rate(value: int) -> int:
     low, high = BAUD_RANGE
     if not low <= value <= high:
         raise ValueError(f"must be between {low} and {high} baud, not {value}")
+    return value
+
+
+def duration_s(value: float) -> float:
+    """``value`` if a recording can last that many seconds, else ValueError."""
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"must be a positive number of seconds, not {value:g}")
     return value
 
 

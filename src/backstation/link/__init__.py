@@ -4,9 +4,9 @@ Plain Python; no Qt. A Qt wrapper drains ``DeviceLink`` on a timer.
 """
 
 from .errors import (
-    CommandFailed, CommandTimeout, ConnectionLost, LinkError, NoHello, NotConnected,
-    PermissionDenied, PortBusy, PortNotFound, RefusedHello, UnsupportedProtocol, WrongDevice,
-    map_serial_error,
+    CommandFailed, CommandTimeout, ConnectionLost, LinkError, NoHello, NotASerialPort,
+    NotConnected, PermissionDenied, PortBusy, PortNotFound, RefusedHello, UnsupportedProtocol,
+    WrongDevice, map_serial_error,
 )
 from .events import (
     CalibrationReceived, Connected, DeviceRebooted, DeviceRefused, HealthChanged, LinkEvent,
@@ -19,8 +19,9 @@ from .replies import Latency
 __all__ = [
     "CalibrationReceived", "CommandFailed", "CommandTimeout", "Connected", "ConnectionLost",
     "DEFAULT_BAUDRATE", "DeviceLink", "DeviceRebooted", "DeviceRefused", "HealthChanged", "Latency",
-    "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotConnected",
-    "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind", "ReconnectCause",
+    "LinkError", "LinkEvent", "LinkFault", "LinkState", "NoHello", "NotASerialPort",
+    "NotConnected", "PermissionDenied", "PortBusy", "PortInfo", "PortNotFound", "ReaderBehind",
+    "ReconnectCause",
     "RefusedHello",
     "StateChanged", "StatReceived", "StreamResumed", "StreamStalled", "UnsupportedProtocol",
     "WrongDevice", "find_ports", "map_serial_error",

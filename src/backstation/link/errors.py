@@ -43,6 +43,16 @@ class PermissionDenied(LinkError):
                          "`sudo usermod -aG dialout $USER`, then log out and in again")
 
 
+class NotASerialPort(LinkError):
+    """The path exists but is a folder or a plain file, not a serial device."""
+
+    def __init__(self, port: str, folder: bool = False):
+        self.port = port
+        what = "a folder" if folder else "not a serial port"
+        super().__init__(f"{port} is {what}: name the station's port (e.g. /dev/ttyACM0, "
+                         "/dev/ttyUSB0 or /dev/backstation-*), or a sim:// URL")
+
+
 class NoHello(LinkError):
     def __init__(self, port: str, baudrate: int, timeout_s: float):
         self.port = port
@@ -175,6 +185,12 @@ def map_serial_error(exc: BaseException, port: str, available: Iterable[str] = (
         return PortNotFound(port, available)
     if code in (errno.EACCES, errno.EPERM):
         return PermissionDenied(port)
+    if code == errno.EISDIR or "is a directory" in lowered:
+        return NotASerialPort(port, folder=True)
+    # pyserial's "Could not configure port: (25, 'Inappropriate ioctl for device')"
+    # (termios on a plain file or /dev/null) keeps the errno only in its text.
+    if code == errno.ENOTTY or "inappropriate ioctl" in lowered:
+        return NotASerialPort(port)
     if code in (errno.EAGAIN, errno.EWOULDBLOCK) and "lock" in lowered:
         return PortBusy(port)
     # URL handlers (sim://) and some drivers only have the text.

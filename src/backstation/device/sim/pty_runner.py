@@ -232,8 +232,10 @@ def run_pty(scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0,
 
 
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios())
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios(),
+                        metavar="NAME", help="what the station does (--list names them)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the random seed: the same seed, the same session")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="scenario seconds per wall-clock second")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -243,7 +245,8 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device-id", help="8 hex digits (default: from the seed)")
     parser.add_argument("--swap", action="store_true",
                         help="a different board comes back after an unplug")
-    parser.add_argument("--duration", type=float, help="stop after this many wall seconds")
+    parser.add_argument("--duration", type=float,
+                        help="stop after this many wall seconds (default: until Ctrl-C)")
     parser.add_argument("--force-rate", type=int, metavar="HZ",
                         help="HX711 rate at boot, overriding the RATE pin (e.g. 1000)")
     parser.add_argument("--distance-rate", type=float, metavar="HZ",
