@@ -31,7 +31,7 @@ from backstation.protocol.stream import StreamStats
 from backstation.samples import DistanceBlock, ForceBlock
 from backstation.storage import Database
 
-SUBCOMMANDS = ("monitor", "sim", "record", "sessions", "export", "replay")
+SUBCOMMANDS = ("monitor", "sim", "record", "sessions", "export", "replay", "install-desktop")
 
 
 class Clock:

@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Back Station: live force, rep judgement, sessions. Without a COMMAND, "
                     "the desktop app.",
         epilog="Exit codes: 0 done; 2 the station, an impossible option or an output that "
-               "cannot be written; 3 the database; 4 the app's display went away.")
+               "cannot be written; 3 the database; 4 the app's display went away; 5 the "
+               "app's ending passed its bound; 6 the team server (sync).")
     parser.add_argument("--version", action="version", version=f"backstation {__version__}")
     parser.add_argument("--simulate", action="store_true",
                         help="use the built-in simulated station (no hardware needed)")
@@ -184,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     replay.add_argument("--json", action="store_true", help="print it as record --json did")
     _add_sync(sub)
+
+    install = _command(
+        sub, "install-desktop", "add Back Station to this user's desktop menu",
+        "Copy the launcher (starting this installation), the icons and the AppStream "
+        "metainfo into your data folder, where the desktop's menu and software centre find "
+        "them. Needs no root. The station's udev rule (serial port access for its users and "
+        "a /dev/backstation-N link) is root's to install: this prints the one command.")
+    install.add_argument("--data-home", type=Path, metavar="DIR",
+                         help="the data folder (default: $XDG_DATA_HOME, else ~/.local/share)")
     return parser
 
 
@@ -207,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sync(args)
     if args.command == "monitor":
         return _monitor(args)
+    if args.command == "install-desktop":
+        return _install_desktop(args)
     from .ui.app import run
     return run(args)
 
@@ -356,6 +368,24 @@ def _replay(args) -> int:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
     print(strictjson.dumps(result) if args.json else _summary_line(result))
+    return 0
+
+
+def _install_desktop(args) -> int:
+    from .desktop import data_home, install_desktop, launcher_command, udev_install_command
+
+    target = args.data_home or data_home()
+    try:
+        written = install_desktop(target, launcher_command())
+    except OSError as exc:
+        where = exc.filename or target
+        _say(f"cannot write {where}: {exc.strerror or exc}")
+        return EXIT_OUTPUT_ERROR
+    for path in written:
+        print(path)
+    print("For the station's USB port (access for group dialout and the desktop's user, and "
+          "/dev/backstation-N), run once as root:")
+    print(f"  {udev_install_command()}")
     return 0
 
 

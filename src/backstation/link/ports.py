@@ -19,6 +19,8 @@ from typing import Any
 
 ARDUINO_VID = 0x2341
 ARDUINO_ORG_VID = 0x2A03
+# Vendors whose every board is worth probing, whatever its product id.
+ANY_PRODUCT_VIDS = (ARDUINO_VID, ARDUINO_ORG_VID)
 
 # (vid, pid) -> (label, rank). Lower rank sorts first among likely ports:
 # genuine Arduino boards, then the bridges Nano clones use, most common first.
@@ -72,7 +74,7 @@ def describe_port(record: Any) -> tuple[PortInfo, int]:
     if known is not None:
         label, rank = known
         likely = True
-    elif vid in (ARDUINO_VID, ARDUINO_ORG_VID):
+    elif vid in ANY_PRODUCT_VIDS:
         label, rank, likely = f"Arduino board (USB {vid:04X}:{pid or 0:04X})", 1, True
     else:
         device = getattr(record, "device", "")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
+from ..resources import APP_ID, ICON_SVG
 from ..storage import default_db_path
 from .ending import DISPLAY_LOST, EXIT_DISPLAY_LOST, AppEnding, x11_connection_fd
 
@@ -26,6 +27,7 @@ def run(args) -> int:
         print("backstation: no display (DISPLAY is not set); run it on a desktop, "
               "under xvfb-run, or use `backstation monitor` for a text readout", file=sys.stderr)
         return 2
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
@@ -33,6 +35,9 @@ def run(args) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Back Station")
+    # The launcher's id (Wayland's app id, so the dock shows its icon) and the icon.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(ICON_SVG)))
     apply_theme(app)
     db = getattr(args, "db", None)
     db_path = Path(db) if db else default_db_path()

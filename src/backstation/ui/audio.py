@@ -1,8 +1,11 @@
 """Audio cues: a bright double beep for a valid rep, a low buzz for a no-rep.
 
-The WAVs are generated with the ``wave`` module on first use into the
-user's cache (nothing to bundle). Where QtMultimedia or an audio device is
-missing (a Pi without PulseAudio, CI), the cues are silent, without error.
+``CUE_TONES`` is the recipe; tools/render-resources.py writes it with the
+``wave`` module into the package's resources/sounds, which the app plays (no
+write to the user's folders at start, and a packager or user may swap the
+files). A folder without them (a test's) gets them written on first use.
+Where QtMultimedia or an audio device is missing (a Pi without PulseAudio,
+CI), the cues are silent, without error.
 """
 
 from __future__ import annotations
@@ -39,14 +42,27 @@ def _tone(path: Path, parts: list[tuple[float, float]]) -> None:
         w.writeframes(bytes(frames))
 
 
-def ensure_cue_files(folder: Path) -> dict[str, Path]:
+# (frequency Hz or 0 for silence, seconds) pieces of each cue, and its file's name.
+CUE_TONES: dict[str, list[tuple[float, float]]] = {
+    "valid": [(880, 0.08), (0, 0.04), (1320, 0.12)],
+    "no_rep": [(180, 0.35)],
+}
+CUE_FILENAMES = {"valid": "rep_valid.wav", "no_rep": "rep_no.wav"}
+
+
+def write_cue_files(folder: Path, *, only_missing: bool = False) -> dict[str, Path]:
+    """Every cue's WAV in ``folder`` (rendered from CUE_TONES); their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"valid": folder / "rep_valid.wav", "no_rep": folder / "rep_no.wav"}
-    if not files["valid"].exists():
-        _tone(files["valid"], [(880, 0.08), (0, 0.04), (1320, 0.12)])
-    if not files["no_rep"].exists():
-        _tone(files["no_rep"], [(180, 0.35)])
+    files = {key: folder / name for key, name in CUE_FILENAMES.items()}
+    for key, path in files.items():
+        if not (only_missing and path.exists()):
+            _tone(path, CUE_TONES[key])
     return files
+
+
+def ensure_cue_files(folder: Path) -> dict[str, Path]:
+    """The cues in ``folder``, the missing ones written first."""
+    return write_cue_files(folder, only_missing=True)
 
 
 class RepCues:

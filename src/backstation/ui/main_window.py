@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import platformdirs
-
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
+from ..resources import SOUNDS_FOLDER
 from ..session import SessionOptions
 from . import settings as cfg
 from .acquisition import AcquisitionController
@@ -43,8 +42,7 @@ class MainWindow(QMainWindow):
         self.settings = cfg.open_settings()
         self.controller = AcquisitionController(self.db_path, self)
         self.live = LiveView(self.controller)
-        self.cues = RepCues(audio_folder or platformdirs.user_cache_path("backstation") / "cues",
-                            self)
+        self.cues = RepCues(audio_folder or SOUNDS_FOLDER, self)
         self.health = StreamHealthView()
         self.statusBar().addPermanentWidget(self.health, 1)
         self._dialogs: list[QWidget] = []
