@@ -136,6 +136,35 @@ def test_monitor_redraws_its_status_block_in_place_on_a_terminal(terminal):
     assert with_rep.startswith("\r\033[1A\033[J  rep 12: chest did not touch")
     assert all(len(line) <= MAX_COLUMNS
                for line in with_rep.replace("\033[J", "").replace("\033[1A", "").split("\n"))
+    # A message on the same terminal: the block gives way first, then is drawn below it.
+    readout.make_room()
+    assert received() == "\r\033[1A\033[J"
+    readout.update(_session(), _step())
+    assert not received().startswith("\r")
+
+
+def test_a_warning_during_records_progress_erases_the_line_first(terminal, monkeypatch):
+    import logging
+
+    from backstation import cli
+    from backstation.monitor import RecordProgress
+
+    out, received = terminal
+    monkeypatch.setattr(sys, "stderr", out)
+    handler = logging.StreamHandler(out)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    progress = RecordProgress(out, clock=Clock())
+    session = SimpleNamespace(link=SimpleNamespace(stats=StreamStats()), stalls=0)
+    progress.update(session, _step())
+    with cli._making_room(progress.make_room) as say:
+        logging.getLogger("backstation.link").warning("the station went quiet")
+        progress.update(session, _step())
+        say("saving failed")
+    shown = received()
+    assert shown.count("\r\033[K") == 2
+    assert "\r\033[Kthe station went quiet\n" in shown
+    assert "\r\033[Kbackstation: saving failed\n" in shown
+    assert not handler.filters                        # the filter goes with the recording
 
 
 def test_record_shows_progress_on_a_terminal_and_nothing_on_a_pipe(tmp_path, terminal,

@@ -246,6 +246,29 @@ def _stop_on_signals():
             signal.signal(sig, handler)
 
 
+@contextmanager
+def _making_room(make_room):
+    """A ``_say`` for while a line is drawn in place (``monitor``'s block,
+    ``record``'s progress): it, and any warning logged meanwhile, first call
+    ``make_room`` so the line gives way instead of being written into."""
+    def give_way(_record) -> bool:
+        make_room()
+        return True
+
+    def say(message: str) -> None:
+        make_room()
+        _say(message)
+
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(give_way)
+    try:
+        yield say
+    finally:
+        for handler in handlers:
+            handler.removeFilter(give_way)
+
+
 def _run_recorder(options, db_path: Path | None, on_tick=None, say=_say):
     """Record; returns (exit code, result or None). Every failure is one line on stderr."""
     from .link import LinkError
@@ -274,15 +297,11 @@ def _record(args) -> int:
                                 athlete=args.athlete, body_mass_kg=args.body_mass,
                                 contact_mm=args.contact_mm, exercise=args.exercise))
     progress = RecordProgress(sys.stderr)
-
-    def say(message: str) -> None:              # a message takes the progress line's place
-        progress.clear()
-        _say(message)
-
     try:
-        code, result = _run_recorder(options, args.db, on_tick=progress.update, say=say)
+        with _making_room(progress.make_room) as say:
+            code, result = _run_recorder(options, args.db, on_tick=progress.update, say=say)
     finally:
-        progress.clear()
+        progress.make_room()
     if result is not None:
         if args.json:
             print(strictjson.dumps(result))
@@ -418,7 +437,9 @@ def _monitor(args) -> int:
             return EXIT_LINK_ERROR
         port = stations[0].device
     readout = LiveReadout(sys.stdout)
-    code, result = _run_recorder(RecordOptions(port=port), db_path, on_tick=readout.update)
+    with _making_room(readout.make_room) as say:
+        code, result = _run_recorder(RecordOptions(port=port), db_path,
+                                     on_tick=readout.update, say=say)
     readout.finish()
     if result is not None:
         print(f"saved: {_summary_line(result)}")

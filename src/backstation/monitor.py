@@ -85,6 +85,14 @@ class LiveReadout:
             self._out.write("".join(line + "\n" for line in block))
         self._out.flush()
 
+    def make_room(self) -> None:
+        """Take the status block away, so another line (a message on stderr, on the
+        same terminal) is not drawn into it; the next update draws it again below."""
+        if self._tty and self._drawn_lines:
+            self._erase_block()
+            self._out.flush()
+            self._next_s = 0.0
+
     def _erase_block(self) -> None:
         """Back to the status block's first column and clear to the screen's end."""
         if self._drawn_lines:
@@ -178,7 +186,7 @@ class RecordProgress:
                 f"{s['distance_samples']}  sets {self._sets}  reps {self._good}  "
                 f"no-reps {self._no_reps}  " + ("  ".join(faults) or "no faults"))
 
-    def clear(self) -> None:
+    def make_room(self) -> None:
         """Take the line away (before another line on the same terminal, or at the end)."""
         if self._shown:
             self._out.write("\r" + ERASE_LINE)
