@@ -63,6 +63,9 @@ class SessionBuffers:
         self.reps: list[RepMark] = []
         self.contacts: list[tuple[float, bool]] = []
         self.uncalibrated_samples = 0
+        # Counts every change a plot would show (samples, reps, contacts): a
+        # view that drew this revision has nothing new to draw.
+        self.revision = 0
 
     def add(self, force: ForceBlock, distance: DistanceBlock,
             calibration: ForceCalibration) -> None:
@@ -80,11 +83,13 @@ class SessionBuffers:
                 for c in range(self.channels):
                     self.force_n[c].extend(newtons[ok, c])
                 self.total_n.extend(newtons[ok].sum(axis=1))
+                self.revision += 1
         if len(distance):
             gap = distance.gap_mm.astype(np.float64)
             gap[gap < 0] = np.nan
             self.gap_t_s.extend(self.seconds(distance.t_device_us))
             self.gap_mm.extend(gap)
+            self.revision += 1
 
     def seconds(self, t_device_us: np.ndarray | int) -> np.ndarray | float:
         return (np.asarray(t_device_us, dtype=np.int64) - (self.t0_us or 0)) / 1e6
@@ -94,9 +99,11 @@ class SessionBuffers:
         contact = None if t_contact_us is None else float(self.seconds(t_contact_us))
         self.reps.append(RepMark(float(self.seconds(t_start_us)), float(self.seconds(t_end_us)),
                                  valid, contact))
+        self.revision += 1
 
     def add_contact(self, t_us: int, in_contact: bool) -> None:
         self.contacts.append((float(self.seconds(t_us)), in_contact))
+        self.revision += 1
 
     @property
     def newest_s(self) -> float | None:

@@ -22,12 +22,9 @@ from ...defaults import DEFAULT_CONTACT_MM
 from ...units import G_MS2
 from .. import theme
 from ..buffers import GrowingArray, SessionBuffers
+from .decimate import decimation_factor, peak_decimate
 
 WINDOWS_S = (10, 30, 60)
-# Peak downsampling pays once a curve has several points per pixel column:
-# with these thick pens, 30 s at 1 kHz (30k points) costs 70 ms a frame
-# undownsampled and 25 ms downsampled (docs/performance.md, GUI section).
-DOWNSAMPLE_POINTS_PER_PX = 8
 SCROLL_STEPS_PER_S = 10
 MARKER_POOL = 64
 # The force axis never spans less than this from zero, so a bar at rest
@@ -36,6 +33,10 @@ FORCE_MIN_SPAN = {"N": 100.0, "% BM": 20.0}
 FORCE_FLOOR_FRACTION = 0.05
 # The top of the force axis moves in these steps (fewer range changes, each a full repaint).
 FORCE_STEP = {"N": 50.0, "% BM": 10.0}
+# One-pixel (cosmetic) pens: Qt's raster engine draws them on its line fast
+# path, wider ones through the stroker; the curves' share of a frame fell by
+# about two thirds (docs/performance.md, the live view's CPU budget).
+CURVE_PEN_PX = 1
 LIVE_AXIS_LABEL = "seconds (0 = now)"
 PAUSED_AXIS_LABEL = "session time, s"
 
@@ -75,6 +76,7 @@ class SessionBuffersView(QWidget):
         self._anchor_s = 0.0
         self._force_range: tuple[float, float] | None = None
         self._dirty = True
+        self._drawn_revision = -1
 
         pg.setConfigOptions(antialias=False, background=theme.BACKGROUND, foreground=theme.MUTED)
         self._canvas = pg.GraphicsLayoutWidget()
@@ -108,13 +110,20 @@ class SessionBuffersView(QWidget):
         self._gap.disableAutoRange(axis="y")
         self._gap.invertY(False)
 
+        # Bare PlotCurveItems, fed the window's slice (peak-decimated when
+        # long, decimate.py): a PlotDataItem's setData bookkeeping was a third
+        # of a frame's refresh.
         self._curves = {
-            "total": self._force.plot(name="total", pen=pg.mkPen(theme.TOTAL, width=3)),
-            "left": self._force.plot(name="left", pen=pg.mkPen(theme.LEFT, width=2)),
-            "right": self._force.plot(name="right", pen=pg.mkPen(theme.RIGHT, width=2,
-                                                                 style=Qt.DashLine)),
+            "total": pg.PlotCurveItem(name="total", pen=pg.mkPen(theme.TOTAL, width=CURVE_PEN_PX)),
+            "left": pg.PlotCurveItem(name="left", pen=pg.mkPen(theme.LEFT, width=CURVE_PEN_PX)),
+            "right": pg.PlotCurveItem(name="right", pen=pg.mkPen(theme.RIGHT, width=CURVE_PEN_PX,
+                                                                  style=Qt.DashLine)),
         }
-        self._gap_curve = self._gap.plot(pen=pg.mkPen(theme.GAP, width=3), connect="finite")
+        for curve in self._curves.values():
+            self._force.addItem(curve)
+        self._gap_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.GAP, width=CURVE_PEN_PX),
+                                           connect="finite")
+        self._gap.addItem(self._gap_curve)
         self._band = pg.LinearRegionItem((0, self.contact_mm), orientation="horizontal",
                                          movable=False, brush=pg.mkBrush(*theme.CONTACT_BAND),
                                          pen=pg.mkPen(theme.GAP, width=1))
@@ -245,11 +254,15 @@ class SessionBuffersView(QWidget):
             return
         if not self.paused:
             self._anchor_s = newest
-            self._dirty = True
+            # A frame only when the buffers changed: a tick with nothing new
+            # (between the link's reads, a station not streaming) sets no
+            # data, so nothing is repainted.
+            self._dirty |= self._buffers.revision != self._drawn_revision
         self._sync_scrollbar()
         if not self._dirty:
             return
         self._dirty = False
+        self._drawn_revision = self._buffers.revision
         anchor = self._anchor_s
         # Live, x counts back from now and the view range never moves; paused,
         # x is session time, so the axis says when the shown samples were.
@@ -260,23 +273,21 @@ class SessionBuffersView(QWidget):
         i, j = np.searchsorted(t, [lo, hi])
         x = t[i:j] - origin
         scale = self._force_scale()
-        width_px = max(1, int(self._force.vb.width()))
-        long_view = len(x) > DOWNSAMPLE_POINTS_PER_PX * width_px
+        ds = decimation_factor(len(x), float(x[-1] - x[0]) if len(x) else 0.0,
+                               self.window_s + 0.3, self._force.vb.width())
+        x_shown = peak_decimate(x, x, ds)[0]
         columns = {"total": b.total_n, "left": b.force_n[0] if b.channels > 0 else None,
                    "right": b.force_n[1] if b.channels > 1 else None}
         y_lo, y_hi = 0.0, 0.0
         for name, column in columns.items():
             curve = self._curves[name]
-            curve.setDownsampling(auto=long_view, method="peak")
-            curve.setClipToView(long_view)
             if column is None:
                 curve.setData([], [])
             else:
-                y = _slice(column, i, j) * scale
-                curve.setData(x, y, skipFiniteCheck=True)
-                finite = y[np.isfinite(y)]
-                if finite.size:
-                    y_lo, y_hi = min(y_lo, float(finite.min())), max(y_hi, float(finite.max()))
+                y = peak_decimate(x, _slice(column, i, j) * scale, ds)[1]
+                curve.setData(x_shown, y, skipFiniteCheck=True)
+                if y.size:     # every force sample is finite (SessionBuffers.add)
+                    y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
         self._fit_force_axis(y_lo, y_hi)
         gt = b.gap_t_s.view()
         gi, gj = np.searchsorted(gt, [lo, hi])
