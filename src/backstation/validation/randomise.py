@@ -486,6 +486,8 @@ def _sim_session(seed: int, rng) -> Session:
             unsampled = not inside_w.any()
         reason, valid = r.reason, r.valid
         reasons = (reason,)
+        if reason == "no_lockout" and r.min_gap_mm >= SIM_GREY_MM[1]:
+            reasons = ("no_lockout", "no_contact")   # it failed both, as the body model says
         grey = False
         if reason != "bar_released":
             lo, hi = SIM_GREY_MM
