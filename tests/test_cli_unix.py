@@ -294,3 +294,42 @@ def test_pyserials_termios_complaint_means_not_a_serial_port():
     exc = serial.SerialException("Could not configure port: (25, 'Inappropriate ioctl for "
                                  "device')")
     assert isinstance(map_serial_error(exc, "/dev/null"), NotASerialPort)
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--speed", "-1"], "--speed: must be a positive number, not -1"),
+    (["--duration", "nan"], "--duration: must be a positive number"),
+    (["--device-id", "zz"], "--device-id: must be 8 hex digits, not 'zz'"),
+])
+def test_impossible_sim_options_are_refused_in_one_line(argv, says, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sim", *argv])
+    assert exit_info.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["missing folder", "a file there"])
+def test_sim_never_links_over_a_file_or_into_a_missing_folder(kind, tmp_path, capsys):
+    victim = tmp_path / "notes.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "nope" / "ttyBS0" if kind == "missing folder" else victim
+    assert main(["sim", "--link", str(link), "--duration", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--link" in err and "Traceback" not in err
+    assert victim.read_text() == "keep me"
+
+
+def test_a_sim_port_that_cannot_be_made_raises_instead_of_printing_its_path(tmp_path):
+    from backstation.device.sim.pty_runner import PtyRunner
+
+    runner = PtyRunner("clean", link_path=str(tmp_path / "gone" / "ttyBS0"))
+    with pytest.raises(FileNotFoundError):
+        runner.start()
+    runner.stop()
+
+
+def test_a_session_id_that_is_not_one_is_said_in_words(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "abc", "--out", "x"])
+    assert exit_info.value.code == 2
+    assert "SESSION_ID: not a number: 'abc'" in capsys.readouterr().err

@@ -79,6 +79,12 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _session_id(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"a session id is 1 or more, not {value}")
+    return value
+
+
 def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=summary, description=description,
                           formatter_class=_HelpFormatter)
@@ -169,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "contact, raw counts) and reps.csv (every rep's verdict and metrics) into DIR, "
         "creating it. An earlier export there is kept unless --force; nothing is created "
         "when the session does not exist.")
-    export.add_argument("session_id", type=int, metavar="SESSION_ID",
+    export.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID",
                         help="the session's id, as `backstation sessions` lists it")
     export.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="the folder to write into")
@@ -180,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay = _command(sub, "replay", "judge a stored session again",
                       "Judge a stored session again from its raw samples and print what "
                       "`record` printed (the same verdicts, unless the judgement changed).")
-    replay.add_argument("session_id", type=int, metavar="SESSION_ID",
+    replay.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID",
                         help="the session's id, as `backstation sessions` lists it")
     replay.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     replay.add_argument("--json", action="store_true", help="print it as record --json did")

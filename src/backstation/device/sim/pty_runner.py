@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import select
 import signal
 import sys
@@ -58,13 +60,18 @@ class PtyRunner:
         self._plug_changed = threading.Condition()
         self.plugged = False                # the symlink points at a live pty
         self.replugs = 0
+        self.plug_error: OSError | None = None
 
     # ----- lifecycle --------------------------------------------------------
     def start(self) -> str:
-        """Run in a thread this object owns; returns the port path once it exists."""
+        """Run in a thread this object owns; returns the port path once it
+        exists, or raises the OSError that kept it from being made."""
         self._thread = threading.Thread(target=self.run, name="sim-pty", daemon=True)
         self._thread.start()
         self.ready.wait(JOIN_TIMEOUT_S)
+        if self.plug_error is not None:
+            self._thread.join(JOIN_TIMEOUT_S)
+            raise self.plug_error
         return self.path
 
     def stop(self) -> None:
@@ -74,8 +81,13 @@ class PtyRunner:
 
     def run(self) -> None:
         try:
-            self._plug()
-            self.ready.set()
+            try:
+                self._plug()
+            except OSError as exc:          # the link's folder is missing or not writable
+                self.plug_error = exc
+                return
+            finally:
+                self.ready.set()
             while not self.stop_event.is_set():
                 self._step()
         finally:
@@ -231,25 +243,56 @@ def run_pty(scenario: str = DEFAULT_SCENARIO, seed: int = 0, speed: float = 1.0,
     return summary
 
 
+def _positive(text: str) -> float:
+    """An argparse type: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def _device_id(text: str) -> str:
+    if re.fullmatch(r"[0-9A-Fa-f]{8}", text) is None:
+        raise argparse.ArgumentTypeError(f"must be 8 hex digits, not {text!r}")
+    return text.upper()
+
+
+def _unusable_path(option: str, path: str | None, *, link: bool) -> str | None:
+    """Why ``path`` cannot be the port's link (or the summary), or None.
+    The link is replaced on every plug: never over a file that is not one."""
+    if not path or path == "-":
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"{option}: no folder {folder}"
+    if link and os.path.lexists(path) and not os.path.islink(path):
+        return f"{option}: {path} exists and is not a link: name a new path"
+    return None
+
+
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=all_scenarios(),
                         metavar="NAME", help="what the station does (--list names them)")
     parser.add_argument("--seed", type=int, default=0,
                         help="the random seed: the same seed, the same session")
-    parser.add_argument("--speed", type=float, default=1.0,
+    parser.add_argument("--speed", type=_positive, default=1.0,
                         help="scenario seconds per wall-clock second")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--summary", metavar="FILE",
                         help="write a JSON summary (ground truth, tallies) on exit; - for stdout")
     parser.add_argument("--link", metavar="PATH", help="port symlink path (default: a temp dir)")
-    parser.add_argument("--device-id", help="8 hex digits (default: from the seed)")
+    parser.add_argument("--device-id", type=_device_id,
+                        help="8 hex digits (default: from the seed)")
     parser.add_argument("--swap", action="store_true",
                         help="a different board comes back after an unplug")
-    parser.add_argument("--duration", type=float,
+    parser.add_argument("--duration", type=_positive,
                         help="stop after this many wall seconds (default: until Ctrl-C)")
     parser.add_argument("--force-rate", type=int, metavar="HZ",
                         help="HX711 rate at boot, overriding the RATE pin (e.g. 1000)")
-    parser.add_argument("--distance-rate", type=float, metavar="HZ",
+    parser.add_argument("--distance-rate", type=_positive, metavar="HZ",
                         help="HC-SR04 cycle rate (default ~20)")
 
 
@@ -272,9 +315,19 @@ def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
             return 2
     if getattr(args, "distance_rate", None):
         extra["distance_rate_hz"] = args.distance_rate
-    run_pty(args.scenario, args.seed, args.speed, link_path=args.link,
-            summary_path=args.summary, duration_s=args.duration,
-            swap_device=args.swap, **extra)
+    for problem in (_unusable_path("--link", args.link, link=True),
+                    _unusable_path("--summary", args.summary, link=False)):
+        if problem is not None:
+            print(f"backstation sim: {problem}", file=sys.stderr)
+            return 2
+    try:
+        run_pty(args.scenario, args.seed, args.speed, link_path=args.link,
+                summary_path=args.summary, duration_s=args.duration,
+                swap_device=args.swap, **extra)
+    except OSError as exc:
+        print(f"backstation sim: cannot write {exc.filename or args.link}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 
