@@ -345,49 +345,50 @@ class DeviceStream:
         if len(raw) != channels:
             self._reject(REJECT_CHANNELS)
             return
-        track = self._force_track
-        verdict = self._continuity(track, seq, t_us, t_host_s, self._force_seq.expected_step_us,
-                                   check_rate=True)
-        if verdict == _STRAY:
-            self._reject(REJECT_TIME)
+        t = self._admit(self._force_track, seq, t_us, t_host_s, self._force_seq,
+                        self._force_period, check_rate=True)
+        if t is None:
             return
-        if verdict == _REBOOT:
-            self._device_restarted()
-        consecutive = track.last is not None and (seq - track.last[0]) % SEQ_MODULO == 1
-        t = self._session_time(t_us, t_host_s)
-        if self._force_period is not None:
-            self._force_period.update(t, consecutive)
-            self._force_seq.expected_step_us = self._force_period.period_us
-        self._force_seq.update(seq, t)
-        track.last = (seq, t_us, t_host_s)
-        self._mark(t, t_host_s)
         self._f_seq.append(seq)
         self._f_t.append(t)
         self._f_raw.append(raw)
         self._f_host.append(t_host_s)
 
     def _distance(self, seq: int, t_us: int, gap_mm: int, t_host_s: float) -> None:
-        track = self._distance_track
-        verdict = self._continuity(track, seq, t_us, t_host_s, None, check_rate=False)
-        if verdict == _STRAY:
-            self._reject(REJECT_TIME)
+        t = self._admit(self._distance_track, seq, t_us, t_host_s, self._distance_seq,
+                        self._distance_period, check_rate=False)
+        if t is None:
             return
-        if verdict == _REBOOT:
-            # Time ran backwards with seq not carrying on: the device restarted
-            # and this D came before any F could tell; unwrapping it would
-            # misplace it by minutes.
-            self._device_restarted()
-        consecutive = track.last is not None and (seq - track.last[0]) % SEQ_MODULO == 1
-        t = self._session_time(t_us, t_host_s)
-        self._distance_period.update(t, consecutive)
-        self._distance_seq.expected_step_us = self._distance_period.period_us
-        self._distance_seq.update(seq, t)
-        track.last = (seq, t_us, t_host_s)
-        self._mark(t, t_host_s)
         self._d_seq.append(seq)
         self._d_t.append(t)
         self._d_gap.append(gap_mm)
         self._d_host.append(t_host_s)
+
+    def _admit(self, track: _Continuity, seq: int, t_us: int, t_host_s: float,
+               counter: SequenceTracker, period: PeriodEstimator | None, *,
+               check_rate: bool) -> int | None:
+        """One sample of a stream (force or distance) on its time line: its
+        session time, or None if it was refused (counted). Time running
+        backwards with seq not carrying on is the device restarting, even on
+        a D that came before any F could tell (unwrapping it would misplace it
+        by minutes)."""
+        verdict = self._continuity(track, seq, t_us, t_host_s,
+                                   counter.expected_step_us if check_rate else None,
+                                   check_rate=check_rate)
+        if verdict == _STRAY:
+            self._reject(REJECT_TIME)
+            return None
+        if verdict == _REBOOT:
+            self._device_restarted()
+        consecutive = track.last is not None and (seq - track.last[0]) % SEQ_MODULO == 1
+        t = self._session_time(t_us, t_host_s)
+        if period is not None:
+            period.update(t, consecutive)
+            counter.expected_step_us = period.period_us
+        counter.update(seq, t)
+        track.last = (seq, t_us, t_host_s)
+        self._mark(t, t_host_s)
+        return t
 
     def _mark(self, t: int, t_host_s: float) -> None:
         if self._last_t_session_us is None or t > self._last_t_session_us:
