@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from backstation.analysis.calibration import ForceCalibration
 from backstation.samples import DistanceBlock, ForceBlock
@@ -134,3 +135,44 @@ def test_a_refresh_with_nothing_new_sets_no_data(qtbot):
     buffers.add(*next(blocks), cal)
     view.refresh()
     assert len(changes) == len(CURVES)
+
+
+def test_a_frame_drawn_with_the_views_bounds_is_the_frame_pyqtgraph_would_draw(qtbot):
+    """The curves' bounds are their view's (``_WindowCurve``), which holds
+    all they draw; a frame with pyqtgraph's own bounds (from the data) has
+    the same pixels."""
+    cal = ForceCalibration(2)
+    cal.set(0, 2e5, 200.0)
+    cal.set(1, 1.9e5, 210.0)
+    buffers = SessionBuffers(2)
+    for force, distance in _blocks(80, 14, 0.5, 4):
+        buffers.add(force, distance, cal)
+    buffers.add_rep(int(9e6), int(11e6), True, int(10e6))
+    view = _view(qtbot, buffers, 10)
+    view.refresh()
+    # What a partial repaint needs: every pixel a curve may draw (its view,
+    # which clips it) inside its bounds, so a change repaints all of it.
+    for plot, curves in ((view._force, view._curves.values()),           # noqa: SLF001
+                         (view._gap, [view._gap_curve])):                # noqa: SLF001
+        for curve in curves:
+            assert curve.boundingRect().contains(plot.vb.viewRect())
+    ours = _settled_frame(view)
+    for curve in (*view._curves.values(), view._gap_curve):  # noqa: SLF001
+        curve.prepareGeometryChange()
+        curve.view_bounds = False
+    reference = _settled_frame(view)
+    assert ours.size() == reference.size()
+    assert ours == reference
+
+
+def _settled_frame(view):
+    """The canvas once two grabs in a row agree (the first paints after a
+    layout change still move the axes' cached pixmaps)."""
+    last = None
+    for _ in range(20):
+        QApplication.processEvents()
+        frame = view._canvas.grab().toImage()   # noqa: SLF001
+        if frame == last:
+            return frame
+        last = frame
+    raise AssertionError("the canvas never settled")

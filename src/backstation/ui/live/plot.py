@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QGraphicsItem, QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget,
 )
@@ -59,6 +59,29 @@ STATE_TEXT = {
     StreamState.RECONNECTING: ("◌ RECONNECTING…", theme.WARNING),
     StreamState.DISCONNECTED: ("○ DISCONNECTED", theme.NO_REP),
 }
+
+
+class _WindowCurve(pg.PlotCurveItem):
+    """A curve whose bounds are its plot's view, set once a frame by the
+    plot (``set_bounds``): what it draws outside the view is clipped by the
+    view box anyway, and pyqtgraph's own bounds (the data's extremes and a
+    pixel margin, recomputed after each ``setData``, asked for several times
+    a paint) cost about as much as drawing the curve. ``view_bounds``
+    False is the reference twin: pyqtgraph's bounds (the tests compare the
+    pixels of both)."""
+
+    def __init__(self, *args, **kwargs):
+        self._bounds = QRectF()
+        self.view_bounds = True
+        super().__init__(*args, **kwargs)
+
+    def set_bounds(self, rect: QRectF) -> None:
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+
+    def boundingRect(self) -> QRectF:     # noqa: N802 - Qt's name
+        return self._bounds if self.view_bounds else super().boundingRect()
 
 
 class SessionBuffersView(QWidget):
@@ -114,15 +137,15 @@ class SessionBuffersView(QWidget):
         # long, decimate.py): a PlotDataItem's setData bookkeeping was a third
         # of a frame's refresh.
         self._curves = {
-            "total": pg.PlotCurveItem(name="total", pen=pg.mkPen(theme.TOTAL, width=CURVE_PEN_PX)),
-            "left": pg.PlotCurveItem(name="left", pen=pg.mkPen(theme.LEFT, width=CURVE_PEN_PX)),
-            "right": pg.PlotCurveItem(name="right", pen=pg.mkPen(theme.RIGHT, width=CURVE_PEN_PX,
-                                                                  style=Qt.DashLine)),
+            "total": _WindowCurve(name="total", pen=pg.mkPen(theme.TOTAL, width=CURVE_PEN_PX)),
+            "left": _WindowCurve(name="left", pen=pg.mkPen(theme.LEFT, width=CURVE_PEN_PX)),
+            "right": _WindowCurve(name="right", pen=pg.mkPen(theme.RIGHT, width=CURVE_PEN_PX,
+                                                              style=Qt.DashLine)),
         }
         for curve in self._curves.values():
             self._force.addItem(curve)
-        self._gap_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.GAP, width=CURVE_PEN_PX),
-                                           connect="finite")
+        self._gap_curve = _WindowCurve(pen=pg.mkPen(theme.GAP, width=CURVE_PEN_PX),
+                                       connect="finite")
         self._gap.addItem(self._gap_curve)
         self._band = pg.LinearRegionItem((0, self.contact_mm), orientation="horizontal",
                                          movable=False, brush=pg.mkBrush(*theme.CONTACT_BAND),
@@ -292,6 +315,12 @@ class SessionBuffersView(QWidget):
         gt = b.gap_t_s.view()
         gi, gj = np.searchsorted(gt, [lo, hi])
         self._gap_curve.setData(gt[gi:gj] - origin, b.gap_mm.view()[gi:gj])
+        for plot, curves in ((self._force, self._curves.values()), (self._gap, [self._gap_curve])):
+            view = plot.vb.viewRect()
+            bounds = view.adjusted(-0.02 * view.width(), -0.02 * view.height(),
+                                   0.02 * view.width(), 0.02 * view.height())
+            for curve in curves:
+                curve.set_bounds(bounds)
         self._draw_marks(lo, hi, origin)
 
     def _fit_force_axis(self, y_lo: float, y_hi: float) -> None:
