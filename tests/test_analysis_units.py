@@ -709,6 +709,16 @@ def test_without_a_distance_sensor_at_10_sps_one_sample_makes_a_top_only_if_deep
     assert len(reps) == tops, [(round(a, 1), round(b, 1)) for a, b, _ in reps]
 
 
+def test_without_a_distance_sensor_after_a_settle_a_lone_low_sample_is_a_jolt_too():
+    """At 10 SPS after a hold: a soft sample two samples before a lone low
+    one does not make it a top (the soft samples must be in a row with it):
+    the hold and its lowering stay one rep."""
+    dip = [(0.1, 552.0), (0.1, 560.0), (0.1, 500.0)]
+    steps = [PULL, TOP, (0.3, 700.0), (1.0, 600.0)] + dip + [(3.0, 600.0)]
+    reps = _force_only_steps(steps, dt_us=100_000)
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(2.9, 5.4)]
+
+
 def test_without_a_distance_sensor_ending_during_the_next_pull_keeps_the_rep_before():
     reps = _force_only_steps([PULL, TOP, (0.4, 600.0), PULL])
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 3.7)]

@@ -346,6 +346,28 @@ def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_however_slowly_it_shows(
     assert_judged(judge(stream), stream, sets=1)
 
 
+def test_a_rep_seen_whole_long_after_a_stream_gap_keeps_its_verdict():
+    """The stream comes back with the athlete hanging 50 mm above the
+    reference (shoulders packed: still straight) and still there: no pull
+    was under way. The full rep 4 s later was seen whole."""
+    s = on_bar(seed=15).rep().hang(1).rep().hang(1.5)
+    t_gap = s.t + 0.2
+    s.hang(1.0, level_mm=470).hang(4.0).rep().hang(1.5)
+    stream = time_gap(s.build(), t_gap, 1.2)
+    assert_judged(judge(stream), stream, sets=1)
+
+
+@pytest.mark.parametrize("mark_s", [1.1, 1.2])
+def test_force_only_a_set_begun_by_hand_a_second_before_the_grip_finds_its_reps(mark_s):
+    """The empty bar before the grip is the load off, however little of it
+    lies after the first second of the set."""
+    s = Session(seed=5).empty(2).get_on_lying().hang(2).rep().hang(1).rep().hang(1.5)
+    s.get_off(then_empty_s=3)
+    stream = s.build()
+    p = judge(stream, has_distance=False, manual=(("start", mark_s), ("end", s.t - 1.0)))
+    assert [(r.reason, r.valid) for x in p.sets for r in x.reps] == [(None, None), (None, None)]
+
+
 # -- tempo -------------------------------------------------------------------
 def test_touch_and_go_at_two_reps_per_second():
     athlete = Athlete(hang_gap_mm=420)

@@ -10,8 +10,9 @@ it; a touch-and-go set never comes back, but shows one *top* per rep (the
 force well under rest for a while).
 
 States: ``rest`` (waiting for a rise over the rest level), ``episode`` (a rep
-under way: tops, highs, hangs, the settle), ``settled`` (a rep over, waiting
-for what comes next to tell whether the settle was a hold at the top).
+under way: tops, highs, hangs, the settle), ``settled`` (a rep over, or a
+short pull without a top, waiting for what comes next to tell whether the
+settle was a hold at the top or a steady climb).
 docs/analysis.md ("Without a distance sensor") gives each rule, why, and
 how it fails. Everything the tracker needs is read back from the force
 history, so samples the pipeline takes in bulk (``force_quiet_count``) need
@@ -30,6 +31,7 @@ REST_WINDOW_S = 2.0
 REST_WINDOW_US = int(REST_WINDOW_S * 1e6)
 REST_LAG_US = 300_000       # the rest window ends this long before the sample: a pull may sag first
 REST_SPREAD_SHARE = 0.05    # a rest window whose least force is this share under its median is no still hang
+REST_CYCLE_US = 1_000_000   # ... and then gives its median only if it lasts this long (most of a cycle)
 GET_ON_SETTLE_US = int(FIRST_REP_SETTLE_S * 1e6)   # after the load came back on, before a rest level
 RELEASE_CONFIRM_US = int(RELEASE_CONFIRM_S * 1e6)  # under the load line this long: the load was off
 LOW_SHARE = 0.15            # a top: the force this share under rest ...
@@ -91,9 +93,11 @@ class ForceOnlyRepTracker:
         ``REST_WINDOW_S``, not before ``_lo_us`` and not before
         ``GET_ON_SETTLE_US`` after the load was last off (under the load
         line for ``RELEASE_CONFIRM_S``: a shorter drop is the top of a hard
-        rep, the chest knocking the bar up)."""
+        rep, the chest knocking the bar up). The load going off is looked for
+        from that long before the latest off that could still matter, even
+        before ``_lo_us`` (a set begun by hand on an empty bar)."""
         lo = max(self._lo_us, t_us - REST_WINDOW_US)
-        t, force = self.forces.column("total_n", max(self._lo_us, lo - GET_ON_SETTLE_US), t_us)
+        t, force = self.forces.column("total_n", lo - GET_ON_SETTLE_US - RELEASE_CONFIRM_US, t_us)
         off = force <= self.load_threshold_n
         if off.any():
             edges = np.flatnonzero(np.diff(off.astype(np.int8)))
@@ -109,13 +113,18 @@ class ForceOnlyRepTracker:
         window is near still (within ``REST_SPREAD_SHARE`` of its median: a
         pull may begin with a slow rise), else its median (a set that never
         hangs still, touch-and-go: over a cycle the mean force is the static
-        load, and a top's drop or the lowering under it is short). None
-        under the load line: no hang."""
-        _, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us - REST_LAG_US)
+        load, and a top's drop or the lowering under it is short), if the
+        window lasts ``REST_CYCLE_US``. None under the load line: no hang."""
+        t, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us - REST_LAG_US)
         if force.size < 3:
             return None
         least, middle = float(force.min()), float(np.median(force))
-        level = least if middle - least <= REST_SPREAD_SHARE * middle else middle
+        if middle - least <= REST_SPREAD_SHARE * middle:
+            level = least
+        elif t[-1] - t[0] >= REST_CYCLE_US:
+            level = middle
+        else:
+            return None                 # moving, and too short a window to hold a cycle
         return level if level > self.load_threshold_n else None
 
     def _begin(self, t_confirm_us: int, base: float) -> None:
@@ -189,7 +198,7 @@ class ForceOnlyRepTracker:
         what comes next shows it was a hold at the top (``_while_settled``).
         Without a top it was the braking of the rep before, if there is one;
         alone, a rep if it lasted ``NO_TOP_MIN_US`` (a slow rep whose top
-        barely shows)."""
+        barely shows), else a climb if a top follows (``_after_dip``)."""
         rep, pending = self._open, self._pending
         is_rep = self._has_top or (pending is None and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
         self._settled_split = self._split_us if self._has_top else None
@@ -234,7 +243,7 @@ class ForceOnlyRepTracker:
 
     def _after_dip(self, low_from: int, t_us: int) -> list[RepDraft]:
         """A dip after a settle, from ``low_from`` to ``t_us``. If it is a
-        top (``LOW_SHARE`` under rest for ``LOW_MIN_US``), the still stretch
+        top (``_is_top``, for its first low sample), the still stretch
         was a steady climb (at a constant speed the force is the hang's):
         after a short pull without a top, that pull's; after a rep that rose
         again after its top, the next rep's: the waiting rep ended where that
@@ -243,8 +252,13 @@ class ForceOnlyRepTracker:
         without a top: nothing)."""
         t, force = self.forces.column("total_n", low_from, t_us)
         low = np.flatnonzero(force < self._base * (1 - LOW_SHARE))
-        soft = int(np.count_nonzero(force < self._base * (1 - LOW_SHARE / 2)))
-        top = bool(low.size) and self._is_top(int(t[low[0]]), t_us, soft, float(force[low].min()))
+        top = False
+        if low.size:
+            soft = force < self._base * (1 - LOW_SHARE / 2)
+            breaks = np.flatnonzero(~soft)      # the run of soft samples around the first low one
+            before, after = breaks[breaks < low[0]], breaks[breaks > low[0]]
+            run = (after[0] if after.size else soft.size) - (before[-1] + 1 if before.size else 0)
+            top = self._is_top(int(t[low[0]]), t_us, int(run), float(force[low].min()))
         climb, self._climb = self._climb, None
         if climb is not None:
             if not top:

@@ -26,7 +26,8 @@ ones are (a relaxed hang after a long rest). The highest gap at the very
 start of the loaded readings is not a rest level when the gap was still
 falling from it (the athlete got on in one motion). Until a first rest
 level is known, a rep is straight when it comes back ``FIRST_REP_RETURN``
-of the way to where its pull began.
+of the way to where its pull began, or to within ``LOCKOUT_TOL_MM`` of it,
+and its end is looked for near where it began.
 
 States: ``bottom`` (waiting for a pull) -> ``up`` (pull confirmed, tracking
 the top and the way back) -> ``locked`` (the arms are straight again;
@@ -120,6 +121,7 @@ class RepTracker:
         self._high_from_pause = False          # the high is that pause (no rest level)
         self._settling_since_resume_us: int | None = None   # closing in ever since a stream gap
         self._since_resume_low_mm = float("inf")               # ... the closest reading since
+        self._since_resume_step: tuple[float, int] = (float("inf"), 0)  # ... where it last closed in 15 mm
         self._before_gap_mm: float | None = None  # the settled high before it (no hang known yet)
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
@@ -258,8 +260,12 @@ class RepTracker:
         if self._settling_since_resume_us is not None:
             ref = self.reference_mm if self.reference_mm is not None else self._before_gap_mm
             self._since_resume_low_mm = min(self._since_resume_low_mm, low)
-            if ref is None or high >= ref - LEAVE_MM or high >= self._since_resume_low_mm + LEAVE_MM:
-                # at the hang, or on the way down, since the stream came back
+            if low <= self._since_resume_step[0] - SETTLING_FALL_MM:
+                self._since_resume_step = (low, t_us)
+            if ref is None or high >= ref - LEAVE_MM or high >= self._since_resume_low_mm + LEAVE_MM \
+                    or t_us - self._since_resume_step[1] >= SETTLING_STILL_US:
+                # at the hang, on the way down, or still (a hang of its own)
+                # since the stream came back: no pull was under way
                 self._settling_since_resume_us = None
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
@@ -348,6 +354,7 @@ class RepTracker:
         self._high.set(None, 0)
         self._high_at_start, self._pause = False, None
         self._settling_since_resume_us, self._since_resume_low_mm = t_us, float("inf")
+        self._since_resume_step = (float("inf"), t_us)
         self._loaded_readings = 0
         self._settle = False
         self._lo_us = t_us
