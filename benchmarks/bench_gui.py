@@ -85,8 +85,11 @@ def _app():
     return app
 
 
-def child_live(url: str, seconds: float) -> dict:
-    """The real app streaming from ``url``: CPU windows, paints, latencies."""
+def child_live(url: str, seconds: float, window_s: int = WINDOW_PLOT_S) -> dict:
+    """The real app streaming from ``url``: CPU windows, paints, latencies;
+    also (for ``bench_live_budget.py``) frames painted after the warm-up, the
+    lag of the newest drawn sample at each of them (a backlog that grows
+    shows as a lag that grows), and the samples the link counted lost."""
     import numpy as np
     import pyqtgraph as pg
     from PySide6.QtCore import QTimer
@@ -96,7 +99,8 @@ def child_live(url: str, seconds: float) -> dict:
     from backstation.ui.main_window import MainWindow
 
     app = _app()
-    state = {"drawn": 0, "shown": 0, "paints": 0}
+    state = {"drawn": 0, "shown": 0, "paints": 0, "paints_after_warmup": 0}
+    lags: list[tuple[float, float]] = []     # (s since start, ms since the newest drawn sample)
     latencies: list[np.ndarray] = []
     read_latencies: list[np.ndarray] = []     # device time -> the link's read (time.time)
     host_read_s = GrowingArray()
@@ -126,8 +130,10 @@ def child_live(url: str, seconds: float) -> dict:
         if self is view._canvas:   # noqa: SLF001 - benchmark instrumentation
             state["paints"] += 1
             lo, hi = state["shown"], state["drawn"]
+            done = time.monotonic()
+            if done - cpu.t0 >= WARMUP_S:
+                state["paints_after_warmup"] += 1
             if hi > lo:
-                done = time.monotonic()
                 entry = protocol_sim._REGISTRY.get(url)   # noqa: SLF001
                 buffers = view._buffers                   # noqa: SLF001
                 if entry is not None and buffers.t0_us is not None and \
@@ -137,6 +143,7 @@ def child_live(url: str, seconds: float) -> dict:
                     t_s = boot.t_s + (t_us - boot.boot_offset_us) / 1e6
                     sample_s = entry.wall0_s + t_s / entry.speed
                     latencies.append(1000 * (done - sample_s))
+                    lags.append((done - cpu.t0, 1000 * (done - float(sample_s[-1]))))
                     if len(host_read_s) >= hi:
                         read_latencies.append(1000 * (host_read_s.view()[lo:hi] - sample_s))
                 state["shown"] = hi
@@ -147,19 +154,31 @@ def child_live(url: str, seconds: float) -> dict:
     pg.GraphicsView.paintEvent = paint
     window.resize(1400, 860)
     window.show()
-    window.live.set_window(WINDOW_PLOT_S)
+    window.live.set_window(window_s)
     window.connect_to(url)
+    stats = {}
+
+    def keep_stats():
+        link = window.controller.link
+        if link is not None:
+            stats.update(vars(link.stats))
+    keeper = QTimer()
+    keeper.timeout.connect(keep_stats)
+    keeper.start(500)
     ticker = QTimer()
     ticker.timeout.connect(cpu.poll)
     ticker.start(100)
-    QTimer.singleShot(int(seconds * 1000), window.close)
+    QTimer.singleShot(int(seconds * 1000), lambda: (keep_stats(), window.close()))
     app.exec()
     lat = np.concatenate(latencies) if latencies else np.empty(0)
     read = np.concatenate(read_latencies) if read_latencies else np.empty(0)
     read = read[~np.isnan(read)]
     return {"cpu_windows": cpu.windows, "paints": state["paints"],
             "fps": state["paints"] / seconds, "force_samples": len(view._buffers.force_t_s),
-            "latencies_ms": lat.round(2).tolist(), "read_latencies_ms": read.round(2).tolist()}
+            "latencies_ms": lat.round(2).tolist(), "read_latencies_ms": read.round(2).tolist(),
+            "fps_after_warmup": state["paints_after_warmup"] / max(1e-9, seconds - WARMUP_S),
+            "lags": [(round(a, 3), round(b, 1)) for a, b in lags], "stream_stats": stats,
+            "canvas_px": list(view._canvas.size().toTuple())}
 
 
 def child_sim(url: str, seconds: float) -> dict:
@@ -385,7 +404,8 @@ def run(seconds: float = 20.0, reps: int = 1) -> dict:
 def _child_main(argv: list[str]) -> int:
     mode = argv[0]
     if mode == "live":
-        print(json.dumps(child_live(argv[1], float(argv[2]))))
+        window_s = int(argv[3]) if len(argv) > 3 else WINDOW_PLOT_S
+        print(json.dumps(child_live(argv[1], float(argv[2]), window_s)))
     elif mode == "sim":
         print(json.dumps(child_sim(argv[1], float(argv[2]))))
     elif mode == "scroll":
