@@ -3,6 +3,8 @@ controller with the AcquisitionController's command interface."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -246,23 +248,41 @@ def test_a_bad_touch_shows_why_and_a_retry_can_succeed(qtbot, tmp_path):
     assert not path.exists()                                    # nothing stored on cancel
 
 
-def test_wizard_tares_a_simulated_station_through_the_real_controller(qtbot, tmp_path):
-    """The real AcquisitionController recording from sim://: the tare reaches the
-    station, its CALs are stored by the session and the wizard's 'tare' rows
-    sit beside them; a CAL with nothing on the hook is refused with a message."""
+@contextlib.contextmanager
+def _tared_on_the_simulated_station(qtbot, path, session_ids):
+    """The real AcquisitionController recording from sim:// and the wizard
+    over it, its tare done; the session's id is added to ``session_ids``."""
     from backstation.device.sim import protocol_sim
     from backstation.ui.acquisition import AcquisitionController
 
-    path = tmp_path / "real.db"
     controller = AcquisitionController(path)
     try:
         with qtbot.waitSignal(controller.connected, timeout=20_000):
             controller.connect_to("sim://?scenario=clean&seed=6&speed=10")
         qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=20_000)
-        session_id = controller.session.session_id
+        session_ids.append(controller.session.session_id)
         wizard = _wizard(qtbot, controller, path)
         with qtbot.waitSignal(wizard.tared, timeout=20_000):
             wizard.tare_page.button.click()
+        yield controller, wizard
+    finally:
+        controller.close()
+        protocol_sim.clear_registry()
+
+
+def _stored_tares(path, session_id):
+    """The session's calibrations, and those of them the wizard's tare labelled."""
+    with Database(path) as db:
+        cals = db.calibrations(session_id)
+    return [c for c in cals if c.source == "tare"], cals
+
+
+def test_wizard_tares_a_simulated_station_through_the_real_controller(qtbot, tmp_path):
+    """The real AcquisitionController recording from sim://: the tare reaches the
+    station, its CALs are stored by the session and the wizard's 'tare' rows
+    sit beside them; a CAL with nothing on the hook is refused with a message."""
+    path, session_ids = tmp_path / "real.db", []
+    with _tared_on_the_simulated_station(qtbot, path, session_ids) as (controller, wizard):
         qtbot.waitUntil(lambda: "Stored" in wizard.storage_note.text(), timeout=20_000)
         wizard.next()
         wizard.left_page.mass.edit.setText("10")
@@ -271,12 +291,7 @@ def test_wizard_tares_a_simulated_station_through_the_real_controller(qtbot, tmp
         assert "Failed" in wizard.left_page.status.text()
         assert not wizard.left_page.isComplete()
         wizard.reject()
-    finally:
-        controller.close()
-        protocol_sim.clear_registry()
-    with Database(path) as db:
-        cals = db.calibrations(session_id)
-    tares = [c for c in cals if c.source == "tare"]
+    tares, cals = _stored_tares(path, session_ids[0])
     assert sorted(c.channel for c in tares) == [0, 1]
     for tare in tares:
         assert any(c.source == "device" and c.channel == tare.channel
@@ -410,32 +425,17 @@ def test_finishing_the_wizard_waits_for_nothing_and_the_session_still_stores_the
     import ast
     import inspect
 
-    from backstation.device.sim import protocol_sim
-    from backstation.ui.acquisition import AcquisitionController
     from backstation.ui.calibration import wizard as wizard_module
 
     calls = {node.func.attr for node in ast.walk(ast.parse(inspect.getsource(wizard_module)))
              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
     assert not calls & {"join", "join_all", "wait"}
 
-    path = tmp_path / "real.db"
-    controller = AcquisitionController(path)
-    try:
-        with qtbot.waitSignal(controller.connected, timeout=20_000):
-            controller.connect_to("sim://?scenario=clean&seed=6&speed=10")
-        qtbot.waitUntil(lambda: controller.latest_force_n() is not None, timeout=20_000)
-        session_id = controller.session.session_id
-        wizard = _wizard(qtbot, controller, path)
-        with qtbot.waitSignal(wizard.tared, timeout=20_000):
-            wizard.tare_page.button.click()
+    path, session_ids = tmp_path / "real.db", []
+    with _tared_on_the_simulated_station(qtbot, path, session_ids) as (_, wizard):
         wizard.accept()                           # Finish at once: nothing is waited for
         wizard.deleteLater()
-    finally:
-        controller.close()
-        protocol_sim.clear_registry()
-    with Database(path) as db:
-        cals = db.calibrations(session_id)
-    tares = [c for c in cals if c.source == "tare"]
+    tares, cals = _stored_tares(path, session_ids[0])
     assert sorted(c.channel for c in tares) == [0, 1]
     for tare in tares:
         assert any(c.source == "device" and c.channel == tare.channel
