@@ -133,6 +133,8 @@ def child_live(url: str, seconds: float, window_s: int = WINDOW_PLOT_S) -> dict:
             done = time.monotonic()
             if done - cpu.t0 >= WARMUP_S:
                 state["paints_after_warmup"] += 1
+                state.setdefault("first_paint_after_warmup", done)
+                state["last_paint"] = done
             if hi > lo:
                 entry = protocol_sim._REGISTRY.get(url)   # noqa: SLF001
                 buffers = view._buffers                   # noqa: SLF001
@@ -176,7 +178,8 @@ def child_live(url: str, seconds: float, window_s: int = WINDOW_PLOT_S) -> dict:
     return {"cpu_windows": cpu.windows, "paints": state["paints"],
             "fps": state["paints"] / seconds, "force_samples": len(view._buffers.force_t_s),
             "latencies_ms": lat.round(2).tolist(), "read_latencies_ms": read.round(2).tolist(),
-            "fps_after_warmup": state["paints_after_warmup"] / max(1e-9, seconds - WARMUP_S),
+            "fps_after_warmup": (state["paints_after_warmup"] - 1) / max(
+                1e-9, state.get("last_paint", 0) - state.get("first_paint_after_warmup", 0)),
             "lags": [(round(a, 3), round(b, 1)) for a, b in lags], "stream_stats": stats,
             "canvas_px": list(view._canvas.size().toTuple())}
 

@@ -190,7 +190,9 @@ def summary(r: dict) -> dict:
         stats = r.get("stream_stats", {})
         out.update(lag_growth_ms=lag_growth_ms(r["lags"]),
                    lost=stats.get("lost_force", 0) + stats.get("lost_distance", 0),
-                   crc_errors=stats.get("crc_errors", 0))
+                   crc_errors=stats.get("crc_errors", 0),
+                   # decoded by the link but not in the plot's buffers at the end
+                   unshown=stats.get("force_samples", 0) - r["force_samples"])
     return out
 
 
@@ -218,9 +220,10 @@ def table(result: dict) -> str:
         return (fmt.format(statistics.median(values)) + " [" +
                 ", ".join(fmt.format(v) for v in values) + "]")
     lines = ["| side | CPU % of a core | frames/s | latency p50 ms | latency p99 ms |"
-             " lag growth ms | lost |", "|---|---|---|---|---|---|---|"]
+             " lag growth ms | lost / unshown |", "|---|---|---|---|---|---|---|"]
     for side in ("ours", "plain", "confined"):
-        extra = (col(side, "lag_growth_ms", "{:.0f}"), col(side, "lost", "{:.0f}")) \
+        extra = (col(side, "lag_growth_ms", "{:.0f}"),
+                 col(side, "lost", "{:.0f}") + " / " + col(side, "unshown", "{:.0f}")) \
             if side != "plain" else ("-", "-")
         lines.append(f"| {side} | {col(side, 'cpu_pct')} | {col(side, 'fps')} | "
                      f"{col(side, 'p50_ms', '{:.0f}')} | {col(side, 'p99_ms', '{:.0f}')} | "

@@ -176,3 +176,14 @@ def _settled_frame(view):
             return frame
         last = frame
     raise AssertionError("the canvas never settled")
+
+
+def test_rack_mode_draws_the_curves_wide_enough_to_read_from_the_rack(qtbot, main_window):
+    from backstation.ui.live.plot import CURVE_PEN_PX, RACK_PEN_PX
+
+    plot = main_window.live.plot
+    assert plot.curve_pen_px == CURVE_PEN_PX
+    main_window.live.set_rack_mode(True)
+    assert plot.curve_pen_px == RACK_PEN_PX > CURVE_PEN_PX
+    main_window.live.set_rack_mode(False)
+    assert plot.curve_pen_px == CURVE_PEN_PX

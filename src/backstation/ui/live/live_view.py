@@ -225,6 +225,7 @@ class LiveView(QWidget):
         for w in (self.settings_button, self.pause_button, *self.window_buttons.buttons()):
             w.setVisible(not on)
         self.last_rep.set_large(on)
+        self.plot.set_large(on)
         self._update_layout()
         self.rack_mode_changed.emit(on)
 

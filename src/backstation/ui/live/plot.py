@@ -37,6 +37,9 @@ FORCE_STEP = {"N": 50.0, "% BM": 10.0}
 # path, wider ones through the stroker; the curves' share of a frame fell by
 # about two thirds (docs/performance.md, the live view's CPU budget).
 CURVE_PEN_PX = 1
+# Rack mode's curve is read from 2 m: its pens are wide, at some
+# frame more (1.3-3.5 ms with the 3 / 2 px pens the plot had before).
+RACK_PEN_PX = 3
 LIVE_AXIS_LABEL = "seconds (0 = now)"
 PAUSED_AXIS_LABEL = "session time, s"
 
@@ -199,6 +202,18 @@ class SessionBuffersView(QWidget):
         self._set_units_label()
         self._dirty = True
         self.refresh()
+
+    def set_large(self, on: bool) -> None:
+        """Rack mode: the curves drawn ``RACK_PEN_PX`` wide (else ``CURVE_PEN_PX``)."""
+        width = RACK_PEN_PX if on else CURVE_PEN_PX
+        for curve in (*self._curves.values(), self._gap_curve):
+            pen = pg.mkPen(curve.opts["pen"])
+            pen.setWidth(width)
+            curve.setPen(pen)
+
+    @property
+    def curve_pen_px(self) -> int:
+        return self._curves["total"].opts["pen"].width()
 
     def set_contact_mm(self, contact_mm: float) -> None:
         self.contact_mm = contact_mm
