@@ -37,8 +37,8 @@ FORCE_STEP = {"N": 50.0, "% BM": 10.0}
 # path, wider ones through the stroker; the curves' share of a frame fell by
 # about two thirds (docs/performance.md, the live view's CPU budget).
 CURVE_PEN_PX = 1
-# Rack mode's curve is read from 2 m: its pens are wide, at some
-# frame more (1.3-3.5 ms with the 3 / 2 px pens the plot had before).
+# Rack mode's curve is read from 2 m: wide pens, at 1.3-3.5 ms a frame more
+# (measured with the 3 / 2 px pens the plot had before).
 RACK_PEN_PX = 3
 LIVE_AXIS_LABEL = "seconds (0 = now)"
 PAUSED_AXIS_LABEL = "session time, s"
