@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backstation.cli import main
+from backstation.cli import EXIT_STORAGE_ERROR, main
 from backstation.storage import Database
 from backstation.team import ServerUnreachable
 from backstation.team.connection import EXIT_TEAM_ERROR, open_pool
@@ -48,10 +48,20 @@ def test_sync_to_an_unknown_service_names_it(tmp_path, monkeypatch, capsys):
     service_file = tmp_path / "pg_service.conf"
     write_service_file(service_file, {})
     monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    Database(tmp_path / "s.db").close()
     assert main(["sync", "--server", "nowhere", "--db", str(tmp_path / "s.db")]) == 6
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert 'definition of service "nowhere" not found' in err
+
+
+def test_sync_of_a_database_that_does_not_exist_refuses_and_creates_nothing(tmp_path, capsys):
+    path = tmp_path / "typo.db"
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == EXIT_STORAGE_ERROR
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"backstation: no database at {path} (record a session first, or check --db)\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_pool_to_the_team_server_hands_out_working_connections(team_server):

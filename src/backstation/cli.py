@@ -229,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-def _open_db(path: Path | None, *, read_only: bool = False):
+def _open_db(path: Path | None, *, read_only: bool = False, create: bool = True):
     """The database at ``path`` (default: the user-data folder's). Commands that
-    only read open it read-only: they never create or change a file."""
+    only read open it read-only: they never create or change a file; with
+    ``create=False`` (``sync``) a missing file is refused, not made empty."""
     from .storage import Database, default_db_path
-    return Database(path or default_db_path(create_folder=not read_only), read_only=read_only)
+    return Database(path or default_db_path(create_folder=not read_only and create),
+                    read_only=read_only, create=create)
 
 
 @contextmanager
@@ -476,7 +478,7 @@ def _sync(args) -> int:
     from .team.connection import EXIT_TEAM_ERROR
 
     try:
-        with _open_db(args.db) as db:
+        with _open_db(args.db, create=False) as db:
             report = sync(db, args.server)
     except TeamError as exc:
         _say(str(exc))

@@ -108,10 +108,15 @@ def open_reading(path: Path, migrations: Sequence[Migration] | None = None,
 
 
 def open_connection(path: Path, migrations: Sequence[Migration] | None = None,
-                    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+                    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, *,
+                    create: bool = True) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) on an up-to-date
-    schema, or ``StorageError`` saying why the file cannot be used."""
+    schema, or ``StorageError`` saying why the file cannot be used.
+    ``create=False``: ``NoDatabase`` if there is no file at ``path`` (a
+    command that changes sessions but never records one, such as ``sync``)."""
     path = Path(path)
+    if not create and not path.exists():
+        raise NoDatabase(path)
     _check_header(path)
     try:
         # check_same_thread=False: the owner may hand the database over to

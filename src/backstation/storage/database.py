@@ -44,14 +44,19 @@ def utc_iso(moment: datetime | None = None) -> str:
 
 class Database:
     def __init__(self, path: str | Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
-                 migrations: Sequence[Migration] | None = None, read_only: bool = False) -> None:
+                 migrations: Sequence[Migration] | None = None, read_only: bool = False,
+                 create: bool = True) -> None:
         """``read_only``: for commands that only read (``sessions``, ``replay``,
         ``export``, History): never creates, migrates or changes the file, and
-        works on a read-only mount; ``NoDatabase`` if there is no file."""
+        works on a read-only mount; ``NoDatabase`` if there is no file.
+        ``create=False``: writes, but ``NoDatabase`` rather than a new empty
+        file if there is none (``sync``)."""
         self.path = Path(path)
         self.read_only = read_only
-        opener = open_reading if read_only else open_connection
-        self._conn = opener(self.path, migrations, busy_timeout_s)
+        if read_only:
+            self._conn = open_reading(self.path, migrations, busy_timeout_s)
+        else:
+            self._conn = open_connection(self.path, migrations, busy_timeout_s, create=create)
         self._conn.row_factory = sqlite3.Row
         self._writer_locks: dict[int, WriterLock] = {}
         # False only on the partial schemas tests build from their own migrations.
