@@ -149,8 +149,11 @@ def station_name(conn: psycopg.Connection, server: str) -> str:
 
 
 def sync(db: Database, server: str,
-         on_session: Callable[[int, bool], None] | None = None) -> SyncReport:
+         on_session: Callable[[int, bool], None] | None = None,
+         on_connected: Callable[[SyncReport], None] | None = None) -> SyncReport:
     """Upload every finished session ``server`` does not have, oldest first.
+    ``on_connected``: called once the server is reached and its schema checked,
+    before the first session; ``on_session(id, sent now)`` after each one.
     ``ServerUnreachable`` if it cannot be reached (nothing sent),
     ``UploadInterrupted`` if the connection fails part-way."""
     conn = connect(server)
@@ -160,6 +163,8 @@ def sync(db: Database, server: str,
             report = SyncReport(server, station_name(conn, server))
         except psycopg.Error as exc:
             raise TeamError(f"the team server {server!r}: {first_line(exc)}") from exc
+        if on_connected is not None:
+            on_connected(report)
         for session_id in db.pending_uploads(server):
             bundle = db.upload_bundle(session_id)
             try:

@@ -25,6 +25,7 @@ from .history import HistoryView, ProgressView
 from .live.connection_panel import SIMULATED, simulated_url
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
+from .team_sync import TeamSync, TeamSyncStatus
 from .toast import Toast, command_done_text, command_failed_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,15 @@ class MainWindow(QMainWindow):
         self.cues = RepCues(audio_folder or SOUNDS_FOLDER, self)
         self.health = StreamHealthView()
         self.statusBar().addPermanentWidget(self.health, 1)
+        # Finished sessions go to the team server in the background, if one is set.
+        self.team_server = cfg.team_server(self.settings)
+        self.team_sync: TeamSync | None = None
+        self.team_status: TeamSyncStatus | None = None
+        if self.team_server is not None:
+            self.team_sync = TeamSync(self.db_path, self.team_server, self)
+            self.team_status = TeamSyncStatus(self.team_server)
+            self.team_sync.state_changed.connect(self.team_status.show_state)
+            self.statusBar().addPermanentWidget(self.team_status)
         self._dialogs: list[QWidget] = []
         self._has_shut_down = False
 
@@ -75,6 +85,8 @@ class MainWindow(QMainWindow):
         self.live.rack_mode_changed.connect(self._on_rack_mode_changed)
         self._restore_settings()
         self.refresh_ports()
+        if self.team_sync is not None:
+            self.team_sync.start()          # what earlier runs left pending
 
     def _make_actions(self) -> None:
         menu = self.menuBar()
@@ -203,6 +215,8 @@ class MainWindow(QMainWindow):
         self.health.show_disconnected()
         if isinstance(result, dict):
             self.show_message(f"Session {result['session_id']} saved")
+            if self.team_sync is not None:
+                self.team_sync.request()
         self.history.refresh()
         self.progress.refresh()
 
@@ -255,17 +269,22 @@ class MainWindow(QMainWindow):
     def shut_down(self) -> None:
         """The window's shutdown order, once: dialogs -> acquisition (its own
         order, bounded: docs/architecture.md "Shutdown") -> the History and
-        Progress views -> settings. ``closeEvent`` calls it; so does
+        Progress views -> the team uploads (after the session being sent) ->
+        settings. ``closeEvent`` calls it; so does
         ``app.run`` when the display went away and no close event came."""
         if self._has_shut_down:
             return
         self._has_shut_down = True
+        if self.team_sync is not None:
+            self.team_sync.ask_to_stop()
         for dialog in list(self._dialogs):
             dialog.close()
         self.controller.close()
         for view in (self.history, self.progress):
             if hasattr(view, "shutdown"):
                 view.shutdown()
+        if self.team_sync is not None:
+            self.team_sync.shutdown()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.sync()
 

@@ -23,3 +23,14 @@ def value(settings: QSettings, key: str, default, kind=str):
         return kind(raw)
     except (TypeError, ValueError):
         return default
+
+
+# The team server (docs/team.md): a service name in the libpq service file,
+# never a host or a credential. Unset or blank: no team server.
+TEAM_SERVER_KEY = "team_server"
+
+
+def team_server(settings: QSettings) -> str | None:
+    """The configured team server's service name, or None."""
+    name = value(settings, TEAM_SERVER_KEY, "").strip()
+    return name or None

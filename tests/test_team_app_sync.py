@@ -1,0 +1,151 @@
+"""The app's background uploads to the team server (team/background.py,
+ui/team_sync.py) on the throwaway server: a finished session goes up on its
+own and the status bar says how it goes; a server that is down is said with
+its reason, loses nothing, and is caught up with once it is back; the app
+closes in the middle of an upload with nothing half-sent and no thread left."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from backstation.storage import Database
+from backstation.team import upload as upload_module
+from backstation.team.background import DONE, FAILED, PENDING, UPLOADING
+from backstation.ui import settings as cfg
+from backstation.ui.team_sync import TeamSync, TeamSyncStatus
+
+from .team import record_session, team_server  # noqa: F401
+
+WAIT_MS = 15_000
+
+
+def _window(qtbot, tmp_path, server: str = "rack1"):
+    from backstation.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    settings = cfg.open_settings()
+    settings.setValue(cfg.TEAM_SERVER_KEY, server)
+    settings.sync()
+    window = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
+                        port_lister=lambda: [])
+    qtbot.addWidget(window)
+    return window
+
+
+def _on_server(team_server, uid: str) -> bool:
+    with team_server.connect() as conn:
+        return conn.execute("SELECT count(*) FROM sessions WHERE uid = %s",
+                            (uid,)).fetchone()[0] == 1
+
+
+def test_sessions_are_uploaded_at_start_up_and_when_a_recording_ends_with_the_state_shown(
+        qtbot, tmp_path, team_server):
+    with Database(tmp_path / "sessions.db") as db:
+        earlier = db.get_session(record_session(db, seconds=1)).uid   # left by an earlier run
+    window = _window(qtbot, tmp_path)
+    phases = []
+    window.team_sync.state_changed.connect(lambda s: phases.append((s.phase, s.pending)))
+    window.show()
+    qtbot.waitUntil(lambda: bool(phases) and phases[-1][0] == DONE, timeout=WAIT_MS)
+    assert phases == [(PENDING, 1), (UPLOADING, 1), (DONE, 0)]
+    assert _on_server(team_server, earlier)
+    assert window.team_status.toolTip() == "Team rack1: all sessions uploaded"
+    assert window.team_status in window.statusBar().findChildren(TeamSyncStatus)
+
+    phases.clear()
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=10)
+    qtbot.waitUntil(lambda: window.controller.buffers.newest_s > 1.0, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as saved:
+        window.controller.disconnect()
+    recorded = saved.args[0]["session_id"]
+    qtbot.waitUntil(lambda: bool(phases) and phases[-1][0] == DONE, timeout=WAIT_MS)
+    assert phases[:2] == [(PENDING, 1), (UPLOADING, 1)]
+    with Database(tmp_path / "sessions.db") as db:
+        assert db.uploaded_to(recorded) == ["rack1"]
+        uid = db.get_session(recorded).uid
+    assert _on_server(team_server, uid)
+    window.close()
+    assert not window.team_sync.is_running()
+
+
+def test_a_server_that_is_down_is_said_with_its_reason_and_caught_up_with_when_back(
+        qtbot, tmp_path, team_server, pg_server):
+    path = tmp_path / "sessions.db"
+    with Database(path) as db:
+        sid = record_session(db, seconds=1)
+        uid = db.get_session(sid).uid
+    sync = TeamSync(path, "rack1", first_retry_s=0.2)
+    status = TeamSyncStatus("rack1")
+    qtbot.addWidget(status)
+    sync.state_changed.connect(status.show_state)
+    states = []
+    sync.state_changed.connect(states.append)
+    pg_server.stop()
+    try:
+        sync.start()
+        qtbot.waitUntil(lambda: any(s.phase == FAILED for s in states), timeout=WAIT_MS)
+        assert [s.phase for s in states[:2]] == [PENDING, FAILED]
+        state = states[1]
+        assert state.pending == 1 and state.retry_in_s == pytest.approx(0.2)
+        assert state.reason.startswith("cannot reach the team server 'rack1': ")
+        assert "\n" not in state.reason
+        assert status.toolTip() == ("Team rack1: upload failed (1 session waiting, retry in "
+                                    f"0 s): {state.reason}")
+        # It keeps trying, each wait longer than the last, the failure shown meanwhile.
+        tries = []
+        sync.state_changed.connect(tries.append)
+        qtbot.waitUntil(lambda: len(tries) == 2, timeout=WAIT_MS)
+        assert [(s.phase, s.retry_in_s) for s in tries] == [(FAILED, 0.4), (FAILED, 0.8)]
+        with Database(path) as db:
+            assert db.pending_uploads("rack1") == [sid]        # nothing lost
+        pg_server.start()
+        phases = []
+        sync.state_changed.connect(lambda s: phases.append(s.phase))
+        qtbot.waitUntil(lambda: sync.state.phase == DONE, timeout=WAIT_MS)
+        assert phases[-2:] == [UPLOADING, DONE]
+        assert _on_server(team_server, uid)
+        assert status.toolTip() == "Team rack1: all sessions uploaded"
+    finally:
+        if pg_server.postmaster_pid() is None:
+            pg_server.start()
+        assert sync.shutdown()
+
+
+def test_closing_the_app_mid_upload_stops_after_the_session_being_sent(
+        qtbot, tmp_path, team_server, monkeypatch):
+    with Database(tmp_path / "sessions.db") as db:
+        sessions = [record_session(db, seconds=1) for _ in range(3)]
+    window = _window(qtbot, tmp_path)
+    original = upload_module._copy_chunks
+    copying = threading.Event()
+
+    def copy_while_the_app_closes(conn, table, columns, session_uid, rows):
+        copying.set()
+        # Hold the first session's upload until the window has asked the worker to stop.
+        assert window_stopping.wait(WAIT_MS / 1000)
+        return original(conn, table, columns, session_uid, rows)
+
+    window_stopping = threading.Event()
+    original_ask = window.team_sync.ask_to_stop
+
+    def ask_to_stop():
+        original_ask()
+        window_stopping.set()
+
+    monkeypatch.setattr(upload_module, "_copy_chunks", copy_while_the_app_closes)
+    monkeypatch.setattr(window.team_sync, "ask_to_stop", ask_to_stop)
+    window.show()
+    qtbot.waitUntil(copying.is_set, timeout=WAIT_MS)
+    window.close()
+    assert not window.team_sync.is_running()
+    with Database(tmp_path / "sessions.db") as db:
+        pending = db.pending_uploads("rack1")
+    # The session being sent went whole; the others wait for the next start.
+    assert pending == sessions[1:]
+    assert team_server.count("sessions") == 1
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT local_id FROM sessions").fetchone()[0] == sessions[0]
