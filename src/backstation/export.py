@@ -19,7 +19,8 @@ import numpy as np
 from . import csvformat
 from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
-from .storage import CalibrationRecord, Database, EventRecord, RepRecord, SessionInfo
+from .storage import CalibrationRecord, EventRecord, RepRecord, SessionInfo
+from .storage.bundle_reader import SessionReader
 from .storage.records import stored_contacts, stored_time_origin_us
 
 ROWS_PER_BLOCK = 200_000
@@ -67,10 +68,11 @@ def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(np.abs(t - left) <= np.abs(right - t), i - 1, i)
 
 
-def export_session(db: Database, session_id: int, out_dir: Path, *,
+def export_session(db: SessionReader, session_id: int, out_dir: Path, *,
                    progress: Callable[[float], bool | None] | None = None,
                    overwrite: bool = False) -> tuple[Path, Path]:
     """Write samples.csv and reps.csv into ``out_dir``; returns their paths.
+    ``db``: the station's ``Database``, or a team session's ``BundleReader``.
 
     The session is read first, so a missing or damaged one (``StorageError``)
     creates no folder. An earlier export in ``out_dir`` is kept
@@ -112,7 +114,7 @@ class _SessionData:
         self.t0_us = stored_time_origin_us(events, force, distance) or 0
 
     @classmethod
-    def load(cls, db: Database, session_id: int) -> "_SessionData":
+    def load(cls, db: SessionReader, session_id: int) -> "_SessionData":
         info = db.get_session(session_id)
         return cls(info, db.load_force(session_id), db.load_distance(session_id),
                    db.calibrations(session_id), db.events(session_id), db.reps(session_id))

@@ -27,7 +27,8 @@ from .samples import DistanceBlock, ForceBlock
 from .session import (
     ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json, stored_stats,
 )
-from .storage import Database, EventRecord, RepRecord, SetRecord
+from .storage import EventRecord, RepRecord, SetRecord
+from .storage.bundle_reader import SessionReader
 from .storage.records import (
     HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, contact_intervals_us,
     stored_time_origin_us,
@@ -96,9 +97,10 @@ def manual_requests(events: list[EventRecord]) -> list[ManualSetRequest]:
 
 class Replay:
     """A stored session judged again; ``events`` keeps every analysis event,
-    ``set_records``/``rep_records`` what live would have stored."""
+    ``set_records``/``rep_records`` what live would have stored. ``db``: the
+    station's ``Database``, or a team session's ``BundleReader``."""
 
-    def __init__(self, db: Database, session_id: int):
+    def __init__(self, db: SessionReader, session_id: int):
         self.info = info = db.get_session(session_id)
         options = SessionOptions(body_mass_kg=info.body_mass_kg, contact_mm=info.contact_mm,
                                  exercise=info.exercise)

@@ -6,6 +6,7 @@ matches what is stored, even after a crash."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 
 from ..samples import DistanceBlock, ForceBlock
 from .blobs import (GAP_DTYPE, RAW_DTYPE, SEQ_DTYPE, T_HOST_OFFSET_DTYPE, from_blob, times_fit,
@@ -70,11 +71,20 @@ def insert_distance(conn: sqlite3.Connection, session_id: int, block: DistanceBl
                  (n, session_id))
 
 
-def read_force(conn: sqlite3.Connection, session_id: int, default_channels: int) -> ForceBlock:
+# The columns a chunk row is decoded from, in this order (force_from_rows,
+# distance_from_rows): what read_force reads here, and what a team server's
+# copy of a session hands back (team/read.py).
+FORCE_READ_COLUMNS: tuple[str, ...] = (
+    "n", "channels", "t_first_us", "t_host_first_s", "seq", "t_device_us", "raw", "t_host_s")
+DISTANCE_READ_COLUMNS: tuple[str, ...] = (
+    "n", "t_first_us", "t_host_first_s", "seq", "t_device_us", "gap_mm", "t_host_s")
+
+
+def force_from_rows(rows: Iterable[Sequence], session_id: int,
+                    default_channels: int) -> ForceBlock:
+    """The force chunk rows (``FORCE_READ_COLUMNS``, in ``chunk_no`` order) as one block."""
     blocks = []
-    for n, channels, t0, h0, seq, t_dev, raw, t_host in conn.execute(
-            "SELECT n, channels, t_first_us, t_host_first_s, seq, t_device_us, raw, t_host_s"
-            " FROM force_chunks WHERE session_id = ? ORDER BY chunk_no", (session_id,)):
+    for n, channels, t0, h0, seq, t_dev, raw, t_host in rows:
         if blocks and channels != blocks[0].channels:
             raise StorageError(f"session {session_id}: force chunks disagree on the "
                                f"channel count ({blocks[0].channels} then {channels})")
@@ -86,15 +96,26 @@ def read_force(conn: sqlite3.Connection, session_id: int, default_channels: int)
     return ForceBlock.concat(blocks, channels)
 
 
-def read_distance(conn: sqlite3.Connection, session_id: int) -> DistanceBlock:
+def distance_from_rows(rows: Iterable[Sequence]) -> DistanceBlock:
+    """The distance chunk rows (``DISTANCE_READ_COLUMNS``, in ``chunk_no`` order) as one block."""
     blocks = []
-    for n, t0, h0, seq, t_dev, gap, t_host in conn.execute(
-            "SELECT n, t_first_us, t_host_first_s, seq, t_device_us, gap_mm, t_host_s"
-            " FROM distance_chunks WHERE session_id = ? ORDER BY chunk_no", (session_id,)):
+    for n, t0, h0, seq, t_dev, gap, t_host in rows:
         t, host = times_from_blobs(t0, h0, t_dev, t_host, n, "distance")
         blocks.append(DistanceBlock(from_blob(seq, SEQ_DTYPE, n, "distance seq"), t,
                                     from_blob(gap, GAP_DTYPE, n, "distance gap"), host))
     return DistanceBlock.concat(blocks)
+
+
+def read_force(conn: sqlite3.Connection, session_id: int, default_channels: int) -> ForceBlock:
+    return force_from_rows(conn.execute(
+        f"SELECT {', '.join(FORCE_READ_COLUMNS)} FROM force_chunks WHERE session_id = ?"
+        " ORDER BY chunk_no", (session_id,)), session_id, default_channels)
+
+
+def read_distance(conn: sqlite3.Connection, session_id: int) -> DistanceBlock:
+    return distance_from_rows(conn.execute(
+        f"SELECT {', '.join(DISTANCE_READ_COLUMNS)} FROM distance_chunks WHERE session_id = ?"
+        " ORDER BY chunk_no", (session_id,)))
 
 
 def device_span_us(conn: sqlite3.Connection, session_id: int) -> tuple[int, int] | None:

@@ -317,16 +317,8 @@ class Database:
 
     def _session_info(self, row: sqlite3.Row) -> SessionInfo:
         fields = dict(row)
-        fields.pop("athlete_id")
-        span = chunks.device_span_us(self._conn, fields["id"])
-        if span is not None:
-            duration_s = (span[1] - span[0]) / 1e6
-        elif fields["ended_at"] is not None:
-            duration_s = max(0.0, (datetime.fromisoformat(fields["ended_at"])
-                                   - datetime.fromisoformat(fields["started_at"])).total_seconds())
-        else:
-            duration_s = 0.0
-        return SessionInfo(**fields, duration_s=duration_s)
+        return records.session_info(fields, fields["athlete_name"],
+                                    chunks.device_span_us(self._conn, fields["id"]))
 
     def delete_session(self, session_id: int) -> None:
         """Remove the session and everything recorded with it (samples,

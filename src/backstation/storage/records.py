@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 # Running stream counters kept on each session row; the recorder passes them
 # by these names to update_session_stats / finish_session.
@@ -124,6 +125,22 @@ class SessionInfo:
     @property
     def lost_samples(self) -> int:
         return self.lost_force + self.lost_distance
+
+
+def session_info(fields: dict, athlete_name: str | None,
+                 span_us: tuple[int, int] | None) -> SessionInfo:
+    """A ``sessions`` row as stored (its columns by name) with its athlete's
+    name and the device-time span of its samples (``chunks.device_span_us``)."""
+    names = SessionInfo.__dataclass_fields__
+    kept = {k: v for k, v in fields.items() if k in names}
+    if span_us is not None:
+        duration_s = (span_us[1] - span_us[0]) / 1e6
+    elif fields["ended_at"] is not None:
+        duration_s = max(0.0, (datetime.fromisoformat(fields["ended_at"])
+                               - datetime.fromisoformat(fields["started_at"])).total_seconds())
+    else:
+        duration_s = 0.0
+    return SessionInfo(**{**kept, "athlete_name": athlete_name, "duration_s": duration_s})
 
 
 @dataclass(frozen=True)

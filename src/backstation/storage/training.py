@@ -61,30 +61,32 @@ def _stored_metrics(text: str, what: str) -> dict[str, Any]:
     return metrics
 
 
+def set_record(fields: dict[str, Any]) -> SetRecord:
+    """A ``sets`` row as stored (its columns by name; ``id`` ignored)."""
+    fields = {k: v for k, v in fields.items() if k != "id"}
+    fields["manual"] = bool(fields["manual"])
+    fields["metrics"] = _stored_metrics(
+        fields["metrics"], f"set {fields['set_index']} of session {fields['session_id']}")
+    return SetRecord(**fields)
+
+
+def rep_record(fields: dict[str, Any]) -> RepRecord:
+    """A ``reps`` row as stored (its columns by name; ``id`` ignored)."""
+    fields = {k: v for k, v in fields.items() if k != "id"}
+    fields["valid"] = None if fields["valid"] is None else bool(fields["valid"])
+    fields["metrics"] = _stored_metrics(
+        fields["metrics"], f"rep {fields['set_index']}.{fields['rep_index']} of session "
+        f"{fields['session_id']}")
+    return RepRecord(**fields)
+
+
 def load_sets(conn: sqlite3.Connection, session_id: int) -> list[SetRecord]:
     rows = conn.execute("SELECT * FROM sets WHERE session_id = ? ORDER BY set_index",
                         (session_id,)).fetchall()
-    out = []
-    for row in rows:
-        fields = dict(row)
-        fields.pop("id")
-        fields["manual"] = bool(fields["manual"])
-        fields["metrics"] = _stored_metrics(
-            fields["metrics"], f"set {fields['set_index']} of session {session_id}")
-        out.append(SetRecord(**fields))
-    return out
+    return [set_record(dict(row)) for row in rows]
 
 
 def load_reps(conn: sqlite3.Connection, session_id: int) -> list[RepRecord]:
     rows = conn.execute("SELECT * FROM reps WHERE session_id = ? ORDER BY set_index, rep_index",
                         (session_id,)).fetchall()
-    out = []
-    for row in rows:
-        fields = dict(row)
-        fields.pop("id")
-        fields["valid"] = None if fields["valid"] is None else bool(fields["valid"])
-        fields["metrics"] = _stored_metrics(
-            fields["metrics"], f"rep {fields['set_index']}.{fields['rep_index']} of session "
-            f"{session_id}")
-        out.append(RepRecord(**fields))
-    return out
+    return [rep_record(dict(row)) for row in rows]
