@@ -81,3 +81,14 @@ def test_a_session_the_team_does_not_have_is_said_so(team_server, two_stations):
                 read.find_session(conn, ref)
         with pytest.raises(read.TeamSessionNotFound):
             read.load_session(conn, "00000000-0000-0000-0000-000000000000")
+
+
+def test_judgements_are_the_stations_sets_and_reps_without_the_samples(
+        tmp_path, team_server, two_stations):
+    sid = two_stations["rack1"][0]
+    with Database(tmp_path / "rack1.db", read_only=True) as local:
+        uid = local.get_session(sid).uid
+        sets, reps = local.sets(sid), local.reps(sid)
+    with team_server.connect("rack2") as conn:
+        found = read.judgements(conn, [uid, "00000000-0000-0000-0000-000000000000"])
+    assert found == {uid: (sets, reps)}

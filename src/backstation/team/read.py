@@ -10,6 +10,7 @@ pool's, after ``connection.check_version``) and only reads.
     list_athletes(conn) -> list[str]
     find_session(conn, ref) -> uid          ref: "STATION/ID" or the session's uid
     load_session(conn, uid) -> SessionBundle
+    judgements(conn, uids) -> {uid: ([SetRecord], [RepRecord])}
 
 A loaded session is a ``SessionBundle`` (storage/outbox.py) with the rows as
 the station stored them: the same column names, timestamps as the station
@@ -34,7 +35,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from ..storage import SessionInfo, utc_iso
+from ..storage import RepRecord, SessionInfo, SetRecord, utc_iso
+from ..storage import training
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
 from ..storage.records import session_info
 from .connection import TeamError
@@ -199,3 +201,37 @@ def load_session(conn: psycopg.Connection, uid: str) -> SessionBundle:
     return SessionBundle(session=session, athlete=athlete, calibrations=calibrations,
                          events=events, sets=sets, reps=reps, force_chunks=force_chunks,
                          distance_chunks=distance_chunks)
+
+
+def judgements(conn: psycopg.Connection,
+               uids: list[str]) -> dict[str, tuple[list[SetRecord], list[RepRecord]]]:
+    """The stored sets and reps of each session ``uids`` names, decoded as the
+    station's ``Database.sets`` / ``reps`` decode them (``session_id``: the
+    station's id of it), without the samples: what a session list and the
+    progress charts need. A uid the server does not have is left out."""
+    wanted = [uuid.UUID(u) for u in uids]
+    found: dict[str, tuple[list[SetRecord], list[RepRecord]]] = {}
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with conn.cursor(row_factory=dict_row) as cur:
+            for row in cur.execute("SELECT uid FROM sessions WHERE uid = ANY(%s)", (wanted,)):
+                found[str(row["uid"])] = ([], [])
+            cur.execute(
+                "SELECT t.session_uid, s.local_id AS session_id, t.set_index, t.exercise,"
+                " t.variant, t.added_load_kg, t.manual, t.t_start_us, t.t_end_us, t.valid_reps,"
+                " t.no_reps, t.metrics::text AS metrics FROM sets t"
+                " JOIN sessions s ON s.uid = t.session_uid WHERE t.session_uid = ANY(%s)"
+                " ORDER BY t.session_uid, t.set_index", (wanted,))
+            for row in cur.fetchall():
+                key = str(row.pop("session_uid"))
+                found[key][0].append(training.set_record(row))
+            cur.execute(
+                "SELECT r.session_uid, s.local_id AS session_id, r.set_index, r.rep_index,"
+                " r.valid, r.reason, r.t_start_us, r.t_end_us, r.peak_force_n, r.min_gap_mm,"
+                " r.metrics::text AS metrics FROM reps r"
+                " JOIN sessions s ON s.uid = r.session_uid WHERE r.session_uid = ANY(%s)"
+                " ORDER BY r.session_uid, r.set_index, r.rep_index", (wanted,))
+            for row in cur.fetchall():
+                key = str(row.pop("session_uid"))
+                found[key][1].append(training.rep_record(row))
+    return found
