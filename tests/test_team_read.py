@@ -3,25 +3,29 @@ filtered, and one session loaded whole reads as the station's own copy."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from backstation.cli import EXIT_OUTPUT_ERROR, main
 from backstation.storage import Database
 from backstation.storage.bundle_reader import BundleReader
 from backstation.team import read, sync
+from backstation.team.connection import EXIT_TEAM_ERROR
 
 from .team import record_session, team_server  # noqa: F401
 
 
 @pytest.fixture
 def two_stations(tmp_path, team_server):
-    """rack1 recorded Anna twice and Ben once, rack2 Anna once; all synced."""
+    """rack1 recorded Anna twice and Ben once, rack2 Anna once; all synced.
+    The 3 s sessions have a tare of channel 1 at 1 s (tests.team.record_session)."""
     with Database(tmp_path / "rack1.db") as one, Database(tmp_path / "rack2.db") as two:
         ids = {"rack1": [record_session(one, "Anna", 1), record_session(one, "Ben", 1),
-                         record_session(one, "Anna", 1)],
-               "rack2": [record_session(two, "anna", 1)]}
+                         record_session(one, "Anna", 3)],
+               "rack2": [record_session(two, "anna", 3)]}
         sync(one, "rack1")
         sync(two, "rack2")
     return ids
@@ -70,7 +74,7 @@ def test_the_team_list_has_every_station_and_filters_by_athlete_and_station(
         assert read.list_sessions(conn, station="nowhere") == []
         assert read.list_stations(conn) == ["rack1", "rack2"]
         assert read.list_athletes(conn) == ["Anna", "Ben"]
-        assert all(s.info.duration_s == pytest.approx(1.0, abs=0.05) for s in every)
+        assert sorted(s.info.duration_s for s in every) == pytest.approx([1, 1, 3, 3], abs=0.05)
 
 
 def test_a_session_the_team_does_not_have_is_said_so(team_server, two_stations):
@@ -92,3 +96,76 @@ def test_judgements_are_the_stations_sets_and_reps_without_the_samples(
     with team_server.connect("rack2") as conn:
         found = read.judgements(conn, [uid, "00000000-0000-0000-0000-000000000000"])
     assert found == {uid: (sets, reps)}
+
+
+# -- on the command line: sessions, export and replay --server ----------------
+
+
+def test_a_session_exported_from_the_team_server_is_the_local_export_byte_for_byte(
+        tmp_path, team_server, two_stations, capsys):
+    sid = two_stations["rack1"][2]
+    db = str(tmp_path / "rack1.db")
+    assert main(["export", str(sid), "--db", db, "--out", str(tmp_path / "local")]) == 0
+    assert main(["export", "--server", "rack2", f"rack1/{sid}",
+                 "--out", str(tmp_path / "team")]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        str(tmp_path / "team" / "samples.csv"), str(tmp_path / "team" / "reps.csv")]
+    for name in ("samples.csv", "reps.csv"):
+        local = (tmp_path / "local" / name).read_bytes()
+        assert local.count(b"\n") > 2
+        assert (tmp_path / "team" / name).read_bytes() == local, name
+
+
+def test_a_team_session_replays_to_the_local_replays_result(
+        tmp_path, team_server, two_stations, capsys):
+    sid = two_stations["rack2"][0]
+    with Database(tmp_path / "rack2.db", read_only=True) as db:
+        uid = db.get_session(sid).uid
+    outputs = []
+    for args in (["--db", str(tmp_path / "rack2.db"), str(sid)],
+                 ["--server", "rack1", f"rack2/{sid}"], ["--server", "coach", uid]):
+        for form in ([], ["--json"]):
+            assert main(["replay", *args, *form]) == 0
+            outputs.append(capsys.readouterr().out)
+    assert outputs[0].startswith(f"session {sid}: ") and outputs[1].startswith("{")
+    assert outputs[2:4] == outputs[0:2] and outputs[4:6] == outputs[0:2]
+
+
+def test_sessions_from_the_team_server_have_station_and_athlete_columns(
+        team_server, two_stations, capsys):
+    assert main(["sessions", "--server", "rack1", "--athlete", "anna"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["station", "id", "started", "(UTC)", "athlete", "duration",
+                                "force", "gap", "lost"]
+    rows = sorted(line.split()[:2] + line.split()[3:4] for line in lines[1:])
+    assert rows == sorted([["rack1", str(two_stations["rack1"][0]), "Anna"],
+                           ["rack1", str(two_stations["rack1"][2]), "Anna"],
+                           ["rack2", str(two_stations["rack2"][0]), "Anna"]])
+    assert all(len(line) <= 80 for line in lines)
+    assert main(["sessions", "--server", "coach", "--station", "rack2", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(s["station"], s["session_id"], s["athlete"]) for s in listed] == [
+        ("rack2", two_stations["rack2"][0], "Anna")]
+    assert main(["sessions", "--server", "rack1", "--athlete", "Zoe"]) == 0
+    assert capsys.readouterr().out == "no sessions on the team server for these filters\n"
+
+
+def test_team_reads_that_cannot_be_done_are_one_line(tmp_path, team_server, two_stations,
+                                                      capsys):
+    cases = [
+        (["export", "--server", "rack1", "rack1/99", "--out", str(tmp_path / "x")],
+         EXIT_TEAM_ERROR, "no session rack1/99 on the team server"),
+        (["replay", "--server", "rack1", "3"], EXIT_OUTPUT_ERROR,
+         "a team session is STATION/ID (e.g. rack1/3) or its uid"),
+        (["replay", "rack1/3", "--db", str(tmp_path / "rack1.db")], EXIT_OUTPUT_ERROR,
+         "rack1/3 names a team session: add --server NAME"),
+        (["sessions", "--station", "rack1", "--db", str(tmp_path / "rack1.db")],
+         EXIT_OUTPUT_ERROR, "--athlete and --station filter the team's sessions"),
+        (["sessions", "--server", "nowhere"], EXIT_TEAM_ERROR,
+         'definition of service "nowhere" not found'),
+    ]
+    for argv, code, says in cases:
+        assert main(argv) == code, argv
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and says in err, (argv, err)
+    assert not (tmp_path / "x").exists()

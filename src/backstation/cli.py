@@ -85,6 +85,14 @@ def _session_id(value: int) -> int:
     return value
 
 
+def _session_ref(text: str) -> int | str:
+    """A local session's id (a number), or a team session's ``STATION/ID``
+    or uid, kept as text for the team server to resolve (team/read.py)."""
+    if "/" in text or text.count("-") == 4:
+        return text
+    return _checked(int, _session_id)(text)
+
+
 def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=summary, description=description,
                           formatter_class=_HelpFormatter)
@@ -107,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "the desktop app.",
         epilog="Exit codes: 0 done; 2 the station, an impossible option or an output that "
                "cannot be written; 3 the database; 4 the app's display went away; 5 the "
-               "app's ending passed its bound; 6 the team server (sync).")
+               "app's ending passed its bound; 6 the team server (sync, --server).")
     parser.add_argument("--version", action="version", version=f"backstation {__version__}")
     parser.add_argument("--simulate", action="store_true",
                         help="use the built-in simulated station (no hardware needed)")
@@ -165,9 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = _command(sub, "sessions", "list stored sessions",
                         "List the stored sessions, oldest first. Only reads: never creates "
-                        "or changes the database.")
+                        "or changes the database. With --server, the team's sessions from "
+                        "every station, named STATION/ID for export and replay.")
     sessions.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     sessions.add_argument("--json", action="store_true", help="print them as a JSON list")
+    _add_team_server(sessions)
+    sessions.add_argument("--athlete", metavar="NAME",
+                          help="with --server: only this athlete's sessions")
+    sessions.add_argument("--station", metavar="NAME",
+                          help="with --server: only this station's sessions")
 
     export = _command(
         sub, "export", "write a session's samples.csv and reps.csv",
@@ -175,21 +189,25 @@ def build_parser() -> argparse.ArgumentParser:
         "contact, raw counts) and reps.csv (every rep's verdict and metrics) into DIR, "
         "creating it. An earlier export there is kept unless --force; nothing is created "
         "when the session does not exist.")
-    export.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID",
-                        help="the session's id, as `backstation sessions` lists it")
+    export.add_argument("session_id", type=_session_ref, metavar="SESSION_ID",
+                        help="the session's id, as `backstation sessions` lists it; with "
+                             "--server, STATION/ID or the session's uid")
     export.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="the folder to write into")
     export.add_argument("--force", action="store_true",
                         help="replace samples.csv and reps.csv already in DIR")
     export.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+    _add_team_server(export)
 
     replay = _command(sub, "replay", "judge a stored session again",
                       "Judge a stored session again from its raw samples and print what "
                       "`record` printed (the same verdicts, unless the judgement changed).")
-    replay.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID",
-                        help="the session's id, as `backstation sessions` lists it")
+    replay.add_argument("session_id", type=_session_ref, metavar="SESSION_ID",
+                        help="the session's id, as `backstation sessions` lists it; with "
+                             "--server, STATION/ID or the session's uid")
     replay.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     replay.add_argument("--json", action="store_true", help="print it as record --json did")
+    _add_team_server(replay)
     _add_sync(sub)
 
     install = _command(
@@ -332,6 +350,11 @@ def _summary_line(result: dict) -> str:
 def _sessions(args) -> int:
     from .storage import StorageError
 
+    if args.server is not None:
+        return _team_sessions(args)
+    if args.athlete is not None or args.station is not None:
+        _say("--athlete and --station filter the team's sessions: add --server NAME")
+        return EXIT_OUTPUT_ERROR
     try:
         with _open_db(args.db, read_only=True) as db:
             sessions = db.list_sessions()
@@ -339,13 +362,7 @@ def _sessions(args) -> int:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
     if args.json:
-        print(strictjson.dumps([{
-            "session_id": s.id, "started_at": s.started_at, "ended_at": s.ended_at,
-            "end_reason": s.end_reason,
-            "athlete": s.athlete_name, "exercise": s.exercise, "device_id": s.device_id,
-            "duration_s": round(s.duration_s, 3), "force_samples": s.force_samples,
-            "distance_samples": s.distance_samples, "lost_samples": s.lost_samples,
-        } for s in sessions]))
+        print(strictjson.dumps([_session_json(s) for s in sessions]))
         return 0
     if not sessions:
         print("no sessions yet")
@@ -360,13 +377,79 @@ def _sessions(args) -> int:
     return 0
 
 
+def _session_json(s) -> dict:
+    return {
+        "session_id": s.id, "started_at": s.started_at, "ended_at": s.ended_at,
+        "end_reason": s.end_reason,
+        "athlete": s.athlete_name, "exercise": s.exercise, "device_id": s.device_id,
+        "duration_s": round(s.duration_s, 3), "force_samples": s.force_samples,
+        "distance_samples": s.distance_samples, "lost_samples": s.lost_samples,
+    }
+
+
+def _team_sessions(args) -> int:
+    from .team import TeamError
+    from .team.connection import EXIT_TEAM_ERROR, reading
+    from .team.read import list_sessions
+
+    try:
+        with reading(args.server) as conn:
+            sessions = list_sessions(conn, athlete=args.athlete, station=args.station)
+    except TeamError as exc:
+        _say(str(exc))
+        return EXIT_TEAM_ERROR
+    if args.json:
+        print(strictjson.dumps([{**_session_json(s.info), "station": s.station, "uid": s.uid}
+                                for s in sessions]))
+        return 0
+    if not sessions:
+        print("no sessions on the team server" + (" for these filters" if args.athlete
+                                                   or args.station else " yet"))
+        return 0
+    print(f"{'station':8}  {'id':>4}  {'started (UTC)':16}  {'athlete':12}  {'duration':>8}  "
+          f"{'force':>7}  {'gap':>6}  {'lost':>5}")
+    for t in sessions:
+        s = t.info
+        station = terminal_safe(t.station)[:8]
+        athlete = terminal_safe(s.athlete_name or "-")[:12]
+        print(f"{station:8}  {s.id:>4}  {s.started_at[:16]:16}  {athlete:12}  "
+              f"{s.duration_s:>7.1f}s  {s.force_samples:>7}  {s.distance_samples:>6}  "
+              f"{s.lost_samples:>5}")
+    return 0
+
+
+@contextmanager
+def _session_source(args):
+    """What export and replay read: the station's database, or with
+    ``--server`` the team session named (``STATION/ID`` or uid), read whole."""
+    if args.server is None:
+        with _open_db(args.db, read_only=True) as db:
+            yield db, args.session_id
+        return
+    from .storage.bundle_reader import BundleReader
+    from .team.connection import reading
+    from .team.read import find_session, load_session
+
+    with reading(args.server) as conn:
+        bundle = load_session(conn, find_session(conn, str(args.session_id)))
+    reader = BundleReader(bundle)
+    yield reader, reader.session_id
+
+
 def _export(args) -> int:
     from .export import OutputError, WouldOverwrite, export_session
     from .storage import StorageError
+    from .team import TeamError
+    from .team.connection import EXIT_TEAM_ERROR
 
+    if not _session_ref_fits(args):
+        return EXIT_OUTPUT_ERROR
     try:
-        with _open_db(args.db, read_only=True) as db:
-            paths = export_session(db, args.session_id, args.out, overwrite=args.force)
+        with _session_source(args) as (db, session_id):
+            paths = export_session(db, session_id, args.out, overwrite=args.force)
+    except TeamError as exc:
+        _say(str(exc))
+        return EXIT_TEAM_ERROR
     except WouldOverwrite as exc:
         _say(f"{exc}: add --force to replace them, or choose another --out")
         return EXIT_OUTPUT_ERROR
@@ -384,13 +467,20 @@ def _export(args) -> int:
 def _replay(args) -> int:
     from .replay import Replay
     from .storage import StorageError
+    from .team import TeamError
+    from .team.connection import EXIT_TEAM_ERROR
 
+    if not _session_ref_fits(args):
+        return EXIT_OUTPUT_ERROR
     try:
-        with _open_db(args.db, read_only=True) as db:
-            replay = Replay(db, args.session_id)
+        with _session_source(args) as (db, session_id):
+            replay = Replay(db, session_id)
             result = replay.to_json()
         for line in replay.ignored_calibrations:
             _say(line)
+    except TeamError as exc:
+        _say(str(exc))
+        return EXIT_TEAM_ERROR
     except StorageError as exc:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
@@ -452,6 +542,25 @@ def _monitor(args) -> int:
     if result is not None:
         print(f"saved: {_summary_line(result)}")
     return code
+
+
+def _session_ref_fits(args) -> bool:
+    """A team session's name needs --server, and a team session a name (a
+    station's own ids repeat across stations); else one line, False."""
+    if args.server is None and isinstance(args.session_id, str):
+        _say(f"{args.session_id} names a team session: add --server NAME")
+        return False
+    if args.server is not None and isinstance(args.session_id, int):
+        _say(f"a team session is STATION/ID (e.g. rack1/{args.session_id}) or its uid, as "
+             "`backstation sessions --server NAME` lists it")
+        return False
+    return True
+
+
+def _add_team_server(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--server", metavar="NAME",
+                         help="read the team server's sessions instead of this station's: "
+                              "NAME is a service in the libpq service file (docs/team.md)")
 
 
 def _add_sync(sub) -> None:

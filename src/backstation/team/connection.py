@@ -10,6 +10,9 @@ credential is ever in argv, the app's settings or the station's SQLite
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
@@ -75,3 +78,19 @@ def check_version(conn: psycopg.Connection, server: str) -> None:
         raise TeamError(
             f"the team database {server!r} was set up by a newer Back Station (schema "
             f"version {version}, this one understands up to {wanted}): upgrade Back Station")
+
+
+@contextmanager
+def reading(server: str) -> Iterator[psycopg.Connection]:
+    """A connection to ``server`` at this Back Station's schema version, for
+    reading (team/read.py); any failure of the server inside is a
+    ``TeamError`` naming it, in one line."""
+    conn = connect(server)
+    try:
+        try:
+            check_version(conn, server)
+            yield conn
+        except psycopg.Error as exc:
+            raise TeamError(f"the team server {server!r}: {first_line(exc)}") from exc
+    finally:
+        conn.close()
