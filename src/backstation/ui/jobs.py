@@ -27,13 +27,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from ..storage import Database, NoDatabase, StorageError
+from ..team import TeamError
+from ..team.connection import check_version, connect, first_line
 from .delivery import GuiDelivery
 
 log = logging.getLogger(__name__)
@@ -83,10 +87,15 @@ class DatabaseJob(QObject):
             self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
+    def _open(self) -> AbstractContextManager:
+        return Database(self._db_path, read_only=self._read_only)
+
     def _run(self) -> None:
         try:
-            with Database(self._db_path, read_only=self._read_only) as db:
+            with self._open() as db:
                 result = self._work(db, self.cancel_event)
+        except TeamError as exc:
+            outcome = (False, str(exc))
         except NoDatabase as exc:
             if self._if_no_database is None:
                 outcome = (False, str(exc))
@@ -113,6 +122,36 @@ class DatabaseJob(QObject):
         else:
             self.failed.emit(str(payload))
         self.ended.emit()
+
+
+class ServerJob(DatabaseJob):
+    """A ``DatabaseJob`` whose ``work(conn, cancel)`` reads the team server
+    ``server`` (a psycopg connection of its own, at this Back Station's schema
+    version; team/read.py reads through it). A server that cannot be used is
+    ``failed`` with the one-line reason, as ``backstation sync`` words it."""
+
+    def __init__(self, server: str, work: Work, name: str, parent: QObject | None = None):
+        super().__init__(Path(), self._reading, name, parent)
+        self._server = server
+        self._server_work = work
+
+    def _open(self) -> AbstractContextManager:
+        conn = connect(self._server)
+        try:
+            check_version(conn, self._server)
+        except psycopg.Error as exc:
+            conn.close()
+            raise TeamError(f"the team server {self._server!r}: {first_line(exc)}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _reading(self, conn: psycopg.Connection, cancel: threading.Event) -> Any:
+        try:
+            return self._server_work(conn, cancel)
+        except psycopg.Error as exc:
+            raise TeamError(f"the team server {self._server!r}: {first_line(exc)}") from exc
 
 
 class JobOwner:

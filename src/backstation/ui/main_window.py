@@ -61,8 +61,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.live, "Live")
-        self.history = HistoryView(self.db_path)
-        self.progress = ProgressView(self.db_path)
+        self.history = HistoryView(self.db_path, team_server=self.team_server)
+        self.progress = ProgressView(self.db_path, team_server=self.team_server)
         self.tabs.addTab(self.history, "History")
         self.tabs.addTab(self.progress, "Progress")
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.refresh_ports()
         if self.team_sync is not None:
             self.team_sync.start()          # what earlier runs left pending
+            self.show_team_sessions(True)
 
     def _make_actions(self) -> None:
         menu = self.menuBar()
@@ -120,6 +121,12 @@ class MainWindow(QMainWindow):
         mute = add("mute", "Sound cues", "M", self._on_mute_toggled, view)
         mute.setCheckable(True)
         mute.setChecked(True)
+        if self.team_server is not None:
+            # History and Progress show the team's sessions (every station's)
+            # while this is on, this station's own while it is off.
+            team = add("team", f"Team's sessions ({self.team_server})", "Ctrl+T",
+                       self.show_team_sessions, view)
+            team.setCheckable(True)
 
     # -- connection ---------------------------------------------------------------
 
@@ -169,6 +176,13 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dialog)
         dialog.show()       # non-modal: the live view keeps recording behind it
         return dialog
+
+    def show_team_sessions(self, on: bool) -> None:
+        """History and Progress read the team server (on) or this station's database."""
+        if "team" in self.actions:
+            self.actions["team"].setChecked(on)
+        self.history.set_team_mode(on)
+        self.progress.set_team_mode(on)
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -3,17 +3,21 @@ runs on a worker thread and is tested without a window)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg
+
+from ...storage import Database, RepRecord, SessionInfo, SetRecord
+from ...team import read
 from ...units import weight_n
-from ...storage import Database
 
 
 @dataclass(frozen=True)
 class SetPoint:
     when: datetime               # aware; the set's start
-    session_id: int
+    session_id: int              # the station's id of it
     set_index: int
     valid_reps: int
     no_reps: int
@@ -40,26 +44,39 @@ class AthleteProgress:
 
 
 def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
-    """Every stored set of ``athlete`` and each session's best valid rep.
+    """Every stored set of ``athlete`` and each session's best valid rep, from
+    this station's database."""
+    key = athlete.strip().casefold()
+    return progress_of(athlete, ((info, db.sets(info.id), db.reps(info.id))
+                                 for info in db.list_sessions()
+                                 if (info.athlete_name or "").casefold() == key))
+
+
+def team_athlete_progress(conn: psycopg.Connection, athlete: str) -> AthleteProgress:
+    """The same from the team server: ``athlete``'s sessions on every station."""
+    sessions = read.list_sessions(conn, athlete=athlete)
+    judged = read.judgements(conn, [s.uid for s in sessions])
+    return progress_of(athlete, ((s.info, *judged.get(s.uid, ([], []))) for s in sessions))
+
+
+def progress_of(athlete: str, sessions: Iterable[tuple[SessionInfo, list[SetRecord],
+                                                         list[RepRecord]]]) -> AthleteProgress:
+    """``athlete``'s sessions, each with its stored sets and reps, as charts' points.
 
     The best peak counts valid reps only: a no-rep's force was not a
     completed pull. % body mass uses the mass stored with the session, so
     an athlete's later weighing does not rewrite history.
     """
     progress = AthleteProgress(athlete)
-    key = athlete.strip().casefold()
-    for info in db.list_sessions():
-        if (info.athlete_name or "").casefold() != key:
-            continue
+    for info, sets, reps in sessions:
         started = datetime.fromisoformat(info.started_at)
-        for s in db.sets(info.id):
+        for s in sets:
             offset_s = s.metrics.get("t_start_s") or 0.0
             progress.sets.append(SetPoint(
                 when=started + timedelta(seconds=float(offset_s)), session_id=info.id,
                 set_index=s.set_index, valid_reps=s.valid_reps, no_reps=s.no_reps,
                 velocity_loss_pct=s.metrics.get("velocity_loss_pct")))
-        peaks = [r.peak_force_n for r in db.reps(info.id)
-                 if r.valid and r.peak_force_n is not None]
+        peaks = [r.peak_force_n for r in reps if r.valid and r.peak_force_n is not None]
         if peaks:
             best = max(peaks)
             pct = (None if not info.body_mass_kg

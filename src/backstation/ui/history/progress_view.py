@@ -12,8 +12,9 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..jobs import BusyIndicator, DatabaseJob, JobOwner
-from .progress_data import AthleteProgress, athlete_progress
+from ...team import read
+from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
+from .progress_data import AthleteProgress, athlete_progress, team_athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge
 from ...vocabulary import METRICS, VALID_REPS_TEXT, metric_name
@@ -41,9 +42,14 @@ class ProgressView(QWidget):
     progress_shown = Signal(str)         # the athlete whose charts are now drawn
     failed = Signal(str)
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None):
+    def __init__(self, db_path: Path, parent: QWidget | None = None, *,
+                 team_server: str | None = None):
+        """``team_server``: as HistoryView's; ``set_team_mode`` charts an
+        athlete's sessions on every station."""
         super().__init__(parent)
         self.db_path = Path(db_path)
+        self.team_server = team_server
+        self.team_mode = False
         self._jobs = JobOwner()
         self.progress: AthleteProgress | None = None
 
@@ -78,13 +84,27 @@ class ProgressView(QWidget):
         layout.addWidget(self.charts, 1)
         self.refresh()
 
+    def set_team_mode(self, on: bool) -> None:
+        """The team server's athletes and sessions, or this station's own."""
+        on = bool(on) and self.team_server is not None
+        if on != self.team_mode:
+            self.team_mode = on
+            self.refresh()
+
     @Slot()
     def refresh(self) -> None:
         """List the athletes again and redraw the chosen one."""
-        job = DatabaseJob(self.db_path,
-                          lambda db, cancel: [a.name for a in db.list_athletes()],
-                          "progress-athletes", self, read_only=True, if_no_database=list)
-        job.succeeded.connect(self._on_athletes_loaded)
+        mode = self.team_mode
+        if mode:
+            job = ServerJob(self.team_server, lambda conn, cancel: read.list_athletes(conn),
+                            "progress-team-athletes", self)
+        else:
+            job = DatabaseJob(self.db_path,
+                              lambda db, cancel: [a.name for a in db.list_athletes()],
+                              "progress-athletes", self, read_only=True, if_no_database=list)
+        # A list asked for before a switch of mode is not shown.
+        job.succeeded.connect(lambda names: mode == self.team_mode
+                              and self._on_athletes_loaded(names))
         self._run(job)
 
     def show_athlete(self, name: str) -> None:
@@ -106,9 +126,16 @@ class ProgressView(QWidget):
         self._jobs.run(job)
 
     def _load(self, name: str) -> None:
-        job = DatabaseJob(self.db_path, lambda db, cancel: athlete_progress(db, name),
-                          "progress-load", self, read_only=True)
-        job.succeeded.connect(self._on_progress_loaded)
+        mode = self.team_mode
+        if mode:
+            job = ServerJob(self.team_server,
+                            lambda conn, cancel: team_athlete_progress(conn, name),
+                            "progress-team-load", self)
+        else:
+            job = DatabaseJob(self.db_path, lambda db, cancel: athlete_progress(db, name),
+                              "progress-load", self, read_only=True)
+        job.succeeded.connect(lambda progress: mode == self.team_mode
+                              and self._on_progress_loaded(progress))
         self._run(job)
 
     @Slot(object)

@@ -7,12 +7,15 @@ from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ...storage import Database, SessionInfo
+import psycopg
+
+from ...storage import Database, SessionInfo, SetRecord
+from ...team import read
 
 
 @dataclass(frozen=True)
 class SessionRow:
-    session_id: int
+    session_id: int               # the station's own id of it
     started_at: datetime          # local time, for display
     athlete: str
     sets: int
@@ -21,20 +24,38 @@ class SessionRow:
     duration_s: float
     device: str
     recording: bool               # no end time: still recording, or the recorder was killed
+    station: str = ""             # a team session's station; "" for this station's own
+    uid: str | None = None        # the same on every copy (the team's key)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Names the row in its list: a station's ids repeat across the team."""
+        return self.station, self.session_id
+
+
+def session_row(info: SessionInfo, sets: list[SetRecord], station: str = "") -> SessionRow:
+    return SessionRow(
+        session_id=info.id, started_at=_local(info.started_at),
+        athlete=info.athlete_name or "—", sets=len(sets),
+        valid_reps=sum(s.valid_reps for s in sets), no_reps=sum(s.no_reps for s in sets),
+        duration_s=info.duration_s, device=_device(info), recording=info.ended_at is None,
+        station=station, uid=info.uid)
 
 
 def session_rows(db: Database) -> list[SessionRow]:
     """Every session, newest first (what a lifter looks for is usually today's).
     Runs on a worker thread: one query per session for its sets."""
-    rows = []
-    for info in reversed(db.list_sessions()):
-        sets = db.sets(info.id)
-        rows.append(SessionRow(
-            session_id=info.id, started_at=_local(info.started_at),
-            athlete=info.athlete_name or "—", sets=len(sets),
-            valid_reps=sum(s.valid_reps for s in sets), no_reps=sum(s.no_reps for s in sets),
-            duration_s=info.duration_s, device=_device(info), recording=info.ended_at is None))
-    return rows
+    return [session_row(info, db.sets(info.id)) for info in reversed(db.list_sessions())]
+
+
+def team_session_rows(conn: psycopg.Connection, station: str | None = None,
+                      athlete: str | None = None) -> list[SessionRow]:
+    """The team server's sessions (one station's, one athlete's, or all),
+    newest first, as ``session_rows`` lists the station's own (team/read.py)."""
+    sessions = read.list_sessions(conn, athlete=athlete, station=station)
+    judged = read.judgements(conn, [s.uid for s in sessions])
+    return [session_row(s.info, judged.get(s.uid, ([], []))[0], s.station)
+            for s in reversed(sessions)]
 
 
 def _local(iso: str) -> datetime:
@@ -55,7 +76,7 @@ def format_duration(seconds: float) -> str:
 
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("date", "Date"), ("athlete", "Athlete"), ("sets", "Sets"), ("valid_reps", "Valid"),
+    ("date", "Date"), ("station", "Station"), ("athlete", "Athlete"), ("sets", "Sets"), ("valid_reps", "Valid"),
     ("no_reps", "No-reps"), ("duration", "Duration"), ("device", "Device"),
 )
 _NUMERIC = {"sets", "valid_reps", "no_reps", "duration"}
@@ -78,9 +99,9 @@ class SessionTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> SessionRow:
         return self._rows[row]
 
-    def row_of(self, session_id: int) -> int | None:
+    def row_of(self, session_id: int, station: str = "") -> int | None:
         for i, r in enumerate(self._rows):
-            if r.session_id == session_id:
+            if r.key == (station, session_id):
                 return i
         return None
 
@@ -107,7 +128,8 @@ class SessionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"session {row.session_id}, station {row.device}"
+            tip = (f"session {row.session_id}" + (f" of {row.station}" if row.station else "")
+                   + f", station {row.device}")
             if row.recording:
                 tip += "\nno end time: still recording, or the recording was interrupted"
             return tip

@@ -9,16 +9,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
-from ..jobs import BusyIndicator, DatabaseJob, JobOwner
+from ...storage.bundle_reader import BundleReader
+from ...team import read
+from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from .loading import LoadedSession, load_session
 from .rep_model import COLUMNS as REP_COLUMNS
 from .rep_model import RepTableModel, set_summary
 from .session_model import COLUMNS as SESSION_COLUMN_TITLES
-from .session_model import SessionRow, SessionTableModel, format_duration, session_rows
+from .session_model import (SessionRow, SessionTableModel, format_duration, session_rows,
+                            team_session_rows)
 from .session_plot import SessionPlot
 
 if TYPE_CHECKING:
@@ -35,6 +38,9 @@ STACKED_LIST_ROWS = 2
 # Lower than this (an 800x480 screen), stacked, the list shows one row and the
 # set summary goes into the rep table's tooltip: the curves and reps keep the room.
 SHORT_HEIGHT_PX = 480
+# The team view's filters: their first entry shows every station / athlete.
+ALL_STATIONS = "All stations"
+ALL_ATHLETES = "All athletes"
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -145,9 +151,14 @@ class HistoryView(QWidget):
     session_deleted = Signal(int)
     failed = Signal(str)                 # the message the banner now shows
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None):
+    def __init__(self, db_path: Path, parent: QWidget | None = None, *,
+                 team_server: str | None = None):
+        """``team_server``: the team server's service name, if one is set;
+        ``set_team_mode`` then lists the team's sessions instead of this station's."""
         super().__init__(parent)
         self.db_path = Path(db_path)
+        self.team_server = team_server
+        self.team_mode = False
         self._jobs = JobOwner()
         self._loading_id: int | None = None
         self._open_request = 0           # newer open requests win over slower older ones
@@ -161,6 +172,8 @@ class HistoryView(QWidget):
             SESSION_COLUMNS.index(key) for key in ("duration", "sets", "no_reps")))
         # The station id is in each row's tooltip: the list keeps what a coach looks for.
         self.table.setColumnHidden(SESSION_COLUMNS.index("device"), True)
+        # The station column only in the team's list (set_team_mode).
+        self.table.setColumnHidden(SESSION_COLUMNS.index("station"), True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
 
         self.refresh_button = QPushButton("Refresh", self)
@@ -173,6 +186,16 @@ class HistoryView(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.busy = BusyIndicator(self)
         self.banner = Banner(self)
+        # The team view's filters, by station and by athlete (hidden otherwise).
+        self.station_filter = QComboBox(self)
+        self.athlete_filter = QComboBox(self)
+        for combo, everyone in ((self.station_filter, ALL_STATIONS),
+                                (self.athlete_filter, ALL_ATHLETES)):
+            combo.addItem(everyone)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            enlarge(combo)
+            combo.hide()
+            combo.currentIndexChanged.connect(self._on_filter_changed)
 
         self.title = QLabel("Choose a session", self)
         enlarge(self.title, 1.5, bold=True)
@@ -187,7 +210,8 @@ class HistoryView(QWidget):
                                                     "peak_force_pct_bm")))
 
         buttons = QHBoxLayout()
-        for w in (self.refresh_button, self.delete_button, self.export_button):
+        for w in (self.refresh_button, self.delete_button, self.export_button,
+                  self.station_filter, self.athlete_filter):
             buttons.addWidget(w)
         buttons.addStretch(1)
         buttons.addWidget(self.busy)
@@ -215,24 +239,68 @@ class HistoryView(QWidget):
 
     # -- public -------------------------------------------------------------
 
+    def set_team_mode(self, on: bool) -> None:
+        """List the team server's sessions (every station's, filtered by
+        station and athlete) or this station's own. No team server: stays off."""
+        on = bool(on) and self.team_server is not None
+        if on == self.team_mode:
+            return
+        self.team_mode = on
+        self.station_filter.setVisible(on)
+        self.athlete_filter.setVisible(on)
+        self.table.setColumnHidden(SESSION_COLUMNS.index("station"), not on)
+        self._open_request += 1            # an open still running belongs to the other list
+        self.table.clearSelection()
+        self.model.set_rows([])
+        self._show_nothing()
+        self._update_buttons()
+        self.refresh()
+
     @Slot()
     def refresh(self) -> None:
         """List the sessions again (e.g. when a recording has ended)."""
+        if self.team_mode:
+            self._refresh_team()
+            return
         job = DatabaseJob(self.db_path, lambda db, cancel: session_rows(db), "history-list", self,
                           read_only=True, if_no_database=list)
-        job.succeeded.connect(self._on_sessions_loaded)
+        job.succeeded.connect(lambda rows: self.team_mode or self._on_sessions_loaded(rows))
         self._run(job)
 
-    def open_session(self, session_id: int) -> None:
-        row = self.model.row_of(session_id)
+    def _refresh_team(self) -> None:
+        station = self._filter(self.station_filter)
+        athlete = self._filter(self.athlete_filter)
+
+        def work(conn, cancel):
+            return (team_session_rows(conn, station, athlete), read.list_stations(conn),
+                    read.list_athletes(conn))
+        job = ServerJob(self.team_server, work, "history-team-list", self)
+        job.succeeded.connect(lambda result: self.team_mode and self._on_team_sessions_loaded(
+            result))                      # not when the user went back to this station's list
+        self._run(job)
+
+    @staticmethod
+    def _filter(combo: QComboBox) -> str | None:
+        """The chosen station or athlete; None for the first entry (everyone)."""
+        return combo.currentText() if combo.currentIndex() > 0 else None
+
+    def open_session(self, session_id: int, station: str = "") -> None:
+        """Open a session of the list shown (``station``: a team session's)."""
+        row = self.model.row_of(session_id, station)
         if row is not None and self.table.currentIndex().row() != row:
             self.table.selectRow(row)      # opens it through _on_current_row_changed
-        else:
-            self._load(session_id)
+        elif row is not None:
+            self._load(self.model.row_at(row))
+        elif not station:
+            self._load_local(session_id)
 
     def selected_session_id(self) -> int | None:
+        row = self.selected_row()
+        return None if row is None else row.session_id
+
+    def selected_row(self) -> SessionRow | None:
         index = self.table.currentIndex()
-        return self.model.row_at(index.row()).session_id if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def delete_session(self, session_id: int) -> None:
         """Ask, then delete (samples, calibrations, judgement) on a worker."""
@@ -270,14 +338,30 @@ class HistoryView(QWidget):
         self.busy.track(job)
         self._jobs.run(job)
 
-    def _load(self, session_id: int) -> None:
+    def _load(self, row: SessionRow) -> None:
+        if not row.station:
+            self._load_local(row.session_id)
+            return
+        uid, session_id = row.uid, row.session_id
+
+        def work(conn, cancel):
+            # The team's copy read with the Database's read methods (BundleReader):
+            # drawn by the same code as a local session.
+            return load_session(BundleReader(read.load_session(conn, uid)), session_id)
+        self._start_load(session_id, f"{row.station}/{session_id}",
+                         ServerJob(self.team_server, work, "history-team-open", self))
+
+    def _load_local(self, session_id: int) -> None:
+        self._start_load(session_id, str(session_id), DatabaseJob(
+            self.db_path, lambda db, cancel: load_session(db, session_id), "history-open",
+            self, read_only=True))
+
+    def _start_load(self, session_id: int, name: str, job: DatabaseJob) -> None:
         self._open_request += 1
         self._loading_id = session_id
         request = self._open_request
-        job = DatabaseJob(self.db_path, lambda db, cancel: load_session(db, session_id),
-                          "history-open", self, read_only=True)
-        job.succeeded.connect(lambda loaded: self._on_session_loaded(request, loaded))
-        self.title.setText(f"Loading session {session_id}…")
+        job.succeeded.connect(lambda loaded: self._on_session_loaded(request, name, loaded))
+        self.title.setText(f"Loading session {name}…")
         self._run(job)
 
     def fit_list(self) -> None:
@@ -326,7 +410,9 @@ class HistoryView(QWidget):
         self.fit_list()
 
     def _update_buttons(self) -> None:
-        chosen = self.table.currentIndex().isValid()
+        # A team session is deleted or corrected by a coach on the server
+        # (docs/team.md), exported with `backstation export --server`.
+        chosen = self.table.currentIndex().isValid() and not self.team_mode
         self.delete_button.setEnabled(chosen)
         self.export_button.setEnabled(chosen)
 
@@ -338,12 +424,26 @@ class HistoryView(QWidget):
         self.set_summary.clear()
 
     @Slot(object)
+    def _on_team_sessions_loaded(self, result) -> None:
+        rows, stations, athletes = result
+        for combo, everyone, names in ((self.station_filter, ALL_STATIONS, stations),
+                                       (self.athlete_filter, ALL_ATHLETES, athletes)):
+            chosen = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([everyone, *names])
+            combo.setCurrentText(chosen if chosen in names else everyone)
+            combo.blockSignals(False)
+        self._on_sessions_loaded(rows)
+
+    @Slot(object)
     def _on_sessions_loaded(self, rows: list[SessionRow]) -> None:
-        chosen = self.selected_session_id()
+        current = self.selected_row()
+        chosen = None if current is None else current.key
         self.model.set_rows(rows)
         self.fit_list()
         self.banner.show_message("")
-        row = None if chosen is None else self.model.row_of(chosen)
+        row = None if chosen is None else self.model.row_of(chosen[1], chosen[0])
         if row is not None:
             self.table.selectionModel().blockSignals(True)
             self.table.selectRow(row)
@@ -356,14 +456,18 @@ class HistoryView(QWidget):
     def _on_current_row_changed(self, current, previous) -> None:
         self._update_buttons()
         if current.isValid():
-            self._load(self.model.row_at(current.row()).session_id)
+            self._load(self.model.row_at(current.row()))
 
-    def _on_session_loaded(self, request: int, loaded: LoadedSession) -> None:
+    def _on_filter_changed(self, _index: int) -> None:
+        if self.team_mode:
+            self.refresh()
+
+    def _on_session_loaded(self, request: int, name: str, loaded: LoadedSession) -> None:
         if request != self._open_request:
             return                        # the user has opened another one since
         self.current = loaded
         info = loaded.info
-        self.title.setText(f"Session {info.id} — {info.athlete_name or 'no athlete'}"
+        self.title.setText(f"Session {name} — {info.athlete_name or 'no athlete'}"
                            f", {format_duration(info.duration_s)}")
         self.plot.show_session(loaded)
         self.rep_model.set_reps(loaded.reps)

@@ -1,0 +1,102 @@
+"""History and Progress reading the team database (team/read.py through
+ui/jobs.ServerJob): two stations' SQLite files synced to one throwaway
+server, and one station's History lists both, filters them, and opens the
+other station's session with the code that draws a local one."""
+
+from __future__ import annotations
+
+import pytest
+
+from backstation.storage import Database
+from backstation.team import sync
+from backstation.ui.history import HistoryView, ProgressView
+from backstation.ui.history.view import ALL_ATHLETES, ALL_STATIONS
+
+from .team import record_session, team_server  # noqa: F401
+
+WAIT_MS = 10_000
+
+
+@pytest.fixture
+def two_stations(tmp_path, team_server):
+    """rack1 recorded Anna, rack2 Ben then Anna; each synced to the team server."""
+    with Database(tmp_path / "rack1.db") as one, Database(tmp_path / "rack2.db") as two:
+        ids = {"rack1": [record_session(one, "Anna", 1)],
+               "rack2": [record_session(two, "Ben", 1), record_session(two, "Anna", 2)]}
+        sync(one, "rack1")
+        sync(two, "rack2")
+    return ids
+
+
+def _listed(view: HistoryView) -> list[tuple[str, int, str]]:
+    return sorted((r.station, r.session_id, r.athlete)
+                  for r in (view.model.row_at(i) for i in range(view.model.rowCount())))
+
+
+def _listing(qtbot, view: HistoryView, change) -> None:
+    with qtbot.waitSignal(view.sessions_listed, timeout=WAIT_MS):
+        change()
+
+
+def test_history_in_team_mode_lists_every_stations_sessions_and_filters_them(
+        qtbot, tmp_path, two_stations):
+    view = HistoryView(tmp_path / "rack1.db", team_server="rack1")
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: not view._jobs.busy(), timeout=WAIT_MS)
+    assert [r.station for r in view.model._rows] == [""]     # its own list first
+    _listing(qtbot, view, lambda: view.set_team_mode(True))
+    one, two = two_stations["rack1"], two_stations["rack2"]
+    assert _listed(view) == [("rack1", one[0], "Anna"), ("rack2", two[0], "Ben"),
+                             ("rack2", two[1], "Anna")]
+    assert [view.station_filter.itemText(i) for i in range(view.station_filter.count())] == [
+        ALL_STATIONS, "rack1", "rack2"]
+    assert [view.athlete_filter.itemText(i) for i in range(view.athlete_filter.count())] == [
+        ALL_ATHLETES, "Anna", "Ben"]
+    assert not view.delete_button.isEnabled()
+
+    _listing(qtbot, view, lambda: view.station_filter.setCurrentText("rack2"))
+    assert _listed(view) == [("rack2", two[0], "Ben"), ("rack2", two[1], "Anna")]
+    _listing(qtbot, view, lambda: view.athlete_filter.setCurrentText("Anna"))
+    assert _listed(view) == [("rack2", two[1], "Anna")]
+    _listing(qtbot, view, lambda: view.station_filter.setCurrentText(ALL_STATIONS))
+    assert _listed(view) == [("rack1", one[0], "Anna"), ("rack2", two[1], "Anna")]
+
+    # The other station's session, opened from the team's copy.
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.open_session(two[1], "rack2")
+    with Database(tmp_path / "rack2.db", read_only=True) as db:
+        local = db.get_session(two[1])
+        reps = db.reps(two[1])
+    assert view.current.info == local
+    assert view.current.reps == reps
+    assert len(view.current.force_t_s) == local.force_samples
+    assert view.title.text().startswith(f"Session rack2/{two[1]} — Anna")
+
+    _listing(qtbot, view, lambda: view.set_team_mode(False))
+    assert [r.station for r in view.model._rows] == [""]
+    view.close()
+
+
+def test_progress_in_team_mode_charts_an_athletes_sessions_on_every_station(
+        qtbot, tmp_path, two_stations):
+    view = ProgressView(tmp_path / "rack1.db", team_server="rack1")
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.athletes_listed, timeout=WAIT_MS) as listed:
+        view.set_team_mode(True)
+    assert listed.args == [2]
+    with qtbot.waitSignal(view.progress_shown, timeout=WAIT_MS):
+        view.show_athlete("Anna")
+    assert [p.session_id for p in view.progress.sessions] == [two_stations["rack1"][0],
+                                                               two_stations["rack2"][1]]
+    assert view.point_count("peak_n") == 2
+    view.close()
+
+
+def test_a_team_server_that_is_down_is_said_in_the_banner(qtbot, tmp_path, team_server):
+    view = HistoryView(tmp_path / "rack1.db", team_server="nowhere")
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        view.set_team_mode(True)
+    assert failed.args[0].startswith("cannot reach the team server 'nowhere': ")
+    assert view.banner.text() == failed.args[0]
+    view.close()
