@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -64,12 +65,15 @@ def team_server(pg_server, tmp_path, monkeypatch) -> TeamServer:
 
 
 def record_session(db: Database, athlete: str | None = "Anna", seconds: float = 3.0,
-                   rate_hz: int = 80, flushes_per_s: int = 1) -> int:
+                   rate_hz: int = 80, flushes_per_s: int = 1,
+                   started_at: datetime | None = None, body_mass_kg: float = 70.0) -> int:
     """A finished two-channel session of ``seconds`` at ``rate_hz`` (force and
-    distance, one chunk per flush) with a calibration, events, a set and two reps."""
-    who = None if athlete is None else db.get_or_create_athlete(athlete, 70.0)
+    distance, one chunk per flush) with a calibration, events, a set and two reps;
+    ``started_at`` (default now) as the station's clock says, ended ``seconds`` later."""
+    who = None if athlete is None else db.get_or_create_athlete(athlete, body_mass_kg)
     sid = db.create_session(athlete=who, device_id="BS-0001", firmware="1.0", protocol=1,
-                            force_channels=2, force_rate_hz=rate_hz, distance_sensor="hc-sr04")
+                            force_channels=2, force_rate_hz=rate_hz, distance_sensor="hc-sr04",
+                            started_at=started_at)
     db.add_calibration(sid, 0, 8000, 21.5, t_device_us=0)
     db.add_calibration(sid, 1, -1200, 22.25, source="tare", t_device_us=1_000_000)
     rng = np.random.default_rng(sid)
@@ -93,5 +97,7 @@ def record_session(db: Database, athlete: str | None = "Anna", seconds: float = 
                           {"peak_force_n": 512.25, "rfd_n_per_s": None}))
     db.save_rep(RepRecord(sid, 0, 1, False, "no_contact", 1_400_000, 2_500_000, 498.0, 61.0,
                           {"peak_force_n": 498.0}))
-    db.finish_session(sid, stats={"crc_errors": 2, "reconnects": 1})
+    db.finish_session(sid, stats={"crc_errors": 2, "reconnects": 1},
+                      ended_at=None if started_at is None else
+                      started_at + timedelta(seconds=seconds))
     return sid

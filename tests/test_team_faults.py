@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import psycopg
 import pytest
 
+from backstation.cli import main
 from backstation.storage import Database
-from backstation.team import UploadInterrupted, sync
+from backstation.storage.blobs import RAW_DTYPE, from_blob
+from backstation.team import UploadInterrupted, admin, read, sync
 from backstation.team import upload as upload_module
+from backstation.team.connection import EXIT_TEAM_ERROR
+from backstation.team.upload import AthleteConflict
 
 from .team import record_session, team_server  # noqa: F401
 
@@ -130,3 +136,124 @@ def test_the_same_session_uploaded_by_two_processes_at_once_is_there_once(
     assert visible["sessions"] == 1 and visible["reps"] == 2
     with Database(path) as db:
         assert db.pending_uploads("rack1") == []
+
+
+def _whole_on_server(team_server, db: Database) -> dict[str, tuple]:
+    """Each local session's (sessions rows, force samples, distance samples,
+    raw count sum) on the server, by uid, against the station's own figures."""
+    wanted, found = {}, {}
+    with team_server.connect() as conn:
+        for info in db.list_sessions():
+            force = db.load_force(info.id)
+            wanted[info.uid] = (1, info.force_samples, info.distance_samples,
+                                int(force.raw.astype(np.int64).sum()))
+            rows = conn.execute("SELECT count(*) FROM sessions WHERE uid = %s",
+                                (info.uid,)).fetchone()[0]
+            n_force, raw_sum = 0, 0
+            for n, channels, blob in conn.execute(
+                    "SELECT n, channels, raw FROM force_chunks WHERE session_uid = %s",
+                    (info.uid,)):
+                n_force += n
+                raw_sum += int(from_blob(blob, RAW_DTYPE, n * channels, "raw")
+                               .astype(np.int64).sum())
+            n_distance = conn.execute("SELECT coalesce(sum(n), 0) FROM distance_chunks"
+                                      " WHERE session_uid = %s", (info.uid,)).fetchone()[0]
+            found[info.uid] = (rows, n_force, n_distance, raw_sum)
+    return {"wanted": wanted, "found": found}
+
+
+def test_the_server_restarted_during_a_sync_fails_in_one_line_and_the_rerun_finishes(
+        tmp_path, pg_server, team_server, monkeypatch, capsys):
+    path = tmp_path / "rack1.db"
+    with Database(path) as db:
+        sids = [record_session(db, seconds=1) for _ in range(3)]
+        restarted_in = db.get_session(sids[1]).uid
+    original = upload_module._copy_chunks
+    stops = []
+
+    def copy_after_a_restart(conn, table, columns, session_uid, rows):
+        if str(session_uid) == restarted_in and not stops:
+            pg_server.stop("fast")            # what a restart does to the connection
+            stops.append(pg_server.postmaster_pid())
+            pg_server.start()
+        return original(conn, table, columns, session_uid, rows)
+
+    monkeypatch.setattr(upload_module, "_copy_chunks", copy_after_a_restart)
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == EXIT_TEAM_ERROR
+    out, err = capsys.readouterr()
+    assert stops and out == "" and err.count("\n") == 1
+    assert err.startswith(f"backstation: the connection to the team server 'rack1' failed "
+                          f"while uploading session {sids[1]} (")
+    assert err.endswith("1 sessions were uploaded before it; run sync again\n")
+    with Database(path) as db:
+        assert db.pending_uploads("rack1") == sids[1:]
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("sync to rack1 (station rack1): 2 sessions uploaded")
+    with Database(path) as db:
+        figures = _whole_on_server(team_server, db)
+    assert figures["found"] == figures["wanted"] and len(figures["found"]) == 3
+    assert team_server.count("sessions") == 3
+
+
+def test_sessions_of_stations_whose_clocks_are_hours_off_upload_and_list_once_in_order(
+        tmp_path, team_server, capsys):
+    now = datetime.now(timezone.utc)
+    clocks = {"rack1": timedelta(hours=9), "rack2": timedelta(hours=-7)}   # ahead, behind
+    for station, skew in clocks.items():
+        with Database(tmp_path / f"{station}.db") as db:
+            for minutes in (0, 30):
+                record_session(db, seconds=0.5,
+                               started_at=now + skew + timedelta(minutes=minutes))
+    # Interleaved: rack1 syncs one, rack2 both, then rack1 the rest.
+    with Database(tmp_path / "rack1.db") as one, Database(tmp_path / "rack2.db") as two:
+        one._conn.execute("INSERT INTO uploads (session_id, server, uploaded_at)"
+                          " VALUES (2, 'rack1', 'x')")   # held back for now
+        assert sync(one, "rack1").uploaded == [1]
+        assert sync(two, "rack2").uploaded == [1, 2]
+        one._conn.execute("DELETE FROM uploads WHERE session_id = 2")
+        assert sync(one, "rack1").uploaded == [2]
+        local = {(station, s.id): s for station, db in (("rack1", one), ("rack2", two))
+                 for s in db.list_sessions()}
+    with team_server.connect("coach") as conn:
+        listed = read.list_sessions(conn)
+    assert [(t.station, t.info.id) for t in listed] == [
+        ("rack2", 1), ("rack2", 2), ("rack1", 1), ("rack1", 2)]       # by the stations' times
+    for t in listed:
+        assert t.info == local[(t.station, t.info.id)]
+    assert main(["sessions", "--server", "rack2"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.split()[:3] for line in lines] == [
+        [t.station, str(t.info.id), t.info.started_at[:16]] for t in listed]
+
+
+def test_two_stations_editing_an_athletes_body_mass_differently_see_the_conflict(
+        tmp_path, team_server, capsys):
+    one_path, two_path = tmp_path / "rack1.db", tmp_path / "rack2.db"
+    with Database(one_path) as one, Database(two_path) as two:
+        record_session(one, "Anna", seconds=0.5, body_mass_kg=70.0)
+        record_session(two, "anna", seconds=0.5, body_mass_kg=70.0)
+        assert sync(one, "rack1").conflicts == []
+        assert sync(two, "rack2").conflicts == []
+        one.get_or_create_athlete("Anna", 72.0)            # weighed on rack1
+        two.get_or_create_athlete("anna", 68.5)            # and on rack2, differently
+        first = sync(one, "rack1")
+        assert first.conflicts == [AthleteConflict("Anna", 72.0, 70.0)]
+    assert main(["sync", "--server", "rack2", "--db", str(two_path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "sync to rack2 (station rack2): 0 sessions uploaded, 0 already there; "
+        "1 athlete conflicts",
+        "athlete Anna: body mass 68.5 kg on this station, 70 kg on the team server, which "
+        "keeps its own until a coach sets it (docs/team.md)"]
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT body_mass_kg FROM athletes").fetchall() == [(70.0,)]
+    with Database(one_path) as one, Database(two_path) as two:
+        assert one.get_athlete("Anna").body_mass_kg == 72.0     # neither station's changed
+        assert two.get_athlete("anna").body_mass_kg == 68.5
+    # The coach decides for rack2's figure: rack2 agrees, rack1 is still told.
+    assert admin.main(["--server", "coach", "set-body-mass", "ANNA", "68.5"]) == 0
+    assert capsys.readouterr().out == "Anna: 68.5 kg on the team server\n"
+    with Database(one_path) as one, Database(two_path) as two:
+        assert sync(two, "rack2").conflicts == []
+        assert sync(one, "rack1").conflicts == [AthleteConflict("Anna", 72.0, 68.5)]
+    with team_server.connect() as conn:                 # each session kept its own mass
+        assert conn.execute("SELECT body_mass_kg FROM sessions").fetchall() == [(70.0,)] * 2

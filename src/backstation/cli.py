@@ -595,7 +595,8 @@ def _sync(args) -> int:
     except StorageError as exc:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
-    print(report.line())
+    for line in report.lines():
+        print(terminal_safe(line))
     return 0
 
 

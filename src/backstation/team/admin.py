@@ -3,9 +3,11 @@
     python -m backstation.team.admin --server OWNER_SERVICE migrate
     python -m backstation.team.admin --server OWNER_SERVICE add-station NAME LOGIN_ROLE
     python -m backstation.team.admin --server OWNER_SERVICE add-coach LOGIN_ROLE
+    python -m backstation.team.admin --server COACH_SERVICE set-body-mass NAME KG
 
 The service names the owner's login in the libpq service file, as for
-``backstation sync``. Roles are created without a password: the owner sets
+``backstation sync`` (a coach's for ``set-body-mass``, which settles an
+athlete conflict that ``sync`` reports). Roles are created without a password: the owner sets
 one with psql's ``\\password ROLE`` (it never passes through argv or a log).
 """
 
@@ -17,6 +19,7 @@ import sys
 import psycopg
 from psycopg import sql
 
+from ..storage import records
 from . import schema
 from .connection import EXIT_TEAM_ERROR, TeamError, connect, first_line
 
@@ -44,11 +47,35 @@ def add_coach(conn: psycopg.Connection, login_role: str) -> None:
         _create_login(conn, login_role, schema.COACH_GROUP)
 
 
+def set_body_mass(conn: psycopg.Connection, name: str, body_mass_kg: float) -> str:
+    """A coach's decision on an athlete's body mass (the team's copy; each
+    session keeps the mass it was recorded with). Returns the name as the
+    team spells it; ``TeamError`` if the team has no such athlete."""
+    kg = records.body_mass_kg(body_mass_kg)
+    row = conn.execute("UPDATE athletes SET body_mass_kg = %s WHERE lower(name) = lower(%s)"
+                       " RETURNING name", (kg, records.athlete_name(name))).fetchone()
+    if row is None:
+        raise TeamError(f"no athlete {name!r} on the team server")
+    return row[0]
+
+
+def _kg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    try:
+        return records.body_mass_kg(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backstation.team.admin",
                                      description="Set up a Back Station team database.")
     parser.add_argument("--server", required=True, metavar="SERVICE",
-                        help="the database owner's service in the libpq service file")
+                        help="the service in the libpq service file to log in with: the "
+                             "database owner's (a coach's for set-body-mass)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the schema")
     station = sub.add_parser("add-station", help="register a station and its login role")
@@ -56,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     station.add_argument("login_role")
     coach = sub.add_parser("add-coach", help="a coach's login role")
     coach.add_argument("login_role")
+    mass = sub.add_parser("set-body-mass",
+                          help="a coach settles an athlete's body mass on the team server")
+    mass.add_argument("name")
+    mass.add_argument("kg", type=_kg)
     args = parser.parse_args(argv)
     try:
         conn = connect(args.server)
@@ -66,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"(was {start})")
             elif args.command == "add-station":
                 add_station(conn, args.name, args.login_role)
+            elif args.command == "set-body-mass":
+                name = set_body_mass(conn, args.name, args.kg)
+                print(f"{name}: {args.kg:g} kg on the team server")
             else:
                 add_coach(conn, args.login_role)
         finally:

@@ -10,6 +10,12 @@ waits on the first's uncommitted uid, then finds it there.
 
 Only after the server committed does the station write its ``uploads`` row;
 a crash between the two costs one more ``DO NOTHING`` next time.
+
+An athlete's body mass on the team is the first station's, changed only by a
+coach (a station has no UPDATE privilege): a station whose athlete weighs
+differently is told so in the report (``AthleteConflict``) at every sync
+until the two agree, and nothing is overwritten on either side. Each session
+keeps the body mass it was recorded with.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from ..storage import Database
+from ..storage import Athlete, Database
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
 from .connection import TeamError, check_version, connect, first_line
 
@@ -37,16 +43,40 @@ _CHUNK_TYPES: dict[str, str] = {
     "raw": "bytea", "gap_mm": "bytea", "t_host_s": "bytea"}
 
 
+@dataclass(frozen=True)
+class AthleteConflict:
+    """The station and the team disagree on an athlete's body mass; the
+    team's stays until a coach changes it (docs/team.md)."""
+
+    name: str                       # as the team spells it
+    station_kg: float
+    team_kg: float | None
+
+    def line(self) -> str:
+        team = "none" if self.team_kg is None else f"{self.team_kg:g} kg"
+        return (f"athlete {self.name}: body mass {self.station_kg:g} kg on this station, "
+                f"{team} on the team server, which keeps its own until a coach sets it "
+                "(docs/team.md)")
+
+
 @dataclass
 class SyncReport:
     server: str
     station: str
     uploaded: list[int] = field(default_factory=list)     # local session ids sent now
     already: list[int] = field(default_factory=list)      # the server had them already
+    conflicts: list[AthleteConflict] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"sync to {self.server} (station {self.station}): {len(self.uploaded)} "
+        text = (f"sync to {self.server} (station {self.station}): {len(self.uploaded)} "
                 f"sessions uploaded, {len(self.already)} already there")
+        if self.conflicts:
+            text += f"; {len(self.conflicts)} athlete conflicts"
+        return text
+
+    def lines(self) -> list[str]:
+        """The summary, then one line per conflict."""
+        return [self.line(), *(c.line() for c in self.conflicts)]
 
 
 class UploadInterrupted(TeamError):
@@ -62,13 +92,18 @@ def _athlete_uid(conn: psycopg.Connection, athlete: dict[str, Any]) -> uuid.UUID
         " created_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         (uuid.UUID(athlete["uid"]), athlete["name"], athlete["body_mass_kg"],
          athlete["contact_mm"], athlete["contact_calibrated_at"], athlete["created_at"]))
-    row = conn.execute(
-        "SELECT uid FROM athletes WHERE uid = %s OR lower(name) = lower(%s)"
-        " ORDER BY uid = %s DESC LIMIT 1",
-        (uuid.UUID(athlete["uid"]), athlete["name"], uuid.UUID(athlete["uid"]))).fetchone()
+    row = _team_athlete(conn, athlete["uid"], athlete["name"])
     if row is None:
         raise TeamError(f"the team server refused athlete {athlete['name']!r}")
     return row[0]
+
+
+def _team_athlete(conn: psycopg.Connection, uid: str, name: str) -> tuple | None:
+    """(uid, name, body_mass_kg) of the team's athlete a station's is: the
+    one with its uid, else the one with its name (case-insensitive)."""
+    return conn.execute(
+        "SELECT uid, name, body_mass_kg FROM athletes WHERE uid = %s OR lower(name) = lower(%s)"
+        " ORDER BY uid = %s DESC LIMIT 1", (uuid.UUID(uid), name, uuid.UUID(uid))).fetchone()
 
 
 def _copy_chunks(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
@@ -138,6 +173,20 @@ def upload_session(conn: psycopg.Connection, bundle: SessionBundle) -> tuple[boo
     return True, athlete_uid
 
 
+def athlete_conflicts(conn: psycopg.Connection, athletes: list[Athlete]) -> list[AthleteConflict]:
+    """The station's athletes the team knows (by uid, or by name as an upload
+    matches them) with another body mass; a station that knows no mass has
+    nothing to disagree with."""
+    conflicts = []
+    for athlete in athletes:
+        if athlete.body_mass_kg is None or athlete.uid is None:
+            continue
+        row = _team_athlete(conn, athlete.uid, athlete.name)
+        if row is not None and row[2] != athlete.body_mass_kg:
+            conflicts.append(AthleteConflict(row[1], athlete.body_mass_kg, row[2]))
+    return conflicts
+
+
 def station_name(conn: psycopg.Connection, server: str) -> str:
     """The station the login belongs to; TeamError if it is none."""
     name = conn.execute("SELECT backstation_current_station()").fetchone()[0]
@@ -185,6 +234,10 @@ def sync(db: Database, server: str,
             (report.uploaded if sent else report.already).append(session_id)
             if on_session is not None:
                 on_session(session_id, sent)
+        try:
+            report.conflicts = athlete_conflicts(conn, db.list_athletes())
+        except psycopg.Error as exc:
+            raise TeamError(f"the team server {server!r}: {first_line(exc)}") from exc
         return report
     finally:
         conn.close()
