@@ -93,8 +93,8 @@ def test_a_server_that_is_down_is_said_with_its_reason_and_caught_up_with_when_b
         assert state.pending == 1 and state.retry_in_s == pytest.approx(0.2)
         assert state.reason.startswith("cannot reach the team server 'rack1': ")
         assert "\n" not in state.reason
-        assert status.toolTip() == ("Team rack1: upload failed (1 session waiting, retry in "
-                                    f"0 s): {state.reason}")
+        assert status.toolTip() == ("Team rack1: not uploaded (1 waiting, retry in 0 s): "
+                                    f"{state.reason}")
         # It keeps trying, each wait longer than the last, the failure shown meanwhile.
         tries = []
         sync.state_changed.connect(tries.append)

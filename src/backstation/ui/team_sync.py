@@ -15,7 +15,7 @@ from .delivery import GuiDelivery
 
 # The status never takes more of the status bar than this (the reason is
 # elided there, whole in its tooltip): stream health keeps the rest.
-MAX_STATUS_WIDTH_PX = 360
+MAX_STATUS_WIDTH_PX = 640
 
 
 def _sessions(n: int) -> str:
@@ -33,8 +33,7 @@ def status_text(server: str, state: SyncState | None) -> str:
     if state.phase == DONE:
         return f"Team {server}: all sessions uploaded"
     retry = "" if state.retry_in_s is None else f", retry in {state.retry_in_s:.0f} s"
-    return f"Team {server}: upload failed ({_sessions(state.pending)} waiting{retry}): " \
-           f"{state.reason}"
+    return f"Team {server}: not uploaded ({state.pending} waiting{retry}): {state.reason}"
 
 
 class TeamSync(QObject):
@@ -114,11 +113,13 @@ class TeamSyncStatus(QLabel):
 
     def sizeHint(self):  # noqa: N802 - Qt API
         hint = super().sizeHint()
+        margins = self.contentsMargins()
         hint.setWidth(min(MAX_STATUS_WIDTH_PX,
-                          self.fontMetrics().horizontalAdvance(self.full_text) + 4))
+                          self.fontMetrics().horizontalAdvance(self.full_text) + margins.left()
+                          + margins.right() + 2 * self.margin() + 8))
         return hint
 
     def _elide(self) -> None:
-        width = max(0, self.width() - 4)
+        width = max(0, self.contentsRect().width() - 2 * self.margin() - 2)
         self.setText(self.fontMetrics().elidedText(self.full_text,
                                                    Qt.TextElideMode.ElideRight, width))

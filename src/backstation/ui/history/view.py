@@ -248,6 +248,9 @@ class HistoryView(QWidget):
         self.team_mode = on
         self.station_filter.setVisible(on)
         self.athlete_filter.setVisible(on)
+        # Delete and export act on this station's own sessions: their room goes to the filters.
+        self.delete_button.setVisible(not on)
+        self.export_button.setVisible(not on)
         self.table.setColumnHidden(SESSION_COLUMNS.index("station"), not on)
         self._open_request += 1            # an open still running belongs to the other list
         self.table.clearSelection()
@@ -410,8 +413,7 @@ class HistoryView(QWidget):
         self.fit_list()
 
     def _update_buttons(self) -> None:
-        # A team session is deleted or corrected by a coach on the server
-        # (docs/team.md), exported with `backstation export --server`.
+        # A team session is deleted or corrected by a coach on the server (docs/team.md).
         chosen = self.table.currentIndex().isValid() and not self.team_mode
         self.delete_button.setEnabled(chosen)
         self.export_button.setEnabled(chosen)
