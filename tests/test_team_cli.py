@@ -79,3 +79,15 @@ def test_a_pool_to_a_server_that_is_down_says_why(tmp_path, monkeypatch):
     with pytest.raises(ServerUnreachable, match="cannot reach the team server 'team': .*"
                                                 "No such file or directory"):
         open_pool("team")
+
+
+def test_psycopgs_warning_on_ending_a_broken_copy_is_not_a_second_line(caplog):
+    import logging
+
+    import backstation.team.connection  # noqa: F401  (installs the filter)
+
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("psycopg").warning("error ignored terminating %s: %s",
+                                             "<psycopg.Copy [BAD] at 0x7f>", "the connection is lost")
+        logging.getLogger("psycopg").warning("a warning of another kind")
+    assert [r.getMessage() for r in caplog.records] == ["a warning of another kind"]

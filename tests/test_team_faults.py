@@ -166,19 +166,25 @@ def test_the_server_restarted_during_a_sync_fails_in_one_line_and_the_rerun_fini
         tmp_path, pg_server, team_server, monkeypatch, capsys):
     path = tmp_path / "rack1.db"
     with Database(path) as db:
-        sids = [record_session(db, seconds=1) for _ in range(3)]
+        sids = [record_session(db, seconds=4) for _ in range(3)]
         restarted_in = db.get_session(sids[1]).uid
     original = upload_module._copy_chunks
     stops = []
 
-    def copy_after_a_restart(conn, table, columns, session_uid, rows):
-        if str(session_uid) == restarted_in and not stops:
-            pg_server.stop("fast")            # what a restart does to the connection
-            stops.append(pg_server.postmaster_pid())
-            pg_server.start()
+    def restarted_rows(rows):
+        for i, row in enumerate(rows):
+            if i == 2:                        # in the middle of the session's COPY
+                stops.append(pg_server.postmaster_pid())
+                pg_server.stop("fast")
+                pg_server.start()
+            yield row
+
+    def copy_across_a_restart(conn, table, columns, session_uid, rows):
+        if str(session_uid) == restarted_in and table == "force_chunks" and not stops:
+            rows = restarted_rows(rows)
         return original(conn, table, columns, session_uid, rows)
 
-    monkeypatch.setattr(upload_module, "_copy_chunks", copy_after_a_restart)
+    monkeypatch.setattr(upload_module, "_copy_chunks", copy_across_a_restart)
     assert main(["sync", "--server", "rack1", "--db", str(path)]) == EXIT_TEAM_ERROR
     out, err = capsys.readouterr()
     assert stops and out == "" and err.count("\n") == 1

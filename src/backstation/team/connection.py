@@ -10,6 +10,7 @@ credential is ever in argv, the app's settings or the station's SQLite
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,17 @@ APPLICATION_NAME = "backstation"
 # The exit code of a command that could not use the team server (sync, the
 # admin commands); nothing local was lost or changed by the failure.
 EXIT_TEAM_ERROR = 6
+
+
+def _not_the_copys_second_word(record: logging.LogRecord) -> bool:
+    """psycopg logs a warning when ending a COPY that a lost connection broke
+    also fails ("error ignored terminating <psycopg.Copy [BAD]>: the connection
+    is lost"); the exception it raises says why in words, as one line
+    (``UploadInterrupted``), and the warning would be a second, cryptic one."""
+    return not record.getMessage().startswith("error ignored terminating <psycopg.Copy")
+
+
+logging.getLogger("psycopg").addFilter(_not_the_copys_second_word)
 
 
 class TeamError(Exception):
