@@ -68,6 +68,11 @@ def test_sessions_are_uploaded_at_start_up_and_when_a_recording_ends_with_the_st
         assert db.uploaded_to(recorded) == ["rack1"]
         uid = db.get_session(recorded).uid
     assert _on_server(team_server, uid)
+    # History (the team's list, as a team server is set) lists it once it is there.
+    history = window.history
+    assert history.team_mode
+    qtbot.waitUntil(lambda: history.model.row_of(recorded, "rack1") is not None,
+                    timeout=WAIT_MS)
     window.close()
     assert not window.team_sync.is_running()
 

@@ -17,6 +17,7 @@ from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..resources import SOUNDS_FOLDER
 from ..session import SessionOptions
+from ..team.background import DONE, FAILED, UPLOADING
 from . import settings as cfg
 from .acquisition import AcquisitionController
 from .audio import RepCues
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
             self.team_sync = TeamSync(self.db_path, self.team_server, self)
             self.team_status = TeamSyncStatus(self.team_server)
             self.team_sync.state_changed.connect(self.team_status.show_state)
+            self.team_sync.state_changed.connect(self._on_team_sync_state)
+            self._team_uploading = False
             self.statusBar().addPermanentWidget(self.team_status)
         self._dialogs: list[QWidget] = []
         self._has_shut_down = False
@@ -233,6 +236,16 @@ class MainWindow(QMainWindow):
                 self.team_sync.request()
         self.history.refresh()
         self.progress.refresh()
+
+    def _on_team_sync_state(self, state) -> None:
+        """Uploads done: the team's lists now have the sessions just sent."""
+        if state.phase == UPLOADING:
+            self._team_uploading = True
+        elif self._team_uploading and state.phase in (DONE, FAILED):
+            self._team_uploading = False
+            for view in (self.history, self.progress):
+                if view.team_mode:
+                    view.refresh()
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
