@@ -60,6 +60,10 @@ class TestServer:
     folder: Path
     bin_dir: Path
     run_as: list[str]
+    # False: fsync, full-page writes and synchronous commit off, for the tests'
+    # speed (a killed server process still loses nothing: the OS has the
+    # writes); True: PostgreSQL's defaults, for benchmarks/bench_sync.py.
+    durable: bool = False
 
     @property
     def socket_dir(self) -> Path:
@@ -78,8 +82,9 @@ class TestServer:
             capture_output=True, text=True, check=check, timeout=START_TIMEOUT_S + 5)
 
     def start(self) -> None:
-        options = (f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40")
+        options = f"-k {self.socket_dir} -c listen_addresses='' -c max_connections=40"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         result = self.pg_ctl("-w", "-t", str(START_TIMEOUT_S), "-o", options,
                              "-l", str(self.folder / "server.log"), "start", check=False)
         if result.returncode != 0:
@@ -105,13 +110,13 @@ def _run_as() -> tuple[list[str], int | None, int | None]:
              f"--regid={user.pw_gid}", "--clear-groups", "--"], user.pw_uid, user.pw_gid)
 
 
-def start_server() -> TestServer:
+def start_server(durable: bool = False) -> TestServer:
     bin_dir = server_bin_dir()
     run_as, uid, gid = _run_as()
     folder = Path(tempfile.mkdtemp(prefix="backstation-pg-"))
     if uid is not None:
         os.chown(folder, uid, gid)
-    server = TestServer(folder, bin_dir, run_as)
+    server = TestServer(folder, bin_dir, run_as, durable)
     result = subprocess.run(
         [*run_as, str(bin_dir / "initdb"), "-D", str(server.data_dir), "-U", ADMIN_ROLE,
          "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"],

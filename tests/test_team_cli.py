@@ -88,6 +88,7 @@ def test_psycopgs_warning_on_ending_a_broken_copy_is_not_a_second_line(caplog):
 
     with caplog.at_level(logging.WARNING):
         logging.getLogger("psycopg").warning("error ignored terminating %s: %s",
-                                             "<psycopg.Copy [BAD] at 0x7f>", "the connection is lost")
+                                             "<psycopg.Copy [BAD] at 0x7f>",
+                                             "the connection is lost")
         logging.getLogger("psycopg").warning("a warning of another kind")
     assert [r.getMessage() for r in caplog.records] == ["a warning of another kind"]
