@@ -154,3 +154,18 @@ def test_closing_the_app_mid_upload_stops_after_the_session_being_sent(
     assert team_server.count("sessions") == 1
     with team_server.connect() as conn:
         assert conn.execute("SELECT local_id FROM sessions").fetchone()[0] == sessions[0]
+
+
+@pytest.mark.parametrize("typed, kept", [("club", "club"), ("  ", ""),
+                                         ("host=team.example.org password=x", None)])
+def test_the_team_server_is_a_service_name_chosen_in_the_app(
+        qtbot, main_window, monkeypatch, typed, kept):
+    from PySide6.QtWidgets import QInputDialog
+
+    main_window.settings.setValue(cfg.TEAM_SERVER_KEY, "before")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (typed, True))
+    main_window.choose_team_server()
+    assert cfg.value(main_window.settings, cfg.TEAM_SERVER_KEY, "") == (
+        "before" if kept is None else kept)
+    if kept is None:
+        assert "is not a service name" in main_window.toast.text()

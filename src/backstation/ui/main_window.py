@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QTabWidget, QWidget
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         add("wizard", "Calibration wizard…", Qt.Key_C, self.open_calibration_wizard)
         add("contact", "Contact calibration…", "Shift+C", self.open_contact_calibration)
         add("rate80", "Ask for 80 SPS", "Ctrl+R", lambda: self.controller.set_rate(80))
+        add("team_server", "Team server…", "", self.choose_team_server)
         station.addSeparator()
         add("quit", "Quit", "Ctrl+Q", self.close)
         add("pause", "Pause / resume scrolling", Qt.Key_P, self.live.toggle_pause, view)
@@ -186,6 +187,27 @@ class MainWindow(QMainWindow):
             self.actions["team"].setChecked(on)
         self.history.set_team_mode(on)
         self.progress.set_team_mode(on)
+
+    def choose_team_server(self) -> None:
+        """Ask for the team server's service name; kept in the settings and
+        used from the next start (docs/team.md)."""
+        current = cfg.team_server(self.settings) or ""
+        text, ok = QInputDialog.getText(
+            self, "Team server", "The team server's service name in the libpq service file\n"
+            "(never a host or a password; empty: no team server):", text=current)
+        if not ok:
+            return
+        try:
+            name = cfg.team_server_name(text)
+        except ValueError as exc:
+            self.show_message(str(exc), "error")
+            return
+        self.settings.setValue(cfg.TEAM_SERVER_KEY, name or "")
+        self.settings.sync()
+        if name == self.team_server:
+            return
+        self.show_message(f"Team server {name}: used from the next start" if name
+                          else "No team server from the next start")
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

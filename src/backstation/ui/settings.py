@@ -32,5 +32,17 @@ TEAM_SERVER_KEY = "team_server"
 
 def team_server(settings: QSettings) -> str | None:
     """The configured team server's service name, or None."""
-    name = value(settings, TEAM_SERVER_KEY, "").strip()
+    try:
+        return team_server_name(value(settings, TEAM_SERVER_KEY, ""))
+    except ValueError:
+        return None
+
+
+def team_server_name(text: str) -> str | None:
+    """``text`` as a service name (None when blank); ValueError for anything
+    that looks like a connection string, which could carry a password."""
+    name = text.strip()
+    if any(c.isspace() or c in "=/:@" for c in name):
+        raise ValueError(f"{name!r} is not a service name: give the name of a section of "
+                         "the libpq service file, like club (docs/team.md)")
     return name or None
