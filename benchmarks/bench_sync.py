@@ -331,6 +331,10 @@ def main(argv: list[str] | None = None) -> list[Run]:
               f"stations' syncs failed (exit 6)")
         for service in failed[:2]:
             print(f"  {service}: {outcomes[service][0]}")
+        log = (server.folder / "server.log").read_text(errors="replace").splitlines()
+        for what in ("redo done at", "checkpoint complete"):     # the end-of-recovery one
+            said = [line.split("LOG:", 1)[-1].strip() for line in log if what in line]
+            print(f"server log: {said[-1] if said else '-'}")
         print(f"restart with crash recovery {restarted - t_start:.2f} s; the rerun uploaded "
               f"{sum(o[1][0] for o in rerun.values())} sessions in {wall:.2f} s and found "
               f"{sum(o[1][1] for o in rerun.values())} already there (committed before the "
