@@ -15,6 +15,7 @@ from backstation.storage.bundle_reader import BundleReader
 from backstation.team import read, sync
 from backstation.team.connection import EXIT_TEAM_ERROR
 
+from .e2e import record_in_process
 from .team import record_session, team_server  # noqa: F401
 
 
@@ -116,18 +117,24 @@ def test_a_session_exported_from_the_team_server_is_the_local_export_byte_for_by
         assert (tmp_path / "team" / name).read_bytes() == local, name
 
 
-def test_a_team_session_replays_to_the_local_replays_result(
-        tmp_path, team_server, two_stations, capsys):
-    sid = two_stations["rack2"][0]
-    with Database(tmp_path / "rack2.db", read_only=True) as db:
+def test_a_team_session_replays_to_the_local_replays_result(tmp_path, team_server, capsys):
+    """A session the simulated station recorded through the real pipeline
+    (sets and reps), synced, replayed from the server and from the station."""
+    path = tmp_path / "rack2.db"
+    live = record_in_process(path, "sim://?scenario=clean&seed=2&speed=40", 1.5, athlete="Ada")
+    assert any(s["reps"] for s in live["sets"]), "the clean scenario has reps"
+    sid = live["session_id"]
+    with Database(path) as db:
+        sync(db, "rack2")
         uid = db.get_session(sid).uid
     outputs = []
-    for args in (["--db", str(tmp_path / "rack2.db"), str(sid)],
-                 ["--server", "rack1", f"rack2/{sid}"], ["--server", "coach", uid]):
+    for args in (["--db", str(path), str(sid)], ["--server", "rack1", f"rack2/{sid}"],
+                 ["--server", "coach", uid]):
         for form in ([], ["--json"]):
             assert main(["replay", *args, *form]) == 0
             outputs.append(capsys.readouterr().out)
-    assert outputs[0].startswith(f"session {sid}: ") and outputs[1].startswith("{")
+    assert outputs[0].startswith(f"session {sid}: ") and " 0 valid reps" not in outputs[0]
+    assert json.loads(outputs[1])["sets"] == live["sets"]
     assert outputs[2:4] == outputs[0:2] and outputs[4:6] == outputs[0:2]
 
 
