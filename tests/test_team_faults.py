@@ -263,3 +263,14 @@ def test_two_stations_editing_an_athletes_body_mass_differently_see_the_conflict
         assert sync(one, "rack1").conflicts == [AthleteConflict("Anna", 72.0, 68.5)]
     with team_server.connect() as conn:                 # each session kept its own mass
         assert conn.execute("SELECT body_mass_kg FROM sessions").fetchall() == [(70.0,)] * 2
+    # Only a coach settles it; an athlete the team lacks, or a mass nobody has, is one line.
+    for argv, says in ((["--server", "rack1", "set-body-mass", "Anna", "60"],
+                        "backstation: the team server 'rack1': permission denied for table"
+                        " athletes\n"),
+                       (["--server", "coach", "set-body-mass", "Zoe", "60"],
+                        "backstation: no athlete 'Zoe' on the team server\n")):
+        assert admin.main(argv) == EXIT_TEAM_ERROR
+        assert capsys.readouterr().err == says
+    with pytest.raises(SystemExit):
+        admin.main(["--server", "coach", "set-body-mass", "Anna", "5"])
+    assert "body mass must be between 20 and 300 kg, not 5" in capsys.readouterr().err
