@@ -31,13 +31,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from ..storage import Database, NoDatabase, StorageError
 from ..team import TeamError
-from ..team.connection import check_version, connect, first_line
+from ..team.connection import reading
 from .delivery import GuiDelivery
 
 log = logging.getLogger(__name__)
@@ -126,32 +125,17 @@ class DatabaseJob(QObject):
 
 class ServerJob(DatabaseJob):
     """A ``DatabaseJob`` whose ``work(conn, cancel)`` reads the team server
-    ``server`` (a psycopg connection of its own, at this Back Station's schema
-    version; team/read.py reads through it). A server that cannot be used is
-    ``failed`` with the one-line reason, as ``backstation sync`` words it."""
+    ``server`` (a connection of its own at this Back Station's schema version,
+    ``team.connection.reading``; team/read.py reads through it). A server that
+    cannot be used is ``failed`` with the one-line reason, as ``backstation
+    sync`` words it."""
 
     def __init__(self, server: str, work: Work, name: str, parent: QObject | None = None):
-        super().__init__(Path(), self._reading, name, parent)
+        super().__init__(Path(), work, name, parent)
         self._server = server
-        self._server_work = work
 
     def _open(self) -> AbstractContextManager:
-        conn = connect(self._server)
-        try:
-            check_version(conn, self._server)
-        except psycopg.Error as exc:
-            conn.close()
-            raise TeamError(f"the team server {self._server!r}: {first_line(exc)}") from exc
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _reading(self, conn: psycopg.Connection, cancel: threading.Event) -> Any:
-        try:
-            return self._server_work(conn, cancel)
-        except psycopg.Error as exc:
-            raise TeamError(f"the team server {self._server!r}: {first_line(exc)}") from exc
+        return reading(self._server)
 
 
 class JobOwner:
