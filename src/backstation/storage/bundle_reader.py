@@ -38,15 +38,11 @@ def _columns(rows: list[tuple], stored: tuple[str, ...], wanted: tuple[str, ...]
 
 
 def _span_us(bundle: SessionBundle) -> tuple[int, int] | None:
-    """As ``chunks.device_span_us``: the first and last device time of any chunk."""
-    first = [FORCE_CHUNK_COLUMNS.index("t_first_us"), DISTANCE_CHUNK_COLUMNS.index("t_first_us")]
-    last = [FORCE_CHUNK_COLUMNS.index("t_last_us"), DISTANCE_CHUNK_COLUMNS.index("t_last_us")]
-    spans = [(int(row[f]), int(row[l]))
-             for rows, f, l in zip((bundle.force_chunks, bundle.distance_chunks), first, last)
-             for row in rows]
-    if not spans:
-        return None
-    return min(s[0] for s in spans), max(s[1] for s in spans)
+    """``chunks.device_span`` of the bundle's chunks."""
+    def firsts_lasts(rows: list[tuple], stored: tuple[str, ...]) -> list[tuple]:
+        return _columns(rows, stored, ("t_first_us", "t_last_us"))
+    return chunks.device_span(firsts_lasts(bundle.force_chunks, FORCE_CHUNK_COLUMNS)
+                              + firsts_lasts(bundle.distance_chunks, DISTANCE_CHUNK_COLUMNS))
 
 
 class BundleReader:

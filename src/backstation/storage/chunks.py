@@ -118,16 +118,29 @@ def read_distance(conn: sqlite3.Connection, session_id: int) -> DistanceBlock:
         " ORDER BY chunk_no", (session_id,)))
 
 
+def device_span(spans: Iterable[tuple[int | None, int | None]]) -> tuple[int, int] | None:
+    """The rule for a session's span on the device time axis (its duration,
+    ``records.session_info``): from its first sample to its last, force or
+    distance. ``spans``: (first, last) device times of chunks, or of a table's
+    chunks as ``MIN(t_first_us), MAX(t_last_us)`` (None, None when it has none).
+    None when there is no sample at all. Every reader calls it: this station's
+    database (``device_span_us``), a bundle (``storage/bundle_reader.py``) and
+    the team server's list (team/read.py)."""
+    firsts, lasts = [], []
+    for first, last in spans:
+        if first is not None:
+            firsts.append(int(first))
+            lasts.append(int(last))
+    return (min(firsts), max(lasts)) if firsts else None
+
+
 def device_span_us(conn: sqlite3.Connection, session_id: int) -> tuple[int, int] | None:
-    """First and last device time of any stored sample, or None."""
-    row = conn.execute(
-        "SELECT MIN(first), MAX(last) FROM ("
-        " SELECT MIN(t_first_us) AS first, MAX(t_last_us) AS last FROM force_chunks"
-        "  WHERE session_id = ?1"
+    """``device_span`` of a stored session."""
+    return device_span(conn.execute(
+        "SELECT MIN(t_first_us), MAX(t_last_us) FROM force_chunks WHERE session_id = ?1"
         " UNION ALL"
-        " SELECT MIN(t_first_us), MAX(t_last_us) FROM distance_chunks WHERE session_id = ?1)",
-        (session_id,)).fetchone()
-    return None if row[0] is None else (int(row[0]), int(row[1]))
+        " SELECT MIN(t_first_us), MAX(t_last_us) FROM distance_chunks WHERE session_id = ?1",
+        (session_id,)))
 
 
 def last_host_time_s(conn: sqlite3.Connection, session_id: int) -> float | None:

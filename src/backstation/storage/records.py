@@ -130,7 +130,7 @@ class SessionInfo:
 def session_info(fields: dict, athlete_name: str | None,
                  span_us: tuple[int, int] | None) -> SessionInfo:
     """A ``sessions`` row as stored (its columns by name) with its athlete's
-    name and the device-time span of its samples (``chunks.device_span_us``)."""
+    name and the device-time span of its samples (``chunks.device_span``)."""
     names = SessionInfo.__dataclass_fields__
     kept = {k: v for k, v in fields.items() if k in names}
     if span_us is not None:

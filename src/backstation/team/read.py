@@ -38,6 +38,7 @@ from psycopg.rows import dict_row
 from ..storage import RepRecord, SessionInfo, SetRecord, utc_iso
 from ..storage import training
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
+from ..storage.chunks import device_span
 from ..storage.records import session_info
 from .connection import TeamError
 from .upload import SESSION_COLUMNS
@@ -83,23 +84,25 @@ def _stored_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: _as_stored(v) for k, v in row.items()}
 
 
-# The session row under the station's column names, with the span of its
-# samples on the device time axis (as storage.chunks.device_span_us).
+# The session row under the station's column names, with each chunk table's
+# first and last device time (its span: storage.chunks.device_span).
+_SPAN_COLUMNS = ("force_first_us", "force_last_us", "distance_first_us", "distance_last_us")
 _SESSION_SELECT = (
     "SELECT s.local_id AS id, s.uid, s.station, s.athlete_uid, a.name AS athlete_name, "
     + ", ".join(f"s.{c}" for c in SESSION_COLUMNS)
-    + ", span.first_us, span.last_us"
+    + ", f.first_us AS force_first_us, f.last_us AS force_last_us,"
+    " d.first_us AS distance_first_us, d.last_us AS distance_last_us"
     " FROM sessions s LEFT JOIN athletes a ON a.uid = s.athlete_uid"
-    " LEFT JOIN LATERAL (SELECT min(first) AS first_us, max(last) AS last_us FROM ("
-    "  SELECT min(t_first_us) AS first, max(t_last_us) AS last FROM force_chunks"
-    "   WHERE session_uid = s.uid"
-    "  UNION ALL SELECT min(t_first_us), max(t_last_us) FROM distance_chunks"
-    "   WHERE session_uid = s.uid) AS chunks) AS span ON true")
+    " LEFT JOIN LATERAL (SELECT min(t_first_us) AS first_us, max(t_last_us) AS last_us"
+    "  FROM force_chunks WHERE session_uid = s.uid) AS f ON true"
+    " LEFT JOIN LATERAL (SELECT min(t_first_us) AS first_us, max(t_last_us) AS last_us"
+    "  FROM distance_chunks WHERE session_uid = s.uid) AS d ON true")
 
 
 def _team_session(row: dict[str, Any]) -> TeamSession:
     fields = _stored_row(row)
-    span = None if fields["first_us"] is None else (fields["first_us"], fields["last_us"])
+    span = device_span([(fields["force_first_us"], fields["force_last_us"]),
+                        (fields["distance_first_us"], fields["distance_last_us"])])
     return TeamSession(fields["station"], fields["athlete_uid"],
                        session_info(fields, fields["athlete_name"], span))
 
@@ -196,7 +199,7 @@ def load_session(conn: psycopg.Connection, uid: str) -> SessionBundle:
         distance_chunks = conn.execute(
             f"SELECT {', '.join(DISTANCE_CHUNK_COLUMNS)} FROM distance_chunks"
             " WHERE session_uid = %s ORDER BY chunk_no", (session_uid,)).fetchall()
-    for key in ("first_us", "last_us", "athlete_name", "athlete_uid"):
+    for key in (*_SPAN_COLUMNS, "athlete_name", "athlete_uid"):
         session.pop(key)
     return SessionBundle(session=session, athlete=athlete, calibrations=calibrations,
                          events=events, sets=sets, reps=reps, force_chunks=force_chunks,
