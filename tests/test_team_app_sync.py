@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from backstation.storage import Database
+from backstation.team import admin
 from backstation.team import upload as upload_module
 from backstation.team.background import DONE, FAILED, PENDING, UPLOADING
 from backstation.ui import settings as cfg
@@ -169,3 +170,44 @@ def test_the_team_server_is_a_service_name_chosen_in_the_app(
         "before" if kept is None else kept)
     if kept is None:
         assert "is not a service name" in main_window.toast.text()
+
+
+def test_an_athlete_the_team_weighs_differently_is_shown_in_the_upload_status(
+        qtbot, tmp_path, team_server):
+    with Database(tmp_path / "rack2.db") as two:          # the team knows Anna at 70 kg
+        record_session(two, "Anna", seconds=0.5, body_mass_kg=70.0)
+        upload_module.sync(two, "rack2")
+    path = tmp_path / "sessions.db"
+    with Database(path) as db:
+        record_session(db, "anna", seconds=0.5, body_mass_kg=72.0)
+    conflict = ("athlete Anna: body mass 72 kg on this station, 70 kg on the team server, "
+                "which keeps its own until a coach sets it (docs/team.md)")
+
+    def shown_after_start(expected_conflicts):
+        sync = TeamSync(path, "rack1")
+        status = TeamSyncStatus("rack1")
+        qtbot.addWidget(status)
+        sync.state_changed.connect(status.show_state)
+        sync.start()
+        try:
+            qtbot.waitUntil(lambda: sync.state is not None and sync.state.phase == DONE
+                            and sync.state.conflicts == expected_conflicts, timeout=WAIT_MS)
+        finally:
+            assert sync.shutdown()
+        return status
+
+    # Uploading the session: the station's 72 kg is not written over the team's 70.
+    status = shown_after_start((conflict,))
+    assert status.full_text == ("Team rack1: all sessions uploaded; 1 athlete differs from "
+                                "the team: see the tooltip")
+    assert status.toolTip() == f"{status.full_text}\n{conflict}"
+    # The next start, with nothing to upload, still says so.
+    status = shown_after_start((conflict,))
+    assert status.toolTip() == f"{status.full_text}\n{conflict}"
+    # Once the coach has settled it, the status says nothing more.
+    with team_server.connect("coach") as conn:
+        admin.set_body_mass(conn, "Anna", 72.0)
+    status = shown_after_start(())
+    assert status.toolTip() == "Team rack1: all sessions uploaded"
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT body_mass_kg FROM athletes").fetchall() == [(72.0,)]

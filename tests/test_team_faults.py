@@ -247,7 +247,7 @@ def test_two_stations_editing_an_athletes_body_mass_differently_see_the_conflict
     assert main(["sync", "--server", "rack2", "--db", str(two_path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "sync to rack2 (station rack2): 0 sessions uploaded, 0 already there; "
-        "1 athlete conflicts",
+        "1 athlete differs from the team",
         "athlete Anna: body mass 68.5 kg on this station, 70 kg on the team server, which "
         "keeps its own until a coach sets it (docs/team.md)"]
     with team_server.connect() as conn:

@@ -10,7 +10,11 @@ touched: a recording goes on whatever the server does.
 Each change of state is handed to ``on_state`` (on the worker's thread; the
 Qt wrapper passes it to the GUI thread): ``pending`` N finished sessions the
 server does not have, ``uploading`` (N left), ``done``, or ``failed`` with
-the one-line reason and the sessions still pending.
+the one-line reason and the sessions still pending. Each state also carries
+the athletes the station and the team disagree on (``conflicts``, one line
+each as ``sync`` prints them), as the last round that reached the server
+found them; a round with nothing to send still asks the server about them,
+and a server it cannot reach then is no failure (nothing waits for it).
 
 Stopping (``stop``): the worker ends after the session it is sending, or at
 once when it is waiting. Its thread is a daemon, as the app's database jobs
@@ -22,6 +26,7 @@ the server's COMMIT (team/upload.py), so the session stays pending.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -47,6 +52,7 @@ class SyncState:
     pending: int                    # finished sessions the server does not have yet
     reason: str = ""                # FAILED: why, in one line
     retry_in_s: float | None = None  # FAILED: when the next try is
+    conflicts: tuple[str, ...] = ()  # athletes the team disagrees on (AthleteConflict.line)
 
 
 def retry_delay_s(failures: int, first_s: float = FIRST_RETRY_S,
@@ -71,6 +77,7 @@ class BackgroundSync:
         self._max_retry_s = max_retry_s
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._conflicts: tuple[str, ...] = ()      # as the last round that reached the server
         self._thread = threading.Thread(target=self._run, name="backstation-team-sync",
                                         daemon=True)    # see the module's docstring
 
@@ -127,6 +134,7 @@ class BackgroundSync:
                 left = len(db.pending_uploads(self.server))
                 if not left:
                     self._tell(SyncState(DONE, 0))
+                    self._ask_about_athletes(db)
                     return None, 0
                 if not retrying:
                     self._tell(SyncState(PENDING, left))
@@ -142,7 +150,8 @@ class BackgroundSync:
                     if left:
                         self._tell(SyncState(UPLOADING, left))
 
-                sync(db, self.server, on_session=sent, on_connected=connected)
+                report = sync(db, self.server, on_session=sent, on_connected=connected)
+                self._conflicts = tuple(c.line() for c in report.conflicts)
                 left = len(db.pending_uploads(self.server))
         except _Stopped:
             return None, 0
@@ -159,7 +168,22 @@ class BackgroundSync:
         self._tell(SyncState(DONE, left) if not left else SyncState(PENDING, left))
         return None, 0
 
+    def _ask_about_athletes(self, db: Database) -> None:
+        """Nothing to send: a sync that only asks whether the station and the
+        team disagree on an athlete; told when the answer changed. A server
+        that cannot be used now is no failure: nothing is waiting for it."""
+        try:
+            report = sync(db, self.server)
+        except (TeamError, StorageError) as exc:
+            log.info("team server not asked about athletes: %s", exc)
+            return
+        conflicts = tuple(c.line() for c in report.conflicts)
+        if conflicts != self._conflicts:
+            self._conflicts = conflicts
+            self._tell(SyncState(DONE, 0))
+
     def _tell(self, state: SyncState) -> None:
+        state = dataclasses.replace(state, conflicts=self._conflicts)
         try:
             self._on_state(state)
         except Exception:  # noqa: BLE001 - the receiver's fault must not end the uploads

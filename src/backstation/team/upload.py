@@ -59,6 +59,12 @@ class AthleteConflict:
                 "(docs/team.md)")
 
 
+def conflicts_summary(count: int) -> str:
+    """How many athletes the station and the team disagree on, in the words
+    of sync's report and of the app's upload status."""
+    return f"{count} athlete{' differs' if count == 1 else 's differ'} from the team"
+
+
 @dataclass
 class SyncReport:
     server: str
@@ -71,7 +77,7 @@ class SyncReport:
         text = (f"sync to {self.server} (station {self.station}): {len(self.uploaded)} "
                 f"sessions uploaded, {len(self.already)} already there")
         if self.conflicts:
-            text += f"; {len(self.conflicts)} athlete conflicts"
+            text += f"; {conflicts_summary(len(self.conflicts))}"
         return text
 
     def lines(self) -> list[str]:

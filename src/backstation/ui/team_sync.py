@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from ..team.background import DONE, FAILED, PENDING, UPLOADING, BackgroundSync, SyncState
+from ..team.background import FAILED, PENDING, UPLOADING, BackgroundSync, SyncState
+from ..team.upload import conflicts_summary
 from . import theme
 from .delivery import GuiDelivery
 
@@ -23,15 +24,32 @@ def _sessions(n: int) -> str:
 
 
 def status_text(server: str, state: SyncState | None) -> str:
-    """The status bar's words for ``state`` (None: not started yet)."""
+    """The status bar's words for ``state`` (None: not started yet); athletes
+    the team disagrees on are counted there, named in ``status_tooltip``."""
     if state is None:
         return f"Team {server}: starting"
+    if state.phase == FAILED:
+        return _failed_text(server, state)
     if state.phase == PENDING:
-        return f"Team {server}: {_sessions(state.pending)} to upload"
-    if state.phase == UPLOADING:
-        return f"Team {server}: uploading, {_sessions(state.pending)} left"
-    if state.phase == DONE:
-        return f"Team {server}: all sessions uploaded"
+        text = f"Team {server}: {_sessions(state.pending)} to upload"
+    elif state.phase == UPLOADING:
+        text = f"Team {server}: uploading, {_sessions(state.pending)} left"
+    else:
+        text = f"Team {server}: all sessions uploaded"
+    if state.conflicts:
+        text += f"; {conflicts_summary(len(state.conflicts))}: see the tooltip"
+    return text
+
+
+def status_tooltip(server: str, state: SyncState | None) -> str:
+    """The whole status, then one line per athlete the team disagrees on."""
+    lines = [status_text(server, state)]
+    if state is not None:
+        lines += state.conflicts
+    return "\n".join(lines)
+
+
+def _failed_text(server: str, state: SyncState) -> str:
     retry = "" if state.retry_in_s is None else f", retry in {state.retry_in_s:.0f} s"
     return f"Team {server}: not uploaded ({state.pending} waiting{retry}): {state.reason}"
 
@@ -97,8 +115,9 @@ class TeamSyncStatus(QLabel):
     @Slot(object)
     def show_state(self, state: SyncState | None) -> None:
         self.full_text = status_text(self.server, state)
-        self.setToolTip(self.full_text)
-        colour = theme.WARNING if state is not None and state.phase == FAILED else theme.MUTED
+        self.setToolTip(status_tooltip(self.server, state))
+        warn = state is not None and (state.phase == FAILED or bool(state.conflicts))
+        colour = theme.WARNING if warn else theme.MUTED
         self.setStyleSheet(f"color: {colour};")
         self._elide()
 
