@@ -199,7 +199,7 @@ def test_an_athlete_the_team_weighs_differently_is_shown_in_the_upload_status(
     # Uploading the session: the station's 72 kg is not written over the team's 70.
     status = shown_after_start((conflict,))
     assert status.full_text == ("Team rack1: all sessions uploaded; 1 athlete differs from "
-                                "the team: see the tooltip")
+                                "the team")
     assert status.toolTip() == f"{status.full_text}\n{conflict}"
     # The next start, with nothing to upload, still says so.
     status = shown_after_start((conflict,))

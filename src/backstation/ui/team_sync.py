@@ -37,7 +37,7 @@ def status_text(server: str, state: SyncState | None) -> str:
     else:
         text = f"Team {server}: all sessions uploaded"
     if state.conflicts:
-        text += f"; {conflicts_summary(len(state.conflicts))}: see the tooltip"
+        text += f"; {conflicts_summary(len(state.conflicts))}"     # named in the tooltip
     return text
 
 
