@@ -47,9 +47,17 @@ def write_service_file(path: Path, services: dict[str, str]) -> None:
 def team_server(pg_server, tmp_path, monkeypatch) -> TeamServer:
     """A new team database, migrated, with stations rack1 and rack2 and a coach;
     the services owner, rack1, rack2 and coach in a service file PGSERVICEFILE names."""
+    return new_team_server(pg_server, tmp_path, monkeypatch)
+
+
+def new_team_server(pg_server, tmp_path, monkeypatch, ctype: str | None = None) -> TeamServer:
+    """The ``team_server`` fixture's database; ``ctype``: its LC_CTYPE (the test
+    cluster's is C, where lower() folds ASCII only; a Debian server's is often
+    a UTF-8 locale, where it folds every letter)."""
     dbname = f"team_{next(_numbers)}"
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {dbname}")
+        conn.execute(f"CREATE DATABASE {dbname}" if ctype is None else
+                     f"CREATE DATABASE {dbname} TEMPLATE template0 LC_CTYPE '{ctype}'")
     services = {"owner": pg_server.conninfo(dbname, ADMIN_ROLE),
                 **{s: pg_server.conninfo(dbname, role) for s, role in STATIONS.items()},
                 "coach": pg_server.conninfo(dbname, COACH_ROLE)}

@@ -20,7 +20,7 @@ from backstation.team import upload as upload_module
 from backstation.team.connection import EXIT_TEAM_ERROR
 from backstation.team.upload import AthleteConflict
 
-from .team import record_session, team_server  # noqa: F401
+from .team import new_team_server, record_session, team_server  # noqa: F401
 
 WAIT_S = 10.0
 
@@ -274,3 +274,26 @@ def test_two_stations_editing_an_athletes_body_mass_differently_see_the_conflict
     with pytest.raises(SystemExit):
         admin.main(["--server", "coach", "set-body-mass", "Anna", "5"])
     assert "body mass must be between 20 and 300 kg, not 5" in capsys.readouterr().err
+
+
+def test_two_athletes_a_station_tells_apart_and_the_team_does_not_never_stop_sync(
+        pg_server, tmp_path, monkeypatch):
+    # SQLite's NOCASE folds ASCII only: "Émile" and "émile" are two athletes on
+    # the station; a server whose locale folds every letter knows one. The
+    # second's sessions go to the team's Émile, and the station keeps both.
+    team = new_team_server(pg_server, tmp_path, monkeypatch, ctype="C.UTF-8")
+    path = tmp_path / "rack1.db"
+    with Database(path) as db:
+        first = record_session(db, "Émile", seconds=0.5)
+        second = record_session(db, "émile", seconds=0.5)
+        later = record_session(db, "Ben", seconds=0.5)
+        uids = {a.name: a.uid for a in db.list_athletes()}
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0
+    with Database(path) as db:
+        assert db.pending_uploads("rack1") == []
+        assert {a.name: a.uid for a in db.list_athletes()} == uids     # none adopted twice
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0
+    with team.connect() as conn:
+        rows = conn.execute("SELECT s.local_id, a.name FROM sessions s JOIN athletes a"
+                            " ON a.uid = s.athlete_uid ORDER BY s.local_id").fetchall()
+    assert rows == [(first, "Émile"), (second, "Émile"), (later, "Ben")]

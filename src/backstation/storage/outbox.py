@@ -58,8 +58,14 @@ def uploaded_to(conn: sqlite3.Connection, session_id: int) -> list[str]:
 
 
 def adopt_athlete_uid(conn: sqlite3.Connection, athlete_id: int, uid: str) -> None:
-    """The team already knows this athlete (by name) under ``uid``: use it here too."""
-    conn.execute("UPDATE athletes SET uid = ? WHERE id = ?", (uid, athlete_id))
+    """The team already knows this athlete (by name) under ``uid``: use it here
+    too, unless another athlete here has it. That one is the team's by name as
+    well: two athletes this station tells apart and the team does not (names
+    differing in the case of a non-ASCII letter, which SQLite's NOCASE keeps
+    apart and a server's UTF-8 ``lower`` does not). Both keep their own uid;
+    the team files either's sessions under its one athlete."""
+    conn.execute("UPDATE athletes SET uid = ?1 WHERE id = ?2"
+                 " AND NOT EXISTS (SELECT 1 FROM athletes WHERE uid = ?1)", (uid, athlete_id))
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
