@@ -82,3 +82,18 @@ def test_a_team_database_at_another_schema_version_is_refused_with_what_to_do(
             sync(db, "rack1")
         assert len(db.pending_uploads("rack1")) == 1
     assert team_server.count("sessions") == 0
+
+
+def test_a_session_deleted_on_the_station_during_a_sync_is_skipped_not_a_failure(
+        tmp_path, team_server):
+    with Database(tmp_path / "rack1.db") as db:
+        first, deleted, third = (record_session(db, seconds=0.5) for _ in range(3))
+
+        def delete_the_next(session_id: int, _sent: bool) -> None:
+            if session_id == first:             # History's Delete while sync runs
+                db.delete_session(deleted)
+
+        report = sync(db, "rack1", on_session=delete_the_next)
+        assert report.uploaded == [first, third]
+        assert db.pending_uploads("rack1") == []
+    assert team_server.count("sessions") == 2

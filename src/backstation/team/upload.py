@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from ..storage import Athlete, Database
+from ..storage import Athlete, Database, SessionNotFound
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
 from .connection import TeamError, check_version, connect, first_line
 
@@ -221,7 +221,10 @@ def sync(db: Database, server: str,
         if on_connected is not None:
             on_connected(report)
         for session_id in db.pending_uploads(server):
-            bundle = db.upload_bundle(session_id)
+            try:
+                bundle = db.upload_bundle(session_id)
+            except SessionNotFound:
+                continue        # deleted on the station since the list was read
             try:
                 sent, athlete_uid = upload_session(conn, bundle)
             except psycopg.OperationalError as exc:
