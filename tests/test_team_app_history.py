@@ -100,3 +100,34 @@ def test_a_team_server_that_is_down_is_said_in_the_banner(qtbot, tmp_path, team_
     assert failed.args[0].startswith("cannot reach the team server 'nowhere': ")
     assert view.banner.text() == failed.args[0]
     view.close()
+
+
+def test_history_in_team_mode_exports_a_team_session_as_its_station_does(
+        qtbot, tmp_path, two_stations, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from backstation.export import export_session
+    from backstation.ui.export_dialog import export_folder
+
+    sid = two_stations["rack2"][1]                      # rack2's Anna, seen from rack1
+    with Database(tmp_path / "rack2.db", read_only=True) as db:
+        station = [p.read_bytes() for p in export_session(db, sid, tmp_path / "station")]
+    view = HistoryView(tmp_path / "rack1.db", team_server="rack1")
+    qtbot.addWidget(view)
+    _listing(qtbot, view, lambda: None)
+    _listing(qtbot, view, lambda: view.set_team_mode(True))
+    assert view.export_button.isVisibleTo(view) and not view.delete_button.isVisibleTo(view)
+    view.table.selectRow(view.model.row_of(sid, "rack2"))
+    assert view.export_button.isEnabled() and not view.delete_button.isEnabled()
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    view.export_button.click()
+    with qtbot.waitSignal(view.export_run.exported, timeout=WAIT_MS) as done:
+        pass
+    paths = done.args[0]
+    assert [p.parent for p in paths] == [export_folder(out, sid, "rack2")] * 2
+    assert [p.read_bytes() for p in paths] == station
+    box = view.export_run.message_box
+    assert box is not None and box.text().startswith(f"Session rack2/{sid} exported to")
+    box.close()

@@ -2,30 +2,49 @@
 reps.csv as ``backstation export``, written by ``export_session`` on a
 worker thread behind a cancellable progress dialog.
 
-Each export goes into its own folder (``backstation-session-<id>``) inside
-the one the user picks, so exporting several sessions to one place never
-overwrites an earlier export. The database is only read; a failed or
-cancelled export leaves no partial file (``export_session`` writes under a
-temporary name) and reports in a non-modal message box.
+Each export goes into its own folder (``backstation-session-<id>``, or
+``backstation-session-<station>-<id>`` for a team session) inside the one
+the user picks, so exporting several sessions to one place never overwrites
+an earlier export. A team session (History in team mode) is read whole from
+the team server (``team.read.load_session``) and written by the same
+``export_session`` through ``BundleReader``, as ``backstation export
+--server`` does. The database is only read; a failed or cancelled export
+leaves no partial file (``export_session`` writes under a temporary name)
+and reports in a non-modal message box.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..export import ExportCancelled, export_session
-from .jobs import DatabaseJob
+from ..storage.bundle_reader import BundleReader
+from ..team import read
+from .jobs import DatabaseJob, ServerJob
 
 PROGRESS_STEPS = 1000
 # Short exports finish before the dialog would appear, so it never flashes.
 PROGRESS_DELAY_MS = 500
 
 
-def export_folder(out_dir: Path, session_id: int) -> Path:
-    return Path(out_dir) / f"backstation-session-{session_id}"
+@dataclass(frozen=True)
+class TeamCopy:
+    """A session exported from the team server rather than this station's file."""
+
+    server: str                  # the service name (docs/team.md)
+    station: str                 # the station that recorded it
+    uid: str
+
+
+def export_folder(out_dir: Path, session_id: int, station: str = "") -> Path:
+    """The export's own folder in ``out_dir``; a team session's names its
+    station (a station's ids repeat across the team)."""
+    name = f"{station}-{session_id}" if station else str(session_id)
+    return Path(out_dir) / f"backstation-session-{name}"
 
 
 class ExportRun(QObject):
@@ -36,13 +55,17 @@ class ExportRun(QObject):
     export_failed = Signal(str)
     export_cancelled = Signal()
 
-    def __init__(self, parent: QWidget | None, db_path: Path, session_id: int, out_dir: Path):
+    def __init__(self, parent: QWidget | None, db_path: Path, session_id: int, out_dir: Path,
+                 *, team: TeamCopy | None = None):
+        """``team``: export that team session (``session_id`` its station's id
+        of it) from the team server."""
         super().__init__(parent)
         self.session_id = session_id
-        self.folder = export_folder(out_dir, session_id)
+        self.name = str(session_id) if team is None else f"{team.station}/{session_id}"
+        self.folder = export_folder(out_dir, session_id, "" if team is None else team.station)
         self._created_folder = False
         self.message_box: QMessageBox | None = None
-        self.progress = QProgressDialog(f"Exporting session {session_id}…", "Cancel", 0,
+        self.progress = QProgressDialog(f"Exporting session {self.name}…", "Cancel", 0,
                                         PROGRESS_STEPS, parent)
         self.progress.setWindowTitle("Export")
         self.progress.setMinimumDuration(PROGRESS_DELAY_MS)
@@ -51,7 +74,11 @@ class ExportRun(QObject):
         self.progress.setAutoReset(False)
         self.progress.canceled.connect(self.cancel)
         self.progressed.connect(self._on_progressed)
-        self._job = DatabaseJob(db_path, self._work, "export", self, read_only=True)
+        if team is None:
+            self._job = DatabaseJob(db_path, self._work, "export", self, read_only=True)
+        else:
+            self._job = ServerJob(team.server, lambda conn, cancel: self._work(
+                BundleReader(read.load_session(conn, team.uid)), cancel), "export-team", self)
         self._job.succeeded.connect(self._on_succeeded)
         self._job.failed.connect(self._on_failed)
 
@@ -120,7 +147,7 @@ class ExportRun(QObject):
             return
         samples, reps = paths
         self._tell("Export finished",
-                   f"Session {self.session_id} exported to\n{self.folder}\n\n"
+                   f"Session {self.name} exported to\n{self.folder}\n\n"
                    f"{samples.name}, {reps.name}", QMessageBox.Icon.Information)
         self.exported.emit(paths)
 
@@ -128,7 +155,7 @@ class ExportRun(QObject):
     def _on_failed(self, message: str) -> None:
         self._close_progress()
         self._tell("Export failed",
-                   f"Session {self.session_id} could not be exported to {self.folder}:\n"
+                   f"Session {self.name} could not be exported to {self.folder}:\n"
                    f"{message}\n\nThe recorded session is unchanged.", QMessageBox.Icon.Warning)
         self.export_failed.emit(message)
 
@@ -161,13 +188,15 @@ def choose_folder(parent: QWidget | None) -> Path | None:
 
 
 def export_with_dialog(parent: QWidget | None, db_path: Path, session_id: int,
-                       out_dir: Path | None = None) -> ExportRun | None:
-    """Ask for a folder (unless ``out_dir`` is given) and start the export;
-    the running export, or None if the user chose no folder."""
+                       out_dir: Path | None = None, *,
+                       team: TeamCopy | None = None) -> ExportRun | None:
+    """Ask for a folder (unless ``out_dir`` is given) and start the export
+    (``team``: of that team session); the running export, or None if the
+    user chose no folder."""
     if out_dir is None:
         out_dir = choose_folder(parent)
         if out_dir is None:
             return None
-    run = ExportRun(parent, Path(db_path), session_id, Path(out_dir))
+    run = ExportRun(parent, Path(db_path), session_id, Path(out_dir), team=team)
     run.start()
     return run

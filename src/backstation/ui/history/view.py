@@ -248,9 +248,9 @@ class HistoryView(QWidget):
         self.team_mode = on
         self.station_filter.setVisible(on)
         self.athlete_filter.setVisible(on)
-        # Delete and export act on this station's own sessions: their room goes to the filters.
+        # Delete acts on this station's own sessions: its room goes to the filters.
+        # Export takes either (a team session read from the server).
         self.delete_button.setVisible(not on)
-        self.export_button.setVisible(not on)
         self.table.setColumnHidden(SESSION_COLUMNS.index("station"), not on)
         self._open_request += 1            # an open still running belongs to the other list
         self.table.clearSelection()
@@ -414,8 +414,8 @@ class HistoryView(QWidget):
 
     def _update_buttons(self) -> None:
         # A team session is deleted or corrected by a coach on the server (docs/team.md).
-        chosen = self.table.currentIndex().isValid() and not self.team_mode
-        self.delete_button.setEnabled(chosen)
+        chosen = self.table.currentIndex().isValid()
+        self.delete_button.setEnabled(chosen and not self.team_mode)
         self.export_button.setEnabled(chosen)
 
     def _show_nothing(self) -> None:
@@ -501,15 +501,17 @@ class HistoryView(QWidget):
             self.delete_session(session_id)
 
     def _on_export_clicked(self) -> None:
-        session_id = self.selected_session_id()
-        if session_id is None:
+        row = self.selected_row()
+        if row is None:
             return
         # Imported here: export_dialog uses this package's jobs (a cycle at import time).
-        from ..export_dialog import export_with_dialog
+        from ..export_dialog import TeamCopy, export_with_dialog
         if self.export_run is not None and self.export_run.is_running():
             self.banner.show_message("An export is still running; wait for it to finish.")
             return
-        self.export_run = export_with_dialog(self, self.db_path, session_id)
+        team = (None if not row.station or row.uid is None
+                else TeamCopy(self.team_server, row.station, row.uid))
+        self.export_run = export_with_dialog(self, self.db_path, row.session_id, team=team)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
