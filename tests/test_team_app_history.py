@@ -131,3 +131,38 @@ def test_history_in_team_mode_exports_a_team_session_as_its_station_does(
     box = view.export_run.message_box
     assert box is not None and box.text().startswith(f"Session rack2/{sid} exported to")
     box.close()
+
+
+def test_a_team_list_that_ends_after_a_newer_one_is_not_shown(
+        qtbot, tmp_path, two_stations, monkeypatch):
+    import threading
+
+    from backstation.ui.history import view as view_module
+
+    view = HistoryView(tmp_path / "rack1.db", team_server="rack1")
+    qtbot.addWidget(view)
+    _listing(qtbot, view, lambda: None)
+    _listing(qtbot, view, lambda: view.set_team_mode(True))
+    # The server is slow to answer the list for Anna on every station...
+    slow_asked, slow_answers = threading.Event(), threading.Event()
+    original = view_module.team_session_rows
+
+    def rows(conn, station=None, athlete=None):
+        if station is None and athlete == "Anna":
+            slow_asked.set()
+            assert slow_answers.wait(WAIT_MS / 1000)
+        return original(conn, station, athlete)
+
+    monkeypatch.setattr(view_module, "team_session_rows", rows)
+    view.athlete_filter.setCurrentText("Anna")
+    qtbot.waitUntil(slow_asked.is_set, timeout=WAIT_MS)
+    slow_job = view._jobs._jobs[-1]
+    # ...and the coach has chosen rack2 meanwhile: that list is shown.
+    _listing(qtbot, view, lambda: view.station_filter.setCurrentText("rack2"))
+    two = two_stations["rack2"]
+    assert _listed(view) == [("rack2", two[1], "Anna")]
+    # The slower, older answer ends later and is not shown over it.
+    with qtbot.waitSignal(slow_job.ended, timeout=WAIT_MS):
+        slow_answers.set()
+    assert _listed(view) == [("rack2", two[1], "Anna")]
+    assert view.station_filter.currentText() == "rack2"

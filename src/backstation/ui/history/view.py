@@ -162,6 +162,7 @@ class HistoryView(QWidget):
         self._jobs = JobOwner()
         self._loading_id: int | None = None
         self._open_request = 0           # newer open requests win over slower older ones
+        self._list_request = 0           # and newer lists over older ones (refresh)
         self.current: LoadedSession | None = None
         self.export_run: "ExportRun | None" = None
 
@@ -262,15 +263,20 @@ class HistoryView(QWidget):
     @Slot()
     def refresh(self) -> None:
         """List the sessions again (e.g. when a recording has ended)."""
+        # Only the newest list is shown: an older one (another filter, the other
+        # list) that ends later, as a server's replies may, is dropped.
+        self._list_request += 1
+        request = self._list_request
         if self.team_mode:
-            self._refresh_team()
+            self._refresh_team(request)
             return
         job = DatabaseJob(self.db_path, lambda db, cancel: session_rows(db), "history-list", self,
                           read_only=True, if_no_database=list)
-        job.succeeded.connect(lambda rows: self.team_mode or self._on_sessions_loaded(rows))
+        job.succeeded.connect(lambda rows: request == self._list_request
+                              and self._on_sessions_loaded(rows))
         self._run(job)
 
-    def _refresh_team(self) -> None:
+    def _refresh_team(self, request: int) -> None:
         station = self._filter(self.station_filter)
         athlete = self._filter(self.athlete_filter)
 
@@ -278,8 +284,8 @@ class HistoryView(QWidget):
             return (team_session_rows(conn, station, athlete), read.list_stations(conn),
                     read.list_athletes(conn))
         job = ServerJob(self.team_server, work, "history-team-list", self)
-        job.succeeded.connect(lambda result: self.team_mode and self._on_team_sessions_loaded(
-            result))                      # not when the user went back to this station's list
+        job.succeeded.connect(lambda result: request == self._list_request
+                              and self._on_team_sessions_loaded(result))
         self._run(job)
 
     @staticmethod
