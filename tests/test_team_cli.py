@@ -8,7 +8,7 @@ import pytest
 from backstation.cli import EXIT_STORAGE_ERROR, main
 from backstation.storage import Database
 from backstation.team import ServerUnreachable
-from backstation.team.connection import EXIT_TEAM_ERROR, open_pool
+from backstation.team.connection import DEAD_PEER_S, EXIT_TEAM_ERROR, connect, open_pool
 
 from .team import record_session, team_server, write_service_file  # noqa: F401
 
@@ -92,3 +92,15 @@ def test_psycopgs_warning_on_ending_a_broken_copy_is_not_a_second_line(caplog):
                                              "the connection is lost")
         logging.getLogger("psycopg").warning("a warning of another kind")
     assert [r.getMessage() for r in caplog.records] == ["a warning of another kind"]
+
+
+def test_a_team_connection_gives_up_on_a_silent_network_in_seconds_not_hours(team_server):
+    # Wi-Fi lost mid-upload sends no FIN or RST: TCP keepalives and a user
+    # timeout end the connection, so the upload fails and is retried.
+    with connect("rack1") as conn:
+        dsn = dict(part.split("=", 1) for part in conn.info.dsn.split())
+    assert dsn["keepalives"] == "1"
+    idle_s, every_s, probes = (int(dsn[k]) for k in (
+        "keepalives_idle", "keepalives_interval", "keepalives_count"))
+    assert idle_s + every_s * probes <= DEAD_PEER_S
+    assert int(dsn["tcp_user_timeout"]) == DEAD_PEER_S * 1000

@@ -47,9 +47,18 @@ class ServerUnreachable(TeamError):
     """No connection could be made (down, wrong name, refused login): nothing was sent."""
 
 
+# A connection whose network went away without a word (Wi-Fi lost, a cable
+# pulled, a NAT forgetting it: no FIN, no RST) is given up after about this
+# long, rather than TCP's hours: an upload is then failed and retried like a
+# cut one (libpq's TCP options; a Unix socket ignores them).
+DEAD_PEER_S = 30
+_DEAD_PEER = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+              "keepalives_count": 4, "tcp_user_timeout": DEAD_PEER_S * 1000}
+
+
 def conninfo(server: str) -> str:
     return make_conninfo(service=server, connect_timeout=CONNECT_TIMEOUT_S,
-                         application_name=APPLICATION_NAME)
+                         application_name=APPLICATION_NAME, **_DEAD_PEER)
 
 
 def first_line(exc: BaseException) -> str:
