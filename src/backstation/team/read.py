@@ -28,6 +28,7 @@ psycopg's errors for a server that fails (callers word them, as sync does).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -153,6 +154,31 @@ def find_session(conn: psycopg.Connection, ref: str) -> str:
     return str(row[0])
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """A table of a session's judgement as the station stores it."""
+
+    columns: tuple[str, ...]     # but session_id and metrics
+    order: str
+    decode: Callable[[dict[str, Any]], Any]      # storage.training's, as Database reads
+    slot: int                    # its place in a judgement (sets, reps)
+
+
+_JUDGED = {
+    "sets": _Judged(("set_index", "exercise", "variant", "added_load_kg", "manual",
+                     "t_start_us", "t_end_us", "valid_reps", "no_reps"),
+                    "t.set_index", training.set_record, 0),
+    "reps": _Judged(("set_index", "rep_index", "valid", "reason", "t_start_us", "t_end_us",
+                     "peak_force_n", "min_gap_mm"),
+                    "t.set_index, t.rep_index", training.rep_record, 1),
+}
+
+
+def _judged_columns(table: str) -> str:
+    """``table``'s columns (of alias ``t``) as the station's, metrics as its text."""
+    return ", ".join(f"t.{c}" for c in _JUDGED[table].columns) + ", t.metrics::text AS metrics"
+
+
 def load_session(conn: psycopg.Connection, uid: str) -> SessionBundle:
     """The session ``uid`` and everything recorded with it, from one snapshot
     of the server (a coach's correction or deletion meanwhile is seen whole
@@ -184,15 +210,10 @@ def load_session(conn: psycopg.Connection, uid: str) -> SessionBundle:
             events = children(
                 "SELECT ord + 1 AS id, %s::bigint AS session_id, t_device_us, t_host_s, kind,"
                 " detail FROM events WHERE session_uid = %s ORDER BY ord")
-            sets = children(
-                "SELECT NULL::bigint AS id, %s::bigint AS session_id, set_index, exercise,"
-                " variant, added_load_kg, manual, t_start_us, t_end_us, valid_reps, no_reps,"
-                " metrics::text AS metrics FROM sets WHERE session_uid = %s ORDER BY set_index")
-            reps = children(
-                "SELECT NULL::bigint AS id, %s::bigint AS session_id, set_index, rep_index,"
-                " valid, reason, t_start_us, t_end_us, peak_force_n, min_gap_mm,"
-                " metrics::text AS metrics FROM reps WHERE session_uid = %s"
-                " ORDER BY set_index, rep_index")
+            sets, reps = (children(
+                f"SELECT NULL::bigint AS id, %s::bigint AS session_id, {_judged_columns(table)}"
+                f" FROM {table} t WHERE session_uid = %s ORDER BY {_JUDGED[table].order}")
+                for table in ("sets", "reps"))
         force_chunks = conn.execute(
             f"SELECT {', '.join(FORCE_CHUNK_COLUMNS)} FROM force_chunks WHERE session_uid = %s"
             " ORDER BY chunk_no", (session_uid,)).fetchall()
@@ -219,22 +240,12 @@ def judgements(conn: psycopg.Connection,
         with conn.cursor(row_factory=dict_row) as cur:
             for row in cur.execute("SELECT uid FROM sessions WHERE uid = ANY(%s)", (wanted,)):
                 found[str(row["uid"])] = ([], [])
-            cur.execute(
-                "SELECT t.session_uid, s.local_id AS session_id, t.set_index, t.exercise,"
-                " t.variant, t.added_load_kg, t.manual, t.t_start_us, t.t_end_us, t.valid_reps,"
-                " t.no_reps, t.metrics::text AS metrics FROM sets t"
-                " JOIN sessions s ON s.uid = t.session_uid WHERE t.session_uid = ANY(%s)"
-                " ORDER BY t.session_uid, t.set_index", (wanted,))
-            for row in cur.fetchall():
-                key = str(row.pop("session_uid"))
-                found[key][0].append(training.set_record(row))
-            cur.execute(
-                "SELECT r.session_uid, s.local_id AS session_id, r.set_index, r.rep_index,"
-                " r.valid, r.reason, r.t_start_us, r.t_end_us, r.peak_force_n, r.min_gap_mm,"
-                " r.metrics::text AS metrics FROM reps r"
-                " JOIN sessions s ON s.uid = r.session_uid WHERE r.session_uid = ANY(%s)"
-                " ORDER BY r.session_uid, r.set_index, r.rep_index", (wanted,))
-            for row in cur.fetchall():
-                key = str(row.pop("session_uid"))
-                found[key][1].append(training.rep_record(row))
+            for table, judged in _JUDGED.items():
+                cur.execute(
+                    f"SELECT t.session_uid, s.local_id AS session_id, {_judged_columns(table)}"
+                    f" FROM {table} t JOIN sessions s ON s.uid = t.session_uid"
+                    f" WHERE t.session_uid = ANY(%s) ORDER BY t.session_uid, {judged.order}",
+                    (wanted,))
+                for row in cur.fetchall():
+                    found[str(row.pop("session_uid"))][judged.slot].append(judged.decode(row))
     return found
