@@ -61,8 +61,11 @@ class TestServer:
     bin_dir: Path
     run_as: list[str]
     # False: fsync, full-page writes and synchronous commit off, for the tests'
-    # speed (a killed server process still loses nothing: the OS has the
-    # writes); True: PostgreSQL's defaults, for benchmarks/bench_sync.py.
+    # speed: a server stopped by pg_ctl (fast or smart) loses nothing, but a
+    # killed one may lose its last ~0.6 s of commits (synchronous_commit=off
+    # acknowledges a COMMIT before its WAL is written), which a station would
+    # already have noted as uploaded. True: PostgreSQL's defaults, for any
+    # kill -9 (benchmarks/bench_sync.py).
     durable: bool = False
 
     @property
