@@ -166,3 +166,22 @@ def test_a_team_list_that_ends_after_a_newer_one_is_not_shown(
         slow_answers.set()
     assert _listed(view) == [("rack2", two[1], "Anna")]
     assert view.station_filter.currentText() == "rack2"
+
+
+def test_a_refresh_keeps_the_team_session_chosen_when_its_station_id_repeats(
+        qtbot, tmp_path, team_server):
+    uids = []
+    for card in ("old.db", "new.db"):        # rack1's database started again: ids from 1
+        with Database(tmp_path / card) as db:
+            uids.append(db.get_session(record_session(db, "Anna", 0.5)).uid)
+            sync(db, "rack1")
+    view = HistoryView(tmp_path / "new.db", team_server="rack1")
+    qtbot.addWidget(view)
+    _listing(qtbot, view, lambda: None)
+    _listing(qtbot, view, lambda: view.set_team_mode(True))
+    assert _listed(view) == [("rack1", 1, "Anna")] * 2
+    for uid in uids:                         # each of the two, wherever it is listed
+        view.table.selectRow(next(i for i in range(view.model.rowCount())
+                                  if view.model.row_at(i).uid == uid))
+        _listing(qtbot, view, view.refresh)
+        assert view.selected_row().uid == uid

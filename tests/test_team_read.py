@@ -176,3 +176,24 @@ def test_team_reads_that_cannot_be_done_are_one_line(tmp_path, team_server, two_
         out, err = capsys.readouterr()
         assert out == "" and err.count("\n") == 1 and says in err, (argv, err)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_station_id_used_twice_is_refused_with_both_uids_and_each_uid_exports(
+        tmp_path, team_server, capsys):
+    # rack1's SD card died: its new database numbers sessions from 1 again.
+    uids = []
+    for card in ("old.db", "new.db"):
+        with Database(tmp_path / card) as db:
+            sid = record_session(db, "Anna", 0.5)
+            uids.append(db.get_session(sid).uid)
+            sync(db, "rack1")
+    assert sid == 1
+    out = tmp_path / "out"
+    assert main(["export", "--server", "rack1", "rack1/1", "--out", str(out)]) == EXIT_TEAM_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("backstation: rack1/1 names 2 sessions on the team server")
+    assert all(uid in err for uid in uids)
+    assert not out.exists()
+    for uid in uids:
+        assert main(["export", "--server", "rack1", uid, "--out", str(tmp_path / uid)]) == 0

@@ -21,7 +21,8 @@ number. ``storage.bundle_reader.BundleReader(bundle)`` then reads it with
 the ``Database``'s methods, so export, replay and History decode a team
 session with the code that decodes a local one.
 
-Errors: ``TeamSessionNotFound`` for a reference the server does not know;
+Errors: ``TeamSessionNotFound`` for a reference the server does not know,
+``AmbiguousTeamSession`` for a ``STATION/ID`` that names several sessions;
 psycopg's errors for a server that fails (callers word them, as sync does).
 """
 
@@ -50,6 +51,19 @@ class TeamSessionNotFound(TeamError, LookupError):
         super().__init__(f"no session {ref} on the team server (`backstation sessions "
                          "--server NAME` lists them)")
         self.ref = ref
+
+
+class AmbiguousTeamSession(TeamError, LookupError):
+    """``STATION/ID`` names more than one session: that station's database was
+    started again (a new file numbers its sessions from 1 again)."""
+
+    def __init__(self, ref: str, found: list[tuple[str, str]]) -> None:
+        choices = ", ".join(f"{uid} (started {started[:16]})" for uid, started in found)
+        super().__init__(f"{ref} names {len(found)} sessions on the team server (its "
+                         f"station's database was started again): name one by its uid: "
+                         f"{choices}")
+        self.ref = ref
+        self.uids = [uid for uid, _ in found]
 
 
 @dataclass(frozen=True)
@@ -136,13 +150,18 @@ def list_athletes(conn: psycopg.Connection) -> list[str]:
 
 def find_session(conn: psycopg.Connection, ref: str) -> str:
     """The uid of the session ``ref`` names: ``STATION/ID`` (as listed) or
-    its uid; ``TeamSessionNotFound`` if there is none."""
+    its uid; ``TeamSessionNotFound`` if there is none, ``AmbiguousTeamSession``
+    if ``STATION/ID`` names several."""
     station, slash, local_id = ref.rpartition("/")
     if slash:
         if not local_id.isdigit():
             raise TeamSessionNotFound(ref)
-        row = conn.execute("SELECT uid FROM sessions WHERE station = %s AND local_id = %s",
-                           (station, int(local_id))).fetchone()
+        rows = conn.execute("SELECT uid, started_at FROM sessions WHERE station = %s"
+                            " AND local_id = %s ORDER BY started_at, uid",
+                            (station, int(local_id))).fetchall()
+        if len(rows) > 1:
+            raise AmbiguousTeamSession(ref, [(str(u), utc_iso(t)) for u, t in rows])
+        row = rows[0] if rows else None
     else:
         try:
             uid = uuid.UUID(ref)

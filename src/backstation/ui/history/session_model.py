@@ -99,6 +99,15 @@ class SessionTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> SessionRow:
         return self._rows[row]
 
+    def row_like(self, wanted: SessionRow) -> int | None:
+        """Where ``wanted`` (a row of an earlier list) is in this one: by its uid,
+        which two sessions never share (a station's database started again
+        repeats its ids on the team), else by station and id."""
+        for i, r in enumerate(self._rows):
+            if (r.uid == wanted.uid) if wanted.uid is not None else (r.key == wanted.key):
+                return i
+        return None
+
     def row_of(self, session_id: int, station: str = "") -> int | None:
         for i, r in enumerate(self._rows):
             if r.key == (station, session_id):

@@ -446,12 +446,11 @@ class HistoryView(QWidget):
 
     @Slot(object)
     def _on_sessions_loaded(self, rows: list[SessionRow]) -> None:
-        current = self.selected_row()
-        chosen = None if current is None else current.key
+        chosen = self.selected_row()
         self.model.set_rows(rows)
         self.fit_list()
         self.banner.show_message("")
-        row = None if chosen is None else self.model.row_of(chosen[1], chosen[0])
+        row = None if chosen is None else self.model.row_like(chosen)
         if row is not None:
             self.table.selectionModel().blockSignals(True)
             self.table.selectRow(row)
