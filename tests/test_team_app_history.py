@@ -185,3 +185,18 @@ def test_a_refresh_keeps_the_team_session_chosen_when_its_station_id_repeats(
                                   if view.model.row_at(i).uid == uid))
         _listing(qtbot, view, view.refresh)
         assert view.selected_row().uid == uid
+
+
+def test_a_team_server_that_cannot_be_read_points_to_this_stations_own_sessions(
+        qtbot, tmp_path, team_server):
+    from backstation.ui.history.view import TEAM_SESSIONS_SHORTCUT
+
+    for view_class in (HistoryView, ProgressView):
+        view = view_class(tmp_path / "rack1.db", team_server="nowhere")
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+            view.set_team_mode(True)
+        assert failed.args[0].startswith("cannot reach the team server 'nowhere': ")
+        assert failed.args[0].endswith(f"(this station's own sessions: {TEAM_SESSIONS_SHORTCUT})")
+        assert view.banner.text() == failed.args[0]
+        view.close()

@@ -23,6 +23,7 @@ from .acquisition import AcquisitionController
 from .audio import RepCues
 from .calibration import CalibrationWizard, ContactCalibrationDialog
 from .history import HistoryView, ProgressView
+from .history.view import TEAM_SESSIONS_SHORTCUT
 from .live.connection_panel import SIMULATED, simulated_url
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
@@ -128,8 +129,8 @@ class MainWindow(QMainWindow):
         if self.team_server is not None:
             # History and Progress show the team's sessions (every station's)
             # while this is on, this station's own while it is off.
-            team = add("team", f"Team's sessions ({self.team_server})", "Ctrl+T",
-                       self.show_team_sessions, view)
+            team = add("team", f"Team's sessions ({self.team_server})",
+                       TEAM_SESSIONS_SHORTCUT, self.show_team_sessions, view)
             team.setCheckable(True)
 
     # -- connection ---------------------------------------------------------------

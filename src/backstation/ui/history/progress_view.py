@@ -16,7 +16,7 @@ from ...team import read
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from .progress_data import AthleteProgress, athlete_progress, team_athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
-from .view import Banner, enlarge
+from .view import Banner, enlarge, team_failure_text
 from ...vocabulary import METRICS, VALID_REPS_TEXT, metric_name
 
 # (key, title, y label, colour); the words are the vocabulary's, as in the
@@ -186,6 +186,8 @@ class ProgressView(QWidget):
 
     @Slot(str)
     def _on_job_failed(self, message: str) -> None:
+        if self.team_mode:
+            message = team_failure_text(message)
         self.banner.show_message(message)
         self.failed.emit(message)
 

@@ -41,6 +41,14 @@ SHORT_HEIGHT_PX = 480
 # The team view's filters: their first entry shows every station / athlete.
 ALL_STATIONS = "All stations"
 ALL_ATHLETES = "All athletes"
+# View → "Team's sessions" (ui/main_window.py) switches History and Progress
+# between the team's sessions and this station's own.
+TEAM_SESSIONS_SHORTCUT = "Ctrl+T"
+
+
+def team_failure_text(message: str) -> str:
+    """A failed read of the team server, with the way to this station's own sessions."""
+    return f"{message} (this station's own sessions: {TEAM_SESSIONS_SHORTCUT})"
 
 
 def enlarge(widget: QWidget, scale: float = FONT_SCALE, bold: bool = False) -> None:
@@ -495,6 +503,8 @@ class HistoryView(QWidget):
 
     @Slot(str)
     def _on_job_failed(self, message: str) -> None:
+        if self.team_mode:
+            message = team_failure_text(message)
         self.banner.show_message(message)
         if self.title.text().startswith("Loading"):
             self.title.setText("Could not open the session")
