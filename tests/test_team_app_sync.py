@@ -211,3 +211,31 @@ def test_an_athlete_the_team_weighs_differently_is_shown_in_the_upload_status(
     assert status.toolTip() == "Team rack1: all sessions uploaded"
     with team_server.connect() as conn:
         assert conn.execute("SELECT body_mass_kg FROM athletes").fetchall() == [(72.0,)]
+
+
+def test_a_recording_whose_end_could_not_be_saved_is_uploaded_as_interrupted(
+        qtbot, tmp_path, team_server, monkeypatch):
+    from backstation.session import LiveSession
+    from backstation.storage import StorageError
+
+    window = _window(qtbot, tmp_path)
+    window.show()
+    qtbot.waitUntil(lambda: window.team_sync.state is not None
+                    and window.team_sync.state.phase == DONE, timeout=WAIT_MS)
+
+    def disk_full(self):
+        raise StorageError("could not save: disk full")
+
+    monkeypatch.setattr(LiveSession, "finish", disk_full)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=10)
+    qtbot.waitUntil(lambda: window.controller.buffers.newest_s > 0.5, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as ended:
+        window.controller.disconnect()
+    assert ended.args[0] is None                        # no session JSON: not "saved"
+    qtbot.waitUntil(lambda: team_server.count("sessions") == 1, timeout=WAIT_MS)
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT end_reason FROM sessions").fetchone() == ("interrupted",)
+    qtbot.waitUntil(lambda: window.team_sync.state.phase == DONE
+                    and window.team_sync.state.pending == 0, timeout=WAIT_MS)
+    window.close()

@@ -255,8 +255,10 @@ class MainWindow(QMainWindow):
         self.health.show_disconnected()
         if isinstance(result, dict):
             self.show_message(f"Session {result['session_id']} saved")
-            if self.team_sync is not None:
-                self.team_sync.request()
+        if self.team_sync is not None:
+            # Saved, or ended as interrupted (its last samples not saved): either
+            # way a finished session for the team, so its state shown is not stale.
+            self.team_sync.request()
         self.history.refresh()
         self.progress.refresh()
 
