@@ -149,14 +149,17 @@ class Session:
         self._see(t0, self.t, lambda t: np.full_like(t, FLOOR_GAP_MM))
         return self
 
-    def get_on_lying(self, dur_s: float = 1.2, from_gap_mm: float = LYING_GAP_MM) -> "Session":
+    def get_on_lying(self, dur_s: float = 1.2, from_gap_mm: float = LYING_GAP_MM,
+                     loaded_s: float | None = None) -> "Session":
         """Lie down and grip in one motion: the load comes on while the chest
-        still rises from the floor to the hang."""
+        still rises from the floor to the hang (fully on ``loaded_s`` after
+        the start, by default 0.8 of the way; later than ``dur_s``: the
+        weight still comes off the feet with the chest at the hang)."""
         t0 = self.t
         self._chest.append((t0, from_gap_mm))
         self._load_to(t0 + 0.1 * dur_s, 0.0)
         self._move(dur_s, self.athlete.hang_gap_mm)
-        self._load_to(t0 + 0.8 * dur_s, 1.0)
+        self._load_to(t0 + (0.8 * dur_s if loaded_s is None else loaded_s), 1.0)
         return self
 
     def get_on_walking(self, legs_s: float = 1.6, grip_s: float = 0.8) -> "Session":

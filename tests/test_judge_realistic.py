@@ -189,6 +189,58 @@ def test_gripping_from_lying_and_pulling_in_the_same_motion_is_the_first_rep(see
     assert abs(stream.t_s(first.t_end_us) - stream.reps[0].t_end_s) <= 0.2
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_sensor_stuck_while_the_athlete_gets_on_is_no_hang(seed):
+    """An HC-SR04 repeating one reading for 0.3 s while the chest still
+    falls from the floor to the hang, with the load coming on: the value
+    held is no still hang, so the fall after it is no pull, and that far
+    reading is no straight-arm level for the reps after it."""
+    s = Session(seed=seed).empty(2).get_on_lying(dur_s=1.6).hang(1.5)
+    s.rep().hang(1).rep().hang(1).no_contact_rep(70).hang(1).rep().hang(1.5).get_off()
+    clean = s.build()
+    stuck_at = 2.0 + 0.5 * 1.6                     # half way down, the load half on
+    stream = stuck(clean, stuck_at, n=7)
+    held = stream.distance.gap_mm[_reading(stream, stuck_at):][:8]
+    assert len(set(held.tolist())) == 1 and held[0] > Athlete().hang_gap_mm + 100
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_hang_while_the_load_still_comes_on_is_no_straight_arm_level(seed):
+    """Lying down and gripping, the athlete's chest reaches the hang while
+    the weight still comes off the feet, stays there 0.4 s as the load goes
+    on coming on, then rows touch-and-go with the shoulders packed: every
+    turn 70 mm short of that first level, the arms straight. A level held
+    while the load never settled is no straight-arm reference."""
+    a = Athlete()
+    s = Session(a, seed=seed).empty(2).get_on_lying(dur_s=0.8, loaded_s=1.4).hang(0.4)
+    for _ in range(5):
+        s.rep(hold_s=0.0, down_s=1.0, bottom_mm=a.hang_gap_mm - 70)
+    s.hang(2).get_off()
+    stream = s.build()
+    assert_judged(judge(stream), stream, times=False)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 6])
+@pytest.mark.parametrize("held", [7, 10])
+def test_a_sensor_stuck_while_pulling_straight_out_of_getting_on_keeps_the_first_rep(seed, held):
+    """Gripping from lying and pulling in the same motion, with the sensor
+    repeating one reading for 0.35 s half way up the pull, or until the
+    chest is at the bar: the value held is no pause of the getting on (the
+    pull still falls from where the fall went slowest), and the first rep
+    counts once two readings are at the bar, however the first got there."""
+    s = Session(seed=seed).empty(2).get_on_lying().rep().hang(1).rep().hang(1.5)
+    s.no_contact_rep(70).hang(1.5).get_off()
+    clean = s.build()
+    first = clean.reps[0]
+    stream = stuck(clean, first.t_start_s + 0.55, n=held)
+    assert_judged(judge(stream), stream, times=False)
+
+
+def _reading(stream, t_s: float) -> int:
+    return int(np.argmin(np.abs(stream.distance.t_device_us - stream.t_us(t_s))))
+
+
 @pytest.mark.parametrize("off_s", [1.0, 1.5, 2.0])
 def test_a_regrip_keeps_one_set_and_the_verdicts_before_and_after(off_s):
     s = on_bar(seed=7)
@@ -276,6 +328,22 @@ def test_bursts_of_two_or_three_stray_readings_make_or_break_nothing():
     def burst(st, t, rng):
         return stray(st, t, *(int(v) for v in rng.integers(100, 2001, int(rng.integers(2, 4)))))
     assert_artefacts_change_nothing(burst)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_stray_burst_the_gate_lets_through_is_no_pull_while_the_force_stays_still(seed):
+    """At 11 Hz the gate's allowance for a chest's acceleration is wide
+    (about 250 mm a reading), so four far readings in a row during a hang
+    (the rack, then echoes off the floor) may pass it: a 300 mm "fall"
+    back to the hang. The force on the bar did not move, and a chest that
+    rose 300 mm in 0.2 s would have loaded it twice over: no pull, and no
+    straight-arm level 300 mm below the real one."""
+    s = on_bar(seed=seed, distance_rate_hz=11.0).hang(2)
+    s.rep().hang(1.5).rep().hang(1.5).no_contact_rep(70).hang(1.5).rep().hang(2)
+    clean = s.build()
+    hang = Athlete().hang_gap_mm
+    stream = stray(clean, 1.5, int(hang + 1000), int(hang + 300), int(hang + 200), int(hang + 480))
+    assert_judged(judge(stream), stream)
 
 
 def test_multipath_echoes_near_twice_the_gap_make_or_break_nothing():

@@ -246,7 +246,7 @@ def figures():
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves.
-FLOOR = {"recall_pct": 97.7, "phantom_per_100": 0.4, "verdict_pct": 99.1}
+FLOOR = {"recall_pct": 97.7, "phantom_per_100": 0.3, "verdict_pct": 99.1}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
@@ -268,7 +268,6 @@ def test_judge_finds_every_true_rep(figures):
     assert f.recall_pct >= TARGETS["recall_pct"], f"recall {f.recall_pct:.2f} %; {worst}"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_judge_invents_no_reps(figures):
     from backstation.validation.score import TARGETS
     f, worst = figures

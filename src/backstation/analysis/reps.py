@@ -49,6 +49,7 @@ from .config import (
     END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, AnalysisConfig, onset_margin_n,
 )
 from ..defaults import DEFAULT_CONTACT_MM
+from ..units import G_MS2
 from .history import History
 from .levels import HangReference, RecentHigh
 
@@ -72,6 +73,12 @@ RESUME_PULL_US = 1_500_000   # this long
 SETTLING_FALL_MM = 15.0    # getting on: the gap still falls by this (more than a reading's noise) ...
 SETTLING_STILL_US = 400_000  # ... within this, or the athlete has settled under the bar
 SETTLING_REACH_MM = 50.0   # getting on never brings the chest this close to the contact threshold
+LOAD_STILL_US = 250_000    # after getting on, a rest level needs the load to have held still this long ...
+LOAD_STILL_SHARE = 0.08    # ... within this share of itself ...
+LOAD_HANG_SHARE = 0.85     # ... at this share of the force about the high, or more
+LOAD_LOOKBACK_US = 10_000_000  # ... in the last 10 s
+STILL_FORCE_BEFORE_US = 300_000  # a pull's force is looked for from this long before its high ...
+STILL_FORCE_SHARE = 0.25   # ... and must change at least this share of what its rise needs
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
@@ -101,6 +108,7 @@ class RepTracker:
         self._settle = settle
         self._lo_us = set_start_us
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
+        self._got_on_us = 0                    # the first loaded reading after getting on
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
         self._prev_t_us = 0
         self._missed = False                   # no reading since the previous one
@@ -219,15 +227,19 @@ class RepTracker:
             self._loaded_readings += 1
             if self._loaded_readings == 1:
                 self._pause = None
+                self._got_on_us = t_us if self._settle else 0
                 if self._settle:
                     self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
-            if self._high_at_start and t_us - self._fall_t_us >= SETTLING_STILL_US:
+            if self._high_at_start and self._still_since_fall(t_us):
                 self._high_at_start = False     # no fall worth the name for a while: settled
-            if self._high_at_start and self._high.mm is not None and high < self._high.mm:
+            if self._high_at_start and self._high.mm is not None and (
+                    high < self._high.mm or (self._pause is not None and low <= self._reach_mm)):
                 # Still settling from getting on (the gap falls from where the
                 # load came on): that fall is not a pull; the high follows it.
+                # (Two readings at the bar end it, however the first got there.)
                 if high <= self._fall_mm - SETTLING_FALL_MM:
-                    wait = t_us - self._fall_t_us
+                    # (a sensor repeating itself meanwhile showed no pause)
+                    wait = 0 if self._stuck_since_fall(t_us) else t_us - self._fall_t_us
                     if self._pause is None or wait > self._pause[2]:
                         self._pause = (high, t_us, wait)    # where the fall picked up again
                     self._fall_mm, self._fall_t_us = high, t_us
@@ -242,7 +254,7 @@ class RepTracker:
                 # a new high among the first readings, or within a reading's
                 # noise of a fall still under way: still getting on
                 still_falling = self._high_at_start and high <= self._fall_mm + SETTLING_FALL_MM \
-                    and t_us - self._fall_t_us < SETTLING_STILL_US
+                    and not self._still_since_fall(t_us)
                 if not still_falling:
                     self._fall_mm, self._fall_t_us = high, t_us
                 self._high_at_start = self._loaded_readings <= 2 or still_falling
@@ -268,9 +280,13 @@ class RepTracker:
                 # since the stream came back: no pull was under way
                 self._settling_since_resume_us = None
         if self.state != "up" and loaded and self._high.mm is not None \
+                and low <= self._high.mm - self.min_range_mm and self._force_still(t_us, low):
+            self._high.set(high, t_top)     # the high starts again from the chest
+        if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
-            if not (self._high_at_start or self._high_from_pause):
+            if not (self._high_at_start or self._high_from_pause) and self._loaded_hang(t_us):
                 self._hang.take(self._high.mm)
+                self._got_on_us = 0
             self._high_from_pause = False
             if self.state == "locked":
                 # Up to where the gap left the bottom: by the time the pull is
@@ -288,6 +304,67 @@ class RepTracker:
                 self.rep.t_start_us, self.rep.cut = above_since, True
         self._mid_pull_us = None if self.state == "up" or not loaded else self._mid_pull_us
         return done
+
+    def _force_still(self, t_us: int, low_mm: float) -> bool:
+        """The gap fell a pull's range from its high, but the force did not
+        move as that needs: a chest that rose that far in that time was
+        accelerated at least 2·rise/time², which the bar feels (the force is
+        the body's weight plus its acceleration). A force that stayed within
+        STILL_FORCE_SHARE of that change, and within a pull's onset margin of
+        its level, says the readings were not the chest (strays the gate let
+        through); a slow pull's small change is in proportion to its slow
+        rise, and a fast one's readings may lag (an echo held), so only a
+        force that barely moved rules a pull out."""
+        if self._mid_pull_us is not None:   # the high is where a stream gap ended: no time to go by
+            return False
+        t0 = self._high.t_us
+        t, force = self.forces.column("total_n", t0 - STILL_FORCE_BEFORE_US, t_us)
+        if force.size < 2:
+            return False
+        rest_n = float(np.median(force))
+        rise_m, dt_s = (self._high.mm - low_mm) / 1000, max(t_us - t0, 1000) / 1e6
+        needed_n = rest_n * (2 * rise_m / dt_s ** 2) / G_MS2
+        return float(force.max() - force.min()) < min(STILL_FORCE_SHARE * needed_n,
+                                                      onset_margin_n(rest_n))
+
+    def _still_since_fall(self, t_us: int) -> bool:
+        """Getting on: the gap has not fallen by SETTLING_FALL_MM for
+        SETTLING_STILL_US, and the sensor was not repeating itself meanwhile."""
+        return t_us - self._fall_t_us >= SETTLING_STILL_US and not self._stuck_since_fall(t_us)
+
+    def _stuck_since_fall(self, t_us: int) -> bool:
+        """The readings since the fall last went on (two or more, before
+        ``t_us``) were all one value: a sensor repeating itself, which shows
+        no chest at all, still or not (a still chest's readings differ by
+        their noise)."""
+        values = [g for t, g in self._phase_gaps if self._fall_t_us < t < t_us]
+        return len(values) >= 2 and len(set(values)) == 1
+
+    def _loaded_hang(self, t_us: int) -> bool:
+        """Is the high a pull falls from (at ``t_us``, the pull confirmed) a
+        rest level? After getting on, only once the load has held still at
+        the hang's level (for LOAD_STILL_US within LOAD_STILL_SHARE, at
+        least LOAD_HANG_SHARE of the force about the high) since it came on:
+        a chest held still while the weight still comes off the feet is not
+        yet hanging (its level is not the straight-arm one), and the pull
+        may begin before the load ever settles."""
+        if not self._got_on_us:
+            return True
+        t_high = self._high.t_us
+        _, near = self.forces.column("total_n", t_high - LOAD_STILL_US, t_high + LOAD_STILL_US // 2)
+        t, force = self.forces.column("total_n", max(self._got_on_us, t_us - LOAD_LOOKBACK_US), t_us)
+        if near.size == 0 or t.size < 2:
+            return True
+        level = float(np.median(near))
+        ends = np.searchsorted(t, t + LOAD_STILL_US, side="right")
+        starts = np.nonzero((ends < t.size) & (ends - np.arange(t.size) >= 2))[0]
+        if starts.size == 0:
+            return False
+        bounds = np.column_stack([starts, ends[starts]]).ravel()
+        high = np.maximum.reduceat(force, bounds)[::2]
+        low = np.minimum.reduceat(force, bounds)[::2]
+        mean = np.add.reduceat(force, bounds)[::2] / (ends[starts] - starts)
+        return bool(np.any((high - low <= LOAD_STILL_SHARE * mean) & (mean >= LOAD_HANG_SHARE * level)))
 
     def _straight(self, high_mm: float) -> bool:
         ref = self.reference_mm
