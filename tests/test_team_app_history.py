@@ -200,3 +200,21 @@ def test_a_team_server_that_cannot_be_read_points_to_this_stations_own_sessions(
         assert failed.args[0].endswith(f"(this station's own sessions: {TEAM_SESSIONS_SHORTCUT})")
         assert view.banner.text() == failed.args[0]
         view.close()
+
+
+def test_an_athlete_named_like_html_on_another_station_is_shown_as_written(
+        qtbot, tmp_path, team_server):
+    from PySide6.QtCore import Qt
+
+    with Database(tmp_path / "rack2.db") as two:
+        sid = record_session(two, "<b>Ann</b> & <i>co</i>", 0.5)
+        sync(two, "rack2")
+    view = HistoryView(tmp_path / "rack1.db", team_server="rack1")
+    qtbot.addWidget(view)
+    _listing(qtbot, view, lambda: view.set_team_mode(True))
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        view.open_session(sid, "rack2")
+    assert view.title.text().startswith(f"Session rack2/{sid} — <b>Ann</b> & <i>co</i>")
+    for label in (view.title, view.set_summary, view.banner):
+        assert label.textFormat() == Qt.TextFormat.PlainText
+    view.close()

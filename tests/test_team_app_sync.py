@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from backstation.storage import Database
 from backstation.team import admin
 from backstation.team import upload as upload_module
-from backstation.team.background import DONE, FAILED, PENDING, UPLOADING
+from backstation.team.background import DONE, FAILED, PENDING, UPLOADING, SyncState
 from backstation.ui import settings as cfg
 from backstation.ui.team_sync import TeamSync, TeamSyncStatus
 
@@ -238,4 +238,72 @@ def test_a_recording_whose_end_could_not_be_saved_is_uploaded_as_interrupted(
         assert conn.execute("SELECT end_reason FROM sessions").fetchone() == ("interrupted",)
     qtbot.waitUntil(lambda: window.team_sync.state.phase == DONE
                     and window.team_sync.state.pending == 0, timeout=WAIT_MS)
+    window.close()
+
+
+def test_a_session_the_server_refuses_is_shown_in_the_status_and_the_rest_go_up(
+        qtbot, tmp_path, team_server):
+    from backstation.team.background import BackgroundSync
+
+    from .test_team_sync import refuse_a_session
+
+    path = tmp_path / "sessions.db"
+    with Database(path) as db:
+        refused, later = record_session(db, seconds=0.5), record_session(db, seconds=0.5)
+        refuse_a_session(team_server, db, refused)
+    told = []
+    worker = BackgroundSync(path, "rack1",
+                            lambda state: told.append((state, worker._wake.is_set())))
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: bool(told) and told[-1][0].phase == DONE, timeout=WAIT_MS)
+    finally:
+        assert worker.stop()
+    state, another_round_asked = told[-1]
+    # Done with the refused one left pending, and no round after round for it.
+    assert state.pending == 0 and not another_round_asked
+    assert len(state.refused) == 1
+    assert state.refused[0].startswith(f"session {refused} refused by the team server")
+    with Database(path) as db:
+        assert db.pending_uploads("rack1") == [refused] and db.uploaded_to(later) == ["rack1"]
+    status = TeamSyncStatus("rack1")
+    qtbot.addWidget(status)
+    status.show_state(state)
+    assert status.full_text == "Team rack1: all sessions uploaded; 1 session refused by the server"
+    assert status.toolTip() == f"{status.full_text}\n{state.refused[0]}"
+
+
+def _as_qt_shows(tooltip: str) -> str:
+    """The text a tooltip shows: Qt draws one that looks like rich text as HTML."""
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtGui import Qt as GuiQt
+
+    if not GuiQt.mightBeRichText(tooltip):
+        return tooltip
+    document = QTextDocument()
+    document.setHtml(tooltip)
+    return document.toPlainText().replace("\u2028", "\n")
+
+
+def test_names_and_reasons_from_the_server_are_shown_as_plain_text_never_rich_text(qtbot):
+    from PySide6.QtCore import Qt
+
+    reason = "the team server 'rack1': athlete <b>Anna</b> & <i>Ben</i> refused"
+    conflict = "athlete <b>Anna</b>: body mass 72 kg on this station, 70 kg on the team server"
+    status = TeamSyncStatus("rack1")
+    qtbot.addWidget(status)
+    status.show_state(SyncState(FAILED, 1, reason, 2.0, conflicts=(conflict,)))
+    assert status.textFormat() == Qt.TextFormat.PlainText
+    assert _as_qt_shows(status.toolTip()).splitlines() == [status.full_text, conflict]
+    assert reason in status.full_text
+
+
+def test_a_team_server_setting_that_is_no_service_name_is_said_in_the_status_bar(
+        qtbot, tmp_path):
+    window = _window(qtbot, tmp_path, server="host=team.example.org password=x")
+    assert window.team_server is None and window.team_sync is None
+    assert window.settings_problem in window.statusBar().findChildren(type(window.settings_problem))
+    assert window.settings_problem.text() == (
+        f"No team server: team_server in {window.settings.fileName()} is not a service name "
+        "(Station > Team server…, docs/team.md)")
     window.close()

@@ -8,7 +8,7 @@ import pytest
 from backstation.cli import EXIT_STORAGE_ERROR, main
 from backstation.storage import Database
 from backstation.team import ServerUnreachable
-from backstation.team.connection import DEAD_PEER_S, EXIT_TEAM_ERROR, connect, open_pool
+from backstation.team.connection import DEAD_PEER_S, EXIT_TEAM_ERROR, connect
 
 from .team import record_session, team_server, write_service_file  # noqa: F401
 
@@ -62,23 +62,6 @@ def test_sync_of_a_database_that_does_not_exist_refuses_and_creates_nothing(tmp_
     assert out == ""
     assert err == f"backstation: no database at {path} (record a session first, or check --db)\n"
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_pool_to_the_team_server_hands_out_working_connections(team_server):
-    pool = open_pool("rack1", max_size=2)
-    try:
-        with pool.connection() as conn:
-            assert conn.execute("SELECT backstation_current_station()").fetchone() == ("rack1",)
-    finally:
-        pool.close()
-
-
-def test_a_pool_to_a_server_that_is_down_says_why(tmp_path, monkeypatch):
-    write_service_file(tmp_path / "svc.conf", {"team": f"host={tmp_path} dbname=t user=u"})
-    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "svc.conf"))
-    with pytest.raises(ServerUnreachable, match="cannot reach the team server 'team': .*"
-                                                "No such file or directory"):
-        open_pool("team")
 
 
 def test_psycopgs_warning_on_ending_a_broken_copy_is_not_a_second_line(caplog):

@@ -190,7 +190,7 @@ def test_the_server_restarted_during_a_sync_fails_in_one_line_and_the_rerun_fini
     assert stops and out == "" and err.count("\n") == 1
     assert err.startswith(f"backstation: the connection to the team server 'rack1' failed "
                           f"while uploading session {sids[1]} (")
-    assert err.endswith("1 sessions were uploaded before it; run sync again\n")
+    assert err.endswith("1 session uploaded before it; run sync again\n")
     with Database(path) as db:
         assert db.pending_uploads("rack1") == sids[1:]
     assert main(["sync", "--server", "rack1", "--db", str(path)]) == 0

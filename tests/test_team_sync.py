@@ -97,3 +97,47 @@ def test_a_session_deleted_on_the_station_during_a_sync_is_skipped_not_a_failure
         assert report.uploaded == [first, third]
         assert db.pending_uploads("rack1") == []
     assert team_server.count("sessions") == 2
+
+
+REFUSED_NOTE = "refused by the team rule"
+
+
+def refuse_a_session(team_server, db: Database, session_id: int) -> None:
+    """A team rule the session breaks: a CHECK on the server, a note on the station."""
+    with team_server.connect() as conn:
+        conn.execute("ALTER TABLE sessions ADD CONSTRAINT no_such_note"
+                     f" CHECK (notes IS DISTINCT FROM '{REFUSED_NOTE}')")
+    db._conn.execute("UPDATE sessions SET notes = ? WHERE id = ?", (REFUSED_NOTE, session_id))
+    db._conn.commit()
+
+
+def test_a_session_the_server_refuses_is_reported_and_skipped_the_others_uploaded(
+        tmp_path, team_server, capsys):
+    from backstation.cli import main
+    from backstation.team.connection import EXIT_TEAM_ERROR
+
+    path = tmp_path / "rack1.db"
+    with Database(path) as db:
+        first, refused, third = (record_session(db, seconds=0.5) for _ in range(3))
+        refuse_a_session(team_server, db, refused)
+        report = sync(db, "rack1")
+        assert report.uploaded == [first, third]
+        assert [r.session_id for r in report.refused] == [refused]
+        assert db.pending_uploads("rack1") == [refused]      # kept, tried again next time
+    summary, line = report.lines()
+    assert summary == ("sync to rack1 (station rack1): 2 sessions uploaded, 0 already there; "
+                       "1 session refused by the server")
+    assert line.startswith(f"session {refused} refused by the team server, kept on this "
+                           'station: new row for relation "sessions" violates check constraint')
+    assert team_server.count("sessions") == 2
+    # The command line: the same lines, exit 6; a later session still goes up.
+    with Database(path) as db:
+        fourth = record_session(db, seconds=0.5)
+    assert main(["sync", "--server", "rack1", "--db", str(path)]) == EXIT_TEAM_ERROR
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("sync to rack1 (station rack1): 1 session uploaded, 0 already there; "
+                      "1 session refused by the server")
+    assert out[1].startswith(f"session {refused} refused by the team server") and len(out) == 2
+    with Database(path) as db:
+        assert db.pending_uploads("rack1") == [refused] and fourth not in db.pending_uploads(
+            "rack1")

@@ -572,9 +572,11 @@ def _add_sync(sub) -> None:
                     "whole or not at all: running it again uploads nothing twice and finishes "
                     "an interrupted upload. NAME is a service in the libpq service file "
                     "(~/.pg_service.conf, or the file PGSERVICEFILE names), the password in "
-                    "~/.pgpass: never on the command line (docs/team.md). Exit codes: 0 done; "
-                    "3 the database; 6 the team server (down, refused, cut off): nothing "
-                    "local is lost, run it again.")
+                    "~/.pgpass: never on the command line (docs/team.md). A session the server "
+                    "refuses for its data is named in one line and skipped, the others "
+                    "uploaded. Exit codes: 0 done; 3 the database; 6 the team server (down, "
+                    "refused, cut off, or a session refused): nothing local is lost, run it "
+                    "again.")
     sync.add_argument("--server", default=DEFAULT_SERVER, metavar="NAME",
                       help="the team server's service name (default: %(default)s)")
     sync.add_argument("--db", type=Path, metavar="PATH",
@@ -597,7 +599,7 @@ def _sync(args) -> int:
         return EXIT_STORAGE_ERROR
     for line in report.lines():
         print(terminal_safe(line))
-    return 0
+    return EXIT_TEAM_ERROR if report.refused else 0
 
 
 if __name__ == "__main__":

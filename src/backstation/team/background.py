@@ -32,10 +32,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..storage import Database, NoDatabase, StorageError
 from .connection import TeamError
 from .upload import sync
+
+if TYPE_CHECKING:
+    from .pool import TeamPool
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class SyncState:
     reason: str = ""                # FAILED: why, in one line
     retry_in_s: float | None = None  # FAILED: when the next try is
     conflicts: tuple[str, ...] = ()  # athletes the team disagrees on (AthleteConflict.line)
+    refused: tuple[str, ...] = ()    # sessions the server refused (RefusedSession.line)
 
 
 def retry_delay_s(failures: int, first_s: float = FIRST_RETRY_S,
@@ -69,15 +74,20 @@ class BackgroundSync:
     """Uploads ``db_path``'s finished sessions to ``server`` on its own thread."""
 
     def __init__(self, db_path: Path, server: str, on_state: Callable[[SyncState], None], *,
-                 first_retry_s: float = FIRST_RETRY_S, max_retry_s: float = MAX_RETRY_S):
+                 first_retry_s: float = FIRST_RETRY_S, max_retry_s: float = MAX_RETRY_S,
+                 pool: TeamPool | None = None):
+        """``pool``: the app's connections to ``server`` (team/pool.py), which
+        its owner closes after ``stop``; None: a connection per round."""
         self.db_path = Path(db_path)
         self.server = server
+        self._pool = pool
         self._on_state = on_state
         self._first_retry_s = first_retry_s
         self._max_retry_s = max_retry_s
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._conflicts: tuple[str, ...] = ()      # as the last round that reached the server
+        self._refused: dict[int, str] = {}         # session id -> its line, as the last round
         self._thread = threading.Thread(target=self._run, name="backstation-team-sync",
                                         daemon=True)    # see the module's docstring
 
@@ -133,6 +143,7 @@ class BackgroundSync:
             with Database(self.db_path, create=False) as db:
                 left = len(db.pending_uploads(self.server))
                 if not left:
+                    self._refused = {}
                     self._tell(SyncState(DONE, 0))
                     self._ask_about_athletes(db)
                     return None, 0
@@ -150,9 +161,13 @@ class BackgroundSync:
                     if left:
                         self._tell(SyncState(UPLOADING, left))
 
-                report = sync(db, self.server, on_session=sent, on_connected=connected)
+                report = sync(db, self.server, on_session=sent, on_connected=connected,
+                              pool=self._pool)
                 self._conflicts = tuple(c.line() for c in report.conflicts)
-                left = len(db.pending_uploads(self.server))
+                self._refused = {r.session_id: r.line() for r in report.refused}
+                # A refused session stays pending: tried again by the next
+                # round that has something to send, not by one more now.
+                left = len(set(db.pending_uploads(self.server)) - set(self._refused))
         except _Stopped:
             return None, 0
         except NoDatabase:
@@ -173,7 +188,7 @@ class BackgroundSync:
         team disagree on an athlete; told when the answer changed. A server
         that cannot be used now is no failure: nothing is waiting for it."""
         try:
-            report = sync(db, self.server)
+            report = sync(db, self.server, pool=self._pool)
         except (TeamError, StorageError) as exc:
             log.info("team server not asked about athletes: %s", exc)
             return
@@ -183,7 +198,8 @@ class BackgroundSync:
             self._tell(SyncState(DONE, 0))
 
     def _tell(self, state: SyncState) -> None:
-        state = dataclasses.replace(state, conflicts=self._conflicts)
+        state = dataclasses.replace(state, conflicts=self._conflicts,
+                                    refused=tuple(self._refused.values()))
         try:
             self._on_state(state)
         except Exception:  # noqa: BLE001 - the receiver's fault must not end the uploads

@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool
 
 from . import schema
+
+if TYPE_CHECKING:
+    from .pool import TeamPool
 
 DEFAULT_SERVER = "backstation"       # the service used when --server is not given
 CONNECT_TIMEOUT_S = 10
@@ -56,8 +59,8 @@ _DEAD_PEER = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
               "keepalives_count": 4, "tcp_user_timeout": DEAD_PEER_S * 1000}
 
 
-def conninfo(server: str) -> str:
-    return make_conninfo(service=server, connect_timeout=CONNECT_TIMEOUT_S,
+def conninfo(server: str, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> str:
+    return make_conninfo(service=server, connect_timeout=connect_timeout_s,
                          application_name=APPLICATION_NAME, **_DEAD_PEER)
 
 
@@ -73,17 +76,6 @@ def connect(server: str) -> psycopg.Connection:
     except psycopg.Error as exc:
         raise ServerUnreachable(f"cannot reach the team server {server!r}: "
                                 f"{first_line(exc)}") from exc
-
-
-def open_pool(server: str, max_size: int = 4) -> ConnectionPool:
-    """A pool of autocommit connections to ``server``, opened once the first
-    connection is made (``ServerUnreachable`` otherwise); the caller closes it."""
-    connect(server).close()              # says why, which a pool's timeout cannot
-    pool = ConnectionPool(conninfo(server), min_size=1, max_size=max_size,
-                          kwargs={"autocommit": True}, open=False,
-                          name=f"backstation-{server}")
-    pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-    return pool
 
 
 def check_version(conn: psycopg.Connection, server: str) -> None:
@@ -102,16 +94,30 @@ def check_version(conn: psycopg.Connection, server: str) -> None:
 
 
 @contextmanager
-def reading(server: str) -> Iterator[psycopg.Connection]:
-    """A connection to ``server`` at this Back Station's schema version, for
-    reading (team/read.py); any failure of the server inside is a
-    ``TeamError`` naming it, in one line."""
+def connected(server: str, pool: TeamPool | None = None) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to ``server``: from ``pool`` when given (the
+    app's, team/pool.py) and given back to it, else one of its own, closed
+    after (a command: one command, one connection). ``ServerUnreachable``
+    when none can be made."""
+    if pool is not None:
+        with pool.connection() as conn:
+            yield conn
+        return
     conn = connect(server)
     try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def reading(server: str, pool: TeamPool | None = None) -> Iterator[psycopg.Connection]:
+    """A connection to ``server`` (``connected``) at this Back Station's
+    schema version, for reading (team/read.py); any failure of the server
+    inside is a ``TeamError`` naming it, in one line."""
+    with connected(server, pool) as conn:
         try:
             check_version(conn, server)
             yield conn
         except psycopg.Error as exc:
             raise TeamError(f"the team server {server!r}: {first_line(exc)}") from exc
-    finally:
-        conn.close()

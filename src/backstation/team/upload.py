@@ -23,13 +23,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from ..storage import Athlete, Database, SessionNotFound
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
-from .connection import TeamError, check_version, connect, first_line
+from .connection import TeamError, check_version, connected, first_line
+
+if TYPE_CHECKING:
+    from .pool import TeamPool
 
 # The session row's columns as the station stores them, copied as they are.
 SESSION_COLUMNS: tuple[str, ...] = (
@@ -65,6 +68,31 @@ def conflicts_summary(count: int) -> str:
     return f"{count} athlete{' differs' if count == 1 else 's differ'} from the team"
 
 
+@dataclass(frozen=True)
+class RefusedSession:
+    """A session the server refused for its data (a constraint, a value out
+    of range): not uploaded, still pending on the station, tried again at
+    the next sync; the sessions after it went up."""
+
+    session_id: int
+    reason: str                     # the server's first line
+
+    def line(self) -> str:
+        return (f"session {self.session_id} refused by the team server, kept on this station: "
+                f"{self.reason}")
+
+
+def sessions_text(count: int) -> str:
+    """``1 session``, ``2 sessions``: the count's words in sync's report and the app's status."""
+    return f"{count} session{'' if count == 1 else 's'}"
+
+
+def refused_summary(count: int) -> str:
+    """How many sessions the server refused, in the words of sync's report
+    and of the app's upload status."""
+    return f"{sessions_text(count)} refused by the server"
+
+
 @dataclass
 class SyncReport:
     server: str
@@ -72,17 +100,21 @@ class SyncReport:
     uploaded: list[int] = field(default_factory=list)     # local session ids sent now
     already: list[int] = field(default_factory=list)      # the server had them already
     conflicts: list[AthleteConflict] = field(default_factory=list)
+    refused: list[RefusedSession] = field(default_factory=list)
 
     def line(self) -> str:
-        text = (f"sync to {self.server} (station {self.station}): {len(self.uploaded)} "
-                f"sessions uploaded, {len(self.already)} already there")
+        text = (f"sync to {self.server} (station {self.station}): "
+                f"{sessions_text(len(self.uploaded))} uploaded, {len(self.already)} already there")
+        if self.refused:
+            text += f"; {refused_summary(len(self.refused))}"
         if self.conflicts:
             text += f"; {conflicts_summary(len(self.conflicts))}"
         return text
 
     def lines(self) -> list[str]:
-        """The summary, then one line per conflict."""
-        return [self.line(), *(c.line() for c in self.conflicts)]
+        """The summary, then one line per refused session and per conflict."""
+        return [self.line(), *(r.line() for r in self.refused),
+                *(c.line() for c in self.conflicts)]
 
 
 class UploadInterrupted(TeamError):
@@ -203,16 +235,27 @@ def station_name(conn: psycopg.Connection, server: str) -> str:
     return name
 
 
+# The server's refusals of one session's rows (a constraint, a value its
+# columns cannot hold): that session is skipped, the others go on. A lost
+# connection (OperationalError) or a refused login or privilege is no
+# session's fault and stops the run.
+_REFUSED_FOR_ITS_DATA = (psycopg.errors.IntegrityError, psycopg.errors.DataError)
+
+
 def sync(db: Database, server: str,
          on_session: Callable[[int, bool], None] | None = None,
-         on_connected: Callable[[SyncReport], None] | None = None) -> SyncReport:
-    """Upload every finished session ``server`` does not have, oldest first.
+         on_connected: Callable[[SyncReport], None] | None = None,
+         pool: TeamPool | None = None) -> SyncReport:
+    """Upload every finished session ``server`` does not have, oldest first,
+    over a connection of ``pool`` (the app's) or one of its own.
     ``on_connected``: called once the server is reached and its schema checked,
     before the first session; ``on_session(id, sent now)`` after each one.
     ``ServerUnreachable`` if it cannot be reached (nothing sent),
-    ``UploadInterrupted`` if the connection fails part-way."""
-    conn = connect(server)
-    try:
+    ``UploadInterrupted`` if the connection fails part-way (the run stops
+    there). A session the server refuses for its data (``_REFUSED_FOR_ITS_DATA``)
+    is in ``report.refused`` and the run goes on with the next; any other
+    error of the server stops it (``TeamError``)."""
+    with connected(server, pool) as conn:
         try:
             check_version(conn, server)
             report = SyncReport(server, station_name(conn, server))
@@ -231,8 +274,11 @@ def sync(db: Database, server: str,
                 raise UploadInterrupted(
                     f"the connection to the team server {server!r} failed while uploading "
                     f"session {session_id} ({first_line(exc)}): it is not there; "
-                    f"{len(report.uploaded)} sessions were uploaded before it; run sync "
+                    f"{sessions_text(len(report.uploaded))} uploaded before it; run sync "
                     "again") from exc
+            except _REFUSED_FOR_ITS_DATA as exc:
+                report.refused.append(RefusedSession(session_id, first_line(exc)))
+                continue        # its transaction was rolled back; the connection goes on
             except psycopg.Error as exc:
                 raise TeamError(f"the team server {server!r} refused session {session_id}: "
                                 f"{first_line(exc)}") from exc
@@ -248,5 +294,3 @@ def sync(db: Database, server: str,
         except psycopg.Error as exc:
             raise TeamError(f"the team server {server!r}: {first_line(exc)}") from exc
         return report
-    finally:
-        conn.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
@@ -25,6 +26,9 @@ from ..export import ExportCancelled, export_session
 from ..storage.bundle_reader import BundleReader
 from ..team import read
 from .jobs import DatabaseJob, ServerJob
+
+if TYPE_CHECKING:
+    from ..team.pool import TeamPool
 
 PROGRESS_STEPS = 1000
 # Short exports finish before the dialog would appear, so it never flashes.
@@ -38,6 +42,7 @@ class TeamCopy:
     server: str                  # the service name (docs/team.md)
     station: str                 # the station that recorded it
     uid: str
+    pool: TeamPool | None = None  # the app's connections to it (team/pool.py)
 
 
 def export_folder(out_dir: Path, session_id: int, station: str = "") -> Path:
@@ -78,7 +83,8 @@ class ExportRun(QObject):
             self._job = DatabaseJob(db_path, self._work, "export", self, read_only=True)
         else:
             self._job = ServerJob(team.server, lambda conn, cancel: self._work(
-                BundleReader(read.load_session(conn, team.uid)), cancel), "export-team", self)
+                BundleReader(read.load_session(conn, team.uid)), cancel), "export-team", self,
+                pool=team.pool)
         self._job.succeeded.connect(self._on_succeeded)
         self._job.failed.connect(self._on_failed)
 

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
@@ -38,6 +38,9 @@ from ..storage import Database, NoDatabase, StorageError
 from ..team import TeamError
 from ..team.connection import reading
 from .delivery import GuiDelivery
+
+if TYPE_CHECKING:
+    from ..team.pool import TeamPool
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +128,19 @@ class DatabaseJob(QObject):
 
 class ServerJob(DatabaseJob):
     """A ``DatabaseJob`` whose ``work(conn, cancel)`` reads the team server
-    ``server`` (a connection of its own at this Back Station's schema version,
-    ``team.connection.reading``; team/read.py reads through it). A server that
-    cannot be used is ``failed`` with the one-line reason, as ``backstation
-    sync`` words it."""
+    ``server`` (a connection at this Back Station's schema version,
+    ``team.connection.reading``, from ``pool``, the app's, when given;
+    team/read.py reads through it). A server that cannot be used is
+    ``failed`` with the one-line reason, as ``backstation sync`` words it."""
 
-    def __init__(self, server: str, work: Work, name: str, parent: QObject | None = None):
+    def __init__(self, server: str, work: Work, name: str, parent: QObject | None = None, *,
+                 pool: TeamPool | None = None):
         super().__init__(Path(), work, name, parent)
         self._server = server
+        self._pool = pool
 
     def _open(self) -> AbstractContextManager:
-        return reading(self._server)
+        return reading(self._server, self._pool)
 
 
 class JobOwner:

@@ -11,14 +11,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..resources import SOUNDS_FOLDER
 from ..session import SessionOptions
 from ..team.background import DONE, FAILED, UPLOADING
+from ..team.pool import TeamPool
 from . import settings as cfg
+from . import theme
 from .acquisition import AcquisitionController
 from .audio import RepCues
 from .calibration import CalibrationWizard, ContactCalibrationDialog
@@ -27,6 +29,7 @@ from .history.view import TEAM_SESSIONS_SHORTCUT
 from .live.connection_panel import SIMULATED, simulated_url
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
+from .plain_text import plain_label
 from .team_sync import TeamSync, TeamSyncStatus
 from .toast import Toast, command_done_text, command_failed_text
 
@@ -49,11 +52,22 @@ class MainWindow(QMainWindow):
         self.health = StreamHealthView()
         self.statusBar().addPermanentWidget(self.health, 1)
         # Finished sessions go to the team server in the background, if one is set.
-        self.team_server = cfg.team_server(self.settings)
+        self.team_server: str | None = None
+        self.settings_problem: QLabel | None = None     # a team_server that is no name
+        try:
+            self.team_server = cfg.team_server(self.settings)
+        except ValueError as exc:
+            self.settings_problem = plain_label(QLabel(str(exc)))
+            self.settings_problem.setStyleSheet(f"color: {theme.WARNING};")
+            self.statusBar().addPermanentWidget(self.settings_problem)
+        self.team_pool: TeamPool | None = None
         self.team_sync: TeamSync | None = None
         self.team_status: TeamSyncStatus | None = None
         if self.team_server is not None:
-            self.team_sync = TeamSync(self.db_path, self.team_server, self)
+            # One pool of connections to the server (opened on first use),
+            # shared by the uploads and History/Progress; closed last.
+            self.team_pool = TeamPool(self.team_server)
+            self.team_sync = TeamSync(self.db_path, self.team_server, self, pool=self.team_pool)
             self.team_status = TeamSyncStatus(self.team_server)
             self.team_sync.state_changed.connect(self.team_status.show_state)
             self.team_sync.state_changed.connect(self._on_team_sync_state)
@@ -65,8 +79,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.live, "Live")
-        self.history = HistoryView(self.db_path, team_server=self.team_server)
-        self.progress = ProgressView(self.db_path, team_server=self.team_server)
+        self.history = HistoryView(self.db_path, team_server=self.team_server,
+                                   team_pool=self.team_pool)
+        self.progress = ProgressView(self.db_path, team_server=self.team_server,
+                                     team_pool=self.team_pool)
         self.tabs.addTab(self.history, "History")
         self.tabs.addTab(self.progress, "Progress")
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -192,7 +208,7 @@ class MainWindow(QMainWindow):
     def choose_team_server(self) -> None:
         """Ask for the team server's service name; kept in the settings and
         used from the next start (docs/team.md)."""
-        current = cfg.team_server(self.settings) or ""
+        current = cfg.value(self.settings, cfg.TEAM_SERVER_KEY, "")
         text, ok = QInputDialog.getText(
             self, "Team server", "The team server's service name in the libpq service file\n"
             "(never a host or a password; empty: no team server):", text=current)
@@ -322,8 +338,9 @@ class MainWindow(QMainWindow):
         """The window's shutdown order, once: dialogs -> acquisition (its own
         order, bounded: docs/architecture.md "Shutdown") -> the History and
         Progress views -> the team uploads (after the session being sent) ->
-        settings. ``closeEvent`` calls it; so does
-        ``app.run`` when the display went away and no close event came."""
+        the team server's pool (its threads joined) -> settings. ``closeEvent``
+        calls it; so does ``app.run`` when the display went away and no close
+        event came."""
         if self._has_shut_down:
             return
         self._has_shut_down = True
@@ -337,6 +354,8 @@ class MainWindow(QMainWindow):
                 view.shutdown()
         if self.team_sync is not None:
             self.team_sync.shutdown()
+        if self.team_pool is not None:
+            self.team_pool.close()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.sync()
 

@@ -31,11 +31,14 @@ TEAM_SERVER_KEY = "team_server"
 
 
 def team_server(settings: QSettings) -> str | None:
-    """The configured team server's service name, or None."""
+    """The configured team server's service name, or None; ValueError (its
+    one line, without the value: it may hold a password) when the settings
+    file holds something that is no service name."""
     try:
         return team_server_name(value(settings, TEAM_SERVER_KEY, ""))
     except ValueError:
-        return None
+        raise ValueError(f"No team server: {TEAM_SERVER_KEY} in {settings.fileName()} is not "
+                         "a service name (Station > Team server…, docs/team.md)") from None
 
 
 def team_server_name(text: str) -> str | None:

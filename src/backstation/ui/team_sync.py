@@ -5,47 +5,52 @@ status bar: a thin Qt wrapper around ``team.background.BackgroundSync``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..team.background import FAILED, PENDING, UPLOADING, BackgroundSync, SyncState
-from ..team.upload import conflicts_summary
+from ..team.upload import conflicts_summary, refused_summary, sessions_text
 from . import theme
 from .delivery import GuiDelivery
+from .plain_text import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from ..team.pool import TeamPool
 
 # The status never takes more of the status bar than this (the reason is
 # elided there, whole in its tooltip): stream health keeps the rest.
 MAX_STATUS_WIDTH_PX = 640
 
 
-def _sessions(n: int) -> str:
-    return f"{n} session{'' if n == 1 else 's'}"
-
-
 def status_text(server: str, state: SyncState | None) -> str:
-    """The status bar's words for ``state`` (None: not started yet); athletes
-    the team disagrees on are counted there, named in ``status_tooltip``."""
+    """The status bar's words for ``state`` (None: not started yet); sessions
+    the server refused and athletes the team disagrees on are counted there,
+    named in ``status_tooltip``."""
     if state is None:
         return f"Team {server}: starting"
     if state.phase == FAILED:
         return _failed_text(server, state)
     if state.phase == PENDING:
-        text = f"Team {server}: {_sessions(state.pending)} to upload"
+        text = f"Team {server}: {sessions_text(state.pending)} to upload"
     elif state.phase == UPLOADING:
-        text = f"Team {server}: uploading, {_sessions(state.pending)} left"
+        text = f"Team {server}: uploading, {sessions_text(state.pending)} left"
     else:
         text = f"Team {server}: all sessions uploaded"
+    if state.refused:
+        text += f"; {refused_summary(len(state.refused))}"          # named in the tooltip
     if state.conflicts:
         text += f"; {conflicts_summary(len(state.conflicts))}"     # named in the tooltip
     return text
 
 
 def status_tooltip(server: str, state: SyncState | None) -> str:
-    """The whole status, then one line per athlete the team disagrees on."""
+    """The whole status, then one line per session the server refused and
+    per athlete the team disagrees on."""
     lines = [status_text(server, state)]
     if state is not None:
-        lines += state.conflicts
+        lines += state.refused + state.conflicts
     return "\n".join(lines)
 
 
@@ -61,13 +66,13 @@ class TeamSync(QObject):
     state_changed = Signal(object)       # SyncState
 
     def __init__(self, db_path: Path, server: str, parent: QObject | None = None, *,
-                 first_retry_s: float | None = None):
+                 first_retry_s: float | None = None, pool: TeamPool | None = None):
         super().__init__(parent)
         self.server = server
         self.state: SyncState | None = None
         self._delivery = GuiDelivery(self)
         retry = {} if first_retry_s is None else {"first_retry_s": first_retry_s}
-        self._worker = BackgroundSync(db_path, server, self._from_worker, **retry)
+        self._worker = BackgroundSync(db_path, server, self._from_worker, pool=pool, **retry)
 
     def start(self) -> None:
         self._worker.start()
@@ -107,6 +112,7 @@ class TeamSyncStatus(QLabel):
     def __init__(self, server: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.server = server
+        plain_label(self)                # a server's reason, the team's athletes' names
         self.setMaximumWidth(MAX_STATUS_WIDTH_PX)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.full_text = ""
@@ -115,8 +121,9 @@ class TeamSyncStatus(QLabel):
     @Slot(object)
     def show_state(self, state: SyncState | None) -> None:
         self.full_text = status_text(self.server, state)
-        self.setToolTip(status_tooltip(self.server, state))
-        warn = state is not None and (state.phase == FAILED or bool(state.conflicts))
+        self.setToolTip(plain_tooltip(status_tooltip(self.server, state)))
+        warn = state is not None and (state.phase == FAILED or bool(state.conflicts)
+                                      or bool(state.refused))
         colour = theme.WARNING if warn else theme.MUTED
         self.setStyleSheet(f"color: {colour};")
         self._elide()

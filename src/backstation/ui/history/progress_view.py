@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ...team import read
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
+
+if TYPE_CHECKING:
+    from ...team.pool import TeamPool
 from .progress_data import AthleteProgress, athlete_progress, team_athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge, team_failure_text
@@ -43,12 +47,13 @@ class ProgressView(QWidget):
     failed = Signal(str)
 
     def __init__(self, db_path: Path, parent: QWidget | None = None, *,
-                 team_server: str | None = None):
+                 team_server: str | None = None, team_pool: TeamPool | None = None):
         """``team_server``: as HistoryView's; ``set_team_mode`` charts an
         athlete's sessions on every station."""
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.team_server = team_server
+        self.team_pool = team_pool
         self.team_mode = False
         self._jobs = JobOwner()
         self.progress: AthleteProgress | None = None
@@ -97,7 +102,7 @@ class ProgressView(QWidget):
         mode = self.team_mode
         if mode:
             job = ServerJob(self.team_server, lambda conn, cancel: read.list_athletes(conn),
-                            "progress-team-athletes", self)
+                            "progress-team-athletes", self, pool=self.team_pool)
         else:
             job = DatabaseJob(self.db_path,
                               lambda db, cancel: [a.name for a in db.list_athletes()],
@@ -130,7 +135,7 @@ class ProgressView(QWidget):
         if mode:
             job = ServerJob(self.team_server,
                             lambda conn, cancel: team_athlete_progress(conn, name),
-                            "progress-team-load", self)
+                            "progress-team-load", self, pool=self.team_pool)
         else:
             job = DatabaseJob(self.db_path, lambda db, cancel: athlete_progress(db, name),
                               "progress-load", self, read_only=True)

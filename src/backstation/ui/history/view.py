@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from ...storage.bundle_reader import BundleReader
 from ...team import read
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
+from ..plain_text import plain_label, plain_tooltip
 from .loading import LoadedSession, load_session
 from .rep_model import COLUMNS as REP_COLUMNS
 from .rep_model import RepTableModel, set_summary
@@ -25,6 +26,7 @@ from .session_model import (SessionRow, SessionTableModel, format_duration, sess
 from .session_plot import SessionPlot
 
 if TYPE_CHECKING:
+    from ...team.pool import TeamPool
     from ..export_dialog import ExportRun
 
 FONT_SCALE = 1.25    # read from a step back from the rack
@@ -63,6 +65,7 @@ class Banner(QLabel):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        plain_label(self)                # a server's message
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setForegroundRole(self.foregroundRole())
@@ -160,12 +163,13 @@ class HistoryView(QWidget):
     failed = Signal(str)                 # the message the banner now shows
 
     def __init__(self, db_path: Path, parent: QWidget | None = None, *,
-                 team_server: str | None = None):
+                 team_server: str | None = None, team_pool: TeamPool | None = None):
         """``team_server``: the team server's service name, if one is set;
         ``set_team_mode`` then lists the team's sessions instead of this station's."""
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.team_server = team_server
+        self.team_pool = team_pool
         self.team_mode = False
         self._jobs = JobOwner()
         self._loading_id: int | None = None
@@ -206,10 +210,11 @@ class HistoryView(QWidget):
             combo.hide()
             combo.currentIndexChanged.connect(self._on_filter_changed)
 
-        self.title = QLabel("Choose a session", self)
+        # Athlete, station and exercise names come from other stations: plain text.
+        self.title = plain_label(QLabel("Choose a session", self))
         enlarge(self.title, 1.5, bold=True)
         self.plot = SessionPlot(self)
-        self.set_summary = QLabel(self)
+        self.set_summary = plain_label(QLabel(self))
         self.set_summary.setWordWrap(True)
         enlarge(self.set_summary)
         self.rep_model = RepTableModel(self)
@@ -291,7 +296,8 @@ class HistoryView(QWidget):
         def work(conn, cancel):
             return (team_session_rows(conn, station, athlete), read.list_stations(conn),
                     read.list_athletes(conn))
-        job = ServerJob(self.team_server, work, "history-team-list", self)
+        job = ServerJob(self.team_server, work, "history-team-list", self,
+                        pool=self.team_pool)
         job.succeeded.connect(lambda result: request == self._list_request
                               and self._on_team_sessions_loaded(result))
         self._run(job)
@@ -366,7 +372,8 @@ class HistoryView(QWidget):
             # drawn by the same code as a local session.
             return load_session(BundleReader(read.load_session(conn, uid)), session_id)
         self._start_load(session_id, f"{row.station}/{session_id}",
-                         ServerJob(self.team_server, work, "history-team-open", self))
+                         ServerJob(self.team_server, work, "history-team-open", self,
+                                   pool=self.team_pool))
 
     def _load_local(self, session_id: int) -> None:
         self._start_load(session_id, str(session_id), DatabaseJob(
@@ -396,7 +403,7 @@ class HistoryView(QWidget):
         self.title.setVisible(not stacked)
         short = stacked and self.height() < SHORT_HEIGHT_PX
         self.set_summary.setVisible(not short)
-        self.rep_table.setToolTip(self.set_summary.text() if short else "")
+        self.rep_table.setToolTip(plain_tooltip(self.set_summary.text()) if short else "")
         if stacked:
             total = self.splitter.height()
             rows = self.table.verticalHeader().defaultSectionSize()
@@ -489,7 +496,7 @@ class HistoryView(QWidget):
         self.set_summary.setText("\n".join(set_summary(s) for s in loaded.sets)
                                  or "No set was recorded in this session.")
         if self.set_summary.isHidden():
-            self.rep_table.setToolTip(self.set_summary.text())
+            self.rep_table.setToolTip(plain_tooltip(self.set_summary.text()))
         self.session_opened.emit(info.id)
 
     @Slot(object)
@@ -525,7 +532,7 @@ class HistoryView(QWidget):
             self.banner.show_message("An export is still running; wait for it to finish.")
             return
         team = (None if not row.station or row.uid is None
-                else TeamCopy(self.team_server, row.station, row.uid))
+                else TeamCopy(self.team_server, row.station, row.uid, self.team_pool))
         self.export_run = export_with_dialog(self, self.db_path, row.session_id, team=team)
 
     def closeEvent(self, event: QCloseEvent) -> None:
