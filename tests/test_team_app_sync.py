@@ -302,7 +302,8 @@ def test_a_team_server_setting_that_is_no_service_name_is_said_in_the_status_bar
         qtbot, tmp_path):
     window = _window(qtbot, tmp_path, server="host=team.example.org password=x")
     assert window.team_server is None and window.team_sync is None
-    assert window.settings_problem in window.statusBar().findChildren(type(window.settings_problem))
+    problem = window.settings_problem
+    assert problem in window.statusBar().findChildren(type(problem))
     assert window.settings_problem.text() == (
         f"No team server: team_server in {window.settings.fileName()} is not a service name "
         "(Station > Team server…, docs/team.md)")

@@ -45,7 +45,6 @@ def test_the_apps_uploads_and_history_share_one_pool_closed_with_the_app(
     window = MainWindow(tmp_path / "sessions.db", audio_folder=tmp_path / "cues",
                         port_lister=lambda: [])
     qtbot.addWidget(window)
-    assert window.team_pool.stats() == {}          # nothing opened before it is used
     history = window.history
     window.show()
     qtbot.waitUntil(lambda: window.team_sync.state is not None
@@ -96,3 +95,19 @@ def test_a_server_down_is_said_within_seconds_and_the_pool_recovers_when_it_is_b
     finally:
         assert pool.close()
     assert _pool_threads() == []
+
+
+def test_starting_the_app_loads_no_psycopg_until_a_team_server_is_used():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import backstation
+
+    code = ("import sys\nimport backstation.cli, backstation.ui.app, backstation.ui.main_window\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('psycopg')))")
+    src = str(Path(backstation.__file__).parents[1])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={"PYTHONPATH": src, "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

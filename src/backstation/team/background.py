@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..storage import Database, NoDatabase, StorageError
-from .connection import TeamError
-from .upload import sync
+from .errors import TeamError
 
 if TYPE_CHECKING:
     from .pool import TeamPool
@@ -161,6 +160,8 @@ class BackgroundSync:
                     if left:
                         self._tell(SyncState(UPLOADING, left))
 
+                from .upload import sync      # psycopg: loaded once a server is used
+
                 report = sync(db, self.server, on_session=sent, on_connected=connected,
                               pool=self._pool)
                 self._conflicts = tuple(c.line() for c in report.conflicts)
@@ -187,6 +188,8 @@ class BackgroundSync:
         """Nothing to send: a sync that only asks whether the station and the
         team disagree on an athlete; told when the answer changed. A server
         that cannot be used now is no failure: nothing is waiting for it."""
+        from .upload import sync
+
         try:
             report = sync(db, self.server, pool=self._pool)
         except (TeamError, StorageError) as exc:

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from . import schema
+from .errors import ServerUnreachable, TeamError  # noqa: F401 - raised here, named here too
 
 if TYPE_CHECKING:
     from .pool import TeamPool
@@ -40,14 +41,6 @@ def _not_the_copys_second_word(record: logging.LogRecord) -> bool:
 
 
 logging.getLogger("psycopg").addFilter(_not_the_copys_second_word)
-
-
-class TeamError(Exception):
-    """The team server cannot be reached or used; the message says why, in one line."""
-
-
-class ServerUnreachable(TeamError):
-    """No connection could be made (down, wrong name, refused login): nothing was sent."""
 
 
 # A connection whose network went away without a word (Wi-Fi lost, a cable

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .connection import ServerUnreachable, TeamError, conninfo, first_line
+from .errors import ServerUnreachable, TeamError
 
 if TYPE_CHECKING:
     import psycopg
@@ -103,6 +103,8 @@ class TeamPool:
     def _new_pool(self) -> ConnectionPool:
         from psycopg_pool import ConnectionPool
 
+        from .connection import conninfo
+
         pool = ConnectionPool(
             conninfo(self.server, connect_timeout_s=POOL_CONNECT_TIMEOUT_S),
             min_size=0, max_size=self._max_size, open=False,
@@ -115,6 +117,8 @@ class TeamPool:
         return pool
 
     def _note_attempt(self, exc: BaseException | None) -> None:
+        from .connection import first_line
+
         self._last_failure = "" if exc is None else first_line(exc)
 
 

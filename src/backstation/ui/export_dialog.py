@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..export import ExportCancelled, export_session
 from ..storage.bundle_reader import BundleReader
-from ..team import read
 from .jobs import DatabaseJob, ServerJob
 
 if TYPE_CHECKING:
@@ -82,9 +81,11 @@ class ExportRun(QObject):
         if team is None:
             self._job = DatabaseJob(db_path, self._work, "export", self, read_only=True)
         else:
-            self._job = ServerJob(team.server, lambda conn, cancel: self._work(
-                BundleReader(read.load_session(conn, team.uid)), cancel), "export-team", self,
-                pool=team.pool)
+            def work(conn, cancel):
+                from ..team import read     # psycopg: loaded once a team server is used
+
+                return self._work(BundleReader(read.load_session(conn, team.uid)), cancel)
+            self._job = ServerJob(team.server, work, "export-team", self, pool=team.pool)
         self._job.succeeded.connect(self._on_succeeded)
         self._job.failed.connect(self._on_failed)
 

@@ -35,8 +35,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from ..storage import Database, NoDatabase, StorageError
-from ..team import TeamError
-from ..team.connection import reading
+from ..team.errors import TeamError
 from .delivery import GuiDelivery
 
 if TYPE_CHECKING:
@@ -140,6 +139,8 @@ class ServerJob(DatabaseJob):
         self._pool = pool
 
     def _open(self) -> AbstractContextManager:
+        from ..team.connection import reading     # psycopg: loaded once a server is used
+
         return reading(self._server, self._pool)
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..team.background import FAILED, PENDING, UPLOADING, BackgroundSync, SyncState
-from ..team.upload import conflicts_summary, refused_summary, sessions_text
+from ..team.report import conflicts_summary, refused_summary, sessions_text
 from . import theme
 from .delivery import GuiDelivery
 from .plain_text import plain_label, plain_tooltip

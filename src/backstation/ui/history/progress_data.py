@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from ...storage import Database, RepRecord, SessionInfo, SetRecord
-from ...team import read
 from ...units import weight_n
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
 
 def team_athlete_progress(conn: psycopg.Connection, athlete: str) -> AthleteProgress:
     """The same from the team server: ``athlete``'s sessions on every station."""
+    from ...team import read        # psycopg: loaded once a team server is used
+
     sessions = read.list_sessions(conn, athlete=athlete)
     judged = read.judgements(conn, [s.uid for s in sessions])
     return progress_of(athlete, ((s.info, *judged.get(s.uid, ([], []))) for s in sessions))

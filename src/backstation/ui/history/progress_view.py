@@ -13,7 +13,6 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ...team import read
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 
 if TYPE_CHECKING:
@@ -101,8 +100,12 @@ class ProgressView(QWidget):
         """List the athletes again and redraw the chosen one."""
         mode = self.team_mode
         if mode:
-            job = ServerJob(self.team_server, lambda conn, cancel: read.list_athletes(conn),
-                            "progress-team-athletes", self, pool=self.team_pool)
+            def work(conn, cancel):
+                from ...team import read    # psycopg: loaded once a team server is used
+
+                return read.list_athletes(conn)
+            job = ServerJob(self.team_server, work, "progress-team-athletes", self,
+                            pool=self.team_pool)
         else:
             job = DatabaseJob(self.db_path,
                               lambda db, cancel: [a.name for a in db.list_athletes()],

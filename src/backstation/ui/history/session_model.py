@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-import psycopg
-
 from ...storage import Database, SessionInfo, SetRecord
-from ...team import read
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def team_session_rows(conn: psycopg.Connection, station: str | None = None,
                       athlete: str | None = None) -> list[SessionRow]:
     """The team server's sessions (one station's, one athlete's, or all),
     newest first, as ``session_rows`` lists the station's own (team/read.py)."""
+    from ...team import read        # psycopg: loaded once a team server is used
+
     sessions = read.list_sessions(conn, athlete=athlete, station=station)
     judged = read.judgements(conn, [s.uid for s in sessions])
     return [session_row(s.info, judged.get(s.uid, ([], []))[0], s.station)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from ...storage.bundle_reader import BundleReader
-from ...team import read
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from ..plain_text import plain_label, plain_tooltip
 from .loading import LoadedSession, load_session
@@ -294,6 +293,8 @@ class HistoryView(QWidget):
         athlete = self._filter(self.athlete_filter)
 
         def work(conn, cancel):
+            from ...team import read    # psycopg: loaded once a team server is used
+
             return (team_session_rows(conn, station, athlete), read.list_stations(conn),
                     read.list_athletes(conn))
         job = ServerJob(self.team_server, work, "history-team-list", self,
@@ -368,6 +369,8 @@ class HistoryView(QWidget):
         uid, session_id = row.uid, row.session_id
 
         def work(conn, cancel):
+            from ...team import read
+
             # The team's copy read with the Database's read methods (BundleReader):
             # drawn by the same code as a local session.
             return load_session(BundleReader(read.load_session(conn, uid)), session_id)
