@@ -74,7 +74,7 @@ def test_the_apps_uploads_and_history_share_one_pool_closed_with_the_app(
 
 
 def test_a_server_down_is_said_within_seconds_and_the_pool_recovers_when_it_is_back(
-        team_server, pg_server):
+        team_server, pg_server, caplog):
     pool = TeamPool("rack1")
     try:
         with reading("rack1", pool) as conn:
@@ -95,6 +95,8 @@ def test_a_server_down_is_said_within_seconds_and_the_pool_recovers_when_it_is_b
     finally:
         assert pool.close()
     assert _pool_threads() == []
+    # Said once, by the request: not again by psycopg_pool's own warnings.
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("psycopg")] == []
 
 
 def test_starting_the_app_loads_no_psycopg_until_a_team_server_is_used():

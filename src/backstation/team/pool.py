@@ -22,6 +22,7 @@ the app imports it at start whether or not a team server is set.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,20 @@ POOL_CONNECT_TIMEOUT_S = 3     # libpq's connect_timeout for the pool's connecti
 REQUEST_TIMEOUT_S = 4.0        # a connection asked of the pool, at most this long
 MAX_CONNECTIONS = 4            # the uploads, History's list and an open or export at once
 CLOSE_TIMEOUT_S = 2.0          # the pool's threads joined at close, at most this long
+POOL_NAME_PREFIX = "backstation-pool-"
+
+
+def _not_said_twice(record: logging.LogRecord) -> bool:
+    """psycopg_pool logs a warning at each failed connection attempt of a
+    pool, on its own thread; a request of ours that gets no connection says
+    why, in one line (``ServerUnreachable``), in the app's status or banner,
+    so those warnings would be the same failure said again on stderr."""
+    message = record.getMessage()
+    return not (POOL_NAME_PREFIX in message and message.startswith(
+        ("error connecting in", "reconnection attempt in pool")))
+
+
+logging.getLogger("psycopg.pool").addFilter(_not_said_twice)
 
 
 class TeamPool:
@@ -112,7 +127,7 @@ class TeamPool:
             kwargs={"autocommit": True}, check=ConnectionPool.check_connection,
             # A failed attempt is retried for about as long as a request
             # waits, then left: the next request tries afresh (a server back up).
-            reconnect_timeout=REQUEST_TIMEOUT_S, name=f"backstation-pool-{self.server}")
+            reconnect_timeout=REQUEST_TIMEOUT_S, name=f"{POOL_NAME_PREFIX}{self.server}")
         pool.open()
         return pool
 
