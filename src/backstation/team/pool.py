@@ -1,11 +1,12 @@
-"""The app's connections to its team server: one pool, one owner (docs/team.md, "In the app").
+"""The app's connections to its team server: one pool, one owner (docs/team.md,
+"One pool of connections").
 
 ``TeamPool`` holds a psycopg_pool ``ConnectionPool`` for one service name,
 shared by the background uploads (team/background.py) and History's and
 Progress's reads of the server (ui/jobs.ServerJob). The pool is opened on
 first use, on the thread that asks for a connection (never the GUI's: both
-users are worker threads), with ``min_size`` 0, so a server that is down
-costs nothing while the app starts; a connection is made within
+users are worker threads), with ``min_size`` 0: opening it connects to
+nothing, so a server that is down delays nothing at start; a connection is made within
 ``POOL_CONNECT_TIMEOUT_S``, and a request that gets none by
 ``REQUEST_TIMEOUT_S`` is ``ServerUnreachable`` with the server's own reason.
 A connection that died while idle (the server restarted) is found by the
@@ -17,7 +18,7 @@ the pool's worker threads and joins them. The command line keeps one
 connection per command (``team.connection.connect``).
 
 psycopg is imported when the pool is first used, not when this module is:
-the app imports it at start whether or not a team server is set.
+the app imports this module at start whether or not a team server is set.
 """
 
 from __future__ import annotations
