@@ -54,7 +54,7 @@ def test_the_apps_uploads_and_history_share_one_pool_closed_with_the_app(
                     timeout=WAIT_MS)
     started = window.team_pool.stats()   # the start's upload, History's and Progress's reads
     assert 1 <= started["connections_num"] <= 3
-    # Two refreshes of History's team list and an upload: no new connection.
+    # Two refreshes of History's team list and an upload.
     for _ in range(2):
         with qtbot.waitSignal(history.sessions_listed, timeout=WAIT_MS):
             history.refresh()
@@ -65,9 +65,14 @@ def test_the_apps_uploads_and_history_share_one_pool_closed_with_the_app(
                     and window.team_sync.state.pending == 0 and not _pending(tmp_path),
                     timeout=WAIT_MS)
     assert later not in _pending(tmp_path)
+    qtbot.waitUntil(lambda: not history._jobs.busy() and not window.progress._jobs.busy(),
+                    timeout=WAIT_MS)          # their lists again once the upload is done
     stats = window.team_pool.stats()
     assert stats["requests_num"] >= started["requests_num"] + 3
-    assert stats["connections_num"] == started["connections_num"]
+    # Connections made again and again would be one per request; the pool made
+    # at most one per user that ever ran at once (the uploads, History, Progress).
+    assert stats["connections_num"] <= 3
+    assert stats["requests_num"] - stats["connections_num"] >= 3
     assert _pool_threads()
     window.close()
     assert _pool_threads() == []
