@@ -82,6 +82,7 @@ STILL_FORCE_SHARE = 0.25   # ... and must change at least this share of what its
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
+FORCE_SETTLE_US = 100_000  # after lockout the force has settled when still this long under the threshold
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
@@ -118,7 +119,8 @@ class RepTracker:
         self._past_hang = False                # the open rep's gap went past the hang
         self._prev_before_mm = 0.0
         self._since_lock: list[tuple[int, float]] = []   # readings since the lockout
-        self._settled_t_us: int | None = None  # after lockout: the force is back at rest
+        self._settled_t_us: int | None = None  # after lockout: the force is back at rest, still
+        self._braked_t_us: int | None = None   # ... first back under the threshold (the lowering braked)
         self._arrived_t_us: int | None = None  # ... the chest stopped coming down
         self._near_rest = False                # ... the chest is near its hang: an end is looked for
         self._after_miss = False               # ... before the current one
@@ -211,10 +213,11 @@ class RepTracker:
         if self.state == "up":
             done += self._on_gap_up(t_us, gap_mm, prev_t, t_top, low, high)
         elif self.state == "locked":
-            if not loaded_now and self._settled_t_us is not None:
+            if not loaded_now and self._braked_t_us is not None:
                 # Let go after the rep (getting off, a regrip): the chest moves
-                # with the body now, not the rep; it ended where the force settled.
-                done.append(self._close(self._settled_t_us))
+                # with the body now, not the rep; it ended where the force
+                # settled, or where it came back to rest if it had no time to.
+                done.append(self._close(self._settled_t_us or self._braked_t_us))
             else:
                 done += self._on_gap_locked(t_us, gap_mm)
         if self.state == "up" or done:
@@ -403,7 +406,7 @@ class RepTracker:
             self.rep.lockout = True
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
             self._since_lock = [(prev_t, self._prev_before_mm), (t_us, gap_mm)]
-            self._settled_t_us = self._arrived_t_us = None
+            self._settled_t_us = self._arrived_t_us = self._braked_t_us = None
             self._near_rest = high >= self._end_level_mm() - END_BAND_MM
             self._high.set(high, t_top)
             self._high_at_start = False
@@ -510,19 +513,45 @@ class RepTracker:
                 return [self._close_at_turn(t_us)]
             return []
         if self._settled_t_us is None and self._near_rest and force_n <= self._threshold_n:
-            end = t_us
-            if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
-                frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
-                end = int(round(prev[0] + frac * (t_us - prev[0])))
-            self._settled_t_us = end
-            if self._arrived_t_us is not None:
-                return [self._close(max(end, self._arrived_t_us))]
-            return []
+            if self._braked_t_us is None:
+                braked = t_us
+                if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
+                    frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
+                    braked = int(round(prev[0] + frac * (t_us - prev[0])))
+                self._braked_t_us = braked
+            end = self._force_settled(t_us)
+            if end is not None:
+                self._settled_t_us = end
+                if self._arrived_t_us is not None:
+                    return [self._close(max(end, self._arrived_t_us))]
+                return []
         if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
-            if self._settled_t_us is not None:      # still creeping down: it settled
-                return [self._close(self._settled_t_us)]
+            if self._braked_t_us is not None:      # still creeping down, or swinging: it settled
+                return [self._close(self._settled_t_us or self._braked_t_us)]
             return [self._close_at_force_min(self._lock_t_us, t_us)]
         return []
+
+    def _force_settled(self, t_us: int) -> int | None:
+        """After lockout, with the force at ``t_us`` back under the pull's
+        threshold: where it settled, if it has - held under the threshold
+        and still (within the onset margin) for FORCE_SETTLE_US, as a chest
+        that came to rest does (a body still bouncing on the arm stop swings
+        the force through it). The settle is where it last came down through
+        the threshold (interpolated), or the still stretch's start if later."""
+        t, force = self.forces.column("total_n", self._lock_t_us, t_us)
+        thr = self._threshold_n
+        recent = t >= t_us - FORCE_SETTLE_US
+        w = force[recent]
+        if w.size < 2 or w.max() > thr or w.max() - w.min() > onset_margin_n(self.rep.base_n):
+            return None
+        above = np.nonzero(force > thr)[0]
+        if not above.size:
+            crossed = int(t[0])
+        else:
+            k = int(above[-1])
+            frac = (force[k] - thr) / (force[k] - force[k + 1])
+            crossed = int(round(t[k] + frac * (t[k + 1] - t[k])))
+        return max(crossed, int(t[recent][0]))
 
     def _on_gap_locked(self, t_us: int, gap_mm: float) -> list[RepDraft]:
         """After lockout the chest may still be coming down: a slow lowering
@@ -531,7 +560,7 @@ class RepTracker:
         and the gap stopped rising (under ARRIVE_MM over the last ARRIVE_S)."""
         self._since_lock.append((t_us, gap_mm))
         ref = self.reference_mm
-        if ref is not None and gap_mm > ref + BEYOND_HANG_MM and self._settled_t_us is None:
+        if ref is not None and gap_mm > ref + BEYOND_HANG_MM and self._braked_t_us is None:
             # Past the hang before the lowering was braked: not arms back to
             # straight but a body dropping (the release follows).
             self.rep.lockout, self.state, self._past_hang = False, "up", True

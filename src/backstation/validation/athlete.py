@@ -420,6 +420,22 @@ class KinematicRep:
     end_reading_mm: float = 0.0
 
 
+def _settled_short(v: np.ndarray, i_top: int, i_end: int) -> int:
+    """A rep that never came back to straight arms ends where the chest,
+    having gone down, settled (under SETTLE_MM_S for 0.1 s: a pause with the
+    arms bent), or at ``i_end`` (the turn into the next pull) if it never did."""
+    down = np.nonzero(v[i_top:i_end] < -SETTLE_MM_S)[0]
+    if not len(down):
+        return i_end
+    i0 = i_top + int(down[0])
+    w = int(0.1 / DT_S)
+    calm = (np.abs(v[i0:i_end + 1]) < SETTLE_MM_S).astype(int)
+    if len(calm) < w:
+        return i_end
+    runs = np.nonzero(np.convolve(calm, np.ones(w, int), mode="valid") == w)[0]
+    return i0 + int(runs[0]) if len(runs) else i_end
+
+
 def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
     tl = bs.timeline
     t = tl.t_s
@@ -460,6 +476,7 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
                             break
             if i_end is None:
                 i_end = min(limit, max(i_low, i_top))
+                i_end = _settled_short(v, i_top, i_end)
             i_end = min(i_end, limit)
         t_end = float(t[i_end])
         seg = slice(j, max(j + 1, i_end))
