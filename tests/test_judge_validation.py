@@ -261,7 +261,7 @@ def figures():
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves.
-FLOOR = {"recall_pct": 97.65, "phantom_per_100": 0.3, "verdict_pct": 99.1}
+FLOOR = {"recall_pct": 97.7, "phantom_per_100": 0.3, "verdict_pct": 99.1}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")

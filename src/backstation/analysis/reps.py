@@ -292,9 +292,13 @@ class RepTracker:
                 self._got_on_us = 0
             self._high_from_pause = False
             if self.state == "locked":
-                # Up to where the gap left the bottom: by the time the pull is
-                # confirmed the force may already be past its mid-pull dip.
-                done.append(self._close_at_turn(t_us))
+                if self._braked_t_us is not None and self._arrived_t_us is not None:
+                    # braked and arrived, with no time to settle before this pull
+                    done.append(self._close(max(self._braked_t_us, self._arrived_t_us)))
+                else:
+                    # Up to where the gap left the bottom: by the time the pull is
+                    # confirmed the force may already be past its mid-pull dip.
+                    done.append(self._close_at_turn(t_us))
             self._pull_from_mm = self._high.mm
             above_since = self._settling_since_resume_us
             self._begin(t_us, low, max(self._lo_us, self._high.t_us - int(ONSET_WINDOW_S * 1e6)))
