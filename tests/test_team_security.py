@@ -94,3 +94,22 @@ def test_a_login_that_is_no_registered_station_is_told_so(tmp_path, pg_server, t
         with pytest.raises(TeamError, match="'not_a_station' .* is not a registered station"):
             sync(db, "stray")
         assert len(db.pending_uploads("stray")) == 1
+
+
+def test_adding_a_station_says_what_was_done_and_a_taken_name_or_login_in_one_line(
+        team_server, capsys):
+    from backstation.team import admin
+    from backstation.team.connection import EXIT_TEAM_ERROR
+
+    assert admin.main(["--server", "owner", "add-station", "rack3", "station_rack3"]) == 0
+    assert capsys.readouterr().out == (
+        "station rack3: login station_rack3 (its password: "
+        "psql \"service=owner\" -c '\\password station_rack3')\n")
+    for argv in (["rack1", "station_other"], ["rack9", "station_rack2"]):
+        assert admin.main(["--server", "owner", "add-station", *argv]) == EXIT_TEAM_ERROR
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is already registered, with the login" in err
+        assert "duplicate key" not in err
+    with team_server.connect() as conn:
+        assert conn.execute("SELECT name, login_role FROM stations ORDER BY name").fetchall() == [
+            ("rack1", "station_rack1"), ("rack2", "station_rack2"), ("rack3", "station_rack3")]

@@ -34,8 +34,15 @@ def _create_login(conn: psycopg.Connection, login_role: str, group: str) -> None
 
 def add_station(conn: psycopg.Connection, name: str, login_role: str) -> None:
     """A station called ``name`` that logs in as ``login_role`` (created if
-    missing): it may insert sessions as ``name`` and read the team's."""
+    missing): it may insert sessions as ``name`` and read the team's.
+    ``TeamError`` if the name or the login is already a station's."""
     with conn.transaction():
+        taken = conn.execute("SELECT name, login_role FROM stations"
+                             " WHERE name = %s OR login_role = %s ORDER BY name <> %s",
+                             (name, login_role, name)).fetchone()
+        if taken is not None:
+            raise TeamError(f"station {taken[0]!r} is already registered, with the login "
+                            f"{taken[1]!r} (a station has one login, a login one station)")
         _create_login(conn, login_role, schema.STATION_GROUP)
         conn.execute("INSERT INTO stations (name, login_role) VALUES (%s, %s)",
                      (name, login_role))
@@ -70,6 +77,10 @@ def _kg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _password_hint(service: str, login_role: str) -> str:
+    return f"(its password: psql \"service={service}\" -c '\\password {login_role}')"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backstation.team.admin",
                                      description="Set up a Back Station team database.")
@@ -97,11 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                       f"(was {start})")
             elif args.command == "add-station":
                 add_station(conn, args.name, args.login_role)
+                print(f"station {args.name}: login {args.login_role} "
+                      f"{_password_hint(args.server, args.login_role)}")
             elif args.command == "set-body-mass":
                 name = set_body_mass(conn, args.name, args.kg)
                 print(f"{name}: {args.kg:g} kg on the team server")
             else:
                 add_coach(conn, args.login_role)
+                print(f"coach login {args.login_role} "
+                      f"{_password_hint(args.server, args.login_role)}")
         finally:
             conn.close()
     except TeamError as exc:
