@@ -3,6 +3,13 @@ worked, one line on stderr and exit 6 when the team server cannot be used."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import struct
+import tempfile
+import threading
+from pathlib import Path
+
 import pytest
 
 from backstation.cli import EXIT_STORAGE_ERROR, main
@@ -87,3 +94,38 @@ def test_a_team_connection_gives_up_on_a_silent_network_in_seconds_not_hours(tea
         "keepalives_idle", "keepalives_interval", "keepalives_count"))
     assert idle_s + every_s * probes <= DEAD_PEER_S
     assert int(dsn["tcp_user_timeout"]) == DEAD_PEER_S * 1000
+
+
+def test_a_login_without_its_password_is_told_where_the_password_goes(tmp_path, monkeypatch):
+    # A server that asks for a password (PostgreSQL's AuthenticationCleartextPassword),
+    # on a socket in a short folder (a socket's path has at most 107 bytes).
+    folder = Path(tempfile.mkdtemp(prefix="bs-auth-"))
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(folder / ".s.PGSQL.5432"))
+    listener.listen(1)
+    listener.settimeout(10)
+
+    def ask_for_a_password():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1024)                                  # the startup packet
+            conn.sendall(b"R" + struct.pack("!ii", 8, 3))
+            conn.recv(1024)                                  # libpq, with none, hangs up
+
+    server = threading.Thread(target=ask_for_a_password)
+    server.start()
+    write_service_file(tmp_path / "pg_service.conf",
+                       {"team": f"host={folder} port=5432 dbname=t user=station_rack1"})
+    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "pg_service.conf"))
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    try:
+        with pytest.raises(ServerUnreachable) as failed:
+            connect("team")
+    finally:
+        server.join(10)
+        listener.close()
+        shutil.rmtree(folder)
+    message = str(failed.value)
+    assert message.startswith("cannot reach the team server 'team': ")
+    assert "no password supplied" in message and "\n" not in message
+    assert message.endswith("; the login's password goes in ~/.pgpass (docs/team.md)")

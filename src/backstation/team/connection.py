@@ -19,7 +19,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from . import schema
-from .errors import ServerUnreachable, TeamError  # noqa: F401 - raised here, named here too
+from .errors import ServerUnreachable, TeamError, unreachable  # noqa: F401 - named here too
 
 if TYPE_CHECKING:
     from .pool import TeamPool
@@ -67,8 +67,7 @@ def connect(server: str) -> psycopg.Connection:
     try:
         return psycopg.connect(conninfo(server), autocommit=True)
     except psycopg.Error as exc:
-        raise ServerUnreachable(f"cannot reach the team server {server!r}: "
-                                f"{first_line(exc)}") from exc
+        raise unreachable(server, first_line(exc)) from exc
 
 
 def check_version(conn: psycopg.Connection, server: str) -> None:

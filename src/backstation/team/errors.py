@@ -11,3 +11,16 @@ class TeamError(Exception):
 
 class ServerUnreachable(TeamError):
     """No connection could be made (down, wrong name, refused login): nothing was sent."""
+
+
+# libpq's words for a login that has no password or a wrong one: a station's
+# .pgpass line is missing or does not match its service (docs/team.md).
+_PASSWORD_REFUSALS = ("no password supplied", "password authentication failed")
+PASSWORD_HINT = "the login's password goes in ~/.pgpass (docs/team.md)"
+
+
+def unreachable(server: str, why: str) -> ServerUnreachable:
+    """The one-line error for a server no connection could be made to, with
+    where a password goes when the login lacked one or had a wrong one."""
+    hint = f"; {PASSWORD_HINT}" if any(word in why for word in _PASSWORD_REFUSALS) else ""
+    return ServerUnreachable(f"cannot reach the team server {server!r}: {why}{hint}")

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .errors import ServerUnreachable, TeamError
+from .errors import TeamError, unreachable
 
 if TYPE_CHECKING:
     import psycopg
@@ -78,8 +78,7 @@ class TeamPool:
             conn = pool.getconn(timeout=REQUEST_TIMEOUT_S)
         except PoolTimeout:
             why = self._last_failure or f"no connection within {REQUEST_TIMEOUT_S:g} s"
-            raise ServerUnreachable(
-                f"cannot reach the team server {self.server!r}: {why}") from None
+            raise unreachable(self.server, why) from None
         except PoolClosed:
             raise TeamError(f"the team server {self.server!r}: the app is closing") from None
         try:
