@@ -1,6 +1,7 @@
 """History and Progress readable as they open (issue 14, item 3): a
-Progress time axis reads in dates, even for one afternoon's sessions, and the
-export dialog opens on a folder that exists."""
+Progress time axis reads in dates, even for one afternoon's sessions, the
+export dialog opens on a folder that exists, and History's tables and plot
+titles fit at the screens' sizes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from backstation.ui.history import ProgressView
+from backstation.ui.history.session_plot import TITLE_OVERHANG_PX
 
 from .e2e import record_in_process
 
@@ -89,5 +91,11 @@ def test_history_tables_show_their_columns_whole_at_the_screens_sizes(
         plot.setYRange(0, 20_000)          # zoomed out: pyqtgraph's SI prefix would say "k"
         for name in ("left", "bottom"):
             label = re.sub(r"<[^>]+>", "", plot.getAxis(name).labelString()).strip()
-            assert not label or re.search(r"\((N|mm|s)\)$", label), label   # never "(kmm)"
+            assert not label or re.search(r"(^|\()(N|mm|s)\)?$", label), label   # never "(kmm)"
+        # An axis's title, turned, fits beside its plot: never into the other plot's.
+        title = plot.getAxis("left").label
+        text_px = title.boundingRect().width() - 2 * title.document().documentMargin()
+        assert text_px <= plot.getViewBox().height() + TITLE_OVERHANG_PX, title.toPlainText()
+    if (width, height) == (1340, 680):
+        assert view.plot.axis_titles() == ("Force (N)", "Gap (mm)")
     view.close()

@@ -28,6 +28,15 @@ CONTACT_COLOUR = "#F0E442"  # yellow
 MARKER_ALPHA = 60
 LABEL_ROWS = 2
 LABEL_GAP_PX = 6
+# The force and gap axes' titles, longest first: each plot shows the longest
+# that fits its height, turned (History on a small screen: "Force (N)" and
+# "Gap (mm)" ran into each other beside 35-70 px plots; the ticks stay, and the
+# gap plot's contact line says mm).
+FORCE_TITLES = ("Force (N)", "N", "")
+GAP_TITLES = ("Gap (mm)", "mm", "")
+# How far a title may pass its plot's height, half above and half below: into
+# the time axis's ticks between the plots and below, never into the other title.
+TITLE_OVERHANG_PX = 24
 
 
 def rep_label(rep) -> str:
@@ -57,9 +66,12 @@ class SessionPlot(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(1, 2)
         # Units in the label, never scaled: pyqtgraph's SI prefix made "Gap (kmm)"
         # and "x0.001" on a short plot.
-        self.force_plot.setLabel("left", "Force (N)")
-        self.gap_plot.setLabel("left", "Gap (mm)")
         self.gap_plot.setLabel("bottom", "Time (s)")
+        self._titles = {self.force_plot: FORCE_TITLES, self.gap_plot: GAP_TITLES}
+        self._title_px = {plot: [self._text_px(plot, title) for title in titles]
+                          for plot, titles in self._titles.items()}
+        for plot, titles in self._titles.items():
+            plot.setLabel("left", titles[0])
         for plot in (self.force_plot, self.gap_plot):
             for name in ("left", "bottom"):
                 plot.getAxis(name).enableAutoSIPrefix(False)
@@ -78,6 +90,28 @@ class SessionPlot(pg.GraphicsLayoutWidget):
         box = self.force_plot.getViewBox()
         box.sigRangeChanged.connect(self._place_labels)
         box.sigResized.connect(self._place_labels)
+        for plot in (self.force_plot, self.gap_plot):
+            plot.getViewBox().sigResized.connect(self._on_plot_resized)
+
+    @staticmethod
+    def _text_px(plot: pg.PlotItem, title: str) -> float:
+        """How long ``title`` is on ``plot``'s left axis, turned: its height there."""
+        label = plot.getAxis("left").label
+        plot.setLabel("left", title)
+        return label.boundingRect().width() - 2 * label.document().documentMargin()
+
+    def axis_titles(self) -> tuple[str, str]:
+        """The force and gap axes' titles as shown."""
+        return (self.force_plot.getAxis("left").labelText,
+                self.gap_plot.getAxis("left").labelText)
+
+    def _on_plot_resized(self) -> None:
+        # A title changes its axis's width only, never a plot's height: no see-saw.
+        for plot, titles in self._titles.items():
+            room = plot.getViewBox().height() + TITLE_OVERHANG_PX
+            fits = next(t for t, px in zip(titles, self._title_px[plot]) if px <= room or not t)
+            if plot.getAxis("left").labelText != fits:
+                plot.setLabel("left", fits)
 
     @staticmethod
     def _curve(plot: pg.PlotItem, name: str | None, colour: str, width: float) -> pg.PlotDataItem:
