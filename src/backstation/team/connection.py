@@ -11,6 +11,7 @@ credential is ever in argv, the app's settings or the station's SQLite
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -46,15 +47,37 @@ logging.getLogger("psycopg").addFilter(_not_the_copys_second_word)
 # A connection whose network went away without a word (Wi-Fi lost, a cable
 # pulled, a NAT forgetting it: no FIN, no RST) is given up after about this
 # long, rather than TCP's hours: an upload is then failed and retried like a
-# cut one (libpq's TCP options; a Unix socket ignores them).
+# cut one (libpq's TCP options; a Unix socket ignores them). The environment
+# variable DEAD_PEER_ENV sets another whole number of seconds (the tests' 1).
 DEAD_PEER_S = 30
-_DEAD_PEER = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
-              "keepalives_count": 4, "tcp_user_timeout": DEAD_PEER_S * 1000}
+DEAD_PEER_ENV = "BACKSTATION_DEAD_PEER_S"
+_KEEPALIVE_PROBES = 4
+
+
+def dead_peer_s() -> int:
+    """How long a silent connection is waited for (``DEAD_PEER_ENV``, else
+    ``DEAD_PEER_S``)."""
+    text = os.environ.get(DEAD_PEER_ENV, "").strip()
+    try:
+        return max(1, int(text)) if text else DEAD_PEER_S
+    except ValueError:
+        raise TeamError(f"{DEAD_PEER_ENV} must be a whole number of seconds, not {text!r}")
+
+
+def _dead_peer_options(seconds: int) -> dict[str, int]:
+    """libpq's TCP options giving up a silent peer after about ``seconds``: an
+    idle connection by keepalives (idle a third of it, then 4 probes a sixth
+    apart), one with data unacknowledged (or a window that stays shut) by
+    tcp_user_timeout."""
+    return {"keepalives": 1, "keepalives_idle": max(1, seconds // 3),
+            "keepalives_interval": max(1, seconds // 6),
+            "keepalives_count": _KEEPALIVE_PROBES, "tcp_user_timeout": seconds * 1000}
 
 
 def conninfo(server: str, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> str:
     return make_conninfo(service=server, connect_timeout=connect_timeout_s,
-                         application_name=APPLICATION_NAME, **_DEAD_PEER)
+                         application_name=APPLICATION_NAME,
+                         **_dead_peer_options(dead_peer_s()))
 
 
 def first_line(exc: BaseException) -> str:
