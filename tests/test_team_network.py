@@ -102,3 +102,13 @@ def test_a_network_gone_silent_mid_upload_is_given_up_in_seconds_and_the_rerun_f
     with Database(path) as db:
         figures = _whole_on_server(team_server, db)
     assert figures["found"] == figures["wanted"] and len(figures["found"]) == 2
+
+
+def test_a_dead_peer_bound_that_is_not_whole_seconds_is_refused_in_one_line(
+        tmp_path, monkeypatch, capsys):
+    with Database(tmp_path / "rack1.db"):
+        pass
+    monkeypatch.setenv(DEAD_PEER_ENV, "soon")
+    assert main(["sync", "--server", FAR, "--db", str(tmp_path / "rack1.db")]) == EXIT_TEAM_ERROR
+    assert capsys.readouterr().err == (f"backstation: {DEAD_PEER_ENV} must be a whole number "
+                                       "of seconds, not 'soon'\n")

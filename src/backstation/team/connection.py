@@ -61,7 +61,7 @@ def dead_peer_s() -> int:
     try:
         return max(1, int(text)) if text else DEAD_PEER_S
     except ValueError:
-        raise TeamError(f"{DEAD_PEER_ENV} must be a whole number of seconds, not {text!r}")
+        raise TeamError(f"{DEAD_PEER_ENV} must be a whole number of seconds, not {text!r}") from None
 
 
 def _dead_peer_options(seconds: int) -> dict[str, int]:
