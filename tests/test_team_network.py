@@ -93,10 +93,19 @@ def test_a_network_gone_silent_mid_upload_is_given_up_in_seconds_and_the_rerun_f
     assert _rows_visible(team_server, silent_uid)["sessions"] == 0
     assert took_s < SILENT_BOUND_S + SYNC_START_S, took_s
 
-    # The silenced backend still holds the session's uncommitted row, which
-    # the rerun would wait on until the server gives up on it.
+    # The silenced backend still holds the session's uncommitted row: a rerun
+    # waits for it only as long as for a silent connection, then says so.
     tcp_proxy.strike(None)
-    tcp_proxy.end_silenced()
+    monkeypatch.setenv(DEAD_PEER_ENV, str(SILENT_BOUND_S))
+    started = time.monotonic()
+    assert main(["sync", "--server", FAR, "--db", str(path)]) == EXIT_TEAM_ERROR
+    held = capsys.readouterr()
+    assert held.out == "" and held.err.count("\n") == 1
+    assert f"still holds session {sids[1]} for an upload whose connection was lost" in held.err
+    assert time.monotonic() - started < SILENT_BOUND_S + SYNC_START_S
+    with Database(path) as db:
+        assert db.pending_uploads(FAR) == sids[1:]
+    tcp_proxy.end_silenced()      # the server notices the dead connection
     assert main(["sync", "--server", FAR, "--db", str(path)]) == 0
     assert capsys.readouterr().out.startswith(f"sync to {FAR} (station rack1): 1 session uploaded")
     with Database(path) as db:

@@ -28,7 +28,7 @@ import psycopg
 
 from ..storage import Athlete, Database, SessionNotFound
 from ..storage.outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
-from .connection import TeamError, check_version, connected, first_line
+from .connection import TeamError, check_version, connected, dead_peer_s, first_line
 from .report import (AthleteConflict, RefusedSession, SyncReport,  # noqa: F401 - sync's words
                      conflicts_summary, refused_summary, sessions_text)
 
@@ -99,6 +99,10 @@ def upload_session(conn: psycopg.Connection, bundle: SessionBundle) -> tuple[boo
     s = bundle.session
     session_uid = uuid.UUID(s["uid"])
     with conn.transaction():
+        # A session another upload holds (one whose connection died mid-COPY
+        # and that the server has not dropped yet) is waited for only as
+        # long as a silent connection is: then LockNotAvailable, not hours.
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{dead_peer_s()}s",))
         athlete_uid = None if bundle.athlete is None else _athlete_uid(conn, bundle.athlete)
         inserted = conn.execute(
             f"INSERT INTO sessions (uid, local_id, athlete_uid, {', '.join(SESSION_COLUMNS)})"
@@ -200,6 +204,11 @@ def sync(db: Database, server: str,
                 continue        # deleted on the station since the list was read
             try:
                 sent, athlete_uid = upload_session(conn, bundle)
+            except psycopg.errors.LockNotAvailable as exc:
+                raise UploadInterrupted(
+                    f"the team server {server!r} still holds session {session_id} for an "
+                    "upload whose connection was lost; the server lets go of it once it "
+                    "notices (its keepalives, docs/team.md): run sync again later") from exc
             except psycopg.OperationalError as exc:
                 raise UploadInterrupted(
                     f"the connection to the team server {server!r} failed while uploading "
