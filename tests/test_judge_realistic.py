@@ -522,6 +522,20 @@ def test_without_a_distance_sensor_every_pull_is_found_and_none_invented_in_coun
     assert_judged(judge(stream, has_distance=False), stream, times=False)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_without_a_distance_sensor_letting_go_straight_after_the_last_rep_is_no_release(seed):
+    """The athlete lowers out of the last rep and lets go at once, to the
+    floor (no hang after it): the rep had its top and the braking of its
+    lowering, so it was over; force alone says nothing of contact, so it
+    stays unknown, not ``bar_released``. A pull let go of still is."""
+    s = Session(seed=seed).empty(2).get_on_walking().hang(2)
+    s.rep().hang(1).rep().hang(1).release_mid_rep(after_s=0.6).hang(0.8).get_on_lying().hang(2)
+    s.rep().hang(1).rep(down_s=1.2).get_off(dur_s=0.8)
+    stream = _force_only_truth(s.build())
+    assert [r.reason for r in stream.reps] == [None, None, "bar_released", None, None]
+    assert_judged(judge(stream, has_distance=False), stream, times=False)
+
+
 def test_without_a_distance_sensor_release_and_cut_reps_are_told_and_others_unknown():
     s = Session(seed=19).empty(2).get_on_walking().hang(2)
     s.rep().hang(1).rep(up_s=0.6, hold_s=0, down_s=0.8).hang(1).release_mid_rep(after_s=0.6)

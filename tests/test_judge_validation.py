@@ -313,6 +313,23 @@ def test_judge_peak_force_within_2_percent(figures):
         f"p99 peak error {f.p99_peak_pct:.2f} % ({f.peak_within_pct:.1f} % of reps within 2 %)"
 
 
+@pytest.mark.parametrize("seed", [207, 324, 345])
+def test_force_only_a_rep_let_go_of_after_its_lowering_is_no_release(seed):
+    """Randomised force-only sessions (the simulator's 207, the body model's
+    324 and 345) where the athlete let go straight after a rep's lowering:
+    the rep had its top and the braking of its lowering, so it was over, and
+    stays unknown (None), not ``bar_released``."""
+    from backstation.validation.randomise import generate_session
+    from backstation.validation.score import judged_reps, match, run_judge
+    session = generate_session(seed)
+    assert "sensor_none" in session.tags
+    got = judged_reps(run_judge(session))
+    pairs = match(session.truth, got)
+    wrong = [(t.t_start_s, got[j].reason) for i, j in pairs.items()
+             if (t := session.truth[i]).reason is None and got[j].reason == "bar_released"]
+    assert not wrong, wrong
+
+
 def test_no_rep_is_reported_that_lasts_less_than_a_quarter_second():
     """Session 34 (the project's simulator with stray echoes) once gave
     zero-length no_contact reps where a stray reading broke a rep's timing."""

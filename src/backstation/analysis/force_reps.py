@@ -351,6 +351,7 @@ class ForceOnlyRepTracker:
         # no top of its own after a rep: the braking of that rep (unless the
         # stream broke: then it may as well be a pull cut short)
         braking = self._pending is not None and not self._has_top and cause != "cut"
+        lowered = self._has_top and self._split_us is not None and not self._split_anchored
         done = self._report_pending()
         rep, had_top, back = self._open, self._has_top if top is None else top, self._back
         split = self._split_us if self._split_anchored else None
@@ -364,8 +365,10 @@ class ForceOnlyRepTracker:
             done.append(rep)
             rep, had_top, back = RepDraft(split[1], base_n=rep.base_n), False, False
         rep.t_end_us = max(t_end_us, rep.t_start_us)
-        if cause == "released" and not back and self._rose(rep, t_end_us):
-            rep.released = True             # let go before the force came back from the top
+        if cause == "released" and not (back or lowered) and self._rose(rep, t_end_us):
+            # let go before the force came back from the top (after its top and
+            # the braking of the lowering, the rep was over: let go after it)
+            rep.released = True
         elif had_top:
             rep.lockout = True
         elif cause == "cut":
