@@ -48,7 +48,7 @@ def test_the_window_fits_the_screen_with_every_control_inside_it(qtbot, themed, 
                    live.set_controls.start_stop, *live.window_buttons.buttons()):
         assert _inside(widget, window), widget
     with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
-        window.connect_to(simulated_url("clean", speed=4))
+        window.connect_to(simulated_url("clean", speed=16))
     qtbot.waitUntil(lambda: window.controller.set_open, timeout=WAIT_MS)
     # A set: the settings panel has given way; counter, curve and last rep are on screen.
     qtbot.waitUntil(lambda: not live.settings_shown, timeout=WAIT_MS)

@@ -49,13 +49,15 @@ class HangReference:
 
     def __init__(self) -> None:
         self._levels: list[float] = []
+        self._mm: float | None = None      # their median, kept as they change (read per reading)
 
     @property
     def mm(self) -> float | None:
-        return float(np.median(self._levels)) if self._levels else None
+        return self._mm
 
     def take(self, level_mm: float) -> None:
-        ref = self.mm
+        ref = self._mm
         if ref is None or level_mm >= ref - LOCKOUT_TOL_MM:
             self._levels.append(level_mm)
             del self._levels[:-REST_LEVELS]
+            self._mm = float(np.median(self._levels))
