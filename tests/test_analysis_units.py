@@ -369,6 +369,13 @@ def test_known_impulse_velocity_and_peak_on_plain_signals():
     # a parabola sampled at 10 Hz, its top between samples
     ts = np.arange(0, 1, 0.1)
     assert peak_force(ts, 100 - 400 * (ts - 0.45) ** 2, 10.0) == pytest.approx(100.0, abs=0.01)
+    # a 1 s pull sampled at 10 SPS with its top between samples: refined
+    pull = 300 + 400 * np.exp(-((ts - 0.43) / 0.25) ** 2)
+    assert abs(peak_force(ts, pull, 10.0) - 700) < abs(pull.max() - 700) / 3
+    # a jolt one sample wide (an arm stop, at 80 SPS): the parabola through it
+    # would put a top 22 N over any sample; its highest sample is the peak
+    jolt = np.array([508.6, 515.3, 520.9, 541.3, 648.7, 708.3, 391.7, 309.9, 395.1, 535.3])
+    assert peak_force(np.arange(10) / 80, jolt, 80.0) == pytest.approx(708.3)
     # gap falling 400 mm at constant speed over 1 s, then held
     tg = np.arange(0, 2.2, 0.05)
     g = np.clip(500 - 400 * (tg - 0.2), 100.0, 500.0)

@@ -24,10 +24,24 @@ def peak_force(t_s: np.ndarray, force_n: np.ndarray, rate_hz: float) -> float | 
     if 0 < i < force_n.size - 1:
         y0, y1, y2 = force_n[i - 1], force_n[i], force_n[i + 1]
         curvature = y0 - 2 * y1 + y2
-        if curvature < 0:
+        if curvature < 0 and _smooth_around(force_n, i, curvature):
             offset = min(0.5, max(-0.5, 0.5 * (y0 - y2) / curvature))   # in samples
             peak = float(y1 - 0.25 * (y0 - y2) * offset)
     return peak
+
+
+def _smooth_around(force_n: np.ndarray, i: int, curvature: float) -> bool:
+    """The parabola through the highest sample and its neighbours also
+    passes near the samples next to those (within a quarter of what it bends
+    over one sample): the top is a smooth peak, worth refining. A jolt (a
+    spike a sample or two wide) is not; its highest sample is the peak."""
+    y1, slope = force_n[i], 0.5 * (force_n[i + 1] - force_n[i - 1])
+    for k in (-2, 2):
+        if 0 <= i + k < force_n.size:
+            fitted = y1 + slope * k + 0.5 * curvature * k * k
+            if abs(fitted - force_n[i + k]) > 0.25 * abs(curvature) * k * k:
+                return False
+    return True
 
 
 def impulse(t_s: np.ndarray, force_n: np.ndarray) -> float | None:
