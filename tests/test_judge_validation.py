@@ -261,7 +261,7 @@ def figures():
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves.
-FLOOR = {"recall_pct": 97.7, "phantom_per_100": 0.3, "verdict_pct": 99.1}
+FLOOR = {"recall_pct": 97.7, "phantom_per_100": 0.3, "verdict_pct": 99.1, "p99_peak_pct": 2.2}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
@@ -273,6 +273,7 @@ def test_judge_is_no_worse_than_its_recorded_floor(figures):
     assert f.phantom_per_100 <= FLOOR["phantom_per_100"], \
         f"{f.phantoms} phantom reps ({f.phantom_per_100:.2f} per 100); {worst}"
     assert f.verdict_pct >= FLOOR["verdict_pct"], f"{f.correct}/{f.scored} right; {worst}"
+    assert f.p99_peak_pct <= FLOOR["p99_peak_pct"], f"p99 peak error {f.p99_peak_pct:.2f} %"
 
 
 @pytest.mark.xfail(strict=True, reason=NOT_YET)
