@@ -14,6 +14,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 
+from ..analysis.config import AnalysisConfig
 from . import body as bd
 from . import sensors as sn
 from .athlete import BENT_GREY_DEG, STRAIGHT_DEG, RepPlan, SetPlan, kinematic_truth, simulate_session
@@ -77,6 +78,14 @@ def _rep_tags_timing(t_start, t_end, gaps) -> tuple[bool, bool, bool]:
         elif g.t0_s >= t_end - 0.25 or g.t1_s <= t_start + 0.1:
             edge = True
     return touched, inside, edge
+
+
+def _wiggle(reason: str | None, rom_mm: float) -> bool:
+    """A pull that came back without going the minimum range is no rep: the
+    spec's definition (docs/design.md: smaller wiggles are not reps), with the
+    default of the setting that holds it. A pull let go of or cut by a stream
+    gap is one however far it went."""
+    return reason not in ("bar_released", "sensor_dropout") and rom_mm < AnalysisConfig.min_range_mm
 
 
 PEAK_EDGE_S = 0.15          # a peak this near a rep's edge belongs to no rep in particular
@@ -321,7 +330,7 @@ def _body_session(seed: int, rng) -> Session:
             reasons=reasons, min_gap_mm=round(k.min_reading_mm, 1), rom_mm=round(k.rom_mm, 1),
             top_hold_s=round(k.top_hold_s, 3),
             peak_force_n=round(_peak(force, gaps, k.t_start_s, end_for_peak), 2), grey=grey,
-            tags=tuple(rtags), observable=not inside))
+            tags=tuple(rtags), observable=not inside, wiggle=_wiggle(reason, k.rom_mm)))
     if any("released" in r.tags for r in truth):
         tags.add("released")
     if any("regrip" in r.tags for s in sets for r in s.reps):
@@ -511,7 +520,8 @@ def _sim_session(seed: int, rng) -> Session:
         truth.append(TrueRep(
             t_start_s=r.t_start_s, t_end_s=r.t_end_s, valid=valid, reason=reason, reasons=reasons,
             min_gap_mm=r.min_gap_mm, rom_mm=r.rom_mm, top_hold_s=r.top_hold_s,
-            peak_force_n=peak, grey=grey, tags=tuple(rtags), observable=not inside))
+            peak_force_n=peak, grey=grey, tags=tuple(rtags), observable=not inside,
+            wiggle=_wiggle(reason, r.rom_mm)))
     # blocks as the host would hand them over
     f_t = force.t_device_us / 1e6
     d_t = dist.t_device_us / 1e6

@@ -148,7 +148,7 @@ def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
         problems.append(Problem(sid, model, sev, what))
 
     for i, t in enumerate(truth):
-        if not t.observable:
+        if not t.scored:
             continue
         tags = tuple(sorted(session.rep_tags(t)))
         if i not in m:
@@ -183,7 +183,7 @@ def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
             rs.hold_err_s = g.top_hold_s - t.top_hold_s
         reps.append(rs)
     phantoms = 0
-    hidden = [(t.t_start_s, t.t_end_s) for t in truth if not t.observable]
+    hidden = [(t.t_start_s, t.t_end_s) for t in truth if not t.scored]
     matched_g = set(m.values())
     for j, g in enumerate(got):
         if j in matched_g:
@@ -193,7 +193,7 @@ def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
         phantoms += 1
         problem(3.0, f"phantom rep {g.t_start_s:.2f}-{g.t_end_s:.2f}s ({g.valid}/{g.reason})")
     problems.sort(key=lambda p: -p.severity)
-    return SessionScore(sid, model, tuple(sorted(session.tags)), sum(1 for t in truth if t.observable),
+    return SessionScore(sid, model, tuple(sorted(session.tags)), sum(1 for t in truth if t.scored),
                         reps, phantoms, problems[:5])
 
 

@@ -22,6 +22,13 @@ class TrueRep:
     grey: bool                  # too close to call: verdict not scored
     tags: tuple[str, ...] = ()
     observable: bool = True     # False: it fell wholly inside a stream gap
+    wiggle: bool = False        # a complete pull shorter than the minimum range: no rep (the spec)
+
+    @property
+    def scored(self) -> bool:
+        """A rep the judge must find (and no phantom if it reports one over it
+        when not)."""
+        return self.observable and not self.wiggle
 
 
 @dataclass
