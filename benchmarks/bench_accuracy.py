@@ -122,7 +122,7 @@ def show(seed: int) -> None:
     for i, t in enumerate(session.truth):
         flag = " grey" if t.grey else ""
         flag += "" if t.observable else " (in a stream gap)"
-        flag += " (under the minimum range: no rep)" if t.wiggle else ""
+        flag += " (under the minimum range: no rep)" if t.wiggle_share is not None else ""
         left = (f"  {t.t_start_s:7.2f}-{t.t_end_s:7.2f}s {str(t.valid):5s} {str(t.reason):14s} "
                 f"gap {t.min_gap_mm:5.0f} rom {t.rom_mm:4.0f} peak {t.peak_force_n:6.0f}{flag}")
         if i in m:

@@ -372,6 +372,11 @@ def test_known_impulse_velocity_and_peak_on_plain_signals():
     # a 1 s pull sampled at 10 SPS with its top between samples: refined
     pull = 300 + 400 * np.exp(-((ts - 0.43) / 0.25) ** 2)
     assert abs(peak_force(ts, pull, 10.0) - 700) < abs(pull.max() - 700) / 3
+    # a 0.45 s pull at 10 SPS, at any phase of the sampling: within 2 %
+    for phase in np.linspace(0, 0.1, 11):
+        t10 = np.arange(0, 1.5, 0.1) + phase
+        fast = 300 + 400 * np.sin(np.pi * np.clip((t10 - 0.5) / 0.45, 0, 1)) ** 2
+        assert peak_force(t10, fast, 10.0) == pytest.approx(700, rel=0.02), phase
     # a jolt one sample wide (an arm stop, at 80 SPS): the parabola through it
     # would put a top 22 N over any sample; its highest sample is the peak
     jolt = np.array([508.6, 515.3, 520.9, 541.3, 648.7, 708.3, 391.7, 309.9, 395.1, 535.3])

@@ -49,7 +49,7 @@ class HangReference:
 
     def __init__(self) -> None:
         self._levels: list[float] = []
-        self._mm: float | None = None      # their median, kept as they change (read per reading)
+        self._mm: float | None = None      # their median: recomputed in take(), read on every reading
 
     @property
     def mm(self) -> float | None:

@@ -10,13 +10,17 @@ from .config import (
 )
 from .results import Rep, SetResult
 
+JOLT_MIN_RATE_HZ = 40.0     # from this rate a jolt (an arm stop, a knock) shows narrower than a pull
+
 
 def peak_force(t_s: np.ndarray, force_n: np.ndarray, rate_hz: float) -> float | None:
     """The highest sample refined with the parabola through it and its
     neighbours: a 10 SPS sample can miss the true peak of a 1 s pull by a
     few %, an 80 SPS one the peak of a 0.2 s burnout pull by 1-2 %. The
     vertex is clamped to half a sample either side, so on a flat, noisy top
-    the refinement stays within the noise."""
+    the refinement stays within the noise. At JOLT_MIN_RATE_HZ and more the
+    top must also be smooth (``_smooth_around``): there a jolt is narrower
+    than any pull, and the parabola through one overshoots it."""
     if force_n.size == 0:
         return None
     i = int(np.argmax(force_n))
@@ -24,22 +28,22 @@ def peak_force(t_s: np.ndarray, force_n: np.ndarray, rate_hz: float) -> float | 
     if 0 < i < force_n.size - 1:
         y0, y1, y2 = force_n[i - 1], force_n[i], force_n[i + 1]
         curvature = y0 - 2 * y1 + y2
-        if curvature < 0 and _smooth_around(force_n, i, curvature):
+        if curvature < 0 and (rate_hz < JOLT_MIN_RATE_HZ or _smooth_around(force_n, i, curvature)):
             offset = min(0.5, max(-0.5, 0.5 * (y0 - y2) / curvature))   # in samples
             peak = float(y1 - 0.25 * (y0 - y2) * offset)
     return peak
 
 
 def _smooth_around(force_n: np.ndarray, i: int, curvature: float) -> bool:
-    """The parabola through the highest sample and its neighbours also
-    passes near the samples next to those (within a quarter of what it bends
-    over one sample): the top is a smooth peak, worth refining. A jolt (a
-    spike a sample or two wide) is not; its highest sample is the peak."""
+    """The parabola through the highest sample and its neighbours also passes
+    within its one-sample bend (``|curvature|``) of the samples two either
+    side: the top is a smooth peak, worth refining. A jolt (a spike a sample
+    or two wide) is not; its highest sample is the peak."""
     y1, slope = force_n[i], 0.5 * (force_n[i + 1] - force_n[i - 1])
     for k in (-2, 2):
         if 0 <= i + k < force_n.size:
             fitted = y1 + slope * k + 0.5 * curvature * k * k
-            if abs(fitted - force_n[i + k]) > 0.25 * abs(curvature) * k * k:
+            if abs(fitted - force_n[i + k]) > abs(curvature):
                 return False
     return True
 

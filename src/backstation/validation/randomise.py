@@ -80,12 +80,17 @@ def _rep_tags_timing(t_start, t_end, gaps) -> tuple[bool, bool, bool]:
     return touched, inside, edge
 
 
-def _wiggle(reason: str | None, rom_mm: float) -> bool:
-    """A pull that came back without going the minimum range is no rep: the
-    spec's definition (docs/design.md: smaller wiggles are not reps), with the
-    default of the setting that holds it. A pull let go of or cut by a stream
-    gap is one however far it went."""
-    return reason not in ("bar_released", "sensor_dropout") and rom_mm < AnalysisConfig.min_range_mm
+CUT_SHORT = ("bar_released", "sensor_dropout")   # a rep however far it went
+
+
+def _mark_wiggles(truth: list[TrueRep], config: dict) -> list[TrueRep]:
+    """A complete pull that came back without going the minimum range is no
+    rep: the spec's definition (docs/design.md: smaller wiggles are not
+    reps), with the session's setting. A pull let go of or cut by a stream
+    gap (any reason it may be given) is a rep however short."""
+    min_range = AnalysisConfig(**config).min_range_mm
+    return [replace(t, wiggle_share=t.rom_mm / min_range)
+            if t.rom_mm < min_range and not set(t.reasons) & set(CUT_SHORT) else t for t in truth]
 
 
 PEAK_EDGE_S = 0.15          # a peak this near a rep's edge belongs to no rep in particular
@@ -320,7 +325,7 @@ def _body_session(seed: int, rng) -> Session:
             if edge:
                 grey = True
                 reasons = reasons + ("sensor_dropout",)
-        if kind == "none" and reason not in ("bar_released", "sensor_dropout"):
+        if kind == "none" and reason not in CUT_SHORT:
             valid, reason, reasons = None, None, (None,)
         if not k.straight_after and BENT_GREY_DEG <= k.bottom_elbow_deg < STRAIGHT_DEG:
             grey = True
@@ -330,7 +335,7 @@ def _body_session(seed: int, rng) -> Session:
             reasons=reasons, min_gap_mm=round(k.min_reading_mm, 1), rom_mm=round(k.rom_mm, 1),
             top_hold_s=round(k.top_hold_s, 3),
             peak_force_n=round(_peak(force, gaps, k.t_start_s, end_for_peak), 2), grey=grey,
-            tags=tuple(rtags), observable=not inside, wiggle=_wiggle(reason, k.rom_mm)))
+            tags=tuple(rtags), observable=not inside))
     if any("released" in r.tags for r in truth):
         tags.add("released")
     if any("regrip" in r.tags for s in sets for r in s.reps):
@@ -344,7 +349,8 @@ def _body_session(seed: int, rng) -> Session:
                   force_rate_hz=float(force_rate), has_distance=kind != "none")
     return Session(seed, "body", desc, chunks, channels,
                    [(c.channel, c.offset_counts, c.counts_per_newton) for c in force.cal], config,
-                   manual, truth, tags, [(g.t0_s, g.t1_s) for g in gaps], float(tl.t_s[-1]))
+                   manual, _mark_wiggles(truth, config), tags, [(g.t0_s, g.t1_s) for g in gaps],
+                   float(tl.t_s[-1]))
 
 
 def _contact_threshold(kind: str, touch_mm: float, rate: float, rng, tags: set[str]) -> float:
@@ -509,7 +515,7 @@ def _sim_session(seed: int, rng) -> Session:
                 rtags.append("dropout")
             elif edge:
                 grey = True
-            if not has_dist and reason not in ("bar_released", "sensor_dropout"):
+            if not has_dist and reason not in CUT_SHORT:
                 valid, reason, reasons = None, None, (None,)
         tg = np.arange(r.t_start_s - PEAK_EDGE_S, r.t_end_s + PEAK_EDGE_S, 0.002)
         _, f_clean = station.timeline.arrays(tg)
@@ -520,8 +526,7 @@ def _sim_session(seed: int, rng) -> Session:
         truth.append(TrueRep(
             t_start_s=r.t_start_s, t_end_s=r.t_end_s, valid=valid, reason=reason, reasons=reasons,
             min_gap_mm=r.min_gap_mm, rom_mm=r.rom_mm, top_hold_s=r.top_hold_s,
-            peak_force_n=peak, grey=grey, tags=tuple(rtags), observable=not inside,
-            wiggle=_wiggle(reason, r.rom_mm)))
+            peak_force_n=peak, grey=grey, tags=tuple(rtags), observable=not inside))
     # blocks as the host would hand them over
     f_t = force.t_device_us / 1e6
     d_t = dist.t_device_us / 1e6
@@ -537,5 +542,6 @@ def _sim_session(seed: int, rng) -> Session:
     desc = (f"project simulator, random script: {athlete.body_mass_kg:.0f} kg, heels {athlete.feet}, "
             f"{len(sets)} sets ({', '.join(str(len(s.reps)) for s in sets)} reps); force {force_rate} SPS; "
             f"distance {'hcsr04 %.0f Hz' % dist_rate if has_dist else 'none'}")
-    return Session(seed, "sim", desc, chunks, channels, cal, config, manual, truth, tags,
+    return Session(seed, "sim", desc, chunks, channels, cal, config, manual,
+                   _mark_wiggles(truth, config), tags,
                    [(g.t0_s, g.t1_s) for g in gaps], float(truth_sim.duration_s))

@@ -139,10 +139,6 @@ def seen_edges(t: TrueRep, gaps_s: list[tuple[float, float]]) -> tuple[float, fl
     return start, end
 
 
-WIGGLE_GREY_SHARE = 0.8    # a wiggle this share of the minimum range or more may be judged a rep
-                           # (readings ~50 ms apart see a turn's extremes a little short): no phantom
-
-
 def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
     truth = session.truth
     m = match(truth, got)
@@ -188,7 +184,9 @@ def score_session(session: Session, got: list[JudgedRep]) -> SessionScore:
             rs.hold_err_s = g.top_hold_s - t.top_hold_s
         reps.append(rs)
     phantoms = 0
-    deep = [t.wiggle and t.rom_mm < WIGGLE_GREY_SHARE * AnalysisConfig.min_range_mm for t in truth]
+    # Without a distance sensor the judge cannot see range: a wiggle is no phantom there.
+    has_distance = AnalysisConfig(**session.config).has_distance
+    deep = [t.no_rep and has_distance for t in truth]
     hidden = [(t.t_start_s, t.t_end_s) for t, d in zip(truth, deep) if not t.scored and not d]
     matched_g = {j for i, j in m.items() if not deep[i]}
     for j, g in enumerate(got):

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from ..samples import DistanceBlock, ForceBlock
 
 
+WIGGLE_GREY_SHARE = 0.8        # see TrueRep.no_rep
+
+
 @dataclass(frozen=True)
 class TrueRep:
     t_start_s: float            # the pull starts (the chest starts to accelerate)
@@ -22,13 +25,21 @@ class TrueRep:
     grey: bool                  # too close to call: verdict not scored
     tags: tuple[str, ...] = ()
     observable: bool = True     # False: it fell wholly inside a stream gap
-    wiggle: bool = False        # a complete pull shorter than the minimum range: no rep (the spec)
+    wiggle_share: float | None = None   # a complete pull under the minimum range: rom / that range
 
     @property
     def scored(self) -> bool:
-        """A rep the judge must find (and no phantom if it reports one over it
-        when not)."""
-        return self.observable and not self.wiggle
+        """A rep the judge must find: observable, and a rep by the spec's
+        definition (not a wiggle under the minimum range)."""
+        return self.observable and self.wiggle_share is None
+
+    @property
+    def no_rep(self) -> bool:
+        """A wiggle well under the minimum range: a judged rep over it is a
+        phantom (one within WIGGLE_GREY_SHARE of the range may be seen
+        either way: readings 20-100 ms apart see a turn's extremes short)."""
+        return self.observable and self.wiggle_share is not None \
+            and self.wiggle_share < WIGGLE_GREY_SHARE
 
 
 @dataclass
