@@ -104,3 +104,29 @@ def test_every_control_of_the_live_view_is_at_least_9_mm(qtbot, themed, main_win
              for kind in (QAbstractButton, QComboBox, QLineEdit, QDoubleSpinBox)
              for w in live.findChildren(kind) if w.isVisible() and w.height() < px]
     assert not small
+
+
+def test_on_a_small_screen_the_force_legend_is_one_row_over_the_curves(qtbot, themed, main_window):
+    """At 800x480 a column of three names hid a third of the force plot's
+    newest seconds; where the plot is wide enough (a set running) they take
+    one row, and where it is not (the settings open beside it) they stay
+    inside it."""
+    import pyqtgraph as pg
+    window, live = main_window, main_window.live
+    qtbot.waitExposed(window)
+    _resize(qtbot, window, 800, 480)
+    canvas = live.plot.findChild(pg.GraphicsLayoutWidget)
+    (legend,) = [item for item in canvas.scene().items() if isinstance(item, pg.LegendItem)]
+    assert [label.text for _, label in legend.items] == ["total", "left", "right"]
+
+    def fits() -> bool:
+        return legend.boundingRect().width() <= legend.parentItem().boundingRect().width()
+
+    assert live.settings_shown and fits()
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_to(simulated_url("clean", speed=8))
+    qtbot.waitUntil(lambda: not live.settings_shown, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len({round(label.mapToScene(0, 0).y()) for _, label in legend.items}) == 1,
+                    timeout=WAIT_MS)
+    assert legend.boundingRect().height() <= 0.4 * legend.parentItem().boundingRect().height()
+    assert fits()

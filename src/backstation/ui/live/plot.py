@@ -27,6 +27,7 @@ from .decimate import decimation_factor, peak_decimate
 WINDOWS_S = (10, 30, 60)
 SCROLL_STEPS_PER_S = 10
 MARKER_POOL = 64
+LEGEND_ENTRY_PX = 45       # a legend entry beside its name: the line sample, the spacing, the frame
 # The force axis never spans less than this from zero, so a bar at rest
 # (±0.7 N of noise) reads as the quiet line it is, not a violent signal.
 FORCE_MIN_SPAN = {"N": 100.0, "% BM": 20.0}
@@ -121,7 +122,13 @@ class SessionBuffersView(QWidget):
             for name in ("left", "bottom"):
                 plot.getAxis(name).setTickFont(tick_font)
                 plot.getAxis(name).enableAutoSIPrefix(False)    # never "force N (x0.001)"
-        legend = self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt")
+        # On a dimmed panel, in one row where the plot is wide enough for it: a
+        # column of three names over the newest seconds hid the curves on a
+        # small screen (``_fit_legend``).
+        legend = self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt",
+                                       brush=pg.mkBrush(theme.BACKGROUND + "c8"))
+        self._legend = legend
+        self._force.vb.sigResized.connect(self._fit_legend)
         # Every frame repaints the whole plot area; the axes (whose grid lines
         # span it) and the legend would re-lay out their text each time: cached
         # as pixmaps they are redrawn only when their ticks change (half the
@@ -190,6 +197,14 @@ class SessionBuffersView(QWidget):
         self._buffers = buffers
         self.resume()
         self._dirty = True
+
+    def _fit_legend(self) -> None:
+        """The force legend in one row if it fits the plot's width, else in a column."""
+        legend, width = self._legend, self._force.vb.boundingRect().width()
+        one_row = sum(label.boundingRect().width() + LEGEND_ENTRY_PX for _, label in legend.items)
+        columns = len(legend.items) if one_row <= 0.9 * width else 1
+        if legend.columnCount != columns:
+            legend.setColumnCount(columns)
 
     def set_window(self, seconds: int) -> None:
         self.window_s = seconds
