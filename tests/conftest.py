@@ -78,3 +78,12 @@ def themed(qapp):
 # The throwaway PostgreSQL server of the team-database tests (one per run, started
 # by the first test that asks for it).
 from .pg import pg_server  # noqa: E402,F401
+
+
+@pytest.fixture
+def quick_storage_retries(monkeypatch):
+    """The session writer's flushes and back-off at four times their pace
+    (retries 0.25, 0.5, 1, 2 s): the same doubling, in a test's time."""
+    from backstation.storage import writer
+    monkeypatch.setattr(writer, "FLUSH_INTERVAL_S", writer.FLUSH_INTERVAL_S / 4)
+    monkeypatch.setattr(writer, "MAX_RETRY_INTERVAL_S", writer.MAX_RETRY_INTERVAL_S / 4)

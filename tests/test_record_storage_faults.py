@@ -14,6 +14,7 @@ from backstation.record import Recorder, RecordOptions
 from backstation.storage import Database, StorageError
 
 BUSY_TIMEOUT_S = 0.2
+pytestmark = pytest.mark.usefixtures("quick_storage_retries")
 
 
 def wait_until(condition, timeout_s: float = 30.0) -> None:

@@ -15,6 +15,7 @@ from backstation.ui.live.live_view import LiveView
 
 WAIT_MS = 30_000
 BUSY_TIMEOUT_S = 0.2
+pytestmark = pytest.mark.usefixtures("quick_storage_retries")
 URL = "sim://?scenario=clean&seed=5&speed=4"
 
 
