@@ -127,7 +127,6 @@ class SessionBuffersView(QWidget):
         # small screen (``_fit_legend``).
         legend = self._force.addLegend(offset=(8, 4), labelTextSize=f"{theme.point_size(1.0)}pt",
                                        brush=pg.mkBrush(theme.BACKGROUND + "c8"))
-        self._legend = legend
         self._force.vb.sigResized.connect(self._fit_legend)
         # Every frame repaints the whole plot area; the axes (whose grid lines
         # span it) and the legend would re-lay out their text each time: cached
@@ -200,7 +199,7 @@ class SessionBuffersView(QWidget):
 
     def _fit_legend(self) -> None:
         """The force legend in one row if it fits the plot's width, else in a column."""
-        legend, width = self._legend, self._force.vb.boundingRect().width()
+        legend, width = self._force.legend, self._force.vb.boundingRect().width()
         one_row = sum(label.boundingRect().width() + LEGEND_ENTRY_PX for _, label in legend.items)
         columns = len(legend.items) if one_row <= 0.9 * width else 1
         if legend.columnCount != columns:
