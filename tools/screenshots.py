@@ -41,7 +41,8 @@ def run_sizes(sizes: list[str], out: Path, speed: float) -> int:
     return 1 if failed else 0
 
 
-def shoot(size: str, out: Path, speed: float) -> int:
+def shoot(size: str, out: Path, speed: float, work: Path) -> int:
+    """Shoot every view at one size; the app's database and settings go in *work*."""
     sys.path.insert(0, str(ROOT / "src"))
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -70,7 +71,6 @@ def shoot(size: str, out: Path, speed: float) -> int:
             raise SystemExit(f"could not write {path}")
         print(f"wrote {path}")
 
-    work = Path(tempfile.mkdtemp(prefix="backstation-shots-"))
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(work / "settings"))
 
     from backstation.ui.main_window import MainWindow
@@ -146,7 +146,9 @@ def main() -> int:
     if args.screen:
         if not os.environ.get("DISPLAY"):
             raise SystemExit("--screen runs inside an X server (xvfb-run)")
-        return shoot(args.screen, args.out, args.speed)
+        with tempfile.TemporaryDirectory(prefix="backstation-shots-",
+                                         ignore_cleanup_errors=True) as work:
+            return shoot(args.screen, args.out, args.speed, Path(work))
     return run_sizes(args.size or list(SIZES), args.out, args.speed)
 
 
