@@ -16,7 +16,8 @@ The physics, deliberately simple and not the judge's:
 - Force on the bar = load × share × (body + plates) × (g + upward chest
   acceleration), where load ramps 0 → 1 while getting on and back while
   getting off, and share is the part of the weight the hands carry (heels on
-  the floor ~0.6, on a bench ~0.8). The heels carry the rest, so the force
+  the floor ~0.6, on a bench ~0.8; optionally less the higher the chest,
+  ``Athlete.lever_per_m``). The heels carry the rest, so the force
   never drops under 30 % of the static share (no free fall), and a grip
   gives at most 3x it.
 - The distance sensor reads what is under it: the floor, legs walking in,
@@ -77,6 +78,7 @@ class Athlete:
     bar_share: float = 0.62       # share of the weight on the hands (heels on the floor)
     plates_kg: float = 0.0        # plates on the abdomen
     left_share: float = 0.5
+    lever_per_m: float = 0.0      # the share falls by this x the chest's rise (m) over its hang
 
 
 @dataclass(frozen=True)
@@ -287,9 +289,12 @@ class Session:
         return np.interp(t, lt[order], lv[order])
 
     def force_n(self, t: np.ndarray) -> np.ndarray:
-        """Noise-free total force on the bar."""
-        _, acc = self.chest(t)
-        static = self._static_n()
+        """Noise-free total force on the bar. With ``lever_per_m`` the body
+        pivots at its heels: the higher the chest, the less of its weight
+        the hands carry."""
+        gap, acc = self.chest(t)
+        a = self.athlete
+        static = self._static_n() * (1.0 - a.lever_per_m * (a.hang_gap_mm - gap) / 1000.0)
         dynamic = static * np.clip(1.0 + acc / G_MS2, MIN_FORCE_SHARE, MAX_FORCE_SHARE)
         return self.load(t) * dynamic
 

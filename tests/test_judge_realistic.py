@@ -251,6 +251,21 @@ def test_a_regrip_keeps_one_set_and_the_verdicts_before_and_after(off_s):
     assert_judged(judge(stream), stream)
 
 
+@pytest.mark.parametrize("lever_per_m", [0.3, 0.6])
+def test_rep_ends_hold_when_the_bar_load_changes_with_the_chest_height(lever_per_m):
+    """A body pivoting at its heels puts less of its weight on the bar the
+    higher the chest: a pause with the arms bent loads it less than the
+    hang, and a relaxed hang more than a packed one. A no-lockout rep ends
+    where its lowering stops (not where the force first passes the hang's
+    level), the rep begun from it where the force settles at the hang, and
+    a rep lowered into a relaxed hang where the force settles there."""
+    s = on_bar(Athlete(lever_per_m=lever_per_m), seed=5)
+    s.rep().hang(1).no_lockout_rep().hang(0.4).rep().hang(1.2).rep(bottom_mm=570).hang(2)
+    stream = s.build()
+    assert [r.reason for r in stream.reps] == [None, "no_lockout", None, None]
+    assert_judged(judge(stream), stream)
+
+
 @pytest.mark.parametrize("after_s", [0.45, 0.7, 1.1])
 def test_letting_go_mid_rep_is_bar_released_and_the_set_goes_on(after_s):
     s = on_bar(seed=8)

@@ -83,6 +83,7 @@ END_BAND_MM = 40.0         # after lockout the rep's end is looked for this clos
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
 ARRIVE_US = 150_000        # ... over this long
 FORCE_SETTLE_US = 100_000  # after lockout the force has settled when still this long under the threshold
+FORCE_STILL_US = 250_000   # ... or, over it, within half the onset margin this long
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
 
 
@@ -139,7 +140,10 @@ class RepTracker:
         self._back_mm = 0.0          # highest gap since the top
         self._back_t_us = 0
         self._lock_t_us = 0
-        self._threshold_n = 0.0
+        self._threshold_n = 0.0      # the open rep's rest level + the onset margin
+        self._end_threshold_n = 0.0  # ... and the one its end settles under (at the hang it returns to)
+        self._hang_threshold_n: float | None = None   # the last rep begun from a hang: its threshold
+        self._from_bent = False      # the last rep closed at a no-lockout turn: the next begins there
         self._near_high = True
         self._leave_t_us: int | None = None   # first reading clearly below the high
         self._phase_gaps: list[tuple[int, float]] = []
@@ -479,7 +483,14 @@ class RepTracker:
                 # where the rise crossed the threshold (never outside the two samples)
                 frac = min(1.0, (threshold - force[i]) / (force[i + 1] - force[i]))
                 start = int(round(t[i] + frac * (t[i + 1] - t[i])))
-            self._threshold_n = threshold
+            self._threshold_n = self._end_threshold_n = threshold
+            # A rep begun from a no-lockout turn ends at the hang, where the bar
+            # carries another share of the body than with the arms bent (the
+            # body pivots at the heels): it settles under the hang's threshold.
+            if not self._from_bent:
+                self._hang_threshold_n = threshold
+            elif self._hang_threshold_n is not None:
+                self._end_threshold_n = self._hang_threshold_n
         self.rep = RepDraft(start, base_n=base)
         self.state = "up"
         self._past_hang = False
@@ -516,11 +527,21 @@ class RepTracker:
             if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
                 return [self._close_at_turn(t_us)]
             return []
-        if self._settled_t_us is None and self._near_rest and force_n <= self._threshold_n:
+        thr = self._end_threshold_n
+        if self._settled_t_us is None and self._near_rest and force_n > thr:
+            end = self._settled_off_level(t_us)
+            if end is not None:
+                self._settled_t_us = end
+                if self._braked_t_us is None:
+                    self._braked_t_us = end
+                if self._arrived_t_us is not None:
+                    return [self._close(max(end, self._arrived_t_us))]
+                return []
+        if self._settled_t_us is None and self._near_rest and force_n <= thr:
             if self._braked_t_us is None:
                 braked = t_us
-                if prev is not None and prev[1] > self._threshold_n and prev[0] >= self._lock_t_us:
-                    frac = (prev[1] - self._threshold_n) / (prev[1] - force_n)
+                if prev is not None and prev[1] > thr and prev[0] >= self._lock_t_us:
+                    frac = (prev[1] - thr) / (prev[1] - force_n)
                     braked = int(round(prev[0] + frac * (t_us - prev[0])))
                 self._braked_t_us = braked
             end = self._force_settled(t_us)
@@ -543,7 +564,7 @@ class RepTracker:
         the force through it). The settle is where it last came down through
         the threshold (interpolated), or the still stretch's start if later."""
         t, force = self.forces.column("total_n", self._lock_t_us, t_us)
-        thr = self._threshold_n
+        thr = self._end_threshold_n
         recent = t >= t_us - FORCE_SETTLE_US
         w = force[recent]
         if w.size < 2 or w.max() > thr or w.max() - w.min() > onset_margin_n(self.rep.base_n):
@@ -556,6 +577,28 @@ class RepTracker:
             frac = (force[k] - thr) / (force[k] - force[k + 1])
             crossed = int(round(t[k] + frac * (t[k + 1] - t[k])))
         return max(crossed, int(t[recent][0]))
+
+    def _settled_off_level(self, t_us: int) -> int | None:
+        """After lockout, the force over the end threshold: it settled there
+        if it has been still (within half the onset margin) for
+        FORCE_STILL_US, at least that margin under its highest since lockout
+        (the braking is over) and no higher than the least since (not rising
+        into a pull). A slow lowering changes the force by more than that
+        over FORCE_STILL_US, so it is not taken for a settle. The bar
+        carries a different share of the body at a different hang (a
+        relaxed or packed one, shoulders that sag after a long hang: the
+        body pivots at the heels)."""
+        t, force = self.forces.column("total_n", self._lock_t_us, t_us)
+        recent = t >= t_us - FORCE_STILL_US
+        if recent.all() or not recent.any():
+            return None
+        w = force[recent]
+        margin = onset_margin_n(self.rep.base_n)
+        peak = int(np.argmax(force))
+        if w.size < 2 or w.max() - w.min() > margin / 2 or float(force[peak]) - w.max() < margin \
+                or w.max() > float(force[peak:].min()) + margin:     # rising again: a pull
+            return None
+        return int(t[recent][0])
 
     def _on_gap_locked(self, t_us: int, gap_mm: float) -> list[RepDraft]:
         """After lockout the chest may still be coming down: a slow lowering
@@ -588,25 +631,44 @@ class RepTracker:
         if self.state != "locked":
             return len(t_us)
         since = t_us - self._lock_t_us
-        due = since > END_TIMEOUT_S * 1e6
         if not (self._leave_t_us is not None and self._leave_t_us > self._lock_t_us) \
                 and self._settled_t_us is None and self._near_rest:
-            due |= force_n <= self._threshold_n
+            due = np.ones(len(t_us), bool)     # any sample may show the force settled
+        else:
+            due = since > END_TIMEOUT_S * 1e6
         due &= since > 0
         return int(np.argmax(due)) if due.any() else len(t_us)
 
     # -- closing -------------------------------------------------------------
     def _settled_after_turn(self, t_us: int) -> int:
         """No lockout: the lowering stopped short and the next pull began.
-        The rep ends where the force settled after braking the lowering (as
-        after a lockout), looked for from where the gap arrived near its
-        turning point; failing that, at the turning point."""
+        The rep ends where the force settled after braking the lowering,
+        looked for from where the gap arrived near its turning point: after
+        the braking peak (the highest force before the turn), the first
+        FORCE_SETTLE_US still within the onset margin and within it of the
+        least force before the next pull. With the arms bent the bar carries
+        less than at the hang, so the force passes under the pull's
+        threshold before the chest stops. Failing that, where it first came
+        under the threshold; failing that, at the turning point."""
         leave = self._leave_t_us if self._leave_t_us is not None else t_us
         arrived = self._near_run_start(self._back_mm, leave)
         if arrived is None:
             return self._back_t_us
         t, cols = self.forces.window(arrived, leave)
-        settled = np.nonzero(cols["total_n"] <= self._threshold_n)[0]
+        force = cols["total_n"]
+        margin = onset_margin_n(self.rep.base_n)
+        ends = np.searchsorted(t, t + FORCE_SETTLE_US)
+        lowering = np.flatnonzero(t <= self._back_t_us)    # the braking peaks before the turn
+        braked = int(np.argmax(force[lowering])) if lowering.size else 0
+        # down from the braking peak (by the margin, unless the hump is smaller)
+        floor = min(float(force[braked]) - margin, float(force[braked:].min())) if force.size else 0.0
+        for k in np.flatnonzero(ends < t.size):
+            if k < braked or force[k] > floor + margin:
+                continue
+            w = force[k:ends[k] + 1]
+            if w.max() - w.min() <= margin:
+                return int(t[k])
+        settled = np.nonzero(force <= self._threshold_n)[0]
         return int(t[settled[0]]) if settled.size else self._back_t_us
 
     def _close_at_turn(self, t_us: int) -> RepDraft:
@@ -634,6 +696,7 @@ class RepTracker:
         self._lo_us = rep.t_end_us
         if self.state == "up":      # no lockout: the next pull starts from here
             self._high.set(self._back_mm, self._back_t_us)
+        self._from_bent = self.state == "up" and not rep.lockout
         self.state = "bottom"
         return rep
 
