@@ -643,13 +643,14 @@ class RepTracker:
     def _settled_after_turn(self, t_us: int) -> int:
         """No lockout: the lowering stopped short and the next pull began.
         The rep ends where the force settled after braking the lowering,
-        looked for from where the gap arrived near its turning point: after
-        the braking peak (the highest force before the turn), the first
-        FORCE_SETTLE_US still within the onset margin and within it of the
-        least force before the next pull. With the arms bent the bar carries
-        less than at the hang, so the force passes under the pull's
-        threshold before the chest stops. Failing that, where it first came
-        under the threshold; failing that, at the turning point."""
+        looked for from where the gap arrived near its turning point until
+        it left for the next pull: after the braking peak (the highest force
+        before the least), the first FORCE_SETTLE_US still within the onset
+        margin and within it of the least force. With the arms bent the bar
+        carries less than at the hang, so the force passes under the pull's
+        threshold before the chest stops. Failing that (no pause before the
+        next pull), at the least force, where the braking turned into the
+        pull; with no force, at the turning point."""
         leave = self._leave_t_us if self._leave_t_us is not None else t_us
         arrived = self._near_run_start(self._back_mm, leave)
         if arrived is None:
@@ -658,18 +659,17 @@ class RepTracker:
         force = cols["total_n"]
         margin = onset_margin_n(self.rep.base_n)
         ends = np.searchsorted(t, t + FORCE_SETTLE_US)
-        lowering = np.flatnonzero(t <= self._back_t_us)    # the braking peaks before the turn
-        braked = int(np.argmax(force[lowering])) if lowering.size else 0
-        # down from the braking peak (by the margin, unless the hump is smaller)
-        floor = min(float(force[braked]) - margin, float(force[braked:].min())) if force.size else 0.0
+        if not force.size:
+            return self._back_t_us
+        least = int(np.argmin(force))                 # between the braking and the next pull
+        braked = int(np.argmax(force[:least + 1]))    # the braking peak before it
         for k in np.flatnonzero(ends < t.size):
-            if k < braked or force[k] > floor + margin:
+            if k < braked or force[k] > force[least] + margin:
                 continue
             w = force[k:ends[k] + 1]
             if w.max() - w.min() <= margin:
                 return int(t[k])
-        settled = np.nonzero(force <= self._threshold_n)[0]
-        return int(t[settled[0]]) if settled.size else self._back_t_us
+        return int(t[least])          # no still stretch: braked straight into the next pull
 
     def _close_at_turn(self, t_us: int) -> RepDraft:
         """The gap left the bottom again before the force settled: the rep
