@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from backstation.device.sim import SimulatedStation, all_scenarios
-from backstation.device.sim.model import CONTACT_MM, G_MS2
+from backstation.device.sim.model import (
+    CONTACT_MM, G_MS2, Athlete, RepSpec, SetSpec, build_timeline,
+)
 from backstation.protocol import (
     Cal, ClockUnwrapper, DistanceSample, ForceSample, Hello, Stat, StreamDecoder,
 )
@@ -203,3 +205,21 @@ def test_truth_serialises_to_json_shaped_dicts():
     assert {"t_start_s", "t_end_s", "valid", "reason", "min_gap_mm", "peak_force_n",
             "contact_s"} <= rep.keys()
     assert data["sets"][0]["valid_reps"] + data["sets"][0]["no_reps"] == len(data["sets"][0]["reps"])
+
+
+@pytest.mark.parametrize("feet, low, high", [("floor", 0.6, 0.8), ("bench", 0.82, 0.95)])
+def test_the_bar_carries_less_of_the_body_the_higher_the_chest(feet, low, high):
+    """A body pivoting at its heels: held still at the top (no squeeze, no
+    acceleration), the bar carries a share of the hang's load that falls
+    with the chest's height, more steeply with the heels on the floor."""
+    athlete = Athlete(body_mass_kg=80.0, feet=feet)
+    rep = RepSpec(squeeze_share=0.0, hold_s=1.0, pause_s=1.0)
+    timeline, windows = build_timeline(athlete, [SetSpec((rep,))], lead_s=1.0, tail_s=1.0)
+    window = windows[0].reps[0]
+    t = np.array([window.t_start_s - 0.2, window.t_top_s + 0.5])     # the hang, the hold
+    gaps, forces = timeline.arrays(t)
+    assert gaps[1] < 20.0 and gaps[0] == pytest.approx(athlete.bottom_gap_mm)
+    assert low <= forces[1] / forces[0] <= high
+    # the scalar and the block formulas give the same, bit for bit
+    assert [timeline.state(x)[0] for x in t] == list(forces)
+    assert list(timeline.state_block(t)[0]) == list(forces)

@@ -18,7 +18,9 @@ Model numbers and where they come from:
   (~20 Hz), integer mm, ~1.2 mm rms noise (+-2-3 mm), 1 % missed echoes
   (gap_mm = -1); nobody under the bar reads the floor (~870 mm).
 - Athlete: static load on the bar 62 % (heels on the floor) or 72 % (heels on
-  a bench) of body weight plus 85 % of plates; the same share of the mass
+  a bench) of body weight plus 85 % of plates at the straight-arm hang, less
+  the higher the chest (a body pivoting at its heels: ~30 % less at the top
+  with heels on the floor, ~11 % on a bench); the same share of the mass
   times the chest's acceleration (minimum-jerk gap profiles) is the dynamic
   load; a 2-4 % squeeze extra at the top.
 - Device clock: micros() = (boot_offset_us + elapsed) mod 2**32; seq per

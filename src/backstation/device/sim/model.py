@@ -4,8 +4,10 @@ A scenario script (a list of sets, each a list of ``RepSpec``) becomes a list
 of ``Segment``s. Each segment moves the chest gap and the share of the body
 the bar carries with a minimum-jerk profile, so position, velocity and
 acceleration are smooth and the force (static load + effective mass x chest
-acceleration) has no steps. Everything here is a pure function of scenario
-time; the sensors add noise on top.
+acceleration) has no steps. The static load follows the lever of a body
+pivoting at its heels (``Athlete.lever_share``): less the higher the chest.
+Everything here is a pure function of scenario time; the sensors add noise
+on top.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ...units import G_MS2
 CONTACT_MM = DEFAULT_CONTACT_MM   # ground truth's contact: the app's default threshold
 PLATE_SHARE = 0.85          # plates on the abdomen sit close to the bar
 HANG_SHARE = {"floor": 0.62, "bench": 0.72}   # share of body weight on the bar
+HANG_ANGLE_DEG = {"floor": 20.0, "bench": 3.0}  # the body (heels to chest) over level, at the hang
+PIVOT_TO_CHEST_M = 1.25     # heels to the chest under the bar
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,18 @@ class Athlete:
         """Load on the bar while hanging still: ~55-75 % of body weight + plates."""
         return (HANG_SHARE[self.feet] * self.body_mass_kg
                 + PLATE_SHARE * self.plates_kg) * G_MS2
+
+    def lever_share(self, gap_mm):
+        """The static load at chest gap ``gap_mm`` (a float or an array) as a
+        share of the load at the straight-arm hang. The body pivots at the
+        heels: its weight acts at cos(angle) from the pivot while the hands
+        stay at the bar, so the higher the chest, the less the bar carries
+        (heels on the floor: ~30 % less at the top; on a bench, nearer
+        level, ~11 %). Below the hang (lying, getting on) the angle and the
+        share change by a few per cent."""
+        s0 = np.sin(np.radians(HANG_ANGLE_DEG[self.feet]))
+        s = np.clip(s0 + (self.bottom_gap_mm - gap_mm) / 1000.0 / PIVOT_TO_CHEST_M, -0.5, 0.95)
+        return np.sqrt(1.0 - s * s) / np.sqrt(1.0 - s0 * s0)
 
     @property
     def effective_mass_kg(self) -> float:
@@ -152,7 +168,7 @@ class Timeline:
         on = c["on0"][i] + (c["on1"][i] - c["on0"][i]) * s
         accel = -dgap / 1000.0 / safe ** 2 * s2
         extra = c["extra0"][i] + (c["extra1"][i] - c["extra0"][i]) * s
-        static = self.athlete.static_load_n
+        static = self.athlete.static_load_n * self.athlete.lever_share(gap)
         force = on * (static + self.athlete.effective_mass_kg * accel) + extra * static
         return gap, force
 
@@ -184,7 +200,8 @@ class Timeline:
         accel_up_ms2 = 0.0
         if span > 0 and 0.0 < tau < 1.0:
             accel_up_ms2 = -(seg.gap1_mm - seg.gap0_mm) / 1000.0 / span ** 2 * _s2(tau)
-        static = self.athlete.static_load_n
+        static = self.athlete.static_load_n * self.athlete.lever_share(
+            seg.gap0_mm + (seg.gap1_mm - seg.gap0_mm) * s)
         extra = seg.extra0 + (seg.extra1 - seg.extra0) * s
         force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
         return force, seg.left_share, on
@@ -212,7 +229,7 @@ class Timeline:
         on = b["on0"][i] + b["don"][i] * s
         moving = (b["span"][i] > 0) & (tau > 0.0) & (tau < 1.0)
         accel_up_ms2 = np.where(moving, b["accel_k"][i] * _s2(tau), 0.0)
-        static = self.athlete.static_load_n
+        static = self.athlete.static_load_n * self.athlete.lever_share(b["gap0"][i] + b["dgap"][i] * s)
         extra = b["extra0"][i] + b["dextra"][i] * s
         force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
         return force, b["left"][i], b["right"][i], on
