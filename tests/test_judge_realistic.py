@@ -429,6 +429,36 @@ def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_however_slowly_it_shows(
     assert_judged(judge(stream), stream, sets=1)
 
 
+@pytest.mark.parametrize("into_pull_s", [1.5, 3.3])
+def test_a_pull_made_in_a_stream_gap_and_seen_only_at_the_top_or_lowering_is_sensor_dropout(
+        into_pull_s):
+    """The stream comes back with the chest near the bar, held at the top or
+    already on its way down, not closing in: the pull was made in the gap,
+    a rep no reading saw begin, cut by the gap like one begun before it."""
+    s = on_bar(seed=16)
+    s.rep().hang(1).rep().hang(2).rep(up_s=1.0, hold_s=2.0, down_s=2.0).hang(1.5)
+    s.rep().hang(1.5)
+    clean = s.build()
+    t_pull = clean.reps[2].t_start_s
+    stream = time_gap(clean, t_pull - 0.5, 0.5 + into_pull_s, begun_inside=True)
+    assert [r.reason for r in stream.reps] == [None, None, "sensor_dropout", None]
+    assert_judged(judge(stream), stream, sets=1)
+
+
+@pytest.mark.parametrize("gap_s", [0.8, 2.0])
+def test_a_rep_cut_at_its_top_is_one_dropout_not_two(gap_s):
+    """A stream gap in the hold at the top: the rep is cut (sensor_dropout,
+    ending at the gap); the chest seen near the bar after the gap, lowering,
+    is that rep's end, not a second pull made in the gap."""
+    s = on_bar(seed=17)
+    s.rep().hang(1).rep().hang(2).rep(up_s=1.0, hold_s=2.5, down_s=2.0).hang(1.5)
+    s.rep().hang(1.5)
+    clean = s.build()
+    stream = time_gap(clean, clean.reps[2].t_start_s + 1.2, gap_s)
+    assert [r.reason for r in stream.reps] == [None, None, "sensor_dropout", None]
+    assert_judged(judge(stream), stream, sets=1)
+
+
 def test_a_rep_seen_whole_long_after_a_stream_gap_keeps_its_verdict():
     """The stream comes back with the athlete hanging 50 mm above the
     reference (shoulders packed: still straight) and still there: no pull

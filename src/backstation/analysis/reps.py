@@ -149,6 +149,7 @@ class RepTracker:
         self._phase_gaps: list[tuple[int, float]] = []
         self._resumed_us: int | None = None    # the stream came back here: is a pull under way?
         self._mid_pull_us: int | None = None   # ... yes: the next rep began in the gap, by then
+        self._cut_mid_rep = False              # the last stream gap cut a rep under way
 
     def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
         """Start of the last unbroken run of readings near the high before
@@ -268,11 +269,14 @@ class RepTracker:
             self._track_leave(t_us, gap_mm, high, self._high.mm)
         if self._resumed_us is not None:     # the first two readings after a stream gap
             ref = self.reference_mm if self.reference_mm is not None else self._before_gap_mm
-            if self.state == "bottom" and loaded and ref is not None \
-                    and gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref:
+            if self.state == "bottom" and loaded and ref is not None and (
+                    (gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref)
+                    or (max(gap_mm, prev) <= ref - self.min_range_mm and not self._cut_mid_rep)):
                 # The stream came back with the chest closing in on the bar,
-                # above the hang: a pull began in the gap. It falls from the
-                # hang (no getting on to follow), and no reading saw its start.
+                # above the hang, or already a pull's range above it (with no
+                # rep cut by the gap, whose end this is): a pull began in the
+                # gap. It falls from the hang (no getting on to follow), and
+                # no reading saw its start.
                 self._high.set(ref, self._resumed_us)
                 self._high_at_start, self._mid_pull_us = False, self._resumed_us
             self._resumed_us = None
@@ -770,6 +774,7 @@ class RepTracker:
     def cut(self, t_last_us: int) -> list[RepDraft]:
         """The stream broke mid-set (a data gap): close what is open; a rep
         that had not locked out is a ``sensor_dropout``."""
+        self._cut_mid_rep = self.state == "up"
         if self.state == "up":
             self.rep.cut = True
             return [self._close(t_last_us)]

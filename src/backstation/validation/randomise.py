@@ -521,6 +521,9 @@ def _sim_session(seed: int, rng) -> Session:
         _, f_clean = station.timeline.arrays(tg)
         core = (tg >= r.t_start_s + PEAK_EDGE_S) & (tg <= r.t_end_s - PEAK_EDGE_S)
         peak = r.peak_force_n
+        if touched:   # the stream showed part of it: its peak is the highest it showed (as _peak)
+            seen = sn.cut_gaps(tg, gaps) & (tg >= r.t_start_s) & (tg <= r.t_end_s)
+            peak = float(f_clean[seen].max()) if seen.any() else float("nan")
         if not core.any() or f_clean.max() > 1.01 * f_clean[core].max():
             peak = float("nan")
         truth.append(TrueRep(
