@@ -3,7 +3,7 @@ the project's simulator (which shares the judge's assumptions).
 
 A ``Session`` is written as a timeline: ``empty``, ``get_on_lying``,
 ``get_on_walking``, ``hang``, ``rep`` / ``no_contact_rep`` / ``no_lockout_rep``,
-``release_mid_rep``, ``let_go``, ``get_off``. Each call moves the clock on and
+``release_mid_rep``, ``let_go``, ``stand_up``, ``get_off``. Each call moves the clock on and
 records what truly happened (``TruthRep``). ``build()`` samples it into a
 ``ForceBlock`` and a ``DistanceBlock`` like the device sends them.
 
@@ -250,6 +250,20 @@ class Session:
         self._move(0.8, self.athlete.hang_gap_mm)
         self._load_to(self.t, 1.0)
         return self
+
+    def stand_up(self, to_gap_mm: float = 250.0, pull_s: float = 0.9, let_go_s: float = 0.4,
+                 then_empty_s: float = 4.0) -> "Session":
+        """Pull on the bar to rise out of the hang (the load up to 1.3x, the
+        chest towards the bar: no rep), let go standing (the torso stays
+        under the sensor a moment longer), then walk away."""
+        self._load_to(self.t, 1.0)
+        self._move(pull_s, to_gap_mm)
+        self._load_to(self.t, 1.3)
+        self._move(let_go_s, to_gap_mm)
+        self._load_to(self.t, 0.0)
+        self._move(0.4, to_gap_mm)
+        self._load_to(self.t, 0.0)
+        return self.empty(then_empty_s)
 
     def get_off(self, dur_s: float = 1.0, then_empty_s: float = 4.0) -> "Session":
         """Lower to the floor letting go of the bar, stand up and walk away."""

@@ -266,6 +266,26 @@ def test_rep_ends_hold_when_the_bar_load_changes_with_the_chest_height(lever_per
     assert_judged(judge(stream), stream)
 
 
+@pytest.mark.parametrize("stray_before_s", [None, 0.05, 0.15])
+def test_standing_up_out_of_a_set_is_no_rep_whatever_one_near_reading_says(stray_before_s):
+    """Pulling on the bar to stand up brings the chest toward it with the
+    load up (no rep), and the torso stays a moment after letting go: no
+    body dropped, so no ``bar_released``, even with a lone stray reading
+    120 mm nearer the bar (the motion gate lets it through) just before the
+    hands let go: the body's drop is not measured from a lone reading."""
+    s = on_bar(seed=18).rep().hang(1.5).stand_up()
+    stream = s.build()
+    if stray_before_s is not None:
+        on = stream.force.t_device_us[_total_n(stream) > 100.0]
+        stream = stray(stream, stream.t_s(int(on[-1])) - stray_before_s, 130)
+    assert [r.reason for r in stream.reps] == [None]
+    assert_judged(judge(stream), stream)
+
+
+def _total_n(stream) -> np.ndarray:
+    return sum((stream.force.raw[:, c] - offset) / scale for c, offset, scale in stream.calibration)
+
+
 @pytest.mark.parametrize("after_s", [0.45, 0.7, 1.1])
 def test_letting_go_mid_rep_is_bar_released_and_the_set_goes_on(after_s):
     s = on_bar(seed=8)

@@ -63,6 +63,7 @@ RELEASE_STILL_MM = 20.0          # ... not after the chest stayed within this of
 RELEASE_STILL_US = 120_000       # ... for this long after the load went off (stood up, then walked away)
 RELEASE_WATCH_US = 300_000       # ... within this long after the load went under: a body falls at once;
                                  # an athlete who stood up stays, then walks away
+LONE_DIP_MM = 60.0               # ... measured from no lone reading this much nearer than both neighbours
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
@@ -723,7 +724,13 @@ class RepTracker:
             # RELEASE_WATCH_US (the load may bounce over the threshold as the
             # body falls, so it is known off only a little later), and the
             # readings since the load went off count already.
-            before = [g for t, g in self._phase_gaps if t_below_us - RELEASE_WATCH_US <= t <= t_below_us]
+            # A lone reading well nearer the bar than both its neighbours (a
+            # stray the motion gate let through) is no closest approach.
+            seq = self._phase_gaps
+            lone = {i for i in range(1, len(seq) - 1)
+                    if seq[i][1] < min(seq[i - 1][1], seq[i + 1][1]) - LONE_DIP_MM}
+            before = [g for i, (t, g) in enumerate(seq)
+                      if t_below_us - RELEASE_WATCH_US <= t <= t_below_us and i not in lone]
             since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
             self.state, self._let_go_t_us = "let_go", t_below_us
             self._off_us = self._load_crossing_us(t_below_us)
