@@ -434,17 +434,19 @@ def test_a_stream_gap_that_cuts_a_rep_makes_only_that_rep_sensor_dropout(gap_s):
     assert_judged(judge(stream), stream, sets=1)
 
 
+@pytest.mark.parametrize("lever_per_m", [0.0, 0.6])
 @pytest.mark.parametrize("up_s, hold_s, gap_before_s, into_pull_s", [
     (3.0, 0.5, 1.0, 0.4), (3.0, 0.5, 1.0, 1.2), (3.0, 0.5, 1.0, 2.0),
     (1.0, 2.0, 0.5, 1.5), (1.0, 2.0, 0.5, 3.3)])
 def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_however_it_shows(
-        up_s, hold_s, gap_before_s, into_pull_s):
+        up_s, hold_s, gap_before_s, into_pull_s, lever_per_m):
     """The stream comes back with a pull under way that no reading saw
     begin: a slow one (3 s up), the chest already above the hang, closing
     in by only a few mm a reading at first, or showing more than 1.5 s after
     the gap; or one made in the gap, the chest near the bar, held at the top
-    or already on its way down, not closing in at all."""
-    s = on_bar(seed=15)
+    or already on its way down, not closing in at all. On a bar whose load
+    follows the chest's height too (its force first seen near the top)."""
+    s = on_bar(Athlete(lever_per_m=lever_per_m), seed=15)
     s.rep().hang(1).rep().hang(2).rep(up_s=up_s, hold_s=hold_s, down_s=2.0).hang(1.5)
     s.rep().hang(1.5)
     clean = s.build()
@@ -454,12 +456,13 @@ def test_a_pull_begun_in_a_stream_gap_is_sensor_dropout_however_it_shows(
     assert_judged(judge(stream), stream, sets=1)
 
 
-@pytest.mark.parametrize("gap_s", [0.8, 2.0])
-def test_a_rep_cut_at_its_top_is_one_dropout_not_two(gap_s):
+@pytest.mark.parametrize("lever_per_m", [0.0, 0.6])
+@pytest.mark.parametrize("gap_s", [0.8, 2.0, 2.6])
+def test_a_rep_cut_at_its_top_is_one_dropout_not_two(gap_s, lever_per_m):
     """A stream gap in the hold at the top: the rep is cut (sensor_dropout,
     ending at the gap); the chest seen near the bar after the gap, lowering,
     is that rep's end, not a second pull made in the gap."""
-    s = on_bar(seed=17)
+    s = on_bar(Athlete(lever_per_m=lever_per_m), seed=17)
     s.rep().hang(1).rep().hang(2).rep(up_s=1.0, hold_s=2.5, down_s=2.0).hang(1.5)
     s.rep().hang(1.5)
     clean = s.build()

@@ -260,11 +260,8 @@ def figures():
 
 
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
-# floor so that no change makes it worse unnoticed; raise it as the judge improves.
-# (Phantoms went from 0.3 to 0.45 when judged reps over pulls under the minimum
-# range began to count as phantoms: a stricter truth, the same judge; and to 0.46
-# when the project simulator's bar load began to follow the lever of a body
-# pivoting at its heels: one force-only phantom more, the same judge.)
+# floor so that no change makes it worse unnoticed; raise it as the judge improves,
+# and re-measure it when the sample's worlds change (the models, the truth).
 FLOOR = {"recall_pct": 98.1, "phantom_per_100": 0.46, "verdict_pct": 99.2, "p99_peak_pct": 2.3}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "

@@ -141,10 +141,8 @@ class RepTracker:
         self._back_mm = 0.0          # highest gap since the top
         self._back_t_us = 0
         self._lock_t_us = 0
-        self._threshold_n = 0.0      # the open rep's rest level + the onset margin
-        self._end_threshold_n = 0.0  # ... and the one its end settles under (at the hang it returns to)
+        self._end_threshold_n = 0.0  # the open rep's end settles under this (its hang's rest + margin)
         self._hang_threshold_n: float | None = None   # the last rep begun from a hang: its threshold
-        self._from_bent = False      # the last rep closed at a no-lockout turn: the next begins there
         self._near_high = True
         self._leave_t_us: int | None = None   # first reading clearly below the high
         self._phase_gaps: list[tuple[int, float]] = []
@@ -434,7 +432,7 @@ class RepTracker:
             self.rep.lockout = self._straight(self._peak_mm)
             rep = self._close(self._settled_after_turn(t_us))
             self._pull_from_mm = self._back_mm
-            self._begin(t_us, low, rep.t_end_us)
+            self._begin(t_us, low, rep.t_end_us, from_bent=not rep.lockout)
             return [rep]
         return []
 
@@ -455,7 +453,12 @@ class RepTracker:
         self._near_high, self._leave_t_us = True, None
         self._resumed_us = t_us
 
-    def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int) -> None:
+    def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int, from_bent: bool = False) -> None:
+        """A pull confirmed at ``t_confirm_us``: the rep starts where the force
+        rose from its rest level. ``from_bent``: it began at a no-lockout
+        turn (the arms bent)."""
+        # begun in a stream gap: the force before it is not the hang's either
+        in_gap = self._mid_pull_us is not None or self._settling_since_resume_us is not None
         self._settling_since_resume_us = None
         scan_to = t_confirm_us
         if self._leave_t_us is not None and lo_us <= self._leave_t_us <= t_confirm_us:
@@ -488,11 +491,12 @@ class RepTracker:
                 # where the rise crossed the threshold (never outside the two samples)
                 frac = min(1.0, (threshold - force[i]) / (force[i + 1] - force[i]))
                 start = int(round(t[i] + frac * (t[i + 1] - t[i])))
-            self._threshold_n = self._end_threshold_n = threshold
+            self._end_threshold_n = threshold
             # A rep begun from a no-lockout turn ends at the hang, where the bar
             # carries another share of the body than with the arms bent (the
             # body pivots at the heels): it settles under the hang's threshold.
-            if not self._from_bent:
+            # So does one begun in a stream gap (its force seen mid-pull).
+            if not (from_bent or in_gap):
                 self._hang_threshold_n = threshold
             elif self._hang_threshold_n is not None:
                 self._end_threshold_n = self._hang_threshold_n
@@ -587,8 +591,8 @@ class RepTracker:
         """After lockout, the force over the end threshold: it settled there
         if it has been still (within half the onset margin) for
         FORCE_STILL_US, at least that margin under its highest since lockout
-        (the braking is over) and no higher than the least since (not rising
-        into a pull). A slow lowering changes the force by more than that
+        (the braking is over) and within it of its least since that highest
+        (not rising into a pull). A slow lowering changes the force by more than that
         over FORCE_STILL_US, so it is not taken for a settle. The bar
         carries a different share of the body at a different hang (a
         relaxed or packed one, shoulders that sag after a long hang: the
@@ -669,10 +673,10 @@ class RepTracker:
         least = int(np.argmin(force))                 # between the braking and the next pull
         braked = int(np.argmax(force[:least + 1]))    # the braking peak before it
         for k in np.flatnonzero(ends < t.size):
-            if k < braked or force[k] > force[least] + margin:
+            if k < braked:
                 continue
             w = force[k:ends[k] + 1]
-            if w.max() - w.min() <= margin:
+            if w.max() <= force[least] + margin:     # still, near the least: w.min() >= the least
                 return int(t[k])
         return int(t[least])          # no still stretch: braked straight into the next pull
 
@@ -701,7 +705,6 @@ class RepTracker:
         self._lo_us = rep.t_end_us
         if self.state == "up":      # no lockout: the next pull starts from here
             self._high.set(self._back_mm, self._back_t_us)
-        self._from_bent = self.state == "up" and not rep.lockout
         self.state = "bottom"
         return rep
 
@@ -729,8 +732,9 @@ class RepTracker:
             seq = self._phase_gaps
             lone = {i for i in range(1, len(seq) - 1)
                     if seq[i][1] < min(seq[i - 1][1], seq[i + 1][1]) - LONE_DIP_MM}
-            before = [g for i, (t, g) in enumerate(seq)
-                      if t_below_us - RELEASE_WATCH_US <= t <= t_below_us and i not in lone]
+            window = [(i, g) for i, (t, g) in enumerate(seq)
+                      if t_below_us - RELEASE_WATCH_US <= t <= t_below_us]
+            before = [g for i, g in window if i not in lone] or [g for _, g in window]
             since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
             self.state, self._let_go_t_us = "let_go", t_below_us
             self._off_us = self._load_crossing_us(t_below_us)

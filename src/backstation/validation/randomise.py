@@ -519,12 +519,13 @@ def _sim_session(seed: int, rng) -> Session:
                 valid, reason, reasons = None, None, (None,)
         tg = np.arange(r.t_start_s - PEAK_EDGE_S, r.t_end_s + PEAK_EDGE_S, 0.002)
         _, f_clean = station.timeline.arrays(tg)
-        core = (tg >= r.t_start_s + PEAK_EDGE_S) & (tg <= r.t_end_s - PEAK_EDGE_S)
+        keep = sn.cut_gaps(tg, gaps)     # what the stream showed (as _peak)
+        core = keep & (tg >= r.t_start_s + PEAK_EDGE_S) & (tg <= r.t_end_s - PEAK_EDGE_S)
         peak = r.peak_force_n
-        if touched:   # the stream showed part of it: its peak is the highest it showed (as _peak)
-            seen = sn.cut_gaps(tg, gaps) & (tg >= r.t_start_s) & (tg <= r.t_end_s)
+        if touched:   # a stream gap cut it: its peak is the highest the stream showed
+            seen = keep & (tg >= r.t_start_s) & (tg <= r.t_end_s)
             peak = float(f_clean[seen].max()) if seen.any() else float("nan")
-        if not core.any() or f_clean.max() > 1.01 * f_clean[core].max():
+        if not core.any() or f_clean[keep].max() > 1.01 * f_clean[core].max():
             peak = float("nan")
         truth.append(TrueRep(
             t_start_s=r.t_start_s, t_end_s=r.t_end_s, valid=valid, reason=reason, reasons=reasons,

@@ -22,7 +22,7 @@ Model numbers and where they come from:
   the higher the chest (a body pivoting at its heels: ~30 % less at the top
   with heels on the floor, ~11 % on a bench); the same share of the mass
   times the chest's acceleration (minimum-jerk gap profiles) is the dynamic
-  load; a 2-4 % squeeze extra at the top.
+  load; a 2-8 % squeeze extra at the top.
 - Device clock: micros() = (boot_offset_us + elapsed) mod 2**32; seq per
   sentence type mod 65536; HELLO 0.1 s after a boot.
 
