@@ -92,10 +92,11 @@ class ForceOnlyRepTracker:
         """Where the rest window of sample ``t_us`` begins: the last
         ``REST_WINDOW_S``, not before ``_lo_us`` and not before
         ``GET_ON_SETTLE_US`` after the load was last off (under the load
-        line for ``RELEASE_CONFIRM_S``: a shorter drop is the top of a hard
-        rep, the chest knocking the bar up). The load going off is looked for
-        from that long before the latest off that could still matter, even
-        before ``_lo_us`` (a set begun by hand on an empty bar)."""
+        line for ``RELEASE_CONFIRM_S``: a shorter drop is the top of a fast
+        rep, the hands barely holding while the chest falls back). The load
+        going off is looked for from that long before the latest off that
+        could still matter, even before ``_lo_us`` (a set begun by hand on an
+        empty bar)."""
         lo = max(self._lo_us, t_us - REST_WINDOW_US)
         t, force = self.forces.column("total_n", lo - GET_ON_SETTLE_US - RELEASE_CONFIRM_US, t_us)
         off = force <= self.load_threshold_n

@@ -6,6 +6,9 @@ the bar carries with a minimum-jerk profile, so position, velocity and
 acceleration are smooth and the force (static load + effective mass x chest
 acceleration) has no steps. The static load follows the lever of a body
 pivoting at its heels (``Athlete.lever_share``): less the higher the chest.
+Hands can only pull: a rep's moves take at least as long as gravity allows
+(``Athlete.shortest_move_s``), and a body falling after letting go puts no
+negative load on the bar.
 Everything here is a pure function of scenario time; the sensors add noise
 on top.
 """
@@ -24,6 +27,8 @@ PLATE_SHARE = 0.85          # plates on the abdomen sit close to the bar
 HANG_SHARE = {"floor": 0.62, "bench": 0.72}   # share of body weight on the bar
 HANG_ANGLE_DEG = {"floor": 20.0, "bench": 3.0}  # the body (heels to chest) over level, at the hang
 PIVOT_TO_CHEST_M = 1.25     # heels to the chest under the bar
+MIN_JERK_PEAK = 10.0 / np.sqrt(3.0)   # a minimum-jerk move's peak acceleration, x distance / time^2
+HELD_SHARE = 0.2            # the hands never let the bar carry less than this share of the static load
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,18 @@ class Athlete:
         s0 = np.sin(np.radians(HANG_ANGLE_DEG[self.feet]))
         s = np.clip(s0 + (self.bottom_gap_mm - gap_mm) / 1000.0 / PIVOT_TO_CHEST_M, -0.5, 0.95)
         return np.sqrt(1.0 - s * s) / np.sqrt(1.0 - s0 * s0)
+
+    def shortest_move_s(self, gap0_mm: float, gap1_mm: float) -> float:
+        """The shortest minimum-jerk move of the chest between two gaps that
+        gravity allows. Hands can only pull: the chest slows at the top of a
+        pull, and speeds up at the start of a lowering, only as fast as its
+        weight alone takes it, and the bar then carries static load x
+        (lever + acceleration / g). Keeping ``HELD_SHARE`` of the static load
+        on the bar bounds the downward acceleration by (lever - HELD_SHARE) x
+        g, the lever taken at the higher end."""
+        lever = float(self.lever_share(min(gap0_mm, gap1_mm)))
+        down_ms2 = (lever - HELD_SHARE) * G_MS2
+        return float(np.sqrt(MIN_JERK_PEAK * abs(gap1_mm - gap0_mm) / 1000.0 / down_ms2))
 
     @property
     def effective_mass_kg(self) -> float:
@@ -169,7 +186,7 @@ class Timeline:
         accel = -dgap / 1000.0 / safe ** 2 * s2
         extra = c["extra0"][i] + (c["extra1"][i] - c["extra0"][i]) * s
         static = self.athlete.static_load_n * self.athlete.lever_share(gap)
-        force = on * (static + self.athlete.effective_mass_kg * accel) + extra * static
+        force = np.maximum(on * (static + self.athlete.effective_mass_kg * accel), 0.0) + extra * static
         return gap, force
 
     @property
@@ -203,7 +220,7 @@ class Timeline:
         static = self.athlete.static_load_n * self.athlete.lever_share(
             seg.gap0_mm + (seg.gap1_mm - seg.gap0_mm) * s)
         extra = seg.extra0 + (seg.extra1 - seg.extra0) * s
-        force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
+        force = max(on * (static + self.athlete.effective_mass_kg * accel_up_ms2), 0.0) + extra * static
         return force, seg.left_share, on
 
     def _tau_block(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +248,7 @@ class Timeline:
         accel_up_ms2 = np.where(moving, b["accel_k"][i] * _s2(tau), 0.0)
         static = self.athlete.static_load_n * self.athlete.lever_share(b["gap0"][i] + b["dgap"][i] * s)
         extra = b["extra0"][i] + b["dextra"][i] * s
-        force = on * (static + self.athlete.effective_mass_kg * accel_up_ms2) + extra * static
+        force = np.maximum(on * (static + self.athlete.effective_mass_kg * accel_up_ms2), 0.0) + extra * static
         return force, b["left"][i], b["right"][i], on
 
     def force_n(self, t_s: float) -> float:
@@ -334,9 +351,14 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
             add(rep.pause_s, gap, gap + rep.pause_drift_mm, left=left)
             gap = gap + rep.pause_drift_mm
             t_start = t
+            hang = bottom if rep.hang_mm is None else rep.hang_mm
+            end_gap = hang if rep.lower_to_mm is None else rep.lower_to_mm
+            pull_s = max(rep.pull_s, athlete.shortest_move_s(gap, rep.min_gap_mm))
+            lower_s = max(rep.lower_s, athlete.shortest_move_s(rep.min_gap_mm, end_gap))
             if rep.release_at is not None:
                 reached = gap + (rep.min_gap_mm - gap) * rep.release_at
-                top = add(rep.pull_s * rep.release_at, gap, reached, left=left)
+                top = add(max(rep.pull_s * rep.release_at, athlete.shortest_move_s(gap, reached)),
+                          gap, reached, left=left)
                 down = add(DROP_S, reached, lying, 1.0, 0.0, left=left)
                 reps.append(RepWindow(set_index, rep_index, rep, t_start, top, down, gap, reached))
                 add(rep.release_off_s, lying, lying, 0.0, 0.0, left=left)
@@ -348,19 +370,18 @@ def build_timeline(athlete: Athlete, sets: list[SetSpec], lead_s: float,
                     add(SETTLE_S * 0.6, bottom, bottom, left=left)
                     gap = bottom
                 continue
-            top = add(rep.pull_s, gap, rep.min_gap_mm, left=left)
+            top = add(pull_s, gap, rep.min_gap_mm, left=left)
             if rep.echo_lost_at_contact_s > 0 and rep.min_gap_mm < CONTACT_MM < gap:
-                t_contact = t_start + rep.pull_s * _tau_at((gap - CONTACT_MM) / (gap - rep.min_gap_mm))
+                t_contact = t_start + pull_s * _tau_at((gap - CONTACT_MM) / (gap - rep.min_gap_mm))
                 lost.append((t_contact, t_contact + rep.echo_lost_at_contact_s))
             if rep.hold_s > 0:
                 half = rep.hold_s / 2
                 add(half, rep.min_gap_mm, rep.min_gap_mm, extra1=rep.squeeze_share, left=left)
                 add(half, rep.min_gap_mm, rep.min_gap_mm, extra0=rep.squeeze_share, left=left)
             if rep.echo_lost_at_top:
-                lost.append((top - 0.25 * rep.pull_s, t + 0.25 * rep.lower_s))
-            hang = bottom if rep.hang_mm is None else rep.hang_mm
-            start_gap, gap = gap, hang if rep.lower_to_mm is None else rep.lower_to_mm
-            add(rep.lower_s, rep.min_gap_mm, gap, left=left)
+                lost.append((top - 0.25 * pull_s, t + 0.25 * lower_s))
+            start_gap, gap = gap, end_gap
+            add(lower_s, rep.min_gap_mm, gap, left=left)
             reps.append(RepWindow(set_index, rep_index, rep, t_start, top, t, start_gap))
         if set_end is not None:          # the last rep let go of the bar: already off
             add(SLIDE_IN_S, lying, floor, 0.0, 0.0)

@@ -164,7 +164,7 @@ def fast_burnout(rng: np.random.Generator) -> Scenario:
     reps = [RepSpec(pull_s=0.22, hold_s=0.08, lower_s=0.2, pause_s=0.0,
                     min_gap_mm=float(rng.uniform(0, 6)), squeeze_share=0.02)
             for _ in range(int(rng.integers(16, 21)))]
-    return Scenario("fast-burnout", "a half-range burnout at two reps a second",
+    return Scenario("fast-burnout", "a half-range burnout as fast as gravity allows (~1 rep a second)",
                     *_one_set(rng, reps, bottom_gap_mm=float(np.round(rng.uniform(250, 280)))))
 
 
@@ -292,7 +292,7 @@ def touch_and_go(rng: np.random.Generator) -> Scenario:
     reps = [RepSpec(pull_s=0.25, hold_s=0.0, lower_s=0.25, pause_s=0.0,
                     min_gap_mm=float(rng.uniform(0, 8)), squeeze_share=0.0)
             for _ in range(int(rng.integers(16, 21)))]
-    return Scenario("touch-and-go", "touch-and-go at 2 reps a second, no hold, no pause",
+    return Scenario("touch-and-go", "touch-and-go as fast as gravity allows (~1.2 reps a second), no hold, no pause",
                     *_one_set(rng, reps, feet="bench", bottom_gap_mm=float(np.round(rng.uniform(220, 280)))))
 
 

@@ -96,9 +96,9 @@ def _rep_truth(timeline: Timeline, w: RepWindow, unplug: tuple[float, float] | N
         index=w.rep_index, t_start_s=round(w.t_start_s, 6), t_end_s=round(w.t_end_s, 6),
         valid=reason is None, reason=reason, min_gap_mm=round(min_gap, 3),
         rom_mm=round(w.bottom_gap_mm - min_gap, 3), peak_force_n=round(float(peak), 3),
-        contact_s=contact, pull_s=round(spec.pull_s * spec.release_at if released else spec.pull_s, 6),
+        contact_s=contact, pull_s=round(w.t_top_s - w.t_start_s, 6),
         top_hold_s=round(0.0 if released else spec.hold_s, 6),
-        lower_s=round(0.0 if released else spec.lower_s, 6),
+        lower_s=round(0.0 if released else w.t_end_s - w.t_top_s - spec.hold_s, 6),
         left_share=timeline.athlete.left_share if spec.left_share is None else spec.left_share,
         observable=observable)
 
