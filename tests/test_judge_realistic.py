@@ -286,13 +286,45 @@ def _total_n(stream) -> np.ndarray:
     return sum((stream.force.raw[:, c] - offset) / scale for c, offset, scale in stream.calibration)
 
 
-@pytest.mark.parametrize("after_s", [0.45, 0.7, 1.1])
+@pytest.mark.parametrize("after_s", [0.25, 0.3, 0.35, 0.45, 0.7, 1.1])
 def test_letting_go_mid_rep_is_bar_released_and_the_set_goes_on(after_s):
+    """Let go of at any point of the pull, even before the chest rose the
+    minimum range (0.25 s into a 1 s pull it rose ~50 mm): a rep, ``bar_released``."""
     s = on_bar(seed=8)
     s.rep().hang(1).release_mid_rep(after_s=after_s).hang(0.8)
     s.get_on_lying().hang(1.5).rep().hang(1).no_contact_rep(70).hang(1.5)
     stream = s.build()
     assert [r.reason for r in stream.reps] == [None, "bar_released", None, "no_contact"]
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("back_before_s", [0.6, 1.2])
+def test_a_shrug_before_letting_go_to_regrip_is_no_rep(back_before_s):
+    """The shoulders pack 60 mm briskly (the force rises as for a pull) and
+    settle back, then the hands let go for a regrip: the chest had left the
+    bottom, but was back before the load went."""
+    s = on_bar(seed=9)
+    hang = s.athlete.hang_gap_mm
+    s.rep().hang(1).hang(0.3, level_mm=hang - 60).hang(0.3 + back_before_s, level_mm=hang)
+    s.let_go().hang(1.5).rep().hang(1.5)
+    stream = s.build()
+    assert [r.reason for r in stream.reps] == [None, None]
+    assert_judged(judge(stream), stream)
+
+
+@pytest.mark.parametrize("readings", [(), (130,), (190, 130)])
+def test_standing_up_a_short_way_out_of_a_set_is_no_rep(readings):
+    """Standing up from a burnout's short hang: the chest rises 70 mm with
+    the load up (as a pull let go of would) and the torso stays a moment
+    after the hands let go: no rep, even with a burst of strays (40 and
+    120 mm nearer) just before: the body's drop is measured from neither."""
+    s = on_bar(Athlete(hang_gap_mm=300), seed=18).rep().hang(1.5)
+    s.stand_up(to_gap_mm=230)
+    stream = s.build()
+    if readings:
+        on = stream.force.t_device_us[_total_n(stream) > 100.0]
+        stream = stray(stream, stream.t_s(int(on[-1])) - 0.1, *readings)
+    assert [r.reason for r in stream.reps] == [None]
     assert_judged(judge(stream), stream)
 
 

@@ -64,6 +64,7 @@ RELEASE_STILL_US = 120_000       # ... for this long after the load went off (st
 RELEASE_WATCH_US = 300_000       # ... within this long after the load went under: a body falls at once;
                                  # an athlete who stood up stays, then walks away
 LONE_DIP_MM = 60.0               # ... measured from no lone reading this much nearer than both neighbours
+SHORT_PULL_US = 1_500_000        # a pull let go of this soon after the gap left the bottom is a rep
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
@@ -149,6 +150,8 @@ class RepTracker:
         self._resumed_us: int | None = None    # the stream came back here: is a pull under way?
         self._mid_pull_us: int | None = None   # ... yes: the next rep began in the gap, by then
         self._cut_mid_rep = False              # the last stream gap cut a rep under way
+        # the gap's last leaving of the bottom: (high mm, high's time, left at, back at or None)
+        self._short: tuple[float, int, int, int | None] | None = None
 
     def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
         """Start of the last unbroken run of readings near the high before
@@ -172,9 +175,13 @@ class RepTracker:
         two), two in a row near the level (``high_mm``) the coming back, so
         one wrong high reading mid-pull does not move the mark."""
         if high_mm >= level_mm - LEAVE_MM:
+            if not self._near_high and self._short is not None and self._short[3] is None:
+                self._short = self._short[:3] + (t_us,)
             self._near_high = True
         elif self._near_high and gap_mm < level_mm - LEAVE_MM:
             self._near_high, self._leave_t_us = False, t_us
+            if not self._high_at_start:
+                self._short = (level_mm, self._high.t_us, t_us, None)
 
     @property
     def reference_mm(self) -> float | None:
@@ -711,7 +718,26 @@ class RepTracker:
     def release(self, t_below_us: int) -> list[RepDraft]:
         """The load went off mid-set. A fall of the gap that never raised the
         force above its rest level was the athlete getting off (standing up
-        can bring the chest toward the bar), not a pull: it is dropped."""
+        can bring the chest toward the bar), not a pull: it is dropped. A
+        pull let go of before it fell the minimum range (the gap had left the
+        bottom by ``LEAVE_MM`` within ``SHORT_PULL_US``) is a rep too, judged
+        as one let go of mid-rep."""
+        short, self._short = self._short, None
+        if self.state == "bottom" and short is not None and t_below_us - short[2] <= SHORT_PULL_US \
+                and (short[3] is None or short[3] >= t_below_us - RELEASE_WATCH_US) \
+                and short[2] > self._lo_us:
+            # The gap had left the bottom a little before the load went off,
+            # and came back (if it did) only as the load was going: a pull
+            # under way, short of the minimum range, let go of.
+            high_mm, high_t_us, self._leave_t_us, _ = short
+            self._high.set(high_mm, high_t_us)
+            self._pull_from_mm = high_mm
+            last = [g for t, g in self._phase_gaps if t <= t_below_us]
+            self._begin(t_below_us, last[-1] if last else high_mm,
+                        max(self._lo_us, high_t_us - int(ONSET_WINDOW_S * 1e6)))
+        return self._release_open(t_below_us)
+
+    def _release_open(self, t_below_us: int) -> list[RepDraft]:
         if self.state == "up":
             _, force = self.forces.column("total_n", self.rep.t_start_us, t_below_us)
             base = self.rep.base_n
@@ -738,7 +764,12 @@ class RepTracker:
             since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
             self.state, self._let_go_t_us = "let_go", t_below_us
             self._off_us = self._load_crossing_us(t_below_us)
-            self._let_go_from_mm = min(before) if before else self._prev_mm
+            # Confirmed by two readings in a row (the higher of the two, the
+            # first after the load went off too): a stray in a burst that the
+            # lone rule misses decides nothing.
+            after = [g for i, (t, g) in enumerate(seq) if t > t_below_us and i not in lone][:1]
+            pairs = [max(a, b) for a, b in zip(before, before[1:] + after)]
+            self._let_go_from_mm = min(pairs) if pairs else (min(before) if before else self._prev_mm)
             for t, g in since:
                 done = self._on_gap_let_go(t, g, seen=True)
                 if done or self.state != "let_go":
