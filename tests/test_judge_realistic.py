@@ -298,6 +298,18 @@ def test_letting_go_mid_rep_is_bar_released_and_the_set_goes_on(after_s):
     assert_judged(judge(stream), stream)
 
 
+def test_letting_go_of_a_pull_begun_straight_out_of_the_rep_before_is_bar_released():
+    """No pause at the bottom: the next pull leaves before the rep before
+    has settled, and is let go of 70 mm up. The rep before ends at its
+    turn, and the pull let go of is ``bar_released``."""
+    s = on_bar(seed=10)
+    s.rep().hang(1).rep(hold_s=0.0).release_mid_rep(after_s=0.3).hang(0.8)
+    s.get_on_lying().hang(1.5).rep().hang(1.5)
+    stream = s.build()
+    assert [r.reason for r in stream.reps] == [None, None, "bar_released", None]
+    assert_judged(judge(stream), stream)
+
+
 @pytest.mark.parametrize("back_before_s", [0.6, 1.2])
 def test_a_shrug_before_letting_go_to_regrip_is_no_rep(back_before_s):
     """The shoulders pack 60 mm briskly (the force rises as for a pull) and
@@ -317,7 +329,7 @@ def test_standing_up_a_short_way_out_of_a_set_is_no_rep(readings):
     """Standing up from a burnout's short hang: the chest rises 70 mm with
     the load up (as a pull let go of would) and the torso stays a moment
     after the hands let go: no rep, even with a burst of strays (40 and
-    120 mm nearer) just before: the body's drop is measured from neither."""
+    100 mm nearer) just before: the body's drop is measured from neither."""
     s = on_bar(Athlete(hang_gap_mm=300), seed=18).rep().hang(1.5)
     s.stand_up(to_gap_mm=230)
     stream = s.build()

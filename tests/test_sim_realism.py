@@ -150,6 +150,10 @@ def test_hands_only_pull_the_bar_never_carries_a_negative_load(name):
     t = np.arange(0.0, timeline.end_s, 0.002)
     _, force = timeline.arrays(t)
     assert force.min() >= 0.0
+    # where the hands let go the load is clamped at zero: the scalar and the
+    # block formulas clamp alike
+    clamped = t[force == 0.0][::50]
+    assert list(timeline.state_block(clamped)[0]) == [timeline.state(x)[0] for x in clamped]
     for rep in station.truth.reps:
         if rep.reason != "bar_released":
             inside = (t >= rep.t_start_s) & (t <= rep.t_end_s)

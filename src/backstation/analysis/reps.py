@@ -65,6 +65,7 @@ RELEASE_WATCH_US = 300_000       # ... within this long after the load went unde
                                  # an athlete who stood up stays, then walks away
 LONE_DIP_MM = 60.0               # ... measured from no lone reading this much nearer than both neighbours
 SHORT_PULL_US = 1_500_000        # a pull let go of this soon after the gap left the bottom is a rep
+PAIR_AFTER_US = 100_000          # a reading this soon after the load went off confirms the one before
 ONSET_LOOKBACK_US = 800_000      # a pull's force rise is looked for this long before the gap left
 REST_SKIP_US = 300_000           # the rest level skips this much of the hang's start (settling) ...
 REST_BEFORE_LEAVE_US = 400_000   # ... and the last of it before the gap left (the pull's push)
@@ -180,8 +181,13 @@ class RepTracker:
             self._near_high = True
         elif self._near_high and gap_mm < level_mm - LEAVE_MM:
             self._near_high, self._leave_t_us = False, t_us
-            if not self._high_at_start:
-                self._short = (level_mm, self._high.t_us, t_us, None)
+        if self.state == "bottom" and not self._near_high and not self._high_at_start \
+                and self._leave_t_us is not None and self._prev_before_mm is not None \
+                and max(gap_mm, self._prev_before_mm) < level_mm - LEAVE_MM \
+                and (self._short is None or self._short[2] != self._leave_t_us):
+            # left, and two readings in a row say so: a pull under way
+            # (``release`` may find it let go of before the minimum range)
+            self._short = (level_mm, self._high.t_us, self._leave_t_us, None)
 
     @property
     def reference_mm(self) -> float | None:
@@ -457,7 +463,7 @@ class RepTracker:
         self._settle = False
         self._lo_us = t_us
         self._phase_gaps.clear()
-        self._near_high, self._leave_t_us = True, None
+        self._near_high, self._leave_t_us, self._short = True, None, None
         self._resumed_us = t_us
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int, from_bent: bool = False) -> None:
@@ -509,6 +515,7 @@ class RepTracker:
                 self._end_threshold_n = self._hang_threshold_n
         self.rep = RepDraft(start, base_n=base)
         self.state = "up"
+        self._short = None
         self._past_hang = False
         self._near_high, self._leave_t_us = True, None
         self._top_mm = self._back_mm = self._peak_mm = gap_mm
@@ -719,13 +726,14 @@ class RepTracker:
         """The load went off mid-set. A fall of the gap that never raised the
         force above its rest level was the athlete getting off (standing up
         can bring the chest toward the bar), not a pull: it is dropped. A
-        pull let go of before it fell the minimum range (the gap had left the
-        bottom by ``LEAVE_MM`` within ``SHORT_PULL_US``) is a rep too, judged
-        as one let go of mid-rep."""
+        pull let go of before it fell the minimum range (two readings in a
+        row had the chest ``LEAVE_MM`` off the bottom within ``SHORT_PULL_US``
+        before) is a rep too, judged as one let go of mid-rep."""
         short, self._short = self._short, None
-        if self.state == "bottom" and short is not None and t_below_us - short[2] <= SHORT_PULL_US \
-                and (short[3] is None or short[3] >= t_below_us - RELEASE_WATCH_US) \
-                and short[2] > self._lo_us:
+        if short is None or not (0 <= t_below_us - short[2] <= SHORT_PULL_US) \
+                or (short[3] is not None and short[3] < t_below_us - RELEASE_WATCH_US):
+            short = None
+        if self.state == "bottom" and short is not None and short[2] > self._lo_us:
             # The gap had left the bottom a little before the load went off,
             # and came back (if it did) only as the load was going: a pull
             # under way, short of the minimum range, let go of.
@@ -764,11 +772,12 @@ class RepTracker:
             since = [(t, g) for t, g in self._phase_gaps if t > t_below_us]
             self.state, self._let_go_t_us = "let_go", t_below_us
             self._off_us = self._load_crossing_us(t_below_us)
-            # Confirmed by two readings in a row (the higher of the two, the
-            # first after the load went off too): a stray in a burst that the
-            # lone rule misses decides nothing.
-            after = [g for i, (t, g) in enumerate(seq) if t > t_below_us and i not in lone][:1]
-            pairs = [max(a, b) for a, b in zip(before, before[1:] + after)]
+            # Confirmed by two readings in a row (the higher of the two; a
+            # reading just after the load went off counts too): a stray in a
+            # burst that the lone rule misses decides nothing.
+            after = [g for i, (t, g) in enumerate(seq)
+                     if t_below_us < t <= t_below_us + PAIR_AFTER_US and i not in lone][:1]
+            pairs = [max(a, b) for a, b in zip(before, before[1:] + after)] if len(before) > 1 else []
             self._let_go_from_mm = min(pairs) if pairs else (min(before) if before else self._prev_mm)
             for t, g in since:
                 done = self._on_gap_let_go(t, g, seen=True)

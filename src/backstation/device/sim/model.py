@@ -28,7 +28,7 @@ HANG_SHARE = {"floor": 0.62, "bench": 0.72}   # share of body weight on the bar
 HANG_ANGLE_DEG = {"floor": 20.0, "bench": 3.0}  # the body (heels to chest) over level, at the hang
 PIVOT_TO_CHEST_M = 1.25     # heels to the chest under the bar
 MIN_JERK_PEAK = 10.0 / np.sqrt(3.0)   # a minimum-jerk move's peak acceleration, x distance / time^2
-HELD_SHARE = 0.2            # the hands never let the bar carry less than this share of the static load
+HELD_SHARE = 0.2            # a rep's pull and lowering never load the bar under this share of the static load
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class Athlete:
         (lever + acceleration / g). Keeping ``HELD_SHARE`` of the static load
         on the bar bounds the downward acceleration by (lever - HELD_SHARE) x
         g, the lever taken at the higher end."""
-        lever = float(self.lever_share(min(gap0_mm, gap1_mm)))
-        down_ms2 = (lever - HELD_SHARE) * G_MS2
+        lever = float(self.lever_share(min(gap0_mm, gap1_mm)))   # 0.31 or more (its clip)
+        down_ms2 = max(lever - HELD_SHARE, 0.05) * G_MS2
         return float(np.sqrt(MIN_JERK_PEAK * abs(gap1_mm - gap0_mm) / 1000.0 / down_ms2))
 
     @property
