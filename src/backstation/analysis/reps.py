@@ -48,10 +48,11 @@ import numpy as np
 from .config import (
     END_TIMEOUT_S, LOCKOUT_TOL_MM, ONSET_WINDOW_S, AnalysisConfig, onset_margin_n,
 )
-from ..defaults import DEFAULT_CONTACT_MM
+from ..defaults import DEFAULT_CONTACT_MM, SETTLED_MM_S
 from ..units import G_MS2
 from .history import History
 from .levels import HangReference, RecentHigh
+from .onset import quiet_onset
 
 FIRST_REP_SETTLE_S = 1.0   # the first pull's rest level is looked for this long after the load came on
 FIRST_REP_RETURN = 0.85    # with no rest level yet: straight = back this share of the way
@@ -84,10 +85,16 @@ STILL_FORCE_BEFORE_US = 300_000  # a pull's force is looked for from this long b
 STILL_FORCE_SHARE = 0.25   # ... and must change at least this share of what its rise needs
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
 ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
-ARRIVE_US = 150_000        # ... over this long
+ARRIVE_US = 150_000        # ... over this long, and ...
+ARRIVE_FIT_US = 300_000    # ... a line through the readings over this long rises under SETTLED_MM_S
 FORCE_SETTLE_US = 100_000  # after lockout the force has settled when still this long under the threshold
 FORCE_STILL_US = 250_000   # ... or, over it, within half the onset margin this long
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
+LOWERING_LOOK_US = 1_500_000   # the lowering's fastest moment is looked for this long before lockout
+SPEED_FIT_US = 100_000     # ... and its speed fitted to the readings this close to it
+STOPPED_MM = 5.0           # ... and the chest came down no more than this after it settled
+BOTTOM_MEDIAN = 5          # the chest arrived at the bottom: a running median of this many readings ...
+BOTTOM_BAND_MM = 15.0      # ... within this of its highest
 
 
 @dataclass
@@ -112,6 +119,7 @@ class RepTracker:
         self._hang = HangReference()
         self._settle = settle
         self._lo_us = set_start_us
+        self._quiet_from_us = set_start_us     # a pull's rest is looked for from here
         self._loaded_readings = 0              # loaded readings since the set (or a stream gap) began
         self._got_on_us = 0                    # the first loaded reading after getting on
         self._prev_mm: float | None = None     # the previous reading, for two-reading confirmation
@@ -126,6 +134,7 @@ class RepTracker:
         self._settled_t_us: int | None = None  # after lockout: the force is back at rest, still
         self._braked_t_us: int | None = None   # ... first back under the threshold (the lowering braked)
         self._arrived_t_us: int | None = None  # ... the chest stopped coming down
+        self._arrive_speed: tuple[int, float] | None = None  # ... its last fitted speed, and when
         self._near_rest = False                # ... the chest is near its hang: an end is looked for
         self._after_miss = False               # ... before the current one
         self._high = RecentHigh()
@@ -140,6 +149,7 @@ class RepTracker:
         self._pull_from_mm = 0.0               # the high the open rep's pull fell from
         self.rep: RepDraft | None = None
         self._top_mm = self._peak_mm = 0.0
+        self._top_t_us = 0           # ... and when the gap was there
         self._back_mm = 0.0          # highest gap since the top
         self._back_t_us = 0
         self._lock_t_us = 0
@@ -154,7 +164,25 @@ class RepTracker:
         # the gap's last leaving of the bottom: (high mm, high's time, left at, back at or None)
         self._short: tuple[float, int, int, int | None] | None = None
 
-    def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
+    def _bottom_arrival(self, from_us: int, until_us: int) -> int | None:
+        """Where the chest arrived at the bottom it pulls from: the gap's
+        running median of BOTTOM_MEDIAN readings came within BOTTOM_BAND_MM
+        of its highest before ``until_us``, for the last time before that
+        highest (the pull's own start falls from it later). Before it the
+        chest was still coming down (a lowering, shoulders relaxing after
+        the lockout), and the force's changes then are no pull's."""
+        pts = [(t, g) for t, g in self._phase_gaps if from_us <= t < until_us]
+        if len(pts) < BOTTOM_MEDIAN:
+            return None
+        t = np.array([p[0] for p in pts])
+        med = np.median(np.lib.stride_tricks.sliding_window_view(
+            np.array([p[1] for p in pts], float), BOTTOM_MEDIAN), axis=1)
+        top = int(np.argmax(med))
+        below = np.flatnonzero(med[:top] < med[top] - BOTTOM_BAND_MM)
+        first = int(below[-1]) + 1 if below.size else 0
+        return int(t[first + BOTTOM_MEDIAN // 2])
+
+    def _near_run_start(self, high_mm: float, until_us: int, band_mm: float = LEAVE_MM) -> int | None:
         """Start of the last unbroken run of readings near the high before
         ``until_us``: where the chest arrived at the bottom. The pull's rest
         level is looked for only after it (not in the lowering before it,
@@ -163,7 +191,7 @@ class RepTracker:
         for t, g in reversed(self._phase_gaps):
             if t >= until_us:
                 continue
-            if g < high_mm - LEAVE_MM:
+            if g < high_mm - band_mm:
                 break
             start = t
         return start
@@ -250,6 +278,7 @@ class RepTracker:
                 self._got_on_us = t_us if self._settle else 0
                 if self._settle:
                     self._lo_us = max(self._lo_us, t_us + int(FIRST_REP_SETTLE_S * 1e6) - 100_000)
+                self._quiet_from_us = max(self._quiet_from_us, t_us)
             if self._high_at_start and self._still_since_fall(t_us):
                 self._high_at_start = False     # no fall worth the name for a while: settled
             if self._high_at_start and self._high.mm is not None and (
@@ -413,6 +442,7 @@ class RepTracker:
                    high: float) -> list[RepDraft]:
         if low < self._top_mm:
             self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
+            self._top_t_us = t_us
             self._peak_mm = low
             return []
         if self._after_miss:
@@ -431,6 +461,7 @@ class RepTracker:
             self.state, self._lock_t_us = "locked", prev_t     # straight from the first of the two
             self._since_lock = [(prev_t, self._prev_before_mm), (t_us, gap_mm)]
             self._settled_t_us = self._arrived_t_us = self._braked_t_us = None
+            self._arrive_speed = None
             self._near_rest = high >= self._end_level_mm() - END_BAND_MM
             self._high.set(high, t_top)
             self._high_at_start = False
@@ -461,7 +492,7 @@ class RepTracker:
         self._since_resume_step = (float("inf"), t_us)
         self._loaded_readings = 0
         self._settle = False
-        self._lo_us = t_us
+        self._lo_us = self._quiet_from_us = t_us
         self._phase_gaps.clear()
         self._near_high, self._leave_t_us, self._short = True, None, None
         self._resumed_us = t_us
@@ -478,8 +509,12 @@ class RepTracker:
             scan_to = self._leave_t_us
         high = self._back_mm if self.state == "up" else self._high.mm
         arrived = self._near_run_start(high, scan_to)
+        quiet_lo = max(self._quiet_from_us, scan_to - int(ONSET_WINDOW_S * 1e6))
         if arrived is not None:   # one reading's slack: the turn may precede it
             lo_us = max(lo_us, arrived - ARRIVAL_SLACK_US)
+        bottom = self._bottom_arrival(quiet_lo, scan_to)
+        if bottom is not None:
+            quiet_lo = max(quiet_lo, bottom - ARRIVAL_SLACK_US)
         t, cols = self.forces.window(lo_us, scan_to)
         force = cols["total_n"]
         if force.size == 0:
@@ -489,6 +524,10 @@ class RepTracker:
             # mid-pull, the force passes its rest level again.
             peak = int(np.argmax(force))
             t, force = t[: peak + 1], force[: peak + 1]
+            tq, qcols = self.forces.window(min(quiet_lo, lo_us), int(t[-1]) + 1)
+            pts = [(tg, g) for tg, g in self._phase_gaps if tq.size and tg >= tq[0]]
+            gaps = (np.array([p[0] for p in pts]), np.array([p[1] for p in pts], float))
+            quiet = quiet_onset(tq, qcols["total_n"], onset_margin_n(float(np.median(force))), gaps)
             base = float(force.min())
             # A hang long enough to show its level: the rest is its median, not
             # its lowest sample (the body may still settle as the chest arrives,
@@ -504,6 +543,8 @@ class RepTracker:
                 # where the rise crossed the threshold (never outside the two samples)
                 frac = min(1.0, (threshold - force[i]) / (force[i + 1] - force[i]))
                 start = int(round(t[i] + frac * (t[i + 1] - t[i])))
+            if quiet is not None:
+                start = quiet[0]
             self._end_threshold_n = threshold
             # A rep begun from a no-lockout turn ends at the hang, where the bar
             # carries another share of the body than with the arms bent (the
@@ -519,6 +560,7 @@ class RepTracker:
         self._past_hang = False
         self._near_high, self._leave_t_us = True, None
         self._top_mm = self._back_mm = self._peak_mm = gap_mm
+        self._top_t_us = t_confirm_us
         self._back_t_us = t_confirm_us
 
     @staticmethod
@@ -558,7 +600,7 @@ class RepTracker:
                 if self._braked_t_us is None:
                     self._braked_t_us = end
                 if self._arrived_t_us is not None:
-                    return [self._close(max(end, self._arrived_t_us))]
+                    return [self._close(max(self._chest_settled(end), self._arrived_t_us))]
                 return []
         if self._settled_t_us is None and self._near_rest and force_n <= thr:
             if self._braked_t_us is None:
@@ -571,7 +613,7 @@ class RepTracker:
             if end is not None:
                 self._settled_t_us = end
                 if self._arrived_t_us is not None:
-                    return [self._close(max(end, self._arrived_t_us))]
+                    return [self._close(max(self._chest_settled(end), self._arrived_t_us))]
                 return []
         if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
             if self._braked_t_us is not None:      # still creeping down, or swinging: it settled
@@ -623,6 +665,71 @@ class RepTracker:
             return None
         return int(t[recent][0])
 
+    def _chest_settled(self, t_force_us: int, from_us: int | None = None,
+                       level: float | None = None) -> int:
+        """Where the chest settled (under SETTLED_MM_S) at the end of a
+        lowering whose force settled at ``t_force_us``. The bar's force over
+        its settled level is what decelerates the chest (momentum = the
+        integral of the force over rest), so the chest's speed at any moment
+        of the braking is its fastest speed times the share of the braking's
+        impulse still to come. The fastest moment is where the force rose
+        through its settled level (no acceleration), its speed the gap's
+        slope there. The force settles only when the braking is over, after
+        the chest's last slow millimetres; the chest has settled before.
+        The lowering is looked for from ``from_us`` (the top of a rep that
+        came back short of straight), else from LOWERING_LOOK_US before
+        lockout; the settled ``level`` is what the force was seen at after
+        ``t_force_us``, unless given (the next pull followed at once)."""
+        if from_us is None:
+            from_us = self._lock_t_us - LOWERING_LOOK_US
+        t, force = self.forces.column("total_n", max(self.rep.t_start_us, from_us),
+                                      t_force_us + FORCE_STILL_US)
+        if level is None:
+            after = force[t >= t_force_us]      # the settled level: what was seen of it
+            if after.size < 2 or t[-1] <= t_force_us:
+                return t_force_us
+            level = float(np.median(after))
+        inside = t <= t_force_us
+        t, over = t[inside], np.maximum(force[inside] - level, 0.0)
+        if t.size < 3:
+            return t_force_us
+        braking = int(np.argmax(over))
+        under = np.flatnonzero(over[:braking] <= 0.0)
+        if not under.size:
+            return t_force_us
+        fast = int(under[-1])
+        pts = [(tg, g) for tg, g in self._phase_gaps if abs(tg - t[fast]) <= SPEED_FIT_US]
+        if len(pts) < 3:
+            return t_force_us
+        tg = np.array([p[0] for p in pts], float) / 1e6
+        speed = float(np.polyfit(tg, np.array([p[1] for p in pts], float), 1)[0])
+        if speed <= 2 * SETTLED_MM_S:
+            return t_force_us
+        # impulse still to come from each sample to the force's settle
+        dt = np.diff(t) / 1e6
+        step = (over[1:] + over[:-1]) / 2 * dt
+        to_come = np.concatenate([np.cumsum(step[::-1])[::-1], [0.0]])
+        if to_come[fast] <= 0.0:
+            return t_force_us
+        share = to_come[fast:] / to_come[fast]
+        settled = np.flatnonzero(share <= SETTLED_MM_S / speed)
+        k = fast + int(settled[0])
+        end = int(t[k])
+        if k > fast and share[k - fast - 1] > share[k - fast]:
+            want = SETTLED_MM_S / speed
+            a, b = share[k - fast - 1], share[k - fast]
+            frac = (a - want) / (a - b)
+            end = int(round(t[k - 1] + frac * (t[k] - t[k - 1])))
+        # The bar carries a share of the body that changes with the chest's
+        # height (a body pivots at its heels), so the force over its settled
+        # level is not all braking. The gap says whether the chest had
+        # stopped: it came down no more than STOPPED_MM after.
+        then = [g for tg, g in self._phase_gaps if end <= tg <= end + SPEED_FIT_US]
+        later = [g for tg, g in self._phase_gaps if t_force_us - SPEED_FIT_US <= tg <= t_force_us]
+        if not then or not later or np.median(later) - np.median(then) > STOPPED_MM:
+            return t_force_us
+        return end
+
     def _on_gap_locked(self, t_us: int, gap_mm: float) -> list[RepDraft]:
         """After lockout the chest may still be coming down: a slow lowering
         brakes so gently that the force is back at rest before the chest
@@ -642,10 +749,25 @@ class RepTracker:
         back = [g for t, g in self._since_lock if t <= t_us - ARRIVE_US]
         if not back or gap_mm - back[-1] >= ARRIVE_MM:
             return []
-        self._arrived_t_us = max(self._lock_t_us, t_us - ARRIVE_US)
+        recent = [(t, g) for t, g in self._since_lock if t >= t_us - ARRIVE_FIT_US]
+        if len(recent) >= 4 and recent[0][0] <= t_us - ARRIVE_FIT_US * 3 // 4:
+            # the chest's speed over the last readings: settled under SETTLED_MM_S
+            # (dated at the window's middle, between this window and the one before)
+            tr = np.array([p[0] for p in recent], float) / 1e6
+            speed = float(np.polyfit(tr, np.array([p[1] for p in recent], float), 1)[0])
+            mid = t_us - ARRIVE_FIT_US // 2
+            before, self._arrive_speed = self._arrive_speed, (mid, speed)
+            if speed >= SETTLED_MM_S:
+                return []
+            if before is not None and before[1] > SETTLED_MM_S:
+                frac = (before[1] - SETTLED_MM_S) / (before[1] - speed)
+                mid = int(round(before[0] + frac * (mid - before[0])))
+            self._arrived_t_us = max(self._lock_t_us, mid)
+        else:
+            self._arrived_t_us = max(self._lock_t_us, t_us - ARRIVE_US)
         self._near_rest = True
         if self._settled_t_us is not None:
-            return [self._close(max(self._settled_t_us, self._arrived_t_us))]
+            return [self._close(max(self._chest_settled(self._settled_t_us), self._arrived_t_us))]
         return []
 
     def force_quiet_count(self, t_us: np.ndarray, force_n: np.ndarray) -> int:
@@ -691,8 +813,9 @@ class RepTracker:
                 continue
             w = force[k:ends[k] + 1]
             if w.max() <= force[least] + margin:     # still, near the least: w.min() >= the least
-                return int(t[k])
-        return int(t[least])          # no still stretch: braked straight into the next pull
+                return self._chest_settled(int(t[k]), self._top_t_us)
+        # no still stretch: braked straight into the next pull
+        return self._chest_settled(int(t[least]), self._top_t_us, float(force[least]))
 
     def _close_at_turn(self, t_us: int) -> RepDraft:
         """The gap left the bottom again before the force settled: the rep
@@ -716,7 +839,7 @@ class RepTracker:
         rep = self.rep
         rep.t_end_us = max(t_end_us, rep.t_start_us)
         self.rep = None
-        self._lo_us = rep.t_end_us
+        self._lo_us = self._quiet_from_us = rep.t_end_us
         if self.state == "up":      # no lockout: the next pull starts from here
             self._high.set(self._back_mm, self._back_t_us)
         self.state = "bottom"

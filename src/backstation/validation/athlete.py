@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..defaults import SETTLED_MM_S, SETTLED_S
 from . import body as bd
 from .body import ACT_UP_S, DT_S, Geometry
 from .motion import Drive, State, Track, move
@@ -24,7 +25,6 @@ from .motion import Drive, State, Track, move
 CONTACT_GREY_MM = 40.0        # closest approach 0..40 mm short: too close to call
 STRAIGHT_DEG = 165.0          # elbow at or above: the arms are straight
 BENT_GREY_DEG = 135.0         # 135..165 at the bottom: too close to call
-SETTLE_MM_S = 30.0            # chest speed under which the body has settled
 
 
 @dataclass(frozen=True)
@@ -422,14 +422,14 @@ class KinematicRep:
 
 def _settled_short(v: np.ndarray, i_top: int, i_end: int) -> int:
     """A rep that never came back to straight arms ends where the chest,
-    having gone down, settled (under SETTLE_MM_S for 0.1 s: a pause with the
+    having gone down, settled (under SETTLED_MM_S for 0.1 s: a pause with the
     arms bent), or at ``i_end`` (the turn into the next pull) if it never did."""
-    down = np.nonzero(v[i_top:i_end] < -SETTLE_MM_S)[0]
+    down = np.nonzero(v[i_top:i_end] < -SETTLED_MM_S)[0]
     if not len(down):
         return i_end
     i0 = i_top + int(down[0])
-    w = int(0.1 / DT_S)
-    calm = (np.abs(v[i0:i_end + 1]) < SETTLE_MM_S).astype(int)
+    w = int(SETTLED_S / DT_S)
+    calm = (np.abs(v[i0:i_end + 1]) < SETTLED_MM_S).astype(int)
     if len(calm) < w:
         return i_end
     runs = np.nonzero(np.convolve(calm, np.ones(w, int), mode="valid") == w)[0]
@@ -468,8 +468,8 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
                 straight = np.nonzero(tl.elbow_deg[i_top:limit + 1] >= STRAIGHT_DEG)[0]
                 if len(straight):
                     i0 = i_top + int(straight[0])
-                    calm = np.abs(v[i0:limit + 1]) < SETTLE_MM_S
-                    w = int(0.1 / DT_S)
+                    calm = np.abs(v[i0:limit + 1]) < SETTLED_MM_S
+                    w = int(SETTLED_S / DT_S)
                     for q in range(len(calm)):
                         if calm[q:q + w].all() or i0 + q >= limit:
                             i_end = i0 + q

@@ -13,16 +13,35 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ...defaults import SETTLED_MM_S, SETTLED_S
 from .model import CONTACT_MM, RepWindow, SetWindow, Timeline
 
 GRID_S = 0.001
+
+
+def settled_index(speed_mm_s: np.ndarray, dt_s: float) -> int | None:
+    """The first sample from which the chest stays under SETTLED_MM_S for
+    SETTLED_S, or to the end of ``speed_mm_s`` if that comes first; None if
+    it never does. A lowering's last millimetres creep in slower and slower
+    (a minimum-jerk move's last 10 mm of a 4 s lowering take 0.5 s): no
+    sensor, and no coach, sees when they end, so a rep ends where the chest
+    settled."""
+    calm = np.abs(speed_mm_s) < SETTLED_MM_S
+    w = max(1, int(round(SETTLED_S / dt_s)))
+    if calm.size < w:
+        return 0 if calm.all() else None
+    runs = np.flatnonzero(np.convolve(calm.astype(int), np.ones(w, int), mode="valid") == w)
+    if runs.size:
+        return int(runs[0])
+    tail = np.flatnonzero(~calm)
+    return int(tail[-1]) + 1 if tail.size and tail[-1] + 1 < calm.size else None
 
 
 @dataclass(frozen=True)
 class RepTruth:
     index: int
     t_start_s: float          # start of the pull
-    t_end_s: float            # arms straight again after lowering
+    t_end_s: float            # arms straight again after lowering, the chest settled
     valid: bool
     reason: str | None        # None or no_contact / no_lockout / bar_released / sensor_dropout
     min_gap_mm: float
@@ -89,11 +108,20 @@ def _rep_truth(timeline: Timeline, w: RepWindow, unplug: tuple[float, float] | N
         reason = "bar_released"
     else:
         reason = None if contact else "no_contact"
-    observable = unplug is None or w.t_end_s < unplug[0] or w.t_start_s > unplug[1]
     released = spec.release_at is not None
+    t_end = w.t_end_s
+    if not released:
+        # the lowering from its fastest on: where the chest settled
+        low = t >= w.t_top_s + spec.hold_s
+        speed = np.gradient(gaps, GRID_S)
+        fast = int(np.argmax(np.where(low, np.abs(speed), -1.0)))
+        i = settled_index(speed[fast:], GRID_S)
+        if i is not None:
+            t_end = float(t[fast + i])
+    observable = unplug is None or t_end < unplug[0] or w.t_start_s > unplug[1]
     min_gap = spec.min_gap_mm if w.reached_gap_mm is None else w.reached_gap_mm
     return RepTruth(
-        index=w.rep_index, t_start_s=round(w.t_start_s, 6), t_end_s=round(w.t_end_s, 6),
+        index=w.rep_index, t_start_s=round(w.t_start_s, 6), t_end_s=round(t_end, 6),
         valid=reason is None, reason=reason, min_gap_mm=round(min_gap, 3),
         rom_mm=round(w.bottom_gap_mm - min_gap, 3), peak_force_n=round(float(peak), 3),
         contact_s=contact, pull_s=round(w.t_top_s - w.t_start_s, 6),
