@@ -57,7 +57,7 @@ def print_table(scores, only: str | None) -> None:
     rows = sorted((f for f in figs.values() if f.true_reps >= TABLE_MIN_REPS or f.tag in ("ALL", only)),
                   key=lambda f: (f.tag != "ALL", f.tag))
     head = (f"{'phenomenon':26s} {'sess':>5s} {'reps':>6s} {'recall%':>8s} {'phant/100':>9s} "
-            f"{'verdict%':>8s} {'grey':>5s} {'p99 start':>9s} {'p99 end':>8s} {'p99 peak%':>9s} "
+            f"{'verdict%':>8s} {'grey':>5s} {'p99 start':>9s} {'p99 end':>8s} {'t<=150%':>7s} {'p99 peak%':>9s} "
             f"{'peak<=2%':>8s} {'rom mm':>7s} {'gap mm':>7s} {'hold s':>7s}")
     print(head)
     print("-" * len(head))
@@ -67,10 +67,11 @@ def print_table(scores, only: str | None) -> None:
         print(f"{f.tag:26s} {f.sessions:5d} {f.true_reps:6d} {_fmt(f.recall_pct, '.2f'):>8s} "
               f"{_fmt(f.phantom_per_100, '.2f'):>9s} {_fmt(f.verdict_pct, '.2f'):>8s} {f.grey:5d} "
               f"{_fmt(f.p99_start_ms, '.0f'):>9s} {_fmt(f.p99_end_ms, '.0f'):>8s} "
-              f"{_fmt(f.p99_peak_pct, '.2f'):>9s} {_fmt(f.peak_within_pct, '.1f'):>8s} "
+              f"{_fmt(f.timing_within_pct, '.1f'):>7s} {_fmt(f.p99_peak_pct, '.2f'):>9s} {_fmt(f.peak_within_pct, '.1f'):>8s} "
               f"{_fmt(f.median_err('rom'), '.0f'):>7s} {_fmt(f.median_err('gap'), '.0f'):>7s} "
               f"{_fmt(f.median_err('hold'), '.2f'):>7s}")
-    print("(rom / gap / hold: median absolute error; phantoms only for session-wide tags; "
+    print("(t<=150%: found reps with start and end both within 150 ms; "
+          "rom / gap / hold: median absolute error; phantoms only for session-wide tags; "
           f"tags with fewer than {TABLE_MIN_REPS} reps left out)")
     overall = figs["ALL"]
     met = overall.met()
@@ -80,7 +81,8 @@ def print_table(scores, only: str | None) -> None:
         ("phantom reps", f"{_fmt(overall.phantom_per_100, '.2f')} per 100", f"<= {TARGETS['phantom_per_100']} per 100", met["phantom"]),
         ("verdict + reason", f"{_fmt(overall.verdict_pct, '.2f')} % of {overall.scored} (grey apart: {overall.grey})",
          f">= {TARGETS['verdict_pct']} %", met["verdict"]),
-        ("p99 start / end error", f"{_fmt(overall.p99_start_ms, '.0f')} / {_fmt(overall.p99_end_ms, '.0f')} ms",
+        ("p99 start / end error", f"{_fmt(overall.p99_start_ms, '.0f')} / {_fmt(overall.p99_end_ms, '.0f')} ms "
+                                  f"({_fmt(overall.timing_within_pct, '.1f')} % within)",
          f"<= {TARGETS['p99_timing_ms']:.0f} ms", met["timing"]),
         ("p99 peak-force error", f"{_fmt(overall.p99_peak_pct, '.2f')} % ({_fmt(overall.peak_within_pct, '.1f')} % within 2 %)",
          f"<= {TARGETS['peak_pct']} %", met["peak"]),

@@ -5,7 +5,9 @@ A ``Session`` is written as a timeline: ``empty``, ``get_on_lying``,
 ``get_on_walking``, ``hang``, ``rep`` / ``no_contact_rep`` / ``no_lockout_rep``,
 ``release_mid_rep``, ``let_go``, ``stand_up``, ``get_off``. Each call moves the clock on and
 records what truly happened (``TruthRep``). ``build()`` samples it into a
-``ForceBlock`` and a ``DistanceBlock`` like the device sends them.
+``ForceBlock`` and a ``DistanceBlock`` like the device sends them. A rep
+ends where the chest settled (under 30 mm/s for 0.1 s on its way down), as
+docs/validation.md defines it, not where the scripted move ends.
 
 The physics, deliberately simple and not the judge's:
 
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from backstation.device.sim.truth import settled_index
 from backstation.samples import DistanceBlock, ForceBlock
 from backstation.units import G_MS2
 
@@ -347,6 +350,17 @@ class Session:
             if r.t_end_s < 0:
                 t = np.arange(-r.t_end_s, -r.t_end_s + 1.0, 0.0005)
                 r = replace(r, t_end_s=float(t[np.argmax(self.force_n(t) < LOAD_THRESHOLD_N)]))
+            else:
+                # a rep ends where the chest settled (docs/validation.md, "Truth"):
+                # from the lowering's fastest moment, under 30 mm/s for 0.1 s
+                t = np.arange(r.t_start_s, r.t_end_s + 0.00025, 0.0005)
+                gap = self.chest(t)[0]
+                speed = np.gradient(gap, 0.0005)
+                top = int(np.argmin(gap))
+                fast = top + int(np.argmax(speed[top:]))
+                i = settled_index(speed[fast:], 0.0005)
+                if i is not None:
+                    r = replace(r, t_end_s=float(t[fast + i]))
             t = np.arange(r.t_start_s, r.t_end_s, 0.0005)
             touching = self.chest(t)[0] <= self.contact_mm
             if touching.any():

@@ -12,13 +12,26 @@ crossing. This is the onset estimate of force-plate practice (a baseline,
 a threshold to detect, a fit back to the baseline to date).
 
 A quiet stretch is QUIET_S (at least QUIET_MIN_SAMPLES samples) of force
-within half the onset margin; the rest level is the lower quartile of the
-last quiet run's last REST_TAIL_S (a slow pull's rise may already be in it:
-quiet over QUIET_S is not still over a second). A lowering brakes, a body settles after
+within half the onset margin. A lowering brakes, a body settles after
 getting on, a shrug moves the force: none of those is quiet, so the rest
-level is where the body was still. With no quiet run (a touch-and-go
-turn, a pull straight out of getting on) there is no hang to leave and
-the caller dates the pull otherwise (reps.RepTracker._onset_index).
+level is where the body was still. The rest is the lower quartile of the
+last quiet run's last REST_TAIL_S; if nothing after it rises a margin
+over that (a slow pull's whole rise can be quiet over QUIET_S, and then
+its last second is the rise), the rest trails each sample by QUIET_S to
+REST_TAIL_S. A run with no rise after it (a pull that flattens near its
+top) is passed over. A pull may push, hold the force over rest while the
+chest rises, and push again: an earlier quiet run a little under the
+later one (STEP_SHARE to STEP_MAX_SHARE), with the chest higher over the
+later one (the gap STEP_MM shorter), is where the pull began.
+
+The hinge is fitted over HINGE_S before the crossing and up to where the
+force is HINGE_TO_MARGINS over rest (at most HINGE_AFTER_S after it), so
+that the rise it fits is the pull's and not the hang's own drift.
+
+With no quiet run (a touch-and-go turn, a pull straight out of getting on)
+there is no hang to leave and the caller dates the pull otherwise
+(reps.RepTracker._onset_index). docs/analysis.md ("Start") gives the
+figures.
 """
 
 from __future__ import annotations

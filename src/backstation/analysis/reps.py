@@ -182,7 +182,7 @@ class RepTracker:
         first = int(below[-1]) + 1 if below.size else 0
         return int(t[first + BOTTOM_MEDIAN // 2])
 
-    def _near_run_start(self, high_mm: float, until_us: int, band_mm: float = LEAVE_MM) -> int | None:
+    def _near_run_start(self, high_mm: float, until_us: int) -> int | None:
         """Start of the last unbroken run of readings near the high before
         ``until_us``: where the chest arrived at the bottom. The pull's rest
         level is looked for only after it (not in the lowering before it,
@@ -191,7 +191,7 @@ class RepTracker:
         for t, g in reversed(self._phase_gaps):
             if t >= until_us:
                 continue
-            if g < high_mm - band_mm:
+            if g < high_mm - LEAVE_MM:
                 break
             start = t
         return start

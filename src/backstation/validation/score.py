@@ -232,6 +232,7 @@ class Figures:
     grey: int = 0
     start_err: list[float] = field(default_factory=list)
     end_err: list[float] = field(default_factory=list)
+    edge_err: list[float] = field(default_factory=list)     # the worse of a rep's two
     peak_err: list[float] = field(default_factory=list)
     rom_err: list[float] = field(default_factory=list)
     gap_err: list[float] = field(default_factory=list)
@@ -248,6 +249,7 @@ class Figures:
             self.correct += r.verdict_ok
         self.start_err.append(abs(r.start_err_ms))
         self.end_err.append(abs(r.end_err_ms))
+        self.edge_err.append(max(abs(r.start_err_ms), abs(r.end_err_ms)))
         for name in ("peak", "rom", "gap", "hold"):
             v = getattr(r, f"{name}_err_pct" if name == "peak" else
                         f"{name}_err_mm" if name in ("rom", "gap") else "hold_err_s")
@@ -284,6 +286,13 @@ class Figures:
     @property
     def p99_peak_pct(self) -> float:
         return self.pct(self.peak_err, 99)
+
+    @property
+    def timing_within_pct(self) -> float:
+        """Share of the found reps whose start and end are both within the
+        timing target."""
+        return 100.0 * float(np.mean(np.array(self.edge_err) <= TARGETS["p99_timing_ms"])) \
+            if self.edge_err else float("nan")
 
     @property
     def peak_within_pct(self) -> float:
