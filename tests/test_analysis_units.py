@@ -11,6 +11,7 @@ from backstation.analysis import (
 )
 from backstation.analysis.metrics import asymmetry_pct, gap_phases, impulse, peak_force, rfd
 from backstation.analysis.sets import SetSegmenter
+from backstation.device.sim.truth import settled_index
 from backstation.samples import DistanceBlock, ForceBlock
 
 SCALE = 100.0   # counts per newton in the synthetic blocks
@@ -122,8 +123,14 @@ def synthetic(reps, rate_hz=80.0, static_n=500.0, left_share=0.5, bottom_mm=500.
         start = t
         segs.append((t, t + pull, gap, top)); t += pull
         segs.append((t, t + hold, top, top)); t += hold
-        segs.append((t, t + lower, top, back)); t += lower
-        windows.append((start, t))
+        segs.append((t, t + lower, top, back))
+        # the rep ends where the chest settled (docs/validation.md), from the
+        # lowering's fastest moment (its middle)
+        tau = np.arange(0.5, 1.0, 0.001 / lower)
+        speed = (back - top) / lower * 30 * tau ** 2 * (1 - tau) ** 2
+        settled = settled_index(speed, 0.001)
+        t += lower
+        windows.append((start, t if settled is None else t - lower * (1 - tau[settled])))
         gap = back
     segs.append((t, t + 1.0, gap, gap)); t += 1.0
     off = t

@@ -121,6 +121,7 @@ def test_reps_start_and_end_within_150_ms_of_the_truth(name):
     for seed in range(3):
         rec = record(name, seed)
         got = [r for s in rec.pipeline.sets for r in s.reps]
+        assert len(got) == len(rec.station.truth.reps), (name, seed)
         for want in rec.station.truth.reps:
             best = min(got, key=lambda r: abs(rec.scenario_s(r.t_start_us) - want.t_start_s))
             errors.append((abs(rec.scenario_s(best.t_start_us) - want.t_start_s),

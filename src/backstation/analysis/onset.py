@@ -3,7 +3,7 @@
 Before a pull from a still hang the force is flat (the body's share, plus
 the ADC's noise); the pull raises it. How fast depends on the athlete: a
 jolt steps it up within a sample, a slow pull (3 s up) raises it by 2 % of
-rest only 0.3 s after the chest began to move. A fixed threshold crossing
+rest only 0.3-0.4 s after the chest began to move. A fixed threshold crossing
 finds the jolt and is late on the slow pull by the time the rise takes to
 reach it; so the threshold only says *that* the force left its rest, and
 the start is the change point before it: the hinge (flat, then a straight
@@ -55,25 +55,26 @@ HINGE_AFTER_S = 0.15       # ... or this long after the crossing (a first push m
 
 def quiet_mask(t_us: np.ndarray, force: np.ndarray, band_n: float) -> tuple[np.ndarray, np.ndarray]:
     """For each sample, whether the QUIET_S up to it (at least
-    QUIET_MIN_SAMPLES samples) kept within ``band_n``, and where that
-    stretch began."""
+    QUIET_MIN_SAMPLES samples, counted at the window's typical sample
+    spacing) kept within ``band_n``, and where that stretch began."""
     n = force.size
+    step = float(np.median(np.diff(t_us))) if n > 1 else 1.0
+    w = max(QUIET_MIN_SAMPLES, int(round(QUIET_S * 1e6 / max(step, 1.0))) + 1)
     quiet = np.zeros(n, bool)
-    starts = np.searchsorted(t_us, t_us - int(QUIET_S * 1e6))
-    starts = np.minimum(starts, np.arange(n) - (QUIET_MIN_SAMPLES - 1))
-    for i in np.flatnonzero(starts >= 0):
-        w = force[starts[i]:i + 1]
-        quiet[i] = w.max() - w.min() <= band_n
-    return quiet, np.maximum(starts, 0)
+    starts = np.maximum(np.arange(n) - (w - 1), 0)
+    if n >= w:
+        win = np.lib.stride_tricks.sliding_window_view(force, w)
+        quiet[w - 1:] = win.max(axis=1) - win.min(axis=1) <= band_n
+    return quiet, starts
 
 
-def hinge_index(t_us: np.ndarray, force: np.ndarray) -> int:
+def hinge_index(t_us: np.ndarray, force: np.ndarray) -> int | None:
     """The sample where a flat level turned into a straight rise, for the
     continuous hinge ``c + s * max(0, t - t_k)`` (s > 0) that fits
-    ``force`` best in least squares."""
+    ``force`` best in least squares; None if no hinge rises."""
     n = force.size
     if n < 3:
-        return max(0, n - 2)
+        return None
     t = (t_us - t_us[0]) / 1e6
     f = force.astype(float)
     # sums over i >= k, for every k (reverse cumulative sums)
@@ -96,7 +97,7 @@ def hinge_index(t_us: np.ndarray, force: np.ndarray) -> int:
     sse = np.where(ok & (slope > 0), sse, np.inf)
     sse[0] = np.inf                   # a flat part of at least one sample
     k = int(np.argmin(sse))
-    return k if np.isfinite(sse[k]) else n - 2
+    return k if np.isfinite(sse[k]) else None
 
 
 def _first_rise(t_us: np.ndarray, force: np.ndarray, run_lo: int, first: int,
@@ -147,15 +148,17 @@ def quiet_onset(t_us: np.ndarray, force: np.ndarray, margin_n: float,
         return None
     cuts = np.flatnonzero(np.diff(idx) > 1) + 1
     found = None
-    for run in reversed(np.split(idx, cuts)):
+    for n_run, run in enumerate(reversed(np.split(idx, cuts))):
         first, last = int(run[0]), int(run[-1])
         tail_lo = max(int(starts[first]),
                       int(np.searchsorted(t_us, t_us[last] - int(REST_TAIL_S * 1e6))))
         base = float(np.percentile(force[tail_lo:last + 1], REST_PERCENTILE))
         over = np.flatnonzero(force[tail_lo:] > base + margin_n)
         crossing = (tail_lo + int(over[0]), base) if over.size else \
-            _first_rise(t_us, force, int(starts[first]), first, margin_n)
+            _first_rise(t_us, force, int(starts[first]), first, margin_n) if n_run == 0 else None
         if crossing is None:
+            if found is not None:
+                break      # a held level between: the pull rose from the later run
             # a pull that flattens near its top may be quiet there again
             continue
         e, base = crossing
@@ -169,11 +172,19 @@ def quiet_onset(t_us: np.ndarray, force: np.ndarray, margin_n: float,
     if found is None:
         return None
     first, base, e = found
-    lo = max(int(starts[first]), int(np.searchsorted(t_us, t_us[e] - int(HINGE_S * 1e6))))
-    # up to where the rise is well clear of the rest's own drift, so that
-    # the fitted rise is the pull's (the window ends at the push peak)
+    return rise_start(t_us, force, e, int(starts[first]), base, margin_n), base
+
+
+def rise_start(t_us: np.ndarray, force: np.ndarray, e: int, lo: int, base: float,
+               margin_n: float) -> int:
+    """Where the rise that first crossed rest + ``margin_n`` at sample ``e``
+    began: the hinge fitted from no earlier than ``lo``, HINGE_S before the
+    crossing, up to where the rise is well clear of the rest's own drift
+    (HINGE_TO_MARGINS over ``base``, at most HINGE_AFTER_S after the
+    crossing), so that the fitted rise is the pull's."""
+    lo = max(lo, int(np.searchsorted(t_us, t_us[e] - int(HINGE_S * 1e6))))
     clear = np.flatnonzero(force[e:] >= base + HINGE_TO_MARGINS * margin_n)
     hi = e + (int(clear[0]) if clear.size else force.size - 1 - e)
     hi = min(hi, int(np.searchsorted(t_us, t_us[e] + int(HINGE_AFTER_S * 1e6), side="right")) - 1)
-    k = lo + hinge_index(t_us[lo:hi + 1], force[lo:hi + 1])
-    return int(t_us[k]), base
+    k = hinge_index(t_us[lo:hi + 1], force[lo:hi + 1])
+    return int(t_us[e if k is None else lo + k])

@@ -2,11 +2,12 @@
 
 The gap says *that* a rep happened: it falls from the bottom by at least
 ``min_range_mm`` (a pull), reaches its minimum (the top) and rises again.
-The force says *when*: a pull starts where the total force leaves its rest
-level (the chest starts accelerating up), which the gap only shows once
-the chest has moved several mm; the rep ends where the force settles back
-to that level after the lowering decelerates, or where the next pull
-begins, whichever comes first.
+The force says *when*: a pull starts where the total force left its rest
+level (the chest starts accelerating up; onset.py dates it from a still
+hang), which the gap only shows once the chest has moved several mm; the
+rep ends where the chest settled (under SETTLED_MM_S) after the lowering,
+found from the force's braking and the gap, or where the next pull begins,
+whichever comes first.
 
 The tracker sees only readings the motion gate accepted (gapclean.py), and
 every decision it makes from the gap is confirmed by two consecutive
@@ -84,9 +85,11 @@ LOAD_LOOKBACK_US = 10_000_000  # ... in the last 10 s
 STILL_FORCE_BEFORE_US = 300_000  # a pull's force is looked for from this long before its high ...
 STILL_FORCE_SHARE = 0.25   # ... and must change at least this share of what its rise needs
 END_BAND_MM = 40.0         # after lockout the rep's end is looked for this close to the hang
-ARRIVE_MM = 10.0           # after lockout the chest has arrived when it rose less than this ...
-ARRIVE_US = 150_000        # ... over this long, and ...
-ARRIVE_FIT_US = 300_000    # ... a line through the readings over this long rises under SETTLED_MM_S
+ARRIVE_FIT_US = 300_000    # after lockout the chest has arrived when a line through the readings
+                           # over this long rises under SETTLED_MM_S; with too few readings, ...
+STRAY_FIT_MM = 25.0        # (a reading this far off the robust line is a stray)
+ARRIVE_MM = 10.0           # ... when it rose less than this ...
+ARRIVE_US = 150_000        # ... over this long
 FORCE_SETTLE_US = 100_000  # after lockout the force has settled when still this long under the threshold
 FORCE_STILL_US = 250_000   # ... or, over it, within half the onset margin this long
 LEAVE_MM = 30.0            # the gap has clearly left its high this far below it
@@ -105,6 +108,32 @@ class RepDraft:
     lockout: bool = False
     released: bool = False
     cut: bool = False          # the data stopped mid-rep
+
+
+def line_slope(t_us, values) -> float | None:
+    """Slope (per second) of the line through readings at ``t_us``: least
+    squares over the readings within STRAY_FIT_MM of Siegel's repeated
+    median line (for each reading the median of its slopes to the others,
+    then the median of those), so that up to half the readings may be
+    strays the gate let through without tilting it (a plain least-squares
+    line, or the median of all pairwise slopes, breaks with one stray in
+    four), while the rest are weighed as least squares does (a repeated
+    median alone scatters more on a noisy time-of-flight sensor); None
+    when the readings share one time."""
+    t = np.asarray(t_us, float) / 1e6
+    v = np.asarray(values, float)
+    dt = t[None, :] - t[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slopes = np.where(dt != 0, (v[None, :] - v[:, None]) / np.where(dt != 0, dt, 1.0), np.nan)
+    own = [np.median(row[np.isfinite(row)]) for row in slopes if np.isfinite(row).any()]
+    if not own:
+        return None
+    slope = float(np.median(own))
+    level = float(np.median(v - slope * t))
+    keep = np.abs(v - slope * t - level) <= STRAY_FIT_MM
+    if keep.sum() >= 2 and np.ptp(t[keep]) > 0:
+        slope = float(np.polyfit(t[keep] - t[keep][0], v[keep], 1)[0])
+    return slope
 
 
 class RepTracker:
@@ -499,8 +528,11 @@ class RepTracker:
 
     def _begin(self, t_confirm_us: int, gap_mm: float, lo_us: int, from_bent: bool = False) -> None:
         """A pull confirmed at ``t_confirm_us``: the rep starts where the force
-        rose from its rest level. ``from_bent``: it began at a no-lockout
-        turn (the arms bent)."""
+        rose from its rest level: from a still hang, at the force's change
+        point (onset.quiet_onset), looked for from where the chest arrived at
+        the bottom; else where it crossed the rest level's threshold
+        (``_onset_index``). ``from_bent``: it began at a no-lockout turn (the
+        arms bent)."""
         # begun in a stream gap: the force before it is not the hang's either
         in_gap = self._mid_pull_us is not None or self._settling_since_resume_us is not None
         self._settling_since_resume_us = None
@@ -524,10 +556,6 @@ class RepTracker:
             # mid-pull, the force passes its rest level again.
             peak = int(np.argmax(force))
             t, force = t[: peak + 1], force[: peak + 1]
-            tq, qcols = self.forces.window(min(quiet_lo, lo_us), int(t[-1]) + 1)
-            pts = [(tg, g) for tg, g in self._phase_gaps if tq.size and tg >= tq[0]]
-            gaps = (np.array([p[0] for p in pts]), np.array([p[1] for p in pts], float))
-            quiet = quiet_onset(tq, qcols["total_n"], onset_margin_n(float(np.median(force))), gaps)
             base = float(force.min())
             # A hang long enough to show its level: the rest is its median, not
             # its lowest sample (the body may still settle as the chest arrives,
@@ -543,6 +571,13 @@ class RepTracker:
                 # where the rise crossed the threshold (never outside the two samples)
                 frac = min(1.0, (threshold - force[i]) / (force[i + 1] - force[i]))
                 start = int(round(t[i] + frac * (t[i + 1] - t[i])))
+            # From a still hang: the force's change point (onset.py). The end
+            # threshold keeps the rest above, which the end rules were measured
+            # with (a rep begun from a turn has no still hang to take one from).
+            tq, qcols = self.forces.window(quiet_lo, int(t[-1]) + 1)
+            pts = [(tg, g) for tg, g in self._phase_gaps if tq.size and tg >= tq[0]]
+            gaps = (np.array([p[0] for p in pts]), np.array([p[1] for p in pts], float))
+            quiet = quiet_onset(tq, qcols["total_n"], onset_margin_n(base), gaps)
             if quiet is not None:
                 start = quiet[0]
             self._end_threshold_n = threshold
@@ -677,11 +712,11 @@ class RepTracker:
         slope there. The force settles only when the braking is over, after
         the chest's last slow millimetres; the chest has settled before.
         The lowering is looked for from ``from_us`` (the top of a rep that
-        came back short of straight), else from LOWERING_LOOK_US before
-        lockout; the settled ``level`` is what the force was seen at after
+        came back short of straight), else from the top, at most
+        LOWERING_LOOK_US before lockout; the settled ``level`` is what the force was seen at after
         ``t_force_us``, unless given (the next pull followed at once)."""
         if from_us is None:
-            from_us = self._lock_t_us - LOWERING_LOOK_US
+            from_us = max(self._top_t_us, self._lock_t_us - LOWERING_LOOK_US)
         t, force = self.forces.column("total_n", max(self.rep.t_start_us, from_us),
                                       t_force_us + FORCE_STILL_US)
         if level is None:
@@ -701,9 +736,8 @@ class RepTracker:
         pts = [(tg, g) for tg, g in self._phase_gaps if abs(tg - t[fast]) <= SPEED_FIT_US]
         if len(pts) < 3:
             return t_force_us
-        tg = np.array([p[0] for p in pts], float) / 1e6
-        speed = float(np.polyfit(tg, np.array([p[1] for p in pts], float), 1)[0])
-        if speed <= 2 * SETTLED_MM_S:
+        speed = line_slope([p[0] for p in pts], [p[1] for p in pts])
+        if speed is None or speed <= 2 * SETTLED_MM_S:
             return t_force_us
         # impulse still to come from each sample to the force's settle
         dt = np.diff(t) / 1e6
@@ -734,7 +768,12 @@ class RepTracker:
         """After lockout the chest may still be coming down: a slow lowering
         brakes so gently that the force is back at rest before the chest
         has arrived. The rep ends when both have happened: the force settled
-        and the gap stopped rising (under ARRIVE_MM over the last ARRIVE_S)."""
+        and the chest arrived. Arrived: a line through the readings of the
+        last ARRIVE_FIT_US (``line_slope``: strays do not tilt it)
+        comes down slower than SETTLED_MM_S, dated at the window's middle, between this
+        window and the one before it; with too few readings for the line,
+        the gap rose under ARRIVE_MM over the last ARRIVE_US, dated ARRIVE_US
+        back."""
         self._since_lock.append((t_us, gap_mm))
         ref = self.reference_mm
         if ref is not None and gap_mm > ref + BEYOND_HANG_MM and self._braked_t_us is None:
@@ -746,17 +785,16 @@ class RepTracker:
             self._near_rest = True
         if self._arrived_t_us is not None:
             return []
-        back = [g for t, g in self._since_lock if t <= t_us - ARRIVE_US]
-        if not back or gap_mm - back[-1] >= ARRIVE_MM:
-            return []
         recent = [(t, g) for t, g in self._since_lock if t >= t_us - ARRIVE_FIT_US]
-        if len(recent) >= 4 and recent[0][0] <= t_us - ARRIVE_FIT_US * 3 // 4:
-            # the chest's speed over the last readings: settled under SETTLED_MM_S
-            # (dated at the window's middle, between this window and the one before)
-            tr = np.array([p[0] for p in recent], float) / 1e6
-            speed = float(np.polyfit(tr, np.array([p[1] for p in recent], float), 1)[0])
-            mid = t_us - ARRIVE_FIT_US // 2
-            before, self._arrive_speed = self._arrive_speed, (mid, speed)
+        fitted = len(recent) >= 4 and recent[0][0] <= t_us - ARRIVE_FIT_US * 3 // 4
+        before = self._arrive_speed
+        if fitted:
+            speed = line_slope([p[0] for p in recent], [p[1] for p in recent])
+            # (signed: a chest no longer coming down has arrived, even if the
+            # next pull already took it up)
+            self._arrive_speed = None if speed is None else (t_us - ARRIVE_FIT_US // 2, speed)
+        if fitted and self._arrive_speed is not None:
+            mid, speed = self._arrive_speed
             if speed >= SETTLED_MM_S:
                 return []
             if before is not None and before[1] > SETTLED_MM_S:
@@ -764,6 +802,9 @@ class RepTracker:
                 mid = int(round(before[0] + frac * (mid - before[0])))
             self._arrived_t_us = max(self._lock_t_us, mid)
         else:
+            back = [g for t, g in self._since_lock if t <= t_us - ARRIVE_US]
+            if not back or gap_mm - back[-1] >= ARRIVE_MM:
+                return []
             self._arrived_t_us = max(self._lock_t_us, t_us - ARRIVE_US)
         self._near_rest = True
         if self._settled_t_us is not None:
@@ -795,7 +836,8 @@ class RepTracker:
         carries less than at the hang, so the force passes under the pull's
         threshold before the chest stops. Failing that (no pause before the
         next pull), at the least force, where the braking turned into the
-        pull; with no force, at the turning point."""
+        pull; with no force, at the turning point. The chest may have settled
+        before the force did (``_chest_settled``, from the top)."""
         leave = self._leave_t_us if self._leave_t_us is not None else t_us
         arrived = self._near_run_start(self._back_mm, leave)
         if arrived is None:
@@ -813,7 +855,7 @@ class RepTracker:
                 continue
             w = force[k:ends[k] + 1]
             if w.max() <= force[least] + margin:     # still, near the least: w.min() >= the least
-                return self._chest_settled(int(t[k]), self._top_t_us)
+                return self._chest_settled(int(t[k]), self._top_t_us, float(np.median(w)))
         # no still stretch: braked straight into the next pull
         return self._chest_settled(int(t[least]), self._top_t_us, float(force[least]))
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..defaults import SETTLED_MM_S, SETTLED_S
+from ..defaults import SETTLED_MM_S
+from ..device.sim.truth import settled_index
 from . import body as bd
 from .body import ACT_UP_S, DT_S, Geometry
 from .motion import Drive, State, Track, move
@@ -428,12 +429,8 @@ def _settled_short(v: np.ndarray, i_top: int, i_end: int) -> int:
     if not len(down):
         return i_end
     i0 = i_top + int(down[0])
-    w = int(SETTLED_S / DT_S)
-    calm = (np.abs(v[i0:i_end + 1]) < SETTLED_MM_S).astype(int)
-    if len(calm) < w:
-        return i_end
-    runs = np.nonzero(np.convolve(calm, np.ones(w, int), mode="valid") == w)[0]
-    return i0 + int(runs[0]) if len(runs) else i_end
+    i = settled_index(v[i0:i_end + 1], DT_S, to_end=False)
+    return i_end if i is None else i0 + i
 
 
 def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
@@ -468,12 +465,8 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
                 straight = np.nonzero(tl.elbow_deg[i_top:limit + 1] >= STRAIGHT_DEG)[0]
                 if len(straight):
                     i0 = i_top + int(straight[0])
-                    calm = np.abs(v[i0:limit + 1]) < SETTLED_MM_S
-                    w = int(SETTLED_S / DT_S)
-                    for q in range(len(calm)):
-                        if calm[q:q + w].all() or i0 + q >= limit:
-                            i_end = i0 + q
-                            break
+                    i = settled_index(v[i0:limit + 1], DT_S)
+                    i_end = limit if i is None else i0 + i
             if i_end is None:
                 i_end = min(limit, max(i_low, i_top))
                 i_end = _settled_short(v, i_top, i_end)

@@ -19,22 +19,23 @@ from .model import CONTACT_MM, RepWindow, SetWindow, Timeline
 GRID_S = 0.001
 
 
-def settled_index(speed_mm_s: np.ndarray, dt_s: float) -> int | None:
+def settled_index(speed_mm_s: np.ndarray, dt_s: float, to_end: bool = True) -> int | None:
     """The first sample from which the chest stays under SETTLED_MM_S for
-    SETTLED_S, or to the end of ``speed_mm_s`` if that comes first; None if
-    it never does. A lowering's last millimetres creep in slower and slower
-    (a minimum-jerk move's last 10 mm of a 4 s lowering take 0.5 s): no
-    sensor, and no coach, sees when they end, so a rep ends where the chest
-    settled."""
+    SETTLED_S, or (``to_end``) to the end of ``speed_mm_s`` if that comes
+    first; None if it never does. A lowering's last millimetres creep in
+    slower and slower (a minimum-jerk move's last 10 mm of a 4 s lowering
+    take 0.5 s): no sensor, and no coach, sees when they end, so a rep ends
+    where the chest settled."""
     calm = np.abs(speed_mm_s) < SETTLED_MM_S
     w = max(1, int(round(SETTLED_S / dt_s)))
-    if calm.size < w:
-        return 0 if calm.all() else None
-    runs = np.flatnonzero(np.convolve(calm.astype(int), np.ones(w, int), mode="valid") == w)
-    if runs.size:
-        return int(runs[0])
-    tail = np.flatnonzero(~calm)
-    return int(tail[-1]) + 1 if tail.size and tail[-1] + 1 < calm.size else None
+    if calm.size >= w:
+        runs = np.flatnonzero(np.convolve(calm.astype(int), np.ones(w, int), mode="valid") == w)
+        if runs.size:
+            return int(runs[0])
+    if not to_end or not calm.size or not calm[-1]:
+        return None
+    moving = np.flatnonzero(~calm)
+    return int(moving[-1]) + 1 if moving.size else 0
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class RepTruth:
                                             # script, never the judge's thresholds)
     pull_s: float
     top_hold_s: float
-    lower_s: float
+    lower_s: float            # the scripted lowering, to the move's end (at or after t_end_s)
     left_share: float
     observable: bool = True   # False when it overlaps the unplug gap
 
