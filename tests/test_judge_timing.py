@@ -128,3 +128,16 @@ def test_reps_start_and_end_within_150_ms_of_the_truth(name):
                            abs(rec.scenario_s(best.t_end_us) - want.t_end_s)))
     worst = np.max(errors, axis=0)
     assert worst[0] <= 0.15 and worst[1] <= 0.15, worst
+
+
+def test_the_chests_speed_line_is_not_tilted_by_strays():
+    from backstation.analysis.reps import line_slope
+    t = np.arange(0, 300_000, 25_000)                     # 12 readings over 0.3 s
+    gap = 500.0 + 0.02 * t / 1e3                          # coming down at 20 mm/s
+    assert line_slope(t, gap) == pytest.approx(20.0, abs=0.5)
+    stray = gap.copy()
+    stray[[3, 7, 8]] = [1748.0, 344.0, 1938.0]            # a burst the gate let through
+    assert line_slope(t, stray) == pytest.approx(20.0, abs=0.5)
+    few = np.array([0, 50_000, 100_000, 150_000])
+    assert line_slope(few, [520.0, 520.0, 520.0, 344.0]) == pytest.approx(0.0, abs=1.0)
+    assert line_slope([5, 5, 5], [1.0, 2.0, 3.0]) is None
