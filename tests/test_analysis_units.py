@@ -679,6 +679,27 @@ def test_without_a_distance_sensor_a_hold_at_the_top_then_a_dip_is_the_same_rep(
     assert reps[0][2].lockout
 
 
+def test_without_a_distance_sensor_a_slow_pull_that_barely_rises_is_found_by_its_top():
+    """A slow pull on a body pivoting at its heels: the force rises 2.5 %,
+    then sits 20 % under the hang for 4 s (the top, a squeeze), and the
+    lowering brings it back. No rise of 10 % ever shows, and the still top
+    is no rest (it lies well under the set's first still hang): one rep,
+    from where the force left the hang to where it came back near it."""
+    steps = [(0.5, 615.0), (4.0, 480.0), (1.0, 560.0), (0.4, 640.0), (3.0, 600.0)]
+    reps = _force_only_steps(steps)
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 8.5)]
+    assert reps[0][2].lockout
+
+
+def test_without_a_distance_sensor_a_pull_after_a_rep_that_braked_and_hung_is_its_own():
+    """A rep with its top, the braking of its lowering and a still hang
+    after it is over: a pull that follows with no top of its own (a squeeze
+    at the hang's force on a near-level body) is the next rep, not more
+    braking of the one before."""
+    reps = _force_only_steps([PULL, TOP, BRAKE, (2.0, 600.0), (1.5, 700.0), (3.0, 600.0)])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 4.0), (6.0, 7.5)]
+
+
 def test_without_a_distance_sensor_touch_and_go_after_a_hold_splits_where_the_pull_rose():
     reps = _force_only_steps([PULL, TOP, (1.0, 600.0), (0.3, 540.0), (0.3, 700.0), TOP,
                               (3.0, 600.0)])

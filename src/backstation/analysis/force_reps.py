@@ -25,6 +25,7 @@ import numpy as np
 
 from .config import FORCE_ONLY_RISE_SHARE, RELEASE_CONFIRM_S, AnalysisConfig, onset_margin_n
 from .history import History
+from .onset import QUIET_SHARE, quiet_mask
 from .reps import FIRST_REP_SETTLE_S, RepDraft
 
 REST_WINDOW_S = 2.0
@@ -46,6 +47,8 @@ NO_TOP_MIN_US = 1_000_000   # an episode without a top is a rep if it lasts this
 DIP_SHARE = 0.06            # settled, then under rest by this share for this long, and back
 DIP_MIN_US = 150_000        # (not the load going off): the lowering from a hold at the top
 PENDING_US = 2_500_000      # settled this long after a rep: it was not a hold at the top
+LOW_OPEN_US = 400_000       # resting, the force this long under the top line: a pull that barely rose
+LEFT_LOOK_US = 3_000_000    # ... left the hang within this long before
 
 
 class ForceOnlyRepTracker:
@@ -57,8 +60,11 @@ class ForceOnlyRepTracker:
         self._lo_us = set_start_us + (GET_ON_SETTLE_US if settle else 0)
         self._base = 0.0
         self._margin = 0.0
+        self._hang_n: float | None = None       # the hang: the set's first still rest, then each episode's
+        self._hang_at_us: int | None = self._lo_us + REST_WINDOW_US + REST_LAG_US   # the first is looked for here
         self._open: RepDraft | None = None
         self._pending: RepDraft | None = None   # settled: the rep just over, not reported yet
+        self._pending_complete = False          # ... it braked after its top and hung still: what rises next is a pull
         self._settled_us = 0
         self._settled_split: tuple[int, int] | None = None   # the pending rep's split, if it rose after its top
         self._reset_episode()
@@ -109,27 +115,32 @@ class ForceOnlyRepTracker:
                 lo = max(lo, int(t[ends[long][-1]]) + GET_ON_SETTLE_US)
         return lo
 
-    def _rest_level(self, t_us: int) -> float | None:
+    def _rest_level(self, t_us: int, still_only: bool = False) -> float | None:
         """The force of a still hang: the least in the rest window if the
         window is near still (within ``REST_SPREAD_SHARE`` of its median: a
         pull may begin with a slow rise), else its median (a set that never
         hangs still, touch-and-go: over a cycle the mean force is the static
         load, and a top's drop or the lowering under it is short), if the
-        window lasts ``REST_CYCLE_US``. None under the load line: no hang."""
+        window lasts ``REST_CYCLE_US`` (and not ``still_only``). None under
+        the load line, or well under the hang (a top held still)."""
         t, force = self.forces.column("total_n", self._rest_from_us(t_us), t_us - REST_LAG_US)
         if force.size < 3:
             return None
         least, middle = float(force.min()), float(np.median(force))
         if middle - least <= REST_SPREAD_SHARE * middle:
             level = least
-        elif t[-1] - t[0] >= REST_CYCLE_US:
+        elif t[-1] - t[0] >= REST_CYCLE_US and not still_only:
             level = middle
         else:
             return None                 # moving, and too short a window to hold a cycle
-        return level if level > self.load_threshold_n else None
+        if level <= self.load_threshold_n:
+            return None
+        if self._hang_n is not None and level < self._hang_n * (1 - LOW_SHARE):
+            return None                 # a top held still, not the hang
+        return level
 
     def _begin(self, t_confirm_us: int, base: float) -> None:
-        self._base = base
+        self._base = self._hang_n = base
         self._margin = onset_margin_n(base)
         t, cols = self.forces.window(self._lo_us, t_confirm_us)
         below = np.nonzero(cols["total_n"] <= base + self._margin)[0]
@@ -139,15 +150,46 @@ class ForceOnlyRepTracker:
         self._at_rest_us, self._in_high = start, True
         self.state = "episode"
 
+    def _begin_low(self, low_from: int, t_us: int, hang: float) -> None:
+        """The force has been well under the hang since ``low_from``, with
+        no rise first: a pull whose top sits under the hang and whose start
+        barely raised the force (a slow pull, a body pivoting at its
+        heels). It began where the force last held still at the hang; the
+        low under way is its top once it ends."""
+        self._base = hang
+        self._margin = onset_margin_n(hang)
+        t, force = self.forces.column("total_n", max(self._lo_us, low_from - LEFT_LOOK_US), low_from)
+        quiet, _ = quiet_mask(t, force, QUIET_SHARE * self._margin)
+        near = np.abs(force - hang) <= self._margin
+        held = np.flatnonzero(quiet & near)
+        start = int(t[held[-1]]) if held.size else (int(t[np.flatnonzero(near)[-1]]) if near.any() else low_from)
+        _, low = self.forces.column("total_n", low_from, t_us)
+        self._reset_episode()
+        self._open = RepDraft(start, base_n=hang)
+        self._at_rest_us, self.state = start, "episode"
+        self._low_from, self._low_n, self._low_least = low_from, low.size, float(low.min())
+        self._soft_n = low.size
+
     # ---- the episode ----------------------------------------------------
 
     def on_force(self, t_us: int, force_n: float, prev: tuple[int, float] | None) -> list[RepDraft]:
         if t_us < self._lo_us:
             return []
         if self.state == "rest":
+            if self._hang_at_us is not None and t_us >= self._hang_at_us:
+                self._hang_at_us = None         # the set's first still hang, if it hung still
+                if self._hang_n is None:
+                    self._hang_n = self._rest_level(t_us, still_only=True)
             base = self._rest_level(t_us)
             if base is not None and force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
                 self._begin(t_us, base)
+            elif self._hang_n is not None and force_n < self._hang_n * (1 - LOW_SHARE):
+                if self._low_from is None:
+                    self._low_from = t_us
+                elif t_us - self._low_from >= LOW_OPEN_US:
+                    self._begin_low(self._low_from, t_us, self._hang_n)
+            else:
+                self._low_from = None
             return []
         if self.state == "settled":
             return self._while_settled(t_us, force_n)
@@ -201,16 +243,19 @@ class ForceOnlyRepTracker:
         alone, a rep if it lasted ``NO_TOP_MIN_US`` (a slow rep whose top
         barely shows), else a climb if a top follows (``_after_dip``)."""
         rep, pending = self._open, self._pending
-        is_rep = self._has_top or (pending is None and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
+        alone = pending is None or self._pending_complete
+        is_rep = self._has_top or (alone and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
         self._settled_split = self._split_us if self._has_top else None
+        complete = (self._has_top and self._back and self._split_us is not None
+                    and not self._split_anchored)
         self._reset_episode()
         self._lo_us = t_us - SETTLE_WINDOW_US        # the next rest level: from the still stretch
         done: list[RepDraft] = []
         if is_rep:
             done = self._report_pending()
             rep.t_end_us, rep.lockout = max(t_end_us, rep.t_start_us), True
-            self._pending = rep
-        elif pending is not None:                    # no top: the braking of the rep before
+            self._pending, self._pending_complete = rep, complete
+        elif pending is not None and not self._pending_complete:   # no top: the braking of the rep before
             pending.t_end_us = max(t_end_us, pending.t_end_us)
         else:                                        # short, no top: a climb if a top follows
             self._climb = rep
@@ -402,7 +447,13 @@ class ForceOnlyRepTracker:
                                      int(t_us[-1]))
         lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
         floor = max(min(lows), self.load_threshold_n)
-        due = (force_n > floor * (1 + FORCE_ONLY_RISE_SHARE)) & gate
+        due = force_n > floor * (1 + FORCE_ONLY_RISE_SHARE)
+        if self._hang_at_us is not None:
+            due |= t_us >= self._hang_at_us
+        if self._hang_n is not None:
+            low = force_n < self._hang_n * (1 - LOW_SHARE)
+            due |= low if self._low_from is None else ~low | (t_us - self._low_from >= LOW_OPEN_US)
+        due &= gate
         return int(np.argmax(due)) if due.any() else len(t_us)
 
     # ---- the set's own events -----------------------------------------
@@ -420,6 +471,7 @@ class ForceOnlyRepTracker:
         had is complete; a rise with no top just after a rep was its braking.
         The next rest level waits for the load to be steadily on again
         (``_rest_from_us``)."""
+        self._hang_n = None         # getting on again may hang otherwise
         if self.state == "rest":
             return []
         return self._close_open(t_below_us, cause="released")
