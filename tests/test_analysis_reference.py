@@ -154,7 +154,7 @@ def test_bulk_and_one_by_one_agree_on_the_simulated_station(scenario, force_rate
 
 
 @pytest.mark.parametrize("seed", [5, 39, 77, 290])
-def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_model(seed):
+def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_model(seed, monkeypatch):
     """Holds at the top, dips, touch-and-go, stream gaps and slow pulls whose
     top sits well under the hang (seed 77: an episode opened by a low while
     resting) without a distance sensor: every state of the force-only
@@ -165,5 +165,11 @@ def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_mod
     force = ForceBlock.concat([f for f, _ in session.chunks], session.channels)
     cals = [(c, off, scale, None) for c, off, scale in session.calibration]
     config = AnalysisConfig(**session.config)
+    from backstation.analysis.force_reps import ForceOnlyRepTracker
+    opened_by_a_low = []
+    begin_low = ForceOnlyRepTracker._begin_low
+    monkeypatch.setattr(ForceOnlyRepTracker, "_begin_low",
+                        lambda self, *a: opened_by_a_low.append(a) or begin_low(self, *a))
     assert_twins_agree((force, DistanceBlock.empty()), cals, config, session.channels,
                        np.random.default_rng(seed))
+    assert opened_by_a_low or seed != 77, "seed 77 no longer meets an episode opened by a low"

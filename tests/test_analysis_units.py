@@ -700,6 +700,26 @@ def test_without_a_distance_sensor_a_pull_after_a_rep_that_braked_and_hung_is_it
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 4.0), (6.0, 7.5)]
 
 
+def test_without_a_distance_sensor_a_short_rise_after_a_complete_rep_loses_nothing():
+    """A complete rep waits; a short rise without a top (not a rep) settles,
+    and a dip that is no top follows: the rep is reported all the same."""
+    reps = _force_only_steps([PULL, TOP, BRAKE, (2.0, 600.0), (0.5, 700.0), (1.0, 600.0),
+                              (0.2, 560.0), (3.0, 600.0)])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 4.0)]
+
+
+@pytest.mark.parametrize("lower_n", [540.0, 480.0])
+def test_without_a_distance_sensor_a_hang_that_moves_lower_for_good_is_learnt_again(lower_n):
+    """After a rep the athlete moves their feet and hangs 10 or 20 % lower
+    for good: longer than any hold at the top, so it is the new hang, and
+    the next rep, from it, is found."""
+    k = lower_n / 600.0
+    later = [(d, f * k) for d, f in (PULL, TOP, BRAKE)] + [(3.0, lower_n)]
+    reps = _force_only_steps([PULL, TOP, BRAKE, (2.0, 600.0), (12.0, lower_n)] + later)
+    assert [round(a, 1) for a, _, _ in reps] == [3.0, 18.0]
+    assert all(d.lockout for _, _, d in reps)
+
+
 def test_without_a_distance_sensor_touch_and_go_after_a_hold_splits_where_the_pull_rose():
     reps = _force_only_steps([PULL, TOP, (1.0, 600.0), (0.3, 540.0), (0.3, 700.0), TOP,
                               (3.0, 600.0)])

@@ -5,11 +5,14 @@ station: it rises as the chest accelerates up, and at the top it may sit
 well under the hang (a body pivoting at the heels puts less of its weight on
 the bar the higher it is), at it, or over it (a squeeze on a near-level
 body); lowering may even lift it over the hang. What every rep shares: the
-force leaves a still hang by rising, and comes back to a still level near
+force leaves a still hang, by rising or (a slow pull that barely raises it)
+by falling well under it for its top, and comes back to a still level near
 it; a touch-and-go set never comes back, but shows one *top* per rep (the
-force well under rest for a while).
+force well under rest for a while). The tracker keeps the athlete's hang,
+so that a top held still is not taken for a rest.
 
-States: ``rest`` (waiting for a rise over the rest level), ``episode`` (a rep
+States: ``rest`` (waiting for a rise over the rest level, or a fall well
+under the hang), ``episode`` (a rep
 under way: tops, highs, hangs, the settle), ``settled`` (a rep over, or a
 short pull without a top, waiting for what comes next to tell whether the
 settle was a hold at the top or a steady climb).
@@ -47,8 +50,9 @@ NO_TOP_MIN_US = 1_000_000   # an episode without a top is a rep if it lasts this
 DIP_SHARE = 0.06            # settled, then under rest by this share for this long, and back
 DIP_MIN_US = 150_000        # (not the load going off): the lowering from a hold at the top
 PENDING_US = 2_500_000      # settled this long after a rep: it was not a hold at the top
-LOW_OPEN_US = 400_000       # resting, the force this long under the top line: a pull that barely rose
+LOW_OPEN_US = 400_000       # resting, the force this long LOW_SHARE under the hang: a pull that barely rose
 LEFT_LOOK_US = 3_000_000    # ... left the hang within this long before
+HANG_MOVED_US = 8_000_000   # a low held still this long (no top hold lasts it): the athlete hangs lower
 
 
 class ForceOnlyRepTracker:
@@ -206,6 +210,8 @@ class ForceOnlyRepTracker:
                 self._low_from, self._low_n, self._low_least = t_us, self._soft_n - 1, force_n
             self._low_n += 1
             self._low_least = min(self._low_least, force_n)
+            if self._hangs_lower(t_us):
+                return out + self._hang_moved(t_us)
         elif self._low_from is not None:
             lasted = self._is_top(self._low_from, t_us, self._low_n + soft, self._low_least)
             self._low_from = None
@@ -239,15 +245,19 @@ class ForceOnlyRepTracker:
     def _settle(self, t_end_us: int, t_us: int) -> list[RepDraft]:
         """Settled near rest since ``t_end_us``: the open rep is over, unless
         what comes next shows it was a hold at the top (``_while_settled``).
-        Without a top it was the braking of the rep before, if there is one;
-        alone, a rep if it lasted ``NO_TOP_MIN_US`` (a slow rep whose top
-        barely shows), else a climb if a top follows (``_after_dip``)."""
+        Without a top it was the braking of the rep before, if there is one
+        and it is not complete (it braked after its top and hung still: then
+        this is the next pull); alone, a rep if it lasted ``NO_TOP_MIN_US``
+        (a slow rep whose top barely shows), else a climb if a top follows
+        (``_after_dip``)."""
         rep, pending = self._open, self._pending
         alone = pending is None or self._pending_complete
         is_rep = self._has_top or (alone and t_end_us - rep.t_start_us >= NO_TOP_MIN_US)
         self._settled_split = self._split_us if self._has_top else None
-        complete = (self._has_top and self._back and self._split_us is not None
-                    and not self._split_anchored)
+        # complete: a high after its top (the braking) and no still hang
+        # between (that would be the next pull's split), so this settle is
+        # the hang after the braking
+        complete = self._has_top and self._split_us is not None and not self._split_anchored
         self._reset_episode()
         self._lo_us = t_us - SETTLE_WINDOW_US        # the next rest level: from the still stretch
         done: list[RepDraft] = []
@@ -277,6 +287,8 @@ class ForceOnlyRepTracker:
         if force_n < base * (1 - DIP_SHARE):
             if self._low_from is None:
                 self._low_from = t_us
+            elif self._hangs_lower(t_us):
+                return self._hang_moved(t_us)
             return []
         if self._low_from is not None:
             low_from, lasted = self._low_from, self._lasted(t_us, DIP_MIN_US)
@@ -307,9 +319,8 @@ class ForceOnlyRepTracker:
             top = self._is_top(int(t[low[0]]), t_us, int(run), float(force[low].min()))
         climb, self._climb = self._climb, None
         if climb is not None:
-            if not top:
-                self.state = "rest"
-                return []
+            if not top:                 # no climb: a complete rep waiting is over
+                return self._report_pending()
             self._open = climb
             self._reset_episode_marks()
             self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
@@ -319,7 +330,7 @@ class ForceOnlyRepTracker:
             if top:
                 rep = self._pending
                 rep.t_end_us, rep.lockout = max(split[0], rep.t_start_us), True
-                self._pending = None
+                self._pending, self._pending_complete = None, False
                 self._reset_episode()
                 self._open = RepDraft(split[1], base_n=self._base)
                 self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
@@ -327,15 +338,29 @@ class ForceOnlyRepTracker:
         self._reopen(t_us)
         return []
 
+    def _hangs_lower(self, t_us: int) -> bool:
+        """The low under way (since ``_low_from``) has held still for
+        ``HANG_MOVED_US``: longer than any hold at the top."""
+        return t_us - self._low_from >= HANG_MOVED_US and self._still(t_us, HANG_MOVED_US)
+
+    def _hang_moved(self, t_us: int) -> list[RepDraft]:
+        """The athlete hangs lower now (feet moved): a rep waiting is over,
+        the open one is closed as at the end of the data, from where the low
+        began, and the hang is looked for afresh in that low."""
+        out = self._close_open(self._low_from, cause="drop")
+        self._hang_n, self._hang_at_us = None, t_us
+        return out
+
     def _reopen(self, t_us: int) -> None:
         """The settle was a hold at the top: the rep goes on (the dip ended
         at ``t_us``)."""
-        self._open, self._pending = self._pending, None
+        self._open, self._pending, self._pending_complete = self._pending, None, False
         self._reset_episode_marks()
         self._has_top, self._at_rest_us, self.state = True, t_us, "episode"
 
     def _report_pending(self) -> list[RepDraft]:
         rep, self._pending, self._climb = self._pending, None, None
+        self._pending_complete = False
         if self.state == "settled":
             self.state = "rest"
         return [rep] if rep is not None else []
@@ -434,7 +459,8 @@ class ForceOnlyRepTracker:
         if self.state == "settled":
             base = self._base
             dip = force_n < base * (1 - DIP_SHARE)
-            due = ((force_n > base * (1 + FORCE_ONLY_RISE_SHARE)) | (dip if self._low_from is None else ~dip)
+            held = ~dip if self._low_from is None else ~dip | (t_us - self._low_from >= HANG_MOVED_US)
+            due = ((force_n > base * (1 + FORCE_ONLY_RISE_SHARE)) | (dip if self._low_from is None else held)
                    | (t_us - self._settled_us >= PENDING_US)) & gate
             return int(np.argmax(due)) if due.any() else len(t_us)
         if self.state != "rest":
@@ -442,7 +468,9 @@ class ForceOnlyRepTracker:
         # Each sample's rest window lies inside this one, so its rest level is
         # no lower than this one's lowest force (its least or its median), and
         # a level at or under the load threshold is none. Under the rise over
-        # the higher of the two: no pull.
+        # the higher of the two: no pull. Due too: the time to learn the hang,
+        # a fall under the hang's low line, and (a low under way) the sample
+        # that ends it or that has it last LOW_OPEN_US.
         _, held = self.forces.column("total_n", max(self._lo_us, int(t_us[0]) - REST_WINDOW_US),
                                      int(t_us[-1]))
         lows = [float(force_n[gate].min())] + ([float(held.min())] if held.size else [])
@@ -460,9 +488,13 @@ class ForceOnlyRepTracker:
 
     def resume(self, t_us: int) -> None:
         """The stream came back after a gap with the set still on: the rest
-        level is looked for afresh from here."""
+        level is looked for afresh from here. The hang is kept (the athlete
+        held on); if it was not known yet, it is looked for a full rest
+        window after the gap."""
         self._reset_episode()
         self.state, self._lo_us = "rest", t_us
+        if self._hang_n is None:
+            self._hang_at_us = t_us + REST_WINDOW_US + REST_LAG_US
 
     def release(self, t_below_us: int) -> list[RepDraft]:
         """The load went off mid-set (at ``t_below_us``). A low under way is
