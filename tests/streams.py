@@ -217,13 +217,18 @@ class Session:
                           False, "no_contact")
 
     def no_lockout_rep(self, short_mm: float | None = None, up_s=1.0, hold_s=0.3,
-                       down_s=0.8) -> "Session":
-        """Touch, then come back only part way (``short_mm`` short of the
-        hang, default half the range); the next call pulls again from there."""
+                       down_s=0.8, top_short_mm: float = 0.0) -> "Session":
+        """Touch (or stop ``top_short_mm`` above the contact threshold: no
+        contact either), then come back only part way (``short_mm`` short of
+        the hang, default half the range); the next call pulls again from
+        there."""
         hang = self.athlete.hang_gap_mm
         if short_mm is None:
             short_mm = (hang - self.athlete.touch_gap_mm) / 2
         assert short_mm >= 120, "a no_lockout rep must stop >= 120 mm short of the hang"
+        if top_short_mm:
+            return self._pull(up_s, hold_s, down_s, self.contact_mm + top_short_mm,
+                              hang - short_mm, False, "no_contact")
         return self._pull(up_s, hold_s, down_s, self.athlete.touch_gap_mm, hang - short_mm,
                           False, "no_lockout")
 

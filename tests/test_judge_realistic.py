@@ -250,6 +250,42 @@ def test_a_regrip_keeps_one_set_and_the_verdicts_before_and_after(off_s):
     assert_judged(judge(stream), stream)
 
 
+@pytest.mark.parametrize("value_mm", [1554, 820])
+def test_a_far_reading_repeated_mid_pull_is_a_stuck_sensor_not_the_world_changing(value_mm):
+    """Mid-pull the sensor sends one far value 8 times over (0.4 s at 20 Hz):
+    more readings that agree than a burst of strays, but a real surface
+    (the floor, a leg) jitters, and a sensor repeating itself does not. One
+    valid rep."""
+    s = on_bar(seed=13).rep().hang(1).rep(up_s=1.2).hang(1).rep().hang(1.5)
+    clean = s.build()
+    pull = clean.reps[1]
+    stream = stray(clean, pull.t_start_s + 0.4, *[value_mm] * 8)
+    assert_judged(judge(stream), stream)
+
+
+def test_a_turn_whose_climb_a_stuck_sensor_hid_still_starts_the_next_rep():
+    """A pull that stopped 40 mm short and came back only part way, then a
+    pull to the bar. The sensor repeats one reading from the turn's climb
+    until the chest is past where the first pull stopped: the first two
+    readings a pull's range under the turn are also nearer the bar than that
+    stop. They are the next pull all the same, not the first one going on."""
+    s = on_bar(seed=11).rep().hang(1).no_lockout_rep(top_short_mm=40, hold_s=0.6)
+    s.rep(up_s=0.6).hang(1.5)
+    clean = s.build()
+    second, third = clean.reps[1], clean.reps[2]
+    d_t = clean.distance.t_device_us
+    true = clean.true_gap_mm
+    in_third = (d_t >= clean.t_us(third.t_start_s)) & (d_t <= clean.t_us(third.t_end_s))
+    turn_mm = float(true[in_third][0])
+    first_top_mm = float(true[(d_t >= clean.t_us(second.t_start_s)) & (d_t <= clean.t_us(second.t_end_s))].min())
+    climb = np.flatnonzero(in_third & (true < turn_mm - 60))[0]
+    past = np.flatnonzero(in_third & (true < first_top_mm - 5))[0]
+    assert true[climb] > turn_mm - 150 > first_top_mm      # the climb was hidden where it mattered
+    stream = stuck(clean, clean.t_s(int(d_t[climb])), int(past - climb))
+    assert [r.reason for r in clean.reps] == [None, "no_contact", None]
+    assert_judged(judge(stream), stream)
+
+
 @pytest.mark.parametrize("lever_per_m", [0.3, 0.6])
 def test_rep_ends_hold_when_the_bar_load_changes_with_the_chest_height(lever_per_m):
     """A body pivoting at its heels puts less of its weight on the bar the

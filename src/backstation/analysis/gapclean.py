@@ -20,13 +20,16 @@ sensor's noise can explain is *held* and decided by what follows:
   removed up to ``MAX_HELD`` long;
 - held readings that agree with each other for more than ``MAX_HELD``
   readings are the world changing (the athlete got off, a leg under the
-  sensor): they are all taken;
+  sensor): they are all taken. Not if they are all one value: a real
+  surface jitters by a millimetre or more, and a sensor repeating itself
+  (stuck) does not; such a run is taken only once it has lasted
+  ``STUCK_US``;
 - once ``MIN_CHAIN`` held readings agree, they are a rival account: a
   reading that fits neither is a stray beside both, and it takes two
   readings that fit the accepted trace (not one) to drop the held ones.
 
 A reading is therefore decided at most ``MAX_HELD`` readings late (250 ms at
-20 Hz); the analysis waits for the decision, so the result does not depend
+20 Hz), or ``STUCK_US`` in a run of one value; the analysis waits for the decision, so the result does not depend
 on how the stream is cut. After a missed echo the allowance grows with the
 time since the last accepted reading, so the chest may have moved.
 
@@ -47,6 +50,7 @@ MAX_ACCEL_MM_S2 = 50_000.0   # what the prediction may miss by: 0.5 a dt^2 (62 m
 NOISE_MM = 20.0              # sensor noise and quantisation, per reading
 MAX_ACCEL_SLACK_MM = 250.0   # ... at most (after a long stretch the speed bound takes over)
 MAX_HELD = 5
+STUCK_US = 1_000_000         # held readings all of one value: the world changing only after this long
 MIN_CHAIN = 3                # held readings that agree: a rival account of the chest
 MAX_VALID_GAP_MM = 4000      # readings above (a ToF out-of-range code, 8190) are no reading
 NO_READING_MM = -1           # the sensor saw nothing (a missed echo, out of range)
@@ -112,7 +116,11 @@ class GapGate:
             if step <= 1.0 and step <= trace:          # it continues the held readings
                 held.append(entry)
                 self._reject(self._rival)
-                if len(held) > self.max_held:
+                if len(held) > self.max_held and (
+                        len({e[2] for e in held}) > 1 or held[-1][1] - held[0][1] >= STUCK_US):
+                    # the world changed; a sensor repeating itself (a real
+                    # surface jitters by a millimetre or more) is not taken
+                    # for that before STUCK_US
                     self._settle(True)
                 return self._decided()
             if len(held) >= MIN_CHAIN:

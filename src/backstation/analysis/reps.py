@@ -361,7 +361,8 @@ class RepTracker:
                 # since the stream came back: no pull was under way
                 self._settling_since_resume_us = None
         if self.state != "up" and loaded and self._high.mm is not None \
-                and low <= self._high.mm - self.min_range_mm and self._force_still(t_us, low):
+                and low <= self._high.mm - self.min_range_mm \
+                and self._force_still(self._high.t_us, self._high.mm, t_us, low):
             self._high.set(high, t_top)     # the high starts again from the chest
         if self.state != "up" and loaded and self._high.mm is not None \
                 and low <= self._high.mm - self.min_range_mm:
@@ -390,8 +391,8 @@ class RepTracker:
         self._mid_pull_us = None if self.state == "up" or not loaded else self._mid_pull_us
         return done
 
-    def _force_still(self, t_us: int, low_mm: float) -> bool:
-        """The gap fell a pull's range from its high, but the force did not
+    def _force_still(self, t0: int, high_mm: float, t_us: int, low_mm: float) -> bool:
+        """The gap fell a pull's range from ``high_mm`` (at ``t0``), but the force did not
         move as that needs: a chest that rose that far in that time was
         accelerated at least 2·rise/time², which the bar feels (the force is
         the body's weight plus its acceleration). A force that stayed within
@@ -402,12 +403,11 @@ class RepTracker:
         force that barely moved rules a pull out."""
         if self._mid_pull_us is not None:   # the high is where a stream gap ended: no time to go by
             return False
-        t0 = self._high.t_us
         t, force = self.forces.column("total_n", t0 - STILL_FORCE_BEFORE_US, t_us)
         if force.size < 2:
             return False
         rest_n = float(np.median(force))
-        rise_m, dt_s = (self._high.mm - low_mm) / 1000, max(t_us - t0, 1000) / 1e6
+        rise_m, dt_s = (high_mm - low_mm) / 1000, max(t_us - t0, 1000) / 1e6
         needed_n = rest_n * (2 * rise_m / dt_s ** 2) / G_MS2
         return float(force.max() - force.min()) < min(STILL_FORCE_SHARE * needed_n,
                                                       onset_margin_n(rest_n))
@@ -469,6 +469,9 @@ class RepTracker:
 
     def _on_gap_up(self, t_us: int, gap_mm: float, prev_t: int, t_top: int, low: float,
                    high: float) -> list[RepDraft]:
+        if self._turned(low) and low < self._top_mm \
+                and not self._force_still(self._back_t_us, self._back_mm, t_us, low):
+            return self._close_turn(t_us, low)
         if low < self._top_mm:
             self._top_mm, self._back_mm, self._back_t_us = low, low, t_us
             self._top_t_us = t_us
@@ -496,18 +499,30 @@ class RepTracker:
             self._high_at_start = False
             self._near_high, self._leave_t_us = True, None
             return []
-        if self._back_mm >= self._top_mm + self.min_range_mm \
-                and low <= self._back_mm - self.min_range_mm:
-            # Pulling again before two readings at straight. A turn so fast
-            # that a missed echo left one reading of it (a touch-and-go rep
-            # at 20 Hz) still counts if that reading, beside the missed echo,
-            # was at straight: nothing contradicts it.
-            self.rep.lockout = self._straight(self._peak_mm)
-            rep = self._close(self._settled_after_turn(t_us))
-            self._pull_from_mm = self._back_mm
-            self._begin(t_us, low, rep.t_end_us, from_bent=not rep.lockout)
-            return [rep]
+        if self._turned(low):
+            return self._close_turn(t_us, low)
         return []
+
+    def _turned(self, low: float) -> bool:
+        """Since the top the gap came back a pull's range and has now fallen
+        a pull's range again (two readings): the next pull. These readings
+        may be nearer the bar than the top was (a sensor that repeated itself
+        or missed echoes on the way up shows no reading between); then the
+        force must have moved as such a pull needs (``_force_still``), or
+        they are wrong readings the gate let through, and a new top."""
+        return self._back_mm >= self._top_mm + self.min_range_mm \
+            and low <= self._back_mm - self.min_range_mm
+
+    def _close_turn(self, t_us: int, low: float) -> list[RepDraft]:
+        """Pulling again before two readings at straight. A turn so fast
+        that a missed echo left one reading of it (a touch-and-go rep at
+        20 Hz) still counts if that reading, beside the missed echo, was at
+        straight: nothing contradicts it."""
+        self.rep.lockout = self._straight(self._peak_mm)
+        rep = self._close(self._settled_after_turn(t_us))
+        self._pull_from_mm = self._back_mm
+        self._begin(t_us, low, rep.t_end_us, from_bent=not rep.lockout)
+        return [rep]
 
     def resume(self, t_us: int) -> None:
         """The stream came back after a gap with the set still on: the
