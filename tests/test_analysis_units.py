@@ -598,6 +598,43 @@ def test_without_a_distance_sensor_a_stream_gap_mid_rep_keeps_the_set():
     assert [r.reason for r in p.sets[0].reps][:2] == [None, "sensor_dropout"]
 
 
+# ----- the motion gate -----------------------------------------------------------
+
+def _gate(readings, dt_us=50_000):
+    """Push (mm) readings 50 ms apart through a GapGate; returns each
+    reading's verdict by index and the time each was decided."""
+    from backstation.analysis.gapclean import GapGate
+    gate, verdict, decided_at = GapGate(), {}, {}
+    for k, mm in enumerate(readings):
+        for i, ok in gate.push(k * dt_us, mm):
+            verdict[i], decided_at[i] = ok, k * dt_us
+    for i, ok in gate.flush():
+        verdict[i], decided_at[i] = ok, None
+    return verdict, decided_at
+
+
+def test_the_gate_drops_a_stuck_run_when_the_chest_comes_back():
+    """The sensor repeats one far value 8 times, then the chest's readings
+    come back: the run is no world changing (a real surface jitters); the
+    two readings that showed it wrong are not trusted either (the trace's
+    allowance grew meanwhile), and the chest's trace goes on after them."""
+    verdict, _ = _gate([500, 501, 499, 500] + [900] * 8 + [500, 501, 500, 499])
+    assert [verdict[i] for i in range(16)] == [True] * 4 + [False] * 10 + [True] * 2
+
+
+def test_the_gate_decides_a_run_followed_by_missed_echoes_within_a_second():
+    """A run of one value, then only missed echoes (the athlete got off a
+    time-of-flight part): the run is decided once it is a second old, not
+    at the end of the data, so the analysis waiting on it does not stall."""
+    from backstation.analysis.gapclean import STUCK_US
+    verdict, decided_at = _gate([500, 501, 499, 500] + [900] * 7 + [-1] * 40)
+    assert all(verdict[i] for i in range(4, 11))            # more than 5 that agree: taken
+    assert max(decided_at[i] for i in range(4, 11)) <= 4 * 50_000 + STUCK_US + 50_000
+    verdict, decided_at = _gate([500, 501, 499, 500] + [900] * 3 + [-1] * 40)
+    assert not any(verdict[i] for i in range(4, 7))         # three: never confirmed
+    assert max(decided_at[i] for i in range(4, 7)) <= 4 * 50_000 + STUCK_US + 50_000
+
+
 # ----- without a distance sensor: getting on and off, releases ------------------
 
 def _force_only_reps(session, **judge_kw):

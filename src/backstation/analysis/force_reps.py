@@ -459,8 +459,8 @@ class ForceOnlyRepTracker:
         if self.state == "settled":
             base = self._base
             dip = force_n < base * (1 - DIP_SHARE)
-            held = ~dip if self._low_from is None else ~dip | (t_us - self._low_from >= HANG_MOVED_US)
-            due = ((force_n > base * (1 + FORCE_ONLY_RISE_SHARE)) | (dip if self._low_from is None else held)
+            dip_due = dip if self._low_from is None else ~dip | (t_us - self._low_from >= HANG_MOVED_US)
+            due = ((force_n > base * (1 + FORCE_ONLY_RISE_SHARE)) | dip_due
                    | (t_us - self._settled_us >= PENDING_US)) & gate
             return int(np.argmax(due)) if due.any() else len(t_us)
         if self.state != "rest":

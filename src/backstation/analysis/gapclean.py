@@ -22,14 +22,19 @@ sensor's noise can explain is *held* and decided by what follows:
   readings are the world changing (the athlete got off, a leg under the
   sensor): they are all taken. Not if they are all one value: a real
   surface jitters by a millimetre or more, and a sensor repeating itself
-  (stuck) does not; such a run is taken only once it has lasted
-  ``STUCK_US``;
+  (stuck) does not; such a run is decided when it has lasted ``STUCK_US``;
+- no held run waits longer than ``STUCK_US``: at the first reading (or
+  missed echo) after that, more than ``MAX_HELD`` readings that agree are
+  taken, fewer dropped;
 - once ``MIN_CHAIN`` held readings agree, they are a rival account: a
   reading that fits neither is a stray beside both, and it takes two
-  readings that fit the accepted trace (not one) to drop the held ones.
+  readings that fit the accepted trace (not one) to drop the held ones
+  (those two are dropped as well: after a stretch held back the trace's
+  allowance is wide, and the readings after them decide).
 
 A reading is therefore decided at most ``MAX_HELD`` readings late (250 ms at
-20 Hz), or ``STUCK_US`` in a run of one value; the analysis waits for the decision, so the result does not depend
+20 Hz), or, in a run of one value, at the first reading ``STUCK_US`` after
+the run began; the analysis waits for the decision, so the result does not depend
 on how the stream is cut. After a missed echo the allowance grows with the
 time since the last accepted reading, so the chest may have moved.
 
@@ -106,6 +111,11 @@ class GapGate:
         entry = [self._pushed, t_us, gap_mm, None]
         self._pushed += 1
         self._queue.append(entry)
+        if self._held and t_us - self._held[0][1] >= STUCK_US:
+            # no held run waits longer for its decision (missed echoes or
+            # strays may have followed it): more than MAX_HELD readings that
+            # agree are the world changing, fewer were never confirmed
+            self._settle(len(self._held) > self.max_held)
         if not is_reading(gap_mm):
             entry[3] = False
             return self._decided()
@@ -116,25 +126,23 @@ class GapGate:
             if step <= 1.0 and step <= trace:          # it continues the held readings
                 held.append(entry)
                 self._reject(self._rival)
-                if len(held) > self.max_held and (
-                        len({e[2] for e in held}) > 1 or held[-1][1] - held[0][1] >= STUCK_US):
-                    # the world changed; a sensor repeating itself (a real
-                    # surface jitters by a millimetre or more) is not taken
-                    # for that before STUCK_US
+                if len(held) > self.max_held and len({e[2] for e in held}) > 1:
+                    # the world changed (a sensor repeating itself, stuck, is
+                    # not taken for that before STUCK_US: a real surface
+                    # jitters by a millimetre or more)
                     self._settle(True)
                 return self._decided()
             if len(held) >= MIN_CHAIN:
                 # Held readings that agree with each other are a rival account
                 # of where the chest is: two readings that fit the accepted
-                # trace instead settle it for the trace; one that fits neither
-                # is a stray beside both.
+                # trace instead settle it against the held ones; one that fits
+                # neither is a stray beside both. The two are dropped too: the
+                # trace's allowance has grown over the stretch held back, so
+                # fitting it says little, and the next readings decide.
                 if trace <= 1.0:
                     self._rival.append(entry)
                     if len(self._rival) >= 2:
                         self._settle(False)
-                        for rival in self._rival:
-                            self._accept(rival)
-                        self._rival = []
                 else:
                     entry[3] = False
                 return self._decided()

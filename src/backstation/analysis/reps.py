@@ -401,7 +401,7 @@ class RepTracker:
         through); a slow pull's small change is in proportion to its slow
         rise, and a fast one's readings may lag (an echo held), so only a
         force that barely moved rules a pull out."""
-        if self._mid_pull_us is not None:   # the high is where a stream gap ended: no time to go by
+        if self._mid_pull_us is not None:   # (bottom state) the high is where a stream gap ended: no time to go by
             return False
         t, force = self.forces.column("total_n", t0 - STILL_FORCE_BEFORE_US, t_us)
         if force.size < 2:
