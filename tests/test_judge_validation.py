@@ -131,6 +131,25 @@ def test_a_rep_that_never_straightens_ends_where_the_chest_settled_or_at_the_nex
     assert _settled_short(tng, i_top, int(2.0 / DT_S)) == int(2.0 / DT_S)
 
 
+def test_a_slow_lowering_ends_once_the_elbows_reach_their_stop_not_in_the_lull_before():
+    """Near straight, the elbow's last degrees barely move the chest: a heavy
+    athlete lowering slowly has the chest under 30 mm/s for 0.1 s while the
+    elbows still open from 167 to 177 degrees, and the chest then drops
+    20 mm more. The arms are straight again, and the body settled, only
+    once the elbows reached their stop."""
+    heavy = replace(PARAMS, body_mass_kg=120.0, height_m=1.78, plates_kg=19.0, bar_height_m=0.87,
+                    elbow_max_deg=177.0)
+    slow = RepPlan(effort=0.21, lower_s=3.7, lower_effort=0.08, hold_s=3.0, s_hang=0.0, s_pull=0.011,
+                   pack_s=0.48, pause_s=3.0)
+    bs, kin = _one_set([slow] * 3, params=heavy)
+    tl = bs.timeline
+    for k, after in zip(kin, kin[1:]):
+        i, j = np.searchsorted(tl.t_s, [k.t_end_s, after.t_start_s])
+        assert tl.elbow_deg[i] >= heavy.elbow_max_deg - 1.0
+        hang = tl.reading_mm[i:j]
+        assert np.abs(hang - tl.reading_mm[i]).max() < 10.0     # none of the lowering after the end
+
+
 def test_a_bent_elbow_barely_changes_the_reach_until_well_bent():
     assert bd.reach_loss_mm(0.3, 0.3, 150.0) == pytest.approx(20.4, abs=0.2)
     assert bd.reach_loss_mm(0.3, 0.3, 120.0) == pytest.approx(80.4, abs=0.2)

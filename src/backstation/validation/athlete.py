@@ -462,7 +462,15 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
             limit = int(np.searchsorted(t, tr.next_cmd_s)) if tr.next_cmd_s is not None else len(t) - 1
             i_end = None
             if tr.outcome_lower in ("locked", "bottom"):
-                straight = np.nonzero(tl.elbow_deg[i_top:limit + 1] >= STRAIGHT_DEG)[0]
+                # straight again: the elbows back at their stop, or past STRAIGHT_DEG for a
+                # rep that stops short of it. Near straight the elbow's last degrees barely
+                # move the chest, so a slow lowering's chest dawdles under SETTLED_MM_S
+                # while the elbows still open (167 -> 177 deg), and drops on after.
+                elbow = tl.elbow_deg[i_top:limit + 1]
+                at_stop = max(STRAIGHT_DEG, bs.geometry.p.elbow_max_deg - 1.0)
+                straight = np.nonzero(elbow >= at_stop)[0]
+                if not len(straight):
+                    straight = np.nonzero(elbow >= STRAIGHT_DEG)[0]
                 if len(straight):
                     i0 = i_top + int(straight[0])
                     i = settled_index(v[i0:limit + 1], DT_S)
