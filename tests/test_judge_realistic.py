@@ -624,6 +624,42 @@ def test_force_at_10_80_and_1000_sps(force_rate_hz):
     assert_judged(judge(stream, force_rate_hz=force_rate_hz), stream)
 
 
+def test_at_10_sps_a_rep_is_reported_once_the_force_settles_not_at_the_time_limit():
+    """An HX711 at 10 SPS on its own clock samples a little over every 100 ms,
+    so a 100 ms window holds one sample: the force's settle must be held from
+    the sample before the window, or it is never seen and every rep waits for
+    the 1.5 s limit after lockout before the lifter sees it counted."""
+    from backstation.analysis import AnalysisConfig, AnalysisPipeline
+    from backstation.analysis.results import RepCompleted
+    from backstation.samples import DistanceBlock, ForceBlock
+    s = on_bar(seed=41, force_rate_hz=9.95)
+    for _ in range(3):
+        s.rep().hang(3)
+    stream = s.build()
+    cfg = AnalysisConfig(body_mass_kg=stream.athlete.body_mass_kg, contact_mm=25.0,
+                         force_rate_hz=10.0, has_distance=True)
+    p = AnalysisPipeline(cfg, channels=stream.force.channels)
+    for channel, offset, scale in stream.calibration:
+        p.set_calibration(channel, offset, scale)
+    f, d = stream.force, stream.distance
+    reported = {}
+    t_us = int(min(f.t_device_us[0], d.t_device_us[0]))
+    while t_us <= int(max(f.t_device_us[-1], d.t_device_us[-1])):
+        fa, fb = np.searchsorted(f.t_device_us, [t_us, t_us + 50_000])
+        da, db = np.searchsorted(d.t_device_us, [t_us, t_us + 50_000])
+        events = p.feed(ForceBlock(f.seq[fa:fb], f.t_device_us[fa:fb], f.raw[fa:fb], f.t_host_s[fa:fb]),
+                        DistanceBlock(d.seq[da:db], d.t_device_us[da:db], d.gap_mm[da:db],
+                                      d.t_host_s[da:db]))
+        t_us += 50_000
+        for e in events:
+            if isinstance(e, RepCompleted):
+                reported[e.rep.t_end_us] = t_us
+    assert len(reported) == len(stream.reps) == 3
+    for (end_us, at_us), truth in zip(sorted(reported.items()), stream.reps):
+        assert abs(stream.t_s(end_us) - truth.t_end_s) <= TIME_TOL_S
+        assert at_us - end_us < 700_000        # counted within 0.7 s of its end, not 1.5 s after lockout
+
+
 @pytest.mark.parametrize("distance_rate_hz", [10, 15, 20, 35, 50])
 def test_distance_at_10_to_50_hz(distance_rate_hz):
     stream = mixed_set(on_bar(seed=17, distance_rate_hz=distance_rate_hz)).build()

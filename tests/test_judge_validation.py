@@ -275,6 +275,7 @@ def figures():
           f"{time.perf_counter() - started:.1f} s: recall {overall.recall_pct:.2f} %, "
           f"phantoms {overall.phantom_per_100:.2f}/100, verdict {overall.verdict_pct:.2f} %, "
           f"p99 start {overall.p99_start_ms:.0f} ms, end {overall.p99_end_ms:.0f} ms, "
+          f"both within 150 ms {overall.timing_within_pct:.1f} %, "
           f"p99 peak {overall.p99_peak_pct:.2f} %\nworst: {worst}")
     return overall, worst
 
@@ -282,7 +283,8 @@ def figures():
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves,
 # and re-measure it when the sample's worlds change (the models, the truth).
-FLOOR = {"recall_pct": 98.95, "phantom_per_100": 0.32, "verdict_pct": 99.2, "p99_peak_pct": 1.7}
+FLOOR = {"recall_pct": 98.95, "phantom_per_100": 0.32, "verdict_pct": 99.2, "p99_peak_pct": 1.8,
+         "timing_within_pct": 75.5}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
@@ -295,6 +297,8 @@ def test_judge_is_no_worse_than_its_recorded_floor(figures):
         f"{f.phantoms} phantom reps ({f.phantom_per_100:.2f} per 100); {worst}"
     assert f.verdict_pct >= FLOOR["verdict_pct"], f"{f.correct}/{f.scored} right; {worst}"
     assert f.p99_peak_pct <= FLOOR["p99_peak_pct"], f"p99 peak error {f.p99_peak_pct:.2f} %"
+    assert f.timing_within_pct >= FLOOR["timing_within_pct"], \
+        f"{f.timing_within_pct:.1f} % of reps with start and end within 150 ms"
 
 
 @pytest.mark.xfail(strict=True, reason=NOT_YET)

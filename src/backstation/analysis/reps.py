@@ -680,8 +680,10 @@ class RepTracker:
         the threshold (interpolated), or the still stretch's start if later."""
         t, force = self.forces.column("total_n", self._lock_t_us, t_us)
         thr = self._end_threshold_n
-        recent = t >= t_us - FORCE_SETTLE_US
-        w = force[recent]
+        # held from the last sample at or before FORCE_SETTLE_US back: at 10 SPS the
+        # window itself holds a single sample when the period is a little over 100 ms
+        first = max(0, int(np.searchsorted(t, t_us - FORCE_SETTLE_US, side="right")) - 1)
+        w = force[first:]
         if w.size < 2 or w.max() > thr or w.max() - w.min() > onset_margin_n(self.rep.base_n):
             return None
         above = np.nonzero(force > thr)[0]
@@ -691,7 +693,7 @@ class RepTracker:
             k = int(above[-1])
             frac = (force[k] - thr) / (force[k] - force[k + 1])
             crossed = int(round(t[k] + frac * (t[k + 1] - t[k])))
-        return max(crossed, int(t[recent][0]))
+        return max(crossed, int(t[first]))
 
     def _settled_off_level(self, t_us: int) -> int | None:
         """After lockout, the force over the end threshold: it settled there
