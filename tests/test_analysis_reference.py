@@ -153,11 +153,12 @@ def test_bulk_and_one_by_one_agree_on_the_simulated_station(scenario, force_rate
     assert_twins_agree((force, dist), cals, config, 2, np.random.default_rng(7))
 
 
-@pytest.mark.parametrize("seed", [5, 39, 77, 290])
+@pytest.mark.parametrize("seed", [5, 39, 77, 286, 290])
 def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_model(seed, monkeypatch):
     """Holds at the top, dips, touch-and-go, stream gaps and slow pulls whose
     top sits well under the hang (seed 77: an episode opened by a low while
-    resting) without a distance sensor: every state of the force-only
+    resting; seed 286: the hang learnt again after the load went off and
+    came back) without a distance sensor: every state of the force-only
     tracker meets the bulk path."""
     from backstation.validation.randomise import generate_session
     session = generate_session(seed)
@@ -170,6 +171,21 @@ def test_bulk_and_one_by_one_agree_on_force_only_sessions_of_the_independent_mod
     begin_low = ForceOnlyRepTracker._begin_low
     monkeypatch.setattr(ForceOnlyRepTracker, "_begin_low",
                         lambda self, *a: opened_by_a_low.append(a) or begin_low(self, *a))
+    relearnt, release, rest_level = [], ForceOnlyRepTracker.release, ForceOnlyRepTracker._rest_level
+
+    def let_go(self, t_us):
+        if self._hang_n is not None and self._hang_at_us is None:   # a hang known and done with
+            self.forgot_a_hang = True
+        return release(self, t_us)
+    monkeypatch.setattr(ForceOnlyRepTracker, "release", let_go)
+
+    def learnt(self, t_us, still_only=False):
+        level = rest_level(self, t_us, still_only)
+        if still_only and getattr(self, "forgot_a_hang", False) and level is not None:
+            relearnt.append(t_us)
+        return level
+    monkeypatch.setattr(ForceOnlyRepTracker, "_rest_level", learnt)
     assert_twins_agree((force, DistanceBlock.empty()), cals, config, session.channels,
                        np.random.default_rng(seed))
     assert opened_by_a_low or seed != 77, "seed 77 no longer meets an episode opened by a low"
+    assert relearnt or seed != 286, "seed 286 no longer learns the hang again after a release"

@@ -686,9 +686,12 @@ def test_without_a_distance_sensor_a_release_before_the_force_rose_drops_the_rep
     assert tracker.rep is None and tracker.state == "rest"
 
 
-def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop", lead_s=3.0, settle=False):
+def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop", lead_s=3.0, settle=False,
+                      releases=()):
     """Feed a force-only tracker steps of (seconds, newtons) after ``lead_s``
-    at rest, one sample at a time; returns the reps as (start s, end s, draft)."""
+    at rest, one sample at a time; ``releases``: the load went off at these
+    seconds (told to the tracker 0.25 s later, as the pipeline does); returns
+    the reps as (start s, end s, draft)."""
     from backstation.analysis.force_reps import ForceOnlyRepTracker
     from backstation.analysis.history import History
     levels = [(lead_s, rest_n)] + list(steps)
@@ -698,8 +701,11 @@ def _force_only_steps(steps, rest_n=600.0, dt_us=12_500, end="stop", lead_s=3.0,
     forces.extend(t, force)
     tracker = ForceOnlyRepTracker(forces, 0, settle=settle, load_threshold_n=100.0)
     drafts = []
+    told = sorted(int(r * 1e6) for r in releases)
     for i, (ti, fi) in enumerate(zip(t.tolist(), force.tolist())):
         forces.see(i + 1)
+        while told and ti >= told[0] + 250_000:
+            drafts += tracker.release(told.pop(0))
         drafts += tracker.on_force(ti, fi, None)
     drafts += getattr(tracker, end)(int(t[-1]))
     return [(d.t_start_us / 1e6, d.t_end_us / 1e6, d) for d in drafts]
@@ -726,6 +732,18 @@ def test_without_a_distance_sensor_a_slow_pull_that_barely_rises_is_found_by_its
     reps = _force_only_steps(steps)
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 8.5)]
     assert reps[0][2].lockout
+
+
+def test_without_a_distance_sensor_the_hang_is_learnt_again_after_getting_back_on():
+    """The athlete gets off between sets (the set goes on: started by hand)
+    and back on: the hang is looked for again once the load has been back a
+    rest window, so the next slow pull that barely rises is found by its
+    top as the first was (it used to be forgotten, and the first rest level
+    seen - the top held still - taken for the hang: reps a phase late)."""
+    slow = [(0.5, 615.0), (4.0, 480.0), (1.0, 560.0), (0.4, 640.0), (3.0, 600.0)]
+    reps = _force_only_steps(slow + [(10.0, 0.0), (3.0, 600.0)] + slow, releases=[11.9])
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 8.5), (24.9, 30.4)]
+    assert all(d.lockout for _, _, d in reps)
 
 
 def test_without_a_distance_sensor_a_pull_after_a_rep_that_braked_and_hung_is_its_own():

@@ -183,7 +183,11 @@ class ForceOnlyRepTracker:
             if self._hang_at_us is not None and t_us >= self._hang_at_us:
                 self._hang_at_us = None         # the set's first still hang, if it hung still
                 if self._hang_n is None:
-                    self._hang_n = self._rest_level(t_us, still_only=True)
+                    start = self._rest_from_us(t_us)
+                    if start > t_us - REST_WINDOW_US:   # the load was off since: a whole window once back on
+                        self._hang_at_us = start + REST_WINDOW_US
+                    else:
+                        self._hang_n = self._rest_level(t_us, still_only=True)
             base = self._rest_level(t_us)
             if base is not None and force_n > base * (1 + FORCE_ONLY_RISE_SHARE):
                 self._begin(t_us, base)
@@ -503,7 +507,8 @@ class ForceOnlyRepTracker:
         had is complete; a rise with no top just after a rep was its braking.
         The next rest level waits for the load to be steadily on again
         (``_rest_from_us``)."""
-        self._hang_n = None         # getting on again may hang otherwise
+        self._hang_n = None         # getting on again may hang otherwise: learnt again then
+        self._hang_at_us = t_below_us
         if self.state == "rest":
             return []
         return self._close_open(t_below_us, cause="released")
