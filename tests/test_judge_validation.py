@@ -357,6 +357,20 @@ def test_a_rep_ends_where_the_body_settled_not_as_it_bounces_on_the_arm_stop(see
     assert len(ends) >= 12 and within >= 0.8 * len(ends), [round(e, 2) for e in ends]
 
 
+def test_a_rep_whose_force_swings_on_after_the_chest_arrived_ends_where_it_arrived():
+    """Body-model seed 1997, rep 13: the elbows reach their stop, the shoulders
+    drop 15 mm more, and the force then swings on with the body's sway for
+    over 1.5 s, never still: at the time limit the rep ends where the chest
+    arrived (it ended 0.2 s early, where the force first came under its
+    threshold, before the shoulders' drop)."""
+    from backstation.validation.randomise import generate_session
+    from backstation.validation.score import judged_reps, match, run_judge
+    session = generate_session(1997)
+    got = judged_reps(run_judge(session))
+    j = match(session.truth, got)[13]
+    assert abs(got[j].t_end_s - session.truth[13].t_end_s) <= 0.15
+
+
 @pytest.mark.parametrize("seed", [207, 324, 345])
 def test_force_only_a_rep_let_go_of_after_its_lowering_is_no_release(seed):
     """Randomised force-only sessions (the simulator's 207, the body model's

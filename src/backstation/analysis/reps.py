@@ -667,7 +667,10 @@ class RepTracker:
                 return []
         if t_us - self._lock_t_us > END_TIMEOUT_S * 1e6:
             if self._braked_t_us is not None:      # still creeping down, or swinging: it settled
-                return [self._close(self._settled_t_us or self._braked_t_us)]
+                end = self._settled_t_us or self._braked_t_us
+                if self._arrived_t_us is not None:   # the force swung on after the chest arrived
+                    end = max(end, self._arrived_t_us)
+                return [self._close(end)]
             return [self._close_at_force_min(self._lock_t_us, t_us)]
         return []
 
