@@ -284,7 +284,7 @@ def figures():
 # floor so that no change makes it worse unnoticed; raise it as the judge improves,
 # and re-measure it when the sample's worlds change (the models, the truth).
 FLOOR = {"recall_pct": 98.95, "phantom_per_100": 0.32, "verdict_pct": 99.2, "p99_peak_pct": 1.8,
-         "timing_within_pct": 75.5}
+         "timing_within_pct": 76.5}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
            "(docs/analysis.md, 'Accuracy'): kept failing on purpose until it meets it")
