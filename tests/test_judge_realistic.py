@@ -550,6 +550,24 @@ def test_a_rep_cut_at_its_top_is_one_dropout_not_two(gap_s, lever_per_m):
     assert_judged(judge(stream), stream, sets=1)
 
 
+@pytest.mark.parametrize("into_lowering_s, into_hold_s", [(0.6, 1.0), (0.9, 0.3)])
+def test_a_gap_that_cuts_a_lowering_and_swallows_the_next_pull_gives_two_dropouts(
+        into_lowering_s, into_hold_s):
+    """The stream breaks while a rep is being lowered and comes back with the
+    chest held at the bar: it turned and pulled again in the gap. The rep
+    cut is one dropout, the pull begun in the gap another (the chest near
+    the bar was taken for the cut rep's own, and the second rep was lost)."""
+    s = on_bar(seed=19)
+    s.rep().hang(1).rep(up_s=1.0, hold_s=0.3, down_s=1.5).hang(0.5)
+    s.rep(up_s=1.0, hold_s=2.0, down_s=1.5).hang(1.5).rep().hang(1.5)
+    clean = s.build()
+    t_gap = clean.reps[1].t_start_s + 1.3 + into_lowering_s
+    t_back = clean.reps[2].t_start_s + 1.0 + into_hold_s
+    stream = time_gap(clean, t_gap, t_back - t_gap, begun_inside=True)
+    assert [r.reason for r in stream.reps] == [None, "sensor_dropout", "sensor_dropout", None]
+    assert_judged(judge(stream), stream, sets=1)
+
+
 def test_a_rep_seen_whole_long_after_a_stream_gap_keeps_its_verdict():
     """The stream comes back with the athlete hanging 50 mm above the
     reference (shoulders packed: still straight) and still there: no pull

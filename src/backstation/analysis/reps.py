@@ -75,6 +75,7 @@ REST_MIN_US = 1_000_000          # ... and needs a hang this long, else the lowe
 RESUME_MOVE_MM = 10.0      # after a stream gap, the first two readings closing in this much (and
                            # above the hang): a pull began in the gap, if it shows within
 RESUME_PULL_US = 1_500_000   # this long
+RESUME_LOWERED_MM = 50.0   # a rep the gap cut this far down from its top was being lowered
 SETTLING_FALL_MM = 15.0    # getting on: the gap still falls by this (more than a reading's noise) ...
 SETTLING_STILL_US = 400_000  # ... within this, or the athlete has settled under the bar
 SETTLING_REACH_MM = 50.0   # getting on never brings the chest this close to the contact threshold
@@ -190,6 +191,7 @@ class RepTracker:
         self._resumed_us: int | None = None    # the stream came back here: is a pull under way?
         self._mid_pull_us: int | None = None   # ... yes: the next rep began in the gap, by then
         self._cut_mid_rep = False              # the last stream gap cut a rep under way
+        self._cut_back_mm: float | None = None  # ... on its way down, this far from the bar
         # the gap's last leaving of the bottom: (high mm, high's time, left at, back at or None)
         self._short: tuple[float, int, int, int | None] | None = None
 
@@ -341,12 +343,16 @@ class RepTracker:
             ref = self.reference_mm if self.reference_mm is not None else self._before_gap_mm
             if self.state == "bottom" and loaded and ref is not None and (
                     (gap_mm < prev - RESUME_MOVE_MM and gap_mm < ref)
-                    or (max(gap_mm, prev) <= ref - self.min_range_mm and not self._cut_mid_rep)):
+                    or (max(gap_mm, prev) <= ref - self.min_range_mm and (
+                        not self._cut_mid_rep or (self._cut_back_mm is not None
+                                                  and max(gap_mm, prev) <= self._cut_back_mm - RESUME_MOVE_MM)))):
                 # The stream came back with the chest closing in on the bar,
-                # above the hang, or already a pull's range above it (with no
-                # rep cut by the gap, whose end this is): a pull began in the
-                # gap. It falls from the hang (no getting on to follow), and
-                # no reading saw its start.
+                # above the hang, or already a pull's range above it: a pull
+                # began in the gap. It falls from the hang (no getting on to
+                # follow), and no reading saw its start. A rep the gap cut is
+                # that chest's, unless it was being lowered and the chest is
+                # now nearer the bar than where the gap cut it: it turned and
+                # pulled again in the gap.
                 self._high.set(ref, self._resumed_us)
                 self._high_at_start, self._mid_pull_us = False, self._resumed_us
             self._resumed_us = None
@@ -1011,6 +1017,8 @@ class RepTracker:
         """The stream broke mid-set (a data gap): close what is open; a rep
         that had not locked out is a ``sensor_dropout``."""
         self._cut_mid_rep = self.state == "up"
+        lowered = self._cut_mid_rep and self._back_mm - self._top_mm >= RESUME_LOWERED_MM
+        self._cut_back_mm = self._back_mm if lowered else None
         if self.state == "up":
             self.rep.cut = True
             return [self._close(t_last_us)]
