@@ -738,8 +738,8 @@ def test_without_a_distance_sensor_the_hang_is_learnt_again_after_getting_back_o
     """The athlete gets off between sets (the set goes on: started by hand)
     and back on: the hang is looked for again once the load has been back a
     rest window, so the next slow pull that barely rises is found by its
-    top as the first was (it used to be forgotten, and the first rest level
-    seen - the top held still - taken for the hang: reps a phase late)."""
+    top as the first was (the first rest level seen after getting on, the
+    top held still, is no hang: taken for one, it puts the reps a phase late)."""
     slow = [(0.5, 615.0), (4.0, 480.0), (1.0, 560.0), (0.4, 640.0), (3.0, 600.0)]
     reps = _force_only_steps(slow + [(10.0, 0.0), (3.0, 600.0)] + slow, releases=[11.9])
     assert [(round(a, 1), round(b, 1)) for a, b, _ in reps] == [(3.0, 8.5), (24.9, 30.4)]

@@ -283,7 +283,7 @@ def figures():
 # Where the judge stands on this sample (deterministic: fixed seeds), kept as a
 # floor so that no change makes it worse unnoticed; raise it as the judge improves,
 # and re-measure it when the sample's worlds change (the models, the truth).
-FLOOR = {"recall_pct": 98.95, "phantom_per_100": 0.32, "verdict_pct": 99.2, "p99_peak_pct": 1.8,
+FLOOR = {"recall_pct": 98.95, "phantom_per_100": 0.32, "verdict_pct": 99.2, "p99_peak_pct": 1.75,
          "timing_within_pct": 76.5}
 
 NOT_YET = ("the judge misses the issue's target on the independent model "
@@ -361,8 +361,8 @@ def test_a_rep_whose_force_swings_on_after_the_chest_arrived_ends_where_it_arriv
     """Body-model seed 1997, rep 13: the elbows reach their stop, the shoulders
     drop 15 mm more, and the force then swings on with the body's sway for
     over 1.5 s, never still: at the time limit the rep ends where the chest
-    arrived (it ended 0.2 s early, where the force first came under its
-    threshold, before the shoulders' drop)."""
+    arrived, not where the force first came under its threshold (0.2 s
+    early, before the shoulders' drop)."""
     from backstation.validation.randomise import generate_session
     from backstation.validation.score import judged_reps, match, run_judge
     session = generate_session(1997)

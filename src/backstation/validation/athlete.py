@@ -467,6 +467,8 @@ def kinematic_truth(bs: BodySession) -> list[KinematicRep]:
                 # move the chest, so a slow lowering's chest dawdles under SETTLED_MM_S
                 # while the elbows still open (167 -> 177 deg), and drops on after.
                 elbow = tl.elbow_deg[i_top:limit + 1]
+                off = np.flatnonzero(np.isnan(elbow))
+                elbow = elbow[:off[0]] if off.size else elbow      # not past the hands letting go
                 at_stop = max(STRAIGHT_DEG, bs.geometry.p.elbow_max_deg - 1.0)
                 straight = np.nonzero(elbow >= at_stop)[0]
                 if not len(straight):

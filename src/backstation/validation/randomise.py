@@ -29,9 +29,10 @@ def generate_session(seed: int, model: str | None = None) -> Session:
     rng = np.random.default_rng([int(seed), 0xB0D1])
     if model is None:
         model = "body" if rng.random() < BODY_SHARE else "sim"
-    if model == "body":
-        return _body_session(int(seed), rng)
-    return _sim_session(int(seed), rng)
+    session = _body_session(int(seed), rng) if model == "body" else _sim_session(int(seed), rng)
+    if "sensor_none" not in session.tags:
+        session.tags.add("distance_sensor")     # any kind: the figures of a station that judges
+    return session
 
 
 # ----- shared draws -------------------------------------------------------------------
