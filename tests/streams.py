@@ -480,10 +480,11 @@ def time_gap(stream: Stream, t_s: float, dur_s: float, begun_inside: bool = Fals
 # -- running the judge -----------------------------------------------------
 def judge(stream: Stream, *, contact_mm: float = 25.0, has_distance: bool = True,
           force_rate_hz: float = 80.0, chunk_s: float = 0.1,
-          manual: tuple[tuple[str, float], ...] = ()):
+          manual: tuple[tuple[str, float], ...] = (), on_feed=None):
     """Feed ``stream`` to a fresh pipeline in ``chunk_s`` time slices, as a
     live link would; ``manual`` = (("start" | "end", t_s), ...) pressed by the
-    coach once the samples have reached that time. Returns the pipeline."""
+    coach once the samples have reached that time; ``on_feed(t_us, events)``
+    hears what each slice (ending at ``t_us``) brought. Returns the pipeline."""
     from backstation.analysis import AnalysisConfig, AnalysisPipeline
 
     cfg = AnalysisConfig(body_mass_kg=stream.athlete.body_mass_kg, contact_mm=contact_mm,
@@ -503,7 +504,9 @@ def judge(stream: Stream, *, contact_mm: float = 25.0, has_distance: bool = True
             if t_us == edges[k]:
                 (p.start_set if kind == "start" else p.end_set)(t_us)
         a, b, c, e = fi[k], fi[k + 1], di[k], di[k + 1]
-        p.feed(ForceBlock(f.seq[a:b], f.t_device_us[a:b], f.raw[a:b], f.t_host_s[a:b]),
-               DistanceBlock(d.seq[c:e], d.t_device_us[c:e], d.gap_mm[c:e], d.t_host_s[c:e]))
+        events = p.feed(ForceBlock(f.seq[a:b], f.t_device_us[a:b], f.raw[a:b], f.t_host_s[a:b]),
+                        DistanceBlock(d.seq[c:e], d.t_device_us[c:e], d.gap_mm[c:e], d.t_host_s[c:e]))
+        if on_feed is not None:
+            on_feed(edges[k + 1], events)
     p.finish()
     return p
