@@ -598,6 +598,23 @@ def test_without_a_distance_sensor_a_stream_gap_mid_rep_keeps_the_set():
     assert [r.reason for r in p.sets[0].reps][:2] == [None, "sensor_dropout"]
 
 
+def test_a_pull_s_push_is_looked_for_after_the_braking_before_it():
+    """The stretch a pull's start is looked for in begins in the last of the
+    lowering's braking (341 N, decaying), then the hang (333 N), then a slow
+    pull that by the time the gap leaves pushes only to 339.6 N: the push is
+    the pull's, not the braking's first sample."""
+    from backstation.analysis.reps import push_index
+    rng = np.random.default_rng(1)
+    braking = np.linspace(341, 334, 20)
+    hang = 333 + rng.normal(0, 0.4, 250)
+    rise = np.linspace(333, 339.6, 40)
+    force = np.concatenate([braking, hang, rise])
+    assert push_index(force) == force.size - 1
+    peaked = np.concatenate([hang, rise, rise[::-1][1:20]])   # past its push already
+    assert push_index(peaked) == hang.size + rise.size - 1
+    assert push_index(rise) == rise.size - 1                  # all rise: no rest in the stretch
+
+
 # ----- the motion gate -----------------------------------------------------------
 
 def _gate(readings, dt_us=50_000):
@@ -620,6 +637,14 @@ def test_the_gate_drops_a_stuck_run_when_the_chest_comes_back():
     allowance grew meanwhile), and the chest's trace goes on after them."""
     verdict, _ = _gate([500, 501, 499, 500] + [900] * 8 + [500, 501, 500, 499])
     assert [verdict[i] for i in range(16)] == [True] * 4 + [False] * 10 + [True] * 2
+
+
+def test_a_stray_before_a_stuck_run_does_not_make_the_run_jitter():
+    """A far stray, then the sensor repeats another far value 6 times, then
+    the chest comes back: the stray and the run agree by speed, but the run
+    itself never jitters, so together they are no world changing either."""
+    verdict, _ = _gate([500, 501, 499, 500, 1891] + [1657] * 6 + [500, 501, 500, 499])
+    assert [verdict[i] for i in range(15)] == [True] * 4 + [False] * 9 + [True] * 2
 
 
 def test_the_gate_decides_a_run_followed_by_missed_echoes_within_a_second():

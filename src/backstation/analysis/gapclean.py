@@ -20,9 +20,10 @@ sensor's noise can explain is *held* and decided by what follows:
   removed up to ``MAX_HELD`` long;
 - held readings that agree with each other for more than ``MAX_HELD``
   readings are the world changing (the athlete got off, a leg under the
-  sensor): they are all taken. Not if they are all one value: a real
-  surface jitters by a millimetre or more, and a sensor repeating itself
-  (stuck) does not; such a run is decided when it has lasted ``STUCK_US``;
+  sensor): they are all taken. Not if the latest ``MAX_HELD`` of them are
+  one value: a real surface jitters by a millimetre or more, and a sensor
+  repeating itself (stuck, perhaps after a stray) does not; such a run is
+  decided when it has lasted ``STUCK_US``;
 - no held run waits longer than ``STUCK_US``: at the first reading (or
   missed echo) after that, more than ``MAX_HELD`` readings that agree are
   taken, fewer dropped;
@@ -126,10 +127,11 @@ class GapGate:
             if step <= 1.0 and step <= trace:          # it continues the held readings
                 held.append(entry)
                 self._reject(self._rival)
-                if len(held) > self.max_held and len({e[2] for e in held}) > 1:
+                if len(held) > self.max_held and len({e[2] for e in held[-self.max_held:]}) > 1:
                     # the world changed (a sensor repeating itself, stuck, is
                     # not taken for that before STUCK_US: a real surface
-                    # jitters by a millimetre or more)
+                    # jitters by a millimetre or more, over its latest
+                    # readings too, not only against a stray before them)
                     self._settle(True)
                 return self._decided()
             if len(held) >= MIN_CHAIN:

@@ -101,6 +101,16 @@ BOTTOM_MEDIAN = 5          # the chest arrived at the bottom: a running median o
 BOTTOM_BAND_MM = 15.0      # ... within this of its highest
 
 
+def push_index(force: np.ndarray) -> int:
+    """Where a pull pushed hardest in the force from before its start up to
+    where its gap left the hang: the highest force after the force first
+    came down to the stretch's median. Before that the stretch may begin in
+    the braking of the lowering before, which can be higher than a slow
+    pull's push by the time the gap leaves (both within a margin of rest)."""
+    settled = int(np.argmax(force <= np.median(force)))
+    return settled + int(np.argmax(force[settled:]))
+
+
 @dataclass
 class RepDraft:
     t_start_us: int
@@ -575,7 +585,7 @@ class RepTracker:
         else:
             # Only up to the pull's push (its force peak): later, past
             # mid-pull, the force passes its rest level again.
-            peak = int(np.argmax(force))
+            peak = push_index(force)
             t, force = t[: peak + 1], force[: peak + 1]
             base = float(force.min())
             # A hang long enough to show its level: the rest is its median, not
