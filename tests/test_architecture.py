@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "backstation"
 QT_FREE_PACKAGES = ("protocol", "analysis", "storage", "device", "link", "team")
 # The pipeline shared by the headless commands and the app.
-QT_FREE_MODULES = ("samples", "session", "record", "replay", "export", "csvformat", "monitor")
+QT_FREE_MODULES = ("samples", "session", "record", "replay", "export", "csvformat", "monitor",
+                   "verdicts")
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "qtpy")
 
 

@@ -20,6 +20,7 @@ from backstation.storage import Database
 from backstation.storage.records import CONTACT_EVENT
 from backstation.ui.history import HistoryView, ProgressView, SessionTableModel
 from backstation.ui.history.rep_model import rep_result
+from backstation.vocabulary import reason_text
 
 from .e2e import record_in_process
 
@@ -310,4 +311,52 @@ def test_history_shows_the_stored_contacts_not_a_re_analysis(qtbot, db_copy):
         flagged = [float(row["t_s"]) for row in csv.DictReader(f) if row["contact"] == "1"]
     assert flagged[0] == pytest.approx(view.current.contacts_s[0][0], abs=1e-6)
     assert flagged[-1] < view.current.contacts_s[0][1]
+    view.close()
+
+
+def _reopened(qtbot, view, click) -> None:
+    """Click a correction button and wait for the session to be shown again."""
+    with qtbot.waitSignal(view.session_opened, timeout=WAIT_MS):
+        click()
+    qtbot.waitUntil(lambda: view.busy.isHidden(), timeout=WAIT_MS)
+
+
+def test_a_coach_overrules_a_verdict_deletes_a_set_and_undoes_it_all(qtbot, db_copy, tmp_path):
+    path, session_id = db_copy
+    view = _open(qtbot, path, session_id)
+    buttons = view.correction_buttons
+    assert not buttons["valid"].isEnabled() and not buttons["undo"].isEnabled()   # no rep chosen
+    judged = [(r.set_index, r.rep_index, r.valid, r.reason) for r in view.current.reps]
+    listed_valid = view.model.row_at(0).valid_reps
+    row = next(i for i, r in enumerate(view.current.reps) if r.valid is False)
+    set_index, rep_index, _, reason = judged[row]
+    view.rep_table.selectRow(row)
+    assert buttons["valid"].isEnabled() and not buttons["no_rep"].isEnabled()
+
+    _reopened(qtbot, view, buttons["valid"].click)
+    rep = view.current.reps[row]
+    assert (rep.set_index, rep.rep_index, rep.valid) == (set_index, rep_index, True)
+    assert rep_result(rep) == f"✓ valid by the coach (judged: {reason_text(reason)})"
+    assert view.rep_table.currentIndex().row() == row        # the coach's place is kept
+    assert f"Set {set_index} (corrected by the coach)" in view.set_summary.text()
+    qtbot.waitUntil(lambda: view.model.row_at(0).valid_reps == listed_valid + 1, timeout=WAIT_MS)
+    assert buttons["undo"].isEnabled() and not buttons["valid"].isEnabled()
+    with Database(path, read_only=True) as db:
+        export_session(db, session_id, tmp_path / "out")
+    with open(tmp_path / "out" / "reps.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    corrected = [r for r in rows if r["corrected"] == "1"]
+    assert [(r["set"], r["rep"], r["valid"], r["judged_valid"], r["judged_reason"])
+            for r in corrected] == [(str(set_index), str(rep_index), "1", "0", reason)]
+
+    _reopened(qtbot, view, buttons["delete_set"].click)
+    assert all(r.set_index != set_index for r in view.current.reps)
+    _reopened(qtbot, view, buttons["undo"].click)
+    assert any(r.set_index == set_index for r in view.current.reps)
+    _reopened(qtbot, view, buttons["undo"].click)
+    assert [(r.set_index, r.rep_index, r.valid, r.reason) for r in view.current.reps] == judged
+    assert not buttons["undo"].isEnabled()
+    qtbot.waitUntil(lambda: view.model.row_at(0).valid_reps == listed_valid, timeout=WAIT_MS)
+    with Database(path) as db:
+        assert db.corrections(session_id) == []
     view.close()

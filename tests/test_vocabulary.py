@@ -9,6 +9,7 @@ import pytest
 
 from backstation.analysis import Rep, RepCompleted
 from backstation.analysis.config import NO_REP_REASONS
+from backstation.verdicts import COACH_REASON
 from backstation.monitor import LiveReadout
 from backstation.storage import RepRecord
 from backstation.ui.history.rep_model import COLUMNS as HISTORY_COLUMNS
@@ -26,8 +27,8 @@ VERDICTS = [(True, None), (None, None), *((False, r) for r in NO_REP_REASONS)]
 
 
 def test_every_no_rep_reason_has_one_wording_of_its_own():
-    assert set(REASON_TEXT) == set(NO_REP_REASONS)
-    wordings = [REASON_TEXT[r] for r in NO_REP_REASONS]
+    assert set(REASON_TEXT) == {*NO_REP_REASONS, COACH_REASON}
+    wordings = [REASON_TEXT[r] for r in REASON_TEXT]
     assert all(w and "_" not in w for w in wordings)
     assert len(set(wordings)) == len(wordings)
 
@@ -154,3 +155,13 @@ def test_set_summary_and_progress_charts_use_the_vocabulary_names(qtbot):
     assert VALID_REPS_TEXT in titles["valid_reps"]
     assert metric_name("velocity_loss_pct") in titles["velocity_loss"]
     assert metric_name("peak_force_n").lower() in titles["peak_n"].lower()
+
+
+def test_a_verdict_the_coach_overruled_says_so_and_what_the_judge_said():
+    from backstation.vocabulary import verdict_label
+    assert verdict_label(True, None, judged=(False, "no_contact")) == \
+        "✓ valid by the coach (judged: chest did not touch)"
+    assert verdict_label(False, COACH_REASON, judged=(True, None)) == \
+        "✗ no-rep by the coach (judged: valid)"
+    assert verdict_label(True, None, judged=(None, None)) == \
+        "✓ valid by the coach (judged: contact unknown)"

@@ -26,7 +26,10 @@ from .storage.records import stored_contacts, stored_time_origin_us
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
 # reps.csv columns, in order; the rest of a rep's metrics follow alphabetically.
-REP_COLUMNS = ("set", "rep", "valid", "reason", "t_start_s", "t_end_s", "peak_force_n",
+# valid / reason as the coach left them; corrected 1 where a coach overruled the judge,
+# whose verdict is then in judged_valid / judged_reason (storage/corrections.py).
+REP_COLUMNS = ("set", "rep", "valid", "reason", "corrected", "judged_valid", "judged_reason",
+               "t_start_s", "t_end_s", "peak_force_n",
                "mean_force_n", "peak_force_pct_bm", "mean_force_pct_bm", "asymmetry_pct",
                "impulse_ns", "rom_mm", "min_gap_mm", "concentric_s", "top_hold_s",
                "eccentric_s", "mean_concentric_velocity_m_s", "rfd_n_per_s",
@@ -200,9 +203,16 @@ def _write_reps(f, reps: list[RepRecord]) -> None:
     for rep in reps:
         m = dict(rep.metrics)
         m.update({"set": rep.set_index, "rep": rep.rep_index,
-                  "valid": "" if rep.valid is None else int(rep.valid),
-                  "reason": rep.reason or ""})
+                  "valid": _verdict_cell(rep.valid), "reason": rep.reason or "",
+                  "corrected": int(rep.judged is not None)})
+        if rep.judged is not None:
+            m.update({"judged_valid": _verdict_cell(rep.judged[0]),
+                      "judged_reason": rep.judged[1] or ""})
         writer.writerow([_cell(m.get(c)) for c in (*REP_COLUMNS, *extra)])
+
+
+def _verdict_cell(valid: bool | None) -> str:
+    return "" if valid is None else str(int(valid))
 
 
 def _cell(value) -> str:

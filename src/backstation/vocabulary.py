@@ -13,13 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# One wording per reason in analysis.config.NO_REP_REASONS.
+from .verdicts import COACH_REASON
+
+# One wording per reason in analysis.config.NO_REP_REASONS, and the coach's.
 REASON_TEXT: dict[str, str] = {
     "no_contact": "chest did not touch",
     "no_lockout": "arms not straight",
     "bar_released": "bar released",
     "sensor_dropout": "sensor dropout",
+    COACH_REASON: "no-rep by the coach",
 }
+VALID_BY_COACH_TEXT = "valid by the coach"
+JUDGED_TEXT = "judged"                       # before the judge's verdict a coach overruled
+CORRECTED_TEXT = "corrected by the coach"    # a set whose reps a coach changed
 VALID_TEXT = "valid"
 VALID_REPS_TEXT = "Valid reps"
 NO_REPS_TEXT = "No-reps"
@@ -37,16 +43,24 @@ def reason_text(reason: str | None) -> str:
     return REASON_TEXT.get(reason, reason)
 
 
-def verdict_text(valid: bool | None, reason: str | None) -> str:
-    """"valid", "contact unknown", or the reason a rep did not count."""
+def verdict_text(valid: bool | None, reason: str | None,
+                 judged: tuple[bool | None, str | None] | None = None) -> str:
+    """"valid", "contact unknown", or the reason a rep did not count; for a
+    verdict a coach gave over the judge's (``judged``), who gave it and what
+    the judge said: "valid by the coach (judged: chest did not touch)"."""
+    if judged is not None:
+        mine = VALID_BY_COACH_TEXT if valid else verdict_text(valid, reason)
+        return f"{mine} ({JUDGED_TEXT}: {verdict_text(*judged)})"
     if valid is None:
         return CONTACT_UNKNOWN_TEXT
     return VALID_TEXT if valid else reason_text(reason)
 
 
-def verdict_label(valid: bool | None, reason: str | None) -> str:
-    """The verdict with its mark: "✓ valid", "✗ chest did not touch", "? contact unknown"."""
-    return f"{VERDICT_MARK[valid]} {verdict_text(valid, reason)}"
+def verdict_label(valid: bool | None, reason: str | None,
+                  judged: tuple[bool | None, str | None] | None = None) -> str:
+    """The verdict with its mark: "✓ valid", "✗ chest did not touch", "? contact unknown",
+    "✓ valid by the coach (judged: arms not straight)"."""
+    return f"{VERDICT_MARK[valid]} {verdict_text(valid, reason, judged)}"
 
 
 @dataclass(frozen=True)

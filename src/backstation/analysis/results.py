@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from ..verdicts import count_verdicts
+
 
 def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
@@ -77,11 +79,11 @@ class SetResult:
 
     @property
     def valid_reps(self) -> int:
-        return sum(1 for r in self.reps if r.valid)
+        return count_verdicts(r.valid for r in self.reps)[0]
 
     @property
     def no_reps(self) -> int:
-        return sum(1 for r in self.reps if r.valid is False)
+        return count_verdicts(r.valid for r in self.reps)[1]
 
     def to_json(self, t0_us: int) -> dict:
         return {

@@ -1,6 +1,7 @@
 """One session's rows (a ``SessionBundle``, storage/outbox.py) read as the
 ``Database`` reads a session: ``get_session``, ``load_force``,
-``load_distance``, ``calibrations``, ``events``, ``sets``, ``reps``.
+``load_distance``, ``calibrations``, ``events``, ``sets``, ``reps``,
+``corrections``.
 
 So ``export``, ``replay`` and History read a session the same way whether it
 came from this station's SQLite or from a team server (team/read.py makes the
@@ -14,6 +15,7 @@ from typing import Protocol
 
 from ..samples import DistanceBlock, ForceBlock
 from . import chunks, records, training
+from .corrections import Correction
 from .errors import SessionNotFound
 from .outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
 from .records import CalibrationRecord, EventRecord, RepRecord, SessionInfo, SetRecord
@@ -30,6 +32,7 @@ class SessionReader(Protocol):
     def events(self, session_id: int) -> list[EventRecord]: ...
     def sets(self, session_id: int) -> list[SetRecord]: ...
     def reps(self, session_id: int) -> list[RepRecord]: ...
+    def corrections(self, session_id: int) -> list[Correction]: ...
 
 
 def _columns(rows: list[tuple], stored: tuple[str, ...], wanted: tuple[str, ...]) -> list[tuple]:
@@ -89,3 +92,9 @@ class BundleReader:
     def reps(self, session_id: int) -> list[RepRecord]:
         self._check(session_id)
         return [training.rep_record(row) for row in self.bundle.reps]
+
+    def corrections(self, session_id: int) -> list[Correction]:
+        """None: a session travels to a team server as its judge stored it
+        (a coach's corrections stay on the station)."""
+        self._check(session_id)
+        return []

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
-from . import chunks, outbox, records, training
+from . import chunks, corrections, outbox, records, training
 from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import SessionNotFound, StorageError
@@ -400,12 +400,43 @@ class Database:
             training.save_rep(self._conn, record)
 
     def sets(self, session_id: int) -> list[SetRecord]:
-        with self._reading():
-            return training.load_sets(self._conn, session_id)
+        """The session's sets as the coach left them (storage/corrections.py)."""
+        return self._corrected(session_id, with_reps=False)[0]
 
     def reps(self, session_id: int) -> list[RepRecord]:
+        """The session's reps as the coach left them: deleted ones left out,
+        overruled ones with the judge's verdict in ``judged``."""
+        return self._corrected(session_id, with_reps=True)[1]
+
+    def _corrected(self, session_id: int, with_reps: bool
+                   ) -> tuple[list[SetRecord], list[RepRecord]]:
         with self._reading():
-            return training.load_reps(self._conn, session_id)
+            sets = training.load_sets(self._conn, session_id)
+            made = corrections.load(self._conn, session_id)
+            if not made and not with_reps:      # the session list: no rep read for nothing
+                return sets, []
+            return corrections.corrected(sets, training.load_reps(self._conn, session_id), made)
+
+    # -- a coach's corrections (storage/corrections.py) ----------------------
+
+    def correct(self, session_id: int, set_index: int, rep_index: int | None,
+                action: str) -> corrections.Correction:
+        """Overrule the judge: ``action`` (corrections.ACTIONS) on a rep, or
+        ``rep_index`` None: delete the set. ``StorageError`` if there is no
+        such rep or set; ValueError for an action that cannot be."""
+        corrections.check(rep_index, action)
+        with self.transaction():
+            return corrections.add(self._conn, session_id, set_index, rep_index, action,
+                                   utc_iso())
+
+    def undo_correction(self, session_id: int) -> corrections.Correction | None:
+        """Take back the session's newest correction (None: there was none)."""
+        with self.transaction():
+            return corrections.undo(self._conn, session_id)
+
+    def corrections(self, session_id: int) -> list[corrections.Correction]:
+        with self._reading():
+            return corrections.load(self._conn, session_id)
 
     # -- uploads to a team server (backstation sync, docs/team.md) ----------
 

@@ -180,6 +180,7 @@ class SetRecord:
     valid_reps: int
     no_reps: int
     metrics: dict
+    corrected: bool = False      # a coach changed its reps (storage/corrections.py)
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,9 @@ class RepRecord:
     peak_force_n: float | None
     min_gap_mm: float | None
     metrics: dict
+    # The judge's (valid, reason) where a coach overruled it (storage/corrections.py);
+    # None: the verdict above is the judge's.
+    judged: tuple[bool | None, str | None] | None = None
 
 
 # -- what a session stored of its judgement, read back without judging again ---

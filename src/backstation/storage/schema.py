@@ -193,11 +193,26 @@ def _v4(conn: sqlite3.Connection) -> None:
         PRIMARY KEY (session_id, server))""")
 
 
+_V5 = statements(
+    # A coach's corrections of the judge's verdicts (storage/corrections.py):
+    # the judged sets and reps stay as they were stored.
+    """CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        set_index INTEGER NOT NULL,
+        rep_index INTEGER,
+        action TEXT NOT NULL CHECK (action IN ('valid', 'no_rep', 'delete')),
+        made_at TEXT NOT NULL)""",
+    "CREATE INDEX corrections_by_session ON corrections(session_id)",
+)
+
+
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
     Migration("judged sets and reps; athlete contact threshold", _V2),
     Migration("how a session ended (interrupted sessions closed by the next writer)", _V3),
     Migration("globally unique session and athlete ids; uploads to team servers", _v4),
+    Migration("a coach's corrections of the judge's verdicts", _V5),
 ]
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...analysis.calibration import ForceCalibration
-from ...storage import Database, RepRecord, SessionInfo, SetRecord
+from ...storage import RepRecord, SessionInfo, SetRecord
+from ...storage.bundle_reader import SessionReader
 from ...storage.records import contact_intervals_us, stored_contacts, stored_time_origin_us
 
 
@@ -28,14 +29,15 @@ class LoadedSession:
     gap_t_s: np.ndarray
     gap_mm: np.ndarray           # NaN where the sensor saw nothing
     contacts_s: list[tuple[float, float]]
-    sets: list[SetRecord]
+    sets: list[SetRecord]        # as the coach left them (storage/corrections.py)
     reps: list[RepRecord]
+    corrections: int = 0         # how many a coach made (what Undo can take back)
 
     def rep_span_s(self, rep: RepRecord) -> tuple[float, float]:
         return (rep.t_start_us - self.t0_us) / 1e6, (rep.t_end_us - self.t0_us) / 1e6
 
 
-def load_session(db: Database, session_id: int) -> LoadedSession:
+def load_session(db: SessionReader, session_id: int) -> LoadedSession:
     info = db.get_session(session_id)
     events = db.events(session_id)
     force, distance = db.load_force(session_id), db.load_distance(session_id)
@@ -53,4 +55,5 @@ def load_session(db: Database, session_id: int) -> LoadedSession:
         # A channel without calibration makes the total unknown, not smaller.
         total_n=force_n.sum(axis=1) if force.channels else np.zeros(len(force)),
         gap_t_s=(distance.t_device_us - t0_us) / 1e6, gap_mm=gap_mm, contacts_s=contacts_s,
-        sets=db.sets(session_id), reps=db.reps(session_id))
+        sets=db.sets(session_id), reps=db.reps(session_id),
+        corrections=len(db.corrections(session_id)))

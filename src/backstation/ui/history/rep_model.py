@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...storage import RepRecord, SetRecord
-from ...vocabulary import (NO_REPS_TEXT, VALID_REPS_TEXT, metric_header, metric_name,
-                           metric_text, value_text, verdict_label)
+from ...vocabulary import (CORRECTED_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT, metric_header,
+                           metric_name, metric_text, value_text, verdict_label)
 
 # (header, metric key or attribute). Headers are two lines, the unit under
 # the name, so a column is as wide as its numbers, not as its title; the
@@ -22,12 +22,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def rep_result(rep: RepRecord) -> str:
-    return verdict_label(rep.valid, rep.reason)
+    return verdict_label(rep.valid, rep.reason, rep.judged)
 
 
 def set_summary(s: SetRecord) -> str:
-    parts = [f"Set {s.set_index}: {VALID_REPS_TEXT.lower()} {s.valid_reps}, "
-             f"{NO_REPS_TEXT.lower()} {s.no_reps}"]
+    parts = [f"Set {s.set_index}" + (f" ({CORRECTED_TEXT})" if s.corrected else "")
+             + f": {VALID_REPS_TEXT.lower()} {s.valid_reps}, {NO_REPS_TEXT.lower()} {s.no_reps}"]
     for key in ("velocity_loss_pct", "peak_force_decay_pct"):
         value = s.metrics.get(key)
         if value is not None:

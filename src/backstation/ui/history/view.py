@@ -1,5 +1,5 @@
-"""The session browser: list, open (curves, rep markers, rep table), delete,
-export. Every database call runs on a ``DatabaseJob``; errors are shown in
+"""The session browser: list, open (curves, rep markers, rep table), correct
+the judge's verdicts, delete, export. Every database call runs on a ``DatabaseJob``; errors are shown in
 the view's banner, never as a traceback or a modal box."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
+from ...storage import RepRecord
 from ...storage.bundle_reader import BundleReader
+from ...storage.corrections import DELETE, MARK_NO_REP, MARK_VALID
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from ..plain_text import plain_label, plain_tooltip
 from .loading import LoadedSession, load_session
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
     from ..export_dialog import ExportRun
 
 FONT_SCALE = 1.25    # read from a step back from the rack
+DELETE_SET, UNDO = "delete_set", "undo"
+# The correction buttons under the rep table: (key, text, tooltip).
+CORRECTION_BUTTONS = (
+    (MARK_VALID, "✓ Valid", "Count the chosen rep: the coach overrules the judge"),
+    (MARK_NO_REP, "✗ No-rep", "Do not count the chosen rep: the coach overrules the judge"),
+    (DELETE, "Delete rep", "Leave the chosen rep out (not a rep at all)"),
+    (DELETE_SET, "Delete set", "Leave the chosen rep's whole set out"),
+    (UNDO, "Undo", "Take back the newest correction of this session"),
+)
 SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
 REP_COLUMN_KEYS = [key for _, key in REP_COLUMNS]
 MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than this
@@ -159,6 +170,7 @@ class HistoryView(QWidget):
     sessions_listed = Signal(int)        # how many sessions the list shows
     session_opened = Signal(int)
     session_deleted = Signal(int)
+    session_corrected = Signal(int)      # a coach's correction stored (or undone)
     failed = Signal(str)                 # the message the banner now shows
 
     def __init__(self, db_path: Path, parent: QWidget | None = None, *,
@@ -221,12 +233,32 @@ class HistoryView(QWidget):
         self.rep_table = make_table(self.rep_model, self, optional=tuple(
             REP_COLUMN_KEYS.index(key) for key in ("asymmetry_pct", "top_hold_s",
                                                     "peak_force_pct_bm")))
+        self.rep_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_correction_buttons())
+        # A coach's corrections of the open session (storage/corrections.py): the
+        # judge's verdict stays stored beside them, and Undo takes back the newest.
+        self.correction_buttons = {}
+        corrections = QHBoxLayout()
+        for key, text, tip in CORRECTION_BUTTONS:
+            button = QPushButton(text, self)
+            button.setToolTip(tip)
+            enlarge(button)
+            corrections.addWidget(button)
+            self.correction_buttons[key] = button
+        for key in (MARK_VALID, MARK_NO_REP, DELETE):
+            self.correction_buttons[key].clicked.connect(
+                lambda _=False, action=key: self.correct(action))
+        self.correction_buttons[DELETE_SET].clicked.connect(
+            lambda: self.correct(DELETE, whole_set=True))
+        self.correction_buttons[UNDO].clicked.connect(self.undo_correction)
+        self._keep_rep: tuple[int, int] | None = None   # chosen again once reloaded
 
         buttons = QHBoxLayout()
         for w in (self.refresh_button, self.delete_button, self.export_button,
                   self.station_filter, self.athlete_filter):
             buttons.addWidget(w)
         buttons.addStretch(1)
+        buttons.addLayout(corrections)
         buttons.addWidget(self.busy)
         detail = QWidget(self)
         detail_layout = QVBoxLayout(detail)
@@ -349,6 +381,45 @@ class HistoryView(QWidget):
         job.succeeded.connect(self._on_session_deleted)
         self._run(job)
 
+    def selected_rep(self) -> RepRecord | None:
+        index = self.rep_table.currentIndex()
+        return self.rep_model.rep_at(index.row()) if index.isValid() else None
+
+    def correct(self, action: str, whole_set: bool = False) -> None:
+        """Overrule the judge on the chosen rep (``action``: corrections.ACTIONS),
+        or delete the chosen rep's whole set; the session is shown again."""
+        rep = self.selected_rep()
+        if self.current is None or rep is None or self.team_mode:
+            return
+        session_id, set_index = self.current.info.id, rep.set_index
+        rep_index = None if whole_set else rep.rep_index
+        self._keep_rep = (rep.set_index, rep.rep_index)
+        self._store_correction(session_id, lambda db: db.correct(
+            session_id, set_index, rep_index, action))
+
+    def undo_correction(self) -> None:
+        """Take back the open session's newest correction."""
+        if self.current is None or self.team_mode:
+            return
+        session_id = self.current.info.id
+        rep = self.selected_rep()
+        self._keep_rep = None if rep is None else (rep.set_index, rep.rep_index)
+        self._store_correction(session_id, lambda db: db.undo_correction(session_id))
+
+    def _store_correction(self, session_id: int, change) -> None:
+        for button in self.correction_buttons.values():
+            button.setEnabled(False)          # one at a time: the reload enables them
+        job = DatabaseJob(self.db_path, lambda db, cancel: change(db), "history-correct", self)
+        job.succeeded.connect(lambda _: self._on_corrected(session_id))
+        job.failed.connect(lambda _: self._update_correction_buttons())
+        self._run(job)
+
+    def _on_corrected(self, session_id: int) -> None:
+        self.session_corrected.emit(session_id)
+        self.refresh()                        # the list's counts
+        if self.current is not None and self.current.info.id == session_id:
+            self._load_local(session_id)
+
     def shutdown(self) -> None:
         """Join every worker (the owner calls this before the app quits)."""
         self._jobs.join_all()
@@ -441,6 +512,20 @@ class HistoryView(QWidget):
         chosen = self.table.currentIndex().isValid()
         self.delete_button.setEnabled(chosen and not self.team_mode)
         self.export_button.setEnabled(chosen)
+        self._update_correction_buttons()
+
+    def _update_correction_buttons(self) -> None:
+        # A team session travels as its judge stored it: corrections are the station's.
+        for button in self.correction_buttons.values():
+            button.setVisible(not self.team_mode)
+        own = self.current is not None and not self.team_mode
+        rep = self.selected_rep() if own else None
+        for key in (MARK_VALID, MARK_NO_REP, DELETE, DELETE_SET):
+            self.correction_buttons[key].setEnabled(rep is not None)
+        if rep is not None:
+            self.correction_buttons[MARK_VALID].setEnabled(rep.valid is not True)
+            self.correction_buttons[MARK_NO_REP].setEnabled(rep.valid is not False)
+        self.correction_buttons[UNDO].setEnabled(own and self.current.corrections > 0)
 
     def _show_nothing(self) -> None:
         self.current = None
@@ -448,6 +533,7 @@ class HistoryView(QWidget):
         self.plot.clear_session()
         self.rep_model.set_reps([])
         self.set_summary.clear()
+        self._update_correction_buttons()
 
     @Slot(object)
     def _on_team_sessions_loaded(self, result) -> None:
@@ -496,6 +582,14 @@ class HistoryView(QWidget):
                            f", {format_duration(info.duration_s)}")
         self.plot.show_session(loaded)
         self.rep_model.set_reps(loaded.reps)
+        keep, self._keep_rep = self._keep_rep, None
+        row = next((i for i, r in enumerate(loaded.reps)
+                    if keep is not None and (r.set_index, r.rep_index) >= keep), None)
+        if row is None and keep is not None and loaded.reps:
+            row = len(loaded.reps) - 1
+        if row is not None:
+            self.rep_table.selectRow(row)
+        self._update_correction_buttons()
         self.set_summary.setText("\n".join(set_summary(s) for s in loaded.sets)
                                  or "No set was recorded in this session.")
         if self.set_summary.isHidden():
