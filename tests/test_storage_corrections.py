@@ -129,3 +129,19 @@ def test_a_v4_database_is_upgraded_and_its_sessions_read_uncorrected(tmp_path):
         conn = sqlite3.connect(path)
         conn.execute("INSERT INTO corrections (session_id, set_index, rep_index, action,"
                      " made_at) VALUES (?, 1, 1, 'maybe', 'now')", (sid,))
+
+
+def test_upgrade_brings_an_older_database_up_so_readers_can_open_it(tmp_path):
+    """The app upgrades its database at start: History and Progress open it
+    read-only, which refuses an older schema."""
+    from backstation.storage import OlderDatabase, upgrade
+    path = tmp_path / "v4.db"
+    assert upgrade(path) is False and not path.exists()       # none: nothing is created
+    with Database(path, migrations=MIGRATIONS[:4]) as db:
+        sid = _judged(db)
+    with pytest.raises(OlderDatabase):
+        Database(path, read_only=True)
+    assert upgrade(path) is True
+    with Database(path, read_only=True) as db:
+        assert db.schema_version == len(MIGRATIONS) and len(db.reps(sid)) == 5
+    assert upgrade(path) is False                             # up to date already

@@ -1,8 +1,8 @@
 """The local session database (SQLite, WAL, forward migrations) and the
 incremental writer the recorder uses. Plain Python + numpy: no Qt here."""
 
-from .database import Database, utc_iso
-from .errors import NoDatabase, SessionNotFound, StorageError
+from .database import Database, upgrade, utc_iso
+from .errors import NoDatabase, OlderDatabase, SessionNotFound, StorageError
 from .paths import default_db_path
 from .records import (CALIBRATION_SOURCES, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo,
                       EventRecord, RepRecord, SessionInfo, SetRecord)
@@ -12,7 +12,7 @@ from .writer import FLUSH_INTERVAL_S, FLUSH_SAMPLES, SessionWriter
 __all__ = [
     "CALIBRATION_SOURCES", "FLUSH_INTERVAL_S", "FLUSH_SAMPLES", "MIGRATIONS", "STAT_COLUMNS",
     "Athlete", "CalibrationRecord", "Database", "DeviceInfo", "EventRecord", "Migration",
-    "NoDatabase",
+    "NoDatabase", "OlderDatabase",
     "SessionInfo", "SessionNotFound", "SessionWriter", "StorageError", "default_db_path",
-    "schema_version", "utc_iso",
+    "schema_version", "upgrade", "utc_iso",
 ]

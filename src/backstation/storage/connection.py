@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import NoDatabase, StorageError
+from .errors import NoDatabase, OlderDatabase, StorageError
 from .schema import APPLICATION_ID, Migration, migrate, schema_version
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -92,7 +92,7 @@ def open_reading(path: Path, migrations: Sequence[Migration] | None = None,
         _check_contents(conn, path, schema_version(migrations))
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version < schema_version(migrations):
-            raise StorageError(
+            raise OlderDatabase(
                 f"{path} was written by an older Back Station (database schema version "
                 f"{version}); record into it once to upgrade it, then read it")
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")

@@ -24,7 +24,7 @@ from ..samples import DistanceBlock, ForceBlock
 from . import chunks, corrections, outbox, records, training
 from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
-from .errors import SessionNotFound, StorageError
+from .errors import OlderDatabase, SessionNotFound, StorageError
 from .records import (SETTABLE_STAT_COLUMNS, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
                       RepRecord, SessionInfo, SetRecord, athlete_name)
 from .schema import Migration, new_uid
@@ -40,6 +40,23 @@ def utc_iso(moment: datetime | None = None) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one (e.g. datetime.now(timezone.utc))")
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def upgrade(path: str | Path) -> bool:
+    """Bring a database an older Back Station wrote up to this version's
+    schema, as recording into it would: the app's History and Progress read
+    it read-only, which refuses an older schema. False if there is no file
+    or it is up to date; ``StorageError`` if it cannot be upgraded."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        Database(path, read_only=True).close()
+        return False
+    except OlderDatabase:
+        pass
+    Database(path, create=False).close()
+    return True
 
 
 class Database:

@@ -24,3 +24,8 @@ class NoDatabase(StorageError, FileNotFoundError):
     def __init__(self, path) -> None:
         super().__init__(f"no database at {path} (record a session first, or check --db)")
         self.path = path
+
+
+class OlderDatabase(StorageError):
+    """A read-only open of a database an older Back Station wrote: its schema
+    is upgraded only by a writer (``record``, the app: ``database.upgrade``)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..resources import APP_ID, ICON_SVG
-from ..storage import default_db_path
+from ..storage import StorageError, default_db_path, upgrade
 from .ending import DISPLAY_LOST, EXIT_DISPLAY_LOST, AppEnding, x11_connection_fd
 
 
@@ -42,7 +42,14 @@ def run(args) -> int:
     db = getattr(args, "db", None)
     db_path = Path(db) if db else default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade(db_path)       # History and Progress read it read-only
+        problem = None
+    except StorageError as exc:
+        problem = str(exc)
     window = MainWindow(db_path)
+    if problem is not None:
+        window.show_message(problem, "error")
     ending = AppEnding(_close_request(window), display_fd=x11_connection_fd(app))
     ending.install()
     window.show()
