@@ -125,3 +125,41 @@ def test_replayed_set_and_rep_rows_equal_the_stored_ones_byte_for_byte(recorded)
     assert stored_set_rows(path, sid) and stored_rep_rows(path, sid)
     assert replay_set_rows(replay) == stored_set_rows(path, sid)
     assert replay_rep_rows(replay) == stored_rep_rows(path, sid)
+
+
+def test_replay_shows_a_coachs_corrections_and_says_what_the_judge_said(recorded, tmp_path):
+    """A copy of the session with a no-rep overruled to valid, a valid rep
+    deleted: replay judges alike, then shows the result as the coach left it,
+    as History does; the summary line counts the corrections."""
+    import shutil
+
+    path, live = recorded
+    sid = live["session_id"]
+    copy = tmp_path / "c.db"
+    shutil.copy(path, copy)
+    sets = live["sets"]
+    s_no, r_no = next((s["index"], r["index"]) for s in sets for r in s["reps"]
+                      if r["valid"] is False)
+    s_ok, r_ok = next((s["index"], r["index"]) for s in sets for r in s["reps"]
+                      if r["valid"] and (s["index"], r["index"]) != (s_no, r_no))
+    with Database(copy) as db:
+        db.correct(sid, s_no, r_no, "valid")
+        db.correct(sid, s_ok, r_ok, "delete")
+        stored = {(r.set_index, r.rep_index): (r.valid, r.reason, r.judged) for r in db.reps(sid)}
+        counts = {s.set_index: (s.valid_reps, s.no_reps) for s in db.sets(sid)}
+    proc = backstation("replay", str(sid), "--db", str(copy), "--json")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    again = json.loads(out)
+    shown = {(s["index"], r["index"]): (r["valid"], r["reason"],
+                                        None if "judged" not in r else
+                                        (r["judged"]["valid"], r["judged"]["reason"]))
+             for s in again["sets"] for r in s["reps"]}
+    assert shown == stored and (s_ok, r_ok) not in shown
+    assert shown[(s_no, r_no)][2][0] is False
+    assert {s["index"]: (s["valid_reps"], s["no_reps"]) for s in again["sets"]} == counts
+    assert [c["action"] for c in again["corrections"]] == ["valid", "delete"]
+    proc = backstation("replay", str(sid), "--db", str(copy))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "2 corrections by the coach" in out

@@ -340,8 +340,11 @@ def _summary_line(result: dict) -> str:
     s = result["stream"]
     reps = [r for st in result["sets"] for r in st["reps"]]
     valid = sum(1 for r in reps if r["valid"])
+    made = len(result.get("corrections", ()))
     return (f"session {result['session_id']}: {len(result['sets'])} sets, {valid} valid reps, "
-            f"{len(reps) - valid} no-reps; {s['force_samples']} force and "
+            f"{len(reps) - valid} no-reps"
+            + (f" ({made} correction{'s' if made != 1 else ''} by the coach)" if made else "")
+            + f"; {s['force_samples']} force and "
             f"{s['distance_samples']} distance samples, {s['lost_samples']} lost, "
             f"{s['crc_errors']} CRC errors, {s['malformed']} malformed, "
             f"{s['reconnects']} reconnects, {s.get('stalls', 0)} stalls")

@@ -15,6 +15,9 @@ session.py):
 - ``set_labels`` events: the variant and added load of the sets ending after
   their time;
 - the ``time_origin`` event: the sample the ``_s`` times count from.
+
+A coach's corrections (storage/corrections.py) are applied after judging,
+in ``to_json``: the judgement itself is what live made.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .session import (
 )
 from .storage import EventRecord, RepRecord, SetRecord
 from .storage.bundle_reader import SessionReader
+from .storage.corrections import corrected
 from .storage.records import (
     HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, contact_intervals_us,
     stored_time_origin_us,
@@ -129,6 +133,7 @@ class Replay:
                 self.ignored_calibrations.append(f"stored calibration of channel {cal.channel} "
                                                  f"ignored: {exc}")
         self.manual = manual_requests(stored_events)
+        self.corrections = db.corrections(session_id)     # a coach's, applied by to_json
         self.force = db.load_force(session_id)
         self.distance = db.load_distance(session_id)
         self.events: list[AnalysisEvent] = []
@@ -163,8 +168,38 @@ class Replay:
                                     if isinstance(e, ContactChanged))
 
     def to_json(self) -> dict:
+        """What ``record`` printed; with a coach's corrections, the sets and
+        reps as the coach left them (storage/corrections.py): a corrected rep
+        has the judge's verdict in ``judged``, a corrected set ``corrected``,
+        and ``corrections`` lists them."""
         info = self.info
         device = {"device_id": info.device_id, "firmware": info.firmware,
                   "protocol": info.protocol}
-        return session_json(info.id, device, stored_stats(info), self.judge.sets,
-                            self.judge.t0_us, self.stalls, self.health)
+        out = session_json(info.id, device, stored_stats(info), self.judge.sets,
+                           self.judge.t0_us, self.stalls, self.health)
+        if self.corrections:
+            _correct_json(out, *corrected(self.set_records, self.rep_records, self.corrections))
+            out["corrections"] = [{"set": c.set_index, "rep": c.rep_index, "action": c.action,
+                                   "made_at": c.made_at} for c in self.corrections]
+        return out
+
+
+def _correct_json(out: dict, sets: list[SetRecord], reps: list[RepRecord]) -> None:
+    """``out["sets"]`` (``session_json``) made to say what the corrected records say."""
+    kept_sets = {s.set_index: s for s in sets}
+    kept_reps = {(r.set_index, r.rep_index): r for r in reps}
+    out_sets = []
+    for s in out["sets"]:
+        record = kept_sets.get(s["index"])
+        if record is None:
+            continue
+        s["reps"] = [r for r in s["reps"] if (s["index"], r["index"]) in kept_reps]
+        for r in s["reps"]:
+            rep = kept_reps[(s["index"], r["index"])]
+            if rep.judged is not None:
+                r["valid"], r["reason"] = rep.valid, rep.reason
+                r["judged"] = {"valid": rep.judged[0], "reason": rep.judged[1]}
+        if record.corrected:
+            s["valid_reps"], s["no_reps"], s["corrected"] = record.valid_reps, record.no_reps, True
+        out_sets.append(s)
+    out["sets"] = out_sets
