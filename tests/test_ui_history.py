@@ -324,23 +324,24 @@ def _reopened(qtbot, view, click) -> None:
 def test_a_coach_overrules_a_verdict_deletes_a_set_and_undoes_it_all(qtbot, db_copy, tmp_path):
     path, session_id = db_copy
     view = _open(qtbot, path, session_id)
-    buttons = view.correction_buttons
-    assert not buttons["valid"].isEnabled() and not buttons["undo"].isEnabled()   # no rep chosen
+    actions, undo = view.correction_actions, view.undo_button
+    assert not view.correct_button.isEnabled() and not undo.isEnabled()   # no rep chosen
     judged = [(r.set_index, r.rep_index, r.valid, r.reason) for r in view.current.reps]
     listed_valid = view.model.row_at(0).valid_reps
     row = next(i for i, r in enumerate(view.current.reps) if r.valid is False)
     set_index, rep_index, _, reason = judged[row]
     view.rep_table.selectRow(row)
-    assert buttons["valid"].isEnabled() and not buttons["no_rep"].isEnabled()
+    assert view.correct_button.isEnabled()
+    assert actions["valid"].isEnabled() and not actions["no_rep"].isEnabled()
 
-    _reopened(qtbot, view, buttons["valid"].click)
+    _reopened(qtbot, view, actions["valid"].trigger)
     rep = view.current.reps[row]
     assert (rep.set_index, rep.rep_index, rep.valid) == (set_index, rep_index, True)
     assert rep_result(rep) == f"✓ valid by the coach (judged: {reason_text(reason)})"
     assert view.rep_table.currentIndex().row() == row        # the coach's place is kept
     assert f"Set {set_index} (corrected by the coach)" in view.set_summary.text()
     qtbot.waitUntil(lambda: view.model.row_at(0).valid_reps == listed_valid + 1, timeout=WAIT_MS)
-    assert buttons["undo"].isEnabled() and not buttons["valid"].isEnabled()
+    assert undo.isEnabled() and not actions["valid"].isEnabled()
     with Database(path, read_only=True) as db:
         export_session(db, session_id, tmp_path / "out")
     with open(tmp_path / "out" / "reps.csv", newline="") as f:
@@ -349,13 +350,13 @@ def test_a_coach_overrules_a_verdict_deletes_a_set_and_undoes_it_all(qtbot, db_c
     assert [(r["set"], r["rep"], r["valid"], r["judged_valid"], r["judged_reason"])
             for r in corrected] == [(str(set_index), str(rep_index), "1", "0", reason)]
 
-    _reopened(qtbot, view, buttons["delete_set"].click)
+    _reopened(qtbot, view, actions["delete_set"].trigger)
     assert all(r.set_index != set_index for r in view.current.reps)
-    _reopened(qtbot, view, buttons["undo"].click)
+    _reopened(qtbot, view, undo.click)
     assert any(r.set_index == set_index for r in view.current.reps)
-    _reopened(qtbot, view, buttons["undo"].click)
+    _reopened(qtbot, view, undo.click)
     assert [(r.set_index, r.rep_index, r.valid, r.reason) for r in view.current.reps] == judged
-    assert not buttons["undo"].isEnabled()
+    assert not undo.isEnabled()
     qtbot.waitUntil(lambda: view.model.row_at(0).valid_reps == listed_valid, timeout=WAIT_MS)
     with Database(path) as db:
         assert db.corrections(session_id) == []

@@ -82,6 +82,52 @@ def test_reps_are_counted_as_the_scenario_truth_shown_in_the_table_and_saved(qtb
         assert [r.valid for r in reps] == [r.valid for r in truth.reps]
 
 
+def test_the_coach_overrules_the_newest_rep_in_the_rest_and_undoes_it(qtbot, window):
+    """Through the real controller against the simulated station: in the rest
+    after set 1 (15-20 s of the scenario, 4 s here), its last rep is
+    overruled, the overruling undone and made again; the counter and table
+    follow at once, and the session stores the judge's verdict with the
+    coach's beside it."""
+    ended = []
+    window.controller.set_ended.connect(ended.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=4)
+    live, session = window.live, window.controller.session
+    buttons, model = live.correction_buttons, live.rep_model
+    assert not buttons["no_rep"].isEnabled() and not buttons["undo"].isEnabled()
+    qtbot.waitUntil(lambda: len(ended) == 1, timeout=WAIT_MS)
+    last = ended[0].reps[-1]
+    assert session.newest_rep == (last.set_index, last.index)
+    action, shown, count = (("no_rep", "✗ no-rep by the coach", -1) if last.valid
+                            else ("valid", "✓ valid by the coach", +1))
+    judged = model.data(model.index(model.rowCount() - 1, 1))
+    valid_before = int(live.counter.count_text)
+
+    buttons[action].click()
+    row = model.rowCount() - 1
+    assert model.data(model.index(row, 1)) == shown
+    assert model.data(model.index(row, 1), Qt.ToolTipRole) == f"{shown} (judged: {judged[2:]})"
+    assert live.counter.count_text == str(valid_before + count)
+    assert live.counter.flash_text == shown.upper()
+    buttons["undo"].click()
+    assert model.data(model.index(row, 1)) == judged
+    assert live.counter.count_text == str(valid_before)
+    assert session.corrections == [] and not buttons["undo"].isEnabled()
+    buttons[action].click()
+
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as saved:
+        window.controller.disconnect()
+    session_id = saved.args[0]["session_id"]
+    with Database(window.db_path) as db:
+        assert [(c.set_index, c.rep_index, c.action) for c in db.corrections(session_id)] \
+            == [(last.set_index, last.index, action)]
+        rep = next(r for r in db.reps(session_id)
+                   if (r.set_index, r.rep_index) == (last.set_index, last.index))
+        (first_set, *_) = db.sets(session_id)
+    assert rep.valid is (not last.valid) and rep.judged == (last.valid, last.reason)
+    assert first_set.corrected and first_set.valid_reps == valid_before + count
+
+
 def test_unplug_shows_a_banner_then_reconnects_by_itself(qtbot, window):
     states = []
     window.controller.state_changed.connect(states.append)

@@ -42,7 +42,9 @@ from .link import (
 from .protocol.sentences import NO_DISTANCE_MESSAGE, SLOW_ADC_MAX_HZ, Hello, slow_adc_message
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord
+from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord, utc_iso
+from .storage.corrections import Correction, corrected
+from .storage.corrections import check as check_correction
 from .storage.records import (
     CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
     SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
@@ -410,6 +412,7 @@ class LiveSession:
         # waiting for theirs: see label_calibration.
         self._cals: list[tuple[int, int, float, int | None]] = []
         self._labels_waiting: list[tuple[CalibrationLabel, Callable[[bool, str], None]]] = []
+        self._corrections: list[Correction] = []
         if not hello.has_distance:
             self._say(NO_DISTANCE_MESSAGE)
         if hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
@@ -440,8 +443,18 @@ class LiveSession:
 
     @property
     def sets(self) -> list[SetResult]:
-        """Every set so far, the open one included (a copy)."""
+        """Every set ended so far (a copy; the open one is ``current_set``)."""
         return self.judge.sets
+
+    def _sets_so_far(self) -> list[SetResult]:
+        current = self.judge.current_set
+        return self.judge.sets + ([current] if current is not None else [])
+
+    @property
+    def newest_rep(self) -> tuple[int, int] | None:
+        """(set, rep) of the newest rep reported; None before any."""
+        return next(((s.index, s.reps[-1].index) for s in reversed(self._sets_so_far())
+                     if s.reps), None)
 
     @property
     def calibration(self) -> ForceCalibration:
@@ -512,6 +525,40 @@ class LiveSession:
             else:
                 waiting.append((label, done))
         self._labels_waiting = waiting
+
+    # -- a coach's corrections (storage/corrections.py) ------------------------------
+
+    def correct(self, set_index: int, rep_index: int | None, action: str) -> None:
+        """Overrule the judge on a rep reported so far (``rep_index`` None:
+        delete its set). Stored with the next flush, after the rep; ValueError
+        for a rep not reported or an action that cannot be."""
+        check_correction(rep_index, action)
+        reported = {(s.index, r.index) for s in self._sets_so_far() for r in s.reps}
+        if (rep_index is None and set_index not in {k[0] for k in reported}) or (
+                rep_index is not None and (set_index, rep_index) not in reported):
+            what = f"set {set_index}" if rep_index is None else f"rep {set_index}.{rep_index}"
+            raise ValueError(f"no {what} has been reported in this session")
+        self.writer.add_correction(set_index, rep_index, action)
+        self._corrections.append(Correction(len(self._corrections), self.session_id,
+                                            set_index, rep_index, action, utc_iso()))
+
+    def undo_correction(self) -> Correction | None:
+        """Take back the newest correction made here; None if there is none."""
+        if not self._corrections:
+            return None
+        self.writer.undo_correction()
+        return self._corrections.pop()
+
+    @property
+    def corrections(self) -> list[Correction]:
+        return list(self._corrections)
+
+    def corrected_records(self) -> tuple[list[SetRecord], list[RepRecord]]:
+        """The sets and reps so far as the coach left them (what History will show)."""
+        so_far = self._sets_so_far()
+        sets = [self.judge.set_record(s) for s in so_far]
+        reps = [self.judge.rep_record(r) for s in so_far for r in s.reps]
+        return corrected(sets, reps, self._corrections)
 
     def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
         """Variant and added load for sets ending from now on (the open one included)."""

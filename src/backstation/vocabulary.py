@@ -49,11 +49,20 @@ def verdict_text(valid: bool | None, reason: str | None,
     verdict a coach gave over the judge's (``judged``), who gave it and what
     the judge said: "valid by the coach (judged: chest did not touch)"."""
     if judged is not None:
-        mine = VALID_BY_COACH_TEXT if valid else verdict_text(valid, reason)
-        return f"{mine} ({JUDGED_TEXT}: {verdict_text(*judged)})"
+        return f"{_coach_text(valid, reason)} ({JUDGED_TEXT}: {verdict_text(*judged)})"
     if valid is None:
         return CONTACT_UNKNOWN_TEXT
     return VALID_TEXT if valid else reason_text(reason)
+
+
+def _coach_text(valid: bool | None, reason: str | None) -> str:
+    return VALID_BY_COACH_TEXT if valid else verdict_text(valid, reason)
+
+
+def coach_label(valid: bool | None, reason: str | None) -> str:
+    """A coach's verdict over the judge's, where there is room for one verdict
+    only: "✓ valid by the coach", "✗ no-rep by the coach"."""
+    return f"{VERDICT_MARK[valid]} {_coach_text(valid, reason)}"
 
 
 def verdict_label(valid: bool | None, reason: str | None,

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
+from . import corrections
 from .database import Database
 from .errors import StorageError
 from .records import RepRecord, SetRecord
@@ -95,6 +96,13 @@ class ThreadedWriter:
 
     def add_rep(self, record: RepRecord) -> None:
         self._put("add_rep", record)
+
+    def add_correction(self, set_index: int, rep_index: int | None, action: str) -> None:
+        corrections.check(rep_index, action)     # refused here, on the owner's thread
+        self._put("add_correction", set_index, rep_index, action)
+
+    def undo_correction(self) -> None:
+        self._put("undo_correction")
 
     def update_stats(self, **stats: int) -> None:
         self._put("update_stats", **stats)

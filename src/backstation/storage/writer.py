@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
+from . import corrections
 from .database import Database
 from .errors import StorageError
 from .records import RepRecord, SetRecord
@@ -74,6 +75,8 @@ class SessionWriter:
         # Keyed so a set re-sent as its reps arrive is written once per flush.
         self._sets: dict[int, SetRecord] = {}
         self._reps: dict[tuple[int, int], RepRecord] = {}
+        # A coach's corrections and undos, in order (written after the reps they name).
+        self._corrections: list[tuple[int, int | None, str] | None] = []
         self._last_flush_s = clock()
         self._retry_after_s = float("-inf")
         self.flushes = 0                       # successful flushes, for status displays
@@ -116,6 +119,17 @@ class SessionWriter:
     def add_rep(self, record: RepRecord) -> None:
         self._reps[(record.set_index, record.rep_index)] = record
 
+    def add_correction(self, set_index: int, rep_index: int | None, action: str) -> None:
+        """A coach's correction (storage/corrections.py) of a rep or set added
+        to this writer before; ValueError for one that cannot be (checked
+        here: refused at the flush, it would wedge every flush after it)."""
+        corrections.check(rep_index, action)
+        self._corrections.append((set_index, rep_index, action))
+
+    def undo_correction(self) -> None:
+        """Take back the session's newest correction, in order with the others."""
+        self._corrections.append(None)
+
     def update_stats(self, **stats: int) -> None:
         """Latest stream counter totals, written with the next flush."""
         self._stats.update(stats)
@@ -127,7 +141,7 @@ class SessionWriter:
     @property
     def has_pending(self) -> bool:
         return bool(self._force or self._distance or self._calibrations or self._events
-                    or self._stats or self._sets or self._reps)
+                    or self._stats or self._sets or self._reps or self._corrections)
 
     # -- writing ----------------------------------------------------------
 
@@ -170,6 +184,7 @@ class SessionWriter:
             self._stats.clear()
             self._sets.clear()
             self._reps.clear()
+            self._corrections.clear()
             self.flushes += 1
         self.last_error = None
         self.failures = 0
@@ -205,5 +220,10 @@ class SessionWriter:
                 db.save_set(record)
             for record in self._reps.values():
                 db.save_rep(record)
+            for correction in self._corrections:
+                if correction is None:
+                    db.undo_correction(sid)
+                else:
+                    db.correct(sid, *correction)
             db.update_session_stats(sid, **self._stats)
 

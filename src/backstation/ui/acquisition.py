@@ -120,6 +120,9 @@ class AcquisitionController(QObject):
     recording_stopped = Signal(str)           # saving failed past the bound: why it stopped
     command_finished = Signal(str, object)    # name, result
     command_failed = Signal(str, str)         # name, message
+    # A coach's correction made or undone: (sets, reps) so far as the coach left them
+    # (storage SetRecord / RepRecord lists, session.LiveSession.corrected_records).
+    corrections_changed = Signal(object)
 
     def __init__(self, db_path: Path | str, parent: QObject | None = None, *,
                  link_factory: Callable[[str], DeviceLink] = DeviceLink,
@@ -233,6 +236,28 @@ class AcquisitionController(QObject):
         """A set is open, or a manual start was asked for that the analysis has not reached."""
         session = self.session
         return session is not None and session.in_set
+
+    def correct_last_rep(self, action: str) -> str | None:
+        """Overrule the judge on the session's newest rep (storage/corrections.py
+        ``MARK_VALID``, ``MARK_NO_REP`` or ``DELETE``); what went wrong, or None."""
+        session = self.session
+        last = None if session is None else session.newest_rep
+        if last is None:
+            return "no rep to correct yet"
+        try:
+            session.correct(*last, action)
+        except ValueError as exc:
+            return str(exc)
+        self.corrections_changed.emit(session.corrected_records())
+        return None
+
+    def undo_correction(self) -> str | None:
+        """Take back the newest correction made in this session; what went wrong, or None."""
+        session = self.session
+        if session is None or session.undo_correction() is None:
+            return "no correction to undo in this session"
+        self.corrections_changed.emit(session.corrected_records())
+        return None
 
     def set_variant(self, variant: str | None, added_load_kg: float | None) -> None:
         """For sets ending from now on (the open one included); stored for replay."""

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtGui import QAction, QCloseEvent, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout,
-                               QWidget)
+                               QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ...storage import RepRecord
 from ...storage.bundle_reader import BundleReader
@@ -31,14 +31,13 @@ if TYPE_CHECKING:
     from ..export_dialog import ExportRun
 
 FONT_SCALE = 1.25    # read from a step back from the rack
-DELETE_SET, UNDO = "delete_set", "undo"
-# The correction buttons under the rep table: (key, text, tooltip).
-CORRECTION_BUTTONS = (
+DELETE_SET = "delete_set"
+# The Correct menu: (key, text, tooltip).
+CORRECTIONS = (
     (MARK_VALID, "✓ Valid", "Count the chosen rep: the coach overrules the judge"),
     (MARK_NO_REP, "✗ No-rep", "Do not count the chosen rep: the coach overrules the judge"),
     (DELETE, "Delete rep", "Leave the chosen rep out (not a rep at all)"),
     (DELETE_SET, "Delete set", "Leave the chosen rep's whole set out"),
-    (UNDO, "Undo", "Take back the newest correction of this session"),
 )
 SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
 REP_COLUMN_KEYS = [key for _, key in REP_COLUMNS]
@@ -237,20 +236,29 @@ class HistoryView(QWidget):
             lambda *_: self._update_correction_buttons())
         # A coach's corrections of the open session (storage/corrections.py): the
         # judge's verdict stays stored beside them, and Undo takes back the newest.
-        self.correction_buttons = {}
-        corrections = QHBoxLayout()
-        for key, text, tip in CORRECTION_BUTTONS:
-            button = QPushButton(text, self)
-            button.setToolTip(tip)
-            enlarge(button)
-            corrections.addWidget(button)
-            self.correction_buttons[key] = button
+        # One menu button and Undo: the row fits an 800 px screen.
+        self.correct_button = QToolButton(self)
+        self.correct_button.setText("Correct")
+        self.correct_button.setToolTip("Overrule the judge on the chosen rep, or leave it or "
+                                       "its set out")
+        self.correct_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.correct_button)
+        self.correction_actions: dict[str, QAction] = {}
+        for key, text, tip in CORRECTIONS:
+            action = menu.addAction(text)
+            action.setToolTip(tip)
+            self.correction_actions[key] = action
+        self.correct_button.setMenu(menu)
         for key in (MARK_VALID, MARK_NO_REP, DELETE):
-            self.correction_buttons[key].clicked.connect(
+            self.correction_actions[key].triggered.connect(
                 lambda _=False, action=key: self.correct(action))
-        self.correction_buttons[DELETE_SET].clicked.connect(
+        self.correction_actions[DELETE_SET].triggered.connect(
             lambda: self.correct(DELETE, whole_set=True))
-        self.correction_buttons[UNDO].clicked.connect(self.undo_correction)
+        self.undo_button = QPushButton("Undo", self)
+        self.undo_button.setToolTip("Take back the newest correction of this session")
+        self.undo_button.clicked.connect(self.undo_correction)
+        for button in (self.correct_button, self.undo_button):
+            enlarge(button)
         self._keep_rep: tuple[int, int] | None = None   # chosen again once reloaded
 
         buttons = QHBoxLayout()
@@ -258,7 +266,8 @@ class HistoryView(QWidget):
                   self.station_filter, self.athlete_filter):
             buttons.addWidget(w)
         buttons.addStretch(1)
-        buttons.addLayout(corrections)
+        buttons.addWidget(self.correct_button)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.busy)
         detail = QWidget(self)
         detail_layout = QVBoxLayout(detail)
@@ -407,7 +416,7 @@ class HistoryView(QWidget):
         self._store_correction(session_id, lambda db: db.undo_correction(session_id))
 
     def _store_correction(self, session_id: int, change) -> None:
-        for button in self.correction_buttons.values():
+        for button in (self.correct_button, self.undo_button):
             button.setEnabled(False)          # one at a time: the reload enables them
         job = DatabaseJob(self.db_path, lambda db, cancel: change(db), "history-correct", self)
         job.succeeded.connect(lambda _: self._on_corrected(session_id))
@@ -516,16 +525,15 @@ class HistoryView(QWidget):
 
     def _update_correction_buttons(self) -> None:
         # A team session travels as its judge stored it: corrections are the station's.
-        for button in self.correction_buttons.values():
+        for button in (self.correct_button, self.undo_button):
             button.setVisible(not self.team_mode)
         own = self.current is not None and not self.team_mode
         rep = self.selected_rep() if own else None
-        for key in (MARK_VALID, MARK_NO_REP, DELETE, DELETE_SET):
-            self.correction_buttons[key].setEnabled(rep is not None)
+        self.correct_button.setEnabled(rep is not None)
         if rep is not None:
-            self.correction_buttons[MARK_VALID].setEnabled(rep.valid is not True)
-            self.correction_buttons[MARK_NO_REP].setEnabled(rep.valid is not False)
-        self.correction_buttons[UNDO].setEnabled(own and self.current.corrections > 0)
+            self.correction_actions[MARK_VALID].setEnabled(rep.valid is not True)
+            self.correction_actions[MARK_NO_REP].setEnabled(rep.valid is not False)
+        self.undo_button.setEnabled(own and self.current.corrections > 0)
 
     def _show_nothing(self) -> None:
         self.current = None

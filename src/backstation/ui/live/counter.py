@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...analysis import Rep
 from .. import theme
@@ -60,6 +60,7 @@ class RepCounterView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.set_index: int | None = None     # the set counted (None: none yet)
         self.valid_reps = 0
         self.no_reps = 0
         self._title = QLabel(VALID_REPS_TEXT.upper())
@@ -85,8 +86,15 @@ class RepCounterView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self._count)
         layout.addWidget(self._no_reps)
-        layout.addWidget(self._flash)
+        self._verdict_row = QHBoxLayout()    # the last verdict, and what may overrule it
+        self._verdict_row.setContentsMargins(0, 0, 0, 0)
+        self._verdict_row.addWidget(self._flash, 1)
+        layout.addLayout(self._verdict_row)
         self._show_counts()
+
+    def add_verdict_actions(self, widget: QWidget) -> None:
+        """``widget`` (the coach's buttons) beside the last verdict: no row of its own."""
+        self._verdict_row.addWidget(widget)
 
     @property
     def flash_text(self) -> str:
@@ -101,6 +109,7 @@ class RepCounterView(QWidget):
         return self._count.text()
 
     def start_set(self, set_index: int, manual: bool = False) -> None:
+        self.set_index = set_index
         self.valid_reps = 0
         self.no_reps = 0
         self._set_label.setText(f"SET {set_index}" + (" (manual)" if manual else ""))
@@ -116,6 +125,7 @@ class RepCounterView(QWidget):
 
     def reset(self) -> None:
         """A new session: nothing counted yet, no set."""
+        self.set_index = None
         self.valid_reps = 0
         self.no_reps = 0
         self._set_label.setText(WAITING_TEXT)
@@ -135,6 +145,19 @@ class RepCounterView(QWidget):
             self.no_reps += 1
             self._flash.setStyleSheet(f"color: {theme.NO_REP};")
         self._flash.setText(verdict_label(rep.valid, rep.reason).upper())
+        self._show_counts()
+
+    def show_corrected(self, valid_reps: int, no_reps: int, verdict: str | None,
+                       valid: bool | None) -> None:
+        """The counted set's counts as a coach's correction left them, and
+        ``verdict`` (the corrected rep's, ``valid`` its colour) as the last one
+        shown; None: the rep was deleted, and no verdict is shown."""
+        self.valid_reps, self.no_reps = valid_reps, no_reps
+        if verdict is None:
+            self._clear_verdict()
+        else:
+            self._flash.setStyleSheet(f"color: {theme.VALID if valid else theme.NO_REP};")
+            self._flash.setText(verdict.upper())
         self._show_counts()
 
     def _show_counts(self) -> None:

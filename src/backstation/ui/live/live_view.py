@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
 from ...analysis import Rep, SetResult, SetStarted
 from ...link import LinkState, ReconnectCause, StreamResumed, StreamStalled
 from ...protocol.sentences import Hello
+from ...storage.corrections import MARK_NO_REP, MARK_VALID
+from ...vocabulary import coach_label, verdict_label
 from .. import theme
 from ..acquisition import AcquisitionController
 from .banner import Banner
@@ -22,6 +24,13 @@ from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
 from .station_health import StationHealthView
 
+UNDO = "undo"
+# The buttons under the last rep: (key, text, tooltip). They act on the newest rep.
+LIVE_CORRECTIONS = (
+    (MARK_VALID, "✓ Valid", "Count the newest rep: the coach overrules the judge"),
+    (MARK_NO_REP, "✗ No-rep", "Do not count the newest rep: the coach overrules the judge"),
+    (UNDO, "Undo", "Take back the newest correction"),
+)
 # How long "saving works again" stays in the banner before it clears.
 RECOVERED_SHOWN_MS = 4000
 UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
@@ -80,6 +89,19 @@ class LiveView(QWidget):
         self.set_controls = SetControls()
         self.plot = SessionBuffersView(controller.buffers)
         self.counter = RepCounterView()
+        # The coach overrules the judge on the newest rep (earlier ones: History),
+        # beside the verdict the counter shows.
+        self.correction_buttons = {}
+        fix = QHBoxLayout()
+        fix.setContentsMargins(0, 0, 0, 0)
+        for key, text, tip in LIVE_CORRECTIONS:
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            fix.addWidget(button)
+            self.correction_buttons[key] = button
+        self.correction_bar = QWidget()
+        self.correction_bar.setLayout(fix)
+        self.counter.add_verdict_actions(self.correction_bar)
         self.last_rep = LastRepView()
         self.rep_model = RepTableModel(self)
         self.rep_table = RepTableView(self.rep_model)
@@ -171,6 +193,12 @@ class LiveView(QWidget):
         self.units_button.toggled.connect(self._on_units_toggled)
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.plot.paused_changed.connect(self._on_plot_paused)
+        for key in (MARK_VALID, MARK_NO_REP):
+            self.correction_buttons[key].clicked.connect(
+                lambda _=False, action=key: self.correct_last_rep(action))
+        self.correction_buttons[UNDO].clicked.connect(self.undo_correction)
+        controller.corrections_changed.connect(self._on_corrections_changed)
+        self._update_correction_buttons()
         self.set_controls.start_stop_requested.connect(self.toggle_set)
         self.set_controls.variant_changed.connect(controller.set_variant)
         self.connection.disconnect_requested.connect(controller.disconnect)
@@ -198,6 +226,17 @@ class LiveView(QWidget):
             self.controller.end_set()
         else:
             self.controller.start_set()
+
+    def correct_last_rep(self, action: str) -> None:
+        """The coach's verdict on the newest rep (corrections.MARK_VALID / MARK_NO_REP)."""
+        problem = self.controller.correct_last_rep(action)
+        if problem is not None:
+            self.banner.show_message(problem)
+
+    def undo_correction(self) -> None:
+        problem = self.controller.undo_correction()
+        if problem is not None:
+            self.banner.show_message(problem)
 
     def toggle_pause(self) -> None:
         self.plot.toggle_pause()
@@ -302,6 +341,7 @@ class LiveView(QWidget):
         self.rep_model.clear()
         self.last_rep.clear()
         self.counter.reset()          # a new session counts from nothing
+        self._update_correction_buttons()
         self._update_layout()
 
     def _on_connection_failed(self, message: str) -> None:
@@ -310,6 +350,7 @@ class LiveView(QWidget):
         self.banner.show_message(f"Could not connect: {message}", "error")
 
     def _on_disconnected(self, _result: object) -> None:
+        self._update_correction_buttons()
         self.connection.set_state(LinkState.CLOSED)
         self.plot.set_connection(PLOT_STATE[LinkState.CLOSED])
         self.station_health.clear_health()
@@ -325,6 +366,29 @@ class LiveView(QWidget):
         self.counter.add_rep(rep)
         self.last_rep.show_rep(rep)
         self.rep_model.add_rep(rep)
+        self._update_correction_buttons()
+
+    def _on_corrections_changed(self, records) -> None:
+        sets, reps = records
+        self.rep_model.apply_corrections(reps)
+        counted = next((s for s in sets if s.set_index == self.counter.set_index), None)
+        if counted is not None:
+            last = next((r for r in reversed(reps) if r.set_index == counted.set_index), None)
+            self.counter.show_corrected(
+                counted.valid_reps, counted.no_reps,
+                None if last is None else (verdict_label(last.valid, last.reason)
+                                           if last.judged is None
+                                           else coach_label(last.valid, last.reason)),
+                None if last is None else last.valid)
+        self._update_correction_buttons()
+
+    def _update_correction_buttons(self) -> None:
+        session = self.controller.session
+        has_rep = session is not None and session.newest_rep is not None
+        self.correction_buttons[MARK_VALID].setEnabled(has_rep)
+        self.correction_buttons[MARK_NO_REP].setEnabled(has_rep)
+        self.correction_buttons[UNDO].setEnabled(session is not None
+                                                 and bool(session.corrections))
 
     def _on_set_started(self, event: SetStarted) -> None:
         current = self.controller.session.current_set \

@@ -7,10 +7,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ...analysis import Rep
-from ...vocabulary import REASON_TEXT, metric_header, value_text, verdict_label
+from ...storage import RepRecord
+from ...vocabulary import REASON_TEXT, coach_label, metric_header, value_text, verdict_label
 from .. import theme
 
-def result_text(rep: Rep) -> str:
+def result_text(rep: Rep, corrected: RepRecord | None = None) -> str:
+    """The verdict, or the coach's over it (the judge's is in the tooltip:
+    the side panel has room for one verdict)."""
+    if corrected is not None:
+        return coach_label(corrected.valid, corrected.reason)
     return verdict_label(rep.valid, rep.reason)
 
 
@@ -34,9 +39,16 @@ class RepTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._reps: list[Rep] = []
+        # A coach's corrections (storage/corrections.py): the reps as corrected
+        # by (set, rep), and those the coach deleted (left out of the rows).
+        self._corrected: dict[tuple[int, int], RepRecord] = {}
+        self._deleted: set[tuple[int, int]] = set()
+
+    def _rows(self) -> list[Rep]:
+        return [r for r in self._reps if (r.set_index, r.index) not in self._deleted]
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._reps)
+        return 0 if parent.isValid() else len(self._rows())
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
@@ -44,11 +56,17 @@ class RepTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid():
             return None
-        rep = self._reps[index.row()]
+        rep = self._rows()[index.row()]
+        corrected = self._corrected.get((rep.set_index, rep.index))
         if role == Qt.DisplayRole:
+            if index.column() == 1:
+                return result_text(rep, corrected)
             return COLUMNS[index.column()][1](rep)
+        if role == Qt.ToolTipRole and index.column() == 1 and corrected is not None:
+            return verdict_label(corrected.valid, corrected.reason, corrected.judged)
         if role == Qt.ForegroundRole and index.column() == 1:
-            return QColor(theme.VALID if rep.valid else theme.NO_REP)
+            valid = rep.valid if corrected is None else corrected.valid
+            return QColor(theme.VALID if valid else theme.NO_REP)
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignLeft | Qt.AlignVCenter) if index.column() == 1 else \
                 int(Qt.AlignRight | Qt.AlignVCenter)
@@ -60,7 +78,7 @@ class RepTableModel(QAbstractTableModel):
         return None
 
     def add_rep(self, rep: Rep) -> None:
-        row = len(self._reps)
+        row = len(self._rows())
         self.beginInsertRows(QModelIndex(), row, row)
         self._reps.append(rep)
         self.endInsertRows()
@@ -70,8 +88,18 @@ class RepTableModel(QAbstractTableModel):
         self._reps = []
         self.endResetModel()
 
+    def apply_corrections(self, reps: list[RepRecord]) -> None:
+        """The session's reps as a coach's corrections left them
+        (``LiveSession.corrected_records``): overruled verdicts shown, deleted
+        reps left out."""
+        self.beginResetModel()
+        kept = {(r.set_index, r.rep_index): r for r in reps}
+        self._corrected = {k: r for k, r in kept.items() if r.judged is not None}
+        self._deleted = {(r.set_index, r.index) for r in self._reps} - set(kept)
+        self.endResetModel()
+
     def rep(self, row: int) -> Rep:
-        return self._reps[row]
+        return self._rows()[row]
 
 
 # The table takes the room the counter and last rep leave; it never asks
@@ -106,8 +134,8 @@ class RepTableView(QTableView):
         """Wide enough for the longest verdict and every number, whole: the
         side panel never squeezes "✗ chest did not touch" behind a scroll bar."""
         fm = self.fontMetrics()
-        longest_result = max((verdict_label(False, r) for r in REASON_TEXT),
-                             key=fm.horizontalAdvance)
+        longest_result = max((*(verdict_label(False, r) for r in REASON_TEXT),
+                              coach_label(True, None)), key=fm.horizontalAdvance)
         cells = ("12", longest_result, "1234", "1234", "0.00")
         padding_px = 2 * fm.averageCharWidth() + 2      # the style's margin in each cell
         return (sum(fm.horizontalAdvance(c) + padding_px for c in cells)
