@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...analysis import Rep
 from .. import theme
@@ -86,15 +86,8 @@ class RepCounterView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self._count)
         layout.addWidget(self._no_reps)
-        self._verdict_row = QHBoxLayout()    # the last verdict, and what may overrule it
-        self._verdict_row.setContentsMargins(0, 0, 0, 0)
-        self._verdict_row.addWidget(self._flash, 1)
-        layout.addLayout(self._verdict_row)
+        layout.addWidget(self._flash)
         self._show_counts()
-
-    def add_verdict_actions(self, widget: QWidget) -> None:
-        """``widget`` (the coach's buttons) beside the last verdict: no row of its own."""
-        self._verdict_row.addWidget(widget)
 
     @property
     def flash_text(self) -> str:

@@ -27,9 +27,9 @@ from .station_health import StationHealthView
 UNDO = "undo"
 # The buttons under the last rep: (key, text, tooltip). They act on the newest rep.
 LIVE_CORRECTIONS = (
-    (MARK_VALID, "✓ Valid", "Count the newest rep: the coach overrules the judge"),
-    (MARK_NO_REP, "✗ No-rep", "Do not count the newest rep: the coach overrules the judge"),
-    (UNDO, "Undo", "Take back the newest correction"),
+    (MARK_VALID, "✓", "Valid: count the newest rep (the coach overrules the judge)"),
+    (MARK_NO_REP, "✗", "No-rep: do not count the newest rep (the coach overrules the judge)"),
+    (UNDO, "↶", "Undo: take back the newest correction"),
 )
 # How long "saving works again" stays in the banner before it clears.
 RECOVERED_SHOWN_MS = 4000
@@ -90,18 +90,19 @@ class LiveView(QWidget):
         self.plot = SessionBuffersView(controller.buffers)
         self.counter = RepCounterView()
         # The coach overrules the judge on the newest rep (earlier ones: History),
-        # beside the verdict the counter shows.
+        # beside the counter that shows its verdict.
         self.correction_buttons = {}
-        fix = QHBoxLayout()
+        fix = QVBoxLayout()       # a column beside the counter: no height taken from it
         fix.setContentsMargins(0, 0, 0, 0)
         for key, text, tip in LIVE_CORRECTIONS:
             button = QPushButton(text)
             button.setToolTip(tip)
+            button.setFont(theme.font(1.3, bold=True))
             fix.addWidget(button)
             self.correction_buttons[key] = button
+        fix.addStretch(1)
         self.correction_bar = QWidget()
         self.correction_bar.setLayout(fix)
-        self.counter.add_verdict_actions(self.correction_bar)
         self.last_rep = LastRepView()
         self.rep_model = RepTableModel(self)
         self.rep_table = RepTableView(self.rep_model)
@@ -160,7 +161,11 @@ class LiveView(QWidget):
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.counter)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.counter, 1)
+        top.addWidget(self.correction_bar)
+        right.addLayout(top)
         self.last_rep_box = QGroupBox("Last rep")
         QVBoxLayout(self.last_rep_box).addWidget(self.last_rep)
         right.addWidget(self.last_rep_box)
