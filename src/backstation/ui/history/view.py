@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from ...storage import RepRecord
 from ...storage.bundle_reader import BundleReader
@@ -237,11 +237,9 @@ class HistoryView(QWidget):
         # A coach's corrections of the open session (storage/corrections.py): the
         # judge's verdict stays stored beside them, and Undo takes back the newest.
         # One menu button and Undo: the row fits an 800 px screen.
-        self.correct_button = QToolButton(self)
-        self.correct_button.setText("Correct")
+        self.correct_button = QPushButton("Correct", self)     # a menu (the row's room)
         self.correct_button.setToolTip("Overrule the judge on the chosen rep, or leave it or "
                                        "its set out")
-        self.correct_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.correct_button)
         self.correction_actions: dict[str, QAction] = {}
         for key, text, tip in CORRECTIONS:
@@ -259,6 +257,8 @@ class HistoryView(QWidget):
         self.undo_button.clicked.connect(self.undo_correction)
         for button in (self.correct_button, self.undo_button):
             enlarge(button)
+            # Narrower padding than the theme's: with them the row fits an 800 px screen.
+            button.setStyleSheet("QPushButton { padding-left: 0.55em; padding-right: 0.55em; }")
         self._keep_rep: tuple[int, int] | None = None   # chosen again once reloaded
 
         buttons = QHBoxLayout()
