@@ -158,8 +158,36 @@ def test_replay_shows_a_coachs_corrections_and_says_what_the_judge_said(recorded
     assert shown == stored and (s_ok, r_ok) not in shown
     assert shown[(s_no, r_no)][2][0] is False
     assert {s["index"]: (s["valid_reps"], s["no_reps"]) for s in again["sets"]} == counts
-    assert [c["action"] for c in again["corrections"]] == ["valid", "delete"]
+    assert [(c["action"], c["applied"]) for c in again["corrections"]] == [
+        ("valid", True), ("delete", True)]
     proc = backstation("replay", str(sid), "--db", str(copy))
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert "2 corrections by the coach" in out
+
+
+
+def test_replay_applies_a_correction_only_to_the_rep_the_coach_saw(recorded, tmp_path):
+    """The stored rep a correction names no longer starts where this judge
+    starts any rep (as after a change of the judge): the correction is listed
+    as not applied, and no other rep takes it."""
+    import shutil
+    import sqlite3
+
+    path, live = recorded
+    sid = live["session_id"]
+    copy = tmp_path / "c.db"
+    shutil.copy(path, copy)
+    s_no, r_no = next((s["index"], r["index"]) for s in live["sets"] for r in s["reps"]
+                      if r["valid"] is False)
+    with Database(copy) as db:
+        db.correct(sid, s_no, r_no, "valid")
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("UPDATE reps SET t_start_us = t_start_us - 400000 WHERE session_id = ?"
+                     " AND set_index = ? AND rep_index = ?", (sid, s_no, r_no))
+    conn.close()
+    with Database(copy, read_only=True) as db:
+        again = Replay(db, sid).to_json()
+    assert [c["applied"] for c in again["corrections"]] == [False]
+    assert again["sets"] == live["sets"]            # the judgement, uncorrected

@@ -145,3 +145,38 @@ def test_upgrade_brings_an_older_database_up_so_readers_can_open_it(tmp_path):
     with Database(path, read_only=True) as db:
         assert db.schema_version == len(MIGRATIONS) and len(db.reps(sid)) == 5
     assert upgrade(path) is False                             # up to date already
+
+
+def test_the_writer_stores_corrections_after_the_reps_they_name_and_undoes_in_order(tmp_path):
+    """A live session's corrections go through its writer: a rep and its
+    correction in one flush; an undo and a new correction in the next; one
+    naming a rep never stored is dropped (logged), never failing the flush."""
+    from backstation.storage import SessionWriter
+    with Database(tmp_path / "s.db") as db:
+        sid = db.create_session()
+        writer = SessionWriter(db, sid)
+        writer.add_set(SetRecord(sid, 1, "inverted-row", None, None, False, 0, None, 1, 0, {}))
+        writer.add_rep(RepRecord(sid, 1, 1, True, None, 0, 2_000_000, 600.0, 5.0, {}))
+        writer.add_correction(1, 1, "no_rep")
+        writer.add_correction(1, 1, "delete")
+        writer.undo_correction()                 # takes back the delete, not the no-rep
+        writer.flush()
+        assert [(c.rep_index, c.action) for c in db.corrections(sid)] == [(1, "no_rep")]
+        writer.undo_correction()
+        writer.add_correction(1, 1, "valid")
+        writer.add_correction(1, 7, "valid")     # no rep 1.7: dropped, the flush holds
+        writer.flush()
+        assert [(c.rep_index, c.action) for c in db.corrections(sid)] == [(1, "valid")]
+        with pytest.raises(ValueError):
+            writer.add_correction(1, None, "valid")
+        assert not writer.has_pending
+
+
+def test_a_set_counts_a_rep_of_unknown_contact_as_neither_before_and_after_a_correction(
+        tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        sid = _judged(db)
+        db.correct(sid, 1, 1, "no_rep")
+        assert _counts(db, sid)[1] == (2, 1, 0, False)      # set 2: one valid, one unknown
+        db.correct(sid, 2, 1, "no_rep")
+        assert _counts(db, sid)[1] == (2, 0, 1, True)

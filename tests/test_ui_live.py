@@ -128,6 +128,29 @@ def test_the_coach_overrules_the_newest_rep_in_the_rest_and_undoes_it(qtbot, win
     assert first_set.corrected and first_set.valid_reps == valid_before + count
 
 
+def test_a_new_session_s_reps_show_their_own_verdicts_not_the_last_session_s_corrections(
+        qtbot, window):
+    from backstation.analysis import Rep
+    from backstation.storage import RepRecord
+    model, live = window.live.rep_model, window.live
+
+    def rep(i, valid):
+        return Rep(set_index=1, index=i, valid=valid, reason=None if valid else "no_contact",
+                   t_start_us=i * 3_000_000, t_end_us=i * 3_000_000 + 2_000_000)
+    model.add_rep(rep(1, True))
+    model.add_rep(rep(2, True))
+    model.apply_corrections([RepRecord(0, 1, 1, False, "coach", 0, 1, None, None, {},
+                                       judged=(True, None))])        # 1.1 overruled, 1.2 deleted
+    assert model.rowCount() == 1 and model.data(model.index(0, 1)) == "✗ no-rep by the coach"
+    model.clear()                       # a new session (or set)
+    model.add_rep(rep(1, True))
+    model.add_rep(rep(2, False))
+    assert [model.data(model.index(r, 1)) for r in range(2)] == ["✓ valid",
+                                                                 "✗ chest did not touch"]
+    # Space stays the set key: the coach's buttons never take the focus
+    assert all(b.focusPolicy() == Qt.NoFocus for b in live.correction_buttons.values())
+
+
 def test_unplug_shows_a_banner_then_reconnects_by_itself(qtbot, window):
     states = []
     window.controller.state_changed.connect(states.append)

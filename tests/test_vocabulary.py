@@ -165,3 +165,10 @@ def test_a_verdict_the_coach_overruled_says_so_and_what_the_judge_said():
         "✗ no-rep by the coach (judged: valid)"
     assert verdict_label(True, None, judged=(None, None)) == \
         "✓ valid by the coach (judged: contact unknown)"
+
+
+def test_where_one_verdict_fits_the_coach_s_is_shown_without_the_judge_s():
+    from backstation.vocabulary import short_verdict_label
+    assert short_verdict_label(True, None, (False, "no_contact")) == "✓ valid by the coach"
+    assert short_verdict_label(False, COACH_REASON, (True, None)) == "✗ no-rep by the coach"
+    assert short_verdict_label(False, "no_lockout") == "✗ arms not straight"

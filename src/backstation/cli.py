@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__, strictjson
+from .verdicts import count_verdicts
 
 EXIT_LINK_ERROR = 2
 # An output the user named that cannot be written (export's --out), like an
@@ -338,11 +339,10 @@ def _record(args) -> int:
 
 def _summary_line(result: dict) -> str:
     s = result["stream"]
-    reps = [r for st in result["sets"] for r in st["reps"]]
-    valid = sum(1 for r in reps if r["valid"])
+    valid, no = count_verdicts(r["valid"] for st in result["sets"] for r in st["reps"])
     made = len(result.get("corrections", ()))
     return (f"session {result['session_id']}: {len(result['sets'])} sets, {valid} valid reps, "
-            f"{len(reps) - valid} no-reps"
+            f"{no} no-reps"
             + (f" ({made} correction{'s' if made != 1 else ''} by the coach)" if made else "")
             + f"; {s['force_samples']} force and "
             f"{s['distance_samples']} distance samples, {s['lost_samples']} lost, "

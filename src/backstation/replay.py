@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 from .analysis import AnalysisEvent, ContactChanged
 from .samples import DistanceBlock, ForceBlock
@@ -32,7 +33,7 @@ from .session import (
 )
 from .storage import EventRecord, RepRecord, SetRecord
 from .storage.bundle_reader import SessionReader
-from .storage.corrections import corrected
+from .storage.corrections import Correction, corrected
 from .storage.records import (
     HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, contact_intervals_us,
     stored_time_origin_us,
@@ -134,6 +135,9 @@ class Replay:
                                                  f"ignored: {exc}")
         self.manual = manual_requests(stored_events)
         self.corrections = db.corrections(session_id)     # a coach's, applied by to_json
+        # what the coach saw (the reps and sets they name), when there is any
+        self._stored = ((db.judged_sets(session_id), db.judged_reps(session_id))
+                        if self.corrections else ([], []))
         self.force = db.load_force(session_id)
         self.distance = db.load_distance(session_id)
         self.events: list[AnalysisEvent] = []
@@ -178,10 +182,36 @@ class Replay:
         out = session_json(info.id, device, stored_stats(info), self.judge.sets,
                            self.judge.t0_us, self.stalls, self.health)
         if self.corrections:
-            _correct_json(out, *corrected(self.set_records, self.rep_records, self.corrections))
+            aimed = _aimed(self.corrections, *self._stored, self.set_records, self.rep_records)
+            _correct_json(out, *corrected(self.set_records, self.rep_records,
+                                          [c for c in aimed if c is not None]))
             out["corrections"] = [{"set": c.set_index, "rep": c.rep_index, "action": c.action,
-                                   "made_at": c.made_at} for c in self.corrections]
+                                   "made_at": c.made_at, "applied": a is not None}
+                                  for c, a in zip(self.corrections, aimed)]
         return out
+
+
+def _aimed(made: list[Correction], stored_sets: list[SetRecord], stored_reps: list[RepRecord],
+           sets: list[SetRecord], reps: list[RepRecord]) -> list[Correction | None]:
+    """Each correction aimed at this judgement's rep or set: the one that
+    starts where the stored rep or set the coach corrected started (the same
+    judge starts it at the same sample); None where none does (a judge that
+    has changed since may number its reps otherwise)."""
+    def starts(records, key):
+        return {key(r): r.t_start_us for r in records}
+    was_rep = starts(stored_reps, lambda r: (r.set_index, r.rep_index))
+    was_set = starts(stored_sets, lambda s: s.set_index)
+    rep_at = {r.t_start_us: (r.set_index, r.rep_index) for r in reps}
+    set_at = {s.t_start_us: s.set_index for s in sets}
+    out: list[Correction | None] = []
+    for c in made:
+        if c.rep_index is None:
+            index = set_at.get(was_set.get(c.set_index))
+            out.append(None if index is None else replace(c, set_index=index))
+        else:
+            key = rep_at.get(was_rep.get((c.set_index, c.rep_index)))
+            out.append(None if key is None else replace(c, set_index=key[0], rep_index=key[1]))
+    return out
 
 
 def _correct_json(out: dict, sets: list[SetRecord], reps: list[RepRecord]) -> None:

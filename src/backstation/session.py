@@ -44,7 +44,6 @@ from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord, utc_iso
 from .storage.corrections import Correction, corrected
-from .storage.corrections import check as check_correction
 from .storage.records import (
     CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
     SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
@@ -532,7 +531,6 @@ class LiveSession:
         """Overrule the judge on a rep reported so far (``rep_index`` None:
         delete its set). Stored with the next flush, after the rep; ValueError
         for a rep not reported or an action that cannot be."""
-        check_correction(rep_index, action)
         reported = {(s.index, r.index) for s in self._sets_so_far() for r in s.reps}
         if (rep_index is None and set_index not in {k[0] for k in reported}) or (
                 rep_index is not None and (set_index, rep_index) not in reported):

@@ -59,9 +59,13 @@ def _coach_text(valid: bool | None, reason: str | None) -> str:
     return VALID_BY_COACH_TEXT if valid else verdict_text(valid, reason)
 
 
-def coach_label(valid: bool | None, reason: str | None) -> str:
-    """A coach's verdict over the judge's, where there is room for one verdict
-    only: "✓ valid by the coach", "✗ no-rep by the coach"."""
+def short_verdict_label(valid: bool | None, reason: str | None,
+                        judged: tuple[bool | None, str | None] | None = None) -> str:
+    """``verdict_label`` where there is room for one verdict only: a coach's
+    over the judge's without the judge's, "✓ valid by the coach", "✗ no-rep
+    by the coach"."""
+    if judged is None:
+        return verdict_label(valid, reason)
     return f"{VERDICT_MARK[valid]} {_coach_text(valid, reason)}"
 
 

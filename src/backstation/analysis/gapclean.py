@@ -130,8 +130,8 @@ class GapGate:
                 if len(held) > self.max_held and len({e[2] for e in held[-self.max_held:]}) > 1:
                     # the world changed (a sensor repeating itself, stuck, is
                     # not taken for that before STUCK_US: a real surface
-                    # jitters by a millimetre or more, over its latest
-                    # readings too, not only against a stray before them)
+                    # jitters by a millimetre or more within any MAX_HELD
+                    # of its readings)
                     self._settle(True)
                 return self._decided()
             if len(held) >= MIN_CHAIN:

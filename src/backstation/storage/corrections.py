@@ -44,7 +44,9 @@ def check(rep_index: int | None, action: str) -> None:
 
 
 def add(conn: sqlite3.Connection, session_id: int, set_index: int, rep_index: int | None,
-        action: str, made_at: str) -> Correction:
+        action: str, made_at: str, skip_missing: bool = False) -> Correction | None:
+    """Store a correction; ``StorageError`` if the session has no such rep
+    or set (``skip_missing``: None instead, nothing stored)."""
     check(rep_index, action)
     if rep_index is None:
         found = conn.execute("SELECT 1 FROM sets WHERE session_id = ? AND set_index = ?",
@@ -55,6 +57,8 @@ def add(conn: sqlite3.Connection, session_id: int, set_index: int, rep_index: in
                              " AND rep_index = ?", (session_id, set_index, rep_index)).fetchone()
         what = f"rep {set_index}.{rep_index}"
     if found is None:
+        if skip_missing:
+            return None
         raise StorageError(f"session {session_id} has no {what} to correct")
     cursor = conn.execute(
         "INSERT INTO corrections (session_id, set_index, rep_index, action, made_at)"

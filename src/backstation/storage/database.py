@@ -425,6 +425,16 @@ class Database:
         overruled ones with the judge's verdict in ``judged``."""
         return self._corrected(session_id, with_reps=True)[1]
 
+    def judged_sets(self, session_id: int) -> list[SetRecord]:
+        """The session's sets as its judge stored them (no correction applied)."""
+        with self._reading():
+            return training.load_sets(self._conn, session_id)
+
+    def judged_reps(self, session_id: int) -> list[RepRecord]:
+        """The session's reps as its judge stored them (no correction applied)."""
+        with self._reading():
+            return training.load_reps(self._conn, session_id)
+
     def _corrected(self, session_id: int, with_reps: bool
                    ) -> tuple[list[SetRecord], list[RepRecord]]:
         with self._reading():
@@ -437,14 +447,14 @@ class Database:
     # -- a coach's corrections (storage/corrections.py) ----------------------
 
     def correct(self, session_id: int, set_index: int, rep_index: int | None,
-                action: str) -> corrections.Correction:
+                action: str, *, skip_missing: bool = False) -> corrections.Correction | None:
         """Overrule the judge: ``action`` (corrections.ACTIONS) on a rep, or
         ``rep_index`` None: delete the set. ``StorageError`` if there is no
-        such rep or set; ValueError for an action that cannot be."""
-        corrections.check(rep_index, action)
+        such rep or set (``skip_missing``: None, nothing stored); ValueError
+        for an action that cannot be."""
         with self.transaction():
             return corrections.add(self._conn, session_id, set_index, rep_index, action,
-                                   utc_iso())
+                                   utc_iso(), skip_missing)
 
     def undo_correction(self, session_id: int) -> corrections.Correction | None:
         """Take back the session's newest correction (None: there was none)."""

@@ -20,6 +20,7 @@ one thread; there is no lock.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from . import corrections
 from .database import Database
 from .errors import StorageError
 from .records import RepRecord, SetRecord
+
+log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 1.0
 FLUSH_SAMPLES = 2000          # flush early when this many samples wait
@@ -121,8 +124,9 @@ class SessionWriter:
 
     def add_correction(self, set_index: int, rep_index: int | None, action: str) -> None:
         """A coach's correction (storage/corrections.py) of a rep or set added
-        to this writer before; ValueError for one that cannot be (checked
-        here: refused at the flush, it would wedge every flush after it)."""
+        to this writer before; ValueError for an action that cannot be. One
+        naming a rep or set that was never stored is dropped at the flush
+        (logged), which it must never fail."""
         corrections.check(rep_index, action)
         self._corrections.append((set_index, rep_index, action))
 
@@ -223,7 +227,9 @@ class SessionWriter:
             for correction in self._corrections:
                 if correction is None:
                     db.undo_correction(sid)
-                else:
-                    db.correct(sid, *correction)
+                elif db.correct(sid, *correction, skip_missing=True) is None:
+                    # never fail the flush (and so the recording) over it
+                    log.warning("correction %s of session %d names no stored rep or set: "
+                                "dropped", correction, sid)
             db.update_session_stats(sid, **self._stats)
 

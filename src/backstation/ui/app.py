@@ -48,11 +48,11 @@ def run(args) -> int:
     except StorageError as exc:
         problem = str(exc)
     window = MainWindow(db_path)
-    if problem is not None:
-        window.show_message(problem, "error")
     ending = AppEnding(_close_request(window), display_fd=x11_connection_fd(app))
     ending.install()
     window.show()
+    if problem is not None:
+        window.show_message(problem, "error")
     start_connection(window, args)
     code = app.exec()
     if window.has_shut_down:

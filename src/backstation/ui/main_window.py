@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
                                    team_pool=self.team_pool)
         self.progress = ProgressView(self.db_path, team_server=self.team_server,
                                      team_pool=self.team_pool)
+        self.history.session_corrected.connect(lambda _id: self.progress.refresh())
         self.tabs.addTab(self.history, "History")
         self.tabs.addTab(self.progress, "Progress")
         self.tabs.currentChanged.connect(self._on_tab_changed)

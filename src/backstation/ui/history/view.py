@@ -260,6 +260,7 @@ class HistoryView(QWidget):
             # Narrower padding than the theme's: with them the row fits an 800 px screen.
             button.setStyleSheet("QPushButton { padding-left: 0.55em; padding-right: 0.55em; }")
         self._keep_rep: tuple[int, int] | None = None   # chosen again once reloaded
+        self._correcting = False        # a correction's job runs: one at a time
 
         buttons = QHBoxLayout()
         for w in (self.refresh_button, self.delete_button, self.export_button,
@@ -416,14 +417,19 @@ class HistoryView(QWidget):
         self._store_correction(session_id, lambda db: db.undo_correction(session_id))
 
     def _store_correction(self, session_id: int, change) -> None:
-        for button in (self.correct_button, self.undo_button):
-            button.setEnabled(False)          # one at a time: the reload enables them
+        self._correcting = True
+        self._update_correction_buttons()
         job = DatabaseJob(self.db_path, lambda db, cancel: change(db), "history-correct", self)
         job.succeeded.connect(lambda _: self._on_corrected(session_id))
-        job.failed.connect(lambda _: self._update_correction_buttons())
+        job.failed.connect(lambda _: self._correction_failed())
         self._run(job)
 
+    def _correction_failed(self) -> None:
+        self._correcting, self._keep_rep = False, None
+        self._update_correction_buttons()
+
     def _on_corrected(self, session_id: int) -> None:
+        self._correcting = False
         self.session_corrected.emit(session_id)
         self.refresh()                        # the list's counts
         if self.current is not None and self.current.info.id == session_id:
@@ -464,6 +470,8 @@ class HistoryView(QWidget):
             self, read_only=True))
 
     def _start_load(self, session_id: int, name: str, job: DatabaseJob) -> None:
+        if self.current is None or self.current.info.id != session_id:
+            self._keep_rep = None          # another session: no rep of it to keep chosen
         self._open_request += 1
         self._loading_id = session_id
         request = self._open_request
@@ -527,7 +535,9 @@ class HistoryView(QWidget):
         # A team session travels as its judge stored it: corrections are the station's.
         for button in (self.correct_button, self.undo_button):
             button.setVisible(not self.team_mode)
-        own = self.current is not None and not self.team_mode
+        # One still recording is corrected in the Live tab (its Undo takes back its own).
+        own = (self.current is not None and not self.team_mode and not self._correcting
+               and self.current.info.ended_at is not None)
         rep = self.selected_rep() if own else None
         self.correct_button.setEnabled(rep is not None)
         if rep is not None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...analysis import Rep
+from ...verdicts import count_verdicts
 from .. import theme
 from ...vocabulary import (METRICS, MISSING_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT, metric_name,
                            metric_text, value_text, verdict_label)
@@ -131,12 +132,10 @@ class RepCounterView(QWidget):
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
 
     def add_rep(self, rep: Rep) -> None:
-        if rep.valid:
-            self.valid_reps += 1
-            self._flash.setStyleSheet(f"color: {theme.VALID};")
-        else:
-            self.no_reps += 1
-            self._flash.setStyleSheet(f"color: {theme.NO_REP};")
+        valid, no = count_verdicts([rep.valid])
+        self.valid_reps += valid
+        self.no_reps += no
+        self._flash.setStyleSheet(f"color: {theme.VALID if rep.valid else theme.NO_REP};")
         self._flash.setText(verdict_label(rep.valid, rep.reason).upper())
         self._show_counts()
 

@@ -13,7 +13,7 @@ from ...analysis import Rep, SetResult, SetStarted
 from ...link import LinkState, ReconnectCause, StreamResumed, StreamStalled
 from ...protocol.sentences import Hello
 from ...storage.corrections import MARK_NO_REP, MARK_VALID
-from ...vocabulary import coach_label, verdict_label
+from ...vocabulary import short_verdict_label
 from .. import theme
 from ..acquisition import AcquisitionController
 from .banner import Banner
@@ -381,15 +381,16 @@ class LiveView(QWidget):
             last = next((r for r in reversed(reps) if r.set_index == counted.set_index), None)
             self.counter.show_corrected(
                 counted.valid_reps, counted.no_reps,
-                None if last is None else (verdict_label(last.valid, last.reason)
-                                           if last.judged is None
-                                           else coach_label(last.valid, last.reason)),
+                None if last is None else short_verdict_label(last.valid, last.reason,
+                                                              last.judged),
                 None if last is None else last.valid)
         self._update_correction_buttons()
 
     def _update_correction_buttons(self) -> None:
         session = self.controller.session
-        has_rep = session is not None and session.newest_rep is not None
+        newest = None if session is None else session.newest_rep
+        # the newest rep is the counted set's: what the buttons change is in sight
+        has_rep = newest is not None and newest[0] == self.counter.set_index
         self.correction_buttons[MARK_VALID].setEnabled(has_rep)
         self.correction_buttons[MARK_NO_REP].setEnabled(has_rep)
         self.correction_buttons[UNDO].setEnabled(session is not None

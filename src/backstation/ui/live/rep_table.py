@@ -8,14 +8,15 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from ...analysis import Rep
 from ...storage import RepRecord
-from ...vocabulary import REASON_TEXT, coach_label, metric_header, value_text, verdict_label
+from ...vocabulary import (REASON_TEXT, metric_header, short_verdict_label, value_text,
+                           verdict_label)
 from .. import theme
 
 def result_text(rep: Rep, corrected: RepRecord | None = None) -> str:
     """The verdict, or the coach's over it (the judge's is in the tooltip:
     the side panel has room for one verdict)."""
     if corrected is not None:
-        return coach_label(corrected.valid, corrected.reason)
+        return short_verdict_label(corrected.valid, corrected.reason, corrected.judged)
     return verdict_label(rep.valid, rep.reason)
 
 
@@ -86,6 +87,7 @@ class RepTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._reps = []
+        self._corrected, self._deleted = {}, set()
         self.endResetModel()
 
     def apply_corrections(self, reps: list[RepRecord]) -> None:
@@ -135,7 +137,8 @@ class RepTableView(QTableView):
         side panel never squeezes "✗ chest did not touch" behind a scroll bar."""
         fm = self.fontMetrics()
         longest_result = max((*(verdict_label(False, r) for r in REASON_TEXT),
-                              coach_label(True, None)), key=fm.horizontalAdvance)
+                              short_verdict_label(True, None, (False, None))),
+                             key=fm.horizontalAdvance)
         cells = ("12", longest_result, "1234", "1234", "0.00")
         padding_px = 2 * fm.averageCharWidth() + 2      # the style's margin in each cell
         return (sum(fm.horizontalAdvance(c) + padding_px for c in cells)
