@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -48,9 +49,10 @@ def test_replay_command_prints_what_record_printed(recorded, tmp_path):
 def test_export_writes_samples_and_reps_with_units(recorded, tmp_path):
     path, live = recorded
     with Database(path) as db:
-        samples_path, reps_path = export_session(db, live["session_id"], tmp_path)
+        samples_path, reps_path, sets_path = export_session(db, live["session_id"], tmp_path)
         force = db.load_force(live["session_id"])
         stored_reps = db.reps(live["session_id"])
+        info = db.get_session(live["session_id"])
         t0_us = stored_time_origin_us(db.events(live["session_id"]))
     with open(samples_path, newline="") as f:
         rows = list(csv.reader(f))
@@ -75,6 +77,21 @@ def test_export_writes_samples_and_reps_with_units(recorded, tmp_path):
         assert row["reason"] == (rep.reason or "")
         assert float(row["peak_force_n"]) == rep.metrics["peak_force_n"]
         assert rep.metrics["peak_force_n"] == pytest.approx(rep.peak_force_n, abs=0.05)
+        assert float(row["impulse_n_s"]) == rep.metrics["impulse_ns"]   # the unit spelled out
+    assert "impulse_ns" not in reps[0]
+    # who, when and what, on every row of reps.csv and sets.csv
+    started = datetime.fromisoformat(info.started_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert {(r["athlete"], r["date"], r["exercise"]) for r in reps} == {
+        ("Ada", started, "inverted-row")}
+    with open(sets_path, newline="") as f:
+        sets = list(csv.DictReader(f))
+    assert [(int(s["set"]), int(s["valid_reps"]), int(s["no_reps"]), s["corrected"])
+            for s in sets] == [(s["index"], s["valid_reps"], s["no_reps"], "0")
+                               for s in live["sets"]]
+    assert {(s["athlete"], s["date"], s["exercise"]) for s in sets} == {
+        ("Ada", started, "inverted-row")}
+    assert [float(s["velocity_loss_pct"]) if s["velocity_loss_pct"] else None for s in sets] \
+        == [s["velocity_loss_pct"] for s in live["sets"]]
 
 
 def test_export_command_reports_a_missing_session_clearly(tmp_path, recorded):
@@ -100,7 +117,7 @@ def test_newtons_apply_each_calibration_from_its_time_on():
 def test_exported_contact_flags_match_the_contacts_a_replay_finds(recorded, tmp_path):
     path, live = recorded
     with Database(path) as db:
-        samples_path, _ = export_session(db, live["session_id"], tmp_path)
+        samples_path, *_ = export_session(db, live["session_id"], tmp_path)
         replay = Replay(db, live["session_id"])
     t_us = replay.force.t_device_us
     expected = np.zeros(len(t_us), dtype=bool)

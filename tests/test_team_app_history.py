@@ -126,7 +126,7 @@ def test_history_in_team_mode_exports_a_team_session_as_its_station_does(
     with qtbot.waitSignal(view.export_run.exported, timeout=WAIT_MS) as done:
         pass
     paths = done.args[0]
-    assert [p.parent for p in paths] == [export_folder(out, sid, "rack2")] * 2
+    assert [p.parent for p in paths] == [export_folder(out, sid, "rack2")] * 3
     assert [p.read_bytes() for p in paths] == station
     box = view.export_run.message_box
     assert box is not None and box.text().startswith(f"Session rack2/{sid} exported to")

@@ -31,8 +31,7 @@ def reference(recorded_db, tmp_path):
     """The files the command-line export writes."""
     path, session_id = recorded_db
     with Database(path) as db:
-        samples, reps = export_session(db, session_id, tmp_path / "cli")
-    return samples.read_bytes(), reps.read_bytes()
+        return tuple(p.read_bytes() for p in export_session(db, session_id, tmp_path / "cli"))
 
 
 def _finish(run: ExportRun) -> None:
@@ -49,10 +48,11 @@ def test_export_writes_the_same_files_as_the_command_line(qtbot, recorded_db, re
     run = export_with_dialog(None, path, session_id, out_dir=out)
     with qtbot.waitSignal(run.exported, timeout=WAIT_MS) as done:
         pass
-    samples, reps = done.args[0]
+    samples, reps, sets = done.args[0]
     assert samples.parent == export_folder(out, session_id)
-    assert (samples.read_bytes(), reps.read_bytes()) == reference
-    assert sorted(p.name for p in samples.parent.iterdir()) == ["reps.csv", "samples.csv"]
+    assert tuple(p.read_bytes() for p in (samples, reps, sets)) == reference
+    assert sorted(p.name for p in samples.parent.iterdir()) == ["reps.csv", "samples.csv",
+                                                                "sets.csv"]
     assert run.message_box is not None and str(samples.parent) in run.message_box.text()
     _finish(run)
 
@@ -129,7 +129,6 @@ def test_history_export_button_exports_the_selected_session(qtbot, recorded_db, 
     view.export_button.click()
     with qtbot.waitSignal(view.export_run.exported, timeout=WAIT_MS) as done:
         pass
-    samples, reps = done.args[0]
-    assert (samples.read_bytes(), reps.read_bytes()) == reference
+    assert tuple(p.read_bytes() for p in done.args[0]) == reference
     view.export_run.message_box.close()
     view.close()

@@ -299,7 +299,7 @@ def test_history_shows_the_stored_contacts_not_a_re_analysis(qtbot, db_copy):
     with Database(path) as db:
         db.add_event(session_id, CONTACT_EVENT, "on", t_host_s=0.0, t_device_us=start_us)
         db.add_event(session_id, CONTACT_EVENT, "off", t_host_s=0.0, t_device_us=end_us)
-        samples_path, _ = export_session(db, session_id, path.parent / "csv")
+        samples_path, *_ = export_session(db, session_id, path.parent / "csv")
     assert len(replayed) > 1                    # a re-analysis finds the session's own
     view = _history(qtbot, path)
     _wait_listed(qtbot, view)
@@ -349,6 +349,10 @@ def test_a_coach_overrules_a_verdict_deletes_a_set_and_undoes_it_all(qtbot, db_c
     corrected = [r for r in rows if r["corrected"] == "1"]
     assert [(r["set"], r["rep"], r["valid"], r["judged_valid"], r["judged_reason"])
             for r in corrected] == [(str(set_index), str(rep_index), "1", "0", reason)]
+    with open(tmp_path / "out" / "sets.csv", newline="") as f:
+        sets = {r["set"]: r for r in csv.DictReader(f)}
+    assert sets[str(set_index)]["corrected"] == "1"
+    assert sum(int(r["valid_reps"]) for r in sets.values()) == listed_valid + 1
 
     _reopened(qtbot, view, actions["delete_set"].trigger)
     assert all(r.set_index != set_index for r in view.current.reps)

@@ -185,9 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --server: only this station's sessions")
 
     export = _command(
-        sub, "export", "write a session's samples.csv and reps.csv",
+        sub, "export", "write a session's samples.csv, reps.csv and sets.csv",
         "Write a stored session's samples.csv (every force sample in newtons, the gap, "
-        "contact, raw counts) and reps.csv (every rep's verdict and metrics) into DIR, "
+        "contact, raw counts), reps.csv (every rep's verdict and metrics) and sets.csv (one "
+        "row a set), each with the athlete, date and exercise, into DIR, "
         "creating it. An earlier export there is kept unless --force; nothing is created "
         "when the session does not exist.")
     export.add_argument("session_id", type=_session_ref, metavar="SESSION_ID",
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="the folder to write into")
     export.add_argument("--force", action="store_true",
-                        help="replace samples.csv and reps.csv already in DIR")
+                        help="replace an export already in DIR")
     export.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     _add_team_server(export)
 

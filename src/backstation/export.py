@@ -1,6 +1,7 @@
-"""CSV export of a stored session (``backstation export``): samples.csv and
-reps.csv, locale-independent ('.' decimals, ',' separators, units in the
-header), written from the recorded data, never from what a plot holds.
+"""CSV export of a stored session (``backstation export``): samples.csv,
+reps.csv and sets.csv, locale-independent ('.' decimals, ',' separators,
+units in the header), written from the recorded data, never from what a
+plot holds; reps and sets as the coach left them (storage/corrections.py).
 
 Large sessions are written in blocks of rows formatted by numpy
 (csvformat.py: no Python step per value) and report progress through a
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,21 +21,30 @@ import numpy as np
 from . import csvformat
 from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
-from .storage import CalibrationRecord, EventRecord, RepRecord, SessionInfo
+from .storage import CalibrationRecord, EventRecord, RepRecord, SessionInfo, SetRecord
 from .storage.bundle_reader import SessionReader
 from .storage.records import stored_contacts, stored_time_origin_us
 
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
+# Who, when and what, first in reps.csv and sets.csv: exports of several sessions
+# pasted into one sheet stay apart. The date is the session's start, local time.
+SESSION_COLUMNS = ("athlete", "date", "exercise")
 # reps.csv columns, in order; the rest of a rep's metrics follow alphabetically.
 # valid / reason as the coach left them; corrected 1 where a coach overruled the judge,
 # whose verdict is then in judged_valid / judged_reason (storage/corrections.py).
-REP_COLUMNS = ("set", "rep", "valid", "reason", "corrected", "judged_valid", "judged_reason",
-               "t_start_s", "t_end_s", "peak_force_n",
+REP_COLUMNS = (*SESSION_COLUMNS, "set", "rep", "valid", "reason", "corrected", "judged_valid",
+               "judged_reason", "t_start_s", "t_end_s", "peak_force_n",
                "mean_force_n", "peak_force_pct_bm", "mean_force_pct_bm", "asymmetry_pct",
-               "impulse_ns", "rom_mm", "min_gap_mm", "concentric_s", "top_hold_s",
+               "impulse_n_s", "rom_mm", "min_gap_mm", "concentric_s", "top_hold_s",
                "eccentric_s", "mean_concentric_velocity_m_s", "rfd_n_per_s",
                "rfd_unavailable_reason")
+# A metric's column where its key does not spell its unit as a header should.
+RENAMED = {"impulse_ns": "impulse_n_s"}
+# sets.csv: one row a set, counted as the coach left it.
+SET_COLUMNS = (*SESSION_COLUMNS, "set", "variant", "added_load_kg", "manual", "t_start_s",
+               "t_end_s", "valid_reps", "no_reps", "corrected", "velocity_loss_pct",
+               "peak_force_decay_pct", "range_loss_pct", "reps_per_min")
 
 
 class ExportCancelled(Exception):
@@ -73,8 +84,8 @@ def nearest(sorted_t: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def export_session(db: SessionReader, session_id: int, out_dir: Path, *,
                    progress: Callable[[float], bool | None] | None = None,
-                   overwrite: bool = False) -> tuple[Path, Path]:
-    """Write samples.csv and reps.csv into ``out_dir``; returns their paths.
+                   overwrite: bool = False) -> tuple[Path, Path, Path]:
+    """Write samples.csv, reps.csv and sets.csv into ``out_dir``; returns their paths.
     ``db``: the station's ``Database``, or a team session's ``BundleReader``.
 
     The session is read first, so a missing or damaged one (``StorageError``)
@@ -90,7 +101,8 @@ def export_session(db: SessionReader, session_id: int, out_dir: Path, *,
     data = _SessionData.load(db, session_id)
     samples_path = out_dir / "samples.csv"
     reps_path = out_dir / "reps.csv"
-    existing = [p for p in (samples_path, reps_path) if p.exists() or p.is_symlink()]
+    sets_path = out_dir / "sets.csv"
+    existing = [p for p in (samples_path, reps_path, sets_path) if p.exists() or p.is_symlink()]
     if existing and not overwrite:
         raise WouldOverwrite(out_dir, existing)
     try:
@@ -98,8 +110,9 @@ def export_session(db: SessionReader, session_id: int, out_dir: Path, *,
     except OSError as exc:
         raise _output_error(exc, out_dir) from None
     _atomic(samples_path, lambda f: _write_samples(f, data, progress), binary=True)
-    _atomic(reps_path, lambda f: _write_reps(f, data.reps))
-    return samples_path, reps_path
+    _atomic(reps_path, lambda f: _write_reps(f, data))
+    _atomic(sets_path, lambda f: _write_sets(f, data))
+    return samples_path, reps_path, sets_path
 
 
 class _SessionData:
@@ -108,9 +121,9 @@ class _SessionData:
 
     def __init__(self, info: SessionInfo, force: ForceBlock, distance: DistanceBlock,
                  calibrations: list[CalibrationRecord], events: list[EventRecord],
-                 reps: list[RepRecord]):
+                 sets: list[SetRecord], reps: list[RepRecord]):
         self.info, self.force, self.distance = info, force, distance
-        self.reps = reps
+        self.sets, self.reps = sets, reps
         self.calibrations = calibrations
         self.contacts = stored_contacts(events)
         # The origin History and the stored rep times count from.
@@ -120,7 +133,14 @@ class _SessionData:
     def load(cls, db: SessionReader, session_id: int) -> "_SessionData":
         info = db.get_session(session_id)
         return cls(info, db.load_force(session_id), db.load_distance(session_id),
-                   db.calibrations(session_id), db.events(session_id), db.reps(session_id))
+                   db.calibrations(session_id), db.events(session_id), db.sets(session_id),
+                   db.reps(session_id))
+
+    def session_cells(self) -> dict:
+        """SESSION_COLUMNS' values: the athlete, the start in local time, the exercise."""
+        started = datetime.fromisoformat(self.info.started_at).astimezone()
+        return {"athlete": self.info.athlete_name or "", "date": started.strftime("%Y-%m-%d %H:%M"),
+                "exercise": self.info.exercise}
 
     @property
     def has_distance(self) -> bool:
@@ -196,12 +216,15 @@ def _contact_flags(t_us: np.ndarray, data: _SessionData) -> np.ndarray:
     return np.where(idx >= 0, states[np.maximum(idx, 0)], 0).astype(np.uint8)
 
 
-def _write_reps(f, reps: list[RepRecord]) -> None:
-    extra = sorted({k for r in reps for k in r.metrics} - set(REP_COLUMNS) - {"index", "set_index"})
+def _write_reps(f, data: _SessionData) -> None:
+    reps = data.reps
+    extra = sorted({RENAMED.get(k, k) for r in reps for k in r.metrics}
+                   - set(REP_COLUMNS) - {"index", "set_index"})
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow([*REP_COLUMNS, *extra])
     for rep in reps:
-        m = dict(rep.metrics)
+        m = {RENAMED.get(k, k): v for k, v in rep.metrics.items()}
+        m.update(data.session_cells())
         m.update({"set": rep.set_index, "rep": rep.rep_index,
                   "valid": _verdict_cell(rep.valid), "reason": rep.reason or "",
                   "corrected": int(rep.judged is not None)})
@@ -209,6 +232,22 @@ def _write_reps(f, reps: list[RepRecord]) -> None:
             m.update({"judged_valid": _verdict_cell(rep.judged[0]),
                       "judged_reason": rep.judged[1] or ""})
         writer.writerow([_cell(m.get(c)) for c in (*REP_COLUMNS, *extra)])
+
+
+def _write_sets(f, data: _SessionData) -> None:
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow(SET_COLUMNS)
+    t0 = data.t0_us
+    for s in data.sets:
+        m = dict(s.metrics)
+        m.update(data.session_cells())
+        m.update({"set": s.set_index, "variant": s.variant or "",
+                  "added_load_kg": s.added_load_kg, "manual": int(s.manual),
+                  "t_start_s": round((s.t_start_us - t0) / 1e6, 3),
+                  "t_end_s": None if s.t_end_us is None else round((s.t_end_us - t0) / 1e6, 3),
+                  "valid_reps": s.valid_reps, "no_reps": s.no_reps,
+                  "corrected": int(s.corrected)})
+        writer.writerow([_cell(m.get(c)) for c in SET_COLUMNS])
 
 
 def _verdict_cell(valid: bool | None) -> str:

@@ -1,5 +1,5 @@
-"""Export a stored session to CSV from the app: the same samples.csv and
-reps.csv as ``backstation export``, written by ``export_session`` on a
+"""Export a stored session to CSV from the app: the same samples.csv,
+reps.csv and sets.csv as ``backstation export``, written by ``export_session`` on a
 worker thread behind a cancellable progress dialog.
 
 Each export goes into its own folder (``backstation-session-<id>``, or
@@ -55,7 +55,7 @@ class ExportRun(QObject):
     """One export in progress; reports one of exported / export_failed / export_cancelled."""
 
     progressed = Signal(float)           # fraction of the samples written
-    exported = Signal(object)            # (samples.csv, reps.csv)
+    exported = Signal(object)            # (samples.csv, reps.csv, sets.csv)
     export_failed = Signal(str)
     export_cancelled = Signal()
 
@@ -152,10 +152,9 @@ class ExportRun(QObject):
                        QMessageBox.Icon.Information)
             self.export_cancelled.emit()
             return
-        samples, reps = paths
         self._tell("Export finished",
                    f"Session {self.name} exported to\n{self.folder}\n\n"
-                   f"{samples.name}, {reps.name}", QMessageBox.Icon.Information)
+                   + ", ".join(p.name for p in paths), QMessageBox.Icon.Information)
         self.exported.emit(paths)
 
     @Slot(str)
