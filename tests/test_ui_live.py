@@ -350,3 +350,27 @@ def test_the_rep_table_shows_eight_reps_and_the_latest_and_a_no_rep_says_why_on_
     live._on_rep_completed(Rep(set_index=1, index=11, valid=False, reason="no_contact",
                                t_start_us=40_000_000, t_end_us=42_000_000))
     assert live.counter.flash_text == "✗ CHEST DID NOT TOUCH"
+
+
+def test_a_rest_timer_runs_from_the_set_s_end_and_says_when_the_rest_is_up(qtbot, window):
+    """Through the real controller against the simulated station, a 1 s target
+    rest: when set 1 ends the counter shows the rest's clock against the
+    target, then says the rest is up (once); the next set clears it."""
+    from backstation.ui.live.counter import REST_UP_TEXT
+    live = window.live
+    live.set_controls.rest_box.setValue(1)
+    ended, over = [], []
+    window.controller.set_ended.connect(ended.append)
+    live.counter.rest_over.connect(over.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=8)     # a 15-20 s rest: 2-2.5 s
+    qtbot.waitUntil(lambda: len(ended) == 1, timeout=WAIT_MS)
+    assert live.counter.set_text.startswith("set 1 done · rest 0:0")
+    assert live.counter.set_text.endswith("of 0:01")
+    with qtbot.waitSignal(live.counter.rest_over, timeout=5_000) as up:
+        pass
+    assert up.args == [1] and live.counter.set_text.startswith(REST_UP_TEXT)
+    qtbot.waitUntil(lambda: live.counter.set_text.startswith("SET 2"), timeout=WAIT_MS)
+    assert over == [1] and not live.counter.resting
+    window.controller.disconnect()
+    qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)

@@ -27,6 +27,7 @@ from .calibration import CalibrationWizard, ContactCalibrationDialog
 from .history import HistoryView, ProgressView
 from .history.view import TEAM_SESSIONS_SHORTCUT
 from .live.connection_panel import SIMULATED, simulated_url
+from .live.set_controls import DEFAULT_REST_S
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
 from .plain_text import plain_label
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self.live.connection.refresh_requested.connect(self.refresh_ports)
         self.live.window_changed.connect(lambda s: self.settings.setValue("window_s", s))
         self.live.units_changed.connect(lambda on: self.settings.setValue("percent_bm", on))
+        self.live.set_controls.rest_changed.connect(
+            lambda s: self.settings.setValue("rest_s", s))
         self.controller.rep_completed.connect(self._on_rep_completed)
         self.controller.stats_changed.connect(self.health.show_health)
         self.controller.message_posted.connect(self._on_message_posted)
@@ -316,6 +319,7 @@ class MainWindow(QMainWindow):
         if window_s in (10, 30, 60):
             self.live.set_window(window_s)
         self.live.set_percent_body_mass(cfg.value(s, "percent_bm", False, bool))
+        self.live.set_controls.rest_box.setValue(cfg.value(s, "rest_s", DEFAULT_REST_S, int))
 
     def _fit_screen(self) -> None:
         """No bigger than the screen's free area (a 1366x768 laptop, an 800x480 Pi)."""

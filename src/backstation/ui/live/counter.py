@@ -4,7 +4,9 @@ the last rep's numbers."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -15,6 +17,8 @@ from ...vocabulary import (METRICS, MISSING_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT,
                            metric_text, value_text, verdict_label)
 
 WAITING_TEXT = "waiting for a set"
+REST_TICK_MS = 250          # the rest's clock is redrawn this often
+REST_UP_TEXT = "REST UP · next set when ready"
 # The count's size (x the theme's base font) by (rack mode, the view's height:
 # "short" as 800x480, "medium" as a 768-800 px laptop, "tall"). Rack mode is
 # read from two metres.
@@ -55,12 +59,28 @@ class FitLabel(QLabel):
             self.setFont(f)
 
 
+def rest_text(elapsed_s: float) -> str:
+    """A rest's clock: "1:05"."""
+    whole = int(elapsed_s)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 class RepCounterView(QWidget):
     """Valid reps huge; no-reps under them; the last verdict (a no-rep's
-    reason) stays until the next rep or the next set."""
+    reason) stays until the next rep or the next set. Between sets, the rest
+    since the last one ended, against the target rest: when it is up the line
+    turns to ``REST_UP_TEXT`` and ``rest_over`` is emitted, once."""
 
-    def __init__(self, parent: QWidget | None = None):
+    rest_over = Signal(int)          # the set the rest followed
+
+    def __init__(self, parent: QWidget | None = None, clock=time.monotonic):
         super().__init__(parent)
+        self._clock = clock
+        self._rest: tuple[int, float, float] | None = None   # set, from (clock), target s
+        self._rest_announced = False
+        self._rest_timer = QTimer(self)
+        self._rest_timer.setInterval(REST_TICK_MS)
+        self._rest_timer.timeout.connect(self._show_rest)
         self.set_index: int | None = None     # the set counted (None: none yet)
         self.valid_reps = 0
         self.no_reps = 0
@@ -103,6 +123,7 @@ class RepCounterView(QWidget):
         return self._count.text()
 
     def start_set(self, set_index: int, manual: bool = False) -> None:
+        self.stop_rest()
         self.set_index = set_index
         self.valid_reps = 0
         self.no_reps = 0
@@ -119,6 +140,7 @@ class RepCounterView(QWidget):
 
     def reset(self) -> None:
         """A new session: nothing counted yet, no set."""
+        self.stop_rest()
         self.set_index = None
         self.valid_reps = 0
         self.no_reps = 0
@@ -127,8 +149,35 @@ class RepCounterView(QWidget):
         self._clear_verdict()
         self._show_counts()
 
-    def end_set(self, set_index: int) -> None:
-        self._set_label.setText(f"set {set_index} done · rest")
+    def end_set(self, set_index: int, rest_target_s: float = 0.0) -> None:
+        """The set ended: the rest's clock starts (``rest_target_s`` 0: no target)."""
+        self._rest = (set_index, self._clock(), rest_target_s)
+        self._rest_announced = False
+        self._rest_timer.start()
+        self._show_rest()
+
+    def stop_rest(self) -> None:
+        self._rest = None
+        self._rest_timer.stop()
+
+    @property
+    def resting(self) -> bool:
+        return self._rest is not None
+
+    def _show_rest(self) -> None:
+        if self._rest is None:
+            return
+        set_index, since, target_s = self._rest
+        elapsed = self._clock() - since
+        if target_s and elapsed >= target_s:
+            self._set_label.setText(f"{REST_UP_TEXT} ({rest_text(elapsed)})")
+            self._set_label.setStyleSheet(f"color: {theme.VALID}; font-weight: bold;")
+            if not self._rest_announced:
+                self._rest_announced = True
+                self.rest_over.emit(set_index)
+            return
+        goal = f" of {rest_text(target_s)}" if target_s else ""
+        self._set_label.setText(f"set {set_index} done · rest {rest_text(elapsed)}{goal}")
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
 
     def add_rep(self, rep: Rep) -> None:

@@ -355,6 +355,7 @@ class LiveView(QWidget):
         self.banner.show_message(f"Could not connect: {message}", "error")
 
     def _on_disconnected(self, _result: object) -> None:
+        self.counter.stop_rest()
         self._update_correction_buttons()
         self.connection.set_state(LinkState.CLOSED)
         self.plot.set_connection(PLOT_STATE[LinkState.CLOSED])
@@ -406,7 +407,7 @@ class LiveView(QWidget):
         self._update_layout()
 
     def _on_set_ended(self, result: SetResult) -> None:
-        self.counter.end_set(result.index)
+        self.counter.end_set(result.index, self.set_controls.rest_s)
         self.set_controls.set_open(False)
         self._side_choice = None
         self._update_layout()

@@ -1,16 +1,20 @@
-"""The set's settings (variant, added load) and the manual start/stop."""
+"""The set's settings (variant, added load, the target rest) and the manual start/stop."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QPushButton, QWidget
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QPushButton, QSpinBox,
+                               QWidget)
 
 VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench"))
+DEFAULT_REST_S = 120        # the target rest between sets (0: none)
+MAX_REST_S = 600
 
 
 class SetControls(QWidget):
     variant_changed = Signal(object, object)   # variant, added_load_kg (None when 0)
     start_stop_requested = Signal()
+    rest_changed = Signal(int)                 # the target rest, s (0: none)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -22,6 +26,14 @@ class SetControls(QWidget):
         self.load_box.setSingleStep(2.5)
         self.load_box.setDecimals(1)
         self.load_box.setSuffix(" kg")
+        self.rest_box = QSpinBox()
+        self.rest_box.setRange(0, MAX_REST_S)
+        self.rest_box.setSingleStep(15)
+        self.rest_box.setSuffix(" s")
+        self.rest_box.setSpecialValueText("no target")
+        self.rest_box.setValue(DEFAULT_REST_S)
+        self.rest_box.setToolTip("the rest between sets: the counter shows it, and says when "
+                                 "it is up")
         self.start_stop = QPushButton("Start set (Space)")
         self.start_stop.setObjectName("primary")
         self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
@@ -29,15 +41,21 @@ class SetControls(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Variant", self.variant_box)
         form.addRow("Added load", self.load_box)
+        form.addRow("Rest", self.rest_box)
         form.addRow(self.start_stop)
         self.variant_box.currentIndexChanged.connect(self._on_changed)
         self.load_box.valueChanged.connect(self._on_changed)
         self.start_stop.clicked.connect(self.start_stop_requested)
+        self.rest_box.valueChanged.connect(self.rest_changed)
         self.set_open(False)
 
     @property
     def variant(self) -> str:
         return self.variant_box.currentData()
+
+    @property
+    def rest_s(self) -> int:
+        return self.rest_box.value()
 
     @property
     def added_load_kg(self) -> float | None:
