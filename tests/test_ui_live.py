@@ -374,3 +374,31 @@ def test_a_rest_timer_runs_from_the_set_s_end_and_says_when_the_rest_is_up(qtbot
     assert over == [1] and not live.counter.resting
     window.controller.disconnect()
     qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)
+
+
+def test_the_set_line_shows_velocity_loss_and_says_stop_past_the_line_once(qtbot, window):
+    """Through the real controller against the simulated station: the set's
+    line shows the open set's velocity loss against its best rep, as the
+    analysis has it; past the stop line (1 % here) it says STOP, once a set."""
+    live = window.live
+    live.set_controls.stop_loss_box.setValue(1)
+    stops, reps = [], []
+    live.counter.velocity_stop.connect(lambda s, pct: stops.append((s, pct)))
+    window.controller.rep_completed.connect(reps.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=8)
+    qtbot.waitUntil(lambda: len(stops) == 1, timeout=WAIT_MS)
+    current = window.controller.session.current_set
+    assert stops[0][0] == current.index and stops[0][1] >= 1.0
+    assert live.counter.set_text == (f"SET {current.index} · STOP: velocity loss "
+                                     f"{current.velocity_loss_pct:.0f} %")
+    n = len(reps)
+    qtbot.waitUntil(lambda: len(reps) > n, timeout=WAIT_MS)
+    assert len(stops) == 1                      # said once a set
+    live.set_controls.stop_loss_box.setValue(0)   # no stop line: the loss only
+    m = len(reps)
+    qtbot.waitUntil(lambda: len(reps) > m, timeout=WAIT_MS)
+    if window.controller.session.current_set is not None:
+        assert "STOP" not in live.counter.set_text and "velocity loss" in live.counter.set_text
+    window.controller.disconnect()
+    qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)

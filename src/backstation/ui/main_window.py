@@ -27,7 +27,7 @@ from .calibration import CalibrationWizard, ContactCalibrationDialog
 from .history import HistoryView, ProgressView
 from .history.view import TEAM_SESSIONS_SHORTCUT
 from .live.connection_panel import SIMULATED, simulated_url
-from .live.set_controls import DEFAULT_REST_S
+from .live.set_controls import DEFAULT_REST_S, DEFAULT_STOP_LOSS_PCT
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
 from .plain_text import plain_label
@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self.live.units_changed.connect(lambda on: self.settings.setValue("percent_bm", on))
         self.live.set_controls.rest_changed.connect(
             lambda s: self.settings.setValue("rest_s", s))
+        self.live.set_controls.stop_loss_changed.connect(
+            lambda pct: self.settings.setValue("stop_loss_pct", pct))
         self.controller.rep_completed.connect(self._on_rep_completed)
         self.controller.stats_changed.connect(self.health.show_health)
         self.controller.message_posted.connect(self._on_message_posted)
@@ -320,6 +322,8 @@ class MainWindow(QMainWindow):
             self.live.set_window(window_s)
         self.live.set_percent_body_mass(cfg.value(s, "percent_bm", False, bool))
         self.live.set_controls.rest_box.setValue(cfg.value(s, "rest_s", DEFAULT_REST_S, int))
+        self.live.set_controls.stop_loss_box.setValue(
+            cfg.value(s, "stop_loss_pct", DEFAULT_STOP_LOSS_PCT, int))
 
     def _fit_screen(self) -> None:
         """No bigger than the screen's free area (a 1366x768 laptop, an 800x480 Pi)."""

@@ -72,12 +72,15 @@ class RepCounterView(QWidget):
     turns to ``REST_UP_TEXT`` and ``rest_over`` is emitted, once."""
 
     rest_over = Signal(int)          # the set the rest followed
+    velocity_stop = Signal(int, float)   # the set, its velocity loss (%): past the stop line
 
     def __init__(self, parent: QWidget | None = None, clock=time.monotonic):
         super().__init__(parent)
         self._clock = clock
         self._rest: tuple[int, float, float] | None = None   # set, from (clock), target s
         self._rest_announced = False
+        self._set_title = ""             # "SET 2 (manual)": the set line's start
+        self._stop_announced = False     # this set's velocity loss passed the stop line
         self._rest_timer = QTimer(self)
         self._rest_timer.setInterval(REST_TICK_MS)
         self._rest_timer.timeout.connect(self._show_rest)
@@ -127,7 +130,9 @@ class RepCounterView(QWidget):
         self.set_index = set_index
         self.valid_reps = 0
         self.no_reps = 0
-        self._set_label.setText(f"SET {set_index}" + (" (manual)" if manual else ""))
+        self._set_title = f"SET {set_index}" + (" (manual)" if manual else "")
+        self._stop_announced = False
+        self._set_label.setText(self._set_title)
         self._set_label.setStyleSheet(f"color: {theme.TEXT};")
         self._clear_verdict()
         self._show_counts()
@@ -148,6 +153,21 @@ class RepCounterView(QWidget):
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
         self._clear_verdict()
         self._show_counts()
+
+    def show_velocity_loss(self, loss_pct: float | None, stop_pct: float) -> None:
+        """The open set's velocity loss against its best rep (VBT practice: stop
+        the set at a loss such as 20 %), on the set's line; past ``stop_pct``
+        (0: no stop line) it says STOP, and ``velocity_stop`` is emitted once."""
+        if self.set_index is None or self.resting or loss_pct is None:
+            return
+        past = bool(stop_pct) and loss_pct >= stop_pct
+        loss = f"velocity loss {loss_pct:.0f} %"
+        self._set_label.setText(f"{self._set_title} · " + (f"STOP: {loss}" if past else loss))
+        self._set_label.setStyleSheet(f"color: {theme.NO_REP}; font-weight: bold;" if past
+                                      else f"color: {theme.TEXT};")
+        if past and not self._stop_announced:
+            self._stop_announced = True
+            self.velocity_stop.emit(self.set_index, float(loss_pct))
 
     def end_set(self, set_index: int, rest_target_s: float = 0.0) -> None:
         """The set ended: the rest's clock starts (``rest_target_s`` 0: no target)."""

@@ -372,6 +372,11 @@ class LiveView(QWidget):
         self.counter.add_rep(rep)
         self.last_rep.show_rep(rep)
         self.rep_model.add_rep(rep)
+        session = self.controller.session
+        current = None if session is None else session.current_set
+        if current is not None and current.index == rep.set_index:
+            self.counter.show_velocity_loss(current.velocity_loss_pct,
+                                            self.set_controls.stop_loss_pct)
         self._update_correction_buttons()
 
     def _on_corrections_changed(self, records) -> None:

@@ -1,4 +1,5 @@
-"""The set's settings (variant, added load, the target rest) and the manual start/stop."""
+"""The set's settings (variant, added load, the target rest, the velocity loss
+that says stop) and the manual start/stop."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QPushButt
 VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench"))
 DEFAULT_REST_S = 120        # the target rest between sets (0: none)
 MAX_REST_S = 600
+DEFAULT_STOP_LOSS_PCT = 20  # velocity loss within a set that says stop (0: none)
 
 
 class SetControls(QWidget):
     variant_changed = Signal(object, object)   # variant, added_load_kg (None when 0)
     start_stop_requested = Signal()
     rest_changed = Signal(int)                 # the target rest, s (0: none)
+    stop_loss_changed = Signal(int)            # the velocity loss that says stop, % (0: none)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -34,6 +37,14 @@ class SetControls(QWidget):
         self.rest_box.setValue(DEFAULT_REST_S)
         self.rest_box.setToolTip("the rest between sets: the counter shows it, and says when "
                                  "it is up")
+        self.stop_loss_box = QSpinBox()
+        self.stop_loss_box.setRange(0, 60)
+        self.stop_loss_box.setSingleStep(5)
+        self.stop_loss_box.setSuffix(" %")
+        self.stop_loss_box.setSpecialValueText("never")
+        self.stop_loss_box.setValue(DEFAULT_STOP_LOSS_PCT)
+        self.stop_loss_box.setToolTip("stop the set when its velocity has fallen this far from "
+                                      "its best rep: the counter says STOP")
         self.start_stop = QPushButton("Start set (Space)")
         self.start_stop.setObjectName("primary")
         self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
@@ -42,11 +53,13 @@ class SetControls(QWidget):
         form.addRow("Variant", self.variant_box)
         form.addRow("Added load", self.load_box)
         form.addRow("Rest", self.rest_box)
+        form.addRow("Stop at loss", self.stop_loss_box)
         form.addRow(self.start_stop)
         self.variant_box.currentIndexChanged.connect(self._on_changed)
         self.load_box.valueChanged.connect(self._on_changed)
         self.start_stop.clicked.connect(self.start_stop_requested)
         self.rest_box.valueChanged.connect(self.rest_changed)
+        self.stop_loss_box.valueChanged.connect(self.stop_loss_changed)
         self.set_open(False)
 
     @property
@@ -56,6 +69,10 @@ class SetControls(QWidget):
     @property
     def rest_s(self) -> int:
         return self.rest_box.value()
+
+    @property
+    def stop_loss_pct(self) -> int:
+        return self.stop_loss_box.value()
 
     @property
     def added_load_kg(self) -> float | None:
