@@ -402,3 +402,32 @@ def test_the_set_line_shows_velocity_loss_and_says_stop_past_the_line_once(qtbot
         assert "STOP" not in live.counter.set_text and "velocity loss" in live.counter.set_text
     window.controller.disconnect()
     qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)
+
+
+def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_shown(qtbot,
+                                                                                    window):
+    """Through the real controller against the simulated station: the newest
+    total force as a number at the plot's top right, in N or % body mass;
+    a target of 100 % body mass as a line at the athlete's weight, on the axis."""
+    from backstation.units import weight_n
+    live = window.live
+    live.connection.body_mass.setValue(70.0)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=4)
+    plot, buffers = live.plot, window.controller.buffers
+    qtbot.waitUntil(lambda: buffers.newest_s is not None and buffers.newest_s > 3.0,
+                    timeout=WAIT_MS)
+    plot.refresh()
+    assert plot.readout_text == f"{buffers.total_n.view()[-1]:.0f} N"
+    assert plot.target_y is None
+    live.set_controls.target_box.setValue(100)
+    assert plot.target_y == pytest.approx(weight_n(70.0))
+    assert plot.force_range[1] >= weight_n(70.0)          # the line is on the axis
+    live.set_percent_body_mass(True)
+    plot.refresh()
+    assert plot.target_y == pytest.approx(100.0)
+    assert plot.readout_text == f"{buffers.total_n.view()[-1] * 100 / weight_n(70.0):.0f} % BM"
+    live.set_controls.target_box.setValue(0)
+    assert plot.target_y is None
+    window.controller.disconnect()
+    qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)

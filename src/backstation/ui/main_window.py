@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
             lambda s: self.settings.setValue("rest_s", s))
         self.live.set_controls.stop_loss_changed.connect(
             lambda pct: self.settings.setValue("stop_loss_pct", pct))
+        self.live.set_controls.target_changed.connect(
+            lambda pct: self.settings.setValue("target_pct_bm", pct))
         self.controller.rep_completed.connect(self._on_rep_completed)
         self.controller.stats_changed.connect(self.health.show_health)
         self.controller.message_posted.connect(self._on_message_posted)
@@ -324,6 +326,7 @@ class MainWindow(QMainWindow):
         self.live.set_controls.rest_box.setValue(cfg.value(s, "rest_s", DEFAULT_REST_S, int))
         self.live.set_controls.stop_loss_box.setValue(
             cfg.value(s, "stop_loss_pct", DEFAULT_STOP_LOSS_PCT, int))
+        self.live.set_controls.target_box.setValue(cfg.value(s, "target_pct_bm", 0, int))
 
     def _fit_screen(self) -> None:
         """No bigger than the screen's free area (a 1366x768 laptop, an 800x480 Pi)."""

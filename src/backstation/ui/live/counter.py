@@ -33,9 +33,9 @@ class FitLabel(QLabel):
     """One line of large text that shrinks its font to fit the width instead
     of being cut off ("✗ SENSOR DROPOUT" on a narrow screen)."""
 
-    def __init__(self, scale: float, parent: QWidget | None = None):
+    def __init__(self, scale: float, parent: QWidget | None = None, bold: bool = True):
         super().__init__(" ", parent)
-        self._full_font = theme.font(scale, bold=True)
+        self._full_font = theme.font(scale, bold=bold)
         self.setFont(self._full_font)
         # Height from the full font, so a shrunk text never makes the layout jump.
         self.setMinimumHeight(QFontMetrics(self._full_font).height())
@@ -98,8 +98,9 @@ class RepCounterView(QWidget):
         # A no-rep's reason is the verdict ("✗ CHEST DID NOT TOUCH"): one line, the
         # red and the cross say "no rep" already.
         self._flash = FitLabel(2.2)
-        self._set_label = QLabel(WAITING_TEXT)
-        self._set_label.setFont(theme.font(1.3))
+        # The set's line carries the rest's clock or the velocity loss: it shrinks to fit.
+        self._set_label = FitLabel(1.3, bold=False)
+        self._set_label.setText(WAITING_TEXT)
         self._set_label.setStyleSheet(f"color: {theme.MUTED};")
         for label in (self._title, self._count, self._no_reps, self._flash, self._set_label):
             label.setAlignment(Qt.AlignCenter)

@@ -98,6 +98,7 @@ class LiveView(QWidget):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.setFont(theme.font(1.3, bold=True))
+            button.setMinimumWidth(button.sizeHint().width())   # the glyph whole, never cut
             fix.addWidget(button)
             self.correction_buttons[key] = button
         fix.addStretch(1)
@@ -206,6 +207,7 @@ class LiveView(QWidget):
         self._update_correction_buttons()
         self.set_controls.start_stop_requested.connect(self.toggle_set)
         self.set_controls.variant_changed.connect(controller.set_variant)
+        self.set_controls.target_changed.connect(self.plot.set_target_pct_bm)
         self.connection.disconnect_requested.connect(controller.disconnect)
         controller.connection_started.connect(self._on_connection_started)
         controller.connected.connect(self._on_connected)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...defaults import DEFAULT_CONTACT_MM
-from ...units import G_MS2
+from ...units import weight_n
 from .. import theme
 from ..buffers import GrowingArray, SessionBuffers
 from .decimate import decimation_factor, peak_decimate
@@ -41,6 +41,7 @@ CURVE_PEN_PX = 1
 # Rack mode's curve is read from 2 m: wide pens, at 1.3-3.5 ms a frame more
 # (measured with the 3 / 2 px pens the plot had before).
 RACK_PEN_PX = 3
+READOUT_SCALE = 1.8        # the newest force's number, x the theme's base font
 LIVE_AXIS_LABEL = "seconds (0 = now)"
 PAUSED_AXIS_LABEL = "session time, s"
 
@@ -170,12 +171,25 @@ class SessionBuffersView(QWidget):
         self._pens = {"start": pg.mkPen(theme.MUTED, width=1, style=Qt.DotLine),
                       True: pg.mkPen(theme.VALID, width=2, style=Qt.SolidLine),
                       False: pg.mkPen(theme.NO_REP, width=2, style=Qt.DashLine)}
+        # The set's target force as a line (``set_target_pct_bm``).
+        self.target_pct_bm = 0.0
+        self._target = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen(theme.VALID, width=2, style=Qt.DashLine),
+            label="target", labelOpts={"position": 0.02, "color": theme.VALID,
+                                       "anchors": [(0, 1), (0, 1)]})
+        self._force.addItem(self._target, ignoreBounds=True)
+        self._target.hide()
         self._set_units_label()
         self._apply_window()
         self._fit_force_axis(0.0, 0.0)
 
         self._state = QLabel()
         self._state.setFont(theme.font(1.1, bold=True))
+        # The newest total force, large, under the plot (read from the rack; over
+        # the plot it would hide the newest samples or the legend).
+        self._readout = QLabel()
+        self._readout.setFont(theme.font(READOUT_SCALE, bold=True))
+        self._readout.setStyleSheet(f"color: {theme.TOTAL};")
         self._scroll = QScrollBar(Qt.Horizontal)
         self._scroll.setRange(0, 0)
         self._scroll.setToolTip("paused: drag to look back over the whole session")
@@ -183,6 +197,7 @@ class SessionBuffersView(QWidget):
         self._scroll.sliderPressed.connect(self.pause)
         bottom = QHBoxLayout()
         bottom.addWidget(self._state)
+        bottom.addWidget(self._readout)
         bottom.addWidget(self._scroll, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -214,8 +229,35 @@ class SessionBuffersView(QWidget):
     def set_percent_body_mass(self, on: bool) -> None:
         self.percent_body_mass = on and bool(self.body_mass_kg)
         self._set_units_label()
+        self._place_target()
         self._dirty = True
         self.refresh()
+
+    def set_target_pct_bm(self, pct: float) -> None:
+        """A target force as a line, in % of body mass (0: none; none either
+        without a body mass to take it of)."""
+        self.target_pct_bm = float(pct)
+        self._place_target()
+        self._dirty = True
+        self.refresh()
+
+    def _place_target(self) -> None:
+        y = self.target_y
+        self._target.setVisible(y is not None)
+        if y is not None:
+            self._target.setValue(y)
+            self._target.label.setFormat(f"target {self.target_pct_bm:.0f} % BM")
+
+    @property
+    def target_y(self) -> float | None:
+        """The target line's height in the plot's units; None when it is not shown."""
+        if not self.target_pct_bm or not self.body_mass_kg:
+            return None
+        return self.target_pct_bm * weight_n(self.body_mass_kg) / 100.0 * self._force_scale()
+
+    @property
+    def readout_text(self) -> str:
+        return self._readout.text()
 
     def set_large(self, on: bool) -> None:
         """Rack mode: the curves drawn ``RACK_PEN_PX`` wide (else ``CURVE_PEN_PX``)."""
@@ -340,7 +382,9 @@ class SessionBuffersView(QWidget):
                 curve.setData(x_shown, y, skipFiniteCheck=True)
                 if y.size:     # every force sample is finite (SessionBuffers.add)
                     y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
-        self._fit_force_axis(y_lo, y_hi)
+        target = self.target_y
+        self._fit_force_axis(y_lo, y_hi if target is None else max(y_hi, target))
+        self._show_readout(_slice(b.total_n, i, j) * scale)
         gt = b.gap_t_s.view()
         gi, gj = np.searchsorted(gt, [lo, hi])
         self._gap_curve.setData(gt[gi:gj] - origin, b.gap_mm.view()[gi:gj])
@@ -351,6 +395,12 @@ class SessionBuffersView(QWidget):
             for curve in curves:
                 curve.set_bounds(bounds)
         self._draw_marks(lo, hi, origin)
+
+    def _show_readout(self, total: np.ndarray) -> None:
+        """The newest total force shown (the anchor's, paused)."""
+        text = f"{total[-1]:.0f} {self._units()}" if total.size else ""
+        if text != self._readout.text():
+            self._readout.setText(text)
 
     def _fit_force_axis(self, y_lo: float, y_hi: float) -> None:
         """From zero (or the lowest sample) to the highest, in steps, never
@@ -394,7 +444,7 @@ class SessionBuffersView(QWidget):
 
     def _force_scale(self) -> float:
         if self.percent_body_mass and self.body_mass_kg:
-            return 100.0 / (self.body_mass_kg * G_MS2)
+            return 100.0 / weight_n(self.body_mass_kg)
         return 1.0
 
     def _new_marker(self, plot) -> pg.InfiniteLine:

@@ -1,5 +1,5 @@
 """The set's settings (variant, added load, the target rest, the velocity loss
-that says stop) and the manual start/stop."""
+that says stop, a target force) and the manual start/stop."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench")
 DEFAULT_REST_S = 120        # the target rest between sets (0: none)
 MAX_REST_S = 600
 DEFAULT_STOP_LOSS_PCT = 20  # velocity loss within a set that says stop (0: none)
+MAX_TARGET_PCT_BM = 300     # a target force line, % body mass (0: none)
 
 
 class SetControls(QWidget):
@@ -18,6 +19,7 @@ class SetControls(QWidget):
     start_stop_requested = Signal()
     rest_changed = Signal(int)                 # the target rest, s (0: none)
     stop_loss_changed = Signal(int)            # the velocity loss that says stop, % (0: none)
+    target_changed = Signal(int)               # the target force, % body mass (0: none)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,6 +47,13 @@ class SetControls(QWidget):
         self.stop_loss_box.setValue(DEFAULT_STOP_LOSS_PCT)
         self.stop_loss_box.setToolTip("stop the set when its velocity has fallen this far from "
                                       "its best rep: the counter says STOP")
+        self.target_box = QSpinBox()
+        self.target_box.setRange(0, MAX_TARGET_PCT_BM)
+        self.target_box.setSingleStep(5)
+        self.target_box.setSuffix(" % BM")
+        self.target_box.setSpecialValueText("none")
+        self.target_box.setToolTip("a target force, in % of body mass: a line on the force plot "
+                                   "(with the athlete's body mass entered)")
         self.start_stop = QPushButton("Start set (Space)")
         self.start_stop.setObjectName("primary")
         self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
@@ -54,12 +63,14 @@ class SetControls(QWidget):
         form.addRow("Added load", self.load_box)
         form.addRow("Rest", self.rest_box)
         form.addRow("Stop at loss", self.stop_loss_box)
+        form.addRow("Target", self.target_box)
         form.addRow(self.start_stop)
         self.variant_box.currentIndexChanged.connect(self._on_changed)
         self.load_box.valueChanged.connect(self._on_changed)
         self.start_stop.clicked.connect(self.start_stop_requested)
         self.rest_box.valueChanged.connect(self.rest_changed)
         self.stop_loss_box.valueChanged.connect(self.stop_loss_changed)
+        self.target_box.valueChanged.connect(self.target_changed)
         self.set_open(False)
 
     @property
