@@ -80,3 +80,22 @@ def test_contact_threshold_is_stored_per_athlete(tmp_path):
         athlete = db.get_athlete("ADA")
     assert athlete.contact_mm == 31.5 and athlete.contact_calibrated_at is not None
     assert athlete.body_mass_kg == 61.0
+
+
+def test_a_set_s_rpe_and_note_survive_the_judge_s_updates_of_the_set(tmp_path):
+    import pytest
+    from backstation.storage import StorageError
+    with Database(tmp_path / "t.db") as db:
+        sid = db.create_session()
+        db.save_set(_set(sid, 1))
+        assert db.note_set(sid, 1, 8.0, "  heavy  ") is True
+        db.save_set(_set(sid, 1, valid_reps=6, t_end_us=9_000_000))   # the judge, later
+        (s,) = db.sets(sid)
+        assert (s.valid_reps, s.rpe, s.notes) == (6, 8.0, "heavy")
+        with pytest.raises(ValueError, match="RPE must be between 1 and 10, not 11"):
+            db.note_set(sid, 1, 11, None)
+        with pytest.raises(StorageError, match="no set 2"):
+            db.note_set(sid, 2, 7, None)
+        assert db.note_set(sid, 2, 7, None, skip_missing=True) is False
+        db.note_set(sid, 1, None, "")                  # cleared
+        assert (db.sets(sid)[0].rpe, db.sets(sid)[0].notes) == (None, None)

@@ -431,3 +431,38 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     assert plot.target_y is None
     window.controller.disconnect()
     qtbot.waitUntil(lambda: window.controller.session is None, timeout=WAIT_MS)
+
+
+def test_the_last_set_s_rpe_and_note_are_saved_and_shown_in_history_and_the_csv(
+        qtbot, window, tmp_path):
+    """Through the real controller against the simulated station: after set 1
+    the coach enters the athlete's RPE and a note; the session keeps them on
+    the set, History's set summary and sets.csv show them."""
+    import csv
+
+    from backstation.export import export_session
+    from backstation.ui.history.rep_model import set_summary
+    live = window.live
+    ended = []
+    window.controller.set_ended.connect(ended.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("partial", speed=8)
+    controls = live.set_controls
+    controls.note_button.click()                      # before any set ended: said, not stored
+    assert "no set has ended" in live.banner.text()
+    qtbot.waitUntil(lambda: len(ended) == 1, timeout=WAIT_MS)
+    controls.rpe_box.setValue(8.5)
+    controls.note_edit.setText("  grip slipped on rep 6 ")
+    controls.note_button.click()
+    assert controls.rpe_box.value() == 0 and controls.note_edit.text() == ""   # ready again
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS) as saved:
+        window.controller.disconnect()
+    session_id = saved.args[0]["session_id"]
+    with Database(window.db_path) as db:
+        first = db.sets(session_id)[0]
+        export_session(db, session_id, tmp_path / "out")
+    assert (first.set_index, first.rpe, first.notes) == (1, 8.5, "grip slipped on rep 6")
+    assert "RPE 8.5" in set_summary(first) and "grip slipped on rep 6" in set_summary(first)
+    with open(tmp_path / "out" / "sets.csv", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert (row["rpe"], row["notes"]) == ("8.5", "grip slipped on rep 6")

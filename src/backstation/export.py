@@ -44,7 +44,7 @@ RENAMED = {"impulse_ns": "impulse_n_s"}
 # sets.csv: one row a set, counted as the coach left it.
 SET_COLUMNS = (*SESSION_COLUMNS, "set", "variant", "added_load_kg", "manual", "t_start_s",
                "t_end_s", "valid_reps", "no_reps", "corrected", "velocity_loss_pct",
-               "peak_force_decay_pct", "range_loss_pct", "reps_per_min")
+               "peak_force_decay_pct", "range_loss_pct", "reps_per_min", "rpe", "notes")
 
 
 class ExportCancelled(Exception):
@@ -246,7 +246,7 @@ def _write_sets(f, data: _SessionData) -> None:
                   "t_start_s": round((s.t_start_us - t0) / 1e6, 3),
                   "t_end_s": None if s.t_end_us is None else round((s.t_end_us - t0) / 1e6, 3),
                   "valid_reps": s.valid_reps, "no_reps": s.no_reps,
-                  "corrected": int(s.corrected)})
+                  "corrected": int(s.corrected), "rpe": s.rpe, "notes": s.notes})
         writer.writerow([_cell(m.get(c)) for c in SET_COLUMNS])
 
 

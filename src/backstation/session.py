@@ -540,6 +540,14 @@ class LiveSession:
         self._corrections.append(Correction(len(self._corrections), self.session_id,
                                             set_index, rep_index, action, utc_iso()))
 
+    def note_set(self, set_index: int, rpe: float | None, notes: str | None) -> None:
+        """The athlete's RPE (1-10, None: none) and the coach's note on a set of
+        this session (the latest wins), stored with the next flush; ValueError
+        for a set not begun or an RPE off the scale."""
+        if set_index not in {s.index for s in self._sets_so_far()}:
+            raise ValueError(f"no set {set_index} in this session")
+        self.writer.add_set_note(set_index, rpe, notes)
+
     def undo_correction(self) -> Correction | None:
         """Take back the newest correction made here; None if there is none."""
         if not self._corrections:

@@ -444,6 +444,21 @@ class Database:
                 return sets, []
             return corrections.corrected(sets, training.load_reps(self._conn, session_id), made)
 
+    def note_set(self, session_id: int, set_index: int, rpe: float | None,
+                 notes: str | None, *, skip_missing: bool = False) -> bool:
+        """The athlete's RPE (1-10, None: none) and the coach's note on a set.
+        ``StorageError`` if there is no such set (``skip_missing``: False,
+        nothing stored); ValueError for an RPE off the scale."""
+        rpe = None if rpe is None else records.rpe(rpe)
+        notes = (notes or "").strip() or None
+        with self.transaction():
+            cursor = self._conn.execute(
+                "UPDATE sets SET rpe = ?, notes = ? WHERE session_id = ? AND set_index = ?",
+                (rpe, notes, session_id, set_index))
+        if cursor.rowcount == 0 and not skip_missing:
+            raise StorageError(f"session {session_id} has no set {set_index} to note")
+        return cursor.rowcount > 0
+
     # -- a coach's corrections (storage/corrections.py) ----------------------
 
     def correct(self, session_id: int, set_index: int, rep_index: int | None,

@@ -39,6 +39,7 @@ READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 # mass of 1e-320 kg would turn every "% of body mass" into infinity.
 BODY_MASS_KG_RANGE: tuple[float, float] = (20.0, 300.0)
 CONTACT_MM_RANGE: tuple[float, float] = (1.0, 500.0)
+RPE_RANGE: tuple[float, float] = (1.0, 10.0)       # the rating of perceived exertion's scale
 
 
 def athlete_name(text: str) -> str:
@@ -53,7 +54,8 @@ def _in_range(value: float, limits: tuple[float, float], what: str, unit: str) -
     value = float(value)
     low, high = limits
     if not low <= value <= high:     # NaN fails this too
-        raise ValueError(f"{what} must be between {low:g} and {high:g} {unit}, not {value:g}")
+        unit = f" {unit}" if unit else ""
+        raise ValueError(f"{what} must be between {low:g} and {high:g}{unit}, not {value:g}")
     return value
 
 
@@ -65,6 +67,11 @@ def body_mass_kg(value: float) -> float:
 def contact_mm(value: float) -> float:
     """``value`` if it can be a contact threshold, else ValueError saying the range."""
     return _in_range(value, CONTACT_MM_RANGE, "the contact threshold", "mm")
+
+
+def rpe(value: float) -> float:
+    """``value`` if it is on the RPE scale (1-10), else ValueError saying the range."""
+    return _in_range(value, RPE_RANGE, "RPE", "")
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ class SetRecord:
     no_reps: int
     metrics: dict
     corrected: bool = False      # a coach changed its reps (storage/corrections.py)
+    rpe: float | None = None     # the athlete's rating of the set (1-10), given after it
+    notes: str | None = None     # the coach's note on the set
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
-from . import corrections
+from . import corrections, records
 from .database import Database
 from .errors import StorageError
 from .records import RepRecord, SetRecord
@@ -103,6 +103,11 @@ class ThreadedWriter:
 
     def undo_correction(self) -> None:
         self._put("undo_correction")
+
+    def add_set_note(self, set_index: int, rpe: float | None, notes: str | None) -> None:
+        if rpe is not None:
+            records.rpe(rpe)                         # refused here, on the owner's thread
+        self._put("add_set_note", set_index, rpe, notes)
 
     def update_stats(self, **stats: int) -> None:
         self._put("update_stats", **stats)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..samples import DistanceBlock, ForceBlock
-from . import corrections
+from . import corrections, records
 from .database import Database
 from .errors import StorageError
 from .records import RepRecord, SetRecord
@@ -80,6 +80,7 @@ class SessionWriter:
         self._reps: dict[tuple[int, int], RepRecord] = {}
         # A coach's corrections and undos, in order (written after the reps they name).
         self._corrections: list[tuple[int, int | None, str] | None] = []
+        self._set_notes: dict[int, tuple[float | None, str | None]] = {}   # the latest per set
         self._last_flush_s = clock()
         self._retry_after_s = float("-inf")
         self.flushes = 0                       # successful flushes, for status displays
@@ -134,6 +135,13 @@ class SessionWriter:
         """Take back the session's newest correction, in order with the others."""
         self._corrections.append(None)
 
+    def add_set_note(self, set_index: int, rpe: float | None, notes: str | None) -> None:
+        """The RPE and note of a set added to this writer before (the latest
+        wins); ValueError for an RPE off the scale."""
+        if rpe is not None:
+            records.rpe(rpe)
+        self._set_notes[set_index] = (rpe, notes)
+
     def update_stats(self, **stats: int) -> None:
         """Latest stream counter totals, written with the next flush."""
         self._stats.update(stats)
@@ -145,7 +153,8 @@ class SessionWriter:
     @property
     def has_pending(self) -> bool:
         return bool(self._force or self._distance or self._calibrations or self._events
-                    or self._stats or self._sets or self._reps or self._corrections)
+                    or self._stats or self._sets or self._reps or self._corrections
+                    or self._set_notes)
 
     # -- writing ----------------------------------------------------------
 
@@ -189,6 +198,7 @@ class SessionWriter:
             self._sets.clear()
             self._reps.clear()
             self._corrections.clear()
+            self._set_notes.clear()
             self.flushes += 1
         self.last_error = None
         self.failures = 0
@@ -231,5 +241,9 @@ class SessionWriter:
                     # never fail the flush (and so the recording) over it
                     log.warning("correction %s of session %d names no stored rep or set: "
                                 "dropped", correction, sid)
+            for set_index, (rpe, notes) in self._set_notes.items():
+                if not db.note_set(sid, set_index, rpe, notes, skip_missing=True):
+                    log.warning("note on set %d of session %d: no such set stored, dropped",
+                                set_index, sid)
             db.update_session_stats(sid, **self._stats)
 

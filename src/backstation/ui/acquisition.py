@@ -251,6 +251,21 @@ class AcquisitionController(QObject):
         self.corrections_changed.emit(session.corrected_records())
         return None
 
+    def note_last_set(self, rpe: float | None, notes: str | None) -> str | None:
+        """The RPE and note of the session's last ended set; what went wrong, or None."""
+        session = self.session
+        ended = [] if session is None else session.sets
+        if not ended:
+            return "no set has ended yet in this session"
+        try:
+            session.note_set(ended[-1].index, rpe, notes)
+        except ValueError as exc:
+            return str(exc)
+        self.message_posted.emit(f"Set {ended[-1].index}: "
+                                 + (f"RPE {rpe:g}" if rpe is not None else "no RPE")
+                                 + (" and the note" if notes else "") + " saved")
+        return None
+
     def undo_correction(self) -> str | None:
         """Take back the newest correction made in this session; what went wrong, or None."""
         session = self.session

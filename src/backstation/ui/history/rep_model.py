@@ -36,6 +36,10 @@ def set_summary(s: SetRecord) -> str:
         parts.append(s.variant)
     if s.added_load_kg:
         parts.append(f"+{s.added_load_kg:g} kg")
+    if s.rpe is not None:
+        parts.append(f"RPE {s.rpe:g}")
+    if s.notes:
+        parts.append(f"“{s.notes}”")
     return ", ".join(parts)
 
 

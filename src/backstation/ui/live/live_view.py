@@ -208,6 +208,7 @@ class LiveView(QWidget):
         self.set_controls.start_stop_requested.connect(self.toggle_set)
         self.set_controls.variant_changed.connect(controller.set_variant)
         self.set_controls.target_changed.connect(self.plot.set_target_pct_bm)
+        self.set_controls.note_requested.connect(self.note_last_set)
         self.connection.disconnect_requested.connect(controller.disconnect)
         controller.connection_started.connect(self._on_connection_started)
         controller.connected.connect(self._on_connected)
@@ -239,6 +240,14 @@ class LiveView(QWidget):
         problem = self.controller.correct_last_rep(action)
         if problem is not None:
             self.banner.show_message(problem)
+
+    def note_last_set(self, rpe: float | None, notes: str | None) -> None:
+        """The athlete's RPE and the coach's note on the set just ended."""
+        problem = self.controller.note_last_set(rpe, notes)
+        if problem is not None:
+            self.banner.show_message(problem)
+        else:
+            self.set_controls.clear_note()
 
     def undo_correction(self) -> None:
         problem = self.controller.undo_correction()

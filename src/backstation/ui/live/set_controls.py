@@ -1,11 +1,12 @@
 """The set's settings (variant, added load, the target rest, the velocity loss
-that says stop, a target force) and the manual start/stop."""
+that says stop, a target force), the last set's RPE and note, and the manual
+start/stop."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QPushButton,
+                               QSpinBox, QWidget)
 
 VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench"))
 DEFAULT_REST_S = 120        # the target rest between sets (0: none)
@@ -20,6 +21,7 @@ class SetControls(QWidget):
     rest_changed = Signal(int)                 # the target rest, s (0: none)
     stop_loss_changed = Signal(int)            # the velocity loss that says stop, % (0: none)
     target_changed = Signal(int)               # the target force, % body mass (0: none)
+    note_requested = Signal(object, object)    # the last set's RPE (None: none), its note
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,6 +56,16 @@ class SetControls(QWidget):
         self.target_box.setSpecialValueText("none")
         self.target_box.setToolTip("a target force, in % of body mass: a line on the force plot "
                                    "(with the athlete's body mass entered)")
+        # After a set: the athlete's RPE and the coach's note, for the set just ended.
+        self.rpe_box = QDoubleSpinBox()
+        self.rpe_box.setRange(0, 10)
+        self.rpe_box.setSingleStep(0.5)
+        self.rpe_box.setDecimals(1)
+        self.rpe_box.setSpecialValueText("–")
+        self.rpe_box.setToolTip("the athlete's rating of the set just ended, 1-10")
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("note on the set just ended")
+        self.note_button = QPushButton("Save for last set")
         self.start_stop = QPushButton("Start set (Space)")
         self.start_stop.setObjectName("primary")
         self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
@@ -64,6 +76,9 @@ class SetControls(QWidget):
         form.addRow("Rest", self.rest_box)
         form.addRow("Stop at loss", self.stop_loss_box)
         form.addRow("Target", self.target_box)
+        form.addRow("RPE", self.rpe_box)
+        form.addRow("Note", self.note_edit)
+        form.addRow(self.note_button)
         form.addRow(self.start_stop)
         self.variant_box.currentIndexChanged.connect(self._on_changed)
         self.load_box.valueChanged.connect(self._on_changed)
@@ -71,6 +86,7 @@ class SetControls(QWidget):
         self.rest_box.valueChanged.connect(self.rest_changed)
         self.stop_loss_box.valueChanged.connect(self.stop_loss_changed)
         self.target_box.valueChanged.connect(self.target_changed)
+        self.note_button.clicked.connect(self._on_note_clicked)
         self.set_open(False)
 
     @property
@@ -91,6 +107,14 @@ class SetControls(QWidget):
 
     def set_open(self, is_open: bool) -> None:
         self.start_stop.setText("End set (Space)" if is_open else "Start set (Space)")
+
+    def _on_note_clicked(self) -> None:
+        self.note_requested.emit(self.rpe_box.value() or None, self.note_edit.text().strip() or None)
+
+    def clear_note(self) -> None:
+        """Ready for the next set's RPE and note."""
+        self.rpe_box.setValue(0)
+        self.note_edit.clear()
 
     def _on_changed(self, *_args) -> None:
         self.variant_changed.emit(self.variant, self.added_load_kg)
