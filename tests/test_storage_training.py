@@ -4,9 +4,10 @@ upgrade of a database the first release wrote."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from backstation.samples import ForceBlock
-from backstation.storage import Database, RepRecord, SessionWriter, SetRecord
+from backstation.storage import Database, RepRecord, SessionWriter, SetRecord, StorageError
 from backstation.storage.schema import MIGRATIONS
 
 
@@ -83,8 +84,6 @@ def test_contact_threshold_is_stored_per_athlete(tmp_path):
 
 
 def test_a_set_s_rpe_and_note_survive_the_judge_s_updates_of_the_set(tmp_path):
-    import pytest
-    from backstation.storage import StorageError
     with Database(tmp_path / "t.db") as db:
         sid = db.create_session()
         db.save_set(_set(sid, 1))
@@ -97,5 +96,16 @@ def test_a_set_s_rpe_and_note_survive_the_judge_s_updates_of_the_set(tmp_path):
         with pytest.raises(StorageError, match="no set 2"):
             db.note_set(sid, 2, 7, None)
         assert db.note_set(sid, 2, 7, None, skip_missing=True) is False
-        db.note_set(sid, 1, None, "")                  # cleared
-        assert (db.sets(sid)[0].rpe, db.sets(sid)[0].notes) == (None, None)
+        db.note_set(sid, 1, None, "  ")                # nothing given: both kept
+        assert (db.sets(sid)[0].rpe, db.sets(sid)[0].notes) == (8.0, "heavy")
+        db.note_set(sid, 1, None, "grip")              # a note later keeps the RPE
+        assert (db.sets(sid)[0].rpe, db.sets(sid)[0].notes) == (8.0, "grip")
+
+
+def test_a_v5_database_gains_the_sets_rpe_and_notes(tmp_path):
+    path = tmp_path / "v5.db"
+    with Database(path, migrations=MIGRATIONS[:5]) as db:
+        sid = db.create_session()
+        db.save_set(_set(sid, 1))
+    with Database(path) as db:
+        assert db.note_set(sid, 1, 7.5, "ok") and db.sets(sid)[0].rpe == 7.5

@@ -1,7 +1,8 @@
 """CSV export of a stored session (``backstation export``): samples.csv,
 reps.csv and sets.csv, locale-independent ('.' decimals, ',' separators,
 units in the header), written from the recorded data, never from what a
-plot holds; reps and sets as the coach left them (storage/corrections.py).
+plot holds; reps and set counts as the coach left them
+(storage/corrections.py; a set's velocity loss and decay are the judge's).
 
 Large sessions are written in blocks of rows formatted by numpy
 (csvformat.py: no Python step per value) and report progress through a
@@ -13,7 +14,6 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from .samples import DistanceBlock, ForceBlock
 from .storage import CalibrationRecord, EventRecord, RepRecord, SessionInfo, SetRecord
 from .storage.bundle_reader import SessionReader
 from .storage.records import stored_contacts, stored_time_origin_us
+from .vocabulary import date_time_text, local_time
 
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
@@ -137,9 +138,10 @@ class _SessionData:
                    db.reps(session_id))
 
     def session_cells(self) -> dict:
-        """SESSION_COLUMNS' values: the athlete, the start in local time, the exercise."""
-        started = datetime.fromisoformat(self.info.started_at).astimezone()
-        return {"athlete": self.info.athlete_name or "", "date": started.strftime("%Y-%m-%d %H:%M"),
+        """SESSION_COLUMNS' values: the athlete, the start in the exporting
+        machine's local time (as History shows it), the exercise."""
+        return {"athlete": self.info.athlete_name or "",
+                "date": date_time_text(local_time(self.info.started_at)),
                 "exercise": self.info.exercise}
 
     @property

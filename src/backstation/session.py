@@ -541,9 +541,9 @@ class LiveSession:
                                             set_index, rep_index, action, utc_iso()))
 
     def note_set(self, set_index: int, rpe: float | None, notes: str | None) -> None:
-        """The athlete's RPE (1-10, None: none) and the coach's note on a set of
-        this session (the latest wins), stored with the next flush; ValueError
-        for a set not begun or an RPE off the scale."""
+        """The athlete's RPE (1-10) and the coach's note on a set of this
+        session, stored with the next flush (either None: the set's stays);
+        ValueError for a set not begun or an RPE off the scale."""
         if set_index not in {s.index for s in self._sets_so_far()}:
             raise ValueError(f"no set {set_index} in this session")
         self.writer.add_set_note(set_index, rpe, notes)

@@ -12,6 +12,7 @@ what each of them is called on screen. No Qt here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from .verdicts import COACH_REASON
 
@@ -128,3 +129,16 @@ def metric_text(key: str, value: float | None) -> str:
         return MISSING_TEXT
     number, _, side = value_text(key, value).partition(" ")
     return f"{number} {METRICS[key].unit}" + (f" {side}" if side else "")
+
+
+DATE_TIME_FORMAT = "%Y-%m-%d %H:%M"    # a session's start, as the views and the CSV show it
+
+
+def local_time(iso: str) -> datetime:
+    """A stored UTC ISO-8601 time in this machine's time zone."""
+    return datetime.fromisoformat(iso).astimezone()
+
+
+def date_time_text(moment: datetime) -> str:
+    """"2026-12-02 15:46": a session's start (local time) as every view shows it."""
+    return moment.strftime(DATE_TIME_FORMAT)

@@ -96,8 +96,8 @@ class BundleReader:
         return [training.rep_record(row) for row in self.bundle.reps]
 
     def corrections(self, session_id: int) -> list[Correction]:
-        """None: a session travels to a team server as its judge stored it
-        (a coach's corrections stay on the station)."""
+        """Always empty: a session travels to a team server as its judge
+        stored it (a coach's corrections stay on the station)."""
         self._check(session_id)
         return []
 

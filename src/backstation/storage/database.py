@@ -446,15 +446,16 @@ class Database:
 
     def note_set(self, session_id: int, set_index: int, rpe: float | None,
                  notes: str | None, *, skip_missing: bool = False) -> bool:
-        """The athlete's RPE (1-10, None: none) and the coach's note on a set.
-        ``StorageError`` if there is no such set (``skip_missing``: False,
-        nothing stored); ValueError for an RPE off the scale."""
+        """The athlete's RPE (1-10) and the coach's note on a set; either None
+        (or a blank note) leaves what the set has. ``StorageError`` if there is
+        no such set (``skip_missing``: False, nothing stored); ValueError for
+        an RPE off the scale."""
         rpe = None if rpe is None else records.rpe(rpe)
-        notes = (notes or "").strip() or None
+        notes = records.note_text(notes)
         with self.transaction():
             cursor = self._conn.execute(
-                "UPDATE sets SET rpe = ?, notes = ? WHERE session_id = ? AND set_index = ?",
-                (rpe, notes, session_id, set_index))
+                "UPDATE sets SET rpe = coalesce(?, rpe), notes = coalesce(?, notes)"
+                " WHERE session_id = ? AND set_index = ?", (rpe, notes, session_id, set_index))
         if cursor.rowcount == 0 and not skip_missing:
             raise StorageError(f"session {session_id} has no set {set_index} to note")
         return cursor.rowcount > 0

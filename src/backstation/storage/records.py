@@ -69,6 +69,11 @@ def contact_mm(value: float) -> float:
     return _in_range(value, CONTACT_MM_RANGE, "the contact threshold", "mm")
 
 
+def note_text(text: str | None) -> str | None:
+    """A note as stored: surrounding blanks removed; None if nothing is left."""
+    return (text or "").strip() or None
+
+
 def rpe(value: float) -> float:
     """``value`` if it is on the RPE scale (1-10), else ValueError saying the range."""
     return _in_range(value, RPE_RANGE, "RPE", "")

@@ -204,6 +204,9 @@ _V5 = statements(
         action TEXT NOT NULL CHECK (action IN ('valid', 'no_rep', 'delete')),
         made_at TEXT NOT NULL)""",
     "CREATE INDEX corrections_by_session ON corrections(session_id)",
+)
+
+_V6 = statements(
     # Given after a set, never written by the judge's upserts (training.save_set).
     "ALTER TABLE sets ADD COLUMN rpe REAL",
     "ALTER TABLE sets ADD COLUMN notes TEXT",
@@ -215,7 +218,8 @@ MIGRATIONS: list[Migration] = [
     Migration("judged sets and reps; athlete contact threshold", _V2),
     Migration("how a session ended (interrupted sessions closed by the next writer)", _V3),
     Migration("globally unique session and athlete ids; uploads to team servers", _v4),
-    Migration("a coach's corrections of the judge's verdicts; a set's RPE and notes", _V5),
+    Migration("a coach's corrections of the judge's verdicts", _V5),
+    Migration("a set's RPE and notes", _V6),
 ]
 
 

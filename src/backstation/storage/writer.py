@@ -136,11 +136,13 @@ class SessionWriter:
         self._corrections.append(None)
 
     def add_set_note(self, set_index: int, rpe: float | None, notes: str | None) -> None:
-        """The RPE and note of a set added to this writer before (the latest
-        wins); ValueError for an RPE off the scale."""
+        """The RPE and note of a set added to this writer before (either None:
+        kept as it is; Database.note_set); ValueError for an RPE off the scale."""
         if rpe is not None:
             records.rpe(rpe)
-        self._set_notes[set_index] = (rpe, notes)
+        old_rpe, old_notes = self._set_notes.get(set_index, (None, None))
+        self._set_notes[set_index] = (old_rpe if rpe is None else rpe,
+                                      old_notes if notes is None else notes)
 
     def update_stats(self, **stats: int) -> None:
         """Latest stream counter totals, written with the next flush."""

@@ -46,6 +46,7 @@ from ..protocol.stream import StreamStats
 from ..session import CalibrationLabel, LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
 from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
+from ..storage.records import note_text
 from ..storage.patient import MAX_UNSAVED_S
 from ..storage.threaded_writer import ThreadedWriter
 from .buffers import SessionBuffers
@@ -254,16 +255,21 @@ class AcquisitionController(QObject):
     def note_last_set(self, rpe: float | None, notes: str | None) -> str | None:
         """The RPE and note of the session's last ended set; what went wrong, or None."""
         session = self.session
-        ended = [] if session is None else session.sets
-        if not ended:
+        if session is None:
+            return "no session is recording: the RPE and note go with a recording's sets"
+        notes = note_text(notes)
+        if rpe is None and notes is None:
+            return "enter the athlete's RPE or a note first"
+        if not session.sets:
             return "no set has ended yet in this session"
+        index = session.sets[-1].index
         try:
-            session.note_set(ended[-1].index, rpe, notes)
+            session.note_set(index, rpe, notes)
         except ValueError as exc:
             return str(exc)
-        self.message_posted.emit(f"Set {ended[-1].index}: "
-                                 + (f"RPE {rpe:g}" if rpe is not None else "no RPE")
-                                 + (" and the note" if notes else "") + " saved")
+        said = " and ".join(w for w in (None if rpe is None else f"RPE {rpe:g}",
+                                        "the note" if notes else None) if w)
+        self.message_posted.emit(f"Set {index}: {said} noted")
         return None
 
     def undo_correction(self) -> str | None:

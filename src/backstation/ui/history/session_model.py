@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...storage import Database, SessionInfo, SetRecord
+from ...vocabulary import date_time_text, local_time
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,7 +38,7 @@ class SessionRow:
 
 def session_row(info: SessionInfo, sets: list[SetRecord], station: str = "") -> SessionRow:
     return SessionRow(
-        session_id=info.id, started_at=_local(info.started_at),
+        session_id=info.id, started_at=local_time(info.started_at),
         athlete=info.athlete_name or "—", sets=len(sets),
         valid_reps=sum(s.valid_reps for s in sets), no_reps=sum(s.no_reps for s in sets),
         duration_s=info.duration_s, device=_device(info), recording=info.ended_at is None,
@@ -60,10 +61,6 @@ def team_session_rows(conn: psycopg.Connection, station: str | None = None,
     judged = read.judgements(conn, [s.uid for s in sessions])
     return [session_row(s.info, judged.get(s.uid, ([], []))[0], s.station)
             for s in reversed(sessions)]
-
-
-def _local(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).astimezone()
 
 
 def _device(info: SessionInfo) -> str:
@@ -151,7 +148,7 @@ class SessionTableModel(QAbstractTableModel):
     @staticmethod
     def _text(row: SessionRow, key: str) -> str:
         if key == "date":
-            return row.started_at.strftime("%Y-%m-%d %H:%M") + (" •" if row.recording else "")
+            return date_time_text(row.started_at) + (" •" if row.recording else "")
         if key == "duration":
             return format_duration(row.duration_s)
         return str(getattr(row, key))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from ...storage import RepRecord
 from ...storage.bundle_reader import BundleReader
 from ...storage.corrections import DELETE, MARK_NO_REP, MARK_VALID
+from ...vocabulary import date_time_text
 from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from ..plain_text import plain_label, plain_tooltip
 from .loading import LoadedSession, load_session
@@ -374,7 +375,7 @@ class HistoryView(QWidget):
         what = f"session {session_id}"
         if row is not None:
             r: SessionRow = self.model.row_at(row)
-            what = (f"the session of {r.started_at:%Y-%m-%d %H:%M} ({r.athlete}, "
+            what = (f"the session of {date_time_text(r.started_at)} ({r.athlete}, "
                     f"{r.valid_reps} valid reps, {format_duration(r.duration_s)})")
         answer = QMessageBox.question(
             self, "Delete session",

@@ -178,6 +178,11 @@ class RepCounterView(QWidget):
         self._show_rest()
 
     def stop_rest(self) -> None:
+        """No rest's clock any more (a set began, the session ended): a rest
+        shown says only which set is done."""
+        if self._rest is not None:
+            self._set_label.setText(f"set {self._rest[0]} done")
+            self._set_label.setStyleSheet(f"color: {theme.MUTED};")
         self._rest = None
         self._rest_timer.stop()
 

@@ -25,7 +25,7 @@ from .set_controls import SetControls
 from .station_health import StationHealthView
 
 UNDO = "undo"
-# The buttons under the last rep: (key, text, tooltip). They act on the newest rep.
+# The buttons beside the counter: (key, text, tooltip). They act on the newest rep.
 LIVE_CORRECTIONS = (
     (MARK_VALID, "✓", "Valid: count the newest rep (the coach overrules the judge)"),
     (MARK_NO_REP, "✗", "No-rep: do not count the newest rep (the coach overrules the judge)"),

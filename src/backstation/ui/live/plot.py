@@ -42,6 +42,7 @@ CURVE_PEN_PX = 1
 # (measured with the 3 / 2 px pens the plot had before).
 RACK_PEN_PX = 3
 READOUT_SCALE = 1.8        # the newest force's number, x the theme's base font
+READOUT_WIDEST = "-0000 % BM"
 LIVE_AXIS_LABEL = "seconds (0 = now)"
 PAUSED_AXIS_LABEL = "session time, s"
 
@@ -190,6 +191,9 @@ class SessionBuffersView(QWidget):
         self._readout = QLabel()
         self._readout.setFont(theme.font(READOUT_SCALE, bold=True))
         self._readout.setStyleSheet(f"color: {theme.TOTAL};")
+        # As wide as its widest number: the scroll bar beside it never jitters.
+        self._readout.setMinimumWidth(self._readout.fontMetrics().horizontalAdvance(
+            READOUT_WIDEST))
         self._scroll = QScrollBar(Qt.Horizontal)
         self._scroll.setRange(0, 0)
         self._scroll.setToolTip("paused: drag to look back over the whole session")
@@ -209,6 +213,7 @@ class SessionBuffersView(QWidget):
 
     def set_buffers(self, buffers: SessionBuffers) -> None:
         self._buffers = buffers
+        self._readout.clear()          # the last session's number is not this one's
         self.resume()
         self._dirty = True
 
@@ -384,7 +389,7 @@ class SessionBuffersView(QWidget):
                     y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
         target = self.target_y
         self._fit_force_axis(y_lo, y_hi if target is None else max(y_hi, target))
-        self._show_readout(_slice(b.total_n, i, j) * scale)
+        self._show_readout(_slice(b.total_n, max(i, j - 1), j) * scale)
         gt = b.gap_t_s.view()
         gi, gj = np.searchsorted(gt, [lo, hi])
         self._gap_curve.setData(gt[gi:gj] - origin, b.gap_mm.view()[gi:gj])

@@ -13,6 +13,7 @@ DEFAULT_REST_S = 120        # the target rest between sets (0: none)
 MAX_REST_S = 600
 DEFAULT_STOP_LOSS_PCT = 20  # velocity loss within a set that says stop (0: none)
 MAX_TARGET_PCT_BM = 300     # a target force line, % body mass (0: none)
+RPE_MIN = 1.0               # the scale's bottom: under it the box says "–", no RPE
 
 
 class SetControls(QWidget):
@@ -59,7 +60,7 @@ class SetControls(QWidget):
         # After a set: the athlete's RPE and the coach's note, for the set just ended.
         self.rpe_box = QDoubleSpinBox()
         self.rpe_box.setRange(0, 10)
-        self.rpe_box.setSingleStep(0.5)
+        self.rpe_box.setSingleStep(1.0)       # 8.5 may be typed
         self.rpe_box.setDecimals(1)
         self.rpe_box.setSpecialValueText("–")
         self.rpe_box.setToolTip("the athlete's rating of the set just ended, 1-10")
@@ -109,7 +110,8 @@ class SetControls(QWidget):
         self.start_stop.setText("End set (Space)" if is_open else "Start set (Space)")
 
     def _on_note_clicked(self) -> None:
-        self.note_requested.emit(self.rpe_box.value() or None, self.note_edit.text().strip() or None)
+        rpe = self.rpe_box.value()
+        self.note_requested.emit(rpe if rpe >= RPE_MIN else None, self.note_edit.text() or None)
 
     def clear_note(self) -> None:
         """Ready for the next set's RPE and note."""
