@@ -16,6 +16,18 @@ MAX_TARGET_PCT_BM = 300     # a target force line, % body mass (0: none)
 RPE_MIN = 1.0               # the scale's bottom: under it the box says "–", no RPE
 
 
+def _spin(top: int, step: int, suffix: str, none_text: str, value: int, tip: str) -> QSpinBox:
+    """A whole-number setting from 0 (shown as ``none_text``: off) to ``top``."""
+    box = QSpinBox()
+    box.setRange(0, top)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    box.setSpecialValueText(none_text)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
 class SetControls(QWidget):
     variant_changed = Signal(object, object)   # variant, added_load_kg (None when 0)
     start_stop_requested = Signal()
@@ -34,29 +46,15 @@ class SetControls(QWidget):
         self.load_box.setSingleStep(2.5)
         self.load_box.setDecimals(1)
         self.load_box.setSuffix(" kg")
-        self.rest_box = QSpinBox()
-        self.rest_box.setRange(0, MAX_REST_S)
-        self.rest_box.setSingleStep(15)
-        self.rest_box.setSuffix(" s")
-        self.rest_box.setSpecialValueText("no target")
-        self.rest_box.setValue(DEFAULT_REST_S)
-        self.rest_box.setToolTip("the rest between sets: the counter shows it, and says when "
-                                 "it is up")
-        self.stop_loss_box = QSpinBox()
-        self.stop_loss_box.setRange(0, 60)
-        self.stop_loss_box.setSingleStep(5)
-        self.stop_loss_box.setSuffix(" %")
-        self.stop_loss_box.setSpecialValueText("never")
-        self.stop_loss_box.setValue(DEFAULT_STOP_LOSS_PCT)
-        self.stop_loss_box.setToolTip("stop the set when its velocity has fallen this far from "
-                                      "its best rep: the counter says STOP")
-        self.target_box = QSpinBox()
-        self.target_box.setRange(0, MAX_TARGET_PCT_BM)
-        self.target_box.setSingleStep(5)
-        self.target_box.setSuffix(" % BM")
-        self.target_box.setSpecialValueText("none")
-        self.target_box.setToolTip("a target force, in % of body mass: a line on the force plot "
-                                   "(with the athlete's body mass entered)")
+        self.rest_box = _spin(MAX_REST_S, 15, " s", "no target", DEFAULT_REST_S,
+                              "the rest between sets: the counter shows it, and says when it "
+                              "is up")
+        self.stop_loss_box = _spin(60, 5, " %", "never", DEFAULT_STOP_LOSS_PCT,
+                                   "stop the set when its velocity has fallen this far from its "
+                                   "best rep: the counter says STOP")
+        self.target_box = _spin(MAX_TARGET_PCT_BM, 5, " % BM", "none", 0,
+                                "a target force, in % of body mass: a line on the force plot "
+                                "(with the athlete's body mass entered)")
         # After a set: the athlete's RPE and the coach's note, for the set just ended.
         self.rpe_box = QDoubleSpinBox()
         self.rpe_box.setRange(0, 10)
