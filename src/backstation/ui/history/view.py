@@ -1,6 +1,7 @@
-"""The session browser: list, open (curves, rep markers, rep table), correct
-the judge's verdicts, delete, export. Every database call runs on a ``DatabaseJob``; errors are shown in
-the view's banner, never as a traceback or a modal box."""
+"""The session browser: list, open (curves, rep markers, rep table),
+correct the judge's verdicts, delete, export. Every database call runs on a
+``DatabaseJob``; errors are shown in the view's banner, never as a traceback
+or a modal box."""
 
 from __future__ import annotations
 
