@@ -26,8 +26,6 @@ EXIT_LINK_ERROR = 2
 # impossible option: argparse's usage errors exit 2 too.
 EXIT_OUTPUT_ERROR = 2
 EXIT_STORAGE_ERROR = 3
-# Where ``monitor --simulate`` records unless --db says: beside the real database.
-SIMULATED_DB_FILENAME = "simulated.db"
 
 
 def terminal_safe(text: str) -> str:
@@ -524,9 +522,10 @@ def _monitor(args) -> int:
     if args.simulate and port is None:
         port = simulated_url(args.scenario)
         if db_path is None:
-            from .storage import StorageError, default_db_path
+            from .storage import StorageError
+            from .storage.paths import simulated_db_path
             try:
-                db_path = default_db_path().with_name(SIMULATED_DB_FILENAME)
+                db_path = simulated_db_path()
             except StorageError as exc:
                 _say(str(exc))
                 return EXIT_STORAGE_ERROR

@@ -10,6 +10,9 @@ from .errors import StorageError
 
 APP_NAME = "backstation"
 DB_FILENAME = "backstation.db"
+# The simulated station's sessions, beside the training ones and apart from them
+# (History and Progress never mix practice with training).
+SIMULATED_DB_FILENAME = "simulated.db"
 
 
 def default_db_path(create_folder: bool = True) -> Path:
@@ -28,3 +31,9 @@ def default_db_path(create_folder: bool = True) -> Path:
             raise StorageError(f"cannot create the data folder {folder}: "
                                f"{exc.strerror or exc}; choose a database with --db") from None
     return folder / DB_FILENAME
+
+
+def simulated_db_path(create_folder: bool = True) -> Path:
+    """``default_db_path``'s folder plus ``simulated.db``: where ``--simulate``
+    records when ``--db`` does not say."""
+    return default_db_path(create_folder).with_name(SIMULATED_DB_FILENAME)

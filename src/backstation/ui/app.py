@@ -11,6 +11,7 @@ from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..resources import APP_ID, ICON_SVG
 from ..storage import StorageError, default_db_path, upgrade
+from ..storage.paths import simulated_db_path
 from .ending import DISPLAY_LOST, EXIT_DISPLAY_LOST, AppEnding, x11_connection_fd
 
 
@@ -39,8 +40,7 @@ def run(args) -> int:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(ICON_SVG)))
     apply_theme(app)
-    db = getattr(args, "db", None)
-    db_path = Path(db) if db else default_db_path()
+    db_path = app_db_path(args)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         upgrade(db_path)       # History and Progress read it read-only
@@ -53,6 +53,9 @@ def run(args) -> int:
     window.show()
     if problem is not None:
         window.show_message(problem, "error")
+    elif getattr(args, "simulate", False) and not getattr(args, "db", None):
+        window.show_message(f"Simulated station: its sessions go to {db_path.name}, "
+                            "apart from training")
     start_connection(window, args)
     code = app.exec()
     if window.has_shut_down:
@@ -64,6 +67,16 @@ def run(args) -> int:
         ending.begin(DISPLAY_LOST, EXIT_DISPLAY_LOST)
         window.shut_down()
     return ending.code
+
+
+def app_db_path(args) -> Path:
+    """``--db``, else with ``--simulate`` the simulated station's own database
+    (practice never mixes with training in History and Progress), else the
+    station's."""
+    db = getattr(args, "db", None)
+    if db:
+        return Path(db)
+    return simulated_db_path() if getattr(args, "simulate", False) else default_db_path()
 
 
 def _close_request(window):
