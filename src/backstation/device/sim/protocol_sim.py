@@ -9,7 +9,9 @@ Query parameters: ``scenario`` (default ``DEFAULT_SCENARIO``, realistic), ``seed
 ``distance_rate_hz`` (the HC-SR04 cycle rate, default ~20), ``absent_force`` (HX711s not
 there from boot, e.g. ``1`` or ``0,1``: the station reports them as the firmware does),
 ``eeprom`` (``blank`` or ``corrupt``: no calibration record, ERR,EEPROM,… after each HELLO),
-``distance_sensor`` (``none``: no distance sensor answers; HELLO says so).
+``distance_sensor`` (``none``: no distance sensor answers; HELLO says so),
+``hang`` (known masses on the hooks from boot: ``left:20kg``, ``right:500g`` or
+both, comma-separated; ``bench.parse_hang``).
 
 The station behind a URL lives in a module registry, so closing and
 reopening the same URL reaches the same (persistent) device; its scenario
@@ -17,7 +19,8 @@ clock starts at the first open and runs on wall time x speed whether the
 port is open or not. Opening is a DTR reset: the board reboots and says
 HELLO 0.1 s later. While the scenario has the cable out, open/read/write
 raise ``SerialException`` like a vanished tty, and a handle opened before the
-unplug stays dead: the host must reopen. ``clear_registry()`` forgets all.
+unplug stays dead: the host must reopen. ``clear_registry()`` forgets all,
+``forget(url)`` one station: the next open starts its scenario afresh.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from ...protocol.sentences import BAUD_RATE, check_force_rate_hz
+from .bench import parse_hang
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS
 from .station import SimulatedStation
 
@@ -72,6 +76,20 @@ _REGISTRY_LOCK = threading.Lock()
 def clear_registry() -> None:
     with _REGISTRY_LOCK:
         _REGISTRY.clear()
+
+
+def forget(url: str) -> None:
+    """The station behind ``url`` is dropped: the next open of ``url`` boots
+    a new one at the start of its scenario (a port still open on the old one
+    keeps reading it until it is closed)."""
+    with _REGISTRY_LOCK:
+        _REGISTRY.pop(url, None)
+
+
+def speed_for_url(url: str) -> float | None:
+    """Scenario seconds per wall second of the station behind an opened URL."""
+    entry = _REGISTRY.get(url)
+    return entry.speed if entry else None
 
 
 def station_for_url(url: str) -> SimulatedStation | None:
@@ -118,6 +136,8 @@ def parse_url(url: str) -> tuple[dict, float]:
             kwargs["eeprom"] = query.pop("eeprom")
         if "distance_sensor" in query:   # none: no distance sensor answers
             kwargs["distance_sensor"] = query.pop("distance_sensor")
+        if "hang" in query:              # known masses on the hooks, e.g. left:20kg
+            kwargs["hang"] = parse_hang(query.pop("hang"))
         for name, key, conv in (("boot_offset_us", "boot_offset_us", int),
                                 ("faults", "faults_per_s", float), ("first_seq", "first_seq", int),
                                 ("force_rate_hz", "force_rate_hz", int),

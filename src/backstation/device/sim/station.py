@@ -21,6 +21,7 @@ from ...protocol.sentences import (
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
+from .bench import BenchAthlete, away_script, check_hung_grams, hung_load_n, touch_script
 from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
@@ -50,6 +51,8 @@ class SimulatedStation:
     overrides the HX711 rate at boot (e.g. 1000, an upgraded ADC, for
     benchmarks; ``None`` keeps the RATE pin's 10 or 80) and
     ``distance_rate_hz`` the HC-SR04 cycle (``None``: 50 ms, ~20 Hz).
+    ``hang`` is the known masses (grams by channel) on the hooks from boot
+    (``hang_mass`` changes them mid-run; ``bench.py``).
     ``reference=True`` never takes the bulk path (``_bulk``): every sample is
     made one at a time by the event loop, the twin the bulk path is tested
     against (tests/test_sim_bulk_differential.py); same bytes, far slower.
@@ -61,7 +64,7 @@ class SimulatedStation:
                  first_seq: int = 0, force_rate_hz: int | None = None,
                  distance_rate_hz: float | None = None, reference: bool = False,
                  absent_force: tuple[int, ...] = (), eeprom: str | None = None,
-                 distance_sensor: str | None = None):
+                 distance_sensor: str | None = None, hang: dict[int, float] | None = None):
         self.reference = reference
         # Bench faults of the firmware's health report (docs/protocol.md §3):
         # HX711s that are not there, from boot; ``unplug_load_cell`` for one mid-run.
@@ -104,6 +107,12 @@ class SimulatedStation:
         rate = self.scenario.faults_per_s if faults_per_s is None else faults_per_s
         self.faults = FaultInjector(np.random.default_rng(fault_ss), rate, self._fault_windows())
         self.external_load_n = [0.0, 0.0]   # test bench: a known mass hung on a hook
+        self.hung_grams = [0.0, 0.0]
+        for channel, grams in (hang or {}).items():
+            self.hang_mass(channel, grams)
+        # What the sensors see of the athlete: the scenario, or a bench move (bench.py).
+        self.athlete = BenchAthlete(self.timeline)
+        self.touch_window_s: tuple[float, float] | None = None
         self.boots: list[Boot] = []
         self.now_s = 0.0
         self._out = bytearray()
@@ -143,6 +152,50 @@ class SimulatedStation:
     def unplug_window(self) -> tuple[float, float] | None:
         at = self.scenario.unplug_at_s
         return None if at is None else (at, at + self.scenario.unplug_for_s)
+
+    @property
+    def scenario_ended(self) -> bool:
+        """The scenario's script has run out: nobody comes to the bar any more
+        (the station streams an empty bar until it is restarted)."""
+        return self.now_s >= self.timeline.end_s
+
+    # ----- the bench: a person beside the station (bench.py) ------------------
+    def hang_mass(self, channel: int, grams: float) -> None:
+        """Hang ``grams`` on ``channel``'s hook from now (0 takes it off): a
+        static load, read with the cell's noise like any other."""
+        if channel not in (0, 1):
+            raise ValueError(f"channel {channel!r}: 0 (left) or 1 (right)")
+        self.hung_grams[channel] = check_hung_grams(grams)
+        self.external_load_n[channel] = hung_load_n(self.hung_grams[channel])
+
+    def clear_bar(self) -> None:
+        """The athlete lets go and slides out from now; the bar stays empty
+        until ``resume_scenario``. Hung masses stay where they are."""
+        self.athlete.play(away_script(self.scenario.athlete, self.athlete.gap_mm(self.now_s),
+                                      self.athlete.on_bar(self.now_s)), self.now_s)
+        self.touch_window_s = None
+
+    def hold_touch(self, hold_s: float) -> tuple[float, float]:
+        """The athlete gets on the bar, pulls up and holds the chest on it for
+        ``hold_s`` (scenario seconds), lowers, lets go and leaves the bar empty
+        until ``resume_scenario``. Returns when the hold starts and ends."""
+        t0 = self.now_s
+        script, touch_from_s, touch_until_s = touch_script(
+            self.scenario.athlete, self.athlete.gap_mm(t0), self.athlete.on_bar(t0), hold_s)
+        self.athlete.play(script, t0)
+        self.touch_window_s = (t0 + touch_from_s, t0 + touch_until_s)
+        return self.touch_window_s
+
+    @property
+    def touching(self) -> bool:
+        """A ``hold_touch`` has the chest on the bar now."""
+        w = self.touch_window_s
+        return w is not None and w[0] <= self.now_s < w[1]
+
+    def resume_scenario(self) -> None:
+        """The scenario's athlete again, where its script is now."""
+        self.athlete.resume()
+        self.touch_window_s = None
 
     def unplugged(self, t_s: float | None = None) -> bool:
         w = self.unplug_window
@@ -325,14 +378,14 @@ class SimulatedStation:
         self.write_info()
 
     def side_forces_n(self, t_s: float) -> tuple[float, float]:
-        force, left, on = self.timeline.state(t_s)
+        force, left, on = self.athlete.state(t_s)
         force += on * hw.sway_n(t_s, self._sway_phases)
         return (force * left + self.external_load_n[0], force * (1 - left) + self.external_load_n[1])
 
     def _raws(self, t_s: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """HX711 readings at ``t_s`` with their draw rows: ``side_forces_n``
         and ``hx711_raw`` in bulk, bit for bit."""
-        force, left, right, on = self.timeline.state_block(t_s)
+        force, left, right, on = self.athlete.state_block(t_s)
         force = force + on * hw.sway_block(t_s, self._sway_phases)
         ext0, ext1 = self.external_load_n
         raws = hw.hx711_block(draws, self.identity, force * left + ext0, force * right + ext1)
@@ -345,7 +398,7 @@ class SimulatedStation:
         their random numbers in the loop's order: (times, running-max times,
         gap mm or NO_ECHO_MM)."""
         normal, uniform = self._dist_rng.standard_normal, self._dist_rng.random
-        echo_lost = self.timeline.echo_lost if self.timeline.echo_lost_s else None
+        echo_lost = self.athlete.echo_lost if self.athlete.echo_lost_s else None
         miss_rate = self.scenario.missed_echo_rate
         period_s, jitter_s = self._distance_period_s, hw.DISTANCE_JITTER_S
         times, keys, missed, noise = [], [], [], []
@@ -362,7 +415,7 @@ class SimulatedStation:
             noise.append(normal())
         self._next_distance_s = t
         t_arr = np.array(times, float)
-        true_mm = self.timeline.gap_block(t_arr)
+        true_mm = self.athlete.gap_block(t_arr)
         gaps = hw.distance_block(self.scenario.distance_sensor, true_mm, np.array(noise, float))
         gaps[np.array(missed, bool)] = NO_ECHO_MM
         if self.artefacts is not None:
@@ -473,8 +526,8 @@ class SimulatedStation:
         rng = self._dist_rng
         self._next_distance_s = t + self._distance_period_s + hw.DISTANCE_JITTER_S * float(
             rng.standard_normal())
-        missed = self.timeline.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
-        sensor, true_mm = self.scenario.distance_sensor, self.timeline.gap_mm(t)
+        missed = self.athlete.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
+        sensor, true_mm = self.scenario.distance_sensor, self.athlete.gap_mm(t)
         if sensor == "hcsr04":
             gap = hw.hcsr04_gap(float(rng.standard_normal()), true_mm)
         else:
