@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="N", help="the serial baud rate (300 to 4000000)")
     record.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     record.add_argument("--athlete", type=_checked(str, athlete_name), metavar="NAME",
-                        help="athlete name (created if new)")
+                        help="the athlete, matched to the roster whatever the case; a new "
+                             "name is added, unless it looks like a typo of one there")
     record.add_argument("--body-mass", type=_checked(float, body_mass_kg), metavar="KG",
                         help="for force as %% of body mass, 20 to 300 (stored with the athlete)")
     record.add_argument("--contact-mm", type=_checked(float, contact_mm), metavar="MM",
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print it as record --json did")
     _add_team_server(replay)
     _add_sync(sub)
+    _add_athletes(sub, athlete_name, body_mass_kg, contact_mm)
 
     install = _command(
         sub, "install-desktop", "add Back Station to this user's desktop menu",
@@ -219,6 +221,48 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--data-home", type=Path, metavar="DIR",
                          help="the data folder (default: $XDG_DATA_HOME, else ~/.local/share)")
     return parser
+
+
+def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
+    from .storage.records import straight_arm_mm
+
+    athletes = _command(
+        sub, "athletes", "list, add or change the roster's athletes",
+        "The station's roster: each athlete's name, body mass, contact threshold, "
+        "straight-arm gap and notes. Without an action, list them (only reads). Sessions "
+        "keep the body mass and contact threshold they were recorded with.")
+    athletes.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+    athletes.add_argument("--json", action="store_true", help="list them as JSON")
+    actions = athletes.add_subparsers(dest="action", metavar="ACTION")
+
+    def fields(parser) -> None:
+        parser.add_argument("--body-mass", type=_checked(float, body_mass_kg), metavar="KG",
+                            help="body mass, 20 to 300")
+        parser.add_argument("--contact-mm", type=_checked(float, contact_mm), metavar="MM",
+                            help="contact threshold, 1 to 500 (the app's contact "
+                                 "calibration measures it)")
+        parser.add_argument("--straight-arm-mm", type=_checked(float, straight_arm_mm),
+                            metavar="MM", help="chest to bar hanging with straight arms")
+        parser.add_argument("--notes", metavar="TEXT", help="the coach's notes (\"\" clears)")
+        parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+
+    add = actions.add_parser("add", help="add an athlete",
+                             description="Add an athlete to the roster.")
+    add.add_argument("name", type=_checked(str, athlete_name), metavar="NAME")
+    fields(add)
+    change = actions.add_parser("set", help="change an athlete",
+                                description="Change what the roster keeps on an athlete.")
+    change.add_argument("name", type=_checked(str, athlete_name), metavar="NAME")
+    change.add_argument("--name", dest="new_name", type=_checked(str, athlete_name),
+                        metavar="NEW", help="rename (sessions follow)")
+    fields(change)
+    assign = actions.add_parser(
+        "assign", help="file a session under an athlete",
+        description="File a stored session under an athlete on the roster (`-`: no "
+                    "athlete). The session keeps the body mass it was judged with.")
+    assign.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID")
+    assign.add_argument("name", metavar="NAME")
+    assign.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sync(args)
     if args.command == "monitor":
         return _monitor(args)
+    if args.command == "athletes":
+        return _athletes(args)
     if args.command == "install-desktop":
         return _install_desktop(args)
     from .ui.app import run
@@ -303,6 +349,8 @@ def _run_recorder(options, db_path: Path | None, on_tick=None, say=_say):
 
     try:
         with _open_db(db_path) as db, _stop_on_signals() as stop:
+            if not _new_athlete_checked(db, options.session.athlete, say):
+                return EXIT_OUTPUT_ERROR, None
             recorder = Recorder(db, options, on_step=on_tick, on_message=say)
             return 0, recorder.run(stop)
     except LinkError as exc:
@@ -334,6 +382,77 @@ def _record(args) -> int:
         else:
             print(_summary_line(result))
     return code
+
+
+def _new_athlete_checked(db, name: str | None, say=_say) -> bool:
+    """``record --athlete``: a name on the roster, or a new one added with a
+    line saying so; False (said why) for a new name that looks like a typo of
+    one there, which is not recorded under."""
+    if name is None or db.get_athlete(name) is not None:
+        return True
+    similar = db.similar_athletes(name)
+    if similar:
+        say(f"no athlete called {name!r} on the roster; did you mean "
+            f"{' or '.join(repr(n) for n in similar)}? (a new athlete: "
+            f"`backstation athletes add {name!r}` first)")
+        return False
+    say(f"{name} is new: added to the roster")
+    return True
+
+
+def _athletes(args) -> int:
+    from .storage import StorageError
+    from .storage.database import KEEP
+
+    try:
+        if args.action is None:
+            with _open_db(args.db, read_only=True) as db:
+                roster = db.list_athletes()
+            _print_roster(roster, args.json)
+            return 0
+        with _open_db(args.db) as db:
+            if args.action == "assign":
+                name = None if args.name.strip() == "-" else args.name
+                info = db.reassign_session(args.session_id, name)
+                print(f"session {info.id}: {terminal_safe(info.athlete_name or 'no athlete')}")
+                return 0
+            given = {"body_mass_kg": args.body_mass, "contact_mm": args.contact_mm,
+                     "straight_arm_mm": args.straight_arm_mm, "notes": args.notes}
+            if args.action == "add":
+                athlete = db.add_athlete(args.name, **given)
+            else:
+                athlete = db.update_athlete(
+                    args.name, new_name=args.new_name,
+                    **{k: KEEP if v is None else v for k, v in given.items()})
+        _print_roster([athlete], False)
+        return 0
+    except ValueError as exc:
+        _say(str(exc))
+        return EXIT_OUTPUT_ERROR
+    except StorageError as exc:
+        _say(str(exc))
+        return EXIT_STORAGE_ERROR
+
+
+def _print_roster(roster, as_json: bool) -> None:
+    if as_json:
+        print(strictjson.dumps([{
+            "name": a.name, "body_mass_kg": a.body_mass_kg, "contact_mm": a.contact_mm,
+            "contact_calibrated_at": a.contact_calibrated_at,
+            "straight_arm_mm": a.straight_arm_mm, "notes": a.notes} for a in roster]))
+        return
+    if not roster:
+        print("no athletes yet (`backstation athletes add NAME` adds one)")
+        return
+
+    def number(value: float | None, unit: str) -> str:
+        return "-" if value is None else f"{value:g} {unit}"
+
+    print(f"{'athlete':16}  {'body mass':>9}  {'contact':>7}  {'straight arm':>12}  notes")
+    for a in roster:
+        print(f"{terminal_safe(a.name)[:16]:16}  {number(a.body_mass_kg, 'kg'):>9}  "
+              f"{number(a.contact_mm, 'mm'):>7}  {number(a.straight_arm_mm, 'mm'):>12}  "
+              f"{terminal_safe(a.notes or '')}")
 
 
 def _summary_line(result: dict) -> str:

@@ -46,7 +46,7 @@ from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord,
 from .storage.corrections import Correction, corrected
 from .storage.records import (
     CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
-    SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
+    CARRIED_SOURCE, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
     TIME_ORIGIN_EVENT,
 )
 
@@ -382,13 +382,22 @@ class LiveSession:
 
     def __init__(self, db: Database, link: DeviceLink, options: SessionOptions, *,
                  writer_factory: Callable[[Database, int], SessionWriter] = SessionWriter,
-                 on_message: Callable[[str], None] = lambda m: log.warning("%s", m)):
+                 on_message: Callable[[str], None] = lambda m: log.warning("%s", m),
+                 carried: ForceCalibration | None = None):
+        """``carried``: the calibration in force where the previous session on
+        this link ended (``hand_over``): each channel's is stored as this
+        session's from its start, and the stream counters count from now."""
         hello = link.hello
         assert hello is not None, "open the link first"
         self.link = link
         self.options = options
         self._say = on_message
+        self._db = db
+        self._writer_factory = writer_factory
         self.stalls = 0                 # StreamStalled events seen: "stalls" in the JSON
+        # The link's counters when this session began (a hand-over), else None:
+        # a session opened with its link counts everything the link has.
+        self._stats_base = link.stats if carried is not None else None
         athlete = (db.get_or_create_athlete(options.athlete, options.body_mass_kg)
                    if options.athlete else None)
         if options.body_mass_kg is None and athlete is not None:
@@ -412,10 +421,46 @@ class LiveSession:
         self._cals: list[tuple[int, int, float, int | None]] = []
         self._labels_waiting: list[tuple[CalibrationLabel, Callable[[bool, str], None]]] = []
         self._corrections: list[Correction] = []
-        if not hello.has_distance:
+        if carried is not None:
+            self._carry(carried)
+        elif not hello.has_distance:
             self._say(NO_DISTANCE_MESSAGE)
-        if hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
+        if carried is None and hello.force_rate_hz <= SLOW_ADC_MAX_HZ:
             self._say(slow_adc_message(hello.force_rate_hz))
+
+    def _carry(self, calibration: ForceCalibration) -> None:
+        for channel in range(min(calibration.channels, self.judge.pipeline.channels)):
+            entry = calibration.newest(channel)
+            if entry is None:
+                continue
+            offset = int(round(entry.offset_counts))
+            self.judge.calibrate(channel, offset, entry.counts_per_newton, t_from_us=None)
+            self.writer.add_calibration(channel, offset, entry.counts_per_newton,
+                                        source=CARRIED_SOURCE, t_device_us=None)
+            self._cals.append((channel, offset, entry.counts_per_newton, None))
+
+    def hand_over(self, options: SessionOptions) -> tuple[dict, "LiveSession"]:
+        """End this session between sets and begin the next on the same link,
+        which keeps streaming (another athlete steps up: their body mass and
+        contact threshold are the new session's). Returns this session's
+        JSON (``finish``) and the new session, which carries the calibration
+        in force now. A set still open is ended with this session."""
+        calibration = self.judge.calibration
+        result = self._finish(stop_link=False)
+        options.port = self.options.port
+        following = LiveSession(self._db, self.link, options, writer_factory=self._writer_factory,
+                                on_message=self._say, carried=calibration)
+        return result, following
+
+    @property
+    def stats(self) -> StreamStats:
+        """The link's stream counters since this session began."""
+        stats = self.link.stats
+        base = self._stats_base
+        if base is None:
+            return stats
+        return StreamStats(**{name: value - getattr(base, name)
+                              for name, value in vars(stats).items()})
 
     # -- the public face: what a caller (the app, monitor) reads and asks for ----------
     # Callers use these, never ``judge`` or its pipeline: the judge stores every
@@ -581,27 +626,31 @@ class LiveSession:
         self.writer.add_force(force)
         self.writer.add_distance(distance)
         analysis = self.judge.feed(force, distance)
-        self.writer.update_stats(**session_counters(self.link.stats))
+        self.writer.update_stats(**session_counters(self.stats))
         return Step(force, distance, analysis, events)
 
     def finish(self) -> dict:
         """STOP (every sample before its ACK is read), what the chatter limit
         held back, the last samples, the last judgement, the final flush.
         Returns the session as docs/design.md §6 JSON."""
+        return self._finish(stop_link=True)
+
+    def _finish(self, *, stop_link: bool) -> dict:
         from .link import LinkError
-        try:
-            if self.link.state is LinkState.STREAMING:
-                self.link.stop()
-        except LinkError as exc:
-            log.info("STOP not acknowledged: %s", exc)
-        # Said and stored now: after this step nobody drains the link's events.
-        self.link.report_held_back()
+        if stop_link:
+            try:
+                if self.link.state is LinkState.STREAMING:
+                    self.link.stop()
+            except LinkError as exc:
+                log.info("STOP not acknowledged: %s", exc)
+            # Said and stored now: after this step nobody drains the link's events.
+            self.link.report_held_back()
         self.step()
         for _label, done in self._labels_waiting:
             done(False, UNLABELLED_MESSAGE)
         self._labels_waiting = []
         self.judge.finish()
-        stats = self.link.stats
+        stats = self.stats
         health = self.link.health.to_json()
         self.writer.add_event(HEALTH_EVENT, json.dumps(health), t_host_s=time.time())
         self.writer.finish(**session_counters(stats))

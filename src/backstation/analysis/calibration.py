@@ -95,6 +95,11 @@ class ForceCalibration:
         else:
             entries.insert(i, entry)
 
+    def newest(self, channel: int) -> _Entry | None:
+        """The calibration that applies to samples from now on (the latest entry)."""
+        entries = self._entries[channel]
+        return entries[-1] if entries else None
+
     def at(self, channel: int, t_device_us: int) -> _Entry | None:
         """The calibration that applies to a sample taken at ``t_device_us``."""
         entries = self._entries[channel]

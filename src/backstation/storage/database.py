@@ -13,6 +13,7 @@ act on.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,10 @@ from .schema import Migration, new_uid
 
 log = logging.getLogger(__name__)
 
+# How alike two names must be (difflib's ratio) for a new one to be taken for a typo.
+SIMILAR_NAME_RATIO = 0.75
+# ``update_athlete``: leave this field as stored (None clears it).
+KEEP = object()
 
 
 def utc_iso(moment: datetime | None = None) -> str:
@@ -184,10 +189,71 @@ class Database:
                                      (name.strip(),)).fetchone()
         return None if row is None else Athlete(**dict(row))
 
+    def similar_athletes(self, name: str) -> list[str]:
+        """Roster names close to ``name`` but not it (a typo: "Alx" for Alex),
+        closest first: a new name is checked against these before it is added."""
+        wanted = name.strip().casefold()
+        names = {a.name.casefold(): a.name for a in self.list_athletes()}
+        names.pop(wanted, None)
+        return [names[n] for n in difflib.get_close_matches(wanted, list(names), n=3,
+                                                              cutoff=SIMILAR_NAME_RATIO)]
+
     def list_athletes(self) -> list[Athlete]:
         with self._reading():
             rows = self._conn.execute("SELECT * FROM athletes ORDER BY name").fetchall()
         return [Athlete(**dict(row)) for row in rows]
+
+    def add_athlete(self, name: str, *, body_mass_kg: float | None = None,
+                    contact_mm: float | None = None, straight_arm_mm: float | None = None,
+                    notes: str | None = None) -> Athlete:
+        """A new athlete on the roster. ValueError for a name already there
+        (case-insensitive: "alex" is Alex) or a value out of range."""
+        name = athlete_name(name)
+        if self.get_athlete(name) is not None:
+            raise ValueError(f"{name!r} is already on the roster")
+        self.get_or_create_athlete(name)
+        return self.update_athlete(name, body_mass_kg=body_mass_kg, contact_mm=contact_mm,
+                                   straight_arm_mm=straight_arm_mm, notes=notes)
+
+    def update_athlete(self, name: str, *, new_name: str | None = None,
+                       body_mass_kg: float | None | object = KEEP,
+                       contact_mm: float | None | object = KEEP,
+                       straight_arm_mm: float | None | object = KEEP,
+                       notes: str | None | object = KEEP) -> Athlete:
+        """Change what the roster keeps on ``name``: each field given replaces
+        the stored one (None clears it), ``KEEP`` leaves it. Sessions keep the
+        body mass and contact threshold they were recorded with. ValueError
+        for an athlete not on the roster, a new name another athlete has, or
+        a value out of range."""
+        athlete = self.get_athlete(name)
+        if athlete is None:
+            raise ValueError(f"no athlete called {name.strip()!r} on the roster")
+        changes: dict[str, object] = {}
+        if new_name is not None:
+            new_name = athlete_name(new_name)
+            other = self.get_athlete(new_name)
+            if other is not None and other.id != athlete.id:
+                raise ValueError(f"{new_name!r} is already on the roster")
+            changes["name"] = new_name
+        checks = {"body_mass_kg": records.body_mass_kg, "contact_mm": records.contact_mm,
+                  "straight_arm_mm": records.straight_arm_mm}
+        for column, value in (("body_mass_kg", body_mass_kg), ("contact_mm", contact_mm),
+                              ("straight_arm_mm", straight_arm_mm)):
+            if value is not KEEP:
+                changes[column] = None if value is None else checks[column](value)
+        if notes is not KEEP:
+            changes["notes"] = records.note_text(notes)     # type: ignore[arg-type]
+        if "contact_mm" in changes:
+            changes["contact_calibrated_at"] = None
+        if changes:
+            columns = ", ".join(f"{column} = ?" for column in changes)
+            with self.transaction():
+                self._conn.execute(f"UPDATE athletes SET {columns} WHERE id = ?",
+                                   (*changes.values(), athlete.id))
+        with self._reading():
+            row = self._conn.execute("SELECT * FROM athletes WHERE id = ?",
+                                     (athlete.id,)).fetchone()
+        return Athlete(**dict(row))
 
     def set_athlete_contact(self, name: str, contact_mm: float,
                             calibrated_at: datetime | None = None) -> Athlete:
@@ -198,6 +264,23 @@ class Database:
                 "UPDATE athletes SET contact_mm = ?, contact_calibrated_at = ? WHERE id = ?",
                 (float(contact_mm), utc_iso(calibrated_at), athlete.id))
         return self.get_or_create_athlete(name)
+
+    def reassign_session(self, session_id: int, athlete: str | None) -> SessionInfo:
+        """File a session under another athlete on the roster (None: no
+        athlete). The session keeps the body mass and contact threshold it
+        was judged with. ValueError for a name not on the roster."""
+        athlete_id = None
+        if athlete is not None:
+            found = self.get_athlete(athlete)
+            if found is None:
+                raise ValueError(f"no athlete called {athlete.strip()!r} on the roster")
+            athlete_id = found.id
+        with self.transaction():
+            cursor = self._conn.execute("UPDATE sessions SET athlete_id = ? WHERE id = ?",
+                                        (athlete_id, session_id))
+        if cursor.rowcount == 0:
+            raise SessionNotFound(session_id)
+        return self.get_session(session_id)
 
     # -- sessions ---------------------------------------------------------
 

@@ -21,7 +21,11 @@ SETTABLE_STAT_COLUMNS: tuple[str, ...] = tuple(c for c in STAT_COLUMNS
 # to a TARE / CAL / SETCAL command, or a software tare the app keeps itself).
 # Not enforced by the schema, so a new source needs no migration.
 SOFTWARE_TARE_SOURCE = "software_tare"
-CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", SOFTWARE_TARE_SOURCE)
+# The calibration in force where the previous session on the same connection
+# ended (another athlete stepped up: session.LiveSession.hand_over).
+CARRIED_SOURCE = "carried"
+CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", SOFTWARE_TARE_SOURCE,
+                                        CARRIED_SOURCE)
 
 # Event kinds a session stores (EventRecord.kind) for its own replay.
 CONTACT_EVENT = "contact"               # detail "on" or "off"
@@ -39,6 +43,7 @@ READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 # mass of 1e-320 kg would turn every "% of body mass" into infinity.
 BODY_MASS_KG_RANGE: tuple[float, float] = (20.0, 300.0)
 CONTACT_MM_RANGE: tuple[float, float] = (1.0, 500.0)
+STRAIGHT_ARM_MM_RANGE: tuple[float, float] = (50.0, 2000.0)   # chest to bar, arms straight
 RPE_RANGE: tuple[float, float] = (1.0, 10.0)       # the rating of perceived exertion's scale
 
 
@@ -69,6 +74,11 @@ def contact_mm(value: float) -> float:
     return _in_range(value, CONTACT_MM_RANGE, "the contact threshold", "mm")
 
 
+def straight_arm_mm(value: float) -> float:
+    """``value`` if it can be the gap of a straight-arm hang, else ValueError saying the range."""
+    return _in_range(value, STRAIGHT_ARM_MM_RANGE, "the straight-arm gap", "mm")
+
+
 def note_text(text: str | None) -> str | None:
     """A note as stored: surrounding blanks removed; None if nothing is left."""
     return (text or "").strip() or None
@@ -88,6 +98,8 @@ class Athlete:
     contact_mm: float | None = None          # from a 2 s touch of the bar
     contact_calibrated_at: str | None = None
     uid: str | None = None                   # shared by every station (schema v4)
+    straight_arm_mm: float | None = None     # chest to bar hanging with straight arms (v7)
+    notes: str | None = None                 # the coach's notes on the athlete (v7)
 
 
 @dataclass(frozen=True)

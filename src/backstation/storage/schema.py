@@ -212,6 +212,12 @@ _V6 = statements(
     "ALTER TABLE sets ADD COLUMN notes TEXT",
 )
 
+_V7 = statements(
+    # The roster: what a coach keeps on an athlete besides name, mass and contact.
+    "ALTER TABLE athletes ADD COLUMN straight_arm_mm REAL",
+    "ALTER TABLE athletes ADD COLUMN notes TEXT",
+)
+
 
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
@@ -220,6 +226,7 @@ MIGRATIONS: list[Migration] = [
     Migration("globally unique session and athlete ids; uploads to team servers", _v4),
     Migration("a coach's corrections of the judge's verdicts", _V5),
     Migration("a set's RPE and notes", _V6),
+    Migration("the roster: an athlete's straight-arm gap and notes", _V7),
 ]
 
 

@@ -1,0 +1,203 @@
+"""The roster (issue 13, item 1): athletes kept with their body mass, contact
+threshold, straight-arm gap and notes; names matched whatever their case and
+checked for typos; sessions filed under another athlete; another athlete
+stepping up between sets begins a new session on the same link."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from backstation.cli import main
+from backstation.device.sim.protocol_sim import simulated_url
+from backstation.link import DeviceLink
+from backstation.replay import Replay
+from backstation.session import LiveSession, SessionOptions
+from backstation.storage import Database
+from backstation.storage.database import KEEP
+from backstation.storage.records import CARRIED_SOURCE
+
+WAIT_S = 20.0
+
+
+# -- storage ------------------------------------------------------------------------------
+
+
+def test_an_athlete_is_added_once_whatever_the_case(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        alex = db.add_athlete("Alex", body_mass_kg=72, straight_arm_mm=610, notes=" left knee ")
+        assert (alex.body_mass_kg, alex.straight_arm_mm, alex.notes) == (72, 610, "left knee")
+        with pytest.raises(ValueError, match="already on the roster"):
+            db.add_athlete("  alex ")
+        assert db.get_athlete("ALEX").id == alex.id
+        assert [a.name for a in db.list_athletes()] == ["Alex"]
+
+
+def test_a_change_replaces_only_the_fields_given(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        db.add_athlete("Alex", body_mass_kg=72, contact_mm=30, notes="keep me")
+        changed = db.update_athlete("alex", body_mass_kg=74.5, straight_arm_mm=None)
+        assert (changed.body_mass_kg, changed.contact_mm, changed.notes) == (74.5, 30, "keep me")
+        cleared = db.update_athlete("Alex", notes="", contact_mm=None, body_mass_kg=KEEP)
+        assert (cleared.notes, cleared.contact_mm, cleared.body_mass_kg) == (None, None, 74.5)
+        with pytest.raises(ValueError, match="body mass must be between"):
+            db.update_athlete("Alex", body_mass_kg=7)
+        with pytest.raises(ValueError, match="straight-arm gap must be between"):
+            db.update_athlete("Alex", straight_arm_mm=20000)
+        with pytest.raises(ValueError, match="no athlete called 'Zoe'"):
+            db.update_athlete("Zoe", notes="x")
+        assert db.get_athlete("Alex").body_mass_kg == 74.5       # a refusal changed nothing
+
+
+def test_a_rename_keeps_the_athletes_sessions_and_refuses_a_name_taken(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        ben = db.add_athlete("Ben")
+        db.add_athlete("Alex")
+        session = db.create_session(athlete=ben)
+        db.update_athlete("ben", new_name="Benjamin")
+        assert db.get_session(session).athlete_name == "Benjamin"
+        with pytest.raises(ValueError, match="'alex' is already on the roster"):
+            db.update_athlete("Benjamin", new_name="alex")
+        assert db.update_athlete("Benjamin", new_name="BENJAMIN").name == "BENJAMIN"
+
+
+def test_a_typo_of_a_roster_name_is_found(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        for name in ("Alex", "Anna", "Ben"):
+            db.add_athlete(name)
+        assert db.similar_athletes("Alx") == ["Alex"]
+        assert db.similar_athletes("alex") == []          # that is Alex, not a typo
+        assert db.similar_athletes("Zoe") == []
+
+
+def test_a_session_is_filed_under_another_athlete_keeping_its_body_mass(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        alex = db.add_athlete("Alex", body_mass_kg=72)
+        db.add_athlete("Ben", body_mass_kg=90)
+        session = db.create_session(athlete=alex)
+        info = db.reassign_session(session, "ben")
+        assert (info.athlete_name, info.body_mass_kg) == ("Ben", 72)
+        assert db.reassign_session(session, None).athlete_name is None
+        with pytest.raises(ValueError, match="no athlete called 'Zoe'"):
+            db.reassign_session(session, "Zoe")
+        with pytest.raises(LookupError):
+            db.reassign_session(session + 1, "Ben")
+
+
+def test_an_older_database_gains_the_roster_columns(tmp_path):
+    from backstation.storage.schema import MIGRATIONS, migrate
+    import sqlite3
+    conn = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    migrate(conn, MIGRATIONS[:6])
+    conn.execute("INSERT INTO athletes (name, body_mass_kg, created_at) VALUES ('Ada', 60, 'x')")
+    conn.close()
+    with Database(tmp_path / "s.db") as db:
+        ada = db.update_athlete("ada", straight_arm_mm=580, notes="new")
+        assert (ada.body_mass_kg, ada.straight_arm_mm, ada.notes) == (60, 580, "new")
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def test_athletes_command_adds_changes_lists_and_assigns(tmp_path, capsys):
+    db_path = tmp_path / "s.db"
+    db = ["--db", str(db_path)]
+    assert main(["athletes", "add", "Alex", "--body-mass", "72", "--notes", "left knee", *db]) == 0
+    assert main(["athletes", "set", "ALEX", "--straight-arm-mm", "605", *db]) == 0
+    assert main(["athletes", "add", "Ben", *db]) == 0
+    capsys.readouterr()
+    assert main(["athletes", "--json", *db]) == 0
+    roster = json.loads(capsys.readouterr().out)
+    assert [(a["name"], a["body_mass_kg"], a["straight_arm_mm"], a["notes"]) for a in roster] == [
+        ("Alex", 72, 605, "left knee"), ("Ben", None, None, None)]
+    with Database(db_path) as d:
+        session = d.create_session(athlete=d.get_athlete("Alex"))
+    assert main(["athletes", "assign", str(session), "ben", *db]) == 0
+    assert capsys.readouterr().out.strip() == f"session {session}: Ben"
+    assert main(["athletes", "assign", str(session), "-", *db]) == 0
+    assert "no athlete" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["athletes", "add", "alex"], "'alex' is already on the roster"),
+    (["athletes", "set", "Zoe", "--notes", "x"], "no athlete called 'Zoe' on the roster"),
+    (["athletes", "set", "Alex", "--name", "ben"], "'ben' is already on the roster"),
+    (["athletes", "assign", "1", "Zoe"], "no athlete called 'Zoe' on the roster"),
+])
+def test_athletes_command_refuses_in_one_line(tmp_path, capsys, argv, said):
+    db = ["--db", str(tmp_path / "s.db")]
+    for name in ("Alex", "Ben"):
+        assert main(["athletes", "add", name, *db]) == 0
+    capsys.readouterr()
+    assert main([*argv, *db]) == 2
+    err = capsys.readouterr().err
+    assert err == f"backstation: {said}\n"
+
+
+def test_record_refuses_a_typo_of_a_roster_name_and_adds_a_new_one(tmp_path, capsys):
+    db = ["--db", str(tmp_path / "s.db")]
+    assert main(["athletes", "add", "Alex", *db]) == 0
+    url = simulated_url("clean", speed=50)
+    assert main(["record", "--port", url, "--duration", "1", "--athlete", "Alx", *db]) == 2
+    assert "did you mean 'Alex'?" in capsys.readouterr().err
+    with Database(tmp_path / "s.db") as d:
+        assert d.list_sessions() == []
+    assert main(["record", "--port", url, "--duration", "1", "--athlete", "alex", *db]) == 0
+    assert main(["record", "--port", url, "--duration", "1", "--athlete", "Zoe", *db]) == 0
+    assert "Zoe is new: added to the roster" in capsys.readouterr().err
+    with Database(tmp_path / "s.db") as d:
+        assert [s.athlete_name for s in d.list_sessions()] == ["Alex", "Zoe"]
+
+
+# -- another athlete steps up: a new session on the same link -----------------------------
+
+
+def _step_until(session: LiveSession, done) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not done():
+        session.step()
+        assert time.monotonic() < deadline, "gave up waiting"
+        threading.Event().wait(0.01)
+
+
+def test_hand_over_begins_a_session_for_the_next_athlete_on_the_same_link(tmp_path):
+    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link.open()
+    try:
+        with Database(tmp_path / "s.db") as db:
+            db.add_athlete("Alex", body_mass_kg=72, contact_mm=30)
+            db.add_athlete("Ben", body_mass_kg=90, contact_mm=40)
+            first = LiveSession(db, link, SessionOptions(athlete="Alex"))
+            link.start()
+            _step_until(first, lambda: first.last_fed_us is not None)
+            result, second = first.hand_over(SessionOptions(athlete="Ben"))
+            assert second.session_id != first.session_id
+            assert (second.body_mass_kg, second.contact_mm) == (90, 40)
+            _step_until(second, lambda: second.sets)      # the scenario's set, judged
+            second_result = second.finish()
+            one, two = db.get_session(first.session_id), db.get_session(second.session_id)
+            assert (one.athlete_name, two.athlete_name) == ("Alex", "Ben")
+            assert one.ended_at is not None and two.ended_at is not None
+            # Every sample is in exactly one of the two sessions, none twice.
+            t1 = db.load_force(first.session_id).t_device_us
+            t2 = db.load_force(second.session_id).t_device_us
+            assert len(t1) and len(t2) and t1[-1] < t2[0]
+            assert result["stream"]["force_samples"] == len(t1)
+            assert two.force_samples == second_result["stream"]["force_samples"] == len(t2)
+            # The second session was judged with the calibration in force when it began,
+            # and stored it, so its replay gives what live gave.
+            carried = [c for c in db.calibrations(second.session_id)
+                       if c.source == CARRIED_SOURCE]
+            assert sorted(c.channel for c in carried) == [0, 1]
+            assert all(c.t_device_us is None for c in carried)
+            replay = Replay(db, second.session_id)
+            assert [r.valid for r in replay.rep_records] == [
+                r.valid for r in db.judged_reps(second.session_id)]
+            assert np.isfinite([r.peak_force_n for r in db.judged_reps(second.session_id)]).all()
+            assert len(db.judged_reps(second.session_id)) >= 5
+    finally:
+        link.close()
