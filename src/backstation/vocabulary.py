@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .verdicts import COACH_REASON
+from .verdicts import ARMS_BENT_REASON, COACH_REASON, NO_HOLD_REASON
 
 # One wording per reason in analysis.config.NO_REP_REASONS, and the coach's.
 REASON_TEXT: dict[str, str] = {
@@ -22,6 +22,8 @@ REASON_TEXT: dict[str, str] = {
     "no_lockout": "arms not straight",
     "bar_released": "bar released",
     "sensor_dropout": "sensor dropout",
+    ARMS_BENT_REASON: "elbows bent",
+    NO_HOLD_REASON: "squeeze not held",
     COACH_REASON: "no-rep by the coach",
 }
 VALID_BY_COACH_TEXT = "valid by the coach"

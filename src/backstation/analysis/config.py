@@ -7,9 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..defaults import DEFAULT_CONTACT_MM
+from ..exercises import DEFAULT_EXERCISE
 from ..units import weight_n
+from ..verdicts import SHRUG_REASONS
 
-NO_REP_REASONS = ("no_contact", "no_lockout", "bar_released", "sensor_dropout")
+ROW_REASONS = ("no_contact", "no_lockout", "bar_released", "sensor_dropout")
+NO_REP_REASONS = ROW_REASONS + SHRUG_REASONS
 
 # Distance (HC-SR04 at ~20 Hz, integer mm, +-3 mm noise, -1 on a missed echo).
 GAP_HOLD_S = 0.20              # a missed echo keeps the last gap this long; after it the gap is unknown
@@ -48,7 +51,10 @@ class AnalysisConfig:
     min_range_mm: float = 150.0       # a rep: the gap falls at least this far from the bottom
     force_rate_hz: float = 80.0       # from HELLO; decides whether RFD is supported
     has_distance: bool = True         # HELLO distance_sensor != 'none'
-    exercise: str = "inverted-row"
+    exercise: str = DEFAULT_EXERCISE  # the session's first; SessionJudge.set_exercise changes it per set
+    # Mid-back shrug (docs/analysis.md, "Mid-back shrug"), per athlete:
+    shrug_squeeze_mm: float = 40.0    # how far the squeeze raises the chest (the gap falls)
+    shrug_hold_s: float = 2.0         # the squeeze is held at least this long
 
     @property
     def body_weight_n(self) -> float | None:

@@ -15,6 +15,10 @@ goes through the batch in time order: force samples go to the set segmenter
 (sets.py) and the rep tracker (reps.py), accepted readings to the contact
 detector (contact.py) and the rep tracker. A finished rep is judged by
 verdict.py and measured by metrics.py.
+
+Each set is judged by the exercise in force when the analysis opens it
+(``set_exercise``, which takes effect at its time in the stream as a manual
+mark does): an inverted row by reps.py, a mid-back shrug by shrugs.py.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..exercises import MID_BACK_SHRUG, check_exercise
 from ..samples import DistanceBlock, ForceBlock
 from .calibration import ForceCalibration
 from .batch import DATA_GAP_US, Batch, merge
@@ -35,6 +40,7 @@ from .metrics import fill_rep_metrics, fill_set_metrics
 from .reps import RepDraft, RepTracker
 from .results import AnalysisEvent, ContactChanged, Rep, RepCompleted, SetEnded, SetResult, SetStarted
 from .sets import SetSegmenter
+from .shrugs import ShrugDraft, ShrugTracker, fill_shrug_metrics, shrug_verdict
 from .verdict import verdict
 
 KEEP_S = 10.0            # how far a look-back reaches behind the newest sample
@@ -70,9 +76,11 @@ class AnalysisPipeline:
         self._contact_on_us: list[int] = []
         self._segmenter = SetSegmenter(config.load_threshold_n, int(config.set_on_s * 1e6),
                                        int(config.set_off_s * 1e6))
-        self._tracker: RepTracker | ForceOnlyRepTracker | None = None
+        self._tracker: RepTracker | ForceOnlyRepTracker | ShrugTracker | None = None
         self._gate = DistanceGate()                  # readings it has not decided on wait there
-        self._marks: list[tuple[int, bool]] = []     # manual (t_us, start?) not reached yet
+        # (t_us, "start" | "end" | "exercise", exercise): marks not reached yet
+        self._marks: list[tuple[int, str, str | None]] = []
+        self.exercise = check_exercise(config.exercise)   # the next set's, as far as processed
         self._events: list[AnalysisEvent] = []
 
     # -- calibration -----------------------------------------------------------
@@ -128,20 +136,35 @@ class AnalysisPipeline:
         are judged first (now, or when they have arrived), so a replay that
         makes the same calls gives the same result in any cut. A time
         already passed takes effect at the newest sample processed."""
-        return self._mark(t_us, start=True)
+        return self._mark(t_us, "start")
 
     def end_set(self, t_us: int) -> list[AnalysisEvent]:
         """Manual end, at ``t_us`` in the stream as ``start_set``; as at the
         end of the data, a rep not yet locked out is dropped."""
-        return self._mark(t_us, start=False)
+        return self._mark(t_us, "end")
 
-    def _mark(self, t_us: int, start: bool) -> list[AnalysisEvent]:
-        self._marks.append((int(t_us), start))
+    def set_exercise(self, exercise: str, t_us: int | None = None) -> list[AnalysisEvent]:
+        """The exercise of the sets the analysis opens after ``t_us`` in the
+        stream (a set open then keeps its own). It takes effect at ``t_us``
+        as ``start_set`` does, so a replay making the same call gives the
+        same sets in any cut; None: from the start (before any sample)."""
+        check_exercise(exercise)
+        if t_us is None:
+            self.exercise = exercise
+            return []
+        return self._mark(t_us, "exercise", exercise)
+
+    def _mark(self, t_us: int, kind: str, exercise: str | None = None) -> list[AnalysisEvent]:
+        self._marks.append((int(t_us), kind, exercise))
         self._marks.sort(key=lambda m: m[0])     # stable: same-time marks keep their order
         self._process(self._watermark())
         return self._take_events()
 
-    def _apply_mark(self, t_us: int, start: bool) -> None:
+    def _apply_mark(self, t_us: int, kind: str, exercise: str | None) -> None:
+        if kind == "exercise":
+            self.exercise = exercise
+            return
+        start = kind == "start"
         if self._done_us is not None:
             t_us = max(t_us, self._done_us)
         if self.current_set is not None:
@@ -171,9 +194,9 @@ class AnalysisPipeline:
         """Judge every pending sample up to ``upto_us`` (None: all), with the
         manual marks at their place in time."""
         while self._marks and (upto_us is None or self._marks[0][0] <= upto_us):
-            t_mark, start = self._marks.pop(0)
+            t_mark, kind, exercise = self._marks.pop(0)
             self._process_samples(t_mark)
-            self._apply_mark(t_mark, start)
+            self._apply_mark(t_mark, kind, exercise)
         self._process_samples(upto_us)
 
     def _process_samples(self, upto_us: int | None) -> None:
@@ -365,7 +388,7 @@ class AnalysisPipeline:
             self._events.append(ContactChanged(change, self._contact.in_contact))
         # Only readings of the chest move the rep tracker and the metrics: a
         # held value would be a made-up reading at a new time.
-        if isinstance(self._tracker, RepTracker):
+        if isinstance(self._tracker, (RepTracker, ShrugTracker)):
             if gap_mm == NO_READING_MM:
                 self._tracker.on_missing()
             elif gap_mm == SET_ASIDE_MM:
@@ -388,23 +411,27 @@ class AnalysisPipeline:
 
     # -- sets and reps ---------------------------------------------------------
     def _open_set(self, t_us: int, manual: bool) -> None:
-        self.current_set = SetResult(len(self.sets) + 1, self.config.exercise, t_us, manual=manual)
+        self.current_set = SetResult(len(self.sets) + 1, self.exercise, t_us, manual=manual)
         # Loaded from the first sample after a stream gap: the athlete was
         # already hanging, there is no getting-on ramp to wait out.
         first_us = self.forces.first_t_us()
         settle = not (first_us is not None and first_us >= t_us)
-        if self.config.has_distance:
+        if self.exercise == MID_BACK_SHRUG:
+            # Without a distance sensor it sees no reading: no shrug is guessed.
+            self._tracker = ShrugTracker(self.config.shrug_squeeze_mm, self.config.min_range_mm)
+        elif self.config.has_distance:
             self._tracker = RepTracker(self.config.min_range_mm, self.forces, t_us, settle,
                                        contact_mm=self.config.contact_mm,
                                        load_threshold_n=self.config.load_threshold_n)
+        else:
+            self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle,
+                                                self.config.load_threshold_n)
+        if self.config.has_distance:
             # The set is known only set_on_s after it began: catch up on the gap since.
             t, gaps = self.gaps.column("gap_mm", t_us, END_OF_TIME_US)
             for ti, g in zip(t.tolist(), gaps.tolist()):
                 if g == g:             # loaded: the set began with set_on_s of load
                     self._tracker.on_gap(ti, g, True)
-        else:
-            self._tracker = ForceOnlyRepTracker(self.forces, t_us, settle,
-                                                self.config.load_threshold_n)
         self._events.append(SetStarted(self.current_set.index, t_us))
 
     def _close_set(self, t_end_us: int, how: str) -> None:
@@ -425,7 +452,7 @@ class AnalysisPipeline:
         self.current_set = None
         self._events.append(SetEnded(s))
 
-    def _finish_drafts(self, drafts: list[RepDraft]) -> None:
+    def _finish_drafts(self, drafts: list[RepDraft] | list[ShrugDraft]) -> None:
         for draft in drafts:
             s = self.current_set
             if s is None:
@@ -433,14 +460,19 @@ class AnalysisPipeline:
             if draft.t_end_us - draft.t_start_us < MIN_REP_US and not (draft.released or draft.cut):
                 continue        # no pull lasts this little: timing that fell apart, not a rep
             rep = Rep(s.index, len(s.reps) + 1, None, None, draft.t_start_us, draft.t_end_us)
-            rep.valid, rep.reason, rep.t_contact_us = verdict(
-                draft, self._contact_on_us, self.gaps, self.config.has_distance)
+            if isinstance(draft, ShrugDraft):
+                rep.valid, rep.reason = shrug_verdict(draft, self.config.shrug_hold_s)
+            else:
+                rep.valid, rep.reason, rep.t_contact_us = verdict(
+                    draft, self._contact_on_us, self.gaps, self.config.has_distance)
             t_f, fc = self.forces.window(rep.t_start_us, rep.t_end_us)
             t_g, gc = self.gaps.window(rep.t_start_us, rep.t_end_us)
             chans = np.stack([fc[f"ch{c}_n"] for c in range(self.channels)], axis=1) \
                 if t_f.size else np.empty((0, self.channels))
             fill_rep_metrics(rep, t_f / 1e6, fc["total_n"], chans, t_g / 1e6, gc["gap_mm"],
                              self.config.force_rate_hz, self.config.body_weight_n)
+            if isinstance(draft, ShrugDraft):
+                fill_shrug_metrics(rep, draft)
             s.reps.append(rep)
             fill_set_metrics(s)
             self._events.append(RepCompleted(rep))
