@@ -38,6 +38,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis import ContactChanged, RepCompleted, SetEnded, SetStarted
+from ..device.sim.controls import StationControls, is_simulated
 from ..link import (
     DeviceLink, HealthChanged, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
 )
@@ -59,6 +60,7 @@ DRAIN_INTERVAL_MS = 30
 HEALTH_INTERVAL_S = 0.5      # stats_changed at most this often
 PING_INTERVAL_S = 5.0        # latency figure for the status bar
 CLOSE_TIMEOUT_S = 12.0       # close() waits this long for the shutdown
+CHANGE_ATHLETE_IN_SET = "End the set first: the athlete changes between sets"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class _Live:
     generation: int = 0
     emitted_reps: int = 0
     sets_open: set[int] = field(default_factory=set)
+    # change_athlete: the command thread is ending this session and beginning the
+    # next on the same link; nobody else steps it meanwhile.
+    handing_over: bool = False
+    closed: bool = False                  # a failed hand-over closed link and database
+    scenario_ended: bool = False          # a simulated station's scenario ran out (said once)
 
 
 class AcquisitionController(QObject):
@@ -124,6 +131,12 @@ class AcquisitionController(QObject):
     # A coach's correction made or undone: (sets, reps) so far as the coach left them
     # (storage SetRecord / RepRecord lists, session.LiveSession.corrected_records).
     corrections_changed = Signal(object)
+    # Another athlete stepped up between sets (``change_athlete``): the session
+    # so far is saved (its JSON, as ``disconnected`` gives it) and theirs records.
+    athlete_changed = Signal(object)
+    # The simulated station's scenario has run out: nobody comes to the bar any
+    # more (the url; ``restart_scenario`` plays it again from its start).
+    scenario_ended = Signal(str)
 
     def __init__(self, db_path: Path | str, parent: QObject | None = None, *,
                  link_factory: Callable[[str], DeviceLink] = DeviceLink,
@@ -139,6 +152,7 @@ class AcquisitionController(QObject):
         self._live: _Live | None = None
         self._connecting = False
         self._generation = 0                  # a connect superseded by a newer one is dropped
+        self._last_connect: tuple[str, SessionOptions] | None = None   # for restart_scenario
         self.buffers = SessionBuffers()
         self.state = LinkState.CLOSED
         self._health_at_s = 0.0
@@ -154,7 +168,10 @@ class AcquisitionController(QObject):
 
     @property
     def session(self) -> LiveSession | None:
-        return self._live.session if self._live else None
+        """The session recording; None when not connected, or while
+        ``change_athlete`` ends one and begins the next."""
+        live = self._live
+        return live.session if live is not None and not live.handing_over else None
 
     @property
     def link(self) -> DeviceLink | None:
@@ -170,6 +187,7 @@ class AcquisitionController(QObject):
             self.disconnect()
         options = options or SessionOptions()
         options.port = url
+        self._last_connect = (url, options)
         self._generation += 1
         generation = self._generation
         self._connecting = True
@@ -185,7 +203,8 @@ class AcquisitionController(QObject):
         live, self._live = self._live, None
         if live is None:
             return
-        self._step_once(live)          # what arrived since the last tick is judged and shown
+        if not live.handing_over:      # else the hand-over's session is shut down after it
+            self._step_once(live)      # what arrived since the last tick is judged and shown
         future = self._submit("disconnect", lambda: self._shut_down(live))
         future.finished.connect(lambda: self._on_shut_down(live, future))
 
@@ -200,6 +219,25 @@ class AcquisitionController(QObject):
         self._commands.close(CLOSE_TIMEOUT_S)
         self._delivery.deliver()       # the last results, now that the threads have ended
         self._timer.stop()
+
+    def simulated_station(self) -> StationControls | None:
+        """The bench's controls of the simulated station now connected (hang a
+        mass, the athlete's moves; ``device/sim/controls.py``), or None for a
+        real station or none."""
+        live = self._live
+        return StationControls(live.url) if live is not None and is_simulated(live.url) else None
+
+    def restart_scenario(self) -> bool:
+        """Connect again to the last simulated station with a fresh one: its
+        scenario plays from the start, recorded as a new session with the same
+        options. False (nothing done) when the last station was not simulated."""
+        if self._last_connect is None or not is_simulated(self._last_connect[0]):
+            return False
+        url, options = self._last_connect
+        self.disconnect()
+        StationControls(url).forget()     # the old port keeps its station until it closes
+        self.connect_to(url, options)
+        return True
 
     def tare(self, channel: int | None = None) -> Future:
         """TARE; the future's result: the CALs the station sent back ({channel: Cal})."""
@@ -219,7 +257,7 @@ class AcquisitionController(QObject):
         without a session or if the session ends without that CAL."""
         future = Future("label_calibration")
         live = self._live
-        if live is None:
+        if live is None or live.handing_over:
             self._delivery.put(future.settle, False, "no session is recording")
         else:
             live.session.label_calibration(
@@ -280,6 +318,27 @@ class AcquisitionController(QObject):
         self.corrections_changed.emit(session.corrected_records())
         return None
 
+    def change_athlete(self, athlete: str | None, body_mass_kg: float | None) -> str | None:
+        """Between sets: save the session so far and record the next one for
+        ``athlete`` (None: nobody named) on the same link, which keeps
+        streaming: no reconnect, so a real station is not reset and a
+        simulated scenario goes on. ``athlete_changed`` follows. Returns why
+        it cannot be now (a set is open), else None; not connected, there is
+        nothing to change (the next connect takes the athlete)."""
+        live = self._live
+        if live is None or live.handing_over:
+            return None
+        if self.set_open:
+            return CHANGE_ATHLETE_IN_SET
+        self._step_once(live)          # what came so far is the old session's, and shown
+        session = live.session
+        options = SessionOptions(athlete=athlete, body_mass_kg=body_mass_kg,
+                                 variant=session.variant, added_load_kg=session.added_load_kg)
+        live.handing_over = True
+        future = self._submit("change athlete", lambda: self._hand_over(live, options))
+        future.finished.connect(lambda: self._on_handed_over(live, future))
+        return None
+
     def set_variant(self, variant: str | None, added_load_kg: float | None) -> None:
         """For sets ending from now on (the open one included); stored for replay."""
         session = self.session
@@ -334,6 +393,20 @@ class AcquisitionController(QObject):
                 db.close()
             raise
 
+    def _hand_over(self, live: _Live, options: SessionOptions) -> dict:
+        old_writer = live.writer
+        try:
+            result, following = live.session.hand_over(options)
+        except BaseException:
+            live.closed = True
+            live.link.close()
+            live.writer.close()
+            live.db.close()
+            raise
+        old_writer.close()
+        live.session, live.writer = following, following.writer
+        return result
+
     def _storage_error_from_thread(self, message: str) -> None:
         self._post("storage_error", message)
 
@@ -342,6 +415,8 @@ class AcquisitionController(QObject):
         self._delivery.put(self._on_posted, kind, payload)
 
     def _shut_down(self, live: _Live) -> dict | None:
+        if live.closed:
+            return None
         result = None
         unsaved = False
         try:
@@ -391,7 +466,7 @@ class AcquisitionController(QObject):
         """At the newest sample: what arrived since the last tick is fed first.
         The session stores the request with its device time, for replay."""
         live = self._live
-        if live is None:
+        if live is None or live.handing_over:
             return
         self._step_once(live)
         session = live.session
@@ -400,7 +475,7 @@ class AcquisitionController(QObject):
 
     def _on_tick(self) -> None:
         live = self._live
-        if live is not None:
+        if live is not None and not live.handing_over:
             self._step_once(live)
             now = time.monotonic()
             if now - self._ping_at_s >= PING_INTERVAL_S and not self._commands.busy:
@@ -409,6 +484,19 @@ class AcquisitionController(QObject):
             if now - self._health_at_s >= HEALTH_INTERVAL_S:
                 self._health_at_s = now
                 self.stats_changed.emit(self.health())
+                self._check_scenario(live)
+
+    def _check_scenario(self, live: _Live) -> None:
+        """A simulated station's scenario that ran out is said once per connection."""
+        if live.scenario_ended or not is_simulated(live.url):
+            return
+        try:
+            ended = StationControls(live.url).scenario_ended()
+        except KeyError:          # its station was forgotten (a restart is under way)
+            return
+        if ended:
+            live.scenario_ended = True
+            self.scenario_ended.emit(live.url)
 
     def _step_once(self, live: _Live) -> None:
         step: Step = live.session.step()
@@ -476,6 +564,24 @@ class AcquisitionController(QObject):
         if future.error is None:
             self._emit_final_judgement(live)
         self.disconnected.emit(future.result)
+
+    def _on_handed_over(self, live: _Live, future: Future) -> None:
+        live.handing_over = False
+        if future.error is not None:
+            self.message_posted.emit(f"could not begin the next athlete's session: "
+                                     f"{future.error}")
+            if self._live is live:
+                self._live = None
+                self._set_state(LinkState.CLOSED)
+                self.disconnected.emit(None)
+            return
+        if self._live is live:
+            self.buffers = SessionBuffers(live.link.hello.force_channels)
+            live.emitted_reps = 0
+            live.sets_open.clear()
+        self.athlete_changed.emit(future.result)
+        if self._live is live:
+            self._step_once(live)
 
     def _emit_final_judgement(self, live: _Live) -> None:
         """Reps and the set end that only the shutdown's last step and finish() judged."""

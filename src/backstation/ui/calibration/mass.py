@@ -1,6 +1,9 @@
-"""Entering a known mass: a number and a unit (kg or g), checked before use."""
+"""Entering a known mass: a number and a unit (kg or g), checked before use;
+the live readings of both sides while it hangs, and what they say about it."""
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
@@ -30,8 +33,47 @@ def parse_mass_grams(text: str, unit: str) -> float:
     return grams
 
 
+SIDES = ("left", "right")
+LOW_SHARE = 0.5            # a side reading under half the mass's weight does not carry it
+HIGH_SHARE = 2.0           # ... over twice it carries more than the mass
+
+
 def expected_force_n(mass_grams: float) -> float:
     return weight_n(mass_grams / 1000.0)
+
+
+def mass_text(mass_grams: float) -> str:
+    return f"{mass_grams / 1000:g} kg" if mass_grams >= 1000 else f"{mass_grams:g} g"
+
+
+def readings_text(forces_n: tuple[float, ...] | None) -> str:
+    """Both sides' newest force, or a dash for a side without one."""
+    forces = forces_n or ()
+    return "   ".join(f"{side.capitalize()} "
+                      + (f"{forces[ch]:.1f} N" if ch < len(forces) and math.isfinite(forces[ch])
+                         else "—") for ch, side in enumerate(SIDES))
+
+
+def reading_problem(channel: int, mass_grams: float, forces_n: tuple[float, ...] | None,
+                    ) -> str | None:
+    """What the live readings say when ``mass_grams`` should hang on ``channel``'s
+    hook alone, in plain words; None when they agree (within the wide margin
+    an uncalibrated scale leaves) or there is no reading yet."""
+    forces = forces_n or ()
+    if channel >= len(forces) or not math.isfinite(forces[channel]):
+        return None
+    side, other = SIDES[channel], SIDES[1 - channel]
+    reading, expected = forces[channel], expected_force_n(mass_grams)
+    mass = mass_text(mass_grams)
+    if reading < LOW_SHARE * expected:
+        elsewhere = forces[1 - channel] if 1 - channel < len(forces) else math.nan
+        also = (f" (the {other} side reads {elsewhere:.1f} N)"
+                if math.isfinite(elsewhere) and elsewhere >= LOW_SHARE * expected else "")
+        return f"The {side} side reads {reading:.1f} N{also} — is the {mass} on the {side.upper()} hook?"
+    if reading > HIGH_SHARE * expected:
+        return (f"The {side} side reads {reading:.1f} N, more than {mass} weighs "
+                f"({expected:.1f} N) — is something else on the bar? Tare it empty first.")
+    return None
 
 
 class MassEntry(QWidget):

@@ -11,6 +11,13 @@ each calibration with the command that made it and its mass
 by its writer, so nothing here waits for the disk or for another writer);
 without one, the station keeps the calibration and the next session stores
 it when it starts.
+
+The known-mass pages show both sides' live force while they wait (the
+controller's calibrated newtons) and say in plain words when the readings
+do not fit the mass on that hook (``mass.reading_problem``). On a simulated
+station each page offers what a person at the bench would do (clear the
+bar, hang the mass; ``simulated.BenchRow``); when the wizard closes, those
+masses come off and the scenario's athlete comes back.
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QVBoxLayout, QW
                                QWizard, QWizardPage)
 
 from ...session import CalibrationLabel
-from .mass import MassEntry, expected_force_n
+from .mass import MassEntry, expected_force_n, mass_text, reading_problem, readings_text
+from .simulated import BenchRow, controls_of
 
 CHECK_INTERVAL_MS = 200
+READINGS_INTERVAL_MS = 200
 CHECK_TOLERANCE_PCT = 2.0
 SIDES = ("left", "right")
 MIN_WIDTH_PX, MIN_HEIGHT_PX = 640, 420    # fits a 800x480 Pi screen; the check rows fit whole
@@ -119,6 +128,18 @@ class TarePage(CommandPage):
             "1. Tare", "Take everything off the bar: nothing on either hook, nobody touching "
             "it. Then press Tare: both sides read zero from now on.", "Tare", "tare", parent)
         self.controller = controller
+        self.bench = BenchRow(controller, self)
+        self.bench.add_move("Clear the bar", self._clear_bar)
+        self.extra.addWidget(self.bench)
+
+    @staticmethod
+    def _clear_bar(controls) -> None:
+        controls.clear_bar()
+        controls.hang(0, 0.0)
+        controls.hang(1, 0.0)
+
+    def initializePage(self) -> None:
+        self.bench.refresh()
 
     def run_command(self):
         return self.controller.tare()
@@ -144,9 +165,36 @@ class MassPage(CommandPage):
         for field in (self.mass.edit, self.mass.unit):
             field.setMinimumHeight(NAV_BUTTON_HEIGHT_PX)
         self.extra.addWidget(self.mass)
+        self.readings = _big(QLabel(readings_text(None), self), 1.3, bold=True)
+        self.hint = _big(QLabel(self))
+        self.hint.setObjectName("warning")
+        self.hint.setWordWrap(True)
+        self.bench = BenchRow(controller, self)
+        self.bench.add_move(f"Hang it on the {side} hook", self._hang)
+        for widget in (self.readings, self.hint, self.bench):
+            self.extra.addWidget(widget)
         self.mass.mass_changed.connect(self._on_mass_changed)
         self.button.setEnabled(False)
         self.mass_grams: float | None = None     # the mass the calibration used
+
+    def initializePage(self) -> None:
+        self.bench.refresh()
+        self.show_readings()
+
+    def _hang(self, controls) -> str | None:
+        grams = self.mass.mass_grams()
+        if grams is None:
+            return "enter the mass first"
+        controls.hang_only(self.channel, grams)
+        return None
+
+    def show_readings(self) -> None:
+        """Both sides' live force, and what it says about the mass on this hook."""
+        forces = self.controller.latest_force_n()
+        self.readings.setText(readings_text(forces))
+        grams = self.mass.mass_grams()
+        problem = None if grams is None else reading_problem(self.channel, grams, forces)
+        self.hint.setText(problem or "")
 
     def can_run(self) -> bool:
         return self.mass.mass_grams() is not None
@@ -160,7 +208,7 @@ class MassPage(CommandPage):
         return self.controller.calibrate(self.channel, self.mass_grams)
 
     def success_text(self) -> str:
-        return f"{self.side.capitalize()} calibrated with {self.mass_grams / 1000:g} kg."
+        return f"{self.side.capitalize()} calibrated with {mass_text(self.mass_grams)}."
 
 
 class CheckPage(QWizardPage):
@@ -184,18 +232,30 @@ class CheckPage(QWizardPage):
             self.verdicts[channel] = _big(QLabel("", self), 1.5, bold=True)
             grid.addWidget(self.rows[channel], channel, 1)
             grid.addWidget(self.verdicts[channel], channel, 2)
+        self.bench = BenchRow(controller, self)
+        self.bench.add_move("Hang both masses", self._hang_both)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(grid)
+        layout.addWidget(self.bench)
         layout.addStretch(1)
         self.expected_n: dict[int, float] = {}
+        self.masses_grams: dict[int, float] = {}
         self.passed: dict[int, bool] = {0: False, 1: False}
         self.errors_pct: dict[int, float | None] = {0: None, 1: None}
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_INTERVAL_MS)
         self.timer.timeout.connect(self._on_tick)
 
+    def _hang_both(self, controls) -> str | None:
+        if not self.masses_grams:
+            return "calibrate a side first"
+        for channel, grams in self.masses_grams.items():
+            controls.hang(channel, grams)
+        return None
+
     def initializePage(self) -> None:
+        self.bench.refresh()
         self.passed = {0: False, 1: False}
         self._on_tick()
         self.timer.start()
@@ -257,6 +317,13 @@ class CalibrationWizard(QWizard):
         self.storage_note.setWordWrap(True)
         self.storage_note.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.check_page.layout().addWidget(self.storage_note)
+        self.bench_moved = False      # a simulated station's bench was used: undone at the end
+        for page in (self.tare_page, self.left_page, self.right_page, self.check_page):
+            page.bench.moved.connect(self._on_bench_moved)
+        self.readings_timer = QTimer(self)
+        self.readings_timer.setInterval(READINGS_INTERVAL_MS)
+        self.readings_timer.timeout.connect(self._on_readings_tick)
+        self.readings_timer.start()
         self.tare_page.succeeded.connect(self._on_tared)
         self.left_page.succeeded.connect(lambda cal: self._on_calibrated(self.left_page, cal))
         self.right_page.succeeded.connect(lambda cal: self._on_calibrated(self.right_page, cal))
@@ -271,9 +338,37 @@ class CalibrationWizard(QWizard):
 
     def _on_calibrated(self, page: "MassPage", cal: object) -> None:
         self.check_page.expected_n[page.channel] = expected_force_n(page.mass_grams)
+        self.check_page.masses_grams[page.channel] = page.mass_grams
         self.calibrated.emit(page.channel, page.mass_grams)
         if cal is not None:
             self._store(cal, "cal", page.mass_grams)
+
+    # -- live readings and the simulated bench --------------------------------
+
+    @Slot()
+    def _on_readings_tick(self) -> None:
+        page = self.currentPage()
+        if page is not None and hasattr(page, "bench"):
+            page.bench.refresh()      # connected or disconnected since the page opened
+        if isinstance(page, MassPage):
+            page.show_readings()
+
+    @Slot(str)
+    def _on_bench_moved(self, _move: str) -> None:
+        self.bench_moved = True
+
+    def _put_the_bench_back(self) -> None:
+        """The masses come off the hooks and the scenario's athlete comes back."""
+        controls = controls_of(self.controller) if self.bench_moved else None
+        self.bench_moved = False
+        if controls is None:
+            return
+        try:
+            controls.hang(0, 0.0)
+            controls.hang(1, 0.0)
+            controls.resume_scenario()
+        except KeyError:          # the station is gone (a restart): nothing to put back
+            pass
 
     # -- storage ------------------------------------------------------------
 
@@ -309,10 +404,13 @@ class CalibrationWizard(QWizard):
 
     def shutdown(self) -> None:
         self.check_page.timer.stop()
+        self.readings_timer.stop()
 
     def _on_wizard_finished(self, _result: int) -> None:
         # Nothing to wait for: a calibration still to be stored is the session's.
         self.check_page.timer.stop()
+        self.readings_timer.stop()
+        self._put_the_bench_back()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -16,7 +16,7 @@ from ...storage.corrections import MARK_NO_REP, MARK_VALID
 from ...vocabulary import short_verdict_label
 from .. import theme
 from ..acquisition import AcquisitionController
-from .banner import Banner
+from .banner import ActionBanner, Banner
 from .connection_panel import ConnectionPanel
 from .counter import LastRepView, RepCounterView
 from .plot import WINDOWS_S, SessionBuffersView, StreamState
@@ -31,6 +31,9 @@ LIVE_CORRECTIONS = (
     (MARK_NO_REP, "✗", "No-rep: do not count the newest rep (the coach overrules the judge)"),
     (UNDO, "↶", "Undo: take back the newest correction"),
 )
+SCENARIO_ENDED_TEXT = ("The simulated scenario has ended: nobody comes to the bar any more. "
+                       "Restart it to play it again as a new session.")
+RESTART_SCENARIO_TEXT = "Restart the scenario"
 # How long "saving works again" stays in the banner before it clears.
 RECOVERED_SHOWN_MS = 4000
 UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
@@ -78,6 +81,7 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.banner = Banner()
+        self.scenario_notice = ActionBanner()     # the simulated scenario has ended
         self.station_health = StationHealthView()
         self._stall_text: str | None = None     # the banner's text for the stall now shown
         self._storage_text: str | None = None   # the banner's text for saving failing / again
@@ -182,6 +186,7 @@ class LiveView(QWidget):
         body.addWidget(self.right_column, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.scenario_notice)
         layout.addWidget(self.station_health)
         layout.addWidget(self.controls_bar)
         layout.addLayout(body, 1)
@@ -212,6 +217,7 @@ class LiveView(QWidget):
         self.connection.disconnect_requested.connect(controller.disconnect)
         controller.connection_started.connect(self._on_connection_started)
         controller.connected.connect(self._on_connected)
+        controller.athlete_changed.connect(lambda _result: self._begin_session())
         controller.connection_failed.connect(self._on_connection_failed)
         controller.disconnected.connect(self._on_disconnected)
         controller.stepped.connect(self._on_stepped)
@@ -226,6 +232,8 @@ class LiveView(QWidget):
         controller.storage_failed.connect(self._on_storage_failed)
         controller.storage_recovered.connect(self._on_storage_recovered)
         controller.recording_stopped.connect(self._on_recording_stopped)
+        controller.scenario_ended.connect(self._on_scenario_ended)
+        self.scenario_notice.action_clicked.connect(controller.restart_scenario)
 
     # -- actions (buttons and shortcuts) ---------------------------------------
 
@@ -341,11 +349,16 @@ class LiveView(QWidget):
 
     def _on_connection_started(self, url: str) -> None:
         self.banner.hide()
+        self.scenario_notice.hide()
         self.station_health.clear_health()
         self.connection.set_state(LinkState.CONNECTING)
         self.plot.set_connection(PLOT_STATE[LinkState.CONNECTING])
 
     def _on_connected(self, hello: Hello) -> None:
+        self._begin_session()
+
+    def _begin_session(self) -> None:
+        """A session begins recording: connected, or another athlete stepped up."""
         session = self.controller.session
         self.plot.set_buffers(self.controller.buffers)
         if session is not None:
@@ -469,6 +482,9 @@ class LiveView(QWidget):
         if self._storage_text is not None and self._banner_shows(self._storage_text):
             self.banner.hide()
         self._storage_text = None
+
+    def _on_scenario_ended(self, _url: str) -> None:
+        self.scenario_notice.show_message(SCENARIO_ENDED_TEXT, RESTART_SCENARIO_TEXT)
 
     def _on_recording_stopped(self, message: str) -> None:
         self._storage_text = None
