@@ -321,11 +321,37 @@ def _reopened(qtbot, view, click) -> None:
     qtbot.waitUntil(lambda: view.busy.isHidden(), timeout=WAIT_MS)
 
 
+def test_a_session_is_filed_under_another_athlete_and_progress_follows(qtbot, db_copy):
+    path, session_id = db_copy
+    with Database(path) as db:
+        db.add_athlete("Bo & Co", body_mass_kg=80)
+    view = _open(qtbot, path, session_id)
+    assert view.correct_button.isEnabled()                  # no rep need be chosen
+    view.athlete_menu.aboutToShow.emit()
+    choices = {a.text(): a for a in view.athlete_menu.actions()}
+    assert set(choices) == {"Ada", "Bo && Co", "(no athlete)"} and choices["Ada"].isChecked()
+    _reopened(qtbot, view, choices["Bo && Co"].trigger)
+    assert view.current.info.athlete_name == "Bo & Co"
+    with Database(path, read_only=True) as db:
+        info = db.get_session(session_id)
+        assert (info.athlete_name, info.body_mass_kg) == ("Bo & Co", 62.0)   # as judged
+    progress = ProgressView(path)
+    qtbot.addWidget(progress)
+    qtbot.waitUntil(lambda: progress.athlete_combo.count() == 2, timeout=WAIT_MS)
+    progress.show_athlete("Bo & Co")
+    qtbot.waitUntil(lambda: progress.progress is not None
+                    and progress.progress.athlete == "Bo & Co", timeout=WAIT_MS)
+    assert progress.point_count("peak_n") == 1
+    view.close()
+    progress.close()
+
+
 def test_a_coach_overrules_a_verdict_deletes_a_set_and_undoes_it_all(qtbot, db_copy, tmp_path):
     path, session_id = db_copy
     view = _open(qtbot, path, session_id)
     actions, undo = view.correction_actions, view.undo_button
-    assert not view.correct_button.isEnabled() and not undo.isEnabled()   # no rep chosen
+    assert not undo.isEnabled()
+    assert not any(a.isEnabled() for a in actions.values())           # no rep chosen
     judged = [(r.set_index, r.rep_index, r.valid, r.reason) for r in view.current.reps]
     listed_valid = view.model.row_at(0).valid_reps
     row = next(i for i, r in enumerate(view.current.reps) if r.valid is False)

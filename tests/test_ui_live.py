@@ -213,15 +213,14 @@ def test_keys_switch_the_window_and_space_starts_and_ends_a_manual_set(qtbot, wi
 def test_settings_are_remembered_between_runs(qtbot, tmp_path):
     first = MainWindow(tmp_path / "s.db", audio_folder=tmp_path / "cues", port_lister=lambda: [])
     qtbot.addWidget(first)
-    first.live.connection.athlete_edit.setText("Ann")
-    first.live.connection.body_mass.setValue(71.5)
+    first.live.connection.set_athlete("Ann", 71.5)
     first.live.set_window(30)
     first.remember_choices()
     first.close()
     second = MainWindow(tmp_path / "s.db", audio_folder=tmp_path / "cues", port_lister=lambda: [])
     qtbot.addWidget(second)
     assert second.live.plot.window_s == 30
-    assert second.live.connection.athlete_edit.text() == "Ann"
+    assert second.live.connection.athlete == "Ann"
     assert second.live.connection.body_mass.value() == 71.5
     second.close()
 

@@ -83,8 +83,7 @@ def shoot(size: str, out: Path, speed: float, work: Path) -> int:
     window.setGeometry(app.primaryScreen().availableGeometry())
     window.show()
     panel = window.live.connection
-    panel.athlete_edit.setText("Alex")
-    panel.body_mass.setValue(78.0)
+    panel.set_athlete("Alex", 78.0)
     window.live.set_window(30)
     window.connect_simulated("partial", speed=speed)
     reps = window.live.rep_model

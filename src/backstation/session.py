@@ -34,6 +34,7 @@ from .analysis import (
 )
 from .analysis.calibration import ForceCalibration
 from .defaults import DEFAULT_CONTACT_MM
+from .exercises import DEFAULT_EXERCISE, check_exercise
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
     LinkFault, LinkState, ReaderBehind, ReconnectCause, StateChanged, StatReceived,
@@ -51,6 +52,11 @@ from .storage.records import (
 )
 
 log = logging.getLogger(__name__)
+
+# The exercise chosen for the sets that open from its t_device_us on (detail:
+# the exercise's name); stored by SessionJudge.set_exercise, applied by replay.
+# (An event kind like those of storage/records.py, kept here until storage lists it.)
+EXERCISE_EVENT = "exercise"
 
 # What the session says when the link starts reconnecting, by cause. A refused
 # station and a silent one are already told by the link's LinkFault, which
@@ -102,7 +108,7 @@ class SessionOptions:
     athlete: str | None = None
     body_mass_kg: float | None = None
     contact_mm: float | None = None      # None: the athlete's stored threshold, else the default
-    exercise: str = "inverted-row"
+    exercise: str = DEFAULT_EXERCISE     # the first set's; LiveSession.set_exercise changes it
     variant: str | None = None           # heels-floor, heels-bench
     added_load_kg: float | None = None
     port: str | None = None
@@ -187,6 +193,7 @@ class SessionJudge:
         self._labels: list[tuple[int | None, str | None, float | None]] = []
         self._pending_manual: ManualSetRequest | None = None
         self.manual_requests: list[ManualSetRequest] = []
+        self._exercise = config.exercise
         if variant is not None or added_load_kg is not None:
             self.set_labels(variant, added_load_kg)
 
@@ -280,6 +287,29 @@ class SessionJudge:
         events = self.pipeline.start_set(t_us) if start else self.pipeline.end_set(t_us)
         self._record(events)
         return events
+
+    # -- the exercise, per set ---------------------------------------------------------
+
+    def set_exercise(self, exercise: str, t_us: int | None = None) -> list[AnalysisEvent]:
+        """The exercise of the sets the analysis opens from ``t_us`` on
+        (default: the newest sample fed; before any sample, from the start);
+        a set already open keeps its own. Stored as an ``exercise`` event so
+        that a replay judges every set by the same exercise. ValueError for
+        an exercise the station does not judge (nothing stored)."""
+        check_exercise(exercise)
+        t_us = self.last_fed_us if t_us is None else int(t_us)
+        self._exercise = exercise
+        if self.writer is not None:
+            self.writer.add_event(EXERCISE_EVENT, exercise, t_host_s=time.time(),
+                                  t_device_us=t_us)
+        events = self.pipeline.set_exercise(exercise, t_us)
+        self._record(events)
+        return events
+
+    @property
+    def exercise(self) -> str:
+        """The exercise chosen last: the next set's."""
+        return self._exercise
 
     # -- set labels (not judgement, but stored with each set) ------------------------
 
@@ -525,6 +555,11 @@ class LiveSession:
         return self.options.body_mass_kg
 
     @property
+    def athlete(self) -> str | None:
+        """The athlete's name as the session was asked for (None: nobody named)."""
+        return self.options.athlete
+
+    @property
     def late_samples(self) -> int:
         """Samples that came too late to judge (kept in storage)."""
         return self.judge.late_samples
@@ -610,6 +645,17 @@ class LiveSession:
         sets = [self.judge.set_record(s) for s in so_far]
         reps = [self.judge.rep_record(r) for s in so_far for r in s.reps]
         return corrected(sets, reps, self._corrections)
+
+    def set_exercise(self, exercise: str) -> list[AnalysisEvent]:
+        """The exercise of the sets that begin from now on (the open one keeps
+        its own); stored with its device time, so replay judges alike."""
+        events = self.judge.set_exercise(exercise)
+        self.options.exercise = exercise
+        return events
+
+    @property
+    def exercise(self) -> str:
+        return self.judge.exercise
 
     def set_labels(self, variant: str | None, added_load_kg: float | None) -> None:
         """Variant and added load for sets ending from now on (the open one included)."""

@@ -17,6 +17,7 @@ from ..device.sim.scenarios import DEFAULT_SCENARIO
 from ..link import find_ports
 from ..resources import SOUNDS_FOLDER
 from ..session import SessionOptions
+from ..storage import Database, StorageError
 from ..team.background import DONE, FAILED, UPLOADING
 from ..team.pool import TeamPool
 from . import settings as cfg
@@ -30,6 +31,7 @@ from .live.connection_panel import SIMULATED, simulated_url
 from .live.set_controls import DEFAULT_REST_S, DEFAULT_STOP_LOSS_PCT
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
+from .roster import RosterDialog
 from .plain_text import plain_label
 from .team_sync import TeamSync, TeamSyncStatus
 from .toast import Toast, command_done_text, command_failed_text
@@ -95,6 +97,8 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.live.connection.connect_requested.connect(self.connect_to)
         self.live.connection.refresh_requested.connect(self.refresh_ports)
+        self.live.connection.athlete_changed.connect(self._on_athlete_chosen)
+        self.controller.athlete_changed.connect(self._on_athlete_handed_over)
         self.live.window_changed.connect(lambda s: self.settings.setValue("window_s", s))
         self.live.units_changed.connect(lambda on: self.settings.setValue("percent_bm", on))
         self.live.set_controls.rest_changed.connect(
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self.live.rack_mode_changed.connect(self._on_rack_mode_changed)
         self._restore_settings()
         self.refresh_ports()
+        self.refresh_roster()
         if self.team_sync is not None:
             self.team_sync.start()          # what earlier runs left pending
             self.show_team_sessions(True)
@@ -137,6 +142,7 @@ class MainWindow(QMainWindow):
         add("tare", "Tare", Qt.Key_T, lambda: self.controller.tare())
         add("wizard", "Calibration wizard…", Qt.Key_C, self.open_calibration_wizard)
         add("contact", "Contact calibration…", "Shift+C", self.open_contact_calibration)
+        add("roster", "Athletes…", Qt.Key_A, self.open_roster)
         add("rate80", "Ask for 80 SPS", "Ctrl+R", lambda: self.controller.set_rate(80))
         add("team_server", "Team server…", "", self.choose_team_server)
         station.addSeparator()
@@ -171,13 +177,42 @@ class MainWindow(QMainWindow):
         panel = self.live.connection
         self.settings.setValue("port", panel.port_box.currentData())
         self.settings.setValue("scenario", panel.scenario_box.currentText())
-        self.settings.setValue("athlete", panel.athlete_edit.text().strip())
+        self.settings.setValue("athlete", panel.athlete or "")
         self.settings.setValue("body_mass_kg", panel.body_mass.value())
+
+    def refresh_roster(self) -> None:
+        """The roster's names offered in the athlete box (none before any recording)."""
+        try:
+            with Database(self.db_path, read_only=True) as db:
+                roster = [(a.name, a.body_mass_kg) for a in db.list_athletes()]
+        except StorageError:
+            roster = []      # no database yet, or History says what is wrong with it
+        self.live.connection.set_roster(roster)
+
+    def athlete_refusal(self, name: str | None) -> str | None:
+        """Why ``name`` is not recorded under: a new name that looks like a
+        typo of one on the roster (Database.similar_athletes); else None."""
+        if name is None:
+            return None
+        try:
+            with Database(self.db_path, read_only=True) as db:
+                if db.get_athlete(name) is not None:
+                    return None
+                similar = db.similar_athletes(name)
+        except StorageError:
+            return None
+        if not similar:
+            return None
+        return (f"{name} is not on the roster: did you mean {' or '.join(similar)}? "
+                f"(Athletes… adds a new athlete)")
 
     def connect_to(self, url: str) -> None:
         panel = self.live.connection
-        athlete = panel.athlete_edit.text().strip() or None
-        mass = panel.body_mass.value() or None
+        athlete, mass = panel.athlete, panel.body_mass_kg
+        refusal = self.athlete_refusal(athlete)
+        if refusal is not None:
+            self.show_message(refusal, "error")
+            return
         self.remember_choices()
         self.controller.connect_to(url, SessionOptions(
             athlete=athlete, body_mass_kg=mass, variant=self.live.set_controls.variant,
@@ -194,7 +229,7 @@ class MainWindow(QMainWindow):
         return self._show_dialog(CalibrationWizard(self.controller, self.db_path, self))
 
     def open_contact_calibration(self) -> ContactCalibrationDialog:
-        athlete = self.live.connection.athlete_edit.text().strip() or None
+        athlete = self.live.connection.athlete
         return self._show_dialog(
             ContactCalibrationDialog(self.controller, self.db_path, athlete, self))
 
@@ -205,6 +240,43 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dialog)
         dialog.show()       # non-modal: the live view keeps recording behind it
         return dialog
+
+    def open_roster(self) -> RosterDialog:
+        dialog = RosterDialog(self.db_path, self)
+        dialog.roster_changed.connect(self.refresh_roster)
+        dialog.roster_changed.connect(self.progress.refresh)
+        dialog.roster_changed.connect(self.history.refresh)
+        return self._show_dialog(dialog)
+
+    def _on_athlete_chosen(self) -> None:
+        """Another athlete or body mass chosen: while recording, between sets,
+        their session begins on the same link (controller.change_athlete)."""
+        panel = self.live.connection
+        self.remember_choices()
+        session = self.controller.session
+        if session is None:
+            return          # not recording: the next connect takes them
+        athlete, mass = panel.athlete, panel.body_mass_kg
+        if ((athlete or "").casefold() == (session.athlete or "").casefold()
+                and (mass is None or mass == session.body_mass_kg)):
+            return
+        why = self.athlete_refusal(athlete) or self.controller.change_athlete(athlete, mass)
+        if why is not None:
+            self.show_message(why, "error")
+            panel.set_athlete(session.athlete, session.body_mass_kg)
+
+    def _on_athlete_handed_over(self, result: dict) -> None:
+        session = self.controller.session
+        who = (session.athlete or "no athlete named") if session is not None else None
+        self.show_message(f"Session {result['session_id']} saved"
+                          + (f"; now recording {who}" if who else ""))
+        if session is not None:
+            self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
+        self.refresh_roster()
+        if self.team_sync is not None:
+            self.team_sync.request()
+        self.history.refresh()
+        self.progress.refresh()
 
     def show_team_sessions(self, on: bool) -> None:
         """History and Progress read the team server (on) or this station's database."""
@@ -260,6 +332,10 @@ class MainWindow(QMainWindow):
 
     def _on_connected(self, hello) -> None:
         self.show_message(f"Connected to station {hello.device_id}")
+        session = self.controller.session
+        if session is not None:
+            self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
+        self.refresh_roster()
 
     def _on_rack_mode_changed(self, on: bool) -> None:
         for bar in (self.menuBar(), self.statusBar(), self.tabs.tabBar()):
@@ -314,8 +390,8 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
         self._fit_screen()
         panel = self.live.connection
-        panel.athlete_edit.setText(cfg.value(s, "athlete", ""))
-        panel.body_mass.setValue(cfg.value(s, "body_mass_kg", 0.0, float))
+        panel.set_athlete(cfg.value(s, "athlete", "") or None,
+                          cfg.value(s, "body_mass_kg", 0.0, float))
         scenario = cfg.value(s, "scenario", DEFAULT_SCENARIO)
         if panel.scenario_box.findText(scenario) >= 0:
             panel.scenario_box.setCurrentText(scenario)

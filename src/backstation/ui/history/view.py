@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
-from ...storage import RepRecord
+from ...storage import Database, RepRecord, StorageError
 from ...storage.bundle_reader import BundleReader
 from ...storage.corrections import DELETE, MARK_NO_REP, MARK_VALID
 from ...vocabulary import date_time_text
@@ -41,6 +41,7 @@ CORRECTIONS = (
     (DELETE, "Delete rep", "Leave the chosen rep out (not a rep at all)"),
     (DELETE_SET, "Delete set", "Leave the chosen rep's whole set out"),
 )
+NO_ATHLETE = "(no athlete)"      # Correct → File under athlete: nobody named
 SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
 REP_COLUMN_KEYS = [key for _, key in REP_COLUMNS]
 MAX_LIST_FRACTION = 0.45  # the session list never takes more of the width than this
@@ -248,6 +249,12 @@ class HistoryView(QWidget):
             action = menu.addAction(text)
             action.setToolTip(tip)
             self.correction_actions[key] = action
+        menu.addSeparator()
+        # Filed under another athlete on the roster: offered when the menu opens.
+        self.athlete_menu = menu.addMenu("File under athlete")
+        self.athlete_menu.setToolTip("The session is this athlete's (it keeps the body mass "
+                                     "it was judged with)")
+        self.athlete_menu.aboutToShow.connect(self._fill_athlete_menu)
         self.correct_button.setMenu(menu)
         for key in (MARK_VALID, MARK_NO_REP, DELETE):
             self.correction_actions[key].triggered.connect(
@@ -409,6 +416,31 @@ class HistoryView(QWidget):
         self._store_correction(session_id, lambda db: db.correct(
             session_id, set_index, rep_index, action))
 
+    def _fill_athlete_menu(self) -> None:
+        self.athlete_menu.clear()
+        try:
+            with Database(self.db_path, read_only=True) as db:
+                names = [a.name for a in db.list_athletes()]
+        except StorageError as exc:
+            self.athlete_menu.addAction(str(exc)).setEnabled(False)
+            return
+        current = None if self.current is None else self.current.info.athlete_name
+        for name in [*names, None]:
+            # "&" would mark a shortcut letter in a menu: doubled, it is shown.
+            action = self.athlete_menu.addAction((name or NO_ATHLETE).replace("&", "&&"))
+            action.setCheckable(True)
+            action.setChecked(name == current)
+            action.triggered.connect(lambda _=False, name=name: self.file_under(name))
+
+    def file_under(self, athlete: str | None) -> None:
+        """File the open session under ``athlete`` on the roster (None: nobody)."""
+        if self.current is None or self.team_mode or self.current.info.ended_at is None:
+            return
+        session_id = self.current.info.id
+        rep = self.selected_rep()
+        self._keep_rep = None if rep is None else (rep.set_index, rep.rep_index)
+        self._store_correction(session_id, lambda db: db.reassign_session(session_id, athlete))
+
     def undo_correction(self) -> None:
         """Take back the open session's newest correction."""
         if self.current is None or self.team_mode:
@@ -541,7 +573,9 @@ class HistoryView(QWidget):
         own = (self.current is not None and not self.team_mode and not self._correcting
                and self.current.info.ended_at is not None)
         rep = self.selected_rep() if own else None
-        self.correct_button.setEnabled(rep is not None)
+        self.correct_button.setEnabled(own)
+        for action in self.correction_actions.values():
+            action.setEnabled(rep is not None)
         if rep is not None:
             self.correction_actions[MARK_VALID].setEnabled(rep.valid is not True)
             self.correction_actions[MARK_NO_REP].setEnabled(rep.valid is not False)

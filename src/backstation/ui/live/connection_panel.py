@@ -1,11 +1,12 @@
 """Where to connect: stations found on serial ports, or the simulated station
-with a scenario; who is training; the link's state."""
+with a scenario; who is training (picked from the roster or typed, also while
+connected: another athlete steps up between sets); the link's state."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
     QWidget,
 )
 
@@ -28,6 +29,8 @@ class ConnectionPanel(QWidget):
     connect_requested = Signal(str)       # url
     disconnect_requested = Signal()
     refresh_requested = Signal()
+    # The coach chose another athlete or body mass (picked, or typed and left).
+    athlete_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,8 +39,14 @@ class ConnectionPanel(QWidget):
         self.port_box.setMinimumContentsLength(18)
         self.scenario_box = QComboBox()
         self.scenario_box.addItems(all_scenarios())
-        self.athlete_edit = QLineEdit()
-        self.athlete_edit.setPlaceholderText("athlete name")
+        self.athlete_box = QComboBox()
+        self.athlete_box.setEditable(True)
+        self.athlete_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.athlete_box.lineEdit().setPlaceholderText("athlete name")
+        self.athlete_box.setToolTip("Pick from the roster or type a new name; between sets "
+                                    "another athlete can step up without disconnecting")
+        self._roster: dict[str, float | None] = {}     # casefolded name -> body mass
+        self._chosen: tuple[str | None, float | None] = (None, None)
         self.body_mass = QDoubleSpinBox()
         self.body_mass.setRange(0, 250)
         self.body_mass.setDecimals(1)
@@ -56,14 +65,60 @@ class ConnectionPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Station", ports)
         form.addRow("Scenario", self.scenario_box)
-        form.addRow("Athlete", self.athlete_edit)
+        form.addRow("Athlete", self.athlete_box)
         form.addRow("Body mass", self.body_mass)
         form.addRow(self.connect_button)
         form.addRow(self.state_label)
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.port_box.currentIndexChanged.connect(self._on_port_changed)
+        self.athlete_box.activated.connect(self._on_athlete_picked)
+        self.athlete_box.lineEdit().editingFinished.connect(self._on_athlete_picked)
+        self.body_mass.editingFinished.connect(self._on_choice_edited)
         self.set_state(LinkState.CLOSED)
+
+    # -- who is training ------------------------------------------------------------------
+
+    @property
+    def athlete(self) -> str | None:
+        """The athlete's name as typed or picked (blanks trimmed); None if empty."""
+        return self.athlete_box.currentText().strip() or None
+
+    @property
+    def body_mass_kg(self) -> float | None:
+        return self.body_mass.value() or None
+
+    def set_athlete(self, name: str | None, body_mass_kg: float | None = None) -> None:
+        """Show this athlete and body mass (no ``athlete_changed``)."""
+        self.athlete_box.setEditText(name or "")
+        self.body_mass.setValue(body_mass_kg or 0.0)
+        self._chosen = (self.athlete, self.body_mass_kg)
+
+    def set_roster(self, athletes: list[tuple[str, float | None]]) -> None:
+        """The roster's (name, body mass), offered in the athlete box; what is
+        typed there stays."""
+        text = self.athlete_box.currentText()
+        self.athlete_box.blockSignals(True)
+        self.athlete_box.clear()
+        for name, _mass in athletes:
+            self.athlete_box.addItem(name)
+        self.athlete_box.setEditText(text)
+        self.athlete_box.blockSignals(False)
+        self._roster = {name.casefold(): mass for name, mass in athletes}
+
+    def _on_athlete_picked(self, _index: int = 0) -> None:
+        """A name picked, or typed and left: a roster athlete brings their body mass."""
+        if self.athlete != self._chosen[0]:
+            mass = self._roster.get((self.athlete or "").casefold())
+            if mass is not None:
+                self.body_mass.setValue(mass)
+        self._on_choice_edited()
+
+    def _on_choice_edited(self) -> None:
+        chosen = (self.athlete, self.body_mass_kg)
+        if chosen != self._chosen:
+            self._chosen = chosen
+            self.athlete_changed.emit()
 
     def set_ports(self, ports: list[PortInfo], preferred: str | None = None) -> None:
         self.port_box.blockSignals(True)
@@ -98,8 +153,7 @@ class ConnectionPanel(QWidget):
         self.state_label.setStyleSheet(f"color: {colour};")
         connected = state is not LinkState.CLOSED
         self.connect_button.setText("Disconnect" if connected else "Connect")
-        for w in (self.port_box, self.scenario_box, self.athlete_edit, self.body_mass,
-                  self.refresh_button):
+        for w in (self.port_box, self.scenario_box, self.refresh_button):
             w.setEnabled(not connected)
         if not connected:
             self._on_port_changed()

@@ -1,0 +1,123 @@
+"""The roster in the app (issue 13, item 1), through the real controller on the
+simulated station: athletes picked or typed while connected, another athlete
+stepping up between sets (a new session on the same link, no reconnect),
+refused during a set or for a typo of a roster name; the roster dialog; a
+session filed under another athlete from History."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from backstation.device.sim import protocol_sim
+from backstation.storage import Database
+from backstation.ui.acquisition import CHANGE_ATHLETE_IN_SET
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def forget_stations():
+    yield
+    protocol_sim.clear_registry()
+
+
+def choose(qtbot, window, name: str) -> None:
+    """Type a name into the athlete box and press Enter, as a coach does."""
+    edit = window.live.connection.athlete_box.lineEdit()
+    edit.selectAll()
+    qtbot.keyClicks(edit, name)
+    qtbot.keyClick(edit, Qt.Key_Return)
+
+
+def toast(window) -> str:
+    return window.toast.text() if window.toast.isVisible() else ""
+
+
+def test_another_athlete_steps_up_between_sets_without_reconnecting(qtbot, main_window):
+    window = main_window
+    with Database(window.db_path) as db:
+        db.add_athlete("Alex", body_mass_kg=72)
+        db.add_athlete("Ben", body_mass_kg=88.5)
+    window.refresh_roster()
+    panel = window.live.connection
+    assert [panel.athlete_box.itemText(i) for i in range(panel.athlete_box.count())] == [
+        "Alex", "Ben"]
+    panel.athlete_box.setCurrentIndex(0)
+    panel.athlete_box.activated.emit(0)
+    assert panel.body_mass_kg == 72                          # the roster's, remembered
+    ended, connects = [], []
+    window.controller.set_ended.connect(ended.append)
+    window.controller.connection_started.connect(connects.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=20)
+    qtbot.waitUntil(lambda: len(ended) == 1, timeout=WAIT_MS)
+    alex_session = window.controller.session.session_id
+    assert window.live.counter.count_text == "8"
+
+    with qtbot.waitSignal(window.controller.athlete_changed, timeout=WAIT_MS) as saved:
+        choose(qtbot, window, "ben")
+    assert saved.args[0]["session_id"] == alex_session
+    session = window.controller.session
+    assert (session.athlete, session.body_mass_kg) == ("Ben", 88.5)   # completed from the roster
+    assert session.session_id != alex_session and len(connects) == 1   # the same link
+    assert window.live.counter.count_text == "0"             # Ben's session counts from nothing
+    assert f"Session {alex_session} saved; now recording Ben" in toast(window)
+    assert panel.body_mass_kg == 88.5
+
+    # The scenario goes on: its next set is Ben's, judged with the carried calibration.
+    qtbot.waitUntil(lambda: len(ended) == 2, timeout=WAIT_MS)
+    assert ended[1].valid_reps == 8 and window.live.counter.count_text == "8"
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS):
+        window.controller.disconnect()
+    with Database(window.db_path) as db:
+        by_name = {s.athlete_name: s for s in db.list_sessions()}
+        assert set(by_name) == {"Alex", "Ben"}
+        assert [s.valid_reps for s in db.sets(by_name["Alex"].id)] == [8]
+        assert [s.valid_reps for s in db.sets(by_name["Ben"].id)] == [8]
+        assert by_name["Ben"].body_mass_kg == 88.5
+
+
+def test_the_athlete_cannot_change_during_a_set_or_to_a_typo(qtbot, main_window):
+    window = main_window
+    with Database(window.db_path) as db:
+        db.add_athlete("Alex", body_mass_kg=72)
+    window.refresh_roster()
+    window.live.connection.set_athlete("Alex", 72)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=20)
+    session_id = window.controller.session.session_id
+
+    choose(qtbot, window, "Alx")
+    assert "Alx is not on the roster: did you mean Alex?" in toast(window)
+    assert window.live.connection.athlete == "Alex"           # shown as it is again
+    with qtbot.waitSignal(window.controller.set_started, timeout=WAIT_MS):
+        pass
+    choose(qtbot, window, "Zoe")
+    assert toast(window) == CHANGE_ATHLETE_IN_SET
+    assert window.live.connection.athlete == "Alex"
+    assert window.controller.session.session_id == session_id
+    with Database(window.db_path) as db:
+        assert db.get_athlete("Zoe") is None
+
+
+def test_the_roster_dialog_adds_and_edits_athletes_and_refuses_in_one_line(qtbot, main_window):
+    window = main_window
+    dialog = window.open_roster()
+    assert dialog.add_athlete("Alex") and dialog.add_athlete("Ben")
+    assert not dialog.add_athlete("alex")
+    assert dialog.status.text() == "'alex' is already on the roster"
+    assert dialog.table.rowCount() == 2
+    mass = dialog.table.item(0, 1)
+    mass.setText("7")                        # as a coach types in the cell
+    assert "body mass must be between 20 and 300 kg" in dialog.status.text()
+    assert dialog.table.item(0, 1).text() == ""              # the stored value again
+    dialog.table.item(0, 1).setText("73,5")
+    dialog.table.item(1, 4).setText("left shoulder: no overhead")
+    dialog.table.item(1, 0).setText("Benjamin")
+    with Database(window.db_path) as db:
+        assert [(a.name, a.body_mass_kg, a.notes) for a in db.list_athletes()] == [
+            ("Alex", 73.5, None), ("Benjamin", None, "left shoulder: no overhead")]
+    box = window.live.connection.athlete_box
+    assert [box.itemText(i) for i in range(box.count())] == ["Alex", "Benjamin"]
+    dialog.close()
