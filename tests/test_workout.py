@@ -81,6 +81,9 @@ def test_a_level_is_known_by_its_labels():
     ([("2026-11-01", [(0, 12)] * 3), ("2026-11-08", [(1, 12), (1, 9), (1, 8), (0, 20)])], 1,
      "best 1 of 3"),
     ([("2026-11-08", [(1, 12)] * 3 + [(0, 25)])], 2, "move on"),
+    # The goal reached in a later session at the same level.
+    ([("2026-11-01", [(0, 12), (0, 10), (0, 9)]), ("2026-11-08", [(0, 12)] * 3)], 1,
+     "on 2026-11-08: move on"),
     ([("2026-11-08", [(len(ROW_LEVELS) - 1, 12)] * 3)], len(ROW_LEVELS) - 1, "the last level"),
 ])
 def test_the_next_progression_is_proposed_from_the_sets_done(history, level, says):
