@@ -124,20 +124,29 @@ def test_the_wizard_calibrates_the_simulated_station_with_masses_it_hangs_itself
         assert station.athlete.script is None                       # the scenario's athlete again
 
 
-def test_the_wizard_says_so_when_the_mass_hangs_on_the_other_hook(qtbot, tmp_path):
+def test_the_wizard_says_so_when_the_mass_hangs_on_the_other_hook(qtbot, tmp_path, themed):
+    """In plain words, on an 800x480 screen, every line and button whole."""
     url = "sim://?scenario=clean&seed=6&speed=5"
     path = tmp_path / "sim.db"
     with _connected(qtbot, path, url) as (controller, station):
         wizard = _tared_wizard(qtbot, controller, station, path)
+        wizard.resize(*SMALL_SCREEN)
         page = wizard.left_page
         page.mass.edit.setText("20")
         protocol_sim.operate(url, lambda s: s.hang_mass(1, 20_000))   # on the RIGHT hook
-        qtbot.waitUntil(lambda: "LEFT hook" in page.hint.text(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "the right side reads" in page.hint.text(), timeout=WAIT_MS)
         hint = page.hint.text()
         assert hint.startswith("The left side reads ") and "is the 20 kg on the LEFT hook?" in hint
         assert "the right side reads 19" in hint                    # 196 N: where the mass is
         left_n = float(hint.split("reads ")[1].split(" N")[0])
         assert abs(left_n) < 2.0
+        qtbot.waitUntil(lambda: not _cut_labels(wizard), timeout=WAIT_MS)
+        assert wizard.size().width() <= SMALL_SCREEN[0] and wizard.height() <= SMALL_SCREEN[1]
+        for button in page.findChildren(QAbstractButton):
+            if button.isVisible():
+                assert page.rect().contains(button.geometry().translated(
+                    button.parentWidget().mapTo(page, button.parentWidget().rect().topLeft()))), \
+                    button.text()
         page.bench.buttons["Hang it on the left hook"].click()       # moved to the left hook
         qtbot.waitUntil(lambda: page.hint.text() == "", timeout=WAIT_MS)
         assert station.hung_grams == [20_000.0, 0.0]

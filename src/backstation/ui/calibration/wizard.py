@@ -27,7 +27,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont
-from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
                                QWizard, QWizardPage)
 
 from ...session import CalibrationLabel
@@ -171,8 +171,11 @@ class MassPage(CommandPage):
         self.hint.setWordWrap(True)
         self.bench = BenchRow(controller, self)
         self.bench.add_move(f"Hang it on the {side} hook", self._hang)
-        for widget in (self.readings, self.hint, self.bench):
-            self.extra.addWidget(widget)
+        row = QHBoxLayout()          # one line for both: the page fits an 800x480 screen
+        row.addWidget(self.readings, 1)
+        row.addWidget(self.bench)
+        self.extra.addLayout(row)
+        self.extra.addWidget(self.hint)
         self.mass.mass_changed.connect(self._on_mass_changed)
         self.button.setEnabled(False)
         self.mass_grams: float | None = None     # the mass the calibration used
