@@ -17,7 +17,9 @@ from backstation.device.sim import protocol_sim
 from backstation.storage import Database
 from backstation.ui.acquisition import AcquisitionController
 from backstation.ui.calibration import CalibrationWizard, ContactCalibrationDialog
+from backstation.session import CalibrationLabel
 from backstation.ui.calibration.contact import NO_ATHLETE_TEXT, SIMULATED_MOVE
+from backstation.ui.calibration.mass import reading_problem, readings_text
 from backstation.units import weight_n
 
 WAIT_MS = 20_000
@@ -231,3 +233,27 @@ def test_the_live_view_says_the_scenario_ended_and_restarts_it(qtbot, tmp_path):
         qtbot.waitUntil(lambda: len(controller.buffers.force_t_s) > 0, timeout=WAIT_MS)
     finally:
         controller.close()
+
+
+def test_the_readings_say_in_plain_words_what_hangs_where():
+    assert readings_text(None) == "Left —   Right —"
+    assert readings_text((0.25, float("nan"))) == "Left 0.2 N   Right —"
+    assert reading_problem(0, 20_000, (0.3, 196.1)) == (
+        "The left side reads 0.3 N (the right side reads 196.1 N) — "
+        "is the 20 kg on the LEFT hook?")
+    assert reading_problem(1, 500, (0.0, 0.1)) == (
+        "The right side reads 0.1 N — is the 500 g on the RIGHT hook?")
+    assert "more than 5 kg weighs (49.0 N)" in reading_problem(1, 5_000, (0.0, 150.0))
+    assert reading_problem(0, 20_000, (190.0, 0.0)) is None       # an uncalibrated scale: near
+    assert reading_problem(0, 20_000, None) is None               # nothing read yet
+    assert reading_problem(0, 20_000, (float("nan"), 0.0)) is None
+
+
+def test_a_label_stored_after_its_session_ended_names_no_session(qtbot, tmp_path):
+    from PySide6.QtCore import QObject
+
+    wizard = CalibrationWizard(QObject(), tmp_path / "none.db")
+    qtbot.addWidget(wizard)
+    wizard._on_stored(CalibrationLabel(0, 60_000, 1650.0, "cal", 10_000.0))
+    assert wizard.storage_note.text() == "Stored with the session."
+    _assert_no_none(wizard)

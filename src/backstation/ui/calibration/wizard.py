@@ -394,7 +394,9 @@ class CalibrationWizard(QWizard):
 
     @Slot(object)
     def _on_stored(self, label: CalibrationLabel) -> None:
-        self.storage_note.setText(f"Stored with session {self.session_id()}.")
+        session_id = self.session_id()          # None once that session has ended
+        self.storage_note.setText("Stored with the session." if session_id is None
+                                  else f"Stored with session {session_id}.")
         if label.mass_grams is not None:
             self.calibration_stored.emit(label.channel, label.mass_grams)
 
