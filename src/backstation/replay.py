@@ -14,6 +14,9 @@ session.py):
   does not matter);
 - ``set_labels`` events: the variant and added load of the sets ending after
   their time;
+- ``exercise`` events: the exercise of the sets opened from their time on,
+  asked for in the order live asked, between the manual set starts and
+  ends (one without a time, from the start);
 - the ``time_origin`` event: the sample the ``_s`` times count from.
 
 A coach's corrections (storage/corrections.py) are applied after judging,
@@ -24,12 +27,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .analysis import AnalysisEvent, ContactChanged
 from .samples import DistanceBlock, ForceBlock
 from .session import (
-    ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json, stored_stats,
+    EXERCISE_EVENT, ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json,
+    stored_stats,
 )
 from .storage import EventRecord, RepRecord, SetRecord
 from .storage.bundle_reader import SessionReader
@@ -100,6 +104,27 @@ def manual_requests(events: list[EventRecord]) -> list[ManualSetRequest]:
             if e.kind == MANUAL_SET_EVENT and e.t_device_us is not None]
 
 
+@dataclass(frozen=True)
+class ExerciseRequest:
+    """The exercise chosen at device time ``t_us`` (None: from the start)."""
+
+    exercise: str
+    t_us: int | None
+
+
+def judge_requests(events: list[EventRecord]) -> list[ManualSetRequest | ExerciseRequest]:
+    """The stored manual set starts and ends and exercise choices, in the
+    order they were asked for (the order they were stored in)."""
+    out: list[ManualSetRequest | ExerciseRequest] = []
+    for e in events:
+        if e.kind == MANUAL_SET_EVENT and e.t_device_us is not None:
+            out.append(ManualSetRequest(e.detail == "start", int(e.t_device_us)))
+        elif e.kind == EXERCISE_EVENT:
+            out.append(ExerciseRequest(e.detail, None if e.t_device_us is None
+                                       else int(e.t_device_us)))
+    return out
+
+
 class Replay:
     """A stored session judged again; ``events`` keeps every analysis event,
     ``set_records``/``rep_records`` what live would have stored. ``db``: the
@@ -134,6 +159,9 @@ class Replay:
                 self.ignored_calibrations.append(f"stored calibration of channel {cal.channel} "
                                                  f"ignored: {exc}")
         self.manual = manual_requests(stored_events)
+        requests = judge_requests(stored_events)
+        for request in [r for r in requests if r.t_us is None]:   # chosen before any sample
+            self.judge.set_exercise(request.exercise, None)
         self.corrections = db.corrections(session_id)     # a coach's, applied by to_json
         # what the coach saw (the reps and sets they name), when there is any
         self._stored = ((db.judged_sets(session_id), db.judged_reps(session_id))
@@ -141,7 +169,7 @@ class Replay:
         self.force = db.load_force(session_id)
         self.distance = db.load_distance(session_id)
         self.events: list[AnalysisEvent] = []
-        todo = list(self.manual)
+        todo = [r for r in requests if r.t_us is not None]
         cuts = [r.t_us + 1 for r in todo]      # live had fed up to and including t_us
         for hi, force, distance in _slices(self.force, self.distance, REPLAY_CHUNK_US, cuts):
             self.events += self.judge.feed(force, distance)
@@ -151,7 +179,9 @@ class Replay:
             self.events += self._apply(request)
         self.events += self.judge.finish()
 
-    def _apply(self, request: ManualSetRequest) -> list[AnalysisEvent]:
+    def _apply(self, request: ManualSetRequest | ExerciseRequest) -> list[AnalysisEvent]:
+        if isinstance(request, ExerciseRequest):
+            return self.judge.set_exercise(request.exercise, request.t_us)
         if request.start:
             return self.judge.start_set(request.t_us)
         return self.judge.end_set(request.t_us)

@@ -25,7 +25,7 @@ is followed.
 States: ``seek`` (no hang yet) -> ``rest`` (the hang is known; waiting for a
 fall of ``start_mm``) -> ``squeeze`` (from the last reading near the hang;
 until two readings are back within ``back_mm`` of the hang, or the chest
-stays still at least half-way back) -> ``rest``.
+is still again a good part of the way back: the new hang) -> ``rest``.
 """
 
 from __future__ import annotations
@@ -41,9 +41,14 @@ START_SHARE = 0.5            # a squeeze has begun when the gap fell this share 
 START_MIN_MM = 12.0          # ... and at least this (a time-of-flight sensor's noise is +-10 mm)
 BENT_MARGIN_MM = 60.0        # arms_bent: a fall this much deeper than the squeeze depth, ...
                              # ... or the row's minimum range if that is less (a row's worth)
-BACK_SHARE = 0.5             # back at the hang: two readings within this share of start_mm of it
+BACK_SHARE = 0.5             # back at the hang: two readings within this share of start_mm of it,
+PART_BACK_MM = 10.0          # ... or still again this far back from the squeeze's top ...
+PART_BACK_SHARE = 0.35       # ... or this share of its fall, whichever is more (a hang a little
+PART_BACK_US = 1_000_000     # higher), having come back that far within this before (a let-go is
+                             # quick; a held squeeze that creeps a few mm is still held)
 BELOW_HANG_MM = 150.0        # a reading this far past the hang is not the chest of a body holding the bar
 EDGE_SHARE = 0.25            # the squeeze began at the last reading within this share of start_mm
+CONFIRM_US = 150_000         # a decision takes the readings of this long, at least the last two
 STILL_US = 600_000           # a still stretch: the readings of this long ...
 STILL_MIN_READINGS = 4       # ... at least this many ...
 STILL_SPREAD_MM = 12.0       # ... between their 20th and 80th percentiles ...
@@ -145,10 +150,11 @@ class ShrugTracker:
                 self._near(t_us)
             return []
         # rest
-        if prev is not None and self.hang_mm - max(prev[1], gap_mm) >= self.start_mm:
+        high = self._confirmed(True)
+        if high is not None and self.hang_mm - high >= self.start_mm:
             resumed = self._resumed_us
             self._resumed_us = None
-            self._begin(t_us, gap_mm, prev[1], resumed)
+            self._begin(t_us, gap_mm, high, resumed)
             return []
         if prev is not None:
             self._resumed_us = None       # the first pair after a stream gap was no squeeze
@@ -168,17 +174,34 @@ class ShrugTracker:
         self._near_us = t_us
         self._since_near = []
 
-    def _begin(self, t_us: int, gap_mm: float, prev_mm: float, resumed_us: int | None) -> None:
+    def _begin(self, t_us: int, gap_mm: float, high_mm: float, resumed_us: int | None) -> None:
         start = self._near_us if self._near_us is not None else t_us
         if resumed_us is not None:
             start = resumed_us    # no reading saw where it began: the stream was out
         self.rep = ShrugDraft(start, hang_mm=self.hang_mm, cut=resumed_us is not None)
         self._readings = [r for r in self._since_near if r[0] >= start] + [(t_us, gap_mm)]
         self.state = "squeeze"
-        self._confirm_fall(gap_mm, prev_mm)
+        self._confirm_fall(high_mm)
 
-    def _confirm_fall(self, gap_mm: float, prev_mm: float) -> None:
-        fall = self.hang_mm - max(prev_mm, gap_mm)
+    def _confirmed(self, high: bool) -> float | None:
+        """Where the latest readings agree the chest is: of those of the last
+        CONFIRM_US (at least the last two; None with fewer), the median of
+        three or more, else the higher of the two (``high``: a fall counts
+        by the higher) or the lower (a return). One wrong reading, or a noisy
+        time-of-flight sensor's excursion, decides nothing."""
+        r = self._recent
+        if len(r) < 2 or self._prev is None:
+            return None
+        t_now = r[-1][0]
+        last = [g for t, g in r if t >= t_now - CONFIRM_US]
+        if len(last) < 2:
+            last = [r[-2][1], r[-1][1]]
+        if len(last) >= 3:
+            return float(np.median(last))
+        return max(last) if high else min(last)
+
+    def _confirm_fall(self, high_mm: float) -> None:
+        fall = self.hang_mm - high_mm
         if fall > self.rep.fall_mm:
             self.rep.fall_mm = fall
             if fall >= self.bent_mm:
@@ -187,22 +210,32 @@ class ShrugTracker:
     def _on_squeeze(self, t_us: int, gap_mm: float, prev: tuple[int, float] | None,
                     now: bool) -> list[ShrugDraft]:
         self._readings.append((t_us, gap_mm))
-        if prev is None:
+        high, low = self._confirmed(True), self._confirmed(False)
+        if high is None:
             return []
-        self._confirm_fall(gap_mm, prev[1])
+        self._confirm_fall(high)
         if not now:
             # The load is off the bar already: the hands opened and the body
             # drops. The release (or the load back on) decides.
             return []
-        if min(prev[1], gap_mm) >= self.hang_mm - self.back_mm:
-            return [self._close(prev[0])]
+        if low >= self.hang_mm - self.back_mm:
+            return [self._close(max(prev[0], t_us - CONFIRM_US))]
         level = self._still_level()
-        if level is not None and level >= self.hang_mm - 0.5 * max(self.rep.fall_mm, self.start_mm):
-            # Still at least half-way back: the shoulders stayed a little packed.
+        back = max(PART_BACK_MM, PART_BACK_SHARE * self.rep.fall_mm)
+        if level is not None and level >= self.hang_mm - self.rep.fall_mm + back \
+                and self._came_back(level - back):
+            # Still again, part of the way back: the shoulders stayed a little packed.
             done = self._close(self._recent[0][0])
             self.hang_mm = level
             return [done]
         return []
+
+    def _came_back(self, from_mm: float) -> bool:
+        """The chest was at ``from_mm`` or nearer the bar (two readings in a
+        row) within PART_BACK_US before the still stretch began."""
+        t0 = self._recent[0][0]
+        before = [g for t, g in self._readings if t0 - PART_BACK_US <= t < t0]
+        return any(max(a, b) <= from_mm for a, b in zip(before, before[1:]))
 
     def _still_level(self) -> float | None:
         """The median of the last STILL_US of readings if they are still, else None."""

@@ -347,8 +347,8 @@ def describe_scenarios() -> dict[str, str]:
 
 
 def make_scenario(name: str, seed: int) -> Scenario:
-    try:
-        builder = SCENARIOS[name]
-    except KeyError:
-        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
+    from .shrug import shrug_scenario     # mid-back shrugs (shrug.py) build on these
+    builder = SCENARIOS.get(name) or shrug_scenario(name)
+    if builder is None:
+        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
     return builder(np.random.default_rng([int(seed), 0x5C]))
