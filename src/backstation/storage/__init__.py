@@ -5,13 +5,13 @@ from .database import Database, upgrade, utc_iso
 from .errors import NoDatabase, OlderDatabase, SessionNotFound, StorageError
 from .paths import default_db_path
 from .records import (CALIBRATION_SOURCES, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo,
-                      EventRecord, RepRecord, SessionInfo, SetRecord)
+                      EventRecord, LoggedSet, RepRecord, SessionInfo, SetRecord)
 from .schema import MIGRATIONS, Migration, schema_version
 from .writer import FLUSH_INTERVAL_S, FLUSH_SAMPLES, SessionWriter
 
 __all__ = [
     "CALIBRATION_SOURCES", "FLUSH_INTERVAL_S", "FLUSH_SAMPLES", "MIGRATIONS", "STAT_COLUMNS",
-    "Athlete", "CalibrationRecord", "Database", "DeviceInfo", "EventRecord", "Migration",
+    "Athlete", "CalibrationRecord", "Database", "DeviceInfo", "EventRecord", "LoggedSet", "Migration",
     "NoDatabase", "OlderDatabase",
     "SessionInfo", "SessionNotFound", "SessionWriter", "StorageError", "default_db_path",
     "schema_version", "upgrade", "utc_iso",

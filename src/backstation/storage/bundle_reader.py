@@ -1,7 +1,7 @@
 """One session's rows (a ``SessionBundle``, storage/outbox.py) read as the
 ``Database`` reads a session: ``get_session``, ``load_force``,
 ``load_distance``, ``calibrations``, ``events``, ``sets``, ``reps``,
-``corrections``.
+``corrections``, ``logged_sets``.
 
 So ``export``, ``replay`` and History read a session the same way whether it
 came from this station's SQLite or from a team server (team/read.py makes the
@@ -18,7 +18,7 @@ from . import chunks, records, training
 from .corrections import Correction
 from .errors import SessionNotFound
 from .outbox import DISTANCE_CHUNK_COLUMNS, FORCE_CHUNK_COLUMNS, SessionBundle
-from .records import CalibrationRecord, EventRecord, RepRecord, SessionInfo, SetRecord
+from .records import CalibrationRecord, EventRecord, LoggedSet, RepRecord, SessionInfo, SetRecord
 
 
 class SessionReader(Protocol):
@@ -35,6 +35,7 @@ class SessionReader(Protocol):
     def corrections(self, session_id: int) -> list[Correction]: ...
     def judged_sets(self, session_id: int) -> list[SetRecord]: ...
     def judged_reps(self, session_id: int) -> list[RepRecord]: ...
+    def logged_sets(self, session_id: int) -> list[LoggedSet]: ...
 
 
 def _columns(rows: list[tuple], stored: tuple[str, ...], wanted: tuple[str, ...]) -> list[tuple]:
@@ -98,6 +99,12 @@ class BundleReader:
     def corrections(self, session_id: int) -> list[Correction]:
         """Always empty: a session travels to a team server as its judge
         stored it (a coach's corrections stay on the station)."""
+        self._check(session_id)
+        return []
+
+    def logged_sets(self, session_id: int) -> list[LoggedSet]:
+        """Always empty: sets logged by hand stay on the station, as a coach's
+        corrections and a set's RPE do (docs/team.md)."""
         self._check(session_id)
         return []
 

@@ -22,12 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..samples import DistanceBlock, ForceBlock
-from . import chunks, corrections, outbox, records, training
+from . import chunks, corrections, logged, outbox, records, training
 from .liveness import WriterLock
 from .connection import DEFAULT_BUSY_TIMEOUT_S, open_connection, open_reading
 from .errors import OlderDatabase, SessionNotFound, StorageError
 from .records import (SETTABLE_STAT_COLUMNS, STAT_COLUMNS, Athlete, CalibrationRecord, DeviceInfo, EventRecord,
-                      RepRecord, SessionInfo, SetRecord, athlete_name)
+                      LoggedSet, RepRecord, SessionInfo, SetRecord, athlete_name)
 from .schema import Migration, new_uid
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class Database:
         self._writer_locks: dict[int, WriterLock] = {}
         # False only on the partial schemas tests build from their own migrations.
         self._has_uids = self._has_column("sessions", "uid")
+        self._has_logged_sets = self._has_table("logged_sets")
         if not read_only and self._has_column("sessions", "end_reason"):
             try:
                 self.close_interrupted_sessions()
@@ -321,6 +322,11 @@ class Database:
         return any(row[1] == column
                    for row in self._conn.execute(f"PRAGMA table_info({table})"))
 
+    def _has_table(self, table: str) -> bool:
+        """False only on the partial schemas tests build from their own migrations."""
+        return self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                  " AND name = ?", (table,)).fetchone() is not None
+
     def _lock_session(self, session_id: int, required: bool) -> WriterLock:
         try:
             lock = WriterLock(self.path, session_id)
@@ -422,7 +428,7 @@ class Database:
 
     def delete_session(self, session_id: int) -> None:
         """Remove the session and everything recorded with it (samples,
-        calibrations, events, sets, reps: ON DELETE CASCADE, which needs the
+        calibrations, events, sets, reps, logged sets: ON DELETE CASCADE, which needs the
         connection's ``foreign_keys`` pragma, set on open). Athletes and
         devices stay: other sessions may name them."""
         with self.transaction():
@@ -542,6 +548,39 @@ class Database:
         if cursor.rowcount == 0 and not skip_missing:
             raise StorageError(f"session {session_id} has no set {set_index} to note")
         return cursor.rowcount > 0
+
+    # -- sets logged by hand (storage/logged.py) -------------------------------
+
+    def add_logged_set(self, session_id: int, exercise: str, reps: int, *,
+                       load_kg: float | None = None, hold_s: float | None = None,
+                       rpe: float | None = None, notes: str | None = None,
+                       t_device_us: int | None = None,
+                       logged_at: datetime | None = None) -> LoggedSet:
+        """A set of an exercise done away from the bar (exercises.LOGGED_EXERCISES),
+        stored as the session's next logged set: ``reps`` of ``load_kg`` per
+        hand (a dumbbell's mass), each held ``hold_s``. ``t_device_us``: the
+        newest sample the live judgement had when it was logged (its place
+        among the station's sets); ``logged_at``: when (now if None). ValueError
+        in one line for a value that cannot be (nothing stored);
+        ``SessionNotFound`` for no such session."""
+        fields = records.logged_set_fields(exercise, reps, load_kg, hold_s, rpe, notes)
+        with self.transaction():
+            return logged.add(self._conn, session_id, fields, utc_iso(logged_at),
+                              None if t_device_us is None else int(t_device_us))
+
+    def logged_sets(self, session_id: int) -> list[LoggedSet]:
+        """The session's sets logged by hand, in the order logged (none on a
+        database older than schema v8)."""
+        if not self._has_logged_sets:
+            return []
+        with self._reading():
+            return logged.load(self._conn, session_id)
+
+    def delete_logged_set(self, session_id: int, set_no: int) -> None:
+        """Remove a logged set (the others keep their numbers); ``StorageError``
+        if the session has no logged set ``set_no``."""
+        with self.transaction():
+            logged.delete(self._conn, session_id, set_no)
 
     # -- a coach's corrections (storage/corrections.py) ----------------------
 

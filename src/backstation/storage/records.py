@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..exercises import check_logged_exercise
+
 # Running stream counters kept on each session row; the recorder passes them
 # by these names to update_session_stats / finish_session.
 STAT_COLUMNS: tuple[str, ...] = (
@@ -45,6 +47,11 @@ BODY_MASS_KG_RANGE: tuple[float, float] = (20.0, 300.0)
 CONTACT_MM_RANGE: tuple[float, float] = (1.0, 500.0)
 STRAIGHT_ARM_MM_RANGE: tuple[float, float] = (50.0, 2000.0)   # chest to bar, arms straight
 RPE_RANGE: tuple[float, float] = (1.0, 10.0)       # the rating of perceived exertion's scale
+# A set logged by hand (exercises.LOGGED_EXERCISES: done with dumbbells away
+# from the bar): past these it is a typo, never stored.
+LOGGED_REPS_RANGE: tuple[int, int] = (1, 200)
+DUMBBELL_KG_RANGE: tuple[float, float] = (0.0, 100.0)  # the mass of each dumbbell (per hand)
+HOLD_S_RANGE: tuple[float, float] = (0.0, 120.0)       # the squeeze held at the top of a rep
 
 
 def athlete_name(text: str) -> str:
@@ -87,6 +94,41 @@ def note_text(text: str | None) -> str | None:
 def rpe(value: float) -> float:
     """``value`` if it is on the RPE scale (1-10), else ValueError saying the range."""
     return _in_range(value, RPE_RANGE, "RPE", "")
+
+
+def logged_reps(value: float) -> int:
+    """``value`` if it can be a logged set's reps (a whole number, 1-200), else ValueError."""
+    reps = _in_range(value, LOGGED_REPS_RANGE, "reps", "")
+    if not reps.is_integer():
+        raise ValueError(f"reps must be a whole number, not {reps:g}")
+    return int(reps)
+
+
+def dumbbell_kg(value: float) -> float:
+    """``value`` if it can be a dumbbell's mass, else ValueError saying the range."""
+    return _in_range(value, DUMBBELL_KG_RANGE, "the dumbbell's mass", "kg")
+
+
+def hold_s(value: float) -> float:
+    """``value`` if it can be a rep's hold, else ValueError saying the range."""
+    return _in_range(value, HOLD_S_RANGE, "the hold", "s")
+
+
+_checked_hold_s, _checked_rpe = hold_s, rpe      # the parameters below hide the names
+
+
+def logged_set_fields(exercise: str, reps: float, load_kg: float | None = None,
+                      hold_s: float | None = None, rpe: float | None = None,
+                      notes: str | None = None) -> dict:
+    """A set logged by hand as stored (``LoggedSet``'s fields by name, the
+    session's and the order's aside), or ValueError in one line for the first
+    value that cannot be: the one check for the database, the writers and the
+    live session, so a bad value is refused before anything is queued."""
+    return {"exercise": check_logged_exercise(exercise), "reps": logged_reps(reps),
+            "load_kg": None if load_kg is None else dumbbell_kg(load_kg),
+            "hold_s": None if hold_s is None else _checked_hold_s(hold_s),
+            "rpe": None if rpe is None else _checked_rpe(rpe),
+            "notes": note_text(notes)}
 
 
 @dataclass(frozen=True)
@@ -224,6 +266,25 @@ class RepRecord:
     # The judge's (valid, reason) where a coach overruled it (storage/corrections.py);
     # None: the verdict above is the judge's.
     judged: tuple[bool | None, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class LoggedSet:
+    """A set of an exercise the station cannot measure (exercises.LOGGED_EXERCISES),
+    logged by hand: sets x reps x dumbbell mass (schema v8)."""
+    session_id: int
+    set_no: int                  # its order among the session's logged sets, from 1
+    exercise: str
+    reps: int
+    load_kg: float | None        # the mass of each dumbbell (per hand)
+    hold_s: float | None         # the squeeze held at the top of each rep (dumbbell shrug)
+    rpe: float | None
+    notes: str | None
+    logged_at: str               # UTC, ISO-8601 (database.utc_iso)
+    # The newest device time the live judgement had when it was logged: its
+    # place among the station's sets (storage/logged.py ``in_order``); None
+    # when logged without a recording's samples.
+    t_device_us: int | None = None
 
 
 # -- what a session stored of its judgement, read back without judging again ---

@@ -218,6 +218,24 @@ _V7 = statements(
     "ALTER TABLE athletes ADD COLUMN notes TEXT",
 )
 
+_V8 = statements(
+    # Sets of the exercises the station cannot measure (exercises.LOGGED_EXERCISES),
+    # logged by hand (storage/logged.py); they stay on the station (docs/team.md).
+    """CREATE TABLE logged_sets (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        set_no INTEGER NOT NULL,
+        exercise TEXT NOT NULL,
+        reps INTEGER NOT NULL,
+        load_kg REAL,
+        hold_s REAL,
+        rpe REAL,
+        notes TEXT,
+        logged_at TEXT NOT NULL,
+        t_device_us INTEGER,
+        UNIQUE (session_id, set_no))""",
+)
+
 
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
@@ -227,6 +245,7 @@ MIGRATIONS: list[Migration] = [
     Migration("a coach's corrections of the judge's verdicts", _V5),
     Migration("a set's RPE and notes", _V6),
     Migration("the roster: an athlete's straight-arm gap and notes", _V7),
+    Migration("sets logged by hand (rear-delt flye, dumbbell shrug)", _V8),
 ]
 
 

@@ -23,7 +23,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ..samples import DistanceBlock, ForceBlock
 from . import corrections, records
@@ -108,6 +108,15 @@ class ThreadedWriter:
         if rpe is not None:
             records.rpe(rpe)                         # refused here, on the owner's thread
         self._put("add_set_note", set_index, rpe, notes)
+
+    def add_logged_set(self, exercise: str, reps: int, *, load_kg: float | None = None,
+                       hold_s: float | None = None, rpe: float | None = None,
+                       notes: str | None = None, t_device_us: int | None = None,
+                       logged_at: datetime | None = None) -> None:
+        # refused here, on the owner's thread; the time is when it was logged, not flushed
+        fields = records.logged_set_fields(exercise, reps, load_kg, hold_s, rpe, notes)
+        self._put("add_logged_set", **fields, t_device_us=t_device_us,
+                  logged_at=datetime.now(timezone.utc) if logged_at is None else logged_at)
 
     def update_stats(self, **stats: int) -> None:
         self._put("update_stats", **stats)

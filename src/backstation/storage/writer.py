@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ..samples import DistanceBlock, ForceBlock
 from . import corrections, records
@@ -57,6 +57,13 @@ class _PendingCalibration:
 
 
 @dataclass(frozen=True)
+class _PendingLoggedSet:
+    fields: dict                 # records.logged_set_fields, checked when it was added
+    t_device_us: int | None
+    logged_at: datetime
+
+
+@dataclass(frozen=True)
 class _PendingEvent:
     kind: str
     detail: str
@@ -81,6 +88,7 @@ class SessionWriter:
         # A coach's corrections and undos, in order (written after the reps they name).
         self._corrections: list[tuple[int, int | None, str] | None] = []
         self._set_notes: dict[int, tuple[float | None, str | None]] = {}   # the latest per set
+        self._logged_sets: list[_PendingLoggedSet] = []                    # in the order logged
         self._last_flush_s = clock()
         self._retry_after_s = float("-inf")
         self.flushes = 0                       # successful flushes, for status displays
@@ -144,6 +152,17 @@ class SessionWriter:
         self._set_notes[set_index] = (old_rpe if rpe is None else rpe,
                                       old_notes if notes is None else notes)
 
+    def add_logged_set(self, exercise: str, reps: int, *, load_kg: float | None = None,
+                       hold_s: float | None = None, rpe: float | None = None,
+                       notes: str | None = None, t_device_us: int | None = None,
+                       logged_at: datetime | None = None) -> None:
+        """A set logged by hand (Database.add_logged_set), stored with the next
+        flush as the session's next logged set; ValueError in one line for a
+        value that cannot be, refused here so it can never fail a flush."""
+        fields = records.logged_set_fields(exercise, reps, load_kg, hold_s, rpe, notes)
+        self._logged_sets.append(_PendingLoggedSet(
+            fields, t_device_us, datetime.now(timezone.utc) if logged_at is None else logged_at))
+
     def update_stats(self, **stats: int) -> None:
         """Latest stream counter totals, written with the next flush."""
         self._stats.update(stats)
@@ -156,7 +175,7 @@ class SessionWriter:
     def has_pending(self) -> bool:
         return bool(self._force or self._distance or self._calibrations or self._events
                     or self._stats or self._sets or self._reps or self._corrections
-                    or self._set_notes)
+                    or self._set_notes or self._logged_sets)
 
     # -- writing ----------------------------------------------------------
 
@@ -201,6 +220,7 @@ class SessionWriter:
             self._reps.clear()
             self._corrections.clear()
             self._set_notes.clear()
+            self._logged_sets.clear()
             self.flushes += 1
         self.last_error = None
         self.failures = 0
@@ -247,5 +267,8 @@ class SessionWriter:
                 if not db.note_set(sid, set_index, rpe, notes, skip_missing=True):
                     log.warning("note on set %d of session %d: no such set stored, dropped",
                                 set_index, sid)
+            for entry in self._logged_sets:
+                db.add_logged_set(sid, **entry.fields, t_device_us=entry.t_device_us,
+                                  logged_at=entry.logged_at)
             db.update_session_stats(sid, **self._stats)
 
