@@ -12,7 +12,7 @@ from serial import SerialException
 from backstation.device.sim import SimulatedStation, protocol_sim
 from backstation.device.sim.bench import parse_hang
 from backstation.device.sim.controls import StationControls
-from backstation.protocol import Ack, Cal, DistanceSample, ForceSample, StreamDecoder
+from backstation.protocol import Ack, Cal, DistanceSample, Err, ForceSample, StreamDecoder
 from backstation.protocol.commands import calibrate, start, tare
 from backstation.units import weight_n
 
@@ -63,13 +63,14 @@ def test_a_hung_mass_loads_only_its_side_with_the_cells_noise():
     _streaming(station)
     station.advance(2.0)                       # the lead-in: nobody on the bar
     station.hang_mass(0, 20_000)
-    out = _sentences(station, 3.5)
+    _sentences(station, 3.5)                    # it stops bouncing
+    out = _sentences(station, 4.0)
     left, right = _side_newtons(station, out, 0), _side_newtons(station, out, 1)
     assert left.mean() == pytest.approx(weight_n(20.0), abs=0.2)
     assert abs(right.mean()) < 0.2
     assert 0.05 < left.std() < 0.4              # mechanical + ADC noise, as any load has
     station.hang_mass(0, 0)
-    left = _side_newtons(station, _sentences(station, 3.9), 0)
+    left = _side_newtons(station, _sentences(station, 4.3), 0)
     assert abs(left.mean()) < 0.2
 
 
@@ -79,12 +80,33 @@ def test_tare_then_cal_with_a_hung_mass_gives_the_boards_true_scale():
     station.receive(tare(1).line())
     station.advance(2.0)
     station.hang_mass(1, 10_000)
-    station.advance(2.2)
+    station.advance(3.0)                        # let it stop swinging
     station.receive(calibrate(1, 10_000).line())
-    ack, cal = StreamDecoder().feed(station.advance(3.4))[-2:]
+    ack, cal = StreamDecoder().feed(station.advance(4.2))[-2:]
     assert ack == Ack("CAL", ("1",)) and isinstance(cal, Cal)
     # 1 s of samples at 80 SPS: the noise averages to well under 0.05 %.
     assert cal.counts_per_newton == pytest.approx(station.identity.counts_per_newton[1], rel=5e-4)
+
+
+def test_a_mass_just_hung_bounces_and_a_cal_then_is_refused_as_unstable():
+    station = SimulatedStation("clean", seed=4)
+    _streaming(station)
+    station.advance(1.0)
+    station.hang_mass(0, 20_000)
+    station.receive(calibrate(0, 20_000).line())
+    out = _sentences(station, 2.2)
+    assert Err("CAL", "unstable") in out
+    swing = _side_newtons(station, out, 0)[:40]                 # its first half second
+    assert swing.max() - swing.min() > 10.0                     # UNSTABLE_N, peak to peak
+    station.receive(calibrate(0, 20_000).line())                # a second later: still
+    assert Ack("CAL", ("0",)) in _sentences(station, 3.4)
+
+
+def test_a_mass_hung_from_boot_is_still():
+    station = SimulatedStation("clean", seed=4, hang={0: 20_000})
+    _streaming(station)
+    left = _side_newtons(station, _sentences(station, 1.5), 0)
+    assert left.max() - left.min() < 3.0
 
 
 def test_the_hang_url_parameter_hangs_the_mass_from_boot_and_a_bad_one_is_refused():

@@ -105,12 +105,15 @@ def test_the_wizard_calibrates_the_simulated_station_with_masses_it_hangs_itself
             assert wizard.currentPage() is page and page.bench.isVisible()
             page.mass.edit.setText(kg)
             page.bench.buttons[f"Hang it on the {page.side} hook"].click()
+            hung_s = station.now_s
             grams = float(kg) * 1000
             assert station.hung_grams[page.channel] == grams
             assert station.hung_grams[1 - page.channel] == 0.0       # only this hook
             qtbot.waitUntil(lambda: abs(_shown_n(page)[page.channel] - weight_n(grams / 1000))
                             < 1.5, timeout=WAIT_MS)                   # read on its side
             qtbot.waitUntil(lambda: page.hint.text() == "", timeout=WAIT_MS)   # they agree
+            # let it stop swinging (bench.BOUNCE_TAU_S 0.35 s), as on a real bench
+            qtbot.waitUntil(lambda: station.now_s > hung_s + 1.5, timeout=WAIT_MS)
             _calibrate(qtbot, wizard, page)
             true_scale = station.identity.counts_per_newton[page.channel]
             assert page.result.counts_per_newton == pytest.approx(true_scale, rel=2e-3)

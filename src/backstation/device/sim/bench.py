@@ -2,9 +2,12 @@
 scenario: hang a known mass on a hook, send the athlete away from the bar,
 have the athlete pull up and hold the chest on the bar.
 
-A hung mass is a static load on its side's load cell; the HX711 model adds
-the cell's mechanical and ADC noise to it as to any load
-(``hardware.hx711_raw``). The athlete's moves are short scripts of the
+A hung mass is a load on its side's load cell; the HX711 model adds the
+cell's mechanical and ADC noise to it as to any load (``hardware.hx711_raw``).
+Hung mid-run it bounces first, on the hook and strap, a damped oscillation
+(``bounce_n``: 5 % of its weight at 2.5 Hz, decaying in 0.35 s; a modelled
+guess, not a measurement), so a CAL sent at once is refused as unstable, as
+on a real bench: let it stop swinging. The athlete's moves are short scripts of the
 athlete model's segments (``model.Segment``: minimum-jerk gap and load),
 played from the moment they are asked for; ``BenchAthlete`` plays them over
 the scenario's timeline, bit for bit the same way one sample at a time and
@@ -23,6 +26,10 @@ from .model import GRAB_S, RELEASE_S, SETTLE_S, SLIDE_IN_S, Athlete, Segment, Ti
 
 SIDES = ("left", "right")                # channel 0 is the left hook
 MAX_HUNG_GRAMS = 200_000.0               # the firmware's CAL limit: a load cell's rating here
+BOUNCE_SHARE = 0.05                      # a mass just hung: first swing, share of its weight
+BOUNCE_HZ = 2.5
+BOUNCE_TAU_S = 0.35
+BOUNCE_FOR_S = 3.0                       # then under 0.01 % of the weight: still
 TOUCH_GAP_MM = 8.0                       # the chest on the bar, as a good rep's top
 TOUCH_PULL_S = 1.0
 TOUCH_LOWER_S = 1.5
@@ -67,6 +74,19 @@ def parse_hang(text: str) -> dict[int, float]:
 
 def hung_load_n(grams: float) -> float:
     return weight_n(grams / 1000.0)
+
+
+def bounce_n(load_n: float, since_s: float) -> float:
+    """The extra force of a mass weighing ``load_n`` hung ``since_s`` ago."""
+    if not 0.0 <= since_s < BOUNCE_FOR_S:
+        return 0.0
+    return (load_n * BOUNCE_SHARE * math.exp(-since_s / BOUNCE_TAU_S)
+            * math.sin(2.0 * math.pi * BOUNCE_HZ * since_s))
+
+
+def bounce_block(load_n: float, since_s: np.ndarray) -> np.ndarray:
+    """``bounce_n`` at many times, bit for bit (the same scalar function)."""
+    return np.fromiter((bounce_n(load_n, s) for s in since_s.tolist()), float, len(since_s))
 
 
 class _Script:

@@ -21,7 +21,10 @@ from ...protocol.sentences import (
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
-from .bench import BenchAthlete, away_script, check_hung_grams, hung_load_n, touch_script
+from .bench import (
+    BOUNCE_FOR_S, BenchAthlete, away_script, bounce_block, bounce_n, check_hung_grams, hung_load_n,
+    touch_script,
+)
 from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
@@ -108,8 +111,9 @@ class SimulatedStation:
         self.faults = FaultInjector(np.random.default_rng(fault_ss), rate, self._fault_windows())
         self.external_load_n = [0.0, 0.0]   # test bench: a known mass hung on a hook
         self.hung_grams = [0.0, 0.0]
-        for channel, grams in (hang or {}).items():
-            self.hang_mass(channel, grams)
+        self._hung_at: list[tuple[float, float]] = [(-INF, 0.0), (-INF, 0.0)]  # (t_s, N) bouncing
+        for channel, grams in (hang or {}).items():   # hung before power-on: still by now
+            self._hang(channel, grams)
         # What the sensors see of the athlete: the scenario, or a bench move (bench.py).
         self.athlete = BenchAthlete(self.timeline)
         self.touch_window_s: tuple[float, float] | None = None
@@ -161,8 +165,14 @@ class SimulatedStation:
 
     # ----- the bench: a person beside the station (bench.py) ------------------
     def hang_mass(self, channel: int, grams: float) -> None:
-        """Hang ``grams`` on ``channel``'s hook from now (0 takes it off): a
-        static load, read with the cell's noise like any other."""
+        """Hang ``grams`` on ``channel``'s hook from now (0 takes it off): it
+        bounces for a moment (``bench.bounce_n``), then is a static load, read
+        with the cell's noise like any other."""
+        self._hang(channel, grams)
+        load_n = self.external_load_n[channel]
+        self._hung_at[channel] = (self.now_s, load_n) if load_n > 0 else (-INF, 0.0)
+
+    def _hang(self, channel: int, grams: float) -> None:
         if channel not in (0, 1):
             raise ValueError(f"channel {channel!r}: 0 (left) or 1 (right)")
         self.hung_grams[channel] = check_hung_grams(grams)
@@ -380,7 +390,9 @@ class SimulatedStation:
     def side_forces_n(self, t_s: float) -> tuple[float, float]:
         force, left, on = self.athlete.state(t_s)
         force += on * hw.sway_n(t_s, self._sway_phases)
-        return (force * left + self.external_load_n[0], force * (1 - left) + self.external_load_n[1])
+        (t0, w0), (t1, w1) = self._hung_at
+        return (force * left + self.external_load_n[0] + bounce_n(w0, t_s - t0),
+                force * (1 - left) + self.external_load_n[1] + bounce_n(w1, t_s - t1))
 
     def _raws(self, t_s: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """HX711 readings at ``t_s`` with their draw rows: ``side_forces_n``
@@ -388,7 +400,13 @@ class SimulatedStation:
         force, left, right, on = self.athlete.state_block(t_s)
         force = force + on * hw.sway_block(t_s, self._sway_phases)
         ext0, ext1 = self.external_load_n
-        raws = hw.hx711_block(draws, self.identity, force * left + ext0, force * right + ext1)
+        left_n, right_n = force * left + ext0, force * right + ext1
+        (t0, w0), (t1, w1) = self._hung_at
+        if len(t_s) and t_s[-1] >= t0 and t_s[0] < t0 + BOUNCE_FOR_S:
+            left_n = left_n + bounce_block(w0, t_s - t0)
+        if len(t_s) and t_s[-1] >= t1 and t_s[0] < t1 + BOUNCE_FOR_S:
+            right_n = right_n + bounce_block(w1, t_s - t1)
+        raws = hw.hx711_block(draws, self.identity, left_n, right_n)
         for channel in self.absent_force:
             raws[:, channel] = ABSENT_RAW
         return raws
