@@ -294,11 +294,13 @@ def test_a_failing_write_is_a_banner_not_a_dialog(qtbot, window, tmp_path):
 def test_rep_cues_are_generated_wavs_and_silent_without_audio(tmp_path):
     import wave
 
-    from backstation.ui.audio import RepCues, ensure_cue_files
+    from backstation.ui.audio import CUE_TONES, RATE_HZ, RepCues, ensure_cue_files
     files = ensure_cue_files(tmp_path)
-    for path in files.values():
+    assert set(files) == set(CUE_TONES)
+    for key, path in files.items():
         with wave.open(str(path)) as w:
-            assert w.getnframes() > 1000 and w.getframerate() == 22050
+            assert w.getframerate() == RATE_HZ == 22050
+            assert w.getnframes() == sum(int(RATE_HZ * s) for _f, s in CUE_TONES[key]) > 600
 
 
 def test_without_qt_multimedia_the_cues_are_silent(tmp_path, monkeypatch):

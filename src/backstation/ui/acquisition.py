@@ -39,6 +39,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..analysis import ContactChanged, RepCompleted, SetEnded, SetStarted
 from ..device.sim.controls import StationControls, is_simulated
+from ..exercises import exercise_text
 from ..link import (
     DeviceLink, HealthChanged, LinkError, LinkState, StateChanged, StreamResumed, StreamStalled,
 )
@@ -50,6 +51,7 @@ from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..storage.records import note_text
 from ..storage.patient import MAX_UNSAVED_S
 from ..storage.threaded_writer import ThreadedWriter
+from ..vocabulary import logged_set_text
 from .buffers import SessionBuffers
 from .command_thread import CommandThread
 from .delivery import Future, GuiDelivery
@@ -137,6 +139,8 @@ class AcquisitionController(QObject):
     # The simulated station's scenario has run out: nobody comes to the bar any
     # more (the url; ``restart_scenario`` plays it again from its start).
     scenario_ended = Signal(str)
+    # A set logged by hand (``log_set``): the storage LoggedSet, stored with the next flush.
+    set_logged = Signal(object)
 
     def __init__(self, db_path: Path | str, parent: QObject | None = None, *,
                  link_factory: Callable[[str], DeviceLink] = DeviceLink,
@@ -310,6 +314,26 @@ class AcquisitionController(QObject):
         self.message_posted.emit(f"Set {index}: {said} noted")
         return None
 
+    def log_set(self, exercise: str, reps: int, load_kg: float | None = None,
+                hold_s: float | None = None, rpe: float | None = None,
+                notes: str | None = None) -> str | None:
+        """A set of an exercise done away from the bar (exercises.LOGGED_EXERCISES:
+        reps of ``load_kg`` per hand, each held ``hold_s``), logged in the
+        session recording, in its place among the station's sets; what went
+        wrong (nothing stored), or None and ``set_logged`` follows."""
+        live, session = self._live, self.session
+        if session is None:
+            return "no session is recording: a logged set goes with a recording"
+        self._step_once(live)          # placed after the newest sample received
+        try:
+            entry = session.log_set(exercise, reps, load_kg, hold_s, rpe, notes)
+        except ValueError as exc:
+            return str(exc)
+        self.set_logged.emit(entry)
+        self.message_posted.emit(logged_set_text(exercise_text(entry.exercise), entry.reps,
+                                                 entry.load_kg, entry.hold_s) + " logged")
+        return None
+
     def undo_correction(self) -> str | None:
         """Take back the newest correction made in this session; what went wrong, or None."""
         session = self.session
@@ -333,10 +357,26 @@ class AcquisitionController(QObject):
         self._step_once(live)          # what came so far is the old session's, and shown
         session = live.session
         options = SessionOptions(athlete=athlete, body_mass_kg=body_mass_kg,
-                                 variant=session.variant, added_load_kg=session.added_load_kg)
+                                 exercise=session.exercise, variant=session.variant,
+                                 added_load_kg=session.added_load_kg)
         live.handing_over = True
         future = self._submit("change athlete", lambda: self._hand_over(live, options))
         future.finished.connect(lambda: self._on_handed_over(live, future))
+        return None
+
+    def set_exercise(self, exercise: str) -> str | None:
+        """The exercise of the sets that begin from now on (stored for replay);
+        returns why not (not recording, or not an exercise the station judges)."""
+        live = self._live
+        session = self.session
+        if session is None:
+            return "no session is recording"
+        self._step_once(live)          # from the newest sample received
+        try:
+            events = session.set_exercise(exercise)
+        except ValueError as exc:
+            return str(exc)
+        self._emit_analysis(live, events)
         return None
 
     def set_variant(self, variant: str | None, added_load_kg: float | None) -> None:

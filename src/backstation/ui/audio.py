@@ -1,4 +1,7 @@
-"""Audio cues: a bright double beep for a valid rep, a low buzz for a no-rep.
+"""Audio cues: a bright double beep for a valid rep, a low buzz for a no-rep;
+a rising triple beep when the rest is up, two falling beeps for STOP (the
+set's velocity loss passed the stop line); a short tick to pace a hold or a
+slow lowering, and a long tone when a hold is done.
 
 ``CUE_TONES`` is the recipe; tools/render-resources.py writes it with the
 ``wave`` module into the package's resources/sounds, which the app plays (no
@@ -46,8 +49,14 @@ def _tone(path: Path, parts: list[tuple[float, float]]) -> None:
 CUE_TONES: dict[str, list[tuple[float, float]]] = {
     "valid": [(880, 0.08), (0, 0.04), (1320, 0.12)],
     "no_rep": [(180, 0.35)],
+    "rest_over": [(660, 0.1), (0, 0.05), (880, 0.1), (0, 0.05), (1100, 0.18)],
+    "stop": [(740, 0.15), (0, 0.06), (520, 0.25)],
+    "tick": [(1200, 0.03)],
+    "hold_done": [(990, 0.4)],
 }
-CUE_FILENAMES = {"valid": "rep_valid.wav", "no_rep": "rep_no.wav"}
+CUE_FILENAMES = {"valid": "rep_valid.wav", "no_rep": "rep_no.wav",
+                 "rest_over": "rest_over.wav", "stop": "velocity_stop.wav",
+                 "tick": "tick.wav", "hold_done": "hold_done.wav"}
 
 
 def write_cue_files(folder: Path, *, only_missing: bool = False) -> dict[str, Path]:
@@ -66,7 +75,8 @@ def ensure_cue_files(folder: Path) -> dict[str, Path]:
 
 
 class RepCues:
-    """``play(valid)``; silent when audio is unavailable or muted."""
+    """``play(valid)`` after a rep, ``cue(key)`` for the others; silent when audio
+    is unavailable or muted."""
 
     def __init__(self, folder: Path, parent=None):
         self.enabled = True
@@ -92,8 +102,13 @@ class RepCues:
         return bool(self._effects)
 
     def play(self, valid: bool) -> None:
+        """A rep's cue: valid or no-rep."""
+        self.cue("valid" if valid else "no_rep")
+
+    def cue(self, key: str) -> None:
+        """The cue ``key`` of CUE_TONES (an unknown key: silence)."""
         if not self.enabled:
             return
-        effect = self._effects.get("valid" if valid else "no_rep")
+        effect = self._effects.get(key)
         if effect is not None:
             effect.play()

@@ -31,6 +31,7 @@ from .live.connection_panel import SIMULATED, simulated_url
 from .live.set_controls import DEFAULT_REST_S, DEFAULT_STOP_LOSS_PCT
 from .live.health import StreamHealthView
 from .live.live_view import LiveView
+from .live.workout import WorkoutDialog
 from .roster import RosterDialog
 from .plain_text import plain_label
 from .team_sync import TeamSync, TeamSyncStatus
@@ -108,6 +109,10 @@ class MainWindow(QMainWindow):
         self.live.set_controls.target_changed.connect(
             lambda pct: self.settings.setValue("target_pct_bm", pct))
         self.controller.rep_completed.connect(self._on_rep_completed)
+        self.live.counter.rest_over.connect(lambda _set: self.cues.cue("rest_over"))
+        self.live.workout.cue.connect(self.cues.cue)
+        self.live.workout.db_path = self.db_path
+        self.live.counter.velocity_stop.connect(lambda _set, _loss: self.cues.cue("stop"))
         self.controller.stats_changed.connect(self.health.show_health)
         self.controller.message_posted.connect(self._on_message_posted)
         self.controller.command_finished.connect(self._on_command_finished)
@@ -143,6 +148,7 @@ class MainWindow(QMainWindow):
         add("wizard", "Calibration wizard…", Qt.Key_C, self.open_calibration_wizard)
         add("contact", "Contact calibration…", "Shift+C", self.open_contact_calibration)
         add("roster", "Athletes…", Qt.Key_A, self.open_roster)
+        add("workout", "Workout…", Qt.Key_W, self.open_workout)
         add("rate80", "Ask for 80 SPS", "Ctrl+R", lambda: self.controller.set_rate(80))
         add("team_server", "Team server…", "", self.choose_team_server)
         station.addSeparator()
@@ -240,6 +246,10 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dialog)
         dialog.show()       # non-modal: the live view keeps recording behind it
         return dialog
+
+    def open_workout(self) -> WorkoutDialog:
+        """Start the article's workout for the athlete recording (``WorkoutDialog``)."""
+        return self._show_dialog(WorkoutDialog(self.live.workout, self))
 
     def open_roster(self) -> RosterDialog:
         dialog = RosterDialog(self.db_path, self)

@@ -23,6 +23,7 @@ from .plot import WINDOWS_S, SessionBuffersView, StreamState
 from .rep_table import RepTableModel, RepTableView
 from .set_controls import SetControls
 from .station_health import StationHealthView
+from .workout import WorkoutBar, WorkoutRunner
 
 UNDO = "undo"
 # The buttons beside the counter: (key, text, tooltip). They act on the newest rep.
@@ -109,6 +110,11 @@ class LiveView(QWidget):
         self.correction_bar = QWidget()
         self.correction_bar.setLayout(fix)
         self.last_rep = LastRepView()
+        # The article's workout, when one runs: its place over the plot and counter.
+        self.workout = WorkoutRunner(controller, self)
+        self.workout.apply_labels = lambda level: self.set_controls.show_labels(
+            level.variant, level.added_load_kg)
+        self.workout_bar = WorkoutBar(self.workout)
         self.rep_model = RepTableModel(self)
         self.rep_table = RepTableView(self.rep_model)
 
@@ -189,6 +195,7 @@ class LiveView(QWidget):
         layout.addWidget(self.scenario_notice)
         layout.addWidget(self.station_health)
         layout.addWidget(self.controls_bar)
+        layout.addWidget(self.workout_bar)
         layout.addLayout(body, 1)
 
         self.rack_mode = False
@@ -234,6 +241,7 @@ class LiveView(QWidget):
         controller.recording_stopped.connect(self._on_recording_stopped)
         controller.scenario_ended.connect(self._on_scenario_ended)
         self.scenario_notice.action_clicked.connect(controller.restart_scenario)
+        self.workout_bar.log_button.clicked.connect(self.log_workout_set)
 
     # -- actions (buttons and shortcuts) ---------------------------------------
 
@@ -256,6 +264,16 @@ class LiveView(QWidget):
             self.banner.show_message(problem)
         else:
             self.set_controls.clear_note()
+
+    def log_workout_set(self) -> None:
+        """The coach logs the workout's dumbbell set: its rest begins."""
+        bar = self.workout_bar
+        problem, rest = self.workout.log_set(bar.reps_box.value(), bar.load_box.value() or None)
+        if problem is not None:
+            self.banner.show_message(problem)
+            return
+        walker = self.workout.walker
+        self.counter.end_set(len(walker.done) if walker else 0, rest)
 
     def undo_correction(self) -> None:
         problem = self.controller.undo_correction()
@@ -436,7 +454,8 @@ class LiveView(QWidget):
         self._update_layout()
 
     def _on_set_ended(self, result: SetResult) -> None:
-        self.counter.end_set(result.index, self.set_controls.rest_s)
+        rest = self.workout.set_ended(result)     # the plan's rest, when it is the plan's set
+        self.counter.end_set(result.index, self.set_controls.rest_s if rest is None else rest)
         self.set_controls.set_open(False)
         self._side_choice = None
         self._update_layout()

@@ -104,6 +104,18 @@ class SetControls(QWidget):
     def added_load_kg(self) -> float | None:
         return self.load_box.value() or None
 
+    def show_labels(self, variant: str, added_load_kg: float | None) -> None:
+        """Show these set labels, as if the coach had chosen them (``variant_changed``)."""
+        index = self.variant_box.findData(variant)
+        self.variant_box.blockSignals(True)
+        self.load_box.blockSignals(True)
+        if index >= 0:
+            self.variant_box.setCurrentIndex(index)
+        self.load_box.setValue(added_load_kg or 0.0)
+        self.variant_box.blockSignals(False)
+        self.load_box.blockSignals(False)
+        self._on_changed()
+
     def set_open(self, is_open: bool) -> None:
         self.start_stop.setText("End set (Space)" if is_open else "Start set (Space)")
 
