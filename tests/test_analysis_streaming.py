@@ -129,3 +129,94 @@ def test_stream_gaps_and_a_late_calibration_give_the_same_result_in_any_cut(unpl
     for _ in range(5):
         cuts = rng.integers(1, n, rng.integers(1, 60)).tolist()
         assert run_late_cal(config, cals, force, dist, cuts) == whole
+
+
+# ----- mid-back shrugs, and the exercise changed between sets ---------------------
+
+@pytest.fixture(scope="module")
+def workout():
+    """The simulator's row-shrug workout (rows, shrugs with a short hold,
+    rows) with the exercise chosen in each rest, 3.5 s after the set before."""
+    from backstation.device.sim import SimulatedStation
+    from backstation.device.sim.shrug import SCENARIO_EXERCISES
+    from backstation.protocol.commands import start
+    from backstation.protocol.stream import DeviceStream
+    station = SimulatedStation("row-shrug", 2)
+    ds = DeviceStream()
+    ds.feed(station.advance(0.5), 0.5)
+    station.receive(start().line())
+    end = station.truth.duration_s + 0.5
+    ds.feed(station.advance(end), end)
+    force, dist = ds.take_blocks()
+    exercises = SCENARIO_EXERCISES["row-shrug"]
+    marks = [(int((s.t_end_s + 3.5) * 1e6), ex)
+             for s, ex in zip(station.truth.sets, exercises[1:])]
+    config = AnalysisConfig(body_mass_kg=station.truth.body_mass_kg, exercise=exercises[0])
+    cals = {c.channel: (c.offset_counts, c.counts_per_newton) for c in ds.calibration.values()}
+    whole = run_workout(config, cals, force, dist, marks, [])
+    assert [s[1] for s in whole[1]] == list(exercises)
+    assert len(whole[0]) == 6 + 5 + 6
+    return config, cals, force, dist, marks, whole
+
+
+def run_workout(config, cals, force, dist, marks, cuts, *, live=False):
+    """``run`` with the exercise marks: made before feeding, or (``live``)
+    each as live makes it: at the newest sample fed (the stream is cut
+    there too, as replay cuts it)."""
+    p = AnalysisPipeline(config, force.channels)
+    for ch, (offset, scale) in cals.items():
+        p.set_calibration(ch, offset, scale)
+    todo = list(marks)
+    if not live:
+        for t_us, exercise in todo:
+            p.set_exercise(exercise, t_us)
+        todo = []
+    times = np.concatenate([force.t_device_us, dist.t_device_us])
+    kinds = np.concatenate([np.zeros(len(force), int), np.ones(len(dist), int)])
+    order = np.argsort(times, kind="stable")
+    at = [int(np.searchsorted(times[order], t_us, "right")) for t_us, _ in todo]
+    bounds = [0, *sorted(set(int(c) for c in [*cuts, *at] if 0 < c < len(order))), len(order)]
+    events = []
+    for a, b in zip(bounds, bounds[1:]):
+        part = order[a:b]
+        fi = np.sort(part[kinds[part] == 0])
+        di = np.sort(part[kinds[part] == 1] - len(force))
+        events += p.feed(
+            ForceBlock(force.seq[fi], force.t_device_us[fi], force.raw[fi], force.t_host_s[fi]),
+            DistanceBlock(dist.seq[di], dist.t_device_us[di], dist.gap_mm[di], dist.t_host_s[di]))
+        while todo and at[0] == b:
+            events += p.set_exercise(todo[0][1], int(times[order[b - 1]]))
+            todo.pop(0)
+            at.pop(0)
+    for t_us, exercise in todo:
+        events += p.set_exercise(exercise, t_us)
+    events += p.finish()
+    reps = [r.key() for s in p.sets for r in s.reps]
+    sets = [(s.index, s.exercise, s.t_start_us, s.t_end_us, s.valid_reps, s.no_reps)
+            for s in p.sets]
+    contacts = [(e.t_us, e.in_contact) for e in events if isinstance(e, ContactChanged)]
+    return reps, sets, contacts
+
+
+def test_a_workout_sample_by_sample_gives_the_same_sets_and_shrugs_as_the_whole(workout):
+    config, cals, force, dist, marks, whole = workout
+    n = len(force) + len(dist)
+    assert run_workout(config, cals, force, dist, marks, list(range(1, n))) == whole
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=1, max_value=12000), min_size=1, max_size=40),
+       st.booleans())
+def test_a_workout_in_any_chunking_with_the_exercise_chosen_live_gives_the_same_result(
+        workout, cuts, live):
+    config, cals, force, dist, marks, whole = workout
+    assert run_workout(config, cals, force, dist, marks, cuts, live=live) == whole
+
+
+def test_the_shrug_set_is_judged_as_shrugs_and_the_row_sets_as_rows(workout):
+    *_, whole = workout
+    reps, sets, _ = whole
+    reasons = [r[3] for r in reps]       # Rep.key(): set, index, valid, reason, ...
+    assert reasons[:6] == [None] * 6 and reasons[11:] == [None] * 6
+    assert sorted(reasons[6:11], key=str) == [None, None, None, None, "no_hold"]
+    assert [s[1] for s in sets] == ["inverted-row", "mid-back-shrug", "inverted-row"]

@@ -25,7 +25,11 @@ is followed.
 States: ``seek`` (no hang yet) -> ``rest`` (the hang is known; waiting for a
 fall of ``start_mm``) -> ``squeeze`` (from the last reading near the hang;
 until two readings are back within ``back_mm`` of the hang, or the chest
-is still again a good part of the way back: the new hang) -> ``rest``.
+is still again a good part of the way back: the new hang) -> ``rest``. A
+stream gap that cut a squeeze (a ``sensor_dropout``) leaves the tracker in
+``cut`` until the chest is back at the hang: the rest of that squeeze is no
+new rep; a squeeze under way when the stream comes back, none cut, began in
+the gap: a ``sensor_dropout`` from the first sample after it.
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ class ShrugTracker:
         self._since_near: list[tuple[int, float]] = []  # ... and the readings after it
         self._readings: list[tuple[int, float]] = []    # the open squeeze's
         self._resumed_us: int | None = None             # the stream came back here mid-set
+        self._cut_squeeze = False  # the last stream gap cut a squeeze under way
         self.noise_mm = 0.0        # the readings' noise at the hang (successive differences)
 
     # -- readings -----------------------------------------------------------------
@@ -143,6 +148,14 @@ class ShrugTracker:
             self._recent.pop(0)
         if self.state == "squeeze":
             return self._on_squeeze(t_us, gap_mm, prev, now)
+        if self.state == "cut":
+            # A squeeze the stream gap cut (a sensor_dropout already) goes on:
+            # it is over once the chest is back at the hang.
+            low = self._confirmed(False)
+            if low is not None and low >= self.hang_mm - self.back_mm:
+                self.state = "rest"
+                self._near(t_us)
+            return []
         if self.state == "seek":
             self.hang_mm = self._still_level()
             if self.hang_mm is not None:
@@ -279,6 +292,7 @@ class ShrugTracker:
         if self.state == "squeeze":
             self.rep.cut = True
             done = [self._close(t_last_us)]
+            self._cut_squeeze = True
         return done
 
     def resume(self, t_us: int) -> None:
@@ -288,13 +302,17 @@ class ShrugTracker:
         self._prev = None
         self._recent = []
         self._resumed_us = t_us if self.hang_mm is not None else None
+        if self._cut_squeeze:
+            self._cut_squeeze = False
+            self._resumed_us = None
+            self.state = "cut"
         self._near_us = None
         self._since_near = []
 
     def stop(self, t_last_us: int) -> list[ShrugDraft]:
         """Ended on purpose (end of data, a manual end): a squeeze under way
         was cut off by that, not by the athlete: dropped."""
-        if self.state == "squeeze":
+        if self.state in ("squeeze", "cut"):
             self.rep, self._readings = None, []
             self.state = "rest"
         return []
@@ -302,7 +320,7 @@ class ShrugTracker:
     def _forget(self) -> None:
         if self.state == "squeeze":
             self.rep, self._readings = None, []
-        self.state, self.hang_mm = "seek", None
+        self.state, self.hang_mm, self._cut_squeeze = "seek", None, False
         self._prev, self._recent = None, []
         self._near_us, self._since_near, self._resumed_us = None, [], None
 
