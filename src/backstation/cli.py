@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "export", "write a session's samples.csv, reps.csv and sets.csv",
         "Write a stored session's samples.csv (every force sample in newtons, the gap, "
         "contact, raw counts), reps.csv (every rep's verdict and metrics) and sets.csv (one "
-        "row a set), each with the athlete, date and exercise, into DIR, "
+        "row a set, the sets logged by hand too), each with the athlete, date and exercise, into DIR, "
         "creating it. An earlier export there is kept unless --force; nothing is created "
         "when the session does not exist.")
     export.add_argument("session_id", type=_session_ref, metavar="SESSION_ID",

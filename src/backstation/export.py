@@ -2,7 +2,9 @@
 reps.csv and sets.csv, locale-independent ('.' decimals, ',' separators,
 units in the header), written from the recorded data, never from what a
 plot holds; reps and set counts as the coach left them
-(storage/corrections.py; a set's velocity loss and decay are the judge's).
+(storage/corrections.py; a set's velocity loss and decay are the judge's);
+sets.csv also has the sets logged by hand (storage/logged.py), in the
+order done.
 
 Large sessions are written in blocks of rows formatted by numpy
 (csvformat.py: no Python step per value) and report progress through a
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +26,8 @@ from .analysis.calibration import ForceCalibration
 from .samples import DistanceBlock, ForceBlock
 from .storage import CalibrationRecord, EventRecord, RepRecord, SessionInfo, SetRecord
 from .storage.bundle_reader import SessionReader
-from .storage.records import stored_contacts, stored_time_origin_us
+from .storage.logged import in_order
+from .storage.records import LoggedSet, stored_contacts, stored_time_origin_us
 from .vocabulary import date_time_text, local_time
 
 ROWS_PER_BLOCK = 200_000
@@ -42,10 +46,19 @@ REP_COLUMNS = (*SESSION_COLUMNS, "set", "rep", "valid", "reason", "corrected", "
                "rfd_unavailable_reason")
 # A metric's column where its key does not spell its unit as a header should.
 RENAMED = {"impulse_ns": "impulse_n_s"}
-# sets.csv: one row a set, counted as the coach left it.
+# sets.csv: one row a set, in the order done, counted as the coach left it; the
+# exercise is the set's. The station's sets (logged 0) and the sets logged by hand
+# of the exercises done away from the bar (logged 1: exercises.LOGGED_EXERCISES,
+# which have only exercise, reps, load_kg, hold_s, rpe and notes; the station's
+# columns are empty). reps: every rep of the set, a spreadsheet's one column to
+# total (the station's reps as the coach left them, those of unknown contact too,
+# which count in neither valid_reps nor no_reps; a logged set's as logged);
+# load_kg: each dumbbell's mass; hold_s: the squeeze held at the top of each rep.
+# The last five came with logged sets: appended, so earlier columns keep their place.
 SET_COLUMNS = (*SESSION_COLUMNS, "set", "variant", "added_load_kg", "manual", "t_start_s",
                "t_end_s", "valid_reps", "no_reps", "corrected", "velocity_loss_pct",
-               "peak_force_decay_pct", "range_loss_pct", "reps_per_min", "rpe", "notes")
+               "peak_force_decay_pct", "range_loss_pct", "reps_per_min", "rpe", "notes",
+               "logged", "reps", "load_kg", "hold_s")
 
 
 class ExportCancelled(Exception):
@@ -122,9 +135,11 @@ class _SessionData:
 
     def __init__(self, info: SessionInfo, force: ForceBlock, distance: DistanceBlock,
                  calibrations: list[CalibrationRecord], events: list[EventRecord],
-                 sets: list[SetRecord], reps: list[RepRecord]):
+                 sets: list[SetRecord], reps: list[RepRecord],
+                 logged_sets: list[LoggedSet] | None = None):
         self.info, self.force, self.distance = info, force, distance
         self.sets, self.reps = sets, reps
+        self.logged_sets = logged_sets or []
         self.calibrations = calibrations
         self.contacts = stored_contacts(events)
         # The origin History and the stored rep times count from.
@@ -135,7 +150,7 @@ class _SessionData:
         info = db.get_session(session_id)
         return cls(info, db.load_force(session_id), db.load_distance(session_id),
                    db.calibrations(session_id), db.events(session_id), db.sets(session_id),
-                   db.reps(session_id))
+                   db.reps(session_id), db.logged_sets(session_id))
 
     def session_cells(self) -> dict:
         """SESSION_COLUMNS' values: the athlete, the start in the exporting
@@ -240,10 +255,17 @@ def _write_sets(f, data: _SessionData) -> None:
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow(SET_COLUMNS)
     t0 = data.t0_us
-    for s in data.sets:
+    reps_of = Counter(r.set_index for r in data.reps)
+    for s in in_order(data.sets, data.logged_sets):
+        if isinstance(s, LoggedSet):
+            m = {**data.session_cells(), "exercise": s.exercise, "logged": 1, "reps": s.reps,
+                 "load_kg": s.load_kg, "hold_s": s.hold_s, "rpe": s.rpe, "notes": s.notes}
+            writer.writerow([_cell(m.get(c)) for c in SET_COLUMNS])
+            continue
         m = dict(s.metrics)
         m.update(data.session_cells())
-        m.update({"set": s.set_index, "variant": s.variant or "",
+        m.update({"exercise": s.exercise, "logged": 0, "reps": reps_of[s.set_index],
+                  "set": s.set_index, "variant": s.variant or "",
                   "added_load_kg": s.added_load_kg, "manual": int(s.manual),
                   "t_start_s": round((s.t_start_us - t0) / 1e6, 3),
                   "t_end_s": None if s.t_end_us is None else round((s.t_end_us - t0) / 1e6, 3),

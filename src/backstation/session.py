@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable
 
 from .analysis import (
@@ -45,6 +46,7 @@ from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
 from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord, utc_iso
 from .storage.corrections import Correction, corrected
+from .storage.records import LoggedSet, logged_set_fields
 from .storage.records import (
     CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
     CARRIED_SOURCE, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
@@ -451,6 +453,7 @@ class LiveSession:
         self._cals: list[tuple[int, int, float, int | None]] = []
         self._labels_waiting: list[tuple[CalibrationLabel, Callable[[bool, str], None]]] = []
         self._corrections: list[Correction] = []
+        self._logged_sets: list[LoggedSet] = []      # log_set: stored with the next flush
         if carried is not None:
             self._carry(carried)
         elif not hello.has_distance:
@@ -627,6 +630,26 @@ class LiveSession:
         if set_index not in {s.index for s in self._sets_so_far()}:
             raise ValueError(f"no set {set_index} in this session")
         self.writer.add_set_note(set_index, rpe, notes)
+
+    def log_set(self, exercise: str, reps: int, load_kg: float | None = None,
+                hold_s: float | None = None, rpe: float | None = None,
+                notes: str | None = None) -> LoggedSet:
+        """A set of an exercise done away from the bar (exercises.LOGGED_EXERCISES),
+        logged by hand: stored with the next flush, placed among the station's
+        sets at the newest sample judged (Database.add_logged_set). ValueError
+        in one line for a value that cannot be, before anything is queued."""
+        fields = logged_set_fields(exercise, reps, load_kg, hold_s, rpe, notes)
+        now = datetime.now(timezone.utc)
+        entry = LoggedSet(self.session_id, len(self._logged_sets) + 1, logged_at=utc_iso(now),
+                          t_device_us=self.last_fed_us, **fields)
+        self.writer.add_logged_set(**fields, t_device_us=entry.t_device_us, logged_at=now)
+        self._logged_sets.append(entry)
+        return entry
+
+    @property
+    def logged_sets(self) -> list[LoggedSet]:
+        """The sets logged by hand in this session so far, in the order logged."""
+        return list(self._logged_sets)
 
     def undo_correction(self) -> Correction | None:
         """Take back the newest correction made here; None if there is none."""

@@ -133,6 +133,19 @@ def metric_text(key: str, value: float | None) -> str:
     return f"{number} {METRICS[key].unit}" + (f" {side}" if side else "")
 
 
+def logged_set_text(exercise_text: str, reps: int, load_kg: float | None,
+                    hold_s: float | None, sets: int = 1) -> str:
+    """Sets logged by hand as a gym writes them: "Rear-delt flye: 3 × 15 @ 6 kg",
+    "Dumbbell shrug (incline bench): 1 × 12 @ 20 kg, hold 2 s" (the mass is
+    each dumbbell's; ``exercise_text``: exercises.exercise_text of its name)."""
+    text = f"{exercise_text}: {sets} × {reps}"
+    if load_kg is not None:
+        text += f" @ {load_kg:g} kg"
+    if hold_s is not None:
+        text += f", hold {hold_s:g} s"
+    return text
+
+
 DATE_TIME_FORMAT = "%Y-%m-%d %H:%M"    # a session's start, as the views and the CSV show it
 
 

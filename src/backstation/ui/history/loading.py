@@ -9,13 +9,15 @@ table and its CSV cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...analysis.calibration import ForceCalibration
 from ...storage import RepRecord, SessionInfo, SetRecord
 from ...storage.bundle_reader import SessionReader
+from ...storage.logged import in_order
+from ...storage.records import LoggedSet
 from ...storage.records import contact_intervals_us, stored_contacts, stored_time_origin_us
 
 
@@ -32,6 +34,11 @@ class LoadedSession:
     sets: list[SetRecord]        # as the coach left them (storage/corrections.py)
     reps: list[RepRecord]
     corrections: int = 0         # how many a coach made (what Undo can take back)
+    logged_sets: list[LoggedSet] = field(default_factory=list)   # logged by hand (v8)
+
+    def sets_in_order(self) -> list[SetRecord | LoggedSet]:
+        """The station's sets and the sets logged by hand, in the order done."""
+        return in_order(self.sets, self.logged_sets)
 
     def rep_span_s(self, rep: RepRecord) -> tuple[float, float]:
         return (rep.t_start_us - self.t0_us) / 1e6, (rep.t_end_us - self.t0_us) / 1e6
@@ -56,4 +63,4 @@ def load_session(db: SessionReader, session_id: int) -> LoadedSession:
         total_n=force_n.sum(axis=1) if force.channels else np.zeros(len(force)),
         gap_t_s=(distance.t_device_us - t0_us) / 1e6, gap_mm=gap_mm, contacts_s=contacts_s,
         sets=db.sets(session_id), reps=db.reps(session_id),
-        corrections=len(db.corrections(session_id)))
+        corrections=len(db.corrections(session_id)), logged_sets=db.logged_sets(session_id))

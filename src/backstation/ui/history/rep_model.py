@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ...storage import RepRecord, SetRecord
-from ...vocabulary import (CORRECTED_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT, metric_header,
-                           metric_name, metric_text, value_text, verdict_label)
+from ...exercises import exercise_text
+from ...storage import LoggedSet, RepRecord, SetRecord
+from ...vocabulary import (CORRECTED_TEXT, NO_REPS_TEXT, VALID_REPS_TEXT, logged_set_text,
+                           metric_header, metric_name, metric_text, value_text, verdict_label)
 
 # (header, metric key or attribute). Headers are two lines, the unit under
 # the name, so a column is as wide as its numbers, not as its title; the
@@ -41,6 +42,39 @@ def set_summary(s: SetRecord) -> str:
     if s.notes:
         parts.append(f"“{s.notes}”")
     return ", ".join(parts)
+
+
+def logged_set_summary(alike: list[LoggedSet]) -> str:
+    """Sets logged by hand one after another, all alike, as one line:
+    "Rear-delt flye: 3 × 15 @ 6 kg, RPE 8"."""
+    first = alike[0]
+    parts = [logged_set_text(exercise_text(first.exercise), first.reps, first.load_kg,
+                             first.hold_s, sets=len(alike))]
+    if first.rpe is not None:
+        parts.append(f"RPE {first.rpe:g}")
+    if first.notes:
+        parts.append(f"“{first.notes}”")
+    return ", ".join(parts)
+
+
+def _alike(entry: LoggedSet) -> tuple:
+    return entry.exercise, entry.reps, entry.load_kg, entry.hold_s, entry.rpe, entry.notes
+
+
+def session_summary(in_order: list[SetRecord | LoggedSet]) -> list[str]:
+    """A line a set, in the order done (``LoadedSession.sets_in_order``); sets
+    logged by hand one after another, all alike, share one line."""
+    lines: list[str] = []
+    run: list[LoggedSet] = []
+    for entry in [*in_order, None]:
+        if run and not (isinstance(entry, LoggedSet) and _alike(entry) == _alike(run[0])):
+            lines.append(logged_set_summary(run))
+            run = []
+        if isinstance(entry, LoggedSet):
+            run.append(entry)
+        elif entry is not None:
+            lines.append(set_summary(entry))
+    return lines
 
 
 class RepTableModel(QAbstractTableModel):

@@ -36,10 +36,12 @@ class SessionRow:
         return self.station, self.session_id
 
 
-def session_row(info: SessionInfo, sets: list[SetRecord], station: str = "") -> SessionRow:
+def session_row(info: SessionInfo, sets: list[SetRecord], station: str = "",
+                logged_sets: int = 0) -> SessionRow:
+    """``logged_sets``: how many sets were logged by hand (counted in ``sets``)."""
     return SessionRow(
         session_id=info.id, started_at=local_time(info.started_at),
-        athlete=info.athlete_name or "—", sets=len(sets),
+        athlete=info.athlete_name or "—", sets=len(sets) + logged_sets,
         valid_reps=sum(s.valid_reps for s in sets), no_reps=sum(s.no_reps for s in sets),
         duration_s=info.duration_s, device=_device(info), recording=info.ended_at is None,
         station=station, uid=info.uid)
@@ -47,8 +49,9 @@ def session_row(info: SessionInfo, sets: list[SetRecord], station: str = "") -> 
 
 def session_rows(db: Database) -> list[SessionRow]:
     """Every session, newest first (what a lifter looks for is usually today's).
-    Runs on a worker thread: one query per session for its sets."""
-    return [session_row(info, db.sets(info.id)) for info in reversed(db.list_sessions())]
+    Runs on a worker thread: a query per session for its sets, one for its logged sets."""
+    return [session_row(info, db.sets(info.id), logged_sets=len(db.logged_sets(info.id)))
+            for info in reversed(db.list_sessions())]
 
 
 def team_session_rows(conn: psycopg.Connection, station: str | None = None,

@@ -22,7 +22,7 @@ from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 from ..plain_text import plain_label, plain_tooltip
 from .loading import LoadedSession, load_session
 from .rep_model import COLUMNS as REP_COLUMNS
-from .rep_model import RepTableModel, set_summary
+from .rep_model import RepTableModel, session_summary
 from .session_model import COLUMNS as SESSION_COLUMN_TITLES
 from .session_model import (SessionRow, SessionTableModel, format_duration, session_rows,
                             team_session_rows)
@@ -644,7 +644,7 @@ class HistoryView(QWidget):
         if row is not None:
             self.rep_table.selectRow(row)
         self._update_correction_buttons()
-        self.set_summary.setText("\n".join(set_summary(s) for s in loaded.sets)
+        self.set_summary.setText("\n".join(session_summary(loaded.sets_in_order()))
                                  or "No set was recorded in this session.")
         if self.set_summary.isHidden():
             self.rep_table.setToolTip(plain_tooltip(self.set_summary.text()))
