@@ -51,7 +51,9 @@ PART_BACK_SHARE = 0.35       # ... or this share of its fall, whichever is more 
 PART_BACK_US = 1_000_000     # higher), having come back that far within this before (a let-go is
                              # quick; a held squeeze that creeps a few mm is still held)
 BELOW_HANG_MM = 150.0        # a reading this far past the hang is not the chest of a body holding the bar
-EDGE_SHARE = 0.25            # the squeeze began at the last reading within this share of start_mm
+EDGE_MIN_MM = 3.0            # the squeeze began at the last reading within this of the hang, or
+EDGE_NOISE = 2.0             # this many times the noise at the hang (at most EDGE_SHARE of
+EDGE_SHARE = 0.5             # start_mm): a reading the noise alone put there is no start
 CONFIRM_US = 150_000         # a decision takes the readings of this long, at least the last two
 STILL_US = 600_000           # a still stretch: the readings of this long ...
 STILL_MIN_READINGS = 4       # ... at least this many ...
@@ -117,7 +119,6 @@ class ShrugTracker:
         self.start_mm = max(START_MIN_MM, START_SHARE * squeeze_mm)
         self.bent_mm = min(min_range_mm, squeeze_mm + BENT_MARGIN_MM)
         self.back_mm = BACK_SHARE * self.start_mm
-        self.edge_mm = EDGE_SHARE * self.start_mm
         self.hang_mm: float | None = None
         self.state = "seek"
         self.rep: ShrugDraft | None = None
@@ -171,7 +172,8 @@ class ShrugTracker:
             return []
         if prev is not None:
             self._resumed_us = None       # the first pair after a stream gap was no squeeze
-        if gap_mm >= self.hang_mm - self.edge_mm:
+        edge = min(EDGE_SHARE * self.start_mm, max(EDGE_MIN_MM, EDGE_NOISE * self.noise_mm))
+        if gap_mm >= self.hang_mm - edge:
             self._near(t_us)
         else:
             self._since_near.append((t_us, gap_mm))

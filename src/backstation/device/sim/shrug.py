@@ -11,7 +11,9 @@ lets go before the target time.
 The truth is the script's: a fall of ``BENT_FALL_MM`` or more bent the
 elbows (``arms_bent``), a hold under ``HOLD_TARGET_S`` is ``no_hold``;
 start and end are the row truth's (truth.py: the pull starts, the chest
-settled back at the hang). The scripts keep clear of both lines (good
+settled back at the hang); the hold is the time the noise-free chest is
+within ``HELD_MM`` (or ``HELD_SHARE`` of the fall) of its top, as the
+independent generator (validation/shrugs.py) defines it. The scripts keep clear of both lines (good
 squeezes fall 30-55 mm and hold 2.5-4.5 s), so any judge told the same
 squeeze depth and target agrees with them. Scenarios (``SHRUG_SCENARIOS``):
 ``shrug`` (good squeezes), ``shrug-faults`` (bent arms and short holds among
@@ -27,12 +29,14 @@ from typing import Callable
 import numpy as np
 
 from ...exercises import INVERTED_ROW, MID_BACK_SHRUG
-from .model import RepSpec, SetSpec
+from .model import RepSpec, SetSpec, Timeline
 from .truth import SetTruth
 
 SQUEEZE_MM = 40.0       # the scripted athlete's squeeze depth (the judge is told it)
 HOLD_TARGET_S = 2.0     # the target hold the scripts are judged against
 BENT_FALL_MM = 100.0    # truth: a fall this far from the hang bent the elbows
+HELD_MM = 3.0           # truth: held while within this of the top ...
+HELD_SHARE = 0.1        # ... or this share of the fall
 
 
 def squeeze(rng: np.random.Generator, hang_mm: float, hold_s: float | None = None,
@@ -92,13 +96,17 @@ class ShrugTruth:
         return self.reason is None
 
 
-def shrug_truth(truth_set: SetTruth) -> list[ShrugTruth]:
+def shrug_truth(truth_set: SetTruth, timeline: Timeline) -> list[ShrugTruth]:
     """The shrugs of a simulated set, judged by the script's own lines."""
     out = []
     for r in truth_set.reps:
+        t = np.arange(r.t_start_s, r.t_end_s, 0.001)
+        gap, _ = timeline.arrays(t)
+        held = t[gap <= gap.min() + max(HELD_MM, HELD_SHARE * r.rom_mm)]
+        hold = float(held[-1] - held[0]) if held.size else 0.0
         reason = ("arms_bent" if r.rom_mm >= BENT_FALL_MM
                   else "no_hold" if r.top_hold_s < HOLD_TARGET_S else None)
-        out.append(ShrugTruth(r.t_start_s, r.t_end_s, reason, r.rom_mm, r.top_hold_s))
+        out.append(ShrugTruth(r.t_start_s, r.t_end_s, reason, r.rom_mm, hold))
     return out
 
 
@@ -125,13 +133,32 @@ def _scenarios() -> dict[str, Callable]:
         return Scenario("row-shrug", "a workout: 6 inverted rows, 5 mid-back shrugs (one held "
                         "short), 6 inverted rows", athlete, sets)
 
-    return {"shrug": shrug, "shrug-faults": shrug_faults, "row-shrug": row_shrug}
+    def upper_back_workout(rng: np.random.Generator) -> Scenario:
+        athlete = _athlete(rng)
+        rows = tuple(SetSpec(tuple(good_reps(rng, 12, fatigue=0.03)), 20.0) for _ in range(3))
+        shrugs = tuple(shrug_set(rng, athlete.bottom_gap_mm, 10, rest_after_s=20.0)
+                       for _ in range(3))
+        # Rear-delt flyes away from the bar (three sets logged by the coach), then the burnout.
+        shrugs = (*shrugs[:2], replace(shrugs[2], rest_after_s=150.0))
+        burnout = SetSpec(tuple(good_reps(rng, 18, fatigue=0.05)), 10.0)
+        return Scenario("upper-back-workout", "the article's workout at the bar: 3 sets of 12 "
+                        "inverted rows, 3 sets of 10 mid-back shrugs, 150 s away (the rear-delt "
+                        "flyes), a burnout set of 18 rows", athlete, (*rows, *shrugs, burnout))
+
+    return {"shrug": shrug, "shrug-faults": shrug_faults, "row-shrug": row_shrug,
+            "upper-back-workout": upper_back_workout}
 
 
 SCENARIO_EXERCISES: dict[str, tuple[str, ...]] = {
     "shrug": (MID_BACK_SHRUG,) * 2, "shrug-faults": (MID_BACK_SHRUG,),
     "row-shrug": (INVERTED_ROW, MID_BACK_SHRUG, INVERTED_ROW),
+    "upper-back-workout": (INVERTED_ROW,) * 3 + (MID_BACK_SHRUG,) * 3 + (INVERTED_ROW,),
 }
+
+
+def shrug_scenarios() -> list[str]:
+    """The names of the scenarios with shrugs (scenarios.all_scenarios lists them too)."""
+    return list(_scenarios())
 
 
 def shrug_scenario(name: str) -> Callable | None:
