@@ -17,7 +17,7 @@ from backstation.device.sim import protocol_sim
 from backstation.storage import Database
 from backstation.ui.acquisition import AcquisitionController
 from backstation.ui.calibration import CalibrationWizard, ContactCalibrationDialog
-from backstation.session import CalibrationLabel
+from backstation.session import CalibrationLabel, SessionOptions
 from backstation.ui.calibration.contact import NO_ATHLETE_TEXT, SIMULATED_MOVE
 from backstation.ui.calibration.mass import reading_problem, readings_text
 from backstation.units import weight_n
@@ -206,7 +206,7 @@ def test_contact_calibration_without_an_athlete_says_so_and_fits_a_small_screen(
     assert not path.exists() or Database(path).get_athlete("None") is None
 
 
-def test_the_live_view_says_the_scenario_ended_and_restarts_it(qtbot, tmp_path):
+def test_the_live_view_says_the_scenario_ended_and_restarts_it(qtbot, tmp_path, themed):
     from backstation.ui.live.live_view import RESTART_SCENARIO_TEXT, LiveView
 
     url = "sim://?scenario=touch-and-go&seed=1&speed=25"
@@ -217,7 +217,7 @@ def test_the_live_view_says_the_scenario_ended_and_restarts_it(qtbot, tmp_path):
     view.show()
     try:
         with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
-            controller.connect_to(url)
+            controller.connect_to(url, SessionOptions(athlete="Ada", body_mass_kg=70.0))
         first_session = controller.session.session_id
         old_station = protocol_sim.station_for_url(url)
         assert view.scenario_notice.isHidden()
@@ -227,12 +227,16 @@ def test_the_live_view_says_the_scenario_ended_and_restarts_it(qtbot, tmp_path):
         notice = view.scenario_notice
         assert notice.isVisible() and "simulated scenario has ended" in notice.text()
         assert notice.button.text() == RESTART_SCENARIO_TEXT and notice.button.isVisible()
+        qtbot.waitUntil(lambda: not _cut_labels(notice), timeout=WAIT_MS)   # whole at 800 px
+        assert notice.geometry().right() < view.width()
+        assert notice.button.geometry().right() <= notice.width()
         with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
             notice.button.click()
         assert notice.isHidden()
         new_station = protocol_sim.station_for_url(url)
         assert new_station is not old_station and not new_station.scenario_ended
         assert controller.session.session_id != first_session      # a new recording
+        assert controller.session.athlete == "Ada"                 # of the same athlete
         qtbot.waitUntil(lambda: len(controller.buffers.force_t_s) > 0, timeout=WAIT_MS)
     finally:
         controller.close()
@@ -260,3 +264,17 @@ def test_a_label_stored_after_its_session_ended_names_no_session(qtbot, tmp_path
     wizard._on_stored(CalibrationLabel(0, 60_000, 1650.0, "cal", 10_000.0))
     assert wizard.storage_note.text() == "Stored with the session."
     _assert_no_none(wizard)
+
+
+def test_in_the_app_the_scenario_ended_notice_restarts_it(qtbot, main_window):
+    """Through the main window (``backstation --simulate``)."""
+    controller = main_window.controller
+    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+        main_window.connect_simulated("touch-and-go", speed=25)
+    first_session = controller.session.session_id
+    notice = main_window.live.scenario_notice
+    qtbot.waitUntil(notice.isVisible, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+        notice.button.click()
+    assert controller.session.session_id != first_session
+    assert not protocol_sim.station_for_url(controller.link.port).scenario_ended

@@ -27,6 +27,7 @@ flush) -> close the link (joins its reader) -> stop the storage thread
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import time
@@ -191,7 +192,8 @@ class AcquisitionController(QObject):
             self.disconnect()
         options = options or SessionOptions()
         options.port = url
-        self._last_connect = (url, options)
+        # as asked, copied before the session fills it in
+        self._last_connect = (url, dataclasses.replace(options))
         self._generation += 1
         generation = self._generation
         self._connecting = True
@@ -233,11 +235,19 @@ class AcquisitionController(QObject):
 
     def restart_scenario(self) -> bool:
         """Connect again to the last simulated station with a fresh one: its
-        scenario plays from the start, recorded as a new session with the same
-        options. False (nothing done) when the last station was not simulated."""
+        scenario plays from the start, recorded as a new session for the
+        athlete, exercise and set labels of now (the athlete's stored contact
+        threshold, which a contact calibration may just have changed). False
+        (nothing done) when the last station was not simulated."""
         if self._last_connect is None or not is_simulated(self._last_connect[0]):
             return False
-        url, options = self._last_connect
+        url, options = self._last_connect[0], dataclasses.replace(self._last_connect[1])
+        session = self.session
+        if session is not None:
+            now = session.options
+            options = SessionOptions(athlete=now.athlete, body_mass_kg=now.body_mass_kg,
+                                     exercise=session.exercise, variant=session.variant,
+                                     added_load_kg=session.added_load_kg)
         self.disconnect()
         StationControls(url).forget()     # the old port keeps its station until it closes
         self.connect_to(url, options)

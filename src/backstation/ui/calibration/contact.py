@@ -56,7 +56,8 @@ class ContactCalibrationDialog(QDialog):
         self.threshold_mm: float | None = None
         self._jobs = JobOwner()
         self._remaining_ms = 0
-        self.setWindowTitle("Contact calibration" + (f" — {athlete_name}" if athlete_name else ""))
+        self.setWindowTitle("Contact calibration"
+                            + (f" — {athlete_name}" if athlete_name else ""))
         self.setMinimumSize(MIN_WIDTH_PX, MIN_HEIGHT_PX)
 
         who = f"{athlete_name}: pull up" if athlete_name else "Pull up"

@@ -69,7 +69,8 @@ def reading_problem(channel: int, mass_grams: float, forces_n: tuple[float, ...]
         elsewhere = forces[1 - channel] if 1 - channel < len(forces) else math.nan
         also = (f" (the {other} side reads {elsewhere:.1f} N)"
                 if math.isfinite(elsewhere) and elsewhere >= LOW_SHARE * expected else "")
-        return f"The {side} side reads {reading:.1f} N{also} — is the {mass} on the {side.upper()} hook?"
+        return (f"The {side} side reads {reading:.1f} N{also} — "
+                f"is the {mass} on the {side.upper()} hook?")
     if reading > HIGH_SHARE * expected:
         return (f"The {side} side reads {reading:.1f} N, more than {mass} weighs "
                 f"({expected:.1f} N) — is something else on the bar? Tare it empty first.")
