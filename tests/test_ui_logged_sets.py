@@ -150,3 +150,20 @@ def test_history_shows_logged_sets_between_the_station_sets_on_small_screens(
     else:
         assert all(line in view.rep_table.toolTip() for line in lines)
     view.close()
+
+
+def test_a_set_is_logged_at_the_newest_sample_received_not_the_last_tick(qtbot, main_window):
+    """Between two display ticks the link holds samples the session has not
+    judged yet: log_set takes them first, so its place is now, not 30 ms ago."""
+    controller = main_window.controller
+    with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
+        main_window.connect_simulated("clean", speed=20)
+    session, link = controller.session, controller.link
+    qtbot.waitUntil(lambda: session.last_fed_us is not None, timeout=WAIT_MS)
+    controller._timer.stop()                       # no tick steps the session meanwhile
+    controller._step_once(controller._live)
+    judged_us, received = session.last_fed_us, link.stats.force_samples
+    qtbot.waitUntil(lambda: link.stats.force_samples > received + 5, timeout=WAIT_MS)
+    assert controller.log_set(REAR_DELT_FLYE, 15, 6) is None
+    assert session.logged_sets[0].t_device_us > judged_us
+    controller._timer.start()
