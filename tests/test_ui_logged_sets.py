@@ -44,7 +44,8 @@ def test_sets_logged_while_recording_are_stored_in_order_shown_in_history_and_th
     controller.set_ended.connect(ended.append)
     controller.set_logged.connect(logged.append)
     with qtbot.waitSignal(controller.connected, timeout=WAIT_MS):
-        window.connect_simulated("clean", speed=20)
+        # 8x: the scenario's 4 s at rest last 0.5 s here, time enough to log before set 1
+        window.connect_simulated("clean", speed=8)
     qtbot.waitUntil(lambda: controller.session.last_fed_us is not None, timeout=WAIT_MS)
     assert not started, "the scenario begins at rest, so this set is logged before set 1"
 
