@@ -221,7 +221,8 @@ class MainWindow(QMainWindow):
             return
         self.remember_choices()
         self.controller.connect_to(url, SessionOptions(
-            athlete=athlete, body_mass_kg=mass, variant=self.live.set_controls.variant,
+            athlete=athlete, body_mass_kg=mass, exercise=self.live.set_controls.exercise,
+            variant=self.live.set_controls.variant,
             added_load_kg=self.live.set_controls.added_load_kg))
 
     def connect_simulated(self, scenario: str, speed: float = 1.0) -> None:

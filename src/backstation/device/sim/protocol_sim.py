@@ -37,7 +37,7 @@ from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from ...protocol.sentences import BAUD_RATE, check_force_rate_hz
 from .bench import parse_hang
-from .scenarios import DEFAULT_SCENARIO, SCENARIOS
+from .scenarios import DEFAULT_SCENARIO, all_scenarios
 from .station import SimulatedStation
 
 PACKAGE = "backstation.device.sim"
@@ -150,7 +150,7 @@ def parse_url(url: str) -> tuple[dict, float]:
         raise SerialException(f"bad sim:// URL {url!r}: {e}") from None
     if query:
         raise SerialException(f"unknown sim:// parameters: {', '.join(sorted(query))}")
-    if kwargs["scenario"] not in SCENARIOS:
+    if kwargs["scenario"] not in all_scenarios():
         raise SerialException(f"unknown scenario {kwargs['scenario']!r}")
     if not speed > 0:
         raise SerialException("speed must be > 0")

@@ -331,8 +331,10 @@ REALISM_SCENARIOS = ("realistic", "walk-in", "stray-echoes", "tof", "tof-raw", "
 
 
 def all_scenarios() -> list[str]:
-    """Every scenario the simulator knows (what a user may pick)."""
-    return list(SCENARIOS)
+    """Every scenario the simulator knows (what a user may pick): the row's,
+    then those with mid-back shrugs (shrug.py)."""
+    from .shrug import shrug_scenarios
+    return [*SCENARIOS, *shrug_scenarios()]
 
 
 def list_scenarios() -> list[str]:
@@ -343,7 +345,7 @@ def list_scenarios() -> list[str]:
 
 
 def describe_scenarios() -> dict[str, str]:
-    return {name: make_scenario(name, 0).description for name in SCENARIOS}
+    return {name: make_scenario(name, 0).description for name in all_scenarios()}
 
 
 def make_scenario(name: str, seed: int) -> Scenario:

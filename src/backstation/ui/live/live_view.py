@@ -114,6 +114,7 @@ class LiveView(QWidget):
         self.workout = WorkoutRunner(controller, self)
         self.workout.apply_labels = lambda level: self.set_controls.show_labels(
             level.variant, level.added_load_kg)
+        self.workout.show_exercise = self.set_controls.show_exercise
         self.workout_bar = WorkoutBar(self.workout)
         self.rep_model = RepTableModel(self)
         self.rep_table = RepTableView(self.rep_model)
@@ -219,6 +220,7 @@ class LiveView(QWidget):
         self._update_correction_buttons()
         self.set_controls.start_stop_requested.connect(self.toggle_set)
         self.set_controls.variant_changed.connect(controller.set_variant)
+        self.set_controls.exercise_changed.connect(self.set_exercise)
         self.set_controls.target_changed.connect(self.plot.set_target_pct_bm)
         self.set_controls.note_requested.connect(self.note_last_set)
         self.connection.disconnect_requested.connect(controller.disconnect)
@@ -264,6 +266,12 @@ class LiveView(QWidget):
             self.banner.show_message(problem)
         else:
             self.set_controls.clear_note()
+
+    def set_exercise(self, exercise: str) -> None:
+        """The exercise the station judges from the next set on."""
+        problem = self.controller.set_exercise(exercise)
+        if problem is not None and self.controller.session is not None:
+            self.banner.show_message(problem)
 
     def log_workout_set(self) -> None:
         """The coach logs the workout's dumbbell set: its rest begins."""

@@ -1,10 +1,12 @@
-"""The set's settings (variant, added load, the target rest, the velocity loss
+"""The set's settings (the exercise judged, variant, added load, the target rest, the velocity loss
 that says stop, a target force), the last set's RPE and note, and the manual
 start/stop."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+
+from ...exercises import DEFAULT_EXERCISE, JUDGED_EXERCISES, exercise_text
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QPushButton,
                                QSpinBox, QWidget)
 
@@ -29,6 +31,7 @@ def _spin(top: int, step: int, suffix: str, none_text: str, value: int, tip: str
 
 
 class SetControls(QWidget):
+    exercise_changed = Signal(str)             # the exercise of the sets from now on
     variant_changed = Signal(object, object)   # variant, added_load_kg (None when 0)
     start_stop_requested = Signal()
     rest_changed = Signal(int)                 # the target rest, s (0: none)
@@ -38,6 +41,11 @@ class SetControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.exercise_box = QComboBox()
+        for exercise in JUDGED_EXERCISES:
+            self.exercise_box.addItem(exercise_text(exercise), exercise)
+        self.exercise_box.setCurrentIndex(JUDGED_EXERCISES.index(DEFAULT_EXERCISE))
+        self.exercise_box.setToolTip("what the station judges in the sets from now on")
         self.variant_box = QComboBox()
         for key, text in VARIANTS:
             self.variant_box.addItem(text, key)
@@ -70,6 +78,7 @@ class SetControls(QWidget):
         self.start_stop.setToolTip("sets also start and end by themselves when the bar takes load")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Exercise", self.exercise_box)
         form.addRow("Variant", self.variant_box)
         form.addRow("Added load", self.load_box)
         form.addRow("Rest", self.rest_box)
@@ -79,6 +88,7 @@ class SetControls(QWidget):
         form.addRow("Note", self.note_edit)
         form.addRow(self.note_button)
         form.addRow(self.start_stop)
+        self.exercise_box.activated.connect(lambda _i: self.exercise_changed.emit(self.exercise))
         self.variant_box.currentIndexChanged.connect(self._on_changed)
         self.load_box.valueChanged.connect(self._on_changed)
         self.start_stop.clicked.connect(self.start_stop_requested)
@@ -87,6 +97,16 @@ class SetControls(QWidget):
         self.target_box.valueChanged.connect(self.target_changed)
         self.note_button.clicked.connect(self._on_note_clicked)
         self.set_open(False)
+
+    @property
+    def exercise(self) -> str:
+        return self.exercise_box.currentData()
+
+    def show_exercise(self, exercise: str) -> None:
+        """Show the exercise judged now (no ``exercise_changed``)."""
+        index = self.exercise_box.findData(exercise)
+        if index >= 0:
+            self.exercise_box.setCurrentIndex(index)
 
     @property
     def variant(self) -> str:

@@ -15,6 +15,7 @@ continues theirs (or begins one at their proposed level).
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class Pacer(QObject):
                 self.cue.emit("hold_done")
                 self.rep_done.emit()
                 return
-            self._say(int(left) + 1, f"HOLD {int(left) + 1}")
+            self._say(math.ceil(left), f"HOLD {math.ceil(left)}")
         elif self._mode == "tempo":
             cycle = LIFT_S + self._length_s
             if elapsed >= cycle:
@@ -109,8 +110,8 @@ class Pacer(QObject):
             if elapsed < LIFT_S:
                 self._say(-1, "LIFT")
             else:
-                left = int(self._length_s - (elapsed - LIFT_S)) + 1
-                self._say(left, f"LOWER {min(left, int(self._length_s))}")
+                left = math.ceil(self._length_s - (elapsed - LIFT_S))
+                self._say(left, f"LOWER {left}")
 
     def _say(self, whole: int, text: str) -> None:
         if whole != self._last_whole:
@@ -133,6 +134,7 @@ class WorkoutRunner(QObject):
         self.active = False
         self.db_path: Path | None = None
         self.apply_labels = lambda level: None     # the set controls show a row level
+        self.show_exercise = lambda exercise: None  # ... and the exercise judged
         controller.athlete_changed.connect(lambda _result: self._on_athlete_changed())
 
     @property
@@ -200,6 +202,7 @@ class WorkoutRunner(QObject):
         step = self.step
         if step is not None and step.judged:
             self.controller.set_exercise(step.exercise)
+            self.show_exercise(step.exercise)
             if step.level is not None:
                 self.apply_labels(step.level)
             else:
