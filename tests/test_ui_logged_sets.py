@@ -91,7 +91,8 @@ def test_sets_logged_while_recording_are_stored_in_order_shown_in_history_and_th
         history.open_session(session_id)
     lines = summary_lines(history)
     assert lines[0] == "Rear-delt flye: 1 × 15 @ 6 kg, “last rep slow”"
-    assert lines[1].startswith(f"Set {first_set.set_index}: valid reps {first_set.valid_reps}")
+    assert lines[1].startswith(f"Set {first_set.set_index}: Inverted row, valid reps "
+                               f"{first_set.valid_reps}")
     assert lines[len(sets) + 1] == "Dumbbell shrug (incline bench): 2 × 12 @ 20 kg, hold 2 s, RPE 8"
 
     # sets.csv: a row a set, in the order done; the logged ones say so.

@@ -103,6 +103,7 @@ DB_HELP = ("the session database (default: the user-data folder's backstation.db
 
 def build_parser() -> argparse.ArgumentParser:
     from .device.sim.pty_runner import add_sim_arguments
+    from .exercises import DEFAULT_EXERCISE, JUDGED_EXERCISES
     from .device.sim.scenarios import DEFAULT_SCENARIO, all_scenarios
     from .link import DEFAULT_BAUDRATE
     from .record import baud_rate, duration_s
@@ -163,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--contact-mm", type=_checked(float, contact_mm), metavar="MM",
                         help="contact threshold, 1 to 500 (default: the athlete's calibrated "
                              "one, or 25)")
-    record.add_argument("--exercise", default="inverted-row", choices=["inverted-row"],
+    record.add_argument("--exercise", default=DEFAULT_EXERCISE, choices=JUDGED_EXERCISES,
                         help="the exercise judged")
     record.add_argument("--duration", type=_checked(float, duration_s), metavar="SECONDS",
                         help="stop after this long (default: until Ctrl-C)")

@@ -27,8 +27,10 @@ def rep_result(rep: RepRecord) -> str:
 
 
 def set_summary(s: SetRecord) -> str:
+    # The exercise named: a workout mixes rows and shrugs in one session.
     parts = [f"Set {s.set_index}" + (f" ({CORRECTED_TEXT})" if s.corrected else "")
-             + f": {VALID_REPS_TEXT.lower()} {s.valid_reps}, {NO_REPS_TEXT.lower()} {s.no_reps}"]
+             + f": {exercise_text(s.exercise)}, {VALID_REPS_TEXT.lower()} {s.valid_reps}, "
+             f"{NO_REPS_TEXT.lower()} {s.no_reps}"]
     for key in ("velocity_loss_pct", "peak_force_decay_pct"):
         value = s.metrics.get(key)
         if value is not None:
