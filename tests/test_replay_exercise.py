@@ -113,3 +113,44 @@ def test_an_exercise_the_station_does_not_judge_is_refused_and_not_stored(tmp_pa
         writer.finish()
         assert [e for e in db.events(session_id) if e.kind == EXERCISE_EVENT] == []
     assert judge.exercise == INVERTED_ROW
+
+
+def test_a_live_session_judges_each_set_by_the_exercise_the_coach_chose(tmp_path):
+    """Through the real LiveSession on a simulated station (the link's reader
+    thread, the writer): rows, then shrugs chosen in the rest, then rows."""
+    import threading
+    import time
+
+    from backstation.device.sim.protocol_sim import simulated_url
+    from backstation.link import DeviceLink
+    from backstation.session import LiveSession
+
+    def step_until(session, done, wait_s=30.0):
+        deadline = time.monotonic() + wait_s
+        while not done():
+            session.step()
+            assert time.monotonic() < deadline, "gave up waiting"
+            threading.Event().wait(0.01)
+
+    link = DeviceLink(simulated_url(SCENARIO, seed=SEED, speed=20))
+    link.open()
+    try:
+        with Database(tmp_path / "station.db") as db:
+            session = LiveSession(db, link, SessionOptions())
+            link.start()
+            for exercise in (MID_BACK_SHRUG, INVERTED_ROW):
+                done = len(session.sets) + 1
+                step_until(session, lambda: len(session.sets) == done)
+                session.set_exercise(exercise)
+                assert session.exercise == exercise
+            step_until(session, lambda: len(session.sets) == 3)
+            session.finish()
+            stored = db.judged_sets(session.session_id)
+            replay = Replay(db, session.session_id)
+            assert replay.rep_records == db.judged_reps(session.session_id)
+    finally:
+        link.close()
+    assert [s.exercise for s in stored] == list(SCENARIO_EXERCISES[SCENARIO])
+    assert replay.set_records == stored
+    with pytest.raises(ValueError):
+        session.set_exercise("rows")
