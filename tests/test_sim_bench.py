@@ -202,3 +202,15 @@ def test_forgetting_a_url_restarts_its_scenario_at_the_next_open():
         assert protocol_sim.station_for_url(url).now_s < old.now_s
     finally:
         port.close()
+
+
+def test_backstation_sim_hangs_the_masses_from_boot_and_refuses_a_bad_hang(monkeypatch, capsys):
+    from backstation.device.sim import pty_runner
+
+    ran = {}
+    monkeypatch.setattr(pty_runner, "run_pty", lambda *args, **kwargs: ran.update(kwargs))
+    assert pty_runner.main_sim(["--scenario", "clean", "--hang", "left:20kg,right:500g"]) == 0
+    assert ran["hang"] == {0: 20_000.0, 1: 500.0}
+    with pytest.raises(SystemExit):
+        pty_runner.main_sim(["--hang", "up:1kg"])
+    assert "argument --hang: hook 'up': left or right" in capsys.readouterr().err

@@ -29,6 +29,7 @@ import time
 import tty
 
 from ...protocol.sentences import check_force_rate_hz
+from .bench import parse_hang
 from .scenarios import DEFAULT_SCENARIO, all_scenarios, describe_scenarios
 from .station import SimulatedStation
 
@@ -260,6 +261,13 @@ def _device_id(text: str) -> str:
     return text.upper()
 
 
+def _hang(text: str) -> dict[int, float]:
+    try:
+        return parse_hang(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _unusable_path(option: str, path: str | None, *, link: bool) -> str | None:
     """Why ``path`` cannot be the port's link (or the summary), or None.
     The link is replaced on every plug: never over a file that is not one."""
@@ -294,6 +302,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                         help="HX711 rate at boot, overriding the RATE pin (e.g. 1000)")
     parser.add_argument("--distance-rate", type=_positive, metavar="HZ",
                         help="HC-SR04 cycle rate (default ~20)")
+    parser.add_argument("--hang", type=_hang, metavar="SIDE:MASS",
+                        help="known masses on the hooks from boot, e.g. left:20kg or "
+                             "left:20kg,right:500g (as sim://…&hang=)")
 
 
 def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
@@ -315,6 +326,8 @@ def main_sim(args: argparse.Namespace | list[str] | None = None) -> int:
             return 2
     if getattr(args, "distance_rate", None):
         extra["distance_rate_hz"] = args.distance_rate
+    if getattr(args, "hang", None):
+        extra["hang"] = args.hang
     for problem in (_unusable_path("--link", args.link, link=True),
                     _unusable_path("--summary", args.summary, link=False)):
         if problem is not None:
