@@ -66,7 +66,7 @@ def _cut_labels(widget: QWidget) -> list[str]:
 
 
 def _shown_n(page) -> tuple[float, float]:
-    """The two forces a known-mass page shows: "Left 196.1 N   Right -0.2 N"."""
+    """The two forces a wizard page shows: "Left 196.1 N   Right -0.2 N"."""
     match = re.fullmatch(r"Left (-?[0-9.]+) N   Right (-?[0-9.]+) N", page.readings.text())
     return (float(match[1]), float(match[2])) if match else (math.nan, math.nan)
 
@@ -84,6 +84,8 @@ def _tared_wizard(qtbot, controller, station, path) -> CalibrationWizard:
     qtbot.waitUntil(lambda: station.now_s > cleared_s + 2.0, timeout=WAIT_MS)
     with qtbot.waitSignal(wizard.tared, timeout=WAIT_MS):
         tare.button.click()
+    # the page's live readings: both sides at zero now (0.15 N of noise a sample)
+    qtbot.waitUntil(lambda: all(abs(n) < 1.0 for n in _shown_n(tare)), timeout=WAIT_MS)
     wizard.next()
     return wizard
 

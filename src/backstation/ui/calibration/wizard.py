@@ -128,9 +128,13 @@ class TarePage(CommandPage):
             "1. Tare", "Take everything off the bar: nothing on either hook, nobody touching "
             "it. Then press Tare: both sides read zero from now on.", "Tare", "tare", parent)
         self.controller = controller
+        self.readings = _big(QLabel(readings_text(None), self), 1.3, bold=True)
         self.bench = BenchRow(controller, self)
         self.bench.add_move("Clear the bar", self._clear_bar)
-        self.extra.addWidget(self.bench)
+        row = QHBoxLayout()
+        row.addWidget(self.readings, 1)
+        row.addWidget(self.bench)
+        self.extra.addLayout(row)
 
     @staticmethod
     def _clear_bar(controls) -> None:
@@ -140,6 +144,11 @@ class TarePage(CommandPage):
 
     def initializePage(self) -> None:
         self.bench.refresh()
+        self.show_readings()
+
+    def show_readings(self) -> None:
+        """Both sides' live force: zero once tared with nothing on the bar."""
+        self.readings.setText(readings_text(self.controller.latest_force_n()))
 
     def run_command(self):
         return self.controller.tare()
@@ -353,7 +362,7 @@ class CalibrationWizard(QWizard):
         page = self.currentPage()
         if page is not None and hasattr(page, "bench"):
             page.bench.refresh()      # connected or disconnected since the page opened
-        if isinstance(page, MassPage):
+        if isinstance(page, (TarePage, MassPage)):
             page.show_readings()
 
     @Slot(str)
