@@ -414,7 +414,7 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     qtbot.waitUntil(lambda: buffers.newest_s is not None and buffers.newest_s > 3.0,
                     timeout=WAIT_MS)
     plot.refresh()
-    assert plot.readout_text == f"{buffers.total_n.view()[-1]:.0f} N"
+    assert plot.readout_text == f"{round(buffers.total_n.view()[-1]) + 0.0:.0f} N"
     assert plot.target_y is None
     live.set_controls.target_box.setValue(100)
     assert plot.target_y == pytest.approx(weight_n(70.0))
@@ -422,7 +422,8 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     live.set_percent_body_mass(True)
     plot.refresh()
     assert plot.target_y == pytest.approx(100.0)
-    assert plot.readout_text == f"{buffers.total_n.view()[-1] * 100 / weight_n(70.0):.0f} % BM"
+    assert plot.readout_text == (
+        f"{round(buffers.total_n.view()[-1] * 100 / weight_n(70.0)) + 0.0:.0f} % BM")
     live.set_controls.target_box.setValue(0)
     assert plot.target_y is None
     live.set_controls.target_box.setValue(100)
@@ -519,3 +520,14 @@ def test_the_counter_s_rest_clock_and_velocity_loss_line(qtbot):
     assert counter.set_text == "set 2 done · rest 0:10"
     counter.stop_rest()                       # the session ended: no clock left running
     assert counter.set_text == "set 2 done" and not counter._rest_timer.isActive()
+
+
+def test_the_force_readout_never_says_minus_zero_or_nan(qtbot, window):
+    import numpy as np
+    plot = window.live.plot
+    plot._show_readout(np.array([12.0, -0.4]))           # noqa: SLF001 - a tared bar's noise
+    assert plot.readout_text == "0 N"
+    plot._show_readout(np.array([-12.6]))                # noqa: SLF001
+    assert plot.readout_text == "-13 N"
+    plot._show_readout(np.array([np.nan]))               # noqa: SLF001 - not calibrated yet
+    assert plot.readout_text == ""

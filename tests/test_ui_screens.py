@@ -130,3 +130,27 @@ def test_on_a_small_screen_the_force_legend_is_one_row_over_the_curves(qtbot, th
                     timeout=WAIT_MS)
     assert legend.boundingRect().height() <= 0.4 * legend.parentItem().boundingRect().height()
     assert fits()
+
+
+@pytest.mark.parametrize("width,height", SCREENS)
+def test_a_workouts_bar_and_its_dumbbell_set_fit_every_screen(qtbot, themed, main_window,
+                                                               width, height):
+    """The workout's place, Skip and End, and for a dumbbell set its reps, mass,
+    pacing and Log: whole and on screen, the counter keeping its height."""
+    from backstation.workout import article_workout
+    window, live = main_window, main_window.live
+    qtbot.waitExposed(window)
+    _resize(qtbot, window, width, height)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_to(simulated_url("clean", speed=1))
+    assert live.workout.start(article_workout(dumbbell_shrugs=True)) is None
+    live.workout.skip_step()                               # the dumbbell shrug: logged
+    bar = live.workout_bar
+    qtbot.waitUntil(lambda: bar.log_row.isVisible(), timeout=WAIT_MS)
+    for widget in (bar.place, bar.skip_button, bar.end_button, bar.reps_box, bar.load_box,
+                   bar.pace_button, bar.log_button, live.plot, live.counter):
+        assert _inside(widget, window), widget
+    assert bar.place.text().startswith("Dumbbell shrug (incline bench) · set 1 of 3")
+    assert bar.place.fontMetrics().horizontalAdvance(bar.place.text()) <= bar.place.width()
+    assert live.counter._count.height() >= live.counter._count.sizeHint().height()
+    assert not _buttons_whole(live)

@@ -2,7 +2,9 @@
 screen sizes people put beside a rack: for each size, an Xvfb screen of that
 size, the app opened maximised as a user would and the screen grabbed:
 live-WxH.png (mid-set), rack-WxH.png (rack mode), history-WxH.png,
-progress-WxH.png and calibration-WxH.png.
+correction-WxH.png (History, a no-rep the coach counted), progress-WxH.png,
+calibration-WxH.png and workout-WxH.png (the article's workout, resting after
+its first set of rows).
 
     python tools/screenshots.py                         # into build/screenshots (ignored; CI)
     python tools/screenshots.py --out docs/screenshots  # refresh the README's screenshots
@@ -112,6 +114,15 @@ def shoot(size: str, out: Path, speed: float, work: Path) -> int:
         wait_until(lambda: history.current is not None, 20)
         window.toast.hide()
         save("history")
+        no_rep = next((i for i, r in enumerate(history.current.reps) if r.valid is False), None)
+        if no_rep is not None:
+            history.rep_table.selectRow(no_rep)
+            opened = []
+            history.session_opened.connect(opened.append)
+            history.correct("valid")
+            wait_until(lambda: bool(opened) and history.busy.isHidden(), 20)
+            history.rep_table.selectRow(no_rep)
+            save("correction")
         progress = window.progress
         window.tabs.setCurrentWidget(progress)
         wait_until(lambda: progress.progress is not None, 20)
@@ -128,6 +139,18 @@ def shoot(size: str, out: Path, speed: float, work: Path) -> int:
     window.toast.hide()
     save("calibration")
     wizard.close()
+
+    from backstation.workout import ROW_LEVELS, article_workout
+    window.connect_simulated("upper-back-workout", speed=speed)
+    wait_until(lambda: window.controller.session is not None, 20)
+    window.live.workout.start(article_workout(ROW_LEVELS[1]))
+    walker = window.live.workout.walker
+    if not wait_until(lambda: walker.done and window.live.counter.resting, 180):
+        ok = False
+        print("the workout's first set did not end", file=sys.stderr)
+    pause(2.0)
+    window.toast.hide()
+    save("workout")
     window.close()
     return 0 if ok else 1
 

@@ -116,6 +116,7 @@ class LiveView(QWidget):
             level.variant, level.added_load_kg)
         self.workout.show_exercise = self.set_controls.show_exercise
         self.workout_bar = WorkoutBar(self.workout)
+        self.workout.changed.connect(self._update_layout)
         self.rep_model = RepTableModel(self)
         self.rep_table = RepTableView(self.rep_model)
 
@@ -347,6 +348,10 @@ class LiveView(QWidget):
         # Narrow and showing the settings: they take the counter's room for now.
         self.right_column.setVisible(not (self.width() < NARROW_WIDTH_PX and show_side))
         self.rep_table.setVisible(not self.rack_mode and not short)
+        self.workout_bar.hidden_by_rack = self.rack_mode
+        self.workout_bar.show_place()
+        # Short, a workout's bar takes the last rep's room (the rep table's is gone already).
+        self.last_rep_box.setVisible(self.rack_mode or not (short and self.workout_bar.isVisible()))
         self.counter.set_size(self.rack_mode, "short" if short else
                               "medium" if self.height() < MEDIUM_HEIGHT_PX else "tall")
 

@@ -11,6 +11,8 @@ whole session while recording goes on.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -403,7 +405,9 @@ class SessionBuffersView(QWidget):
 
     def _show_readout(self, total: np.ndarray) -> None:
         """The newest total force shown (the anchor's, paused)."""
-        text = f"{total[-1]:.0f} {self._units()}" if total.size else ""
+        newest = float(total[-1]) if total.size else math.nan
+        # + 0.0: a total a hair under zero (a tared bar's noise) reads 0, not -0.
+        text = f"{round(newest) + 0.0:.0f} {self._units()}" if math.isfinite(newest) else ""
         if text != self._readout.text():
             self._readout.setText(text)
 

@@ -37,6 +37,8 @@ from ..acquisition import AcquisitionController
 from .counter import FitLabel
 
 PACE_TICK_MS = 100
+# Narrower than this (px), the bar shows the place only; the cue is its tooltip.
+CUE_SHOWN_WIDTH_PX = 1100
 LIFT_S = 1.0                    # the flye's lift, before its slow lowering
 NO_SESSION_TEXT = "Connect the station first: a workout's sets are kept with its session"
 
@@ -232,8 +234,9 @@ class WorkoutRunner(QObject):
 
 
 class WorkoutBar(QWidget):
-    """One row over the live view while a workout runs: the place and cue,
-    and for a dumbbell set its reps, mass, pacing and Log button."""
+    """Over the live view while a workout runs: a row with the place (and
+    the cue, where there is room), Skip and End; for a dumbbell set a second
+    row with its pacing, reps, mass and Log button."""
 
     def __init__(self, runner: WorkoutRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -259,12 +262,23 @@ class WorkoutBar(QWidget):
         self.skip_button.setToolTip("on to the next exercise")
         self.end_button = QPushButton("End")
         self.end_button.setToolTip("end the workout (the sets done are kept)")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.place, 1)
-        for w in (self.pace, self.reps_box, self.load_box, self.pace_button, self.log_button,
-                  self.skip_button, self.end_button):
-            row.addWidget(w)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.place, 1)
+        top.addWidget(self.skip_button)
+        top.addWidget(self.end_button)
+        logging = QHBoxLayout()
+        logging.setContentsMargins(0, 0, 0, 0)
+        logging.addWidget(self.pace, 1)
+        for w in (self.reps_box, self.load_box, self.pace_button, self.log_button):
+            logging.addWidget(w)
+        self.log_row = QWidget()
+        self.log_row.setLayout(logging)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
+        rows.addLayout(top)
+        rows.addWidget(self.log_row)
         self.pacer = Pacer(self)
         self.pacer.shown.connect(self.pace.setText)
         self.pacer.cue.connect(runner.cue)
@@ -273,30 +287,41 @@ class WorkoutBar(QWidget):
         self.skip_button.clicked.connect(runner.skip_step)
         self.end_button.clicked.connect(runner.end)
         runner.changed.connect(self.show_place)
+        self._place: tuple[int, int] | None = None     # the set due shown
+        self.hidden_by_rack = False          # rack mode: counter, curve and last rep only
         self.show_place()
 
     def show_place(self) -> None:
         walker, step = self.runner.walker, self.runner.step
-        self.setVisible(walker is not None)
+        self.setVisible(walker is not None and not self.hidden_by_rack)
         if walker is None:
             self.pacer.stop()
+            self._place = None
             return
         cue = f" — {step.cue}" if step is not None and step.cue else ""
-        self.place.setText(walker.place_text() + cue)
+        wide = self.width() >= CUE_SHOWN_WIDTH_PX
+        self.place.setText(walker.place_text() + (cue if wide else ""))
         self.place.setToolTip(walker.place_text() + cue)
         logged = step is not None and not step.judged
-        for w in (self.reps_box, self.load_box, self.pace_button, self.log_button):
-            w.setVisible(logged)
+        self.log_row.setVisible(logged)
         self.skip_button.setVisible(step is not None)
         self.end_button.setText("End" if step is not None else "Close")
-        if logged:
+        place = (walker.step_index, walker.set_no)
+        if logged and place != self._place:      # a new set due: its reps from nothing
             self.pacer.stop()
             self.reps_box.setValue(0)
+        self._place = place
+        if logged:
             self.pace_button.setText("Hold" if step.exercise == DUMBBELL_SHRUG else "Tempo")
             self.pace_button.setToolTip(
                 f"count down a {step.hold_s:g} s hold; each hold held counts a rep"
                 if step.exercise == DUMBBELL_SHRUG else
                 f"pace each rep: lift, then lower for {FLYE_LOWER_S:g} s (press again to stop)")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self.runner.walker is not None:
+            self.show_place()
 
     def _on_pace_clicked(self) -> None:
         step = self.runner.step
