@@ -78,7 +78,10 @@ def _tared_wizard(qtbot, controller, station, path) -> CalibrationWizard:
     wizard.show()
     tare = wizard.tare_page
     qtbot.waitUntil(tare.bench.isVisible, timeout=WAIT_MS)
+    controller.simulated_station().hang(1, 20_000)   # left from before: the page shows it live
+    qtbot.waitUntil(lambda: _shown_n(tare)[1] > 150, timeout=WAIT_MS)
     tare.bench.buttons["Clear the bar"].click()
+    assert station.hung_grams == [0.0, 0.0]
     cleared_s = station.now_s
     # let go (1 s) and slide out (0.5 s): the bar is empty, then tare it
     qtbot.waitUntil(lambda: station.now_s > cleared_s + 2.0, timeout=WAIT_MS)
