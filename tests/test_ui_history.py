@@ -167,7 +167,8 @@ def _earlier_copy(db: Database, session_id: int, weeks: int) -> int:
     info = db.get_session(session_id)
     started = datetime.fromisoformat(info.started_at) - timedelta(weeks=weeks)
     new_id = db.create_session(started_at=started.astimezone(timezone.utc),
-                               athlete=db.get_athlete("Ada"), body_mass_kg=info.body_mass_kg)
+                               athlete=db.get_athlete("Ada"), body_mass_kg=info.body_mass_kg,
+                               port=info.port)
     for s in db.sets(session_id):
         db.save_set(replace(s, session_id=new_id))
     for r in db.reps(session_id):
@@ -200,6 +201,35 @@ def test_progress_charts_have_a_point_per_set_and_session_for_the_athlete(qtbot,
     with qtbot.waitSignal(view.progress_shown, timeout=WAIT_MS):
         view.show_athlete("Bo")
     assert view.point_count("valid_reps") == 0 and not view.banner.isHidden()
+    view.close()
+
+
+def test_progress_charts_real_training_rows_only_and_practice_only_when_there_is_no_other(
+        qtbot, db_copy):
+    """The recorded session is the simulated station's (practice); a shrug set
+    is another exercise: neither is charted beside the athlete's real rows."""
+    from backstation.exercises import MID_BACK_SHRUG
+    from backstation.ui.history.progress_data import athlete_progress
+    path, session_id = db_copy
+    with Database(path) as db:
+        practice = athlete_progress(db, "Ada")
+        assert practice.simulated and len(practice.sets) == len(db.sets(session_id))
+        real = _earlier_copy(db, session_id, 1)
+        db._conn.execute("UPDATE sessions SET port = '/dev/ttyACM0' WHERE id = ?", (real,))
+        shrug = replace(db.sets(real)[0], set_index=99, exercise=MID_BACK_SHRUG,
+                        valid_reps=10)
+        db.save_set(shrug)
+        db.save_rep(replace(db.reps(real)[0], set_index=99, rep_index=1, peak_force_n=5000.0))
+        training = athlete_progress(db, "ada")
+        assert not training.simulated
+        assert {p.session_id for p in training.sets} == {real}
+        assert 99 not in {p.set_index for p in training.sets}
+        assert len(training.sessions) == 1 and training.sessions[0].best_peak_force_n < 5000
+    view = ProgressView(path)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.progress is not None and view.progress.athlete == "Ada",
+                    timeout=WAIT_MS)
+    assert view.banner.isHidden() or not view.banner.text()
     view.close()
 
 

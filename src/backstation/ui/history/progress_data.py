@@ -1,5 +1,8 @@
-"""An athlete's progress over weeks, from the stored sets and reps (no Qt:
-runs on a worker thread and is tested without a window)."""
+"""An athlete's progress over weeks, from the stored sets and reps of their
+inverted rows (no Qt: runs on a worker thread and is tested without a
+window). A session recorded from the simulated station (its port a sim://
+URL) is practice, not the athlete's training: left out while they have
+sessions on a real station (in ``simulated.db`` every session is simulated)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ...device.sim.controls import is_simulated
+from ...exercises import INVERTED_ROW
 from ...storage import Database, RepRecord, SessionInfo, SetRecord
 from ...units import weight_n
 
@@ -38,6 +43,7 @@ class AthleteProgress:
     athlete: str
     sets: list[SetPoint] = field(default_factory=list)
     sessions: list[SessionPoint] = field(default_factory=list)
+    simulated: bool = False          # charted from the simulated station's sessions
 
     @property
     def empty(self) -> bool:
@@ -46,11 +52,16 @@ class AthleteProgress:
 
 def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
     """Every stored set of ``athlete`` and each session's best valid rep, from
-    this station's database."""
+    this station's database: those recorded on a real station, or, if they
+    have none, the simulated station's."""
     key = athlete.strip().casefold()
-    return progress_of(athlete, ((info, db.sets(info.id), db.reps(info.id))
-                                 for info in db.list_sessions()
-                                 if (info.athlete_name or "").casefold() == key))
+    theirs = [info for info in db.list_sessions()
+              if (info.athlete_name or "").casefold() == key]
+    real = [info for info in theirs if not is_simulated(info.port)]
+    progress = progress_of(athlete, ((info, db.sets(info.id), db.reps(info.id))
+                                     for info in (real or theirs)))
+    progress.simulated = bool(theirs) and not real
+    return progress
 
 
 def team_athlete_progress(conn: psycopg.Connection, athlete: str) -> AthleteProgress:
@@ -71,7 +82,11 @@ def progress_of(athlete: str, sessions: Iterable[tuple[SessionInfo, list[SetReco
     an athlete's later weighing does not rewrite history.
     """
     progress = AthleteProgress(athlete)
-    for info, sets, reps in sessions:
+    for info, all_sets, all_reps in sessions:
+        # The row's figures: a workout's shrugs are another exercise.
+        sets = [s for s in all_sets if s.exercise == INVERTED_ROW]
+        rows = {s.set_index for s in sets}
+        reps = [r for r in all_reps if r.set_index in rows]
         started = datetime.fromisoformat(info.started_at)
         for s in sets:
             offset_s = s.metrics.get("t_start_s") or 0.0

@@ -188,8 +188,10 @@ class ProgressView(QWidget):
             if y is not None and len(y):
                 # From zero: a change of one rep must not look like a collapse.
                 plot.setYRange(min(0.0, float(np.min(y))), max(1.0, float(np.max(y))) * 1.15)
-        self.banner.show_message("" if not progress.empty else
-                                 f"No judged set stored for {progress.athlete} yet.")
+        self.banner.show_message(
+            f"No judged set stored for {progress.athlete} yet." if progress.empty else
+            f"Practice on the simulated station: {progress.athlete} has no session on a real "
+            "station yet." if progress.simulated else "")
         self.progress_shown.emit(progress.athlete)
 
     @Slot(str)

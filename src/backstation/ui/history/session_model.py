@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ...device.sim.controls import is_simulated
 from ...storage import Database, SessionInfo, SetRecord
 from ...vocabulary import date_time_text, local_time
 
 if TYPE_CHECKING:
     import psycopg
+
+
+SIMULATED_DEVICE_TEXT = "simulated"
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,11 @@ def team_session_rows(conn: psycopg.Connection, station: str | None = None,
 
 
 def _device(info: SessionInfo) -> str:
+    # Practice on the simulated station is marked: Progress keeps it apart from training.
+    mark = f", {SIMULATED_DEVICE_TEXT}" if is_simulated(info.port) else ""
     if info.device_id is None:
-        return "—"
-    return info.device_id + (f" ({info.firmware})" if info.firmware else "")
+        return "—" + mark
+    return info.device_id + (f" ({info.firmware})" if info.firmware else "") + mark
 
 
 def format_duration(seconds: float) -> str:
