@@ -62,14 +62,14 @@ def test_a_hung_mass_loads_only_its_side_with_the_cells_noise():
     station = SimulatedStation("clean", seed=4)
     _streaming(station)
     station.advance(2.0)                       # the lead-in: nobody on the bar
-    station.hang_mass(0, 20_000)
+    station.bench.hang_mass(0, 20_000)
     _sentences(station, 3.5)                    # it stops bouncing
     out = _sentences(station, 4.0)
     left, right = _side_newtons(station, out, 0), _side_newtons(station, out, 1)
     assert left.mean() == pytest.approx(weight_n(20.0), abs=0.2)
     assert abs(right.mean()) < 0.2
     assert 0.05 < left.std() < 0.4              # mechanical + ADC noise, as any load has
-    station.hang_mass(0, 0)
+    station.bench.hang_mass(0, 0)
     left = _side_newtons(station, _sentences(station, 4.3), 0)
     assert abs(left.mean()) < 0.2
 
@@ -79,7 +79,7 @@ def test_tare_then_cal_with_a_hung_mass_gives_the_boards_true_scale():
     station.advance(1.0)
     station.receive(tare(1).line())
     station.advance(2.0)
-    station.hang_mass(1, 10_000)
+    station.bench.hang_mass(1, 10_000)
     station.advance(3.0)                        # let it stop swinging
     station.receive(calibrate(1, 10_000).line())
     ack, cal = StreamDecoder().feed(station.advance(4.2))[-2:]
@@ -92,7 +92,7 @@ def test_a_mass_just_hung_bounces_and_a_cal_then_is_refused_as_unstable():
     station = SimulatedStation("clean", seed=4)
     _streaming(station)
     station.advance(1.0)
-    station.hang_mass(0, 20_000)
+    station.bench.hang_mass(0, 20_000)
     station.receive(calibrate(0, 20_000).line())
     out = _sentences(station, 2.2)
     assert Err("CAL", "unstable") in out
@@ -114,7 +114,7 @@ def test_the_hang_url_parameter_hangs_the_mass_from_boot_and_a_bad_one_is_refuse
     protocol_sim.register()
     port = serial.serial_for_url(url, timeout=0.05)
     try:
-        assert protocol_sim.station_for_url(url).hung_grams == [20_000.0, 0.0]
+        assert protocol_sim.station_for_url(url).bench.hung_grams == [20_000.0, 0.0]
         assert protocol_sim.station_for_url(url).external_load_n[0] == weight_n(20.0)
         controls = StationControls(url)
         controls.hang_only(1, 5_000)
@@ -138,7 +138,7 @@ def test_the_athlete_sent_away_leaves_an_empty_bar_and_a_tare_succeeds():
     station = SimulatedStation("clean", seed=11)
     _streaming(station)
     station.advance(station.truth.reps[0].t_start_s)     # mid-set
-    station.clear_bar()
+    station.bench.clear_bar()
     out = _sentences(station, station.now_s + 3.0)
     assert abs(_side_newtons(station, out[-40:], 0).mean()) < 0.5
     gaps = [s.gap_mm for s in out[-30:] if isinstance(s, DistanceSample) and s.gap_mm >= 0]
@@ -151,18 +151,18 @@ def test_a_held_touch_puts_the_chest_on_the_bar_for_the_time_asked():
     station = SimulatedStation("clean", seed=11)
     _streaming(station)
     station.advance(2.0)
-    touch_from_s, touch_until_s = station.hold_touch(3.0)
+    touch_from_s, touch_until_s = station.bench.hold_touch(3.0)
     assert touch_until_s - touch_from_s == pytest.approx(3.0)
     _sentences(station, touch_from_s + 0.2)
-    assert station.touching
+    assert station.bench.touching
     held = [s.gap_mm for s in _sentences(station, touch_until_s - 0.1)
             if isinstance(s, DistanceSample) and s.gap_mm >= 0]
     assert len(held) > 40 and max(held) <= 15
     loaded = _side_newtons(station, _sentences(station, touch_until_s), 0)
     assert loaded.mean() > 100                             # hanging on the bar to hold it
     station.advance(touch_until_s + 6.0)
-    assert not station.touching
-    assert station.athlete.gap_mm(station.now_s) == station.scenario.athlete.floor_gap_mm
+    assert not station.bench.touching
+    assert station.bench.athlete.gap_mm(station.now_s) == station.scenario.athlete.floor_gap_mm
 
 
 @pytest.mark.parametrize("move", ["hold_touch", "clear_bar"])
@@ -173,8 +173,8 @@ def test_bench_moves_give_the_same_bytes_in_bulk_and_one_at_a_time(move):
         station = SimulatedStation("clean", seed=5, reference=reference)
         _streaming(station)
         station.advance(7.3)
-        station.hang_mass(1, 2_500)
-        getattr(station, move)(*((2.0,) if move == "hold_touch" else ()))
+        station.bench.hang_mass(1, 2_500)
+        getattr(station.bench, move)(*((2.0,) if move == "hold_touch" else ()))
         outs.append(station.advance(16.0))
     assert outs[0] == outs[1]
 

@@ -81,7 +81,7 @@ def _tared_wizard(qtbot, controller, station, path) -> CalibrationWizard:
     controller.simulated_station().hang(1, 20_000)   # left from before: the page shows it live
     qtbot.waitUntil(lambda: _shown_n(tare)[1] > 150, timeout=WAIT_MS)
     tare.bench.buttons["Clear the bar"].click()
-    assert station.hung_grams == [0.0, 0.0]
+    assert station.bench.hung_grams == [0.0, 0.0]
     cleared_s = station.now_s
     # let go (1 s) and slide out (0.5 s): the bar is empty, then tare it
     qtbot.waitUntil(lambda: station.now_s > cleared_s + 2.0, timeout=WAIT_MS)
@@ -116,8 +116,8 @@ def test_the_wizard_calibrates_the_simulated_station_with_masses_it_hangs_itself
             page.bench.buttons[f"Hang it on the {page.side} hook"].click()
             hung_s = station.now_s
             grams = float(kg) * 1000
-            assert station.hung_grams[page.channel] == grams
-            assert station.hung_grams[1 - page.channel] == 0.0       # only this hook
+            assert station.bench.hung_grams[page.channel] == grams
+            assert station.bench.hung_grams[1 - page.channel] == 0.0       # only this hook
             qtbot.waitUntil(lambda: abs(_shown_n(page)[page.channel] - weight_n(grams / 1000))
                             < 1.5, timeout=WAIT_MS)                   # read on its side
             qtbot.waitUntil(lambda: page.hint.text() == "", timeout=WAIT_MS)   # they agree
@@ -130,12 +130,12 @@ def test_the_wizard_calibrates_the_simulated_station_with_masses_it_hangs_itself
         check = wizard.check_page
         assert wizard.currentPage() is check
         check.bench.buttons["Hang both masses"].click()
-        assert station.hung_grams == [20_000.0, 10_000.0]
+        assert station.bench.hung_grams == [20_000.0, 10_000.0]
         qtbot.waitUntil(lambda: check.passed[0] and check.passed[1], timeout=WAIT_MS)
         _assert_no_none(wizard)
         wizard.accept()
-        assert station.hung_grams == [0.0, 0.0]
-        assert station.athlete.script is None                       # the scenario's athlete again
+        assert station.bench.hung_grams == [0.0, 0.0]
+        assert station.bench.athlete.script is None            # the scenario's athlete again
 
 
 def test_the_wizard_says_so_when_the_mass_hangs_on_the_other_hook(qtbot, tmp_path, themed):
@@ -147,7 +147,7 @@ def test_the_wizard_says_so_when_the_mass_hangs_on_the_other_hook(qtbot, tmp_pat
         wizard.resize(*SMALL_SCREEN)
         page = wizard.left_page
         page.mass.edit.setText("20")
-        protocol_sim.operate(url, lambda s: s.hang_mass(1, 20_000))   # on the RIGHT hook
+        protocol_sim.operate(url, lambda s: s.bench.hang_mass(1, 20_000))   # on the RIGHT hook
         qtbot.waitUntil(lambda: "the right side reads" in page.hint.text(), timeout=WAIT_MS)
         hint = page.hint.text()
         assert hint.startswith("The left side reads ") and "is the 20 kg on the LEFT hook?" in hint
@@ -164,7 +164,7 @@ def test_the_wizard_says_so_when_the_mass_hangs_on_the_other_hook(qtbot, tmp_pat
                     button.text()
         page.bench.buttons["Hang it on the left hook"].click()       # moved to the left hook
         qtbot.waitUntil(lambda: page.hint.text() == "", timeout=WAIT_MS)
-        assert station.hung_grams == [20_000.0, 0.0]
+        assert station.bench.hung_grams == [20_000.0, 0.0]
         _assert_no_none(wizard)
         wizard.reject()
 
@@ -179,13 +179,13 @@ def test_contact_calibration_succeeds_with_the_simulated_athletes_held_touch(qtb
         assert dialog.bench.isVisible()
         with qtbot.waitSignal(dialog.threshold_measured, timeout=WAIT_MS) as measured:
             dialog.bench.buttons[SIMULATED_MOVE].click()
-        assert station.touch_window_s is not None
+        assert station.bench.touch_window_s is not None
         # the chest held at 8 mm: a threshold just above what the sensor read then
         assert 10 <= measured.args[0] <= 30
         with qtbot.waitSignal(dialog.contact_stored, timeout=WAIT_MS) as stored:
             dialog.save_button.click()
         assert stored.args == ["Ada", measured.args[0]]
-        assert station.athlete.script is None                       # the scenario's athlete again
+        assert station.bench.athlete.script is None            # the scenario's athlete again
     with Database(path) as db:
         assert db.get_athlete("Ada").contact_mm == measured.args[0]
 

@@ -11,13 +11,15 @@ on a real bench: let it stop swinging. The athlete's moves are short scripts of 
 athlete model's segments (``model.Segment``: minimum-jerk gap and load),
 played from the moment they are asked for; ``BenchAthlete`` plays them over
 the scenario's timeline, bit for bit the same way one sample at a time and
-in bulk (the station's two paths).
+in bulk (the station's two paths). ``Bench`` is the person, one per
+station (``SimulatedStation.bench``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from typing import Callable
 
 import numpy as np
 
@@ -209,3 +211,80 @@ class BenchAthlete:
             column[~scripted] = a
             column[scripted] = b
         return out
+
+
+class Bench:
+    """A person beside the station, on its scenario clock (``now_s()``): the
+    masses on the hooks (``hook_loads_n``: what they add to each side) and the
+    athlete's bench moves (``athlete``: what the sensors see of the athlete)."""
+
+    def __init__(self, athlete: Athlete, scenario: Timeline, now_s: Callable[[], float],
+                 hang: dict[int, float] | None = None):
+        self._athlete_model = athlete
+        self._now_s = now_s
+        self.athlete = BenchAthlete(scenario)
+        self.external_load_n = [0.0, 0.0]     # N on each hook (a test may set it directly)
+        self.hung_grams = [0.0, 0.0]
+        self._hung_at = [(-math.inf, 0.0), (-math.inf, 0.0)]   # (t_s, N) of a bouncing mass
+        self.touch_window_s: tuple[float, float] | None = None
+        for channel, grams in (hang or {}).items():   # hung before power-on: still by now
+            self._hang(channel, grams)
+
+    def hang_mass(self, channel: int, grams: float) -> None:
+        """Hang ``grams`` on ``channel``'s hook from now (0 takes it off): it
+        bounces for a moment (``bounce_n``), then is a static load, read with
+        the cell's noise like any other."""
+        self._hang(channel, grams)
+        load_n = self.external_load_n[channel]
+        self._hung_at[channel] = (self._now_s(), load_n) if load_n > 0 else (-math.inf, 0.0)
+
+    def _hang(self, channel: int, grams: float) -> None:
+        if channel not in (0, 1):
+            raise ValueError(f"channel {channel!r}: 0 (left) or 1 (right)")
+        self.hung_grams[channel] = check_hung_grams(grams)
+        self.external_load_n[channel] = hung_load_n(self.hung_grams[channel])
+
+    def clear_bar(self) -> None:
+        """The athlete lets go and slides out from now; the bar stays empty
+        until ``resume_scenario``. Hung masses stay where they are."""
+        t0 = self._now_s()
+        self.athlete.play(away_script(self._athlete_model, self.athlete.gap_mm(t0),
+                                      self.athlete.on_bar(t0)), t0)
+        self.touch_window_s = None
+
+    def hold_touch(self, hold_s: float) -> tuple[float, float]:
+        """The athlete gets on the bar, pulls up and holds the chest on it for
+        ``hold_s`` (scenario seconds), lowers, lets go and leaves the bar empty
+        until ``resume_scenario``. Returns when the hold starts and ends."""
+        t0 = self._now_s()
+        script, touch_from_s, touch_until_s = touch_script(
+            self._athlete_model, self.athlete.gap_mm(t0), self.athlete.on_bar(t0), hold_s)
+        self.athlete.play(script, t0)
+        self.touch_window_s = (t0 + touch_from_s, t0 + touch_until_s)
+        return self.touch_window_s
+
+    @property
+    def touching(self) -> bool:
+        """A ``hold_touch`` has the chest on the bar now."""
+        w = self.touch_window_s
+        return w is not None and w[0] <= self._now_s() < w[1]
+
+    def resume_scenario(self) -> None:
+        """The scenario's athlete again, where its script is now."""
+        self.athlete.resume()
+        self.touch_window_s = None
+
+    def hook_loads_n(self, t_s: float) -> tuple[float, float]:
+        """What the hooks add to each side at ``t_s`` (N)."""
+        return tuple(self.external_load_n[ch] + bounce_n(load_n, t_s - hung_s)
+                     for ch, (hung_s, load_n) in enumerate(self._hung_at))
+
+    def hook_loads_block(self, t_s: np.ndarray) -> tuple:
+        """``hook_loads_n`` at many times, bit for bit (a float per side while
+        no mass bounces, else an array)."""
+        loads = []
+        for ch, (hung_s, load_n) in enumerate(self._hung_at):
+            bouncing = len(t_s) and t_s[-1] >= hung_s and t_s[0] < hung_s + BOUNCE_FOR_S
+            loads.append(self.external_load_n[ch] + bounce_block(load_n, t_s - hung_s)
+                         if bouncing else self.external_load_n[ch])
+        return tuple(loads)

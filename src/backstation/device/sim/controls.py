@@ -26,33 +26,33 @@ class StationControls:
 
     def hang(self, channel: int, grams: float) -> None:
         """A known mass on one hook (0 takes it off)."""
-        operate(self.url, lambda station: station.hang_mass(channel, grams))
+        operate(self.url, lambda station: station.bench.hang_mass(channel, grams))
 
     def hang_only(self, channel: int, grams: float) -> None:
         """A known mass on one hook and nothing on the other."""
         def move(station) -> None:
-            station.hang_mass(1 - channel, 0.0)
-            station.hang_mass(channel, grams)
+            station.bench.hang_mass(1 - channel, 0.0)
+            station.bench.hang_mass(channel, grams)
         operate(self.url, move)
 
     def hung_grams(self) -> tuple[float, float]:
-        return tuple(operate(self.url, lambda station: list(station.hung_grams)))
+        return tuple(operate(self.url, lambda station: list(station.bench.hung_grams)))
 
     def clear_bar(self) -> None:
         """The athlete lets go and leaves the bar empty (hooks untouched)."""
-        operate(self.url, lambda station: station.clear_bar())
+        operate(self.url, lambda station: station.bench.clear_bar())
 
     def hold_touch(self, hold_wall_s: float) -> None:
         """The athlete pulls up and holds the chest on the bar for at least
         ``hold_wall_s`` of wall time (the station may run faster than that)."""
         speed = speed_for_url(self.url) or 1.0
-        operate(self.url, lambda station: station.hold_touch((hold_wall_s + HOLD_MARGIN_S) * speed))
+        operate(self.url, lambda station: station.bench.hold_touch((hold_wall_s + HOLD_MARGIN_S) * speed))
 
     def touching(self) -> bool:
-        return bool(operate(self.url, lambda station: station.touching))
+        return bool(operate(self.url, lambda station: station.bench.touching))
 
     def resume_scenario(self) -> None:
-        operate(self.url, lambda station: station.resume_scenario())
+        operate(self.url, lambda station: station.bench.resume_scenario())
 
     def scenario_ended(self) -> bool:
         return bool(operate(self.url, lambda station: station.scenario_ended))

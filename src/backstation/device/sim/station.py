@@ -21,10 +21,7 @@ from ...protocol.sentences import (
 )
 from . import hardware as hw
 from .artefacts import ArtefactStream
-from .bench import (
-    BOUNCE_FOR_S, BenchAthlete, away_script, bounce_block, bounce_n, check_hung_grams, hung_load_n,
-    touch_script,
-)
+from .bench import Bench
 from .commands import CommandHandler
 from .faults import FaultInjector
 from .model import build_timeline
@@ -54,8 +51,9 @@ class SimulatedStation:
     overrides the HX711 rate at boot (e.g. 1000, an upgraded ADC, for
     benchmarks; ``None`` keeps the RATE pin's 10 or 80) and
     ``distance_rate_hz`` the HC-SR04 cycle (``None``: 50 ms, ~20 Hz).
-    ``hang`` is the known masses (grams by channel) on the hooks from boot
-    (``hang_mass`` changes them mid-run; ``bench.py``).
+    ``hang`` is the known masses (grams by channel) on the hooks from boot;
+    ``bench`` (``bench.Bench``) is a person beside the station mid-run: it
+    hangs masses, sends the athlete away, has the athlete hold a touch.
     ``reference=True`` never takes the bulk path (``_bulk``): every sample is
     made one at a time by the event loop, the twin the bulk path is tested
     against (tests/test_sim_bulk_differential.py); same bytes, far slower.
@@ -109,14 +107,8 @@ class SimulatedStation:
         self.first_seq = int(first_seq) % SEQ_MODULO
         rate = self.scenario.faults_per_s if faults_per_s is None else faults_per_s
         self.faults = FaultInjector(np.random.default_rng(fault_ss), rate, self._fault_windows())
-        self.external_load_n = [0.0, 0.0]   # test bench: a known mass hung on a hook
-        self.hung_grams = [0.0, 0.0]
-        self._hung_at: list[tuple[float, float]] = [(-INF, 0.0), (-INF, 0.0)]  # (t_s, N) bouncing
-        for channel, grams in (hang or {}).items():   # hung before power-on: still by now
-            self._hang(channel, grams)
-        # What the sensors see of the athlete: the scenario, or a bench move (bench.py).
-        self.athlete = BenchAthlete(self.timeline)
-        self.touch_window_s: tuple[float, float] | None = None
+        self.bench = Bench(self.scenario.athlete, self.timeline, lambda: self.now_s, hang)
+        self.external_load_n = self.bench.external_load_n   # a test may set a hook's load
         self.boots: list[Boot] = []
         self.now_s = 0.0
         self._out = bytearray()
@@ -162,50 +154,6 @@ class SimulatedStation:
         """The scenario's script has run out: nobody comes to the bar any more
         (the station streams an empty bar until it is restarted)."""
         return self.now_s >= self.timeline.end_s
-
-    # ----- the bench: a person beside the station (bench.py) ------------------
-    def hang_mass(self, channel: int, grams: float) -> None:
-        """Hang ``grams`` on ``channel``'s hook from now (0 takes it off): it
-        bounces for a moment (``bench.bounce_n``), then is a static load, read
-        with the cell's noise like any other."""
-        self._hang(channel, grams)
-        load_n = self.external_load_n[channel]
-        self._hung_at[channel] = (self.now_s, load_n) if load_n > 0 else (-INF, 0.0)
-
-    def _hang(self, channel: int, grams: float) -> None:
-        if channel not in (0, 1):
-            raise ValueError(f"channel {channel!r}: 0 (left) or 1 (right)")
-        self.hung_grams[channel] = check_hung_grams(grams)
-        self.external_load_n[channel] = hung_load_n(self.hung_grams[channel])
-
-    def clear_bar(self) -> None:
-        """The athlete lets go and slides out from now; the bar stays empty
-        until ``resume_scenario``. Hung masses stay where they are."""
-        self.athlete.play(away_script(self.scenario.athlete, self.athlete.gap_mm(self.now_s),
-                                      self.athlete.on_bar(self.now_s)), self.now_s)
-        self.touch_window_s = None
-
-    def hold_touch(self, hold_s: float) -> tuple[float, float]:
-        """The athlete gets on the bar, pulls up and holds the chest on it for
-        ``hold_s`` (scenario seconds), lowers, lets go and leaves the bar empty
-        until ``resume_scenario``. Returns when the hold starts and ends."""
-        t0 = self.now_s
-        script, touch_from_s, touch_until_s = touch_script(
-            self.scenario.athlete, self.athlete.gap_mm(t0), self.athlete.on_bar(t0), hold_s)
-        self.athlete.play(script, t0)
-        self.touch_window_s = (t0 + touch_from_s, t0 + touch_until_s)
-        return self.touch_window_s
-
-    @property
-    def touching(self) -> bool:
-        """A ``hold_touch`` has the chest on the bar now."""
-        w = self.touch_window_s
-        return w is not None and w[0] <= self.now_s < w[1]
-
-    def resume_scenario(self) -> None:
-        """The scenario's athlete again, where its script is now."""
-        self.athlete.resume()
-        self.touch_window_s = None
 
     def unplugged(self, t_s: float | None = None) -> bool:
         w = self.unplug_window
@@ -388,25 +336,18 @@ class SimulatedStation:
         self.write_info()
 
     def side_forces_n(self, t_s: float) -> tuple[float, float]:
-        force, left, on = self.athlete.state(t_s)
+        force, left, on = self.bench.athlete.state(t_s)
         force += on * hw.sway_n(t_s, self._sway_phases)
-        (t0, w0), (t1, w1) = self._hung_at
-        return (force * left + self.external_load_n[0] + bounce_n(w0, t_s - t0),
-                force * (1 - left) + self.external_load_n[1] + bounce_n(w1, t_s - t1))
+        hook0, hook1 = self.bench.hook_loads_n(t_s)
+        return (force * left + hook0, force * (1 - left) + hook1)
 
     def _raws(self, t_s: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """HX711 readings at ``t_s`` with their draw rows: ``side_forces_n``
         and ``hx711_raw`` in bulk, bit for bit."""
-        force, left, right, on = self.athlete.state_block(t_s)
+        force, left, right, on = self.bench.athlete.state_block(t_s)
         force = force + on * hw.sway_block(t_s, self._sway_phases)
-        ext0, ext1 = self.external_load_n
-        left_n, right_n = force * left + ext0, force * right + ext1
-        (t0, w0), (t1, w1) = self._hung_at
-        if len(t_s) and t_s[-1] >= t0 and t_s[0] < t0 + BOUNCE_FOR_S:
-            left_n = left_n + bounce_block(w0, t_s - t0)
-        if len(t_s) and t_s[-1] >= t1 and t_s[0] < t1 + BOUNCE_FOR_S:
-            right_n = right_n + bounce_block(w1, t_s - t1)
-        raws = hw.hx711_block(draws, self.identity, left_n, right_n)
+        hook0, hook1 = self.bench.hook_loads_block(t_s)
+        raws = hw.hx711_block(draws, self.identity, force * left + hook0, force * right + hook1)
         for channel in self.absent_force:
             raws[:, channel] = ABSENT_RAW
         return raws
@@ -416,7 +357,8 @@ class SimulatedStation:
         their random numbers in the loop's order: (times, running-max times,
         gap mm or NO_ECHO_MM)."""
         normal, uniform = self._dist_rng.standard_normal, self._dist_rng.random
-        echo_lost = self.athlete.echo_lost if self.athlete.echo_lost_s else None
+        athlete = self.bench.athlete
+        echo_lost = athlete.echo_lost if athlete.echo_lost_s else None
         miss_rate = self.scenario.missed_echo_rate
         period_s, jitter_s = self._distance_period_s, hw.DISTANCE_JITTER_S
         times, keys, missed, noise = [], [], [], []
@@ -433,7 +375,7 @@ class SimulatedStation:
             noise.append(normal())
         self._next_distance_s = t
         t_arr = np.array(times, float)
-        true_mm = self.athlete.gap_block(t_arr)
+        true_mm = athlete.gap_block(t_arr)
         gaps = hw.distance_block(self.scenario.distance_sensor, true_mm, np.array(noise, float))
         gaps[np.array(missed, bool)] = NO_ECHO_MM
         if self.artefacts is not None:
@@ -544,8 +486,9 @@ class SimulatedStation:
         rng = self._dist_rng
         self._next_distance_s = t + self._distance_period_s + hw.DISTANCE_JITTER_S * float(
             rng.standard_normal())
-        missed = self.athlete.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
-        sensor, true_mm = self.scenario.distance_sensor, self.athlete.gap_mm(t)
+        athlete = self.bench.athlete
+        missed = athlete.echo_lost(t) or rng.random() < self.scenario.missed_echo_rate
+        sensor, true_mm = self.scenario.distance_sensor, athlete.gap_mm(t)
         if sensor == "hcsr04":
             gap = hw.hcsr04_gap(float(rng.standard_normal()), true_mm)
         else:
