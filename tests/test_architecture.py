@@ -16,7 +16,7 @@ SRC = ROOT / "src" / "backstation"
 QT_FREE_PACKAGES = ("protocol", "analysis", "storage", "device", "link", "team")
 # The pipeline shared by the headless commands and the app.
 QT_FREE_MODULES = ("samples", "session", "record", "replay", "export", "csvformat", "monitor",
-                   "verdicts", "exercises", "workout")
+                   "verdicts", "exercises", "workout", "progress")
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "qtpy")
 
 

@@ -209,7 +209,7 @@ def test_progress_charts_real_training_rows_only_and_practice_only_when_there_is
     """The recorded session is the simulated station's (practice); a shrug set
     is another exercise: neither is charted beside the athlete's real rows."""
     from backstation.exercises import MID_BACK_SHRUG
-    from backstation.ui.history.progress_data import athlete_progress
+    from backstation.progress import athlete_progress
     path, session_id = db_copy
     with Database(path) as db:
         practice = athlete_progress(db, "Ada")

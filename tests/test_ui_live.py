@@ -531,3 +531,29 @@ def test_the_force_readout_never_says_minus_zero_or_nan(qtbot, window):
     assert plot.readout_text == "-13 N"
     plot._show_readout(np.array([np.nan]))               # noqa: SLF001 - not calibrated yet
     assert plot.readout_text == ""
+
+
+def test_the_target_line_can_be_the_athletes_best_peak_so_far(qtbot, window):
+    live = window.live
+    live.set_controls.best_button.setChecked(True)             # nobody named: no best
+    assert live.plot.target_y is None
+    live.connection.set_athlete("Ada", 60.0)
+    ended = []
+    window.controller.set_ended.connect(ended.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=20)
+    assert live.plot.target_y is None and "No best peak yet" in live.banner.text()
+    qtbot.waitUntil(lambda: len(ended) == 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.disconnected, timeout=WAIT_MS):
+        window.controller.disconnect()
+    with Database(window.db_path) as db:
+        best = max(r.peak_force_n for s in db.list_sessions() for r in db.reps(s.id) if r.valid)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=20)
+    assert live.plot.target_n == pytest.approx(best)
+    assert live.plot.target_y == pytest.approx(best)
+    live.set_percent_body_mass(True)
+    from backstation.units import weight_n
+    assert live.plot.target_y == pytest.approx(100 * best / weight_n(60.0))
+    live.set_controls.best_button.setChecked(False)
+    assert live.plot.target_y is None and live.set_controls.target_box.isEnabled()

@@ -17,7 +17,7 @@ from ..jobs import BusyIndicator, DatabaseJob, JobOwner, ServerJob
 
 if TYPE_CHECKING:
     from ...team.pool import TeamPool
-from .progress_data import AthleteProgress, athlete_progress, team_athlete_progress
+from ...progress import AthleteProgress, athlete_progress, team_athlete_progress
 from .session_plot import NO_REP_COLOUR, RIGHT_COLOUR, TOTAL_COLOUR, VALID_COLOUR
 from .view import Banner, enlarge, team_failure_text
 from ...vocabulary import METRICS, VALID_REPS_TEXT, metric_name

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
 
 from ...analysis import Rep, SetResult, SetStarted
 from ...link import LinkState, ReconnectCause, StreamResumed, StreamStalled
+from ...progress import athlete_progress
 from ...protocol.sentences import Hello
+from ...storage import Database, StorageError
 from ...storage.corrections import MARK_NO_REP, MARK_VALID
 from ...vocabulary import short_verdict_label
 from .. import theme
@@ -35,6 +37,8 @@ LIVE_CORRECTIONS = (
 SCENARIO_ENDED_TEXT = ("The simulated scenario has ended: nobody comes to the bar any more. "
                        "Restart it to play it again as a new session.")
 RESTART_SCENARIO_TEXT = "Restart the scenario"
+NO_BEST_TEXT = ("No best peak yet: the athlete needs a name and a valid inverted row recorded "
+                "on this station")
 # How long "saving works again" stays in the banner before it clears.
 RECOVERED_SHOWN_MS = 4000
 UNPLUGGED_TEXT = "Station unplugged: recording continues when it is back (reconnecting…)"
@@ -223,6 +227,7 @@ class LiveView(QWidget):
         self.set_controls.variant_changed.connect(controller.set_variant)
         self.set_controls.exercise_changed.connect(self.set_exercise)
         self.set_controls.target_changed.connect(self.plot.set_target_pct_bm)
+        self.set_controls.best_target_toggled.connect(lambda _on: self.show_best_target())
         self.set_controls.note_requested.connect(self.note_last_set)
         self.connection.disconnect_requested.connect(controller.disconnect)
         controller.connection_started.connect(self._on_connection_started)
@@ -267,6 +272,24 @@ class LiveView(QWidget):
             self.banner.show_message(problem)
         else:
             self.set_controls.clear_note()
+
+    def show_best_target(self) -> None:
+        """With Set → Target → Best, the line at the athlete's best peak so far
+        (progress.AthleteProgress, as Progress charts it); else none of that."""
+        session = self.controller.session
+        if not self.set_controls.best_button.isChecked():
+            self.plot.set_target_n(None)
+            return
+        best = None
+        if session is not None and session.athlete:
+            try:
+                with Database(self.controller.db_path, read_only=True) as db:
+                    best = athlete_progress(db, session.athlete).best_peak_force_n
+            except StorageError as exc:
+                self.banner.show_message(f"The best peak could not be read: {exc}")
+        if best is None:
+            self.banner.show_message(NO_BEST_TEXT)
+        self.plot.set_target_n(best)
 
     def set_exercise(self, exercise: str) -> None:
         """The exercise the station judges from the next set on."""
@@ -401,6 +424,7 @@ class LiveView(QWidget):
         self.rep_model.clear()
         self.last_rep.clear()
         self.counter.reset()          # a new session counts from nothing
+        self.show_best_target()       # the athlete's own best
         self._update_correction_buttons()
         self._update_layout()
 

@@ -174,8 +174,10 @@ class SessionBuffersView(QWidget):
         self._pens = {"start": pg.mkPen(theme.MUTED, width=1, style=Qt.DotLine),
                       True: pg.mkPen(theme.VALID, width=2, style=Qt.SolidLine),
                       False: pg.mkPen(theme.NO_REP, width=2, style=Qt.DashLine)}
-        # The set's target force as a line (``set_target_pct_bm``).
+        # The set's target force as a line: a % of body mass (``set_target_pct_bm``)
+        # or a force in newtons, the athlete's previous best (``set_target_n``).
         self.target_pct_bm = 0.0
+        self.target_n: float | None = None
         self._target = pg.InfiniteLine(
             angle=0, movable=False, pen=pg.mkPen(theme.VALID, width=2, style=Qt.DashLine),
             label="target", labelOpts={"position": 0.02, "color": theme.VALID,
@@ -248,16 +250,28 @@ class SessionBuffersView(QWidget):
         self._dirty = True
         self.refresh()
 
+    def set_target_n(self, newtons: float | None) -> None:
+        """The athlete's previous best peak as the target line (None: the % body
+        mass target, if any, again)."""
+        self.target_n = None if newtons is None or not newtons > 0 else float(newtons)
+        self._place_target()
+        self._dirty = True
+        self.refresh()
+
     def _place_target(self) -> None:
         y = self.target_y
         self._target.setVisible(y is not None)
         if y is not None:
             self._target.setValue(y)
-            self._target.label.setFormat(f"target {self.target_pct_bm:.0f} % BM")
+            self._target.label.setFormat(
+                f"best {self.target_n:.0f} N" if self.target_n is not None
+                else f"target {self.target_pct_bm:.0f} % BM")
 
     @property
     def target_y(self) -> float | None:
         """The target line's height in the plot's units; None when it is not shown."""
+        if self.target_n is not None:
+            return self.target_n * self._force_scale()
         if not self.target_pct_bm or not self.body_mass_kg:
             return None
         return self.target_pct_bm * weight_n(self.body_mass_kg) / 100.0 * self._force_scale()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 
 from ...exercises import DEFAULT_EXERCISE, JUDGED_EXERCISES, exercise_text
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QPushButton,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit,
+                               QPushButton, QSpinBox, QWidget)
 
 VARIANTS = (("heels-floor", "Heels on floor"), ("heels-bench", "Heels on bench"))
 DEFAULT_REST_S = 120        # the target rest between sets (0: none)
@@ -37,6 +37,7 @@ class SetControls(QWidget):
     rest_changed = Signal(int)                 # the target rest, s (0: none)
     stop_loss_changed = Signal(int)            # the velocity loss that says stop, % (0: none)
     target_changed = Signal(int)               # the target force, % body mass (0: none)
+    best_target_toggled = Signal(bool)         # the target: the athlete's previous best peak
     note_requested = Signal(object, object)    # the last set's RPE (None: none), its note
 
     def __init__(self, parent: QWidget | None = None):
@@ -83,7 +84,15 @@ class SetControls(QWidget):
         form.addRow("Added load", self.load_box)
         form.addRow("Rest", self.rest_box)
         form.addRow("Stop at loss", self.stop_loss_box)
-        form.addRow("Target", self.target_box)
+        self.best_button = QPushButton("Best")
+        self.best_button.setCheckable(True)
+        self.best_button.setToolTip("the target line at the athlete's best peak force so far "
+                                    "(their inverted rows on this station)")
+        target = QHBoxLayout()
+        target.setContentsMargins(0, 0, 0, 0)
+        target.addWidget(self.target_box, 1)
+        target.addWidget(self.best_button)
+        form.addRow("Target", target)
         form.addRow("RPE", self.rpe_box)
         form.addRow("Note", self.note_edit)
         form.addRow(self.note_button)
@@ -95,6 +104,7 @@ class SetControls(QWidget):
         self.rest_box.valueChanged.connect(self.rest_changed)
         self.stop_loss_box.valueChanged.connect(self.stop_loss_changed)
         self.target_box.valueChanged.connect(self.target_changed)
+        self.best_button.toggled.connect(self._on_best_toggled)
         self.note_button.clicked.connect(self._on_note_clicked)
         self.set_open(False)
 
@@ -138,6 +148,10 @@ class SetControls(QWidget):
 
     def set_open(self, is_open: bool) -> None:
         self.start_stop.setText("End set (Space)" if is_open else "Start set (Space)")
+
+    def _on_best_toggled(self, on: bool) -> None:
+        self.target_box.setEnabled(not on)      # one target line at a time
+        self.best_target_toggled.emit(on)
 
     def _on_note_clicked(self) -> None:
         rpe = self.rpe_box.value()

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ...device.sim.controls import is_simulated
-from ...exercises import INVERTED_ROW
-from ...storage import Database, RepRecord, SessionInfo, SetRecord
-from ...units import weight_n
+from .device.sim.controls import is_simulated
+from .exercises import INVERTED_ROW
+from .storage import Database, RepRecord, SessionInfo, SetRecord
+from .units import weight_n
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,6 +49,11 @@ class AthleteProgress:
     def empty(self) -> bool:
         return not self.sets and not self.sessions
 
+    @property
+    def best_peak_force_n(self) -> float | None:
+        """The highest peak of a valid row over every session charted; None if none."""
+        return max((p.best_peak_force_n for p in self.sessions), default=None)
+
 
 def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
     """Every stored set of ``athlete`` and each session's best valid rep, from
@@ -66,7 +71,7 @@ def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
 
 def team_athlete_progress(conn: psycopg.Connection, athlete: str) -> AthleteProgress:
     """The same from the team server: ``athlete``'s sessions on every station."""
-    from ...team import read        # psycopg: loaded once a team server is used
+    from .team import read        # psycopg: loaded once a team server is used
 
     sessions = read.list_sessions(conn, athlete=athlete)
     judged = read.judgements(conn, [s.uid for s in sessions])
