@@ -38,22 +38,21 @@ def test_the_sample_holds_every_kind_of_shrug():
 
 
 def test_the_judge_keeps_its_floor_on_shrugs_it_did_not_write(figures):
-    """Floors at what the judge measured (recall 97.6 %, 0.20 phantoms per
-    100, verdicts 97.7 %, hold p95 0.52 s on these 40 sessions): it must not
+    """Floors at what the judge measured (recall 98.4 %, 0.20 phantoms per
+    100, verdicts 97.8 %, hold p95 0.52 s on these 40 sessions): it must not
     get worse."""
     f = figures
     assert f.true_reps >= 450 and f.verdicts_scored >= 400
     problems = "\n".join(f.problems[:15])
-    assert f.recall >= 0.97, problems
+    assert f.recall >= 0.98, problems
     assert f.phantoms_per_100 <= 0.5, problems
     assert f.verdict_accuracy >= 0.97, problems
     assert f.hold_p95_s <= 0.6
     assert f.start_p95_s <= 0.35
 
 
-@pytest.mark.xfail(strict=True, reason="a squeeze begun before the chest settled from getting "
-                   "on is missed (no hang yet), and a 20-25 mm squeeze read by a time-of-flight "
-                   "sensor (+-10 mm) is timed loosely: docs/validation.md")
+@pytest.mark.xfail(strict=True, reason="a 20-25 mm squeeze read by a time-of-flight sensor "
+                   "(+-10 mm) is timed loosely, and a few squeezes are missed: docs/validation.md")
 def test_the_judge_meets_the_targets_on_shrugs_it_did_not_write(figures):
     assert figures.recall >= 0.99
     assert figures.verdict_accuracy >= 0.99

@@ -31,11 +31,14 @@ def shrug_stream(reps: list[tuple[float, float]], *, offset_mm: float = 0.0, d_h
                  f_hz: float = 80.0, noise_mm: float = 1.5, seed: int = 0, rise_s: float = 0.5,
                  release_at: float | None = None, strays: tuple[tuple[float, int], ...] = (),
                  cut: tuple[float, float] | None = None, lead_s: float = 3.0,
+                 settle_tau_s: float | None = None,
                  ) -> tuple[ForceBlock, DistanceBlock, list[tuple[float, float]]]:
     """A set of shrugs, each (fall mm, hold s): 3 s of hang, a cosine rise of
     ``rise_s``, the hold, the same way down, 2 s of hang. ``release_at``:
     the hands open (load off, body drops) at this time. ``strays``: (t, mm)
-    readings put in. ``cut``: no samples in [t0, t1). Returns the blocks and
+    readings put in. ``cut``: no samples in [t0, t1). ``settle_tau_s``: the
+    chest settles into the hang from 200 mm above it with this time constant
+    as the load comes on (else it is there at once). Returns the blocks and
     each rep's (start, end of the return) in seconds."""
     rng = np.random.default_rng(seed)
     spans, segs = [], []
@@ -51,6 +54,9 @@ def shrug_stream(reps: list[tuple[float, float]], *, offset_mm: float = 0.0, d_h
         up = _smooth_step((td - t0) / rise_s)
         down = _smooth_step((td - t0 - rise_s - hold) / rise_s)
         gap -= fall * (up - down)
+    if settle_tau_s is not None:
+        on = td >= 1.0
+        gap[on] += 200.0 * np.exp(-(td[on] - 1.0) / settle_tau_s)
     gap[td < 1.0] = 870.0                       # nobody under the bar yet
     tf = np.arange(0.0, end, 1.0 / f_hz)
     load = np.where((tf > 1.0) & (tf < end - 0.5), LOAD_N, 0.0)
@@ -215,6 +221,22 @@ def test_getting_on_while_the_gap_still_falls_is_no_shrug():
     fall is no squeeze (it is over a row's range, and no hang was known)."""
     p = judge(*shrug_stream([GOOD], lead_s=1.5)[:2])
     assert verdicts(p) == [(True, None)]
+
+
+@pytest.mark.parametrize("second", [GOOD, SHORT, BENT])
+def test_a_squeeze_begun_while_the_chest_still_settles_from_getting_on_is_found(second):
+    """The chest still comes down into the hang (0.6 s time constant) when
+    the first squeeze begins: its hold is the first still stretch, so the
+    hang is known only when the chest comes back; the squeeze is a rep then,
+    judged as any other, and the next one too."""
+    force, dist, spans = shrug_stream([GOOD, second], lead_s=1.6, settle_tau_s=0.6)
+    p = judge(force, dist)
+    reason = {GOOD: None, SHORT: NO_HOLD_REASON, BENT: ARMS_BENT_REASON}[second]
+    assert verdicts(p) == [(True, None), (reason is None, reason)]
+    first = reps_of(p)[0]
+    assert first.top_hold_s == pytest.approx(HELD_3_S, abs=0.15)
+    assert first.rom_mm == pytest.approx(40.0, abs=5.0)
+    assert abs(first.t_end_us / 1e6 - spans[0][1]) < 0.4
 
 
 def test_without_a_distance_sensor_no_shrug_is_guessed():

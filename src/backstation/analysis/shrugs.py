@@ -55,6 +55,7 @@ EDGE_MIN_MM = 3.0            # the squeeze began at the last reading within this
 EDGE_NOISE = 2.0             # this many times the noise at the hang (at most EDGE_SHARE of
 EDGE_SHARE = 0.5             # start_mm): a reading the noise alone put there is no start
 CONFIRM_US = 150_000         # a decision takes the readings of this long, at least the last two
+FIRST_KEEP_US = 30_000_000   # the readings since getting on kept while the hang is provisional
 STILL_US = 600_000           # a still stretch: the readings of this long ...
 STILL_MIN_READINGS = 4       # ... at least this many ...
 STILL_SPREAD_MM = 12.0       # ... between their 20th and 80th percentiles ...
@@ -129,6 +130,10 @@ class ShrugTracker:
         self._readings: list[tuple[int, float]] = []    # the open squeeze's
         self._resumed_us: int | None = None             # the stream came back here mid-set
         self._cut_squeeze = False  # the last stream gap cut a squeeze under way
+        # The first hang after getting on is provisional until a squeeze falls
+        # from it: it may be a squeeze begun before the chest settled, held.
+        self._provisional = False
+        self._first: list[tuple[int, float]] = []     # the readings since getting on, meanwhile
         self.noise_mm = 0.0        # the readings' noise at the hang (successive differences)
 
     # -- readings -----------------------------------------------------------------
@@ -158,11 +163,17 @@ class ShrugTracker:
                 self._near(t_us)
             return []
         if self.state == "seek":
+            self._first.append((t_us, gap_mm))
             self.hang_mm = self._still_level()
             if self.hang_mm is not None:
                 self.state = "rest"
+                self._provisional = True
                 self._near(t_us)
             return []
+        if self._provisional:
+            self._first.append((t_us, gap_mm))
+            while self._first[0][0] < t_us - FIRST_KEEP_US:
+                self._first.pop(0)
         # rest
         high = self._confirmed(True)
         if high is not None and self.hang_mm - high >= self.start_mm:
@@ -179,7 +190,11 @@ class ShrugTracker:
             self._since_near.append((t_us, gap_mm))
         level = self._still_level()
         if level is not None:
+            done = []
+            if self._provisional and level - self.hang_mm >= self.start_mm:
+                done = self._squeezed_from_getting_on(level)
             self.hang_mm = level          # the hang moved (shoulders relaxed or packed)
+            return done
         return []
 
     def on_missing(self) -> None:
@@ -189,7 +204,42 @@ class ShrugTracker:
         self._near_us = t_us
         self._since_near = []
 
+    def _squeezed_from_getting_on(self, level: float) -> list[ShrugDraft]:
+        """The provisional hang was a squeeze, held: the chest came back quickly
+        to a still hang ``start_mm`` or more further from the bar. It began
+        where the chest, still coming down from getting on, passed near that
+        hang, and ends where it came back."""
+        self._provisional = False
+        t0 = self._recent[0][0]
+        held = level - self.start_mm
+        before = [r for r in self._first if r[0] < t0]
+        back = max(PART_BACK_MM, PART_BACK_SHARE * (level - self.hang_mm))
+        if not self._came_back(level - back, before):
+            return []
+        i = len(before)
+        while i > 0 and before[i - 1][1] > held:        # the way back
+            i -= 1
+        j = i
+        while j > 0 and before[j - 1][1] <= held:       # the squeeze
+            j -= 1
+        if i - j < 2 or j == 0:
+            return []
+        edge = min(EDGE_SHARE * self.start_mm, max(EDGE_MIN_MM, EDGE_NOISE * self.noise_mm))
+        near = [r[0] for r in before[:j] if r[1] >= level - edge]
+        start = near[-1] if near else before[j - 1][0]
+        end = next((r[0] for r in before[i:] if r[1] >= level - self.back_mm), t0)
+        rep = ShrugDraft(start, end, hang_mm=level)
+        squeeze = [r for r in before if start <= r[0] <= end]
+        highs = [max(a[1], b[1]) for a, b in zip(squeeze, squeeze[1:])]
+        rep.fall_mm = level - min(highs) if highs else 0.0
+        rep.arms_bent = rep.fall_mm >= self.bent_mm
+        _measure_hold(rep, squeeze, self.noise_mm)
+        self._first = []
+        return [rep]
+
     def _begin(self, t_us: int, gap_mm: float, high_mm: float, resumed_us: int | None) -> None:
+        self._provisional = False
+        self._first = []
         start = self._near_us if self._near_us is not None else t_us
         if resumed_us is not None:
             start = resumed_us    # no reading saw where it began: the stream was out
@@ -205,7 +255,7 @@ class ShrugTracker:
         by the higher) or the lower (a return). One wrong reading, or a noisy
         time-of-flight sensor's excursion, decides nothing."""
         r = self._recent
-        if len(r) < 2 or self._prev is None:
+        if len(r) < 2:            # one reading since the hang was lost or the stream came back
             return None
         t_now = r[-1][0]
         last = [g for t, g in r if t >= t_now - CONFIRM_US]
@@ -245,11 +295,12 @@ class ShrugTracker:
             return [done]
         return []
 
-    def _came_back(self, from_mm: float) -> bool:
+    def _came_back(self, from_mm: float, readings: list[tuple[int, float]] | None = None) -> bool:
         """The chest was at ``from_mm`` or nearer the bar (two readings in a
         row) within PART_BACK_US before the still stretch began."""
         t0 = self._recent[0][0]
-        before = [g for t, g in self._readings if t0 - PART_BACK_US <= t < t0]
+        readings = self._readings if readings is None else readings
+        before = [g for t, g in readings if t0 - PART_BACK_US <= t < t0]
         return any(max(a, b) <= from_mm for a, b in zip(before, before[1:]))
 
     def _still_level(self) -> float | None:
@@ -323,6 +374,7 @@ class ShrugTracker:
         if self.state == "squeeze":
             self.rep, self._readings = None, []
         self.state, self.hang_mm, self._cut_squeeze = "seek", None, False
+        self._provisional, self._first = False, []
         self._prev, self._recent = None, []
         self._near_us, self._since_near, self._resumed_us = None, [], None
 
