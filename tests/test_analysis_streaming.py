@@ -220,3 +220,32 @@ def test_the_shrug_set_is_judged_as_shrugs_and_the_row_sets_as_rows(workout):
     assert reasons[:6] == [None] * 6 and reasons[11:] == [None] * 6
     assert sorted(reasons[6:11], key=str) == [None, None, None, None, "no_hold"]
     assert [s[1] for s in sets] == ["inverted-row", "mid-back-shrug", "inverted-row"]
+
+
+@pytest.fixture(scope="module")
+def shrug_set():
+    """Shrugs written apart (tests/test_judge_shrugs.py): the first begun while
+    the chest still settles from getting on, bent arms, a short hold, strays
+    and a stream gap mid-squeeze."""
+    from .test_judge_shrugs import BENT, CONFIG, GOOD, SCALE, SHORT, shrug_stream
+    reps = [GOOD, BENT, SHORT, GOOD, GOOD]
+    _, _, spans = shrug_stream(reps, lead_s=1.6, settle_tau_s=0.6)
+    force, dist, _ = shrug_stream(reps, lead_s=1.6, settle_tau_s=0.6,
+                                  strays=((spans[1][0] + 0.2, 1500), (spans[3][0] + 1.5, 515)),
+                                  cut=(spans[3][0] + 1.0, spans[3][0] + 2.0))
+    cals = {0: (0, SCALE), 1: (0, SCALE)}
+    whole = run(CONFIG, cals, force, dist, [])
+    assert [r[3] for r in whole[0]] == [None, "arms_bent", "no_hold", "sensor_dropout", None]
+    return CONFIG, cals, force, dist, whole
+
+
+def test_shrugs_sample_by_sample_give_the_same_reps_as_the_whole(shrug_set):
+    config, cals, force, dist, whole = shrug_set
+    assert run(config, cals, force, dist, list(range(1, len(force) + len(dist)))) == whole
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=1, max_value=3500), min_size=1, max_size=40))
+def test_shrugs_in_any_chunking_give_the_same_reps(shrug_set, cuts):
+    config, cals, force, dist, whole = shrug_set
+    assert run(config, cals, force, dist, cuts) == whole
