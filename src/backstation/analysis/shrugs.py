@@ -163,7 +163,7 @@ class ShrugTracker:
                 self._near(t_us)
             return []
         if self.state == "seek":
-            self._first.append((t_us, gap_mm))
+            self._keep_first(t_us, gap_mm)
             self.hang_mm = self._still_level()
             if self.hang_mm is not None:
                 self.state = "rest"
@@ -171,9 +171,7 @@ class ShrugTracker:
                 self._near(t_us)
             return []
         if self._provisional:
-            self._first.append((t_us, gap_mm))
-            while self._first[0][0] < t_us - FIRST_KEEP_US:
-                self._first.pop(0)
+            self._keep_first(t_us, gap_mm)
         # rest
         high = self._confirmed(True)
         if high is not None and self.hang_mm - high >= self.start_mm:
@@ -196,6 +194,11 @@ class ShrugTracker:
             self.hang_mm = level          # the hang moved (shoulders relaxed or packed)
             return done
         return []
+
+    def _keep_first(self, t_us: int, gap_mm: float) -> None:
+        self._first.append((t_us, gap_mm))
+        while self._first[0][0] < t_us - FIRST_KEEP_US:
+            self._first.pop(0)
 
     def on_missing(self) -> None:
         """A missed echo: it neither confirms nor breaks anything."""
