@@ -11,8 +11,9 @@ time (``AnalysisConfig.shrug_hold_s``: ``no_hold`` otherwise).
 
 The tracker sees only readings the motion gate accepted (gapclean.py) and
 only while the bar is held; as the row's tracker, it decides nothing on one
-reading: a fall counts by the higher of two consecutive readings, a return
-by the lower. It uses the gap alone (a shrug barely changes the load), so
+reading: a decision takes the readings of the last ``CONFIRM_US`` (the
+median of three or more; of two, the higher for a fall and the lower for a
+return). It uses the gap alone (a shrug barely changes the load), so
 the force stream is never waited for, and the result depends only on the
 readings in time order: any cut of the stream gives the same reps.
 
@@ -20,7 +21,9 @@ readings in time order: any cut of the stream gives the same reps.
 within ``STILL_SPREAD_MM``, drifting slower than ``STILL_SLOPE_MM_S``) while
 no squeeze is under way: getting on (the gap still falling into the hang)
 makes none, and a hang that moves between reps (shoulders relaxed or packed)
-is followed.
+is followed. The first hang after getting on is provisional: a quick return
+from it to a still hang ``start_mm`` further from the bar shows that it was
+a squeeze begun while the chest still settled, held; it is reported then.
 
 States: ``seek`` (no hang yet) -> ``rest`` (the hang is known; waiting for a
 fall of ``start_mm``) -> ``squeeze`` (from the last reading near the hang;
