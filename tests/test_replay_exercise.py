@@ -13,7 +13,8 @@ from backstation.exercises import INVERTED_ROW, MID_BACK_SHRUG
 from backstation.protocol.commands import start
 from backstation.protocol.stream import DeviceStream
 from backstation.replay import Replay
-from backstation.session import EXERCISE_EVENT, SessionJudge, SessionOptions, analysis_config
+from backstation.session import SessionJudge, SessionOptions, analysis_config
+from backstation.storage.records import EXERCISE_EVENT
 from backstation.storage import Database, SessionWriter
 
 SCENARIO, SEED = "row-shrug", 5

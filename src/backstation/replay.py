@@ -32,14 +32,15 @@ from dataclasses import dataclass, replace
 from .analysis import AnalysisEvent, ContactChanged
 from .samples import DistanceBlock, ForceBlock
 from .session import (
-    EXERCISE_EVENT, ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json,
+    ManualSetRequest, SessionJudge, SessionOptions, analysis_config, session_json,
     stored_stats,
 )
 from .storage import EventRecord, RepRecord, SetRecord
 from .storage.bundle_reader import SessionReader
 from .storage.corrections import Correction, corrected
 from .storage.records import (
-    HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT, contact_intervals_us,
+    EXERCISE_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT,
+    contact_intervals_us,
     stored_time_origin_us,
 )
 

@@ -48,17 +48,13 @@ from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord,
 from .storage.corrections import Correction, corrected
 from .storage.records import LoggedSet, logged_set_fields
 from .storage.records import (
-    CONTACT_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, READER_BEHIND_EVENT, RESUMED_EVENT,
-    CARRIED_SOURCE, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT,
-    TIME_ORIGIN_EVENT,
+    CARRIED_SOURCE, CONTACT_EVENT, EXERCISE_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT,
+    READER_BEHIND_EVENT, RESUMED_EVENT, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS,
+    SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT, TIME_ORIGIN_EVENT,
 )
 
 log = logging.getLogger(__name__)
 
-# The exercise chosen for the sets that open from its t_device_us on (detail:
-# the exercise's name); stored by SessionJudge.set_exercise, applied by replay.
-# (An event kind like those of storage/records.py, kept here until storage lists it.)
-EXERCISE_EVENT = "exercise"
 
 # What the session says when the link starts reconnecting, by cause. A refused
 # station and a silent one are already told by the link's LinkFault, which

@@ -33,6 +33,7 @@ CALIBRATION_SOURCES: tuple[str, ...] = ("device", "tare", "cal", "setcal", SOFTW
 CONTACT_EVENT = "contact"               # detail "on" or "off"
 MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_device_us
 SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
+EXERCISE_EVENT = "exercise"             # detail the exercise of the sets opened from t_device_us
 TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
 # Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
 STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
