@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .defaults import DEFAULT_SHRUG_HOLD_S
 from .exercises import (
     DUMBBELL_SHRUG, INVERTED_ROW, JUDGED_EXERCISES, MID_BACK_SHRUG, REAR_DELT_FLYE, exercise_text,
 )
@@ -92,7 +93,7 @@ class Plan:
 ROW_REST_S = 90
 SHRUG_REST_S = 60
 FLYE_REST_S = 60
-SHRUG_HOLD_S = 2.0
+SHRUG_HOLD_S = DEFAULT_SHRUG_HOLD_S      # what the judge holds a squeeze to
 FLYE_LOWER_S = 3.0            # the rear-delt flye's slow lowering, cued
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..defaults import DEFAULT_CONTACT_MM
+from ..defaults import DEFAULT_CONTACT_MM, DEFAULT_SHRUG_HOLD_S, DEFAULT_SQUEEZE_MM
 from ..exercises import DEFAULT_EXERCISE
 from ..units import weight_n
 from ..verdicts import SHRUG_REASONS
@@ -53,8 +53,8 @@ class AnalysisConfig:
     has_distance: bool = True         # HELLO distance_sensor != 'none'
     exercise: str = DEFAULT_EXERCISE  # the session's first; SessionJudge.set_exercise changes it per set
     # Mid-back shrug (docs/analysis.md, "Mid-back shrug"), per athlete:
-    shrug_squeeze_mm: float = 40.0    # how far the squeeze raises the chest (the gap falls)
-    shrug_hold_s: float = 2.0         # the squeeze is held at least this long
+    shrug_squeeze_mm: float = DEFAULT_SQUEEZE_MM   # how far the squeeze raises the chest
+    shrug_hold_s: float = DEFAULT_SHRUG_HOLD_S     # the squeeze is held at least this long
 
     @property
     def body_weight_n(self) -> float | None:

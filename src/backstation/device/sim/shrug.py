@@ -28,12 +28,13 @@ from typing import Callable
 
 import numpy as np
 
+from ...defaults import DEFAULT_SHRUG_HOLD_S, DEFAULT_SQUEEZE_MM
 from ...exercises import INVERTED_ROW, MID_BACK_SHRUG
 from .model import RepSpec, SetSpec, Timeline
 from .truth import SetTruth
 
-SQUEEZE_MM = 40.0       # the scripted athlete's squeeze depth (the judge is told it)
-HOLD_TARGET_S = 2.0     # the target hold the scripts are judged against
+SQUEEZE_MM = DEFAULT_SQUEEZE_MM        # the scripted athlete's squeeze depth (the judge's too)
+HOLD_TARGET_S = DEFAULT_SHRUG_HOLD_S   # the target hold the scripts are judged against
 BENT_FALL_MM = 100.0    # truth: a fall this far from the hang bent the elbows
 HELD_MM = 3.0           # truth: held while within this of the top ...
 HELD_SHARE = 0.1        # ... or this share of the fall
