@@ -201,3 +201,63 @@ def test_hand_over_begins_a_session_for_the_next_athlete_on_the_same_link(tmp_pa
             assert len(db.judged_reps(second.session_id)) >= 5
     finally:
         link.close()
+
+
+def test_a_refused_new_athlete_is_not_added_at_all(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        with pytest.raises(ValueError, match="body mass must be between"):
+            db.add_athlete("Bob", body_mass_kg=500)
+        assert db.get_athlete("Bob") is None
+
+
+def test_a_name_the_database_tells_apart_only_by_a_non_ascii_case_is_taken_for_a_typo(tmp_path):
+    """SQLite's NOCASE folds ASCII only: "åsa" is not Åsa there, and would be
+    a second athlete; the typo check says so instead."""
+    with Database(tmp_path / "s.db") as db:
+        db.add_athlete("Åsa")
+        assert db.similar_athletes("åsa") == ["Åsa"]
+        assert "did you mean 'Åsa'?" in db.athlete_refusal("åsa")
+        assert db.athlete_refusal("Åsa") is None and db.athlete_refusal("Zoe") is None
+
+
+def test_athletes_options_given_before_the_action_are_kept(tmp_path, capsys):
+    db_path = tmp_path / "s.db"
+    assert main(["athletes", "--db", str(db_path), "add", "Zed"]) == 0
+    with Database(db_path) as db:
+        assert db.get_athlete("Zed") is not None
+
+
+def test_a_hand_over_refused_when_a_set_has_begun_leaves_the_session_recording(tmp_path):
+    from backstation.session import SET_BEGUN_TEXT, SetBegun
+    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link.open()
+    try:
+        with Database(tmp_path / "s.db") as db:
+            first = LiveSession(db, link, SessionOptions(athlete="Alex"))
+            link.start()
+            _step_until(first, lambda: first.in_set)
+            with pytest.raises(SetBegun, match=SET_BEGUN_TEXT):
+                first.hand_over(SessionOptions(athlete="Ben"))
+            assert [s.id for s in db.list_sessions()] == [first.session_id]   # none begun
+            _step_until(first, lambda: first.sets)       # the set goes on, Alex's
+            first.finish()
+            assert [s.valid_reps for s in db.sets(first.session_id)] == [8]
+    finally:
+        link.close()
+
+
+def test_a_hand_over_refused_for_a_body_mass_no_person_has_changes_nothing(tmp_path):
+    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link.open()
+    try:
+        with Database(tmp_path / "s.db") as db:
+            first = LiveSession(db, link, SessionOptions(athlete="Alex"))
+            link.start()
+            _step_until(first, lambda: first.last_fed_us is not None)
+            with pytest.raises(ValueError, match="body mass must be between"):
+                first.hand_over(SessionOptions(athlete="Ben", body_mass_kg=5))
+            assert [s.id for s in db.list_sessions()] == [first.session_id]
+            assert db.get_session(first.session_id).ended_at is None
+            first.finish()
+    finally:
+        link.close()

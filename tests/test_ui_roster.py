@@ -89,7 +89,7 @@ def test_the_athlete_cannot_change_during_a_set_or_to_a_typo(qtbot, main_window)
     session_id = window.controller.session.session_id
 
     choose(qtbot, window, "Alx")
-    assert "Alx is not on the roster: did you mean Alex?" in toast(window)
+    assert "no athlete called 'Alx' on the roster; did you mean 'Alex'?" in toast(window)
     assert window.live.connection.athlete == "Alex"           # shown as it is again
     with qtbot.waitSignal(window.controller.set_started, timeout=WAIT_MS):
         pass
@@ -103,6 +103,7 @@ def test_the_athlete_cannot_change_during_a_set_or_to_a_typo(qtbot, main_window)
 
 def test_the_roster_dialog_adds_and_edits_athletes_and_refuses_in_one_line(qtbot, main_window):
     window = main_window
+    window.live.connection.set_athlete("Ben")
     dialog = window.open_roster()
     assert dialog.add_athlete("Alex") and dialog.add_athlete("Ben")
     assert not dialog.add_athlete("alex")
@@ -120,4 +121,62 @@ def test_the_roster_dialog_adds_and_edits_athletes_and_refuses_in_one_line(qtbot
             ("Alex", 73.5, None), ("Benjamin", None, "left shoulder: no overhead")]
     box = window.live.connection.athlete_box
     assert [box.itemText(i) for i in range(box.count())] == ["Alex", "Benjamin"]
+    assert window.live.connection.athlete == "Benjamin"        # the box follows the rename
     dialog.close()
+
+
+def test_passing_over_names_or_editing_the_body_mass_never_splits_the_session(qtbot,
+                                                                              main_window):
+    """An arrow key or the wheel over the athlete box changes nobody; a new
+    body mass for the same athlete is the roster's for the next session; a mass
+    no person has is refused in one line. The session recording stays."""
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtWidgets import QApplication
+    window = main_window
+    with Database(window.db_path) as db:
+        db.add_athlete("Alex", body_mass_kg=72)
+        db.add_athlete("Ben", body_mass_kg=88.5)
+    window.refresh_roster()
+    panel = window.live.connection
+    panel.set_athlete("Alex", 72)
+    changed = []
+    window.controller.athlete_changed.connect(changed.append)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=1)
+    session_id = window.controller.session.session_id
+    box = panel.athlete_box
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key_Down)
+    QApplication.sendEvent(box, QWheelEvent(QPointF(5, 5), QPointF(5, 5), QPoint(0, 0),
+                                            QPoint(0, -120), Qt.NoButton, Qt.NoModifier,
+                                            Qt.ScrollPhase.NoScrollPhase, False))
+    assert panel.athlete == "Alex" and not changed
+    panel.body_mass.setValue(74.5)
+    panel.body_mass.editingFinished.emit()
+    assert "Alex: 74.5 kg from the next session (this one keeps 72 kg)" in toast(window)
+    with Database(window.db_path) as db:
+        assert db.get_athlete("Alex").body_mass_kg == 74.5
+    panel.set_athlete("Alex", 72)
+    choose(qtbot, window, "Zed")                    # new: no body mass of anybody else's
+    qtbot.waitUntil(lambda: len(changed) == 1, timeout=WAIT_MS)
+    assert window.controller.session.body_mass_kg is None
+    panel.body_mass.setValue(5)                     # a typo: no person weighs 5 kg
+    choose(qtbot, window, "Ben")
+    qtbot.waitUntil(lambda: len(changed) == 2, timeout=WAIT_MS)
+    assert window.controller.session.body_mass_kg == 88.5       # the roster's, not the typo
+    assert window.controller.session.session_id != session_id
+    with Database(window.db_path) as db:
+        assert db.get_athlete("Zed").body_mass_kg is None
+
+
+def test_a_body_mass_no_person_has_is_refused_and_recording_goes_on(qtbot, main_window):
+    window = main_window
+    window.live.connection.set_athlete("Alex", 72)
+    with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
+        window.connect_simulated("clean", speed=1)
+    session_id = window.controller.session.session_id
+    assert window.controller.change_athlete("Ben", 5.0) == (
+        "body mass must be between 20 and 300 kg, not 5")
+    assert window.controller.is_connected
+    assert window.controller.session.session_id == session_id

@@ -112,3 +112,16 @@ def test_the_proposal_reads_the_athletes_sets_as_the_coach_corrected_them(tmp_pa
         db.correct(session, 3, PROGRESS_REPS, "valid")
         assert athlete_proposal(db, "ADA").level == ROW_LEVELS[1]
         assert athlete_proposal(db, "Bo").level == ROW_LEVELS[0]
+
+
+def test_practice_on_the_simulated_station_moves_nobody_up_once_they_train_for_real(tmp_path):
+    with Database(tmp_path / "s.db") as db:
+        ada = db.add_athlete("Ada")
+        practice = db.create_session(athlete=ada, port="sim://?scenario=clean")
+        real = db.create_session(athlete=ada, port="/dev/ttyACM0")
+        for index in (1, 2, 3):
+            db.save_set(_set(index, ROW_LEVELS[0], PROGRESS_REPS, session_id=practice))
+        db.save_set(_set(1, ROW_LEVELS[0], PROGRESS_REPS - 2, session_id=real))
+        assert athlete_proposal(db, "Ada").level == ROW_LEVELS[0]
+        db.delete_session(real)                       # practice only: it is what there is
+        assert athlete_proposal(db, "Ada").level == ROW_LEVELS[1]

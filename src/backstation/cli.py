@@ -245,7 +245,9 @@ def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
         parser.add_argument("--straight-arm-mm", type=_checked(float, straight_arm_mm),
                             metavar="MM", help="chest to bar hanging with straight arms")
         parser.add_argument("--notes", metavar="TEXT", help="the coach's notes (\"\" clears)")
-        parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+        # SUPPRESS: given before the action (`athletes --db X add`), it is kept.
+        parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP,
+                            default=argparse.SUPPRESS)
 
     add = actions.add_parser("add", help="add an athlete",
                              description="Add an athlete to the roster.")
@@ -263,7 +265,8 @@ def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
                     "athlete). The session keeps the body mass it was judged with.")
     assign.add_argument("session_id", type=_checked(int, _session_id), metavar="SESSION_ID")
     assign.add_argument("name", metavar="NAME")
-    assign.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
+    assign.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP,
+                        default=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,11 +394,9 @@ def _new_athlete_checked(db, name: str | None, say=_say) -> bool:
     one there, which is not recorded under."""
     if name is None or db.get_athlete(name) is not None:
         return True
-    similar = db.similar_athletes(name)
-    if similar:
-        say(f"no athlete called {name!r} on the roster; did you mean "
-            f"{' or '.join(repr(n) for n in similar)}? (a new athlete: "
-            f"`backstation athletes add {name!r}` first)")
+    refusal = db.athlete_refusal(name)
+    if refusal is not None:
+        say(f"{refusal} (a new athlete: `backstation athletes add {name!r}` first)")
         return False
     say(f"{name} is new: added to the roster")
     return True

@@ -55,17 +55,25 @@ class AthleteProgress:
         return max((p.best_peak_force_n for p in self.sessions), default=None)
 
 
+def athlete_sessions(db: Database, athlete: str) -> tuple[list[SessionInfo], bool]:
+    """``athlete``'s sessions (the roster's athlete of that name, as the
+    database matches names): those recorded on a real station, or, if they
+    have none, the simulated station's; and whether these are simulated."""
+    found = db.get_athlete(athlete)
+    if found is None:
+        return [], False
+    theirs = [info for info in db.list_sessions() if info.athlete_name == found.name]
+    real = [info for info in theirs if not is_simulated(info.port)]
+    return (real or theirs), bool(theirs) and not real
+
+
 def athlete_progress(db: Database, athlete: str) -> AthleteProgress:
     """Every stored set of ``athlete`` and each session's best valid rep, from
-    this station's database: those recorded on a real station, or, if they
-    have none, the simulated station's."""
-    key = athlete.strip().casefold()
-    theirs = [info for info in db.list_sessions()
-              if (info.athlete_name or "").casefold() == key]
-    real = [info for info in theirs if not is_simulated(info.port)]
+    this station's database (``athlete_sessions``)."""
+    sessions, simulated = athlete_sessions(db, athlete)
     progress = progress_of(athlete, ((info, db.sets(info.id), db.reps(info.id))
-                                     for info in (real or theirs)))
-    progress.simulated = bool(theirs) and not real
+                                     for info in sessions))
+    progress.simulated = simulated
     return progress
 
 

@@ -44,7 +44,9 @@ from .link import (
 from .protocol.sentences import NO_DISTANCE_MESSAGE, SLOW_ADC_MAX_HZ, Hello, slow_adc_message
 from .protocol.stream import StreamStats
 from .samples import DistanceBlock, ForceBlock
-from .storage import Database, RepRecord, SessionInfo, SessionWriter, SetRecord, utc_iso
+from .storage import (
+    Database, RepRecord, SessionInfo, SessionWriter, SetRecord, StorageError, utc_iso,
+)
 from .storage.corrections import Correction, corrected
 from .storage.records import LoggedSet, logged_set_fields
 from .storage.records import (
@@ -64,6 +66,13 @@ RECONNECTING_MESSAGES = {
     ReconnectCause.ANOTHER_STATION: None,
     ReconnectCause.SILENT: None,
 }
+
+
+SET_BEGUN_TEXT = "End the set first: the athlete changes between sets"
+
+
+class SetBegun(Exception):
+    """A hand-over refused: the newest samples opened a set (``LiveSession.hand_over``)."""
 
 
 @dataclass(frozen=True)
@@ -426,8 +435,13 @@ class LiveSession:
         # The link's counters when this session began (a hand-over), else None:
         # a session opened with its link counts everything the link has.
         self._stats_base = link.stats if carried is not None else None
+        self._fed = (0, 0)              # force and distance samples this session was fed
+        # Its sample counts are those fed, not the link's: it shares the link (a hand-over).
+        self._counts_fed = carried is not None
         athlete = (db.get_or_create_athlete(options.athlete, options.body_mass_kg)
                    if options.athlete else None)
+        if athlete is not None:
+            options.athlete = athlete.name         # as the roster spells it
         if options.body_mass_kg is None and athlete is not None:
             options.body_mass_kg = athlete.body_mass_kg
         if options.contact_mm is None and athlete is not None:
@@ -468,28 +482,64 @@ class LiveSession:
                                         source=CARRIED_SOURCE, t_device_us=None)
             self._cals.append((channel, offset, entry.counts_per_newton, None))
 
-    def hand_over(self, options: SessionOptions) -> tuple[dict, "LiveSession"]:
+    def hand_over(self, options: SessionOptions,
+                  db: Database | None = None) -> tuple[dict | None, "LiveSession"]:
         """End this session between sets and begin the next on the same link,
         which keeps streaming (another athlete steps up: their body mass and
-        contact threshold are the new session's). Returns this session's
-        JSON (``finish``) and the new session, which carries the calibration
-        in force now. A set still open is ended with this session."""
-        calibration = self.judge.calibration
-        result = self._finish(stop_link=False)
+        contact threshold are the new session's). The next session is begun
+        first, in ``db`` (default: this one's; a writer on its own thread wants
+        its own connection): if it cannot be (a name or mass refused,
+        ValueError; the database, StorageError), or if the newest samples
+        opened a set (``SetBegun``), nothing has changed and this session goes
+        on. Then this one is finished: its JSON (``finish``), or None if its
+        last save failed (said; it ends as interrupted). The next session
+        carries the calibration in force and counts the stream from here."""
         options.port = self.options.port
-        following = LiveSession(self._db, self.link, options, writer_factory=self._writer_factory,
-                                on_message=self._say, carried=calibration)
+        following = LiveSession(db or self._db, self.link, options,
+                                writer_factory=self._writer_factory, on_message=self._say,
+                                carried=self.judge.calibration)
+        try:
+            self.step()
+            begun = self.judge.in_set
+        except BaseException:
+            following.discard()
+            raise
+        if begun:
+            following.discard()
+            raise SetBegun(SET_BEGUN_TEXT)
+        following._stats_base = self.link.stats     # what the link counts from now is theirs
+        self._counts_fed = True         # the link goes on: its samples are counted as fed
+        try:
+            result = self._close_out()
+        except StorageError as exc:
+            self._say(f"session {self.session_id}: its last samples could not be saved ({exc})")
+            try:
+                self._db.abandon_session(self.session_id)
+            except StorageError:
+                pass                # closed as interrupted when the database is opened next
+            result = None
         return result, following
+
+    def discard(self) -> None:
+        """Undo a session begun for a hand-over that did not happen: its writer
+        stopped, its row (no sample yet) deleted."""
+        self.writer.close()
+        try:
+            self._db.delete_session(self.session_id)
+        except StorageError as exc:
+            log.warning("session %s, begun for nothing, stays empty: %s", self.session_id, exc)
 
     @property
     def stats(self) -> StreamStats:
-        """The link's stream counters since this session began."""
+        """The link's stream counters since this session began; after a
+        hand-over the samples are the ones this session was fed."""
         stats = self.link.stats
-        base = self._stats_base
-        if base is None:
+        if not self._counts_fed:
             return stats
-        return StreamStats(**{name: value - getattr(base, name)
-                              for name, value in vars(stats).items()})
+        base = self._stats_base or StreamStats()
+        since = {name: value - getattr(base, name) for name, value in vars(stats).items()}
+        since.update(force_samples=self._fed[0], distance_samples=self._fed[1])
+        return StreamStats(**since)
 
     # -- the public face: what a caller (the app, monitor) reads and asks for ----------
     # Callers use these, never ``judge`` or its pipeline: the judge stores every
@@ -688,6 +738,7 @@ class LiveSession:
         for event in events:
             self._on_link_event(event)
         force, distance = self.link.drain()
+        self._fed = (self._fed[0] + len(force), self._fed[1] + len(distance))
         self.writer.add_force(force)
         self.writer.add_distance(distance)
         analysis = self.judge.feed(force, distance)
@@ -711,6 +762,10 @@ class LiveSession:
             # Said and stored now: after this step nobody drains the link's events.
             self.link.report_held_back()
         self.step()
+        return self._close_out()
+
+    def _close_out(self) -> dict:
+        """After the last step: the last judgement, the final flush; the JSON."""
         for _label, done in self._labels_waiting:
             done(False, UNLABELLED_MESSAGE)
         self._labels_waiting = []

@@ -21,6 +21,7 @@ from .defaults import DEFAULT_SHRUG_HOLD_S
 from .exercises import (
     DUMBBELL_SHRUG, INVERTED_ROW, JUDGED_EXERCISES, MID_BACK_SHRUG, REAR_DELT_FLYE, exercise_text,
 )
+from .progress import athlete_sessions
 from .storage import Database, SessionInfo, SetRecord
 
 PROGRESS_SETS = 3
@@ -222,7 +223,7 @@ def propose_level(sessions: Iterable[tuple[SessionInfo, list[SetRecord]]]) -> Pr
 
 
 def athlete_proposal(db: Database, athlete: str) -> Proposal:
-    """``propose_level`` from ``athlete``'s stored sessions (matched whatever the case)."""
-    key = athlete.strip().casefold()
-    return propose_level((info, db.sets(info.id)) for info in db.list_sessions()
-                         if (info.athlete_name or "").casefold() == key)
+    """``propose_level`` from ``athlete``'s stored sessions (``progress.athlete_sessions``:
+    practice on the simulated station counts only while there is nothing else)."""
+    sessions, _simulated = athlete_sessions(db, athlete)
+    return propose_level((info, db.sets(info.id)) for info in sessions)

@@ -193,11 +193,23 @@ class Database:
     def similar_athletes(self, name: str) -> list[str]:
         """Roster names close to ``name`` but not it (a typo: "Alx" for Alex),
         closest first: a new name is checked against these before it is added."""
-        wanted = name.strip().casefold()
-        names = {a.name.casefold(): a.name for a in self.list_athletes()}
-        names.pop(wanted, None)
-        return [names[n] for n in difflib.get_close_matches(wanted, list(names), n=3,
-                                                              cutoff=SIMILAR_NAME_RATIO)]
+        same = self.get_athlete(name)          # that athlete (the database's rule for a name)
+        names = {a.name.casefold(): a.name for a in self.list_athletes()
+                 if same is None or a.id != same.id}
+        return [names[n] for n in difflib.get_close_matches(name.strip().casefold(), list(names),
+                                                              n=3, cutoff=SIMILAR_NAME_RATIO)]
+
+    def athlete_refusal(self, name: str) -> str | None:
+        """Why ``name`` is not taken for a new athlete: it looks like a typo of
+        one on the roster (``similar_athletes``); None if it is on the roster
+        or new and unlike any there. The caller adds how to add one anyway."""
+        if self.get_athlete(name) is not None:
+            return None
+        similar = self.similar_athletes(name)
+        if not similar:
+            return None
+        return (f"no athlete called {name.strip()!r} on the roster; did you mean "
+                f"{' or '.join(repr(n) for n in similar)}?")
 
     def list_athletes(self) -> list[Athlete]:
         with self._reading():
@@ -210,11 +222,18 @@ class Database:
         """A new athlete on the roster. ValueError for a name already there
         (case-insensitive: "alex" is Alex) or a value out of range."""
         name = athlete_name(name)
-        if self.get_athlete(name) is not None:
-            raise ValueError(f"{name!r} is already on the roster")
-        self.get_or_create_athlete(name)
-        return self.update_athlete(name, body_mass_kg=body_mass_kg, contact_mm=contact_mm,
-                                   straight_arm_mm=straight_arm_mm, notes=notes)
+        # Every field checked before anything is stored: a refusal adds nobody.
+        for value, check in ((body_mass_kg, records.body_mass_kg),
+                             (contact_mm, records.contact_mm),
+                             (straight_arm_mm, records.straight_arm_mm)):
+            if value is not None:
+                check(value)
+        with self.transaction():
+            if self.get_athlete(name) is not None:
+                raise ValueError(f"{name!r} is already on the roster")
+            self.get_or_create_athlete(name)
+            return self.update_athlete(name, body_mass_kg=body_mass_kg, contact_mm=contact_mm,
+                                       straight_arm_mm=straight_arm_mm, notes=notes)
 
     def update_athlete(self, name: str, *, new_name: str | None = None,
                        body_mass_kg: float | None | object = KEEP,

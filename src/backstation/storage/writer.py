@@ -228,6 +228,10 @@ class SessionWriter:
         self._last_flush_s = now_s
         self._retry_after_s = float("-inf")
 
+    def close(self) -> None:
+        """Nothing to stop: this writer writes on its caller's thread
+        (``ThreadedWriter.close`` stops its own)."""
+
     def finish(self, ended_at: datetime | None = None, **stats: int) -> None:
         """Flush what is left and mark the session ended."""
         self.update_stats(**stats)

@@ -46,10 +46,11 @@ from ..link import (
 )
 from ..protocol.sentences import SLOW_ADC_MAX_HZ
 from ..protocol.stream import StreamStats
-from ..session import CalibrationLabel, LiveSession, SessionOptions, Step
+from ..session import SET_BEGUN_TEXT, CalibrationLabel, LiveSession, SessionOptions, Step
 from ..storage import Database, StorageError
 from ..storage.connection import DEFAULT_BUSY_TIMEOUT_S
-from ..storage.records import note_text
+from ..storage.records import athlete_name, note_text
+from ..storage.records import body_mass_kg as checked_body_mass
 from ..storage.patient import MAX_UNSAVED_S
 from ..storage.threaded_writer import ThreadedWriter
 from ..vocabulary import logged_set_text
@@ -63,7 +64,9 @@ DRAIN_INTERVAL_MS = 30
 HEALTH_INTERVAL_S = 0.5      # stats_changed at most this often
 PING_INTERVAL_S = 5.0        # latency figure for the status bar
 CLOSE_TIMEOUT_S = 12.0       # close() waits this long for the shutdown
-CHANGE_ATHLETE_IN_SET = "End the set first: the athlete changes between sets"
+CHANGE_ATHLETE_IN_SET = SET_BEGUN_TEXT
+CHANGE_ATHLETE_SAVING_FAILS = ("Saving is failing: the athlete changes once it works again "
+                               "(the session goes on)")
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,6 @@ class _Live:
     # change_athlete: the command thread is ending this session and beginning the
     # next on the same link; nobody else steps it meanwhile.
     handing_over: bool = False
-    closed: bool = False                  # a failed hand-over closed link and database
     scenario_ended: bool = False          # a simulated station's scenario ran out (said once)
 
 
@@ -135,8 +137,10 @@ class AcquisitionController(QObject):
     # (storage SetRecord / RepRecord lists, session.LiveSession.corrected_records).
     corrections_changed = Signal(object)
     # Another athlete stepped up between sets (``change_athlete``): the session
-    # so far is saved (its JSON, as ``disconnected`` gives it) and theirs records.
+    # so far is saved (its JSON, as ``disconnected`` gives it, or None if its last
+    # save failed) and theirs records.
     athlete_changed = Signal(object)
+    athlete_unchanged = Signal(str)           # change_athlete refused: why (the session goes on)
     # The simulated station's scenario has run out: nobody comes to the bar any
     # more (the url; ``restart_scenario`` plays it again from its start).
     scenario_ended = Signal(str)
@@ -362,9 +366,16 @@ class AcquisitionController(QObject):
         live = self._live
         if live is None or live.handing_over:
             return None
+        try:
+            athlete = None if athlete is None else athlete_name(athlete)
+            body_mass_kg = None if body_mass_kg is None else checked_body_mass(body_mass_kg)
+        except ValueError as exc:
+            return str(exc)
+        if self._storage_error is not None:
+            return CHANGE_ATHLETE_SAVING_FAILS
+        self._step_once(live)          # what came so far is the old session's, and shown
         if self.set_open:
             return CHANGE_ATHLETE_IN_SET
-        self._step_once(live)          # what came so far is the old session's, and shown
         session = live.session
         options = SessionOptions(athlete=athlete, body_mass_kg=body_mass_kg,
                                  exercise=session.exercise, variant=session.variant,
@@ -443,18 +454,19 @@ class AcquisitionController(QObject):
                 db.close()
             raise
 
-    def _hand_over(self, live: _Live, options: SessionOptions) -> dict:
-        old_writer = live.writer
+    def _hand_over(self, live: _Live, options: SessionOptions) -> dict | None:
+        """The next session in a database connection of its own (its writer
+        writes on its own thread); refused, nothing changed."""
+        db = Database(self.db_path, busy_timeout_s=self._busy_timeout_s)
         try:
-            result, following = live.session.hand_over(options)
+            result, following = live.session.hand_over(options, db)
         except BaseException:
-            live.closed = True
-            live.link.close()
-            live.writer.close()
-            live.db.close()
+            db.close()
             raise
+        old_writer, old_db = live.writer, live.db
         old_writer.close()
-        live.session, live.writer = following, following.writer
+        old_db.close()
+        live.session, live.writer, live.db = following, following.writer, db
         return result
 
     def _storage_error_from_thread(self, message: str) -> None:
@@ -465,8 +477,6 @@ class AcquisitionController(QObject):
         self._delivery.put(self._on_posted, kind, payload)
 
     def _shut_down(self, live: _Live) -> dict | None:
-        if live.closed:
-            return None
         result = None
         unsaved = False
         try:
@@ -618,20 +628,19 @@ class AcquisitionController(QObject):
     def _on_handed_over(self, live: _Live, future: Future) -> None:
         live.handing_over = False
         if future.error is not None:
-            self.message_posted.emit(f"could not begin the next athlete's session: "
-                                     f"{future.error}")
-            if self._live is live:
-                self._live = None
-                self._set_state(LinkState.CLOSED)
-                self.disconnected.emit(None)
+            # Nothing changed: the session recording goes on.
+            self.athlete_unchanged.emit(f"The athlete was not changed: {future.error}")
             return
-        if self._live is live:
-            self.buffers = SessionBuffers(live.link.hello.force_channels)
-            live.emitted_reps = 0
-            live.sets_open.clear()
-        self.athlete_changed.emit(future.result)
-        if self._live is live:
-            self._step_once(live)
+        live.emitted_reps = 0          # the next session's reps and sets, from none
+        live.sets_open.clear()
+        result = future.result
+        if self._live is not live:     # disconnected meanwhile: its shutdown ends the next one
+            if result is not None:
+                self.message_posted.emit(f"Session {result['session_id']} saved")
+            return
+        self.buffers = SessionBuffers(live.link.hello.force_channels)
+        self.athlete_changed.emit(result)
+        self._step_once(live)
 
     def _emit_final_judgement(self, live: _Live) -> None:
         """Reps and the set end that only the shutdown's last step and finish() judged."""

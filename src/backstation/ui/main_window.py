@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.live.connection.refresh_requested.connect(self.refresh_ports)
         self.live.connection.athlete_changed.connect(self._on_athlete_chosen)
         self.controller.athlete_changed.connect(self._on_athlete_handed_over)
+        self.controller.athlete_unchanged.connect(self._on_athlete_unchanged)
         self.live.window_changed.connect(lambda s: self.settings.setValue("window_s", s))
         self.live.units_changed.connect(lambda on: self.settings.setValue("percent_bm", on))
         self.live.set_controls.rest_changed.connect(
@@ -202,15 +203,10 @@ class MainWindow(QMainWindow):
             return None
         try:
             with Database(self.db_path, read_only=True) as db:
-                if db.get_athlete(name) is not None:
-                    return None
-                similar = db.similar_athletes(name)
+                refusal = db.athlete_refusal(name)
         except StorageError:
             return None
-        if not similar:
-            return None
-        return (f"{name} is not on the roster: did you mean {' or '.join(similar)}? "
-                f"(Athletes… adds a new athlete)")
+        return None if refusal is None else f"{refusal} (Athletes… adds a new athlete)"
 
     def connect_to(self, url: str) -> None:
         panel = self.live.connection
@@ -254,10 +250,18 @@ class MainWindow(QMainWindow):
 
     def open_roster(self) -> RosterDialog:
         dialog = RosterDialog(self.db_path, self)
+        dialog.renamed.connect(self._on_athlete_renamed)
         dialog.roster_changed.connect(self.refresh_roster)
         dialog.roster_changed.connect(self.progress.refresh)
         dialog.roster_changed.connect(self.history.refresh)
         return self._show_dialog(dialog)
+
+    def _on_athlete_renamed(self, old: str, new: str) -> None:
+        """The Athlete box follows a rename of the athlete it shows."""
+        panel = self.live.connection
+        if (panel.athlete or "").casefold() == old.casefold():
+            panel.set_athlete(new, panel.body_mass_kg)
+            self.remember_choices()
 
     def _on_athlete_chosen(self) -> None:
         """Another athlete or body mass chosen: while recording, between sets,
@@ -268,19 +272,39 @@ class MainWindow(QMainWindow):
         if session is None:
             return          # not recording: the next connect takes them
         athlete, mass = panel.athlete, panel.body_mass_kg
-        if ((athlete or "").casefold() == (session.athlete or "").casefold()
-                and (mass is None or mass == session.body_mass_kg)):
+        if (athlete or "").casefold() == (session.athlete or "").casefold():
+            if athlete is not None and mass is not None and mass != session.body_mass_kg:
+                self._remember_body_mass(athlete, mass, session.body_mass_kg)
             return
         why = self.athlete_refusal(athlete) or self.controller.change_athlete(athlete, mass)
         if why is not None:
-            self.show_message(why, "error")
-            panel.set_athlete(session.athlete, session.body_mass_kg)
+            self._on_athlete_unchanged(why)
+
+    def _remember_body_mass(self, athlete: str, mass: float, judged: float | None) -> None:
+        """The same athlete, another body mass: the roster keeps it for their next
+        session; this one keeps the mass its % body mass figures were judged with."""
+        try:
+            with Database(self.db_path) as db:
+                db.update_athlete(athlete, body_mass_kg=mass)
+        except (ValueError, StorageError) as exc:
+            self.show_message(str(exc), "error")
+            return
+        kept = "no body mass" if judged is None else f"{judged:g} kg"
+        self.show_message(f"{athlete}: {mass:g} kg from the next session (this one keeps {kept})")
+        self.refresh_roster()
+
+    def _on_athlete_unchanged(self, why: str) -> None:
+        """A change of athlete refused: said, and the box shows who is recording."""
+        self.show_message(why, "error")
+        session = self.controller.session
+        if session is not None:
+            self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
 
     def _on_athlete_handed_over(self, result: dict) -> None:
         session = self.controller.session
         who = (session.athlete or "no athlete named") if session is not None else None
-        self.show_message(f"Session {result['session_id']} saved"
-                          + (f"; now recording {who}" if who else ""))
+        saved = "" if result is None else f"Session {result['session_id']} saved; "
+        self.show_message(f"{saved}now recording {who}" if who else saved.rstrip("; "))
         if session is not None:
             self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
         self.refresh_roster()

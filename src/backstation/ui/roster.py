@@ -54,6 +54,7 @@ class RosterDialog(QDialog):
     """Athletes on the station's roster; ``roster_changed`` after every change stored."""
 
     roster_changed = Signal()
+    renamed = Signal(str, str)           # an athlete's name before, after
 
     def __init__(self, db_path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -137,15 +138,17 @@ class RosterDialog(QDialog):
             value = parsed(field, text)
             with self._database() as db:
                 if field == "name":
-                    db.update_athlete(athlete.name, new_name=str(value))
+                    updated = db.update_athlete(athlete.name, new_name=str(value))
                 else:
-                    db.update_athlete(athlete.name, **{field: value})
+                    updated = db.update_athlete(athlete.name, **{field: value})
         except (ValueError, StorageError) as exc:
             self.say(f"{athlete.name}: {exc}", error=True)
             self.reload()
             return False
         self.say(f"{athlete.name}: saved")
         self.reload()
+        if updated.name != athlete.name:
+            self.renamed.emit(athlete.name, updated.name)
         self.roster_changed.emit()
         return True
 

@@ -4,7 +4,7 @@ connected: another athlete steps up between sets); the link's state."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
     QWidget,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from ...device.sim.protocol_sim import simulated_url
 from ...device.sim.scenarios import all_scenarios
 from ...link import LinkState, PortInfo
+from ...storage.records import BODY_MASS_KG_RANGE
 from .. import theme
 
 SIMULATED = "sim"
@@ -48,7 +49,7 @@ class ConnectionPanel(QWidget):
         self._roster: dict[str, float | None] = {}     # casefolded name -> body mass
         self._chosen: tuple[str | None, float | None] = (None, None)
         self.body_mass = QDoubleSpinBox()
-        self.body_mass.setRange(0, 250)
+        self.body_mass.setRange(0, BODY_MASS_KG_RANGE[1])     # 0: none; storage checks the rest
         self.body_mass.setDecimals(1)
         self.body_mass.setSuffix(" kg")
         self.body_mass.setSpecialValueText("body mass?")
@@ -72,12 +73,24 @@ class ConnectionPanel(QWidget):
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.port_box.currentIndexChanged.connect(self._on_port_changed)
+        # Chosen by a click in the list or Enter: not by the wheel or an arrow key
+        # passing over names, nor by leaving a name half typed.
+        self.athlete_box.installEventFilter(self)
         self.athlete_box.activated.connect(self._on_athlete_picked)
-        self.athlete_box.lineEdit().editingFinished.connect(self._on_athlete_picked)
+        self.athlete_box.lineEdit().returnPressed.connect(self._on_athlete_picked)
         self.body_mass.editingFinished.connect(self._on_choice_edited)
         self.set_state(LinkState.CLOSED)
 
     # -- who is training ------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.athlete_box and not self.athlete_box.view().isVisible():
+            if event.type() == QEvent.Type.Wheel:
+                return True
+            if (event.type() == QEvent.Type.KeyPress
+                    and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)):
+                return True
+        return super().eventFilter(watched, event)
 
     @property
     def athlete(self) -> str | None:
@@ -107,11 +120,10 @@ class ConnectionPanel(QWidget):
         self._roster = {name.casefold(): mass for name, mass in athletes}
 
     def _on_athlete_picked(self, _index: int = 0) -> None:
-        """A name picked, or typed and left: a roster athlete brings their body mass."""
+        """A name picked, or typed and Enter pressed: the athlete's body mass
+        from the roster (none known: none, not the last athlete's)."""
         if self.athlete != self._chosen[0]:
-            mass = self._roster.get((self.athlete or "").casefold())
-            if mass is not None:
-                self.body_mass.setValue(mass)
+            self.body_mass.setValue(self._roster.get((self.athlete or "").casefold()) or 0.0)
         self._on_choice_edited()
 
     def _on_choice_edited(self) -> None:

@@ -285,11 +285,16 @@ class LiveView(QWidget):
             try:
                 with Database(self.controller.db_path, read_only=True) as db:
                     best = athlete_progress(db, session.athlete).best_peak_force_n
-            except StorageError as exc:
-                self.banner.show_message(f"The best peak could not be read: {exc}")
+            except (StorageError, ValueError) as exc:    # ValueError: a damaged stored date
+                self._say_if_free(f"The best peak could not be read: {exc}")
         if best is None:
-            self.banner.show_message(NO_BEST_TEXT)
+            self._say_if_free(NO_BEST_TEXT)
         self.plot.set_target_n(best)
+
+    def _say_if_free(self, text: str) -> None:
+        """In the banner unless it says something else (a stall, saving failing)."""
+        if self.banner.isHidden() or self.banner.text() in (NO_BEST_TEXT, text):
+            self.banner.show_message(text)
 
     def set_exercise(self, exercise: str) -> None:
         """The exercise the station judges from the next set on."""
@@ -424,6 +429,9 @@ class LiveView(QWidget):
         self.rep_model.clear()
         self.last_rep.clear()
         self.counter.reset()          # a new session counts from nothing
+        self.set_controls.set_open(False)
+        if session is not None and session.exercise != self.set_controls.exercise:
+            self.controller.set_exercise(self.set_controls.exercise)   # chosen meanwhile
         self.show_best_target()       # the athlete's own best
         self._update_correction_buttons()
         self._update_layout()

@@ -229,7 +229,7 @@ class WorkoutRunner(QObject):
         try:
             with Database(self.db_path, read_only=True) as db:
                 return athlete_proposal(db, athlete)
-        except StorageError as exc:
+        except (StorageError, ValueError) as exc:      # ValueError: a damaged stored date
             return Proposal(ROW_LEVELS[0], f"the sessions could not be read ({exc})")
 
 
@@ -287,7 +287,7 @@ class WorkoutBar(QWidget):
         self.skip_button.clicked.connect(runner.skip_step)
         self.end_button.clicked.connect(runner.end)
         runner.changed.connect(self.show_place)
-        self._place: tuple[int, int] | None = None     # the set due shown
+        self._place: tuple[int, int, int] | None = None   # the walker and its set due shown
         self.hidden_by_rack = False          # rack mode: counter, curve and last rep only
         self.show_place()
 
@@ -306,8 +306,8 @@ class WorkoutBar(QWidget):
         self.log_row.setVisible(logged)
         self.skip_button.setVisible(step is not None)
         self.end_button.setText("End" if step is not None else "Close")
-        place = (walker.step_index, walker.set_no)
-        if logged and place != self._place:      # a new set due: its reps from nothing
+        place = (id(walker), walker.step_index, walker.set_no)   # another athlete's: another
+        if place != self._place:                 # a new set due: paced and counted anew
             self.pacer.stop()
             self.reps_box.setValue(0)
         self._place = place
