@@ -261,3 +261,33 @@ def test_a_hand_over_refused_for_a_body_mass_no_person_has_changes_nothing(tmp_p
             first.finish()
     finally:
         link.close()
+
+
+def test_the_athletes_squeeze_depth_judges_their_shrugs_and_replay_judges_alike(tmp_path):
+    """A deep squeeze depth on the roster (the judge waits for half of it
+    before a squeeze begins) changes what counts; it is stored with the
+    session, so replay gives what live gave, and without it replay would not."""
+    from backstation.storage.records import SHRUG_EVENT
+    link = DeviceLink(simulated_url("shrug", seed=2, speed=10))
+    link.open()
+    try:
+        with Database(tmp_path / "s.db") as db:
+            db.add_athlete("Deep", squeeze_mm=110)
+            session = LiveSession(db, link, SessionOptions(athlete="deep",
+                                                           exercise="mid-back-shrug"))
+            assert session.judge.config.shrug_squeeze_mm == 110
+            link.start()
+            _step_until(session, lambda: len(session.sets) == 2)
+            session.finish()
+            stored = [(r.valid, r.reason) for r in db.judged_reps(session.session_id)]
+            replay = Replay(db, session.session_id)
+            assert [(r.valid, r.reason) for r in replay.rep_records] == stored
+            assert [e.kind for e in db.events(session.session_id)].count(SHRUG_EVENT) == 1
+            # Judged by the default depth instead, the same samples give other reps.
+            db._conn.execute("DELETE FROM events WHERE session_id = ? AND kind = ?",
+                             (session.session_id, SHRUG_EVENT))
+            default = Replay(db, session.session_id)
+            assert default.judge.config.shrug_squeeze_mm == 40
+            assert [(r.valid, r.reason) for r in default.rep_records] != stored
+    finally:
+        link.close()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from backstation.device.sim import protocol_sim
 from backstation.storage import Database
 from backstation.ui.acquisition import CHANGE_ATHLETE_IN_SET
+from backstation.ui.roster import COLUMNS
 
 WAIT_MS = 30_000
 
@@ -114,7 +115,8 @@ def test_the_roster_dialog_adds_and_edits_athletes_and_refuses_in_one_line(qtbot
     assert "body mass must be between 20 and 300 kg" in dialog.status.text()
     assert dialog.table.item(0, 1).text() == ""              # the stored value again
     dialog.table.item(0, 1).setText("73,5")
-    dialog.table.item(1, 4).setText("left shoulder: no overhead")
+    notes = [field for _t, field, _u in COLUMNS].index("notes")
+    dialog.table.item(1, notes).setText("left shoulder: no overhead")
     dialog.table.item(1, 0).setText("Benjamin")
     with Database(window.db_path) as db:
         assert [(a.name, a.body_mass_kg, a.notes) for a in db.list_athletes()] == [

@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
-    from .storage.records import straight_arm_mm
+    from .storage.records import squeeze_mm, straight_arm_mm
 
     athletes = _command(
         sub, "athletes", "list, add or change the roster's athletes",
@@ -244,6 +244,9 @@ def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
                                  "calibration measures it)")
         parser.add_argument("--straight-arm-mm", type=_checked(float, straight_arm_mm),
                             metavar="MM", help="chest to bar hanging with straight arms")
+        parser.add_argument("--squeeze-mm", type=_checked(float, squeeze_mm), metavar="MM",
+                            help="how far their mid-back shrug raises the chest, 10 to 120 "
+                                 "(the shrug's judge; History's range of a good shrug)")
         parser.add_argument("--notes", metavar="TEXT", help="the coach's notes (\"\" clears)")
         # SUPPRESS: given before the action (`athletes --db X add`), it is kept.
         parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP,
@@ -419,7 +422,8 @@ def _athletes(args) -> int:
                 print(f"session {info.id}: {terminal_safe(info.athlete_name or 'no athlete')}")
                 return 0
             given = {"body_mass_kg": args.body_mass, "contact_mm": args.contact_mm,
-                     "straight_arm_mm": args.straight_arm_mm, "notes": args.notes}
+                     "straight_arm_mm": args.straight_arm_mm, "squeeze_mm": args.squeeze_mm,
+                     "notes": args.notes}
             if args.action == "add":
                 athlete = db.add_athlete(args.name, **given)
             else:
@@ -441,7 +445,8 @@ def _print_roster(roster, as_json: bool) -> None:
         print(strictjson.dumps([{
             "name": a.name, "body_mass_kg": a.body_mass_kg, "contact_mm": a.contact_mm,
             "contact_calibrated_at": a.contact_calibrated_at,
-            "straight_arm_mm": a.straight_arm_mm, "notes": a.notes} for a in roster]))
+            "straight_arm_mm": a.straight_arm_mm, "squeeze_mm": a.squeeze_mm,
+            "notes": a.notes} for a in roster]))
         return
     if not roster:
         print("no athletes yet (`backstation athletes add NAME` adds one)")
@@ -450,11 +455,12 @@ def _print_roster(roster, as_json: bool) -> None:
     def number(value: float | None, unit: str) -> str:
         return "-" if value is None else f"{value:g} {unit}"
 
-    print(f"{'athlete':16}  {'body mass':>9}  {'contact':>7}  {'straight arm':>12}  notes")
+    print(f"{'athlete':16}  {'body mass':>9}  {'contact':>7}  {'straight arm':>12}  "
+          f"{'squeeze':>7}  notes")
     for a in roster:
         print(f"{terminal_safe(a.name)[:16]:16}  {number(a.body_mass_kg, 'kg'):>9}  "
               f"{number(a.contact_mm, 'mm'):>7}  {number(a.straight_arm_mm, 'mm'):>12}  "
-              f"{terminal_safe(a.notes or '')}")
+              f"{number(a.squeeze_mm, 'mm'):>7}  {terminal_safe(a.notes or '')}")
 
 
 def _summary_line(result: dict) -> str:

@@ -40,8 +40,7 @@ from .storage.bundle_reader import SessionReader
 from .storage.corrections import Correction, corrected
 from .storage.records import (
     EXERCISE_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT, SET_LABELS_EVENT, STALL_EVENT,
-    contact_intervals_us,
-    stored_time_origin_us,
+    contact_intervals_us, stored_shrug, stored_time_origin_us,
 )
 
 REPLAY_CHUNK_US = 1_000_000
@@ -137,10 +136,13 @@ class Replay:
                                  exercise=info.exercise)
         config = analysis_config(options, None, force_rate_hz=info.force_rate_hz or 80,
                                  distance_sensor=info.distance_sensor or "hcsr04")
+        stored_events = db.events(session_id)
+        shrug = stored_shrug(stored_events)
+        if shrug is not None:            # the squeeze depth and hold the shrugs were judged by
+            config = replace(config, shrug_squeeze_mm=shrug[0], shrug_hold_s=shrug[1])
         self._kept = _KeptRecords()
         self.judge = SessionJudge(session_id, config, info.force_channels or 2,
                                   self._kept)   # type: ignore[arg-type]
-        stored_events = db.events(session_id)
         self.stalls = stall_count(stored_events)
         self.health = next((json.loads(e.detail) for e in reversed(stored_events)
                             if e.kind == HEALTH_EVENT), None)

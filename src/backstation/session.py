@@ -34,7 +34,7 @@ from .analysis import (
     SetResult, SetStarted,
 )
 from .analysis.calibration import ForceCalibration
-from .defaults import DEFAULT_CONTACT_MM
+from .defaults import DEFAULT_CONTACT_MM, DEFAULT_SQUEEZE_MM
 from .exercises import DEFAULT_EXERCISE, check_exercise
 from .link import (
     CalibrationReceived, Connected, DeviceLink, DeviceRebooted, DeviceRefused, LinkEvent,
@@ -51,8 +51,8 @@ from .storage.corrections import Correction, corrected
 from .storage.records import LoggedSet, logged_set_fields
 from .storage.records import (
     CARRIED_SOURCE, CONTACT_EVENT, EXERCISE_EVENT, HEALTH_EVENT, MANUAL_SET_EVENT,
-    READER_BEHIND_EVENT, RESUMED_EVENT, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS,
-    SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT, TIME_ORIGIN_EVENT,
+    READER_BEHIND_EVENT, RESUMED_EVENT, SET_LABELS_EVENT, SETTABLE_STAT_COLUMNS, SHRUG_EVENT,
+    SOFTWARE_TARE_SOURCE, STAT_COLUMNS, STALL_EVENT, TIME_ORIGIN_EVENT, shrug_detail,
 )
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,7 @@ class SessionOptions:
     athlete: str | None = None
     body_mass_kg: float | None = None
     contact_mm: float | None = None      # None: the athlete's stored threshold, else the default
+    squeeze_mm: float | None = None      # the shrug's: None, the athlete's stored, else the default
     exercise: str = DEFAULT_EXERCISE     # the first set's; LiveSession.set_exercise changes it
     variant: str | None = None           # heels-floor, heels-bench
     added_load_kg: float | None = None
@@ -174,7 +175,9 @@ def analysis_config(options: SessionOptions, hello: Hello | None, *,
     return AnalysisConfig(
         body_mass_kg=options.body_mass_kg,
         contact_mm=options.contact_mm if options.contact_mm is not None else DEFAULT_CONTACT_MM,
-        force_rate_hz=float(rate), has_distance=sensor != "none", exercise=options.exercise)
+        force_rate_hz=float(rate), has_distance=sensor != "none", exercise=options.exercise,
+        shrug_squeeze_mm=(options.squeeze_mm if options.squeeze_mm is not None
+                          else DEFAULT_SQUEEZE_MM))
 
 
 class SessionJudge:
@@ -446,6 +449,8 @@ class LiveSession:
             options.body_mass_kg = athlete.body_mass_kg
         if options.contact_mm is None and athlete is not None:
             options.contact_mm = athlete.contact_mm
+        if options.squeeze_mm is None and athlete is not None:
+            options.squeeze_mm = athlete.squeeze_mm
         config = analysis_config(options, hello)
         self.session_id = db.create_session(
             athlete=athlete, body_mass_kg=options.body_mass_kg, exercise=options.exercise,
@@ -454,6 +459,10 @@ class LiveSession:
             distance_sensor=hello.distance_sensor, port=options.port or link.url,
             contact_mm=config.contact_mm)
         self.writer = writer_factory(db, self.session_id)
+        # The shrug's judge as told (the athlete's squeeze depth), kept for replay.
+        self.writer.add_event(SHRUG_EVENT, shrug_detail(config.shrug_squeeze_mm,
+                                                        config.shrug_hold_s),
+                              t_host_s=time.time())
         self.judge = SessionJudge(self.session_id, config, hello.force_channels, self.writer,
                                   variant=options.variant, added_load_kg=options.added_load_kg)
         self.device = {"device_id": hello.device_id, "firmware": hello.firmware,

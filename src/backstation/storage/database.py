@@ -218,14 +218,15 @@ class Database:
 
     def add_athlete(self, name: str, *, body_mass_kg: float | None = None,
                     contact_mm: float | None = None, straight_arm_mm: float | None = None,
-                    notes: str | None = None) -> Athlete:
+                    notes: str | None = None, squeeze_mm: float | None = None) -> Athlete:
         """A new athlete on the roster. ValueError for a name already there
         (case-insensitive: "alex" is Alex) or a value out of range."""
         name = athlete_name(name)
         # Every field checked before anything is stored: a refusal adds nobody.
         for value, check in ((body_mass_kg, records.body_mass_kg),
                              (contact_mm, records.contact_mm),
-                             (straight_arm_mm, records.straight_arm_mm)):
+                             (straight_arm_mm, records.straight_arm_mm),
+                             (squeeze_mm, records.squeeze_mm)):
             if value is not None:
                 check(value)
         with self.transaction():
@@ -233,13 +234,15 @@ class Database:
                 raise ValueError(f"{name!r} is already on the roster")
             self.get_or_create_athlete(name)
             return self.update_athlete(name, body_mass_kg=body_mass_kg, contact_mm=contact_mm,
-                                       straight_arm_mm=straight_arm_mm, notes=notes)
+                                       straight_arm_mm=straight_arm_mm, notes=notes,
+                                       squeeze_mm=squeeze_mm)
 
     def update_athlete(self, name: str, *, new_name: str | None = None,
                        body_mass_kg: float | None | object = KEEP,
                        contact_mm: float | None | object = KEEP,
                        straight_arm_mm: float | None | object = KEEP,
-                       notes: str | None | object = KEEP) -> Athlete:
+                       notes: str | None | object = KEEP,
+                       squeeze_mm: float | None | object = KEEP) -> Athlete:
         """Change what the roster keeps on ``name``: each field given replaces
         the stored one (None clears it), ``KEEP`` leaves it. Sessions keep the
         body mass and contact threshold they were recorded with. ValueError
@@ -256,9 +259,9 @@ class Database:
                 raise ValueError(f"{new_name!r} is already on the roster")
             changes["name"] = new_name
         checks = {"body_mass_kg": records.body_mass_kg, "contact_mm": records.contact_mm,
-                  "straight_arm_mm": records.straight_arm_mm}
+                  "straight_arm_mm": records.straight_arm_mm, "squeeze_mm": records.squeeze_mm}
         for column, value in (("body_mass_kg", body_mass_kg), ("contact_mm", contact_mm),
-                              ("straight_arm_mm", straight_arm_mm)):
+                              ("straight_arm_mm", straight_arm_mm), ("squeeze_mm", squeeze_mm)):
             if value is not KEEP:
                 changes[column] = None if value is None else checks[column](value)
         if notes is not KEEP:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,7 @@ CONTACT_EVENT = "contact"               # detail "on" or "off"
 MANUAL_SET_EVENT = "manual_set"         # detail "start" or "end", at its t_device_us
 SET_LABELS_EVENT = "set_labels"         # detail JSON {"variant", "added_load_kg"}
 EXERCISE_EVENT = "exercise"             # detail the exercise of the sets opened from t_device_us
+SHRUG_EVENT = "shrug"                   # detail JSON {"squeeze_mm", "hold_s"}: the shrug's judge
 TIME_ORIGIN_EVENT = "time_origin"       # the sample every "_s" time counts from
 # Link health, stored for History and replay to see (detail "<figure>_s=<seconds>").
 STALL_EVENT = "stall"                   # no sample for quiet_s while streaming
@@ -47,6 +49,7 @@ READER_BEHIND_EVENT = "reader_behind"   # samples read backlog_s late
 BODY_MASS_KG_RANGE: tuple[float, float] = (20.0, 300.0)
 CONTACT_MM_RANGE: tuple[float, float] = (1.0, 500.0)
 STRAIGHT_ARM_MM_RANGE: tuple[float, float] = (50.0, 2000.0)   # chest to bar, arms straight
+SQUEEZE_MM_RANGE: tuple[float, float] = (10.0, 120.0)   # a mid-back shrug's rise of the chest
 RPE_RANGE: tuple[float, float] = (1.0, 10.0)       # the rating of perceived exertion's scale
 # A set logged by hand (exercises.LOGGED_EXERCISES: done with dumbbells away
 # from the bar): past these it is a typo, never stored.
@@ -85,6 +88,11 @@ def contact_mm(value: float) -> float:
 def straight_arm_mm(value: float) -> float:
     """``value`` if it can be the gap of a straight-arm hang, else ValueError saying the range."""
     return _in_range(value, STRAIGHT_ARM_MM_RANGE, "the straight-arm gap", "mm")
+
+
+def squeeze_mm(value: float) -> float:
+    """``value`` if it can be a shrug's squeeze depth, else ValueError saying the range."""
+    return _in_range(value, SQUEEZE_MM_RANGE, "the squeeze depth", "mm")
 
 
 def note_text(text: str | None) -> str | None:
@@ -143,6 +151,7 @@ class Athlete:
     uid: str | None = None                   # shared by every station (schema v4)
     straight_arm_mm: float | None = None     # chest to bar hanging with straight arms (v7)
     notes: str | None = None                 # the coach's notes on the athlete (v7)
+    squeeze_mm: float | None = None          # their mid-back shrug's squeeze depth (v9)
 
 
 @dataclass(frozen=True)
@@ -309,6 +318,24 @@ def contact_intervals_us(changes: Iterable[tuple[int, bool]]) -> list[tuple[int,
         elif intervals and intervals[-1][1] is None:
             intervals[-1] = (intervals[-1][0], t_us)
     return intervals
+
+
+def shrug_detail(squeeze_mm: float, hold_s: float) -> str:
+    """``SHRUG_EVENT``'s detail: the squeeze depth and hold the shrugs were judged by."""
+    return json.dumps({"squeeze_mm": squeeze_mm, "hold_s": hold_s}, sort_keys=True)
+
+
+def stored_shrug(events: Iterable[EventRecord]) -> tuple[float, float] | None:
+    """(squeeze depth mm, hold s) of ``shrug_detail``; None for a session that
+    stored none (recorded before it was kept: judged by the defaults of then)."""
+    detail = next((e.detail for e in events if e.kind == SHRUG_EVENT), None)
+    if detail is None:
+        return None
+    try:
+        stored = json.loads(detail)
+        return float(stored["squeeze_mm"]), float(stored["hold_s"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def stored_time_origin_us(events: Iterable[EventRecord], *blocks) -> int | None:

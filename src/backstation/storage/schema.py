@@ -237,6 +237,12 @@ _V8 = statements(
 )
 
 
+_V9 = statements(
+    # How far the athlete's mid-back shrug raises the chest (the judge's squeeze depth).
+    "ALTER TABLE athletes ADD COLUMN squeeze_mm REAL",
+)
+
+
 MIGRATIONS: list[Migration] = [
     Migration("sessions, devices, athletes, calibrations, events, sample chunks", _V1),
     Migration("judged sets and reps; athlete contact threshold", _V2),
@@ -246,6 +252,7 @@ MIGRATIONS: list[Migration] = [
     Migration("a set's RPE and notes", _V6),
     Migration("the roster: an athlete's straight-arm gap and notes", _V7),
     Migration("sets logged by hand (rear-delt flye, dumbbell shrug)", _V8),
+    Migration("an athlete's squeeze depth for the mid-back shrug", _V9),
 ]
 
 

@@ -23,9 +23,10 @@ COLUMNS = (
     ("Body mass (kg)", "body_mass_kg", "kg"),
     ("Contact (mm)", "contact_mm", "mm"),
     ("Straight arm (mm)", "straight_arm_mm", "mm"),
+    ("Squeeze (mm)", "squeeze_mm", "mm"),
     ("Notes", "notes", ""),
 )
-NUMBER_FIELDS = {"body_mass_kg", "contact_mm", "straight_arm_mm"}
+NUMBER_FIELDS = {"body_mass_kg", "contact_mm", "straight_arm_mm", "squeeze_mm"}
 BUSY_TIMEOUT_S = 2.0      # the live session's writer holds the database only briefly
 
 
