@@ -60,3 +60,13 @@ def test_a_team_copy_exports_no_logged_set(tmp_path):
     assert reader.logged_sets(sid) == []
     export_session(reader, sid, tmp_path / "team")
     assert [(r["logged"], r["set"]) for r in _rows(tmp_path / "team")] == [("0", "1")]
+
+
+def test_reps_csv_gives_each_rep_its_sets_exercise(tmp_path):
+    """The session's row says inverted-row; its set is a shrug set: so are its reps."""
+    sid = _session(tmp_path / "s.db")
+    with Database(tmp_path / "s.db", read_only=True) as db:
+        export_session(db, sid, tmp_path / "out")
+    with open(tmp_path / "out" / "reps.csv", newline="") as f:
+        reps = list(csv.DictReader(f))
+    assert [r["exercise"] for r in reps] == ["mid-back-shrug"] * 3

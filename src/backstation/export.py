@@ -239,10 +239,13 @@ def _write_reps(f, data: _SessionData) -> None:
                    - set(REP_COLUMNS) - {"index", "set_index"})
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow([*REP_COLUMNS, *extra])
+    # A rep's exercise is its set's (a workout mixes rows and shrugs in a session).
+    exercise_of = {s.set_index: s.exercise for s in data.sets}
     for rep in reps:
         m = {RENAMED.get(k, k): v for k, v in rep.metrics.items()}
         m.update(data.session_cells())
-        m.update({"set": rep.set_index, "rep": rep.rep_index,
+        m.update({"exercise": exercise_of.get(rep.set_index, data.info.exercise),
+                  "set": rep.set_index, "rep": rep.rep_index,
                   "valid": _verdict_cell(rep.valid), "reason": rep.reason or "",
                   "corrected": int(rep.judged is not None)})
         if rep.judged is not None:
