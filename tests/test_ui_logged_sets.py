@@ -15,6 +15,7 @@ from backstation.exercises import DUMBBELL_SHRUG, REAR_DELT_FLYE
 from backstation.export import export_session
 from backstation.storage import Database, SetRecord
 from backstation.ui.history import HistoryView
+from backstation.ui.history.view import SUMMARY_MAX_LINES
 
 WAIT_MS = 30_000
 
@@ -149,6 +150,11 @@ def test_history_shows_logged_sets_between_the_station_sets_on_small_screens(
         assert view.set_summary.width() <= view.width()
         assert view.set_summary.heightForWidth(view.set_summary.width()) <= (
             view.set_summary.height())
+        # Six lines scroll in four: the reps to correct stay in sight.
+        spacing = view.set_summary.fontMetrics().lineSpacing()
+        assert view.summary_scroll.height() <= SUMMARY_MAX_LINES * spacing + 4
+        rows = view.rep_table.verticalHeader().defaultSectionSize()
+        assert view.rep_table.viewport().height() >= (3 if width >= 1200 else 1) * rows
     else:
         assert all(line in view.rep_table.toolTip() for line in lines)
     view.close()

@@ -46,7 +46,7 @@ def test_the_workout_is_walked_from_start_to_end_on_the_simulated_station(qtbot,
     live, bar = window.live, window.live.workout_bar
     runner = live.workout
     assert bar.isVisible()
-    assert bar.place.text().startswith("Inverted row · set 1 of 3 · 12 reps — heels on a bench")
+    assert bar.place.text().startswith("Alex: Inverted row · set 1 of 3 · 12 reps — heels on a bench")
     assert live.set_controls.variant == "heels-bench"
 
     def rest_target() -> float:
@@ -57,7 +57,7 @@ def test_the_workout_is_walked_from_start_to_end_on_the_simulated_station(qtbot,
         rests.append(rest_target())
     assert [s.exercise for s in ended] == [INVERTED_ROW] * 3
     assert [s.valid_reps for s in ended] == [12, 12, 12]
-    assert bar.place.text().startswith("Mid-back shrug · set 1 of 3 · 10 reps, 2 s holds")
+    assert bar.place.text().startswith("Alex: Mid-back shrug · set 1 of 3 · 10 reps, 2 s holds")
     assert window.controller.session.exercise == MID_BACK_SHRUG
     assert live.set_controls.exercise == MID_BACK_SHRUG
     for n in (4, 5, 6):
@@ -75,12 +75,13 @@ def test_the_workout_is_walked_from_start_to_end_on_the_simulated_station(qtbot,
         bar.log_button.click()
         assert live.counter.resting and rest_target() == FLYE_REST_S
     assert runner.step.finisher
-    assert bar.place.text().startswith("Inverted row (burnout finisher) · set 1 of 1")
+    assert bar.place.text().startswith("Alex: Inverted row (burnout finisher) · set 1 of 1")
     assert live.set_controls.variant == "heels-floor"
     assert window.controller.session.exercise == INVERTED_ROW
     qtbot.waitUntil(lambda: len(ended) == 7, timeout=WAIT_MS)
     assert ended[6].exercise == INVERTED_ROW and ended[6].valid_reps >= 15
-    assert bar.place.text() == "Workout done: 10 sets"
+    assert bar.place.text() == "Alex: Workout done: 10 sets"
+    assert window.windowTitle() == "Back Station — Alex"
     assert rest_target() == 0                                  # no target rest after the last
 
     session_id = window.controller.session.session_id
@@ -119,6 +120,10 @@ def test_a_second_athlete_has_their_own_place_in_the_workout(qtbot, main_window)
         window.live.connection.athlete_changed.emit()
     assert runner.step.exercise == MID_BACK_SHRUG                 # Alex where Alex was
     assert window.controller.session.exercise == MID_BACK_SHRUG
+    assert window.controller.session.variant is None              # a shrug has no row level
+    with Database(window.db_path) as db:                # each session's first set's exercise
+        assert [s.exercise for s in db.list_sessions()][-1] == MID_BACK_SHRUG
+        assert [s.exercise for s in db.list_sessions()][-2] == INVERTED_ROW    # Ben's
     assert not window.controller.set_open
 
 

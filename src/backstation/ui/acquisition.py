@@ -356,13 +356,15 @@ class AcquisitionController(QObject):
         self.corrections_changed.emit(session.corrected_records())
         return None
 
-    def change_athlete(self, athlete: str | None, body_mass_kg: float | None) -> str | None:
+    def change_athlete(self, athlete: str | None, body_mass_kg: float | None,
+                       exercise: str | None = None) -> str | None:
         """Between sets: save the session so far and record the next one for
         ``athlete`` (None: nobody named) on the same link, which keeps
         streaming: no reconnect, so a real station is not reset and a
         simulated scenario goes on. ``athlete_changed`` follows. Returns why
         it cannot be now (a set is open), else None; not connected, there is
-        nothing to change (the next connect takes the athlete)."""
+        nothing to change (the next connect takes the athlete). ``exercise``:
+        their first set's (default: the one judged now)."""
         live = self._live
         if live is None or live.handing_over:
             return None
@@ -378,7 +380,7 @@ class AcquisitionController(QObject):
             return CHANGE_ATHLETE_IN_SET
         session = live.session
         options = SessionOptions(athlete=athlete, body_mass_kg=body_mass_kg,
-                                 exercise=session.exercise, variant=session.variant,
+                                 exercise=exercise or session.exercise, variant=session.variant,
                                  added_load_kg=session.added_load_kg)
         live.handing_over = True
         future = self._submit("change athlete", lambda: self._hand_over(live, options))

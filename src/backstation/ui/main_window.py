@@ -276,7 +276,8 @@ class MainWindow(QMainWindow):
             if athlete is not None and mass is not None and mass != session.body_mass_kg:
                 self._remember_body_mass(athlete, mass, session.body_mass_kg)
             return
-        why = self.athlete_refusal(athlete) or self.controller.change_athlete(athlete, mass)
+        why = self.athlete_refusal(athlete) or self.controller.change_athlete(
+            athlete, mass, exercise=self.live.workout.exercise_for(athlete))
         if why is not None:
             self._on_athlete_unchanged(why)
 
@@ -308,6 +309,7 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
         self.refresh_roster()
+        self._show_athlete_in_title()
         if self.team_sync is not None:
             self.team_sync.request()
         self.history.refresh()
@@ -371,6 +373,13 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
         self.refresh_roster()
+        self._show_athlete_in_title()
+
+    def _show_athlete_in_title(self) -> None:
+        """Who is recording, in the window's title (the Station box may be hidden)."""
+        session = self.controller.session
+        athlete = None if session is None else session.athlete
+        self.setWindowTitle(f"Back Station — {athlete}" if athlete else "Back Station")
 
     def _on_rack_mode_changed(self, on: bool) -> None:
         for bar in (self.menuBar(), self.statusBar(), self.tabs.tabBar()):
@@ -388,6 +397,7 @@ class MainWindow(QMainWindow):
 
     def _on_disconnected(self, result: object) -> None:
         self.health.show_disconnected()
+        self._show_athlete_in_title()
         if isinstance(result, dict):
             self.show_message(f"Session {result['session_id']} saved")
         if self.team_sync is not None:

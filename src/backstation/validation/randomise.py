@@ -43,7 +43,10 @@ def _pick(rng, options: dict):
     return keys[int(rng.choice(len(keys), p=p / p.sum()))]
 
 
-def _artefacts(rng) -> sn.DistanceArtefacts:
+def distance_artefacts(rng, rare_share: float = 0.4) -> sn.DistanceArtefacts:
+    """A distance sensor's faults for one session: none three times in ten,
+    else each kind with its chance; the rarer ones (near-zero readings, a
+    stuck reading) in ``rare_share`` of sessions."""
     if rng.random() < 0.3:
         return sn.DistanceArtefacts()
     on = lambda p: rng.random() < p  # noqa: E731
@@ -52,8 +55,8 @@ def _artefacts(rng) -> sn.DistanceArtefacts:
         stray=rng.uniform(0.002, 0.02) if on(0.6) else 0.0,
         stray_burst_max=int(rng.integers(1, 4)),
         multipath=rng.uniform(0.002, 0.01) if on(0.4) else 0.0,
-        near_zero=rng.uniform(0.001, 0.005) if on(0.4) else 0.0,
-        stuck=rng.uniform(0.002, 0.01) if on(0.4) else 0.0)
+        near_zero=rng.uniform(0.001, 0.005) if on(rare_share) else 0.0,
+        stuck=rng.uniform(0.002, 0.01) if on(rare_share) else 0.0)
 
 
 def _glitches(rng, set_windows: list[tuple[float, float]]) -> list[sn.StreamGap]:
@@ -281,7 +284,7 @@ def _body_session(seed: int, rng) -> Session:
     contact_mm = 25.0
     if kind != "none":
         rate = float(rng.uniform(10, 20) if kind == "hcsr04" else rng.uniform(30, 50))
-        art = _artefacts(rng)
+        art = distance_artefacts(rng)
         oor = int(_pick(rng, {8190: 0.35, 8191: 0.15, -1: 0.5})) if kind != "hcsr04" else -1
         dist = sn.distance(tl.t_s, tl.reading_mm, kind, rate, art, rng, oor_code=oor)
         tags |= {f"art_{a}" for a in art.kinds()} or {"art_clean"}
@@ -468,7 +471,7 @@ def _sim_session(seed: int, rng) -> Session:
              "sensor_hcsr04" if has_dist else "sensor_none"}
     code = np.zeros(len(dist), np.int8)
     if has_dist and len(dist):
-        art = _artefacts(rng)
+        art = distance_artefacts(rng)
         tags |= {f"art_{a}" for a in art.kinds()} or {"art_clean"}
         clean, _ = station.timeline.arrays(dist.t_device_us / 1e6)
         out = dist.gap_mm.astype(np.int64).copy()

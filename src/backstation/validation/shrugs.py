@@ -38,6 +38,7 @@ import numpy as np
 from ..exercises import MID_BACK_SHRUG
 from ..units import G_MS2
 from . import sensors as sn
+from .randomise import distance_artefacts
 from .score import match
 
 GRID_S = 0.002
@@ -205,7 +206,7 @@ def generate_shrug_session(seed: int) -> ShrugSession:
     force_hz = 80.0 if rng.random() < 0.75 else 10.0
     config["force_rate_hz"] = force_hz
     fs = sn.hx711(grid, load, force_hz, channels, float(rng.uniform(0.45, 0.55)), rng)
-    art = _artefacts(rng)
+    art = distance_artefacts(rng, rare_share=0.3)
     if art.any():
         tags.add("artefacts")
     ds = sn.distance(grid, gap, kind, rate_hz, art, rng)
@@ -239,19 +240,6 @@ def _truth(rep: dict, grid: np.ndarray, chest: np.ndarray, nxt: float,
     else:
         reason, grey = None, hold - hold_target < HOLD_GREY_S
     return TrueShrug(rep["t_start"], t_end, reason, fall, hold, grey)
-
-
-def _artefacts(rng) -> sn.DistanceArtefacts:
-    if rng.random() < 0.3:
-        return sn.DistanceArtefacts()
-    on = lambda p: rng.random() < p  # noqa: E731
-    return sn.DistanceArtefacts(
-        missed=rng.uniform(0.005, 0.05) if on(0.7) else 0.0,
-        stray=rng.uniform(0.002, 0.02) if on(0.6) else 0.0,
-        stray_burst_max=int(rng.integers(1, 4)),
-        multipath=rng.uniform(0.002, 0.01) if on(0.4) else 0.0,
-        near_zero=rng.uniform(0.001, 0.005) if on(0.3) else 0.0,
-        stuck=rng.uniform(0.002, 0.01) if on(0.3) else 0.0)
 
 
 # ----- scoring ---------------------------------------------------------------------

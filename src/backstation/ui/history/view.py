@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QMenu, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView,
+                               QLabel, QMenu, QMessageBox, QPushButton, QScrollArea, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
 
 from ...storage import Database, RepRecord, StorageError
 from ...storage.bundle_reader import BundleReader
@@ -41,6 +41,8 @@ CORRECTIONS = (
     (DELETE, "Delete rep", "Leave the chosen rep out (not a rep at all)"),
     (DELETE_SET, "Delete set", "Leave the chosen rep's whole set out"),
 )
+SUMMARY_MAX_LINES = 4           # the set summary's lines shown; more scroll
+SUMMARY_MAX_LINES_STACKED = 2   # ... on a narrow screen, the list above the session
 NO_ATHLETE = "(no athlete)"      # Correct → File under athlete: nobody named
 SESSION_COLUMNS = [key for key, _ in SESSION_COLUMN_TITLES]
 REP_COLUMN_KEYS = [key for _, key in REP_COLUMNS]
@@ -230,6 +232,12 @@ class HistoryView(QWidget):
         self.set_summary = plain_label(QLabel(self))
         self.set_summary.setWordWrap(True)
         enlarge(self.set_summary)
+        # A workout's many sets scroll in a few lines: the curves and the reps keep the room.
+        self.summary_scroll = QScrollArea(self)
+        self.summary_scroll.setWidget(self.set_summary)
+        self.summary_scroll.setWidgetResizable(True)
+        self.summary_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.summary_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.rep_model = RepTableModel(self)
         # Short of width, the rep table drops the secondary metrics first.
         self.rep_table = make_table(self.rep_model, self, optional=tuple(
@@ -284,7 +292,7 @@ class HistoryView(QWidget):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.title)
         detail_layout.addWidget(self.plot, 3)
-        detail_layout.addWidget(self.set_summary)
+        detail_layout.addWidget(self.summary_scroll)
         detail_layout.addWidget(self.rep_table, 2)
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
@@ -469,6 +477,15 @@ class HistoryView(QWidget):
         if self.current is not None and self.current.info.id == session_id:
             self._load_local(session_id)
 
+    def _fit_summary(self) -> None:
+        """The set summary's height: its text's, up to SUMMARY_MAX_LINES lines (then it scrolls)."""
+        width = max(self.summary_scroll.viewport().width(), 100)
+        wanted = self.set_summary.heightForWidth(width)
+        lines = (SUMMARY_MAX_LINES_STACKED if self.width() < STACK_WIDTH_PX
+                 else SUMMARY_MAX_LINES)
+        most = self.set_summary.fontMetrics().lineSpacing() * lines + 4
+        self.summary_scroll.setFixedHeight(max(min(wanted, most), 1))
+
     def shutdown(self) -> None:
         """Join every worker (the owner calls this before the app quits)."""
         self._jobs.join_all()
@@ -527,8 +544,9 @@ class HistoryView(QWidget):
         # Stacked, the list's chosen row names the session: its title gives the plot the room.
         self.title.setVisible(not stacked)
         short = stacked and self.height() < SHORT_HEIGHT_PX
-        self.set_summary.setVisible(not short)
+        self.summary_scroll.setVisible(not short)
         self.rep_table.setToolTip(plain_tooltip(self.set_summary.text()) if short else "")
+        self._fit_summary()
         if stacked:
             total = self.splitter.height()
             rows = self.table.verticalHeader().defaultSectionSize()
@@ -557,6 +575,7 @@ class HistoryView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit_list()
+        self._fit_summary()
 
     def _update_buttons(self) -> None:
         # A team session is deleted or corrected by a coach on the server (docs/team.md).
@@ -646,7 +665,8 @@ class HistoryView(QWidget):
         self._update_correction_buttons()
         self.set_summary.setText("\n".join(session_summary(loaded.sets_in_order()))
                                  or "No set was recorded in this session.")
-        if self.set_summary.isHidden():
+        self._fit_summary()
+        if self.summary_scroll.isHidden():
             self.rep_table.setToolTip(plain_tooltip(self.set_summary.text()))
         self.session_opened.emit(info.id)
 

@@ -433,6 +433,7 @@ class LiveView(QWidget):
         if session is not None and session.exercise != self.set_controls.exercise:
             self.controller.set_exercise(self.set_controls.exercise)   # chosen meanwhile
         self.show_best_target()       # the athlete's own best
+        self.workout.session_began()  # last: a workout's step sets the exercise and labels
         self._update_correction_buttons()
         self._update_layout()
 

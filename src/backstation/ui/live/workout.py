@@ -137,7 +137,6 @@ class WorkoutRunner(QObject):
         self.db_path: Path | None = None
         self.apply_labels = lambda level: None     # the set controls show a row level
         self.show_exercise = lambda exercise: None  # ... and the exercise judged
-        controller.athlete_changed.connect(lambda _result: self._on_athlete_changed())
 
     @property
     def walker(self) -> Walker | None:
@@ -211,7 +210,22 @@ class WorkoutRunner(QObject):
                 self.controller.set_variant(None, None)
         self.changed.emit()
 
-    def _on_athlete_changed(self) -> None:
+    def exercise_for(self, athlete: str | None) -> str | None:
+        """The exercise ``athlete``'s next station set is, in this workout (their
+        place, or the plan's start); None outside a workout or for a dumbbell set."""
+        if not self.active:
+            return None
+        walker = self._walkers.get(athlete_key(athlete))
+        step = walker.step if walker is not None else next(iter(self._plan().steps), None)
+        return step.exercise if step is not None and step.judged else None
+
+    def _plan(self) -> Plan:
+        return next(iter(self._walkers.values())).plan
+
+    def session_began(self) -> None:
+        """A session began (connected, or another athlete stepped up): the
+        athlete's place in the workout, or theirs begun at their proposed level;
+        its exercise and labels set. Called last, after the live view's own."""
         if not self.active:
             return
         key = self._athlete()
@@ -300,8 +314,11 @@ class WorkoutBar(QWidget):
             return
         cue = f" — {step.cue}" if step is not None and step.cue else ""
         wide = self.width() >= CUE_SHOWN_WIDTH_PX
-        self.place.setText(walker.place_text() + (cue if wide else ""))
-        self.place.setToolTip(walker.place_text() + cue)
+        session = self.runner.controller.session
+        # Whose place: athletes take turns, and the Station box hides on a small screen.
+        who = f"{session.athlete}: " if session is not None and session.athlete else ""
+        self.place.setText(who + walker.place_text() + (cue if wide else ""))
+        self.place.setToolTip(who + walker.place_text() + cue)
         logged = step is not None and not step.judged
         self.log_row.setVisible(logged)
         self.skip_button.setVisible(step is not None)
