@@ -51,6 +51,7 @@ def test_sets_csv_has_the_logged_sets_in_the_order_done(tmp_path):
         (DUMBBELL_SHRUG, "", "1", "12", "", "", "22.5", "2.0", "", "slow", ""),
     ]
     assert {r["athlete"] for r in rows} == {"Ada"} and rows[1]["t_start_s"] != ""
+    assert {r["session"] for r in rows} == {str(sid)}      # turns of a workout stay apart
 
 
 def test_a_team_copy_exports_no_logged_set(tmp_path):

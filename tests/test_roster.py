@@ -291,3 +291,14 @@ def test_the_athletes_squeeze_depth_judges_their_shrugs_and_replay_judges_alike(
             assert [(r.valid, r.reason) for r in default.rep_records] != stored
     finally:
         link.close()
+
+
+def test_the_summary_line_counts_one_set_as_one_set():
+    from backstation.cli import _summary_line
+    stream = {"force_samples": 1, "distance_samples": 1, "lost_samples": 0, "crc_errors": 0,
+              "malformed": 0, "reconnects": 0}
+    one = _summary_line({"session_id": 2, "stream": stream,
+                         "sets": [{"reps": [{"valid": True}]}]})
+    assert one.startswith("session 2: 1 set, 1 valid reps")
+    two = _summary_line({"session_id": 2, "stream": stream, "sets": [{"reps": []}] * 2})
+    assert two.startswith("session 2: 2 sets, 0 valid reps")

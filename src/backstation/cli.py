@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "export", "write a session's samples.csv, reps.csv and sets.csv",
         "Write a stored session's samples.csv (every force sample in newtons, the gap, "
         "contact, raw counts), reps.csv (every rep's verdict and metrics) and sets.csv (one "
-        "row a set, the sets logged by hand too), each with the athlete, date and exercise, into DIR, "
+        "row a set, the sets logged by hand too), each with the athlete, date, session and exercise, into DIR, "
         "creating it. An earlier export there is kept unless --force; nothing is created "
         "when the session does not exist.")
     export.add_argument("session_id", type=_session_ref, metavar="SESSION_ID",
@@ -467,7 +467,9 @@ def _summary_line(result: dict) -> str:
     s = result["stream"]
     valid, no = count_verdicts(r["valid"] for st in result["sets"] for r in st["reps"])
     made = len(result.get("corrections", ()))
-    return (f"session {result['session_id']}: {len(result['sets'])} sets, {valid} valid reps, "
+    sets = len(result["sets"])
+    return (f"session {result['session_id']}: {sets} set{'s' if sets != 1 else ''}, "
+            f"{valid} valid reps, "
             f"{no} no-reps"
             + (f" ({made} correction{'s' if made != 1 else ''} by the coach)" if made else "")
             + f"; {s['force_samples']} force and "

@@ -33,8 +33,10 @@ from .vocabulary import date_time_text, local_time
 ROWS_PER_BLOCK = 200_000
 CHANNEL_NAMES = ("left", "right", "ch2", "ch3")
 # Who, when and what, first in reps.csv and sets.csv: exports of several sessions
-# pasted into one sheet stay apart. The date is the session's start, local time.
-SESSION_COLUMNS = ("athlete", "date", "exercise")
+# pasted into one sheet stay apart (a workout two athletes share is a session a
+# turn, and its sets count from 1 in each). The date is the session's start, local
+# time; session its id on the station that recorded it.
+SESSION_COLUMNS = ("athlete", "date", "session", "exercise")
 # reps.csv columns, in order; the rest of a rep's metrics follow alphabetically.
 # valid / reason as the coach left them; corrected 1 where a coach overruled the judge,
 # whose verdict is then in judged_valid / judged_reason (storage/corrections.py).
@@ -154,10 +156,10 @@ class _SessionData:
 
     def session_cells(self) -> dict:
         """SESSION_COLUMNS' values: the athlete, the start in the exporting
-        machine's local time (as History shows it), the exercise."""
+        machine's local time (as History shows it), the session's id, the exercise."""
         return {"athlete": self.info.athlete_name or "",
                 "date": date_time_text(local_time(self.info.started_at)),
-                "exercise": self.info.exercise}
+                "session": self.info.id, "exercise": self.info.exercise}
 
     @property
     def has_distance(self) -> bool:
