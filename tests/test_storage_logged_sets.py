@@ -120,7 +120,7 @@ def test_a_v7_database_is_refused_read_only_and_upgraded_keeping_its_sessions(tm
         Database(path, read_only=True)
     assert upgrade(path) is True
     with Database(path, read_only=True) as db:
-        assert db.schema_version == 8 == len(MIGRATIONS)
+        assert db.schema_version == len(MIGRATIONS) > 7
         assert db.logged_sets(sid) == [] and len(db.sets(sid)) == 1
     with Database(path) as db:
         assert db.add_logged_set(sid, REAR_DELT_FLYE, 15).set_no == 1
