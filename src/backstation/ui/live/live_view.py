@@ -34,8 +34,10 @@ LIVE_CORRECTIONS = (
     (MARK_NO_REP, "✗", "No-rep: do not count the newest rep (the coach overrules the judge)"),
     (UNDO, "↶", "Undo: take back the newest correction"),
 )
-SCENARIO_ENDED_TEXT = ("The simulated scenario has ended: nobody comes to the bar any more. "
-                       "Restart it to play it again as a new session.")
+# Short: on an 800x480 screen a long banner leaves the curves no room.
+SCENARIO_ENDED_TEXT = "The simulated scenario has ended"
+SCENARIO_ENDED_TIP = ("Nobody comes to the bar any more: restart the scenario to play it "
+                      "again as a new session")
 RESTART_SCENARIO_TEXT = "Restart the scenario"
 NO_BEST_TEXT = ("No best peak yet: the athlete needs a name and a valid inverted row recorded "
                 "on this station")
@@ -550,6 +552,7 @@ class LiveView(QWidget):
 
     def _on_scenario_ended(self, _url: str) -> None:
         self.scenario_notice.show_message(SCENARIO_ENDED_TEXT, RESTART_SCENARIO_TEXT)
+        self.scenario_notice.setToolTip(SCENARIO_ENDED_TIP)
 
     def _on_recording_stopped(self, message: str) -> None:
         self._storage_text = None
