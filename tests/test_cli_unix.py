@@ -216,7 +216,7 @@ def test_export_keeps_an_earlier_export_unless_forced(tmp_path, capsys):
     assert (out / "reps.csv").read_text() == "the coach's notes\n"
     assert not (out / "samples.csv").exists()
     assert main(["export", str(sid), "--db", db, "--out", str(out), "--force"]) == 0
-    assert (out / "reps.csv").read_text().startswith("athlete,date,exercise,set,rep,valid")
+    assert (out / "reps.csv").read_text().startswith("athlete,date,session,exercise,set,rep,valid")
 
 
 def test_an_export_the_os_refuses_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys):
