@@ -80,7 +80,12 @@ def failures(name: str, seed: int) -> list[str]:
     return out
 
 
+# The article's whole workout is seven sets long and its shrug sets are those of
+# shrug and row-shrug: a quarter of the seeds keeps the suite's time.
+SEEDS_OF = {"upper-back-workout": max(1, SEEDS // 4)}
+
+
 @pytest.mark.parametrize("name", list(SCENARIO_EXERCISES))
 def test_every_simulated_shrug_is_found_and_judged_right(name):
-    bad = [f for seed in range(SEEDS) for f in failures(name, seed)]
+    bad = [f for seed in range(SEEDS_OF.get(name, SEEDS)) for f in failures(name, seed)]
     assert not bad, "\n".join(bad[:20])

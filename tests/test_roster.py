@@ -165,7 +165,7 @@ def _step_until(session: LiveSession, done) -> None:
 
 
 def test_hand_over_begins_a_session_for_the_next_athlete_on_the_same_link(tmp_path):
-    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
     link.open()
     try:
         with Database(tmp_path / "s.db") as db:
@@ -229,7 +229,7 @@ def test_athletes_options_given_before_the_action_are_kept(tmp_path, capsys):
 
 def test_a_hand_over_refused_when_a_set_has_begun_leaves_the_session_recording(tmp_path):
     from backstation.session import SET_BEGUN_TEXT, SetBegun
-    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
     link.open()
     try:
         with Database(tmp_path / "s.db") as db:
@@ -247,7 +247,7 @@ def test_a_hand_over_refused_when_a_set_has_begun_leaves_the_session_recording(t
 
 
 def test_a_hand_over_refused_for_a_body_mass_no_person_has_changes_nothing(tmp_path):
-    link = DeviceLink(simulated_url("clean", seed=3, speed=8))
+    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
     link.open()
     try:
         with Database(tmp_path / "s.db") as db:
@@ -268,7 +268,7 @@ def test_the_athletes_squeeze_depth_judges_their_shrugs_and_replay_judges_alike(
     before a squeeze begins) changes what counts; it is stored with the
     session, so replay gives what live gave, and without it replay would not."""
     from backstation.storage.records import SHRUG_EVENT
-    link = DeviceLink(simulated_url("shrug", seed=2, speed=10))
+    link = DeviceLink(simulated_url("shrug", seed=2, speed=40))
     link.open()
     try:
         with Database(tmp_path / "s.db") as db:

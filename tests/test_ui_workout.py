@@ -38,7 +38,7 @@ def test_the_workout_is_walked_from_start_to_end_on_the_simulated_station(qtbot,
     ended, rests = [], []
     window.controller.set_ended.connect(ended.append)
     with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
-        window.connect_simulated("upper-back-workout", speed=20)
+        window.connect_simulated("upper-back-workout", speed=60)
     dialog = window.open_workout()
     assert "no inverted rows recorded yet" in dialog.why.text()
     dialog.level_box.setCurrentIndex(1)                       # the coach's choice: a bench

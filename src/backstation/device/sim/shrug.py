@@ -136,8 +136,8 @@ def _scenarios() -> dict[str, Callable]:
 
     def upper_back_workout(rng: np.random.Generator) -> Scenario:
         athlete = _athlete(rng)
-        rows = tuple(SetSpec(tuple(good_reps(rng, 12, fatigue=0.03)), 20.0) for _ in range(3))
-        shrugs = tuple(shrug_set(rng, athlete.bottom_gap_mm, 10, rest_after_s=20.0)
+        rows = tuple(SetSpec(tuple(good_reps(rng, 12, fatigue=0.03)), 45.0) for _ in range(3))
+        shrugs = tuple(shrug_set(rng, athlete.bottom_gap_mm, 10, rest_after_s=45.0)
                        for _ in range(3))
         # Rear-delt flyes away from the bar (three sets logged by the coach), then the burnout.
         shrugs = (*shrugs[:2], replace(shrugs[2], rest_after_s=150.0))
