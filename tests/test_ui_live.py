@@ -84,14 +84,14 @@ def test_reps_are_counted_as_the_scenario_truth_shown_in_the_table_and_saved(qtb
 
 def test_the_coach_overrules_the_newest_rep_in_the_rest_and_undoes_it(qtbot, window):
     """Through the real controller against the simulated station: in the rest
-    after set 1 (15-20 s of the scenario, 4 s here), its last rep is
+    after set 1 (15-20 s of the scenario, 1.2-1.7 s here), its last rep is
     overruled, the overruling undone and made again; the counter and table
     follow at once, and the session stores the judge's verdict with the
     coach's beside it."""
     ended = []
     window.controller.set_ended.connect(ended.append)
     with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
-        window.connect_simulated("partial", speed=4)
+        window.connect_simulated("partial", speed=12)
     live, session = window.live, window.controller.session
     buttons, model = live.correction_buttons, live.rep_model
     assert not buttons["no_rep"].isEnabled() and not buttons["undo"].isEnabled()
