@@ -406,6 +406,7 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     total force as a number under the plot, in N or % body mass;
     a target of 100 % body mass as a line at the athlete's weight, on the axis."""
     from backstation.units import weight_n
+    from backstation.vocabulary import number_text
     live = window.live
     live.connection.body_mass.setValue(70.0)
     with qtbot.waitSignal(window.controller.connected, timeout=WAIT_MS):
@@ -414,7 +415,7 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     qtbot.waitUntil(lambda: buffers.newest_s is not None and buffers.newest_s > 3.0,
                     timeout=WAIT_MS)
     plot.refresh()
-    assert plot.readout_text == f"{round(buffers.total_n.view()[-1]) + 0.0:.0f} N"
+    assert plot.readout_text == f"{number_text(buffers.total_n.view()[-1])} N"
     assert plot.target_y is None
     live.set_controls.target_box.setValue(100)
     assert plot.target_y == pytest.approx(weight_n(70.0))
@@ -423,7 +424,7 @@ def test_the_plot_shows_the_newest_force_large_and_a_target_line_in_the_units_sh
     plot.refresh()
     assert plot.target_y == pytest.approx(100.0)
     assert plot.readout_text == (
-        f"{round(buffers.total_n.view()[-1] * 100 / weight_n(70.0)) + 0.0:.0f} % BM")
+        f"{number_text(buffers.total_n.view()[-1] * 100 / weight_n(70.0))} % BM")
     live.set_controls.target_box.setValue(0)
     assert plot.target_y is None
     live.set_controls.target_box.setValue(100)

@@ -172,3 +172,12 @@ def test_where_one_verdict_fits_the_coach_s_is_shown_without_the_judge_s():
     assert short_verdict_label(True, None, (False, "no_contact")) == "✓ valid by the coach"
     assert short_verdict_label(False, COACH_REASON, (True, None)) == "✗ no-rep by the coach"
     assert short_verdict_label(False, "no_lockout") == "✗ arms not straight"
+
+
+def test_a_number_never_reads_minus_zero():
+    from backstation.ui.calibration.mass import readings_text
+    from backstation.vocabulary import number_text, value_text
+    assert [number_text(v, d) for v, d in ((-0.04, 1), (-0.4, 0), (-0.6, 0), (2.25, 1))] == [
+        "0.0", "0", "-1", "2.2"]
+    assert value_text("mean_concentric_velocity_m_s", -0.001) == "0.00"
+    assert readings_text((-0.03, 0.04)) == "Left 0.0 N   Right 0.0 N"

@@ -114,6 +114,12 @@ def metric_header(key: str) -> str:
     return METRICS[key].header
 
 
+def number_text(value: float, digits: int = 0) -> str:
+    """A number as a person reads it, to ``digits`` decimals: never "-0" (a
+    tared bar's noise a hair under zero reads 0)."""
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
 def value_text(key: str, value: float | None) -> str:
     """A metric's number as every view shows it, without its unit (a table's
     header carries it): "600", "0.42", "4 R" (the side that pulled harder)."""
@@ -122,7 +128,7 @@ def value_text(key: str, value: float | None) -> str:
     if key == "asymmetry_pct":
         side = "" if abs(value) < 0.5 else (" L" if value > 0 else " R")
         return f"{abs(value):.0f}{side}"
-    return f"{value:.{METRICS[key].digits}f}"
+    return number_text(value, METRICS[key].digits)
 
 
 def metric_text(key: str, value: float | None) -> str:

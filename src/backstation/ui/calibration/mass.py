@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from ...units import weight_n
+from ...vocabulary import number_text
 
 MIN_MASS_G = 100.0          # below this the HX711 noise swamps the scale
 MAX_MASS_G = 200_000.0      # beyond a load cell's rating on this bar
@@ -50,7 +51,8 @@ def readings_text(forces_n: tuple[float, ...] | None) -> str:
     """Both sides' newest force, or a dash for a side without one."""
     forces = forces_n or ()
     return "   ".join(f"{side.capitalize()} "
-                      + (f"{forces[ch]:.1f} N" if ch < len(forces) and math.isfinite(forces[ch])
+                      + (f"{number_text(forces[ch], 1)} N"
+                         if ch < len(forces) and math.isfinite(forces[ch])
                          else "—") for ch, side in enumerate(SIDES))
 
 

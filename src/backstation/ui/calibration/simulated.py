@@ -37,12 +37,14 @@ class BenchRow(QWidget):
         self.problem.setWordWrap(True)
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.addWidget(QLabel(SIMULATED_TITLE, self))
+        # No title beside the buttons: with the readings on the same line the page
+        # fits an 800x480 screen only so; each button says in its tooltip whose it is.
         self._layout.addWidget(self.problem, 1)
         self.setVisible(False)
 
     def add_move(self, text: str, action: Callable[[object], str | None]) -> QPushButton:
         button = QPushButton(text, self)
+        button.setToolTip(f"{SIMULATED_TITLE} {text.lower()}")
         button.clicked.connect(lambda _=False: self._run(text, action))
         self._layout.insertWidget(self._layout.count() - 1, button)
         self.buttons[text] = button

@@ -185,6 +185,7 @@ class MassPage(CommandPage):
         row.addWidget(self.bench)
         self.extra.addLayout(row)
         self.extra.addWidget(self.hint)
+        self.hint.hide()
         self.mass.mass_changed.connect(self._on_mass_changed)
         self.button.setEnabled(False)
         self.mass_grams: float | None = None     # the mass the calibration used
@@ -207,6 +208,7 @@ class MassPage(CommandPage):
         grams = self.mass.mass_grams()
         problem = None if grams is None else reading_problem(self.channel, grams, forces)
         self.hint.setText(problem or "")
+        self.hint.setVisible(bool(problem))     # no empty line: the page fits 800x480
 
     def can_run(self) -> bool:
         return self.mass.mass_grams() is not None

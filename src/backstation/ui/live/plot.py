@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...defaults import DEFAULT_CONTACT_MM
 from ...units import weight_n
+from ...vocabulary import number_text
 from .. import theme
 from ..buffers import GrowingArray, SessionBuffers
 from .decimate import decimation_factor, peak_decimate
@@ -420,8 +421,7 @@ class SessionBuffersView(QWidget):
     def _show_readout(self, total: np.ndarray) -> None:
         """The newest total force shown (the anchor's, paused)."""
         newest = float(total[-1]) if total.size else math.nan
-        # + 0.0: a total a hair under zero (a tared bar's noise) reads 0, not -0.
-        text = f"{round(newest) + 0.0:.0f} {self._units()}" if math.isfinite(newest) else ""
+        text = f"{number_text(newest)} {self._units()}" if math.isfinite(newest) else ""
         if text != self._readout.text():
             self._readout.setText(text)
 
