@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
 
     def athlete_refusal(self, name: str | None) -> str | None:
         """Why ``name`` is not recorded under: a new name that looks like a
-        typo of one on the roster (Database.similar_athletes); else None."""
+        typo of one on the roster (``Database.athlete_refusal``); else None."""
         if name is None:
             return None
         try:
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.live.connection.set_athlete(session.athlete, session.body_mass_kg)
 
-    def _on_athlete_handed_over(self, result: dict) -> None:
+    def _on_athlete_handed_over(self, result: dict | None) -> None:
         session = self.controller.session
         who = (session.athlete or "no athlete named") if session is not None else None
         saved = "" if result is None else f"Session {result['session_id']} saved; "
