@@ -302,3 +302,28 @@ def test_the_summary_line_counts_one_set_as_one_set():
     assert one.startswith("session 2: 1 set, 1 valid reps")
     two = _summary_line({"session_id": 2, "stream": stream, "sets": [{"reps": []}] * 2})
     assert two.startswith("session 2: 2 sets, 0 valid reps")
+
+
+def test_the_squeeze_depth_is_measured_from_the_athletes_good_shrugs(tmp_path, capsys):
+    """Recorded with the default depth, the simulated athlete's squeezes (30-55
+    mm) are found; the median of the good ones becomes theirs."""
+    from statistics import median
+
+    from backstation.progress import measured_squeeze
+    db_arg = ["--db", str(tmp_path / "s.db")]
+    assert main(["athletes", "set", "Sam", "--squeeze-from-shrugs", *db_arg]) == 2
+    assert main(["athletes", "add", "Sam", *db_arg]) == 0
+    assert main(["athletes", "set", "Sam", "--squeeze-from-shrugs", *db_arg]) == 2
+    assert "fewer than 3 good mid-back shrugs recorded for 'Sam'" in capsys.readouterr().err
+    url = simulated_url("shrug", seed=1, speed=40)
+    assert main(["record", "--port", url, "--duration", "4", "--athlete", "Sam",
+                 "--exercise", "mid-back-shrug", *db_arg]) == 0
+    with Database(tmp_path / "s.db") as db:
+        depths = [r.metrics["rom_mm"] for s in db.list_sessions() for r in db.reps(s.id)
+                  if r.valid]
+        measured = measured_squeeze(db, "sam")
+    assert len(depths) >= 6 and all(25 <= d <= 60 for d in depths)
+    assert measured == (pytest.approx(median(depths)), len(depths))
+    assert main(["athletes", "set", "Sam", "--squeeze-from-shrugs", *db_arg]) == 0
+    with Database(tmp_path / "s.db") as db:
+        assert db.get_athlete("Sam").squeeze_mm == round(median(depths))

@@ -124,6 +124,8 @@ def test_the_roster_dialog_adds_and_edits_athletes_and_refuses_in_one_line(qtbot
     box = window.live.connection.athlete_box
     assert [box.itemText(i) for i in range(box.count())] == ["Alex", "Benjamin"]
     assert window.live.connection.athlete == "Benjamin"        # the box follows the rename
+    assert not dialog.measure_squeeze(0)                   # no shrug recorded: nothing to measure
+    assert "fewer than 3 good mid-back shrugs recorded" in dialog.status.text()
     dialog.close()
 
 

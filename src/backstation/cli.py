@@ -261,6 +261,9 @@ def _add_athletes(sub, athlete_name, body_mass_kg, contact_mm) -> None:
     change.add_argument("name", type=_checked(str, athlete_name), metavar="NAME")
     change.add_argument("--name", dest="new_name", type=_checked(str, athlete_name),
                         metavar="NEW", help="rename (sessions follow)")
+    change.add_argument("--squeeze-from-shrugs", action="store_true",
+                        help="the squeeze depth measured: the median of their good "
+                             "mid-back shrugs recorded")
     fields(change)
     assign = actions.add_parser(
         "assign", help="file a session under an athlete",
@@ -427,6 +430,8 @@ def _athletes(args) -> int:
             if args.action == "add":
                 athlete = db.add_athlete(args.name, **given)
             else:
+                if args.squeeze_from_shrugs:
+                    given["squeeze_mm"] = _measured_squeeze(db, args.name)
                 athlete = db.update_athlete(
                     args.name, new_name=args.new_name,
                     **{k: KEEP if v is None else v for k, v in given.items()})
@@ -438,6 +443,17 @@ def _athletes(args) -> int:
     except StorageError as exc:
         _say(str(exc))
         return EXIT_STORAGE_ERROR
+
+
+def _measured_squeeze(db, name: str) -> float:
+    """``athletes set --squeeze-from-shrugs``: ValueError (said in one line) without enough."""
+    from .progress import MIN_SHRUGS_MEASURED, measured_squeeze
+    measured = measured_squeeze(db, name)
+    if measured is None:
+        raise ValueError(f"fewer than {MIN_SHRUGS_MEASURED} good mid-back shrugs recorded "
+                         f"for {name!r}: nothing to measure")
+    _say(f"{name}: squeeze {round(measured[0])} mm, from {measured[1]} good shrugs")
+    return round(measured[0])
 
 
 def _print_roster(roster, as_json: bool) -> None:

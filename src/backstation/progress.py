@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from statistics import median
 from typing import TYPE_CHECKING
 
 from .device.sim.controls import is_simulated
-from .exercises import INVERTED_ROW
+from .exercises import INVERTED_ROW, MID_BACK_SHRUG
 from .storage import Database, RepRecord, SessionInfo, SetRecord
 from .units import weight_n
 
@@ -65,6 +66,26 @@ def athlete_sessions(db: Database, athlete: str) -> tuple[list[SessionInfo], boo
     theirs = [info for info in db.list_sessions() if info.athlete_name == found.name]
     real = [info for info in theirs if not is_simulated(info.port)]
     return (real or theirs), bool(theirs) and not real
+
+
+MIN_SHRUGS_MEASURED = 3     # good shrugs a squeeze depth is measured from, at least
+
+
+def measured_squeeze(db: Database, athlete: str) -> tuple[float, int] | None:
+    """The athlete's squeeze depth as their shrugs show it: the median depth
+    (``rom_mm``) of their valid mid-back shrugs, as the coach left them (corrected),
+    and how many; None under MIN_SHRUGS_MEASURED. The judge's default depth
+    finds squeezes of 20-80 mm, so this is the athlete's own."""
+    sessions, _simulated = athlete_sessions(db, athlete)
+    depths: list[float] = []
+    for info in sessions:
+        shrug_sets = {s.set_index for s in db.sets(info.id) if s.exercise == MID_BACK_SHRUG}
+        depths += [float(r.metrics["rom_mm"]) for r in db.reps(info.id)
+                   if r.set_index in shrug_sets and r.valid
+                   and isinstance(r.metrics.get("rom_mm"), (int, float))]
+    if len(depths) < MIN_SHRUGS_MEASURED:
+        return None
+    return float(median(depths)), len(depths)
 
 
 def athlete_progress(db: Database, athlete: str) -> AthleteProgress:

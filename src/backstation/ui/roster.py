@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..progress import MIN_SHRUGS_MEASURED, measured_squeeze
 from ..storage import Athlete, Database, StorageError
 from . import theme
 from .plain_text import plain_label
@@ -70,10 +71,16 @@ class RosterDialog(QDialog):
         self.status.setWordWrap(True)
         self.add_button = QPushButton("Add athlete…", self)
         self.add_button.clicked.connect(self.ask_new_athlete)
+        self.squeeze_button = QPushButton("Squeeze from shrugs", self)
+        self.squeeze_button.setToolTip("the chosen athlete's squeeze depth: the median of "
+                                       "their good mid-back shrugs")
+        self.squeeze_button.clicked.connect(
+            lambda: self.measure_squeeze(max(self.table.currentRow(), 0)))
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.squeeze_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -150,6 +157,31 @@ class RosterDialog(QDialog):
         self.reload()
         if updated.name != athlete.name:
             self.renamed.emit(athlete.name, updated.name)
+        self.roster_changed.emit()
+        return True
+
+    def measure_squeeze(self, row: int) -> bool:
+        """The athlete's squeeze depth from their shrugs (``progress.measured_squeeze``),
+        stored; False (said why) without enough of them."""
+        if not 0 <= row < len(self._athletes):
+            self.say("Choose an athlete first", error=True)
+            return False
+        athlete = self._athletes[row]
+        try:
+            with self._database() as db:
+                measured = measured_squeeze(db, athlete.name)
+                if measured is not None:
+                    db.update_athlete(athlete.name, squeeze_mm=round(measured[0]))
+        except (ValueError, StorageError) as exc:
+            self.say(f"{athlete.name}: {exc}", error=True)
+            return False
+        if measured is None:
+            self.say(f"{athlete.name}: fewer than {MIN_SHRUGS_MEASURED} good mid-back shrugs "
+                     "recorded: nothing to measure", error=True)
+            return False
+        self.say(f"{athlete.name}: squeeze {round(measured[0])} mm, from {measured[1]} "
+                 "good shrugs")
+        self.reload()
         self.roster_changed.emit()
         return True
 
