@@ -227,40 +227,40 @@ def test_athletes_options_given_before_the_action_are_kept(tmp_path, capsys):
         assert db.get_athlete("Zed") is not None
 
 
-def test_a_hand_over_refused_when_a_set_has_begun_leaves_the_session_recording(tmp_path):
+@pytest.fixture
+def alex_recording(tmp_path):
+    """Alex's session recording the simulated station's clean scenario: (database, session)."""
+    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
+    link.open()
+    try:
+        with Database(tmp_path / "s.db") as db:
+            session = LiveSession(db, link, SessionOptions(athlete="Alex"))
+            link.start()
+            yield db, session
+    finally:
+        link.close()
+
+
+def test_a_hand_over_refused_when_a_set_has_begun_leaves_the_session_recording(alex_recording):
     from backstation.session import SET_BEGUN_TEXT, SetBegun
-    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
-    link.open()
-    try:
-        with Database(tmp_path / "s.db") as db:
-            first = LiveSession(db, link, SessionOptions(athlete="Alex"))
-            link.start()
-            _step_until(first, lambda: first.in_set)
-            with pytest.raises(SetBegun, match=SET_BEGUN_TEXT):
-                first.hand_over(SessionOptions(athlete="Ben"))
-            assert [s.id for s in db.list_sessions()] == [first.session_id]   # none begun
-            _step_until(first, lambda: first.sets)       # the set goes on, Alex's
-            first.finish()
-            assert [s.valid_reps for s in db.sets(first.session_id)] == [8]
-    finally:
-        link.close()
+    db, first = alex_recording
+    _step_until(first, lambda: first.in_set)
+    with pytest.raises(SetBegun, match=SET_BEGUN_TEXT):
+        first.hand_over(SessionOptions(athlete="Ben"))
+    assert [s.id for s in db.list_sessions()] == [first.session_id]   # none begun
+    _step_until(first, lambda: first.sets)       # the set goes on, Alex's
+    first.finish()
+    assert [s.valid_reps for s in db.sets(first.session_id)] == [8]
 
 
-def test_a_hand_over_refused_for_a_body_mass_no_person_has_changes_nothing(tmp_path):
-    link = DeviceLink(simulated_url("clean", seed=3, speed=16))
-    link.open()
-    try:
-        with Database(tmp_path / "s.db") as db:
-            first = LiveSession(db, link, SessionOptions(athlete="Alex"))
-            link.start()
-            _step_until(first, lambda: first.last_fed_us is not None)
-            with pytest.raises(ValueError, match="body mass must be between"):
-                first.hand_over(SessionOptions(athlete="Ben", body_mass_kg=5))
-            assert [s.id for s in db.list_sessions()] == [first.session_id]
-            assert db.get_session(first.session_id).ended_at is None
-            first.finish()
-    finally:
-        link.close()
+def test_a_hand_over_refused_for_a_body_mass_no_person_has_changes_nothing(alex_recording):
+    db, first = alex_recording
+    _step_until(first, lambda: first.last_fed_us is not None)
+    with pytest.raises(ValueError, match="body mass must be between"):
+        first.hand_over(SessionOptions(athlete="Ben", body_mass_kg=5))
+    assert [s.id for s in db.list_sessions()] == [first.session_id]
+    assert db.get_session(first.session_id).ended_at is None
+    first.finish()
 
 
 def test_the_athletes_squeeze_depth_judges_their_shrugs_and_replay_judges_alike(tmp_path):

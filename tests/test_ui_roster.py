@@ -35,12 +35,17 @@ def toast(window) -> str:
     return window.toast.text() if window.toast.isVisible() else ""
 
 
-def test_another_athlete_steps_up_between_sets_without_reconnecting(qtbot, main_window):
-    window = main_window
+def alex_and_ben(window) -> None:
+    """Alex (72 kg) and Ben (88.5 kg) on the roster, offered in the Athlete box."""
     with Database(window.db_path) as db:
         db.add_athlete("Alex", body_mass_kg=72)
         db.add_athlete("Ben", body_mass_kg=88.5)
     window.refresh_roster()
+
+
+def test_another_athlete_steps_up_between_sets_without_reconnecting(qtbot, main_window):
+    window = main_window
+    alex_and_ben(window)
     panel = window.live.connection
     assert [panel.athlete_box.itemText(i) for i in range(panel.athlete_box.count())] == [
         "Alex", "Ben"]
@@ -138,10 +143,7 @@ def test_passing_over_names_or_editing_the_body_mass_never_splits_the_session(qt
     from PySide6.QtCore import QPoint, QPointF
     from PySide6.QtWidgets import QApplication
     window = main_window
-    with Database(window.db_path) as db:
-        db.add_athlete("Alex", body_mass_kg=72)
-        db.add_athlete("Ben", body_mass_kg=88.5)
-    window.refresh_roster()
+    alex_and_ben(window)
     panel = window.live.connection
     panel.set_athlete("Alex", 72)
     changed = []
